@@ -1,0 +1,125 @@
+// Board entry: builds the Espruino HAL from the board description that tools/build.ts bakes
+// into the bundle, then starts the unit. Only this file and hal/espruino/ know the board.
+import { BoardDescription } from '../hal/espruino/board';
+import { EspruinoClock } from '../hal/espruino/clock';
+import { openConsolePort } from '../hal/espruino/console-port';
+import { EspruinoI2cBus } from '../hal/espruino/i2c';
+import { EspruinoPulseInput } from '../hal/espruino/pulse';
+import { EspruinoRelayOutput } from '../hal/espruino/relay';
+import { EspruinoSerialPort } from '../hal/espruino/serial';
+import { EspruinoWatchdog } from '../hal/espruino/watchdog';
+import { I2cBus } from '../hal/i2c';
+import { PulseInput, PulseInputOptions } from '../hal/pulse';
+import { RelayOutput } from '../hal/relay';
+import { SerialOptions, SerialPort } from '../hal/serial';
+import { Unit, UnitHal, startUnit } from './unit';
+
+// Injected by tools/build.ts: the board's JSON and whether the REPL is locked away.
+declare const BOARD: BoardDescription;
+declare const PRODUCTION: boolean;
+
+/** The configuration a freshly flashed unit boots with, until a technician imports its own.
+ *  PLACEHOLDER for the lead: one flat-price account per relay channel, one meter each. */
+const DEFAULT_CONFIG = {
+  plans: { flat: { price: 600 } },
+  accounts: [
+    { name: 'A1', plan: 'flat', relay: 0 },
+    { name: 'A2', plan: 'flat', relay: 1 },
+    { name: 'A3', plan: 'flat', relay: 2 },
+    { name: 'A4', plan: 'flat', relay: 3 },
+  ],
+  meters: [
+    { name: 'M1', account: 'A1' },
+    { name: 'M2', account: 'A2' },
+    { name: 'M3', account: 'A3' },
+    { name: 'M4', account: 'A4' },
+  ],
+};
+
+/** The unit's HAL plus the board parts it opens on demand (the meter bus, pulse inputs). */
+interface BoardHal extends UnitHal {
+  i2c: I2cBus;
+  openMeterBus: (opts: SerialOptions) => SerialPort;
+  openPulse: (channel: number, opts: PulseInputOptions) => PulseInput | null;
+}
+
+/** A UART by name; the names are referenced lazily since not every board has every UART. */
+function uart(name: string): Serial {
+  if (name === 'Serial1') return Serial1;
+  if (name === 'Serial2') return Serial2;
+  if (name === 'Serial3') return Serial3;
+  if (name === 'Serial4') return Serial4;
+  if (name === 'Serial6') return Serial6;
+  return USB;
+}
+
+function i2cPort(name: string): I2C {
+  if (name === 'I2C2') return I2C2;
+  if (name === 'I2C3') return I2C3;
+  return I2C1;
+}
+
+function pin(name: string): Pin {
+  return new Pin(name);
+}
+
+function optPin(name: string | undefined): Pin | undefined {
+  return name ? pin(name) : undefined;
+}
+
+function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal {
+  const clock = new EspruinoClock();
+  const relays: RelayOutput[] = [];
+  for (let i = 0; i < b.relays.length; i++) {
+    const r = b.relays[i];
+    const out = new EspruinoRelayOutput(pin(r.pin), r.activeHigh, optPin(r.feedback));
+    // Until the unit decides, supply stays as wired (open): no credit has been checked yet.
+    out.set(false);
+    relays.push(out);
+  }
+  const print = openConsolePort({
+    port: uart(b.console.uart),
+    tx: optPin(b.console.tx),
+    rx: optPin(b.console.rx),
+    baud: b.console.baud,
+    production: PRODUCTION,
+    onText: onText,
+  });
+  return {
+    clock: clock,
+    print: print,
+    relays: relays,
+    reboot: function () {
+      E.reboot();
+    },
+    platformStatus: function () {
+      const m = process.memory();
+      return ['BOARD    ' + b.name + ' vars free=' + m.free + '/' + m.total + ' flags=' + (E.getErrorFlags() || []).join(',')];
+    },
+    i2c: new EspruinoI2cBus(i2cPort(b.i2c.bus), pin(b.i2c.scl), pin(b.i2c.sda), b.i2c.bitrate),
+    openMeterBus: function (opts: SerialOptions) {
+      const r = b.rs485;
+      return new EspruinoSerialPort(uart(r.uart), { tx: pin(r.tx), rx: pin(r.rx), de: pin(r.de) }, opts);
+    },
+    openPulse: function (channel: number, opts: PulseInputOptions) {
+      const p = b.pulseInputs[channel];
+      return p ? new EspruinoPulseInput(pin(p), opts, clock) : null;
+    },
+  };
+}
+
+function boot(): void {
+  const dog = new EspruinoWatchdog(BOARD.watchdogSeconds);
+  let unit: Unit | undefined;
+  const hal = buildHal(BOARD, function (text: string) {
+    if (unit) unit.input(text);
+  });
+  unit = startUnit(hal, DEFAULT_CONFIG);
+  // Kicked from a timer, so a main loop stuck in a handler lets the watchdog reset the board.
+  hal.clock.every((BOARD.watchdogSeconds * 1000) / 4, function () {
+    dog.kick();
+  });
+  dog.kick();
+}
+
+boot();

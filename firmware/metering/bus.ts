@@ -1,0 +1,292 @@
+// The one transaction layer of the meter bus: a queue so that only one request is ever on
+// the half-duplex line, reply framing (DL/T 645 by its length byte, Modbus by expected
+// length or 3.5-character silence), timeouts sized from the protocol, retries, per-meter
+// back-off and statistics. Codecs stay pure; this owns time.
+import { Clock } from '../../hal/clock';
+import { LineSettings, SerialOptions, SerialPort } from '../../hal/serial';
+import { Result } from '../../hal/result';
+import { Dlt645Frame, Dlt645Framer, checkReply } from './dlt645';
+import { parseReply, replyLength } from './modbus';
+import { crc16 } from '../lib/crc16';
+
+export const PROTO_DLT645 = 0;
+export const PROTO_MODBUS = 1;
+
+/** End of a transaction: err null or a name ('timeout', 'checksum', 'crc', 'no-data',
+ *  'illegal-address', ...); reply is the checked DL/T 645 frame, or the Modbus register bytes
+ *  (empty for a write); tag is handed back from request(). */
+export type BusCallback = (err: string | null, reply: any, tag: number) => void;
+
+/** How a bus is built. */
+export interface BusOptions {
+  clock: Clock;
+  /** Opens the UART with these settings and receiver (the board or the simulator adds pins). */
+  open: (o: SerialOptions) => SerialPort;
+  line: LineSettings;
+  /** Meters on this bus: size of the statistics and back-off tables. */
+  meters: number;
+  /** Further attempts after a timeout or a corrupt reply (default 2). */
+  retries?: number;
+  /** DL/T 645: longest reply delay Td (default 500 ms, the standard's bound). */
+  replyDelayMs?: number;
+  /** Modbus: slave turnaround allowance before the first reply byte (default 200 ms). */
+  turnaroundMs?: number;
+  /** Modbus end-of-frame silence and gap between transactions (default 3.5 characters,
+   *  1.75 ms above 19200 baud). A frame also ends at its expected length; a partial frame
+   *  that falls silent fails at the attempt's deadline. */
+  silenceMs?: number;
+  /** Back-off after a failed transaction, doubling per failure in a row (default 10 s, at most 600 s). */
+  backoffMs?: number;
+  backoffMaxMs?: number;
+}
+
+interface Txn {
+  m: number;
+  p: number;
+  req: Uint8Array;
+  exp: number;
+  cb: BusCallback;
+  tag: number;
+  tries: number;
+}
+
+function opt(v: number | undefined, d: number): number {
+  return v === undefined ? d : v;
+}
+
+/** A meter bus on one UART. */
+export class MeterBus {
+  /** Statistics per meter: transactions, good replies, retries, timeouts, checksum/CRC/framing errors. */
+  readonly requests: Uint32Array;
+  readonly successes: Uint32Array;
+  readonly retries: Uint32Array;
+  readonly timeouts: Uint32Array;
+  readonly crcErrors: Uint32Array;
+  /** Clock time of the meter's last reply (any reply, also an abnormal one), 0 = never. */
+  readonly lastReplyMs: Float64Array;
+  /** Failed transactions in a row per meter. */
+  readonly failStreak: Uint8Array;
+  private hold: Float64Array;
+  private o: BusOptions;
+  private clock: Clock;
+  private port: SerialPort;
+  private framer: Dlt645Framer;
+  private q: Txn[] = [];
+  private cur: Txn | null = null;
+  private listening = false;
+  private rx = new Uint8Array(256);
+  private n = 0;
+  private timer = -1;
+  private gap = -1;
+  private wake = -1;
+  private quietAt = 0;
+  private charMs: number;
+  private t35: number;
+  private sentFn: () => void;
+  private timeoutFn: () => void;
+  private gapFn: () => void;
+  private wakeFn: () => void;
+
+  constructor(o: BusOptions) {
+    const self = this;
+    const n = o.meters;
+    this.o = o;
+    this.clock = o.clock;
+    this.requests = new Uint32Array(n);
+    this.successes = new Uint32Array(n);
+    this.retries = new Uint32Array(n);
+    this.timeouts = new Uint32Array(n);
+    this.crcErrors = new Uint32Array(n);
+    this.lastReplyMs = new Float64Array(n);
+    this.failStreak = new Uint8Array(n);
+    this.hold = new Float64Array(n);
+    this.framer = new Dlt645Framer(function (r) {
+      self.onFrame(r);
+    });
+    this.sentFn = function () {
+      self.sent();
+    };
+    this.timeoutFn = function () {
+      self.timer = -1;
+      self.failAttempt(self.n ? 'crc' : 'timeout');
+    };
+    // A silence ends a whole frame early. After a partial one more bytes may still come:
+    // a HAL hands them over in batches, so a gap between batches is not yet proof.
+    this.gapFn = function () {
+      self.gap = -1;
+      if (!crc16(self.rx, 0, self.n)) self.endModbus();
+    };
+    this.wakeFn = function () {
+      self.wake = -1;
+      self.pump();
+    };
+    const l = o.line;
+    this.port = o.open({
+      baud: l.baud,
+      dataBits: l.dataBits,
+      parity: l.parity,
+      stopBits: l.stopBits,
+      onData: function (b: Uint8Array) {
+        self.onData(b);
+      },
+    });
+    this.charMs = (this.port.bitsPerChar() * 1000) / l.baud;
+    this.t35 = opt(o.silenceMs, l.baud > 19200 ? 1.75 : 3.5 * this.charMs);
+  }
+
+  /** Queues a request to meter m (-1: none, e.g. a broadcast) expecting a reply of about
+   *  expectLen bytes (0: no reply). False, and no callback, while m is in back-off. */
+  request(m: number, proto: number, req: Uint8Array, expectLen: number, cb: BusCallback, tag: number): boolean {
+    if (m >= 0 && !this.ready(m)) return false;
+    this.q.push({ m: m, p: proto, req: req, exp: expectLen, cb: cb, tag: tag, tries: 0 });
+    if (m >= 0) this.requests[m]++;
+    this.pump();
+    return true;
+  }
+
+  /** True unless meter m is in back-off after failures. */
+  ready(m: number): boolean {
+    return this.clock.now() >= this.hold[m];
+  }
+
+  /** Nothing queued or on the line. */
+  idle(): boolean {
+    return !this.cur && !this.q.length;
+  }
+
+  /** Longest time one attempt to meter m may take (for callers sizing their own cycles). */
+  attemptMs(proto: number, expectLen: number): number {
+    return proto === PROTO_DLT645
+      ? opt(this.o.replyDelayMs, 500) + (expectLen + 4) * this.charMs
+      : opt(this.o.turnaroundMs, 200) + expectLen * this.charMs + this.t35;
+  }
+
+  close(): void {
+    this.stopTimers();
+    this.port.close();
+  }
+
+  private stopTimers(): void {
+    const c = this.clock;
+    if (this.timer >= 0) c.cancel(this.timer);
+    if (this.gap >= 0) c.cancel(this.gap);
+    this.timer = this.gap = -1;
+  }
+
+  private pump(): void {
+    if (this.cur || !this.q.length || this.wake >= 0) return;
+    const wait = this.quietAt - this.clock.now();
+    if (wait > 0) {
+      this.wake = this.clock.after(wait, this.wakeFn);
+      return;
+    }
+    this.cur = this.q.shift() as Txn;
+    this.send();
+  }
+
+  private send(): void {
+    const t = this.cur as Txn;
+    t.tries++;
+    this.n = 0;
+    this.framer.reset();
+    this.listening = false;
+    if (!this.port.write(t.req, this.sentFn)) this.failAttempt('busy');
+  }
+
+  private sent(): void {
+    const t = this.cur;
+    if (!t) return;
+    if (!t.exp) return this.finish(null, null, false);
+    this.listening = true;
+    this.timer = this.clock.after(this.attemptMs(t.p, t.exp), this.timeoutFn);
+  }
+
+  private onData(b: Uint8Array): void {
+    const t = this.cur;
+    if (!t || !this.listening) {
+      // our own echo, or a late reply: not ours, but the line is busy until it ends
+      if (!t) this.quietAt = Math.max(this.quietAt, this.clock.now() + 4 * this.charMs);
+      return;
+    }
+    if (t.p === PROTO_DLT645) return this.framer.feed(b);
+    for (let i = 0; i < b.length && this.n < this.rx.length; i++) this.rx[this.n++] = b[i];
+    if (this.gap >= 0) this.clock.cancel(this.gap);
+    this.gap = -1;
+    if (this.n >= replyLength(t.req, this.rx, this.n)) this.endModbus();
+    else this.gap = this.clock.after(this.t35, this.gapFn);
+  }
+
+  private endModbus(): void {
+    const t = this.cur;
+    if (!t || !this.n) return;
+    // Bytes beyond the expected length (line noise after the reply) are not part of it.
+    const len = replyLength(t.req, this.rx, this.n);
+    const r = parseReply(t.req, this.rx, this.n > len ? len : this.n);
+    if (r.ok) this.finish(null, new Uint8Array(r.value), true);
+    else if (r.error === 'crc' || r.error === 'unexpected') this.failAttempt(r.error);
+    else this.finish(r.error, null, true);
+  }
+
+  private onFrame(r: Result<Dlt645Frame>): void {
+    const t = this.cur;
+    if (!t || t.p !== PROTO_DLT645) return;
+    if (!r.ok) return this.failAttempt(r.error);
+    const f = r.value;
+    let i = 0;
+    while (t.req[i] === 0xfe) i++;
+    if (!(f.ctrl & 0x80)) return; // a request (echo), not a reply
+    for (let k = 0; k < 6; k++) if (t.req[i + 1 + k] !== 0xaa && t.req[i + 1 + k] !== f.addr[k]) return;
+    const c = checkReply(f, t.req[i + 8] & 0x1f);
+    if (c.ok) this.finish(null, f, true);
+    else if (c.error === 'unexpected') this.failAttempt(c.error);
+    else this.finish(c.error, f, true);
+  }
+
+  // A lost or corrupt reply: try again while attempts remain.
+  private failAttempt(err: string): void {
+    const t = this.cur as Txn;
+    const m = t.m;
+    if (m >= 0) {
+      if (err === 'timeout') this.timeouts[m]++;
+      else this.crcErrors[m]++;
+    }
+    if (t.tries <= opt(this.o.retries, 2)) {
+      if (m >= 0) this.retries[m]++;
+      this.stopTimers();
+      this.listening = false;
+      this.cur = null;
+      this.q.unshift(t);
+      this.quietAt = this.clock.now() + this.t35;
+      return this.pump();
+    }
+    this.finish(err, null, false);
+  }
+
+  private finish(err: string | null, reply: any, answered: boolean): void {
+    const t = this.cur as Txn;
+    const m = t.m;
+    const now = this.clock.now();
+    this.stopTimers();
+    this.listening = false;
+    this.cur = null;
+    // After a DL/T 645 timeout the meter may still answer (Td up to 500 ms): let it finish
+    // before the next request, or its late reply collides with a neighbour's.
+    this.quietAt = now + (!answered && t.exp && t.p === PROTO_DLT645 ? 500 : this.t35);
+    if (m >= 0) {
+      if (answered) {
+        this.lastReplyMs[m] = now;
+        this.failStreak[m] = 0;
+        this.hold[m] = 0;
+        if (!err) this.successes[m]++;
+      } else if (t.exp) {
+        const s = this.failStreak[m] < 255 ? ++this.failStreak[m] : 255;
+        let b = opt(this.o.backoffMs, 10000);
+        const max = opt(this.o.backoffMaxMs, 600000);
+        for (let k = 1; k < s && b < max; k++) b *= 2;
+        this.hold[m] = now + Math.min(b, max);
+      }
+    }
+    t.cb(err, reply, t.tag);
+    this.pump();
+  }
+}

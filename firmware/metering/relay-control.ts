@@ -1,0 +1,182 @@
+// Drives supply relays of three kinds and believes only what it reads back: a DL/T 645
+// meter's relay (1CH, confirmed by status word 3), a Modbus meter's relay register
+// (written with function 10, read back), or a GPIO relay with a feedback pin. A relay that
+// has not obeyed after N tries raises an alarm. One relay operation at a time.
+import { Clock } from '../../hal/clock';
+import { RelayOutput } from '../../hal/relay';
+import * as dlt from './dlt645';
+import { FN_HOLDING, readRequest as mbRead, writeRequest as mbWrite } from './modbus';
+import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './bus';
+import { BusMeter } from './poller';
+
+/** One switched supply: a bus meter's own relay (meter >= 0) or a GPIO relay. */
+export interface RelayTarget {
+  meter: number;
+  gpio: RelayOutput | null;
+}
+
+/** How relay control is built. */
+export interface RelayControlOptions {
+  bus: MeterBus | null;
+  clock: Clock;
+  meters: BusMeter[];
+  targets: RelayTarget[];
+  /** Commands before an alarm (default 3). */
+  tries?: number;
+  /** Wait between a command and its read-back (default 1000 ms). */
+  settleMs?: number;
+  /** DL/T 645 close: RELAY_CLOSE (1CH, direct, default) or RELAY_CLOSE_ALLOWED (1BH, the customer closes). */
+  closeCode?: number;
+  /** DL/T 645 1CH credentials: PA (default 02H), 6-digit password, operator code. */
+  pa?: number;
+  password?: number;
+  operator?: number;
+  /** Local time (epoch seconds) for the command's validity; without it the command never expires. */
+  timeS?: () => number;
+  /** Validity of a command (default 3600 s). */
+  validS?: number;
+  /** 'relay' (confirmed; detail 'open' | 'closed') or 'relay-alarm' (detail: the last error). */
+  onEvent: (kind: string, target: number, detail: string) => void;
+}
+
+// 2099-12-31 23:59:59: the furthest time a 2-digit year can say.
+const FOREVER_S = 4102444799;
+
+/** Relay control. */
+export class RelayControl {
+  /** Wanted state per target: -1 none, 0 open, 1 closed. Confirmed state: -1 unknown. */
+  readonly want: Int8Array;
+  readonly state: Int8Array;
+  private tries: Uint8Array;
+  private o: RelayControlOptions;
+  private cur = -1;
+  private lastErr = '';
+  private cmdFn: (err: string | null) => void;
+  private checkFn: () => void;
+  private readFn: (err: string | null, reply: any) => void;
+
+  constructor(o: RelayControlOptions) {
+    const self = this;
+    const n = o.targets.length;
+    this.o = o;
+    this.want = new Int8Array(n);
+    this.state = new Int8Array(n);
+    this.tries = new Uint8Array(n);
+    for (let i = 0; i < n; i++) this.want[i] = this.state[i] = -1;
+    this.cmdFn = function (err) {
+      self.lastErr = err || 'no-confirm';
+      // Read back even when the acknowledgement was lost: the relay may have moved.
+      self.o.clock.after(self.o.settleMs || 1000, self.checkFn);
+    };
+    this.checkFn = function () {
+      self.check();
+    };
+    this.readFn = function (err, reply) {
+      self.readBack(err, reply);
+    };
+  }
+
+  /** Asks for target i to be closed (supply on) or open; retried until read back. */
+  set(i: number, closed: boolean): void {
+    this.want[i] = closed ? 1 : 0;
+    this.tries[i] = 0;
+    if (this.state[i] !== this.want[i]) this.kick();
+  }
+
+  private kick(): void {
+    if (this.cur >= 0) return;
+    for (let i = 0; i < this.want.length; i++) {
+      if (this.want[i] >= 0 && this.want[i] !== this.state[i] && this.tries[i] < (this.o.tries || 3)) {
+        this.cur = i;
+        return this.command();
+      }
+    }
+  }
+
+  private command(): void {
+    const o = this.o;
+    const i = this.cur;
+    const t = o.targets[i];
+    const close = this.want[i] === 1;
+    this.tries[i]++;
+    if (t.gpio) {
+      t.gpio.set(close);
+      return this.cmdFn(null);
+    }
+    const me = o.meters[t.meter];
+    const bus = o.bus as MeterBus;
+    let req: Uint8Array | null = null;
+    let proto = PROTO_DLT645;
+    let exp = 12;
+    if (me.proto === PROTO_DLT645) {
+      req = dlt.relayRequest(me.addr as Uint8Array, {
+        pa: o.pa || 2,
+        password: o.password || 0,
+        operator: o.operator || 0,
+        n1: close ? o.closeCode || dlt.RELAY_CLOSE : dlt.RELAY_TRIP,
+        validUntilS: o.timeS ? o.timeS() + (o.validS || 3600) : FOREVER_S,
+      });
+    } else if (me.profile && me.profile.relayReg >= 0) {
+      const p = me.profile;
+      req = mbWrite(me.id, p.relayReg, [close ? p.relayOn : p.relayOff]);
+      proto = PROTO_MODBUS;
+      exp = 8;
+    }
+    if (!req) {
+      this.tries[i] = 255;
+      return this.done('relay-alarm', 'no-relay');
+    }
+    if (!bus.request(t.meter, proto, req, exp, this.cmdFn, 0)) this.cmdFn('backoff');
+  }
+
+  private check(): void {
+    const o = this.o;
+    const t = o.targets[this.cur];
+    if (t.gpio) return this.judge(t.gpio.read() ? 1 : 0, -1);
+    const me = o.meters[t.meter];
+    const dl = me.proto === PROTO_DLT645;
+    const req = dl ? dlt.readRequest(me.addr as Uint8Array, dlt.DI_STATUS3) : mbRead(me.id, FN_HOLDING, (me.profile as any).relayReg, 1);
+    if (!(o.bus as MeterBus).request(t.meter, dl ? PROTO_DLT645 : PROTO_MODBUS, req, dl ? 18 : 7, this.readFn, 0)) this.readBack('backoff', null);
+  }
+
+  private readBack(err: string | null, reply: any): void {
+    const me = this.o.meters[this.o.targets[this.cur].meter];
+    if (err) {
+      this.lastErr = err;
+      return this.judge(-1, -1);
+    }
+    if (me.proto === PROTO_MODBUS) {
+      const v = (reply[0] << 8) | reply[1];
+      const p = me.profile as any;
+      return this.judge(v === p.relayOn ? 1 : v === p.relayOff ? 0 : -1, v);
+    }
+    const r = dlt.decodeRead(reply, dlt.DI_STATUS3);
+    if (!r.ok) {
+      this.lastErr = r.error;
+      return this.judge(-1, -1);
+    }
+    const w = r.value[0];
+    // After 1BH the customer closes the contact: lifting the trip command is all we can check.
+    const closed = this.o.closeCode === dlt.RELAY_CLOSE_ALLOWED ? !(w & dlt.S3_TRIP) : !(w & dlt.S3_OPEN);
+    this.judge(closed ? 1 : 0, w);
+  }
+
+  private judge(s: number, raw: number): void {
+    const i = this.cur;
+    if (s >= 0 && s === this.want[i]) {
+      this.state[i] = s;
+      return this.done('relay', s ? 'closed' : 'open');
+    }
+    if (s >= 0 && this.lastErr === 'no-confirm') this.lastErr = 'reads ' + (raw >= 0 ? raw : s);
+    if (this.tries[i] < (this.o.tries || 3)) return this.command();
+    this.state[i] = -1;
+    this.done('relay-alarm', this.lastErr);
+  }
+
+  private done(kind: string, detail: string): void {
+    const i = this.cur;
+    this.cur = -1;
+    this.o.onEvent(kind, i, detail);
+    this.kick();
+  }
+}

@@ -1,0 +1,593 @@
+// Composition root: the only place that knows all the parts. It parses the configuration,
+// builds the billing core, carries the core's decisions to the relays and the log, and
+// serves the technician console. Meters with a `proto` are read here: bus meters through one
+// MeterBus and poller per line setting, pulse meters through the pulse counters; readings go
+// to the core, the core's relay decisions for accounts without a GPIO relay go to the meters'
+// own relays. (EEPROM storage is wired in here too.)
+import { Clock } from '../hal/clock';
+import { PulseInput, PulseInputOptions } from '../hal/pulse';
+import { RelayOutput } from '../hal/relay';
+import { Rtc } from '../hal/rtc';
+import { LineSettings, SerialOptions, SerialPort } from '../hal/serial';
+import { Core, CoreConfig, CoreEvent, Decision, formatDecision, reconfigure } from './core';
+import { parseConfig } from './config';
+import { Answer, Shell, ROLE_NAMES, done } from './console/shell';
+import { ConsoleHost, LogFilter, makeCommands, RawConfig, stamp } from './console/commands';
+import { changed, fail } from './console/shell';
+import { formatMoney } from './console/words';
+import { enterToken, freshTokenState, parseToken, TokenState } from './tokens/openpaygo';
+// Last: a build without the metering part tree-shakes these, and keeps the others' module order.
+import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './metering/bus';
+import * as dlt from './metering/dlt645';
+import { ModbusProfile, builtinProfile, offsetIn, planReads } from './metering/meter-profiles';
+import { readRequest as mbRead, value as mbValue } from './metering/modbus';
+import { BusMeter, Poller, Reading } from './metering/poller';
+import { PulseCounters } from './metering/pulse';
+import { RelayControl } from './metering/relay-control';
+
+/** Everything the unit needs from the hardware; optional parts may be absent on a bench. */
+export interface UnitHal {
+  clock: Clock;
+  /** One line of text to the technician console / log. */
+  print: (line: string) => void;
+  rtc?: Rtc;
+  /** GPIO relays by channel (an account's `relay`); other accounts are switched by their meters' relays. */
+  relays?: RelayOutput[];
+  /** Restarts the board (absent in tests: the unit just says so). */
+  reboot?: () => void;
+  /** Extra status lines from the platform (free memory, ...). */
+  platformStatus?: () => string[];
+  /** Opens the RS485 meter bus with these line settings (once per line setting the meters use). */
+  openMeterBus?: (opts: SerialOptions) => SerialPort;
+  /** Opens pulse input `channel` (a pulse meter's `addr`), or null when the board has none. */
+  openPulse?: (channel: number, opts: PulseInputOptions) => PulseInput | null;
+  /** Sees every event-log entry as it is made (storage journal, simulator reports). */
+  onLog?: (time: number, account: number, kind: string, text: string) => void;
+  /** Sees every decision the unit carries out, also those of its own meter readings. */
+  onDecision?: (time: number, d: Decision) => void;
+}
+
+/** Optional parts plugged in by the platform. */
+export interface UnitParts {
+  token?: (account: number, digits: string, unit: Unit) => Answer;
+  /** Reads the meters that have a `proto` (busMetering), with hal.openMeterBus / hal.openPulse. */
+  metering?: (h: MeteringHost) => Metering;
+}
+
+/** A running unit. */
+export interface Unit {
+  core: Core;
+  shell: Shell;
+  /** Feeds one event to the core and carries out its decisions. */
+  handle(ev: CoreEvent): Decision[];
+  /** UTC seconds now (RTC, or set from the console, or seconds since boot). */
+  time(): number;
+  /** One-line summary, begins with "STATUS ". */
+  statusLine(): string;
+  /** Characters typed on the technician console. */
+  input(text: string): void;
+  /** Appends to the event log. */
+  log(account: number, kind: string, text: string): void;
+}
+
+const EMPTY_RAW: RawConfig = { plans: { flat: { price: 0 } }, accounts: [], meters: [] };
+const EMPTY: CoreConfig = { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], accounts: [], meters: [] };
+
+/** An account's OpenPAYGO identity from its `token` config: 32 hex digits of key, the starting code,
+ *  and milli-currency per token value unit (default 1000: one currency unit). */
+function tokenSecret(o: unknown): { key: Uint8Array; startingCode: number; unit: number } | null {
+  if (!o || typeof o !== 'object') return null;
+  const t = o as { key?: unknown; start?: unknown; unit?: unknown };
+  if (typeof t.key !== 'string' || t.key.length !== 32 || typeof t.start !== 'number') return null;
+  const key = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const b = parseInt(t.key.substr(i * 2, 2), 16);
+    if (!(b >= 0)) return null;
+    key[i] = b;
+  }
+  return { key: key, startingCode: t.start, unit: typeof t.unit === 'number' ? t.unit : 1000 };
+}
+
+/** Factory PINs per role (read, operator, technician); status warns while they are in use. */
+const DEFAULT_PINS = ['', '1111', '2222', '3333'];
+
+interface LogEntry {
+  time: number;
+  account: number;
+  kind: string;
+  text: string;
+}
+
+const RAM_LOG = 48;
+
+/** The meters on one line setting: their bus, poller and relays, by core meter index. */
+interface BusGroup {
+  line: LineSettings;
+  meters: BusMeter[];
+  core: number[];
+  bus: MeterBus;
+  poller: Poller;
+  relays: RelayControl;
+  /** Relay alarm raised and not yet cleared, per meter of the group. */
+  alarmed: Uint8Array;
+  dead: boolean;
+}
+
+// DL/T 645-2007 meters ship at 2400 8E1, Modbus meters are set to 9600 8N1 (`bus` in the config overrides).
+const DLT_LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
+const MODBUS_LINE: LineSettings = { baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
+
+/** A bus meter from a configured meter's addr and profile (a built-in name), or what is wrong. */
+function busMeter(dl: boolean, addr: string, profile: unknown): BusMeter | string {
+  if (dl) {
+    const a = dlt.parseAddress(addr);
+    return a.ok ? { proto: PROTO_DLT645, addr: a.value, id: 0, profile: null } : 'address ' + a.detail;
+  }
+  const id = parseInt(addr, 10);
+  if (!(id >= 1 && id <= 247)) return 'Modbus id must be 1..247';
+  const p = builtinProfile(typeof profile === 'string' ? profile : 'sdm120');
+  return p ? { proto: PROTO_MODBUS, addr: null, id: id, profile: p } : 'unknown profile (sdm120, sdm230, dds238)';
+}
+
+function lineOf(o: any, d: LineSettings): LineSettings {
+  if (!o || typeof o !== 'object') return d;
+  return {
+    baud: o.baud > 0 ? o.baud : d.baud,
+    dataBits: d.dataBits,
+    parity: o.parity === 'none' || o.parity === 'even' || o.parity === 'odd' ? o.parity : d.parity,
+    stopBits: o.stopBits === 2 ? 2 : d.stopBits,
+  };
+}
+
+/** What the meter wiring needs from the unit. */
+export interface MeteringHost {
+  hal: UnitHal;
+  core: () => Core;
+  raw: () => RawConfig;
+  handle: (ev: CoreEvent) => Decision[];
+  time: () => number;
+  log: (account: number, kind: string, text: string) => void;
+}
+
+/** The unit's meters: bus meters polled, pulse inputs counted, meter relays switched. */
+export interface Metering {
+  /** (Re)builds everything from the configuration's meters. */
+  build(): void;
+  /** Sends the counted pulse registers to the core as readings. */
+  emitPulses(): void;
+  /** Switches the relays of account a's bus meters. */
+  relays(a: number, closed: boolean): void;
+  /** `meter read`: reads meter m now, bills the reading and answers. */
+  read(m: number, cb: (a: Answer) => void): void;
+}
+
+/** Meters with a `proto` read over the RS485 bus (one MeterBus and Poller per line setting) and
+ *  pulse inputs; a part the platform plugs in (UnitParts.metering), so a build without it
+ *  carries none of the metering code. */
+export function busMetering(h: MeteringHost): Metering {
+  const hal = h.hal;
+  const log = h.log;
+  const time = h.time;
+  let core = h.core();
+  let raw = h.raw();
+  const host = { handle: h.handle };
+  let groups: BusGroup[] = [];
+  let pulses: PulseCounters | null = null;
+  /** Core meter index, register at boot or rebuild (Wh) and input, per pulse counter. */
+  let pulseCore: number[] = [];
+  let pulseBase: number[] = [];
+  let inputs: (PulseInput | null)[] = [];
+  let meterTimer = -1;
+
+  function meterName(m: number): string {
+    return 'meter ' + core.cfg.meters[m].name;
+  }
+
+  function reading(m: number, imp: number, exp: number, powerW: number | undefined): void {
+    host.handle({ t: 'reading', time: time(), meter: m, importWh: imp, exportWh: exp, powerW: powerW });
+  }
+
+  function emitPulses(): void {
+    if (!pulses) return;
+    core = h.core();
+    for (let i = 0; i < pulseCore.length; i++) reading(pulseCore[i], pulseBase[i] + pulses.wh[i], 0, undefined);
+  }
+
+  function meterRelays(a: number, closed: boolean): void {
+    core = h.core();
+    for (let g = 0; g < groups.length; g++) {
+      const gr = groups[g];
+      for (let k = 0; k < gr.core.length; k++) {
+        const me = gr.meters[k];
+        if (core.cfg.meters[gr.core[k]].account === a && (me.proto === PROTO_DLT645 || (me.profile as ModbusProfile).relayReg >= 0)) gr.relays.set(k, closed);
+      }
+    }
+  }
+
+  function stopMetering(): void {
+    for (let g = 0; g < groups.length; g++) {
+      groups[g].dead = true;
+      groups[g].poller.stop();
+      groups[g].bus.close();
+    }
+    for (let i = 0; i < inputs.length; i++) if (inputs[i]) (inputs[i] as PulseInput).close();
+    if (meterTimer >= 0) hal.clock.cancel(meterTimer);
+    groups = [];
+    inputs = [];
+    pulses = null;
+    meterTimer = -1;
+  }
+
+  function makeGroup(line: LineSettings, meters: BusMeter[], cm: number[], pollMs: number): BusGroup {
+    const g = { line: line, meters: meters, core: cm, alarmed: new Uint8Array(meters.length), dead: false } as BusGroup;
+    const targets = [];
+    for (let k = 0; k < meters.length; k++) targets.push({ meter: k, gpio: null });
+    g.bus = new MeterBus({ clock: hal.clock, open: hal.openMeterBus as (o: SerialOptions) => SerialPort, line: line, meters: meters.length });
+    g.poller = new Poller({
+      bus: g.bus,
+      clock: hal.clock,
+      meters: meters,
+      intervalMs: pollMs,
+      onReading: function (r: Reading) {
+        if (!g.dead) reading(cm[r.meterIndex], r.importWh, r.exportWh, r.powerW);
+      },
+      onEvent: function (kind: string, k: number) {
+        if (g.dead) return;
+        const m = cm[k];
+        log(kind === 'overrun' ? -1 : core.cfg.meters[m].account, 'meter', kind === 'overrun' ? 'poll cycle overran its interval' : meterName(m) + ' ' + kind);
+      },
+    });
+    g.relays = new RelayControl({
+      bus: g.bus,
+      clock: hal.clock,
+      meters: meters,
+      targets: targets,
+      timeS: function () {
+        return time() + core.cfg.calendar.utcOffsetS;
+      },
+      onEvent: function (kind: string, k: number, detail: string) {
+        if (g.dead) return;
+        const m = cm[k];
+        const a = core.cfg.meters[m].account;
+        if (kind === 'relay') {
+          g.alarmed[k] = 0;
+          log(a, 'relay', meterName(m) + ' relay ' + detail + ' (read back)');
+        } else if (!g.alarmed[k]) {
+          g.alarmed[k] = 1;
+          log(a, 'relay-alarm', meterName(m) + ' relay did not obey: ' + detail);
+        }
+      },
+    });
+    return g;
+  }
+
+  function pulseFn(i: number): (t: number) => void {
+    return function (t: number) {
+      if (pulses) pulses.pulse(i, t);
+    };
+  }
+
+  /** (Re)builds the bus groups and pulse counters from the meters' proto / addr / profile / impPerKwh. */
+  function buildMetering(): void {
+    stopMetering();
+    core = h.core();
+    raw = h.raw();
+    const rb = (raw.bus || {}) as { pollSeconds?: number; dlt645?: unknown; modbus?: unknown };
+    const pollMs = (rb.pollSeconds && rb.pollSeconds > 0 ? rb.pollSeconds : 60) * 1000;
+    const lines: LineSettings[] = [];
+    const lm: BusMeter[][] = [];
+    const lc: number[][] = [];
+    const imp: number[] = [];
+    const maxW: number[] = [];
+    const chans: number[] = [];
+    pulseCore = [];
+    pulseBase = [];
+    for (let m = 0; m < raw.meters.length && m < core.cfg.meters.length; m++) {
+      const r = raw.meters[m];
+      const addr = r.addr === undefined ? '' : String(r.addr);
+      if (r.proto === 'pulse') {
+        if (!hal.openPulse) continue;
+        pulseCore.push(m);
+        pulseBase.push(core.has[m] ? core.lastImp[m] : 0);
+        imp.push(typeof r.impPerKwh === 'number' ? r.impPerKwh : 1000);
+        maxW.push(core.cfg.meters[m].maxPowerW);
+        chans.push(addr ? parseInt(addr, 10) : chans.length);
+        continue;
+      }
+      if ((r.proto !== 'dlt645' && r.proto !== 'modbus') || !hal.openMeterBus) continue;
+      const dl = r.proto === 'dlt645';
+      const p = busMeter(dl, addr, r.profile);
+      if (typeof p === 'string') {
+        log(core.cfg.meters[m].account, 'meter', meterName(m) + ' not polled: ' + p);
+        continue;
+      }
+      const line = dl ? lineOf(rb.dlt645, DLT_LINE) : lineOf(rb.modbus, MODBUS_LINE);
+      let g = 0;
+      while (g < lines.length && !(lines[g].baud === line.baud && lines[g].parity === line.parity && lines[g].stopBits === line.stopBits)) g++;
+      if (g === lines.length) {
+        lines.push(line);
+        lm.push([]);
+        lc.push([]);
+      }
+      lm[g].push(p);
+      lc[g].push(m);
+    }
+    for (let g = 0; g < lines.length; g++) groups.push(makeGroup(lines[g], lm[g], lc[g], pollMs));
+    if (pulseCore.length) {
+      pulses = new PulseCounters({ impPerKwh: imp, maxPowerW: maxW });
+      for (let i = 0; i < chans.length; i++) inputs.push((hal.openPulse as any)(chans[i], { debounceMs: 20, onPulse: pulseFn(i) }));
+    }
+    if (!groups.length && !pulses) return;
+    for (let g = 0; g < groups.length; g++) groups[g].poller.start();
+    // Pulse meters report on the poll interval; relays that raised an alarm are tried again.
+    meterTimer = hal.clock.every(pollMs, function () {
+      emitPulses();
+      for (let g = 0; g < groups.length; g++) {
+        const rc = groups[g].relays;
+        for (let k = 0; k < rc.want.length; k++) if (groups[g].alarmed[k] && rc.want[k] >= 0 && rc.state[k] !== rc.want[k]) rc.set(k, rc.want[k] === 1);
+      }
+    });
+  }
+
+  /** `meter read`: reads meter m's energy registers now and bills the reading. */
+  function readMeter(m: number, cb: (a: Answer) => void): void {
+    core = h.core();
+    const answer = function (imp: number, exp: number): void {
+      reading(m, imp, exp, undefined);
+      cb(done([meterName(m) + ' import ' + formatMoney(imp) + ' kWh, export ' + formatMoney(exp) + ' kWh'], { meter: core.cfg.meters[m].name, importWh: imp, exportWh: exp }));
+    };
+    const pi = pulseCore.indexOf(m);
+    if (pi >= 0 && pulses) return answer(pulseBase[pi] + pulses.wh[pi], 0);
+    let gr: BusGroup | null = null;
+    let k = -1;
+    for (let g = 0; g < groups.length && k < 0; g++) {
+      k = groups[g].core.indexOf(m);
+      gr = groups[g];
+    }
+    if (k < 0 || !gr) return cb(fail(hal.openMeterBus || hal.openPulse ? meterName(m) + ' has no bus or pulse input (set its proto and addr)' : 'no meter bus on this unit'));
+    const g = gr;
+    const me = g.meters[k];
+    const dl = me.proto === PROTO_DLT645;
+    const p = me.profile as ModbusProfile;
+    const steps: number[][] = dl ? [[dlt.DI_IMPORT], [dlt.DI_EXPORT]] : planReads([p.importWh, p.exportWh]);
+    const v = [0, 0];
+    let i = 0;
+    const next = function (): void {
+      if (i >= steps.length) return answer(v[0], v[1]);
+      const s = steps[i];
+      const req = dl ? dlt.readRequest(me.addr as Uint8Array, s[0]) : mbRead(me.id, s[0], s[1], s[2]);
+      if (!g.bus.request(k, dl ? PROTO_DLT645 : PROTO_MODBUS, req, dl ? 20 : 5 + 2 * s[2], reply, 0)) cb(fail(meterName(m) + ' is resting after failed polls; try again in a minute'));
+    };
+    const reply = function (err: string | null, r: any): void {
+      const s = steps[i];
+      if (err && !(dl && i === 1 && err === 'no-data')) return cb(fail(meterName(m) + ' did not answer: ' + err));
+      if (dl && !err) {
+        const d = dlt.decodeRead(r, s[0]);
+        if (!d.ok) return cb(fail(meterName(m) + ' sent ' + d.error));
+        v[i] = d.value[0];
+      }
+      if (!dl) {
+        const fs = [p.importWh, p.exportWh];
+        for (let j = 0; j < 2; j++) {
+          const at = offsetIn(fs[j], s);
+          if (at >= 0) v[j] = mbValue(r, at, (fs[j] as any).type, (fs[j] as any).mul, (fs[j] as any).div);
+        }
+      }
+      i++;
+      next();
+    };
+    next();
+  }
+  return { build: buildMetering, emitPulses: emitPulses, relays: meterRelays, read: readMeter };
+}
+
+/** Boots the unit from a configuration object (parsed and validated here). */
+export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Unit {
+  let raw: RawConfig = config as RawConfig;
+  let parsed = parseConfig(config);
+  if (!parsed.ok) {
+    hal.print('ERROR config: ' + parsed.error + ' - starting with no accounts');
+    raw = EMPTY_RAW;
+    parsed = parseConfig(raw);
+  }
+  let core = new Core(parsed.ok ? parsed.value : EMPTY);
+  let timeValid = false;
+  let timeBase = 0; // UTC seconds at clock 0 when there is no RTC
+  const logRing: LogEntry[] = [];
+  let metering: Metering | null = null;
+  /** Token state per account name, committed with the credit it grants. */
+  const tokenStates: { [account: string]: TokenState } = {};
+
+  function time(): number {
+    if (hal.rtc) {
+      const r = hal.rtc.read();
+      if (r.ok) {
+        timeValid = r.value.valid;
+        return r.value.epochSeconds;
+      }
+    }
+    timeValid = timeBase > 0;
+    return timeBase + Math.floor(hal.clock.now() / 1000);
+  }
+
+  function log(account: number, kind: string, text: string): void {
+    if (logRing.length >= RAM_LOG) logRing.shift();
+    const t = time();
+    logRing.push({ time: t, account: account, kind: kind, text: text });
+    if (hal.onLog) hal.onLog(t, account, kind, text);
+  }
+
+  function carry(ds: Decision[]): Decision[] {
+    for (let i = 0; i < ds.length; i++) {
+      const d = ds[i];
+      if (hal.onDecision) hal.onDecision(time(), d);
+      if (d.kind === 'relay') {
+        const ch = core.cfg.accounts[d.account].relay;
+        if (ch >= 0) {
+          if (hal.relays && hal.relays[ch]) hal.relays[ch].set(d.value === 1);
+        } else if (metering) metering.relays(d.account, d.value === 1);
+      }
+      if (d.kind !== 'ledger' || d.code !== 'charge') log(d.account, d.kind === 'ledger' ? d.code : d.kind, formatDecision(d));
+    }
+    return ds;
+  }
+
+  function pins(): string[] {
+    const c = raw.console as { pins?: { [role: string]: string } } | undefined;
+    const out = DEFAULT_PINS.slice();
+    if (c && c.pins) for (let r = 1; r < 4; r++) if (typeof c.pins[ROLE_NAMES[r]] === 'string') out[r] = c.pins[ROLE_NAMES[r]];
+    return out;
+  }
+
+  const host: ConsoleHost = {
+    core: function () {
+      return core;
+    },
+    raw: function () {
+      return raw;
+    },
+    apply: function (next: RawConfig) {
+      const p = parseConfig(next);
+      if (!p.ok) return p.error;
+      if (metering) metering.emitPulses(); // counted pulses are billed under the meter map they were counted in
+      core = reconfigure(core, p.value);
+      unit.core = core;
+      raw = next;
+      if (metering) metering.build();
+      carry(core.start(time()));
+      if (metering) metering.emitPulses();
+      return null;
+    },
+    handle: function (ev: CoreEvent) {
+      time();
+      if (timeValid !== core.timeValid) carry(core.handle({ t: 'clock', time: ev.time, valid: timeValid }));
+      return carry(core.handle(ev));
+    },
+    time: time,
+    timeValid: function () {
+      time();
+      return timeValid;
+    },
+    setTime: function (s: number) {
+      if (hal.rtc) {
+        const r = hal.rtc.set(s);
+        if (!r.ok) return 'the clock chip did not take the time: ' + r.error;
+      } else timeBase = s - Math.floor(hal.clock.now() / 1000);
+      log(-1, 'time', 'time set');
+      return null;
+    },
+    status: function () {
+      const p = pins();
+      const lines = hal.platformStatus ? hal.platformStatus() : [];
+      if (p[3] === DEFAULT_PINS[3]) lines.push('WARNING  factory technician PIN in use: set console.pins');
+      return lines;
+    },
+    events: function (f: LogFilter, max: number) {
+      const out: string[] = [];
+      for (let i = logRing.length - 1; i >= 0 && out.length < max; i--) {
+        const e = logRing[i];
+        if (f.account >= 0 && e.account !== f.account) continue;
+        if (f.kind && e.kind !== f.kind) continue;
+        if (e.time < f.from || e.time >= f.to) continue;
+        out.push(stamp(e.time, core.cfg.calendar.utcOffsetS) + ' ' + e.text);
+      }
+      return out;
+    },
+    token: function (a: number, digits: string): Answer {
+      if (parts && parts.token) return parts.token(a, digits, unit);
+      const name = core.cfg.accounts[a].name;
+      const secret = tokenSecret(raw.accounts[a].token);
+      if (!secret) return fail('account ' + name + ' has no token identity (set its token key and start code)');
+      const p = parseToken(digits);
+      if (!p.ok) return fail('token ' + p.detail);
+      const before = tokenStates[name] || freshTokenState();
+      const now = time();
+      const r = enterToken(secret, before, p.value, now);
+      const res = r.result;
+      if (!res.ok) {
+        tokenStates[name] = r.state;
+        log(a, 'token', 'token ' + res.error);
+        if (res.error === 'locked') return fail('token entry locked for ' + res.waitSeconds + ' s after wrong tokens');
+        if (res.error === 'used') return fail('token already used');
+        const left = 2 - r.state.invalidCount;
+        return fail('token invalid' + (left > 0 ? ' (' + left + ' more before a lock-out)' : left === 0 ? ' (the next wrong token locks entry)' : ', entry locked for ' + (r.state.lockedUntil - now) + ' s'));
+      }
+      const lines: string[] = [];
+      let ds: Decision[] = [];
+      if (res.kind === 'add' || res.kind === 'set') {
+        const target = res.value * secret.unit;
+        const diff = res.kind === 'add' ? target : target - core.balance[a];
+        if (diff > 0) ds = host.handle({ t: 'topup', time: now, account: a, amountMilli: diff });
+        else if (diff < 0) ds = host.handle({ t: 'refund', time: now, account: a, amountMilli: -diff });
+        for (let i = 0; i < ds.length; i++) {
+          if (ds[i].kind === 'refused') return fail('token refused: ' + ds[i].code + ' (the token stays unused)');
+        }
+      } else if (res.kind === 'disable') ds = host.handle({ t: 'mode', time: now, account: a, mode: 1 });
+      tokenStates[name] = r.state;
+      log(a, 'token', 'token ' + res.kind + ' ' + res.value + ' count ' + res.count);
+      lines.push('TOKEN ' + name + ' ' + res.kind + (res.kind === 'add' || res.kind === 'set' ? ' ' + formatMoney(res.value * secret.unit) : '') + ' count ' + res.count);
+      for (let i = 0; i < ds.length; i++) {
+        const d = ds[i];
+        if (d.kind === 'ledger') lines.push('RECEIPT #' + d.seq + ' ' + stamp(now, core.cfg.calendar.utcOffsetS) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by token');
+        else lines.push(formatDecision(d));
+      }
+      return changed(lines, { account: name, kind: res.kind, value: res.value, count: res.count, balance: core.balance[a] });
+    },
+    reboot: function () {
+      log(-1, 'boot', 'reboot requested');
+      if (hal.reboot) hal.reboot();
+    },
+    factoryReset: function () {
+      log(-1, 'config', 'factory reset');
+      raw = EMPTY_RAW;
+      core = new Core((parseConfig(raw) as { ok: true; value: CoreConfig }).value);
+      unit.core = core;
+      if (metering) metering.build();
+    },
+  };
+
+  const shell = new Shell({
+    clock: hal.clock,
+    print: hal.print,
+    commands: makeCommands(host),
+    pins: pins,
+    echo: false,
+    audit: function (line: string, role: number) {
+      log(-1, 'command', ROLE_NAMES[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
+    },
+  });
+
+  const unit: Unit = {
+    core: core,
+    shell: shell,
+    handle: host.handle,
+    time: time,
+    statusLine: function () {
+      let on = 0;
+      let sum = 0;
+      for (let a = 0; a < core.cfg.accounts.length; a++) {
+        if (core.relay[a] === 1) on++;
+        sum += core.balance[a];
+      }
+      time();
+      return 'STATUS accounts=' + core.cfg.accounts.length + ' meters=' + core.cfg.meters.length + ' supplied=' + on + ' balance=' + sum + ' time=' + (timeValid ? 'ok' : 'not-set') + ' up=' + Math.floor(hal.clock.now() / 1000) + 's';
+    },
+    input: function (text: string) {
+      shell.feed(text);
+    },
+    log: log,
+  };
+  log(-1, 'boot', 'boot');
+  if (parts && parts.metering) {
+    metering = parts.metering({ hal: hal, core: host.core, raw: host.raw, handle: host.handle, time: time, log: log });
+    const mt = metering;
+    host.readMeter = function (m: number, cb: (a: Answer) => void) {
+      mt.read(m, cb);
+    };
+    mt.build();
+  }
+  carry(core.start(time()));
+  if (metering) metering.emitPulses(); // the pulse registers' baseline
+  hal.print(unit.statusLine());
+  return unit;
+}

@@ -1,0 +1,78 @@
+// The shape of a boards/*.json file, as baked into the bundle by tools/build.ts.
+// Types only: tools/ imports it too, so nothing here may touch a board global.
+
+/** A UART by its Espruino name ('Serial1', 'Serial2', ...) with its pins. */
+export interface BoardUart {
+  uart: string;
+  tx: string;
+  rx: string;
+}
+
+/** Half-duplex RS485 port: a UART plus the transceiver's driver-enable pin. */
+export interface BoardRs485 extends BoardUart {
+  /** Driver-enable (DE, with /RE tied to it): high while transmitting. */
+  de: string;
+}
+
+/** Technician console: a UART (or 'USB', then tx/rx are absent). */
+export interface BoardConsole {
+  uart: string;
+  tx?: string;
+  rx?: string;
+  baud: number;
+}
+
+/** An I2C master and its pins. */
+export interface BoardI2c {
+  bus: string;
+  scl: string;
+  sda: string;
+  bitrate: number;
+}
+
+/** One relay channel (an account's `relay` index); feedback is an optional contact read-back. */
+export interface BoardRelay {
+  pin: string;
+  activeHigh: boolean;
+  feedback?: string;
+}
+
+/** An I2C EEPROM part. */
+export interface BoardEeprom {
+  part: string;
+  address: number;
+  size: number;
+  pageSize: number;
+  /** Worst-case internal write cycle. */
+  writeMs: number;
+}
+
+/** An I2C RTC part. */
+export interface BoardRtc {
+  part: string;
+  address: number;
+}
+
+/** Everything the Espruino HAL needs to know about one board. */
+export interface BoardDescription {
+  name: string;
+  /** Espruino board id for the espruino CLI (--board). */
+  espruinoBoard: string;
+  chip: string;
+  /** JS variables available (13 bytes each on STM32 builds). */
+  variables: number;
+  /** Flash Storage for saved code and files, bytes. */
+  storageBytes: number;
+  rs485: BoardRs485;
+  /** Pulse (S0) input pins; STM32 cannot watch two pins with the same number. */
+  pulseInputs: string[];
+  pulseDebounceMs: number;
+  relays: BoardRelay[];
+  i2c: BoardI2c;
+  eeprom: BoardEeprom;
+  rtc: BoardRtc;
+  console: BoardConsole;
+  watchdogSeconds: number;
+  /** Free text for the person wiring the board. */
+  notes?: string[];
+}

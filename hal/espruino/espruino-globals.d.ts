@@ -1,0 +1,29 @@
+// Board globals that @types/espruino 1.95 leaves out; declared here so hal/espruino/ and
+// firmware/main.ts type-check against what the interpreter really provides.
+
+/** Pin constructor: new Pin('B6') gives the same pin as the global B6. */
+declare var Pin: { new (name: string): Pin };
+
+declare namespace E {
+  /** Starts the hardware watchdog; isAuto false means E.kickWatchdog() must be called. */
+  function enableWatchdog(timeoutSeconds: number, isAuto?: boolean): void;
+  /** Boot, kill and error hooks. */
+  function on(event: string, fn: (arg?: any) => void): void;
+  /** Restarts the chip. */
+  function reboot(): void;
+}
+
+interface Serial {
+  /** Removes every listener of one event (EventEmitter-like objects). */
+  removeAllListeners(event: string): void;
+}
+
+/** Espruino's process: only memory() is used here. */
+declare var process: { memory(): { free: number; usage: number; total: number } };
+
+declare function setTimeout(fn: () => void, ms: number): number;
+declare function setInterval(fn: () => void, ms: number): number;
+declare function clearTimeout(id: number): void;
+declare function clearInterval(id: number): void;
+
+declare var console: { log(...args: any[]): void };

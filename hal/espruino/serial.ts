@@ -1,0 +1,61 @@
+import { LineSettings, SerialOptions, SerialPort, bitsPerChar, wireTimeMs } from '../serial';
+
+/** Pins of a half-duplex RS485 port. */
+export interface Rs485Pins {
+  tx: Pin;
+  rx: Pin;
+  /** Driver-enable, high while transmitting. */
+  de: Pin;
+}
+
+const PARITY = { none: 'none', even: 'e', odd: 'o' };
+
+/** RS485 on an Espruino UART with driver-enable on a GPIO (Espruino has no DE support). */
+export class EspruinoSerialPort implements SerialPort {
+  private busy = false;
+  private line: LineSettings;
+
+  constructor(private port: Serial, private pins: Rs485Pins, opts: SerialOptions) {
+    this.line = { baud: opts.baud, dataBits: opts.dataBits, parity: opts.parity, stopBits: opts.stopBits };
+    digitalWrite(pins.de, 0);
+    port.setup(opts.baud, {
+      tx: pins.tx,
+      rx: pins.rx,
+      bytesize: opts.dataBits,
+      parity: PARITY[opts.parity],
+      stopbits: opts.stopBits,
+    });
+    const onData = opts.onData;
+    port.on('data', function (s: string) {
+      // Espruino hands over a string of byte values; callers want bytes.
+      const b = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+      onData(b);
+    });
+  }
+
+  write(bytes: Uint8Array, done?: () => void): boolean {
+    if (this.busy) return false;
+    this.busy = true;
+    const self = this;
+    digitalWrite(this.pins.de, 1);
+    this.port.write(bytes);
+    // write() returns once bytes are queued, not sent: hold DE for the frame's wire time plus
+    // two characters for the UART's shift register and the timer's slack.
+    setTimeout(function () {
+      digitalWrite(self.pins.de, 0);
+      self.busy = false;
+      if (done) done();
+    }, wireTimeMs(this.line, bytes.length + 2));
+    return true;
+  }
+
+  bitsPerChar(): number {
+    return bitsPerChar(this.line);
+  }
+
+  close(): void {
+    this.port.removeAllListeners('data');
+    digitalWrite(this.pins.de, 0);
+  }
+}

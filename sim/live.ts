@@ -1,0 +1,73 @@
+// Live mode: the simulated unit runs paced to the wall clock (times a speed factor) with its
+// technician console on the terminal, on a TCP port, and optionally on a pseudo-terminal
+// (through socat) so picocom or the espruino CLI can connect as to a real board.
+import * as net from 'net';
+import { spawn, ChildProcess } from 'child_process';
+import { Scenario } from './scenario';
+import { Simulation } from './runner';
+
+/** Where the console is offered. */
+export interface LiveOptions {
+  /** Virtual seconds per real second. */
+  speed: number;
+  /** Attach the console to this process's stdin/stdout. */
+  terminal: boolean;
+  /** TCP port for the console (0 = any free port), or undefined for none. */
+  tcpPort?: number;
+  /** Path of a pseudo-terminal link to create with socat (needs tcpPort). */
+  ptyPath?: string;
+  /** Echo typed characters back, as a board does for a terminal. */
+  echo: boolean;
+  /** Called once the console is reachable (with the TCP port actually used). */
+  onReady?: (port: number) => void;
+}
+
+/** Runs a scenario live until its end or until stopped; returns a stop function. */
+export function runLive(sc: Scenario, opts: LiveOptions): () => void {
+  const sockets: net.Socket[] = [];
+  const print = (line: string) => {
+    if (opts.terminal) process.stdout.write(line + '\n');
+    for (const s of sockets) s.write(line + '\r\n');
+  };
+  const sim = new Simulation(sc, print);
+  let server: net.Server | undefined;
+  let socat: ChildProcess | undefined;
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const target = Math.floor(((Date.now() - started) / 1000) * opts.speed / sc.stepSeconds);
+    while (!sim.finished() && sim.stepIndex < target) sim.step();
+    if (sim.finished()) stop();
+  }, 50);
+  if (opts.terminal) {
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => sim.unit.input(d));
+  }
+  if (opts.tcpPort !== undefined) {
+    server = net.createServer((sock) => {
+      sockets.push(sock);
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => {
+        if (opts.echo) sock.write(d.replace(/\r?\n|\r/g, '\r\n'));
+        sim.unit.input(d);
+      });
+      sock.on('close', () => sockets.splice(sockets.indexOf(sock), 1));
+      sock.on('error', () => undefined);
+      sock.write('prepaid unit simulator: ' + sc.name + '\r\ntype help\r\n');
+    });
+    server.listen(opts.tcpPort, '127.0.0.1', () => {
+      const port = (server!.address() as net.AddressInfo).port;
+      if (opts.ptyPath) {
+        socat = spawn('socat', ['pty,raw,echo=0,link=' + opts.ptyPath, 'tcp:127.0.0.1:' + port], { stdio: 'ignore' });
+      }
+      if (opts.onReady) opts.onReady(port);
+    });
+  } else if (opts.onReady) opts.onReady(0);
+  function stop(): void {
+    clearInterval(timer);
+    if (socat) socat.kill();
+    for (const s of sockets) s.destroy();
+    if (server) server.close();
+    if (opts.terminal) process.stdin.pause();
+  }
+  return stop;
+}

@@ -1,0 +1,63 @@
+// hal/serial.ts on a real serial device of this computer (node-serialport): the firmware's
+// MeterBus can then talk to real meters through a USB-RS485 adapter, or to independent peers
+// (pymodbus) through a socat pty pair. One write at a time; done when the OS has drained it.
+import { SerialPort as NodeSerialPort } from 'serialport';
+import { LineSettings, SerialOptions, SerialPort, bitsPerChar } from '../hal/serial';
+
+/** A hal SerialPort on a device path; created open (see openNodeSerialPort). A MeterBus opens its
+ *  port synchronously: hand it `(o) => adapter.use(o)` so the bus's receiver is plugged in. */
+export class NodeSerialAdapter implements SerialPort {
+  /** Bytes written and received, for tests. */
+  txBytes = 0;
+  rxBytes = 0;
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private port: NodeSerialPort,
+    private opts: SerialOptions,
+  ) {
+    port.on('data', (b: Buffer) => {
+      if (this.closed) return;
+      this.rxBytes += b.length;
+      this.opts.onData(new Uint8Array(b.buffer, b.byteOffset, b.length).slice());
+    });
+  }
+
+  /** Takes the receiver (and the settings, for bitsPerChar) of a caller that opens it. */
+  use(o: SerialOptions): this {
+    this.opts = o;
+    return this;
+  }
+
+  write(bytes: Uint8Array, done?: () => void): boolean {
+    if (this.busy || this.closed) return false;
+    this.busy = true;
+    this.txBytes += bytes.length;
+    this.port.write(Buffer.from(bytes));
+    this.port.drain(() => {
+      this.busy = false;
+      if (done && !this.closed) done();
+    });
+    return true;
+  }
+
+  bitsPerChar(): number {
+    return bitsPerChar(this.opts);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.port.isOpen) this.port.close();
+  }
+}
+
+/** Opens a device with the line settings of o (a pty ignores them, a USB adapter obeys). */
+export function openNodeSerialPort(path: string, o: SerialOptions | LineSettings): Promise<NodeSerialAdapter> {
+  return new Promise((resolve, reject) => {
+    const p = new NodeSerialPort({ path, baudRate: o.baud, dataBits: o.dataBits, parity: o.parity, stopBits: o.stopBits, autoOpen: false });
+    const so: SerialOptions = { onData: () => undefined, ...o };
+    p.open((err) => (err ? reject(err) : resolve(new NodeSerialAdapter(p, so))));
+  });
+}

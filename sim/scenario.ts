@@ -1,0 +1,261 @@
+// Scenario files: JSON checked by a schema (ajv) and then against the unit's own config
+// parser, so every mistake gets one line naming where it is.
+import Ajv from 'ajv';
+import { parseConfig } from '../firmware/config';
+import { CoreConfig } from '../firmware/core';
+import { parseStamp } from '../firmware/replay';
+import { LoadSpec } from './load-profile';
+
+/** What tenants do when credit runs low (deterministic with the scenario seed). */
+export interface TenantRule {
+  /** React to this alarm level (1 = first warning). */
+  onAlarmLevel: number;
+  /** Hours between the alarm and the top-up. */
+  delayHours: number;
+  /** Amount in milli-currency. */
+  amount: number;
+  /** Chance (0..1) that a tenant reacts at all to a given alarm. */
+  probability?: number;
+}
+
+/** A validated scenario. Times are UTC seconds. */
+export interface Scenario {
+  name: string;
+  description: string;
+  start: number;
+  durationHours: number;
+  stepSeconds: number;
+  pollSeconds: number;
+  seed: number;
+  config: CoreConfig;
+  /** The configuration as written (what the unit boots from). */
+  rawConfig: unknown;
+  /** Every metered load on the bus: the configured meters in order, then spare (not yet commissioned) ones. */
+  meterNames: string[];
+  /** Load per entry of meterNames. */
+  loads: LoadSpec[];
+  /** Scheduled top-ups: time, account index, amount. */
+  topups: { at: number; account: number; amount: number }[];
+  /** Tenant rule per account index (or null). */
+  tenants: (TenantRule | null)[];
+  /** Register each meter starts from, Wh. */
+  startRegisterWh: number[];
+  /** Meters with a `proto` are virtual meters on virtual buses (or pulse inputs) that the unit polls itself. */
+  bus: boolean;
+  /** What is wired per entry of meterNames: protocol, address, profile, imp/kWh (from the load's proto, addr,
+   *  meterProfile, impPerKwh, else the configured meter's proto, addr, profile, impPerKwh). */
+  wires: (WireSpec | null)[];
+  /** Faults to switch on and off, by index into meterNames; times UTC seconds. */
+  faults: FaultSpec[];
+}
+
+/** A meter on the wire: DL/T 645 (addr = 12 digits), Modbus (addr = slave id, profile) or pulse (addr = input). */
+export interface WireSpec {
+  proto: 'dlt645' | 'modbus' | 'pulse';
+  addr: string;
+  profile: string;
+  impPerKwh: number;
+}
+
+/** Fault names: those of sim/meter-faults.ts. */
+export const FAULT_NAMES = ['silent', 'slow', 'badChecksum', 'garbageBefore', 'garbageAfter', 'wrongAddress', 'splitReply', 'registerReset', 'refusePlaintextRelay'];
+
+/** One fault on one meter from `from` until `to`. */
+export interface FaultSpec {
+  meter: number;
+  fault: string;
+  from: number;
+  to: number;
+}
+
+const loadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['profile'],
+  properties: {
+    profile: { enum: ['household', 'constant'] },
+    dailyKwh: { type: 'number', minimum: 0, maximum: 1000 },
+    powerW: { type: 'number', minimum: 0, maximum: 100000 },
+    noise: { type: 'number', minimum: 0, maximum: 1 },
+    startRegisterWh: { type: 'integer', minimum: 0 },
+    spare: { type: 'boolean' },
+    proto: { enum: ['dlt645', 'modbus', 'pulse'] },
+    addr: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+    meterProfile: { enum: ['sdm120', 'sdm230', 'dds238'] },
+    impPerKwh: { type: 'integer', minimum: 1, maximum: 100000 },
+    faults: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['fault', 'from', 'to'],
+        properties: { fault: { enum: ['silent', 'slow', 'badChecksum', 'garbageBefore', 'garbageAfter', 'wrongAddress', 'splitReply', 'registerReset', 'refusePlaintextRelay'] }, from: { type: 'string' }, to: { type: 'string' } },
+      },
+    },
+    bursts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['powerW', 'minutes', 'perDay'],
+        properties: { powerW: { type: 'number', minimum: 0 }, minutes: { type: 'number', exclusiveMinimum: 0 }, perDay: { type: 'number', minimum: 0 } },
+      },
+    },
+  },
+};
+
+const tenantSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['onAlarmLevel', 'delayHours', 'amount'],
+  properties: {
+    onAlarmLevel: { type: 'integer', minimum: 1, maximum: 8 },
+    delayHours: { type: 'number', minimum: 0 },
+    amount: { type: 'integer', minimum: 1 },
+    probability: { type: 'number', minimum: 0, maximum: 1 },
+  },
+};
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'start', 'durationHours', 'config', 'loads'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}(:\\d{2})?$' },
+    durationHours: { type: 'number', exclusiveMinimum: 0, maximum: 24 * 366 },
+    stepSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+    pollSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
+    seed: { type: 'integer' },
+    bus: { type: 'boolean' },
+    config: { type: 'object' },
+    loads: { type: 'object', additionalProperties: loadSchema },
+    topups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['at', 'account', 'amount'],
+        properties: { at: { type: 'string' }, account: { type: 'string' }, amount: { type: 'integer', minimum: 1 } },
+      },
+    },
+    tenants: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { default: tenantSchema, accounts: { type: 'object', additionalProperties: { anyOf: [tenantSchema, { type: 'null' }] } } },
+    },
+  },
+};
+
+const ajv = new Ajv({ allErrors: true });
+const validate = ajv.compile(schema);
+
+/** Parse outcome: a scenario or the list of mistakes, one line each. */
+export type ScenarioResult = { ok: true; value: Scenario } | { ok: false; errors: string[] };
+
+/** Checks and converts a parsed JSON scenario. */
+export function parseScenario(raw: unknown): ScenarioResult {
+  if (!validate(raw)) {
+    const errors = (validate.errors || []).map((e) => {
+      const where = 'scenario' + e.instancePath.replace(/\//g, '.');
+      const extra = e.keyword === 'additionalProperties' ? ' "' + (e.params as { additionalProperty: string }).additionalProperty + '"' : e.keyword === 'enum' ? ' (' + (e.params as { allowedValues: string[] }).allowedValues.join(', ') + ')' : '';
+      return where + ': ' + e.message + extra;
+    });
+    return { ok: false, errors };
+  }
+  const r = raw as {
+    name: string; description?: string; start: string; durationHours: number; stepSeconds?: number; pollSeconds?: number; seed?: number; bus?: boolean;
+    config: unknown; loads: { [meter: string]: LoadSpec & { startRegisterWh?: number; spare?: boolean; proto?: string; addr?: string | number; meterProfile?: string; impPerKwh?: number; faults?: { fault: string; from: string; to: string }[] } };
+    topups?: { at: string; account: string; amount: number }[];
+    tenants?: { default?: TenantRule; accounts?: { [name: string]: TenantRule | null } };
+  };
+  const errors: string[] = [];
+  const cfg = parseConfig(r.config);
+  if (!cfg.ok) return { ok: false, errors: ['scenario.config.' + cfg.error] };
+  const config = cfg.value;
+  const accountIndex = (name: string) => config.accounts.findIndex((a) => a.name === name);
+  const loads: LoadSpec[] = [];
+  const startRegisterWh: number[] = [];
+  const meterNames: string[] = [];
+  const add = (name: string) => {
+    const l = r.loads[name];
+    if (l.profile === 'household' && l.dailyKwh === undefined) errors.push('scenario.loads.' + name + ': a household load needs dailyKwh');
+    else if (l.profile === 'constant' && l.powerW === undefined) errors.push('scenario.loads.' + name + ': a constant load needs powerW');
+    meterNames.push(name);
+    loads.push(l);
+    startRegisterWh.push(l.startRegisterWh || 0);
+  };
+  for (const m of config.meters) {
+    if (!r.loads[m.name]) errors.push('scenario.loads: meter "' + m.name + '" has no load');
+    else if (r.loads[m.name].spare) errors.push('scenario.loads.' + m.name + ': a configured meter is not spare');
+    else add(m.name);
+  }
+  for (const name of Object.keys(r.loads)) {
+    if (config.meters.some((m) => m.name === name)) continue;
+    if (!r.loads[name].spare) errors.push('scenario.loads.' + name + ': no meter of that name in config.meters (mark a meter not yet commissioned with "spare": true)');
+    else add(name);
+  }
+  const start = parseStamp(r.start);
+  const end = start + r.durationHours * 3600;
+  const topups = (r.topups || []).map((t, i) => {
+    const at = parseStamp(t.at);
+    const account = accountIndex(t.account);
+    if (!(at >= 0) || isNaN(at)) errors.push('scenario.topups[' + i + '].at: expected "YYYY-MM-DD HH:MM", got "' + t.at + '"');
+    else if (at < start || at >= end) errors.push('scenario.topups[' + i + '].at: outside the run (' + r.start + ' + ' + r.durationHours + ' h)');
+    if (account < 0) errors.push('scenario.topups[' + i + '].account: unknown account "' + t.account + '"');
+    return { at, account, amount: t.amount };
+  });
+  const tenants: (TenantRule | null)[] = config.accounts.map((a) => {
+    const own = r.tenants && r.tenants.accounts ? r.tenants.accounts[a.name] : undefined;
+    return own !== undefined ? own : (r.tenants && r.tenants.default) || null;
+  });
+  for (const name of Object.keys((r.tenants && r.tenants.accounts) || {})) {
+    if (accountIndex(name) < 0) errors.push('scenario.tenants.accounts.' + name + ': unknown account');
+  }
+  if ((r.pollSeconds || 60) % (r.stepSeconds || 60) !== 0) errors.push('scenario.pollSeconds: must be a multiple of stepSeconds');
+  // Additions for the bus: what is wired on each metered load, and its faults.
+  const rawMeters = ((r.config as { meters?: { [k: string]: unknown }[] }).meters || []);
+  const wires: (WireSpec | null)[] = meterNames.map((name) => {
+    const l = r.loads[name];
+    const c = rawMeters.find((m) => m.name === name) || {};
+    const proto = (l.proto || c.proto) as WireSpec['proto'] | undefined;
+    if (!proto) return null;
+    const addr = l.addr !== undefined ? l.addr : c.addr;
+    return { proto, addr: addr === undefined ? '' : String(addr), profile: String(l.meterProfile || c.profile || 'sdm120'), impPerKwh: Number(l.impPerKwh || c.impPerKwh || 1000) };
+  });
+  const faults: FaultSpec[] = [];
+  meterNames.forEach((name, i) => {
+    (r.loads[name].faults || []).forEach((f, k) => {
+      const from = parseStamp(f.from);
+      const to = parseStamp(f.to);
+      const where = 'scenario.loads.' + name + '.faults[' + k + ']';
+      if (isNaN(from) || isNaN(to) || !(from >= 0) || !(to >= from)) errors.push(where + ': expected "YYYY-MM-DD HH:MM" times, from before to');
+      else if (!wires[i] || wires[i]!.proto === 'pulse') errors.push(where + ': only a bus meter (proto dlt645 or modbus) has bus faults');
+      faults.push({ meter: i, fault: f.fault, from, to });
+    });
+  });
+  if (errors.length) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      name: r.name,
+      description: r.description || '',
+      start,
+      durationHours: r.durationHours,
+      stepSeconds: r.stepSeconds || 60,
+      pollSeconds: r.pollSeconds || 60,
+      seed: r.seed || 1,
+      config,
+      rawConfig: r.config,
+      meterNames,
+      loads,
+      topups: topups.sort((a, b) => a.at - b.at),
+      tenants,
+      startRegisterWh,
+      bus: !!r.bus,
+      wires,
+      faults,
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { startUnit } from '../../firmware/unit';
+import { VirtualClock } from '../../sim/virtual-clock';
+
+describe('unit composition root', () => {
+  it('boots the core from a config, switches relays and prints its status', () => {
+    const lines: string[] = [];
+    const relays = [0, 1].map(() => {
+      let s = false;
+      return { set: (c: boolean) => (s = c), read: () => s };
+    });
+    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), relays }, {
+      plans: { f: { price: 1000 } },
+      accounts: [{ name: 'A', plan: 'f', relay: 0 }, { name: 'B', plan: 'f', mode: 'off', relay: 1 }],
+      meters: [{ name: 'm', account: 'A' }],
+    });
+    expect(lines).toEqual(['STATUS accounts=2 meters=1 supplied=1 balance=0 time=not-set up=0s']);
+    expect(relays[0].read()).toBe(true);
+    lines.length = 0;
+    unit.input('login 1111\nlog\n');
+    expect(lines).toEqual(['signed in as read', '1970-01-01 00:00:00 relay a1 open boot', '1970-01-01 00:00:00 relay a0 close boot', '1970-01-01 00:00:00 boot']);
+    unit.handle({ t: 'mode', time: 10, account: 0, mode: 2 });
+    expect(relays[0].read()).toBe(false);
+  });
+
+  it('says loudly when the config is bad and starts with no accounts', () => {
+    const lines: string[] = [];
+    startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l) }, { plans: {} });
+    expect(lines[0]).toBe('ERROR config: plans: needs at least one price plan - starting with no accounts');
+    expect(lines[1]).toMatch(/^STATUS accounts=0 /);
+  });
+});

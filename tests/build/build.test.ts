@@ -1,0 +1,93 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { boardNames, buildBoard, loadBoard, sizeReport, validateBoard } from '../../tools/build';
+import { bootInStrippedContext, bootOnEspruino, checkBundle, espruinoBinary } from '../../tools/espruino-check';
+
+const ROOT = path.resolve(__dirname, '../..');
+const pico = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'boards/pico.json'), 'utf8'));
+
+describe('board files', () => {
+  it('lists pico and wifi, and both are valid', () => {
+    expect(boardNames()).toEqual(expect.arrayContaining(['pico', 'wifi']));
+    for (const b of boardNames()) expect(validateBoard(JSON.parse(fs.readFileSync(path.join(ROOT, 'boards', b + '.json'), 'utf8')))).toEqual([]);
+    expect(loadBoard('pico').variables).toBe(5100);
+    expect(loadBoard('wifi').rs485.uart).not.toBe('Serial2'); // the ESP8266 owns Serial2 on the WiFi
+  });
+
+  it('names the field of a schema error', () => {
+    const b = pico();
+    b.rs485.de = 'Z9';
+    delete b.rtc;
+    b.relays[1].colour = 'red';
+    b.watchdogSeconds = 60;
+    const errors = validateBoard(b);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rs485\.de: must match pattern/),
+        'rtc: missing',
+        'relays[1]: unknown field "colour"',
+        expect.stringMatching(/^watchdogSeconds: must be <= 26/),
+      ])
+    );
+  });
+
+  it('rejects a pin used twice and pulse pins the STM32 cannot watch together', () => {
+    const b = pico();
+    b.relays[0].pin = 'A1';
+    b.pulseInputs = ['B13', 'A13'];
+    expect(validateBoard(b)).toEqual([
+      'relays[0].pin: pin A1 is already used by rs485.de',
+      'pulseInputs[1]: A13 has the same pin number as B13 (the STM32 cannot watch both)',
+    ]);
+  });
+
+  it('reports an unknown board with the known ones', () => {
+    expect(() => loadBoard('nope')).toThrow(/unknown board "nope" \(known: .*pico.*wifi/);
+  });
+});
+
+describe('firmware build for each board', () => {
+  for (const name of ['pico', 'wifi']) {
+    it(name + ': builds, passes the Espruino check and boots in the stripped context', async () => {
+      const r = await buildBoard(name, { write: false });
+      expect(r.findings).toEqual([]);
+      expect(r.bytes).toBeGreaterThan(1000);
+      expect(sizeReport(r)[0]).toMatch(/bytes/);
+      // the check again, independently of the build
+      expect(checkBundle(r.code)).toEqual([]);
+      const boot = bootInStrippedContext(r.code);
+      expect(boot.findings).toEqual([]);
+      expect(boot.lines.some((l) => /^STATUS accounts=\d+ /.test(l))).toBe(true);
+      // production build: the REPL is moved off the field ports, the watchdog runs and is kicked
+      expect(boot.calls).toContain('LoopbackA.setConsole true');
+      expect(boot.calls.some((c) => /^E\.enableWatchdog 10 false$/.test(c))).toBe(true);
+      expect(boot.calls.filter((c) => c === 'E.kickWatchdog').length).toBeGreaterThan(5);
+      // statements stay separate (no giant sequence): many lines, none huge
+      const lines = r.code.split('\n');
+      expect(lines.length).toBeGreaterThan(100);
+      expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(4000);
+      // the technician console answers on the board's console port
+      const answer = boot.type!('login 3333\r');
+      expect(answer).toContain('signed in as technician');
+    }, 60000);
+  }
+
+  it.skipIf(!espruinoBinary())('boots on the real interpreter (Espruino Linux build, Pico-sized heap) from Storage', async () => {
+    const r = await buildBoard('pico', { write: false, espruino: false });
+    const run = bootOnEspruino(r.code, espruinoBinary()!);
+    expect(run.findings).toEqual([]);
+    expect(run.lines.some((l) => l.indexOf('STATUS ') === 0)).toBe(true);
+    expect(run.lines).toContain('signed in as technician');
+    // the firmware must leave room to work in: at least a third of the Pico's variables
+    expect(run.freeAfterBoot).toBeGreaterThan(5100 / 3);
+  }, 60000);
+
+  it('a development build keeps the REPL on USB', async () => {
+    const r = await buildBoard('pico', { write: false, production: false });
+    const boot = bootInStrippedContext(r.code);
+    expect(boot.ok).toBe(true);
+    expect(boot.calls).toContain('USB.setConsole true');
+    expect(boot.calls).not.toContain('LoopbackA.setConsole true');
+  }, 60000);
+});

@@ -1,0 +1,133 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startUnit, Unit } from '../../firmware/unit';
+import { VirtualClock } from '../../sim/virtual-clock';
+import { secondsFromCivil } from '../../firmware/lib/calendar';
+
+const config = {
+  utcOffsetMinutes: 480,
+  plans: { flat: { price: 600 } },
+  accounts: [{ name: 'R1', plan: 'flat', alarmLevels: [5000] }],
+  meters: [{ name: 'M1', account: 'R1' }],
+  console: { pins: { read: '1000', operator: '2000', technician: '3000' } },
+};
+
+let clock: VirtualClock;
+let out: string[];
+let unit: Unit;
+
+function say(line: string): string[] {
+  out.length = 0;
+  unit.input(line + '\r\n');
+  return out.slice();
+}
+
+beforeEach(() => {
+  clock = new VirtualClock();
+  out = [];
+  unit = startUnit({ clock, print: (l) => out.push(l) }, JSON.parse(JSON.stringify(config)));
+});
+
+describe('technician console', () => {
+  it('needs sign-in, enforces roles and explains itself', () => {
+    expect(say('status')).toEqual(['error: status needs the read role, sign in with: login <pin>']);
+    expect(say('frobnicate')).toEqual(['error: unknown command "frobnicate", type help']);
+    expect(say('help')[0]).toMatch(/^help \[command\]/);
+    expect(say('help topup')).toEqual(['usage: topup <account> <amount>', 'Adds credit and prints a receipt.', 'role: operator']);
+    expect(say('login 1000')).toEqual(['signed in as read']);
+    expect(say('topup R1 10')).toEqual(['error: topup needs the operator role']);
+    expect(say('login 3000')).toEqual(['signed in as technician']);
+    expect(say('status')[1]).toBe('accounts 1, supplied 1, in alarm 0, balances 0.000');
+  });
+
+  it('locks after 5 wrong PINs for a growing time', () => {
+    for (let i = 1; i <= 4; i++) expect(say('login 9')).toEqual(['error: wrong PIN (' + (5 - i) + ' tries left before a lock-out)']);
+    expect(say('login 9')).toEqual(['error: wrong PIN; console locked for 30 s']);
+    expect(say('login 3000')).toEqual(['error: locked after wrong PINs, try again in 30 s']);
+    clock.advance(30000);
+    for (let i = 1; i <= 4; i++) say('login 9');
+    expect(say('login 9')).toEqual(['error: wrong PIN; console locked for 60 s']);
+    clock.advance(60000);
+    expect(say('login 3000')).toEqual(['signed in as technician']);
+  });
+
+  it('signs out after 5 idle minutes', () => {
+    say('login 2000');
+    clock.advance(301000);
+    expect(say('acct')).toEqual(['error: session timed out, sign in again', 'error: acct needs the read role, sign in with: login <pin>']);
+  });
+
+  it('tops up with a receipt, refunds, corrects, and logs who did it', () => {
+    say('login 3000');
+    say('time set 2026-03-01 08:30');
+    say('login 2000');
+    expect(say('topup R1 12.5')).toEqual(['RECEIPT #1 2026-03-01 08:30:00 R1 topup 12.500 balance 12.500 by operator']);
+    expect(say('refund R1 2')).toEqual(['RECEIPT #2 2026-03-01 08:30:00 R1 refund -2.000 balance 10.500 by operator']);
+    expect(say('refund R1 20')).toEqual(['error: refused: a refund cannot exceed the balance']);
+    expect(say('correct 2')).toEqual(['RECEIPT #3 2026-03-01 08:30:00 R1 correction 2.000 balance 12.500 by operator']);
+    expect(say('correct 2')).toEqual(['error: refused: that entry was already corrected']);
+    expect(say('topup R1 -3')).toEqual(['error: amount must be an amount like 25 or 12.50 (at most 3 decimals), got "-3"']);
+    expect(say('topup R1 1.2345')).toEqual(['error: amount must be an amount like 25 or 12.50 (at most 3 decimals), got "1.2345"']);
+    expect(say('topup R9 1')).toEqual(['error: no account "R9" (see: acct)']);
+    expect(say('topup R1')).toEqual(['error: usage: topup <account> <amount>']);
+    expect(say('correct x')).toEqual(['error: receipt number must be a whole number, got "x"']);
+    const log = say('log acct=R1');
+    expect(log).toContain('2026-03-01 08:30:00 ledger #1 a0 topup 12500 bal 12500');
+    expect(say('log kind=command n=2')).toEqual(['2026-03-01 08:30:00 operator: correct 2', '2026-03-01 08:30:00 operator: refund R1 2']);
+    expect(say('log colour=red')).toEqual(['error: unknown option "colour" (keys: acct, kind, from, to, n)']);
+  });
+
+  it('opens an account, assigns meters, sets a time-of-use plan, forces the relay, closes the account', () => {
+    say('login 3000');
+    expect(say('tariff set tou peak=0.85 valley=0.3 workday=00:00/valley,08:00/peak,22:00/valley')).toEqual(['plan tou set']);
+    expect(say('tariff set tou workday=00:00/noon')).toEqual(['error: plans.tou.workday[0][1]: unknown period "noon" (known: sharp, peak, flat, valley)']);
+    expect(say('tariff set tou peak=abc')).toEqual(['error: peak must be an amount like 25 or 12.50 (at most 3 decimals), got "abc"']);
+    expect(say('acct open R2 plan=tou alarms=30,20,10 limit=2 friendly=22:00-07:00')).toEqual(['account R2 opened']);
+    expect(say('acct open R2 plan=tou')).toEqual(['error: account "R2" exists already']);
+    expect(say('acct open R3 plan=nope')).toEqual(['error: accounts[2].plan: unknown plan "nope" (known: flat, tou)']);
+    expect(say('acct open R3')).toEqual(['error: give the price plan: acct open R3 plan=<plan>']);
+    expect(say('meter add M2 acct=R2 proto=dlt645 addr=000000000161')).toEqual(['meter M2 added to R2']);
+    expect(say('meter add M3 acct=R2 proto=modbus addr=1 profile=sdm120')).toEqual(['meter M3 added to R2']);
+    expect(say('meter add M4 acct=R2 proto=rs232')).toEqual(['error: proto must be dlt645, modbus or pulse']);
+    expect(say('acct R2')[1]).toMatch(/^R2\s+0\.000 on  auto -\s+0\.000 M2,M3$/);
+    expect(say('relay R2 off')).toEqual(['event a1 mode-off 2', 'relay a1 open mode-off', 'R2 relay off, mode off']);
+    expect(say('relay R2 sideways')).toEqual(['error: usage: relay <account> on|off|auto|reset']);
+    say('topup R1 5');
+    expect(say('acct close R1')[0]).toMatch(/^CLOSED R1 /);
+    expect(say('acct')).toHaveLength(2);
+    expect(say('meter')).toHaveLength(3);
+  });
+
+  it('exports and imports the configuration as text, and refuses bad text without change', () => {
+    say('login 3000');
+    const text = say('config export');
+    expect(text[0]).toBe('BEGIN CONFIG');
+    for (const l of text) expect(l.length).toBeLessThanOrEqual(80);
+    expect(say('config import')).toEqual(['paste the configuration, then a line END CONFIG']);
+    const json = text.slice(1, -1).join('').split('"R1"').join('"R9"');
+    for (let i = 0; i < json.length; i += 70) unit.input(json.substr(i, 70) + '\n');
+    expect(say('END CONFIG')).toEqual(['configuration imported']);
+    expect(say('acct')[1]).toMatch(/^R9 /);
+    say('config import');
+    unit.input('{"plans": {}\n');
+    expect(say('END CONFIG')[0]).toMatch(/^error: not valid JSON: /);
+    say('config import');
+    unit.input('{"plans": {}, "accounts": [], "meters": []}\n');
+    expect(say('END CONFIG')).toEqual(['error: plans: needs at least one price plan']);
+    expect(say('acct')[1]).toMatch(/^R9 /);
+  });
+
+  it('answers as one JSON line per command for scripts', () => {
+    say('json on');
+    say('login 2000');
+    const a = JSON.parse(say('topup R1 3')[0]);
+    expect(a).toMatchObject({ ok: true, cmd: 'topup', seq: 1, account: 'R1', entry: 'topup', amount: 3000, balance: 3000 });
+    expect(JSON.parse(say('topup R1 x')[0])).toEqual({ ok: false, cmd: 'topup', error: 'amount must be an amount like 25 or 12.50 (at most 3 decimals), got "x"' });
+  });
+
+  it('keeps every text line within 80 columns', () => {
+    say('login 3000');
+    const all = ['help', 'status', 'acct', 'acct R1', 'meter', 'meter M1', 'tariff', 'tariff flat', 'time', 'log'].flatMap((c) => say(c));
+    for (const l of all) expect(l.length, l).toBeLessThanOrEqual(80);
+    void secondsFromCivil;
+  });
+});

@@ -1,0 +1,157 @@
+// Interop: our Modbus master (the firmware's MeterBus, here on a real serial device through
+// node-serialport) reads a pymodbus 3.0 RTU slave, an implementation written by others, over a
+// socat pty pair in real time: float32 input registers (SDM120 map), uint32 holding registers
+// (DDS238 map), a write with function 10 read back, and an exception. Needs socat and Debian's
+// python3-pymodbus under /usr/bin/python3; every child runs under `timeout` and only our own
+// children are stopped, by their id.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MeterBus, PROTO_MODBUS } from '../../firmware/metering/bus';
+import { FN_HOLDING, FN_INPUT, readRequest, writeRequest } from '../../firmware/metering/modbus';
+import { BusMeter, Poller, Reading, parseBusMeter } from '../../firmware/metering/poller';
+import { LineSettings } from '../../hal/serial';
+import { NodeSerialAdapter, openNodeSerialPort } from '../../sim/node-serial-port';
+import { realClock } from '../../sim/pty-bridge';
+
+const PY = '/usr/bin/python3';
+
+function why(): string {
+  try {
+    execFileSync('which', ['socat'], { stdio: 'ignore' });
+  } catch {
+    return 'socat missing (apt-get install -y socat)';
+  }
+  try {
+    execFileSync(PY, ['-c', 'import pymodbus.server, serial'], { stdio: 'ignore' });
+  } catch {
+    return 'pymodbus missing (apt-get install -y python3-pymodbus python3-serial)';
+  }
+  return '';
+}
+
+const skip = why();
+if (skip) console.warn('interop-pymodbus skipped: ' + skip);
+
+// The slave: SDM120-like input registers (float32) and DDS238-like holding registers (uint32).
+const SLAVE = `
+import sys, struct
+from pymodbus.server import StartSerialServer
+from pymodbus.framer.rtu_framer import ModbusRtuFramer
+from pymodbus.datastore import ModbusSequentialDataBlock, ModbusSlaveContext, ModbusServerContext
+def f32(v):
+    return list(struct.unpack('>HH', struct.pack('>f', v)))
+inp = [0] * 0x60
+for reg, v in ((0x00, 230.1), (0x06, 5.25), (0x0C, 1207.5), (0x48, 1234.56), (0x4A, 34.56)):
+    inp[reg:reg + 2] = f32(v)
+hold = [0] * 0x20
+hold[0x08:0x0A] = [0, 789]
+hold[0x0A:0x0C] = [123456 >> 16, 123456 & 0xFFFF]
+hold[0x1A] = 1
+slave = ModbusSlaveContext(ir=ModbusSequentialDataBlock(0, inp), hr=ModbusSequentialDataBlock(0, hold), zero_mode=True)
+ctx = ModbusServerContext(slaves={1: slave, 2: slave}, single=False)
+StartSerialServer(context=ctx, framer=ModbusRtuFramer, port=sys.argv[1], baudrate=9600, bytesize=8, parity='N', stopbits=1, timeout=0.05)
+`;
+
+const LINE: LineSettings = { baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pymodbus-pty-'));
+const A = path.join(dir, 'slave');
+const B = path.join(dir, 'master');
+const children: ChildProcess[] = [];
+const clock = realClock();
+let adapter: NodeSerialAdapter | null = null;
+let bus: MeterBus;
+
+function meter(o: unknown): BusMeter {
+  const r = parseBusMeter(o);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** One transaction through MeterBus; resolves with its error and reply. */
+function txn(req: Uint8Array, expect: number): Promise<{ err: string | null; reply: Uint8Array | null }> {
+  return new Promise((resolve) => {
+    const sent = bus.request(0, PROTO_MODBUS, req, expect, (err, reply) => resolve({ err, reply }), 0);
+    if (!sent) resolve({ err: 'backoff', reply: null });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(skip !== '')('interop: our Modbus master against a pymodbus 3.0 RTU slave over a pty', () => {
+  beforeAll(async () => {
+    children.push(spawn('timeout', ['60', 'socat', 'pty,raw,echo=0,link=' + A, 'pty,raw,echo=0,link=' + B], { stdio: 'ignore' }));
+    const t0 = Date.now();
+    while (!(fs.existsSync(A) && fs.existsSync(B))) {
+      if (Date.now() - t0 > 5000) throw new Error('socat made no pty pair in 5 s');
+      await sleep(20);
+    }
+    const script = path.join(dir, 'slave.py');
+    fs.writeFileSync(script, SLAVE);
+    children.push(spawn('timeout', ['60', PY, script, A], { stdio: 'ignore' }));
+    adapter = await openNodeSerialPort(B, LINE);
+    const a = adapter;
+    // A pty has no wire time; pymodbus needs a moment per request: allow 1 s per attempt.
+    bus = new MeterBus({ clock, line: LINE, meters: 2, open: (o) => a.use(o), turnaroundMs: 1000, retries: 2, backoffMs: 1 });
+    // Wait until the slave answers (python start-up).
+    for (let i = 0; i < 50; i++) {
+      const r = await txn(readRequest(1, FN_INPUT, 0x48, 2), 9);
+      if (!r.err) return;
+      await sleep(100);
+    }
+    throw new Error('the pymodbus slave never answered');
+  }, 30000);
+
+  afterAll(async () => {
+    if (bus) bus.close();
+    clock.stop();
+    for (const c of children) if (c.pid && c.exitCode === null) process.kill(c.pid, 'SIGTERM');
+    await sleep(50);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the poller reads SDM120 float32 and DDS238 uint32 registers, with details', async () => {
+    const meters = [meter({ protocol: 'modbus', id: 1, profile: 'sdm120' }), meter({ protocol: 'modbus', id: 2, profile: 'dds238' })];
+    const readings: Reading[] = [];
+    const p = new Poller({ bus, clock, meters, intervalMs: 600000, onReading: (r) => readings.push(r), onEvent: (k, m) => readings.push({ meterIndex: m, importWh: -1, exportWh: -1, timeMs: 0 }) });
+    p.start();
+    const t0 = Date.now();
+    while (readings.length < 2 && Date.now() - t0 < 10000) await sleep(20);
+    p.stop();
+    expect(readings.map((r) => [r.meterIndex, r.importWh, r.exportWh])).toEqual([
+      [0, 1234560, 34560],
+      [1, 1234560, 7890],
+    ]);
+    expect(readings[0].powerW).toBe(1208); // 1207.5 W, halves away from zero
+    expect(p.voltageDv[0]).toBe(2301);
+    expect(p.currentMa[0]).toBe(5250);
+    expect(p.status[1]).toBe(1); // DDS238 relay register
+  }, 20000);
+
+  it('a write with function 10 is echoed and reads back', async () => {
+    const w = await txn(writeRequest(2, 0x1a, [0]), 8);
+    expect(w.err).toBeNull();
+    const r = await txn(readRequest(2, FN_HOLDING, 0x1a, 1), 7);
+    expect(r.err).toBeNull();
+    expect(Array.from(r.reply!)).toEqual([0, 0]);
+  }, 10000);
+
+  it('an exception reply (illegal data address) is an answer, not a timeout or a retry', async () => {
+    const retries = bus.retries[0];
+    const timeouts = bus.timeouts[0];
+    const r = await txn(readRequest(1, FN_INPUT, 0x200, 2), 9);
+    expect(r.err).toBe('illegal-address');
+    expect(bus.retries[0]).toBe(retries);
+    expect(bus.timeouts[0]).toBe(timeouts);
+  }, 10000);
+
+  it('a slave id nobody answers times out after the retries', async () => {
+    const r = await new Promise<string | null>((resolve) => {
+      bus.request(1, PROTO_MODBUS, readRequest(9, FN_INPUT, 0x48, 2), 9, (err) => resolve(err), 0);
+    });
+    expect(r).toBe('timeout');
+    expect(bus.timeouts[1]).toBe(3);
+  }, 15000);
+});

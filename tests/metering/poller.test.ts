@@ -1,0 +1,204 @@
+// The poller and relay control over the real bus, a fake port and fake meters.
+import { describe, expect, it } from 'vitest';
+import { MeterBus, PROTO_DLT645 } from '../../firmware/metering/bus';
+import { BusMeter, Poller, Reading, parseBusMeter } from '../../firmware/metering/poller';
+import { RelayControl } from '../../firmware/metering/relay-control';
+import { RELAY_CLOSE_ALLOWED } from '../../firmware/metering/dlt645';
+import { LineSettings } from '../../hal/serial';
+import { FakeClock, FakePort } from './fakes';
+import { FakeDlt, FakeModbus, responder, setF32, setU32 } from './meters';
+
+const LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
+
+function meter(o: unknown): BusMeter {
+  const r = parseBusMeter(o);
+  if (!r.ok) throw new Error(r.error + ' ' + r.detail);
+  return r.value;
+}
+
+function setup(extra: { intervalMs?: number; detailEvery?: number } = {}) {
+  const clock = new FakeClock();
+  let port!: FakePort;
+  const d1: FakeDlt = { addr: '000000000161', importCkwh: 26, exportCkwh: 126, powerDw: 12075 };
+  const d2: FakeDlt = { addr: '000000000001', importCkwh: 1234567, exportCkwh: 0, powerDw: -5, noExport: true };
+  const sdm: FakeModbus = { id: 1, regs: new Uint16Array(0x160), writes: 0 };
+  setF32(sdm.regs, 0x48, 1200);
+  setF32(sdm.regs, 0x4a, 34.56);
+  setF32(sdm.regs, 0x0c, 1207.5);
+  setF32(sdm.regs, 0x00, 230.1);
+  setF32(sdm.regs, 0x06, 5.25);
+  const dds: FakeModbus = { id: 2, regs: new Uint16Array(0x20), writes: 0 };
+  setU32(dds.regs, 0x0a, 123456);
+  setU32(dds.regs, 0x08, 123);
+  dds.regs[0x0c] = 2301;
+  dds.regs[0x0d] = 525;
+  dds.regs[0x0e] = 0x10000 - 200; // -200 W
+  dds.regs[0x1a] = 1;
+  const meters = [
+    meter({ protocol: 'dlt645', address: '000000000161' }),
+    meter({ protocol: 'dlt645', address: '000000000001' }),
+    meter({ protocol: 'modbus', id: 1, profile: 'sdm120' }),
+    meter({ protocol: 'modbus', id: 2, profile: 'dds238' }),
+  ];
+  const bus = new MeterBus({ clock, line: LINE, meters: meters.length, open: (o) => (port = new FakePort(clock, o)), retries: 1, backoffMs: 30000 });
+  port.responder = responder([d1, d2], [sdm, dds]);
+  const readings: Reading[] = [];
+  const events: string[] = [];
+  const poller = new Poller({
+    bus,
+    clock,
+    meters,
+    intervalMs: extra.intervalMs || 60000,
+    detailEvery: extra.detailEvery || 5,
+    onReading: (r) => readings.push(r),
+    onEvent: (k, m, d) => events.push(k + ':' + m + (d ? ':' + d : '')),
+  });
+  return { clock, port: () => port, bus, poller, readings, events, d1, d2, sdm, dds, meters };
+}
+
+describe('poller', () => {
+  it('reads every meter: energy each cycle, details every Nth cycle', () => {
+    const s = setup({ detailEvery: 2 });
+    s.poller.start();
+    s.clock.advance(59000);
+    expect(s.readings.map((r) => [r.meterIndex, r.importWh, r.exportWh, r.powerW])).toEqual([
+      [0, 260, 1260, 1208],
+      [1, 12345670, 0, -1], // -0.5 W rounds away from zero
+      [2, 1200000, 34560, 1208],
+      [3, 1234560, 1230, -200],
+    ]);
+    expect(Array.from(s.poller.voltageDv)).toEqual([2301, 2301, 2301, 2301]);
+    expect(Array.from(s.poller.currentMa)).toEqual([5250, 5250, 5250, 5250]);
+    expect(s.poller.status[3]).toBe(1); // DDS238 relay register
+    expect(s.poller.status[0]).toBe(0); // status word 3
+    s.readings.length = 0;
+    s.d1.importCkwh = 27;
+    s.clock.advance(60000);
+    expect(s.readings.map((r) => [r.meterIndex, r.importWh, 'powerW' in r])).toEqual([
+      [0, 270, false],
+      [1, 12345670, false],
+      [2, 1200000, false],
+      [3, 1234560, false],
+    ]);
+    expect(s.port().overlaps).toBe(0);
+    expect(s.events).toEqual([]);
+  });
+  it('a dead meter never stalls the rest; lost after 3 failed polls, found when it answers', () => {
+    const s = setup();
+    s.d1.dead = true;
+    s.poller.start();
+    const cycleEnds: number[] = [];
+    for (let c = 0; c < 12; c++) {
+      s.readings.length = 0;
+      s.clock.advance(60000);
+      expect(s.readings.map((r) => r.meterIndex)).toEqual([1, 2, 3]);
+      cycleEnds.push(s.readings[2].timeMs - (c + 1) * 60000);
+    }
+    expect(s.events.filter((e) => e === 'lost:0').length).toBe(1);
+    expect(s.poller.lost[0]).toBe(1);
+    // a poll of the dead meter costs at most 2 attempts x (500 ms + reply wire time)
+    expect(Math.max(...cycleEnds)).toBeLessThan(2 * 2 * (500 + 24 * (11 / 2.4)) + 20 * 1000);
+    // back-off: far fewer attempts than 12 cycles x 2 attempts
+    expect(s.bus.requests[0]).toBeLessThan(8);
+    s.d1.dead = false;
+    s.clock.advance(20 * 60000);
+    expect(s.events).toEqual(['lost:0', 'found:0']);
+    expect(s.poller.lost[0]).toBe(0);
+    expect(s.port().overlaps).toBe(0);
+  });
+  it('a cycle still running when the next is due is reported, not doubled', () => {
+    const s = setup({ intervalMs: 1000 });
+    s.poller.start();
+    s.clock.advance(1500);
+    expect(s.events[0]).toMatch(/^overrun/);
+  });
+  it('configuration errors are typed', () => {
+    expect(parseBusMeter({ protocol: 'dlt645', address: '12' })).toMatchObject({ ok: false, error: 'address' });
+    expect(parseBusMeter({ protocol: 'modbus', id: 0, profile: 'sdm120' })).toMatchObject({ ok: false, error: 'meter', detail: 'id' });
+    expect(parseBusMeter({ protocol: 'modbus', id: 3, profile: 'nope' })).toMatchObject({ ok: false, error: 'profile' });
+    expect(parseBusMeter({ protocol: 'x' })).toMatchObject({ ok: false, error: 'meter', detail: 'protocol' });
+  });
+});
+
+describe('relay control', () => {
+  function relays(s: ReturnType<typeof setup>, gpio: { set(c: boolean): void; read(): boolean } | null, extra = {}) {
+    const ev: string[] = [];
+    const rc = new RelayControl({
+      bus: s.bus,
+      clock: s.clock,
+      meters: s.meters,
+      targets: [
+        { meter: 0, gpio: null },
+        { meter: 2, gpio: null },
+        { meter: 3, gpio: null },
+        { meter: -1, gpio },
+      ],
+      onEvent: (k, i, d) => ev.push(k + ':' + i + ':' + d),
+      ...extra,
+    });
+    return { rc, ev };
+  }
+  it('DL/T 645 trip and close, confirmed by status word 3', () => {
+    const s = setup();
+    const { rc, ev } = relays(s, null);
+    rc.set(0, false);
+    s.clock.advance(5000);
+    expect(s.d1.relayOpen).toBe(true);
+    expect(ev).toEqual(['relay:0:open']);
+    rc.set(0, true);
+    s.clock.advance(5000);
+    expect(ev).toEqual(['relay:0:open', 'relay:0:closed']);
+    expect(rc.state[0]).toBe(1);
+  });
+  it('1BH close-allowed is confirmed by the trip command being lifted', () => {
+    const s = setup();
+    const { rc, ev } = relays(s, null, { closeCode: RELAY_CLOSE_ALLOWED });
+    s.d1.relayOpen = s.d1.trip = true;
+    rc.set(0, true);
+    s.clock.advance(5000);
+    expect(ev).toEqual(['relay:0:closed']);
+    expect(s.d1.relayOpen).toBe(true); // the customer has not pressed the button yet
+  });
+  it('a refused or disobeying meter relay raises an alarm after N tries', () => {
+    const s = setup();
+    s.d1.refuseRelay = true;
+    const { rc, ev } = relays(s, null, { tries: 3 });
+    rc.set(0, false);
+    s.clock.advance(20000);
+    expect(ev).toEqual(['relay-alarm:0:unauthorised']);
+    expect(s.port().writes.filter((w) => w.bytes[12] === 0x1c).length).toBe(3);
+    s.d1.refuseRelay = false;
+    s.d1.stuck = true;
+    rc.set(0, false);
+    s.clock.advance(20000);
+    expect(ev[1]).toBe('relay-alarm:0:reads 0');
+  });
+  it('DDS238 relay register written with function 10 and read back; SDM has no relay', () => {
+    const s = setup();
+    const { rc, ev } = relays(s, null);
+    rc.set(2, false);
+    rc.set(1, false);
+    s.clock.advance(10000);
+    expect(s.dds.regs[0x1a]).toBe(0);
+    expect(s.dds.writes).toBe(1);
+    expect(s.port().writes.some((w) => w.bytes[0] === 2 && w.bytes[1] === 6)).toBe(false);
+    expect(ev).toEqual(['relay:2:open', 'relay-alarm:1:no-relay']);
+  });
+  it('GPIO relay with read-back', () => {
+    const s = setup();
+    let coil = true;
+    let stuck = false;
+    let contact = true;
+    const { rc, ev } = relays(s, { set: (c) => { coil = c; if (!stuck) contact = c; }, read: () => contact });
+    rc.set(3, false);
+    s.clock.advance(5000);
+    expect([coil, ev]).toEqual([false, ['relay:3:open']]);
+    stuck = true;
+    rc.set(3, true);
+    s.clock.advance(5000);
+    expect(ev[1]).toBe('relay-alarm:3:reads 0');
+  });
+});
+
+// Keep the import used when only types are needed.
+void PROTO_DLT645;

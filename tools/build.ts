@@ -1,0 +1,440 @@
+// Builds the firmware for a board: firmware/main.ts + hal/ compiled by tsc to ES5 (ES2015
+// modules, no emitted helpers), bundled by rollup, given Espruino-safe helpers, minified by
+// terser with statements kept separate, function declarations hoisted to the top of every
+// scope, then checked by tools/espruino-check.ts. Writes dist/<board>/firmware.js.
+//   npm run build -- --board pico        npm run build -- --all        (--dev keeps the REPL)
+import Ajv from 'ajv';
+import * as acorn from 'acorn';
+import * as walk from 'acorn-walk';
+import { Command } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
+import { rollup, Plugin } from 'rollup';
+import { minify } from 'terser';
+import * as ts from 'typescript';
+import { BoardDescription } from '../hal/espruino/board';
+import { bootOnEspruino, checkBundle, espruinoBinary, EspruinoRun, Finding, formatFinding, leadingString } from './espruino-check';
+
+const ROOT = path.resolve(__dirname, '..');
+const BOARDS = path.join(ROOT, 'boards');
+const SCHEMA = path.join(BOARDS, 'board.schema.json');
+
+/** The firmware budget (minified, run from flash) from ESPRUINO.md. */
+export const BUDGET_BYTES = 35 * 1024;
+/** Variables per byte of minified code: run from flash, and uploaded to RAM (ESPRUINO.md). */
+export const VARS_PER_BYTE_FLASH = 0.047;
+export const VARS_PER_BYTE_RAM = 0.11;
+
+/** A build problem worth a clear message rather than a stack trace. */
+export class BuildError extends Error {}
+
+/** Names of the boards in boards/ (file names without .json). */
+export function boardNames(): string[] {
+  return fs
+    .readdirSync(BOARDS)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** Schema errors and pin clashes of a board description, one line each naming the field. */
+export function validateBoard(json: unknown): string[] {
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));
+  if (!validate(json)) {
+    return (validate.errors || []).map((e) => {
+      const field = e.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') || '(top level)';
+      const extra = e.params as { additionalProperty?: string; missingProperty?: string; allowedValues?: unknown[] };
+      if (extra.additionalProperty) return field + ': unknown field "' + extra.additionalProperty + '"';
+      if (extra.missingProperty) return (field === '(top level)' ? '' : field + '.') + extra.missingProperty + ': missing';
+      if (extra.allowedValues) return field + ': ' + e.message + ' (' + extra.allowedValues.join(', ') + ')';
+      return field + ': ' + e.message;
+    });
+  }
+  const b = json as BoardDescription;
+  const errors: string[] = [];
+  const owner: { [pin: string]: string } = {};
+  const use = (pin: string | undefined, field: string) => {
+    if (!pin) return;
+    if (owner[pin]) errors.push(field + ': pin ' + pin + ' is already used by ' + owner[pin]);
+    else owner[pin] = field;
+  };
+  use(b.rs485.tx, 'rs485.tx');
+  use(b.rs485.rx, 'rs485.rx');
+  use(b.rs485.de, 'rs485.de');
+  use(b.console.tx, 'console.tx');
+  use(b.console.rx, 'console.rx');
+  use(b.i2c.scl, 'i2c.scl');
+  use(b.i2c.sda, 'i2c.sda');
+  b.relays.forEach((r, i) => {
+    use(r.pin, 'relays[' + i + '].pin');
+    use(r.feedback, 'relays[' + i + '].feedback');
+  });
+  const watchNumber: { [n: string]: string } = {};
+  b.pulseInputs.forEach((p, i) => {
+    use(p, 'pulseInputs[' + i + ']');
+    const n = p.slice(1);
+    if (watchNumber[n]) errors.push('pulseInputs[' + i + ']: ' + p + ' has the same pin number as ' + watchNumber[n] + ' (the STM32 cannot watch both)');
+    watchNumber[n] = p;
+  });
+  if (b.console.uart !== 'USB' && (!b.console.tx || !b.console.rx)) errors.push('console: a UART console needs tx and rx pins');
+  if (b.console.uart === b.rs485.uart) errors.push('console.uart: ' + b.console.uart + ' is the meter bus (rs485.uart)');
+  if (b.eeprom.size % b.eeprom.pageSize !== 0) errors.push('eeprom.pageSize: ' + b.eeprom.pageSize + ' does not divide size ' + b.eeprom.size);
+  if (b.eeprom.address === b.rtc.address) errors.push('rtc.address: same I2C address as the EEPROM');
+  return errors;
+}
+
+/** Reads and validates boards/<name>.json. */
+export function loadBoard(name: string): BoardDescription {
+  const file = path.join(BOARDS, name + '.json');
+  if (!fs.existsSync(file)) throw new BuildError('unknown board "' + name + '" (known: ' + boardNames().join(', ') + ')');
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new BuildError('boards/' + name + '.json: not JSON: ' + (e as Error).message);
+  }
+  const errors = validateBoard(json);
+  if (errors.length) throw new BuildError(errors.map((e) => 'boards/' + name + '.json: ' + e).join('\n'));
+  return json as BoardDescription;
+}
+
+/** Compiles an entry (default firmware/main.ts) and what it imports to ES5 in memory: absolute .js path -> code. */
+export function compileFirmware(entry = 'firmware/main.ts'): { [file: string]: string } {
+  const configPath = path.join(ROOT, 'tsconfig.espruino.json');
+  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new BuildError(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  });
+  if (!parsed) throw new BuildError('cannot read tsconfig.espruino.json');
+  const options: ts.CompilerOptions = {
+    ...parsed.options,
+    noEmit: false,
+    target: ts.ScriptTarget.ES5,
+    module: ts.ModuleKind.ES2015,
+    noEmitHelpers: true,
+    importHelpers: false,
+    removeComments: true,
+    sourceMap: false,
+    declaration: false,
+    rootDir: ROOT,
+    outDir: path.join(ROOT, 'dist', '.obj'),
+  };
+  const roots = [path.join(ROOT, entry), path.join(ROOT, 'hal', 'espruino', 'espruino-globals.d.ts')];
+  const program = ts.createProgram(roots, options);
+  const diags = ts.getPreEmitDiagnostics(program);
+  if (diags.length) {
+    const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+    throw new BuildError('TypeScript errors (tsconfig.espruino.json):\n' + ts.formatDiagnostics(diags, host));
+  }
+  const out: { [file: string]: string } = {};
+  const objDir = options.outDir as string;
+  const result = program.emit(undefined, (file, text) => {
+    out[path.join(ROOT, path.relative(objDir, file))] = text;
+  });
+  if (result.emitSkipped) throw new BuildError('TypeScript emitted nothing');
+  return out;
+}
+
+/** Rollup reads the compiled modules from memory. */
+function memoryModules(files: { [file: string]: string }): Plugin {
+  return {
+    name: 'compiled-firmware',
+    resolveId(source, importer) {
+      if (!importer) return source;
+      if (!source.startsWith('.')) throw new BuildError(importer + ': imports "' + source + '": firmware may only import firmware/ and hal/');
+      const base = path.resolve(path.dirname(importer), source);
+      for (const f of [base + '.js', path.join(base, 'index.js')]) if (files[f] !== undefined) return f;
+      throw new BuildError(importer + ': cannot resolve "' + source + '"');
+    },
+    load(id) {
+      return files[id];
+    },
+  };
+}
+
+// Espruino-safe replacements for tsc's helpers. __extends copies static members (Espruino does
+// not inherit them) and builds the prototype chain with a plain constructor, not
+// Object.setPrototypeOf. Declared first in the bundle, so they exist before any class is made.
+export const ESPRUINO_HELPERS: { [name: string]: string } = {
+  __extends:
+    'function __extends(d, b) {\n' +
+    '  for (var p in b) if (Object.prototype.hasOwnProperty.call(b, p)) d[p] = b[p];\n' +
+    '  function P() { this.constructor = d; }\n' +
+    '  P.prototype = b.prototype;\n' +
+    '  d.prototype = new P();\n' +
+    '}\n',
+  __assign:
+    'function __assign(t) {\n' +
+    '  for (var i = 1; i < arguments.length; i++) {\n' +
+    '    var s = arguments[i];\n' +
+    '    for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p)) t[p] = s[p];\n' +
+    '  }\n' +
+    '  return t;\n' +
+    '}\n',
+  __spreadArray:
+    'function __spreadArray(to, from) {\n' +
+    '  for (var i = 0; i < from.length; i++) to.push(from[i]);\n' +
+    '  return to;\n' +
+    '}\n',
+};
+
+/** tsc helpers that mean a construct the board cannot run. */
+const FORBIDDEN_HELPERS: { [name: string]: string } = {
+  __awaiter: 'async/await',
+  __generator: 'generators or async/await',
+  __values: 'for...of over a non-array (downlevelIteration)',
+  __read: 'destructuring of an iterable (downlevelIteration)',
+  __rest: 'object rest `...`',
+  __decorate: 'decorators',
+  __asyncValues: 'for await',
+  __classPrivateFieldGet: 'private class fields',
+  __classPrivateFieldSet: 'private class fields',
+  __makeTemplateObject: 'tagged templates',
+  __spread: 'spread of an iterable (downlevelIteration)',
+};
+
+/** Moves every function declaration to the top of its scope (after directives), keeping their
+ *  order: Espruino defines a function only when its declaration statement runs. */
+export function hoistFunctionDeclarations(code: string): string {
+  type N = acorn.Node & { [k: string]: any };
+  const ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' }) as N;
+
+  // Function bodies inside n that are not inside another function of n.
+  const innerBodies = (n: N): N[] => {
+    const found: N[] = [];
+    const visit = (x: N): void => {
+      if (x.type === 'FunctionDeclaration' || x.type === 'FunctionExpression') {
+        found.push(x.body);
+        return;
+      }
+      for (const k of Object.keys(x)) {
+        const v = x[k];
+        if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === 'string' && visit(c));
+        else if (v && typeof v === 'object' && typeof v.type === 'string') visit(v);
+      }
+    };
+    visit(n);
+    return found.sort((p, q) => p.start - q.start);
+  };
+  const renderNode = (n: N): string => {
+    let out = '';
+    let pos = n.start;
+    for (const b of innerBodies(n)) {
+      out += code.slice(pos, b.start) + '{' + renderStatements(b.body, b.start + 1, b.end - 1) + '}';
+      pos = b.end;
+    }
+    return out + code.slice(pos, n.end);
+  };
+  const renderStatements = (list: N[], start: number, end: number): string => {
+    let d = 0;
+    while (d < list.length && list[d].type === 'ExpressionStatement' && list[d].directive) d++;
+    const rest = list.slice(d);
+    const firstOther = rest.findIndex((x) => x.type !== 'FunctionDeclaration');
+    const late = firstOther < 0 ? [] : rest.slice(firstOther).filter((x) => x.type === 'FunctionDeclaration');
+    if (late.length === 0) {
+      let out = '';
+      let pos = start;
+      for (const x of list) {
+        out += code.slice(pos, x.start) + renderNode(x);
+        pos = x.end;
+      }
+      return out + code.slice(pos, end);
+    }
+    // Statements are re-joined: end each with ';' so no neighbour can be read as a call.
+    const ordered = list.slice(0, d).concat(rest.filter((x) => x.type === 'FunctionDeclaration'), rest.filter((x) => x.type !== 'FunctionDeclaration'));
+    return ordered
+      .map((x) => {
+        const t = renderNode(x);
+        return x.type === 'FunctionDeclaration' || /;$/.test(t) ? t : t + ';';
+      })
+      .join('\n');
+  };
+  return renderStatements(ast.body, 0, code.length);
+}
+
+/** Wraps every expression statement that begins with a string literal in parentheses (with a
+ *  ';' first inside statement lists, so it cannot continue the previous line): Espruino
+ *  misreads `if(a){...}"number"==typeof e||f()` (see checkStringStatements). */
+export function parenthesizeStringStatements(code: string): string {
+  type N = acorn.Node & { [k: string]: any };
+  const ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' }) as N;
+  const edits: { pos: number; text: string }[] = [];
+  const inList = new Set<N>();
+  walk.full(ast, (node) => {
+    const n = node as N;
+    if (n.type === 'Program' || n.type === 'BlockStatement') n.body.forEach((x: N) => inList.add(x));
+    if (n.type === 'SwitchCase') n.consequent.forEach((x: N) => inList.add(x));
+  });
+  walk.full(ast, (node) => {
+    const n = node as N;
+    if (n.type !== 'ExpressionStatement' || n.directive || !leadingString(n.expression)) return;
+    edits.push({ pos: n.expression.start, text: inList.has(n) ? ';(' : '(' });
+    edits.push({ pos: n.expression.end, text: ')' });
+  });
+  edits.sort((a, b) => b.pos - a.pos);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.pos) + e.text + out.slice(e.pos);
+  return out;
+}
+
+/** Options of one board build. */
+export interface BuildOptions {
+  /** false keeps the REPL on USB for development (default true: REPL locked on LoopbackA). */
+  production?: boolean;
+  /** Write dist/<board>/firmware.js (default true). */
+  write?: boolean;
+  /** Run the boot pass of the check (default true). */
+  boot?: boolean;
+  /** Also boot on Espruino's Linux build when one is found (default true). */
+  espruino?: boolean;
+}
+
+/** The outcome of one board build. */
+export interface BuildResult {
+  board: string;
+  file: string;
+  code: string;
+  bytes: number;
+  /** Estimated variables when run from flash / uploaded to RAM. */
+  varsFlash: number;
+  varsRam: number;
+  variables: number;
+  findings: Finding[];
+  /** The run on the real interpreter, when its Linux build was found. */
+  espruino?: EspruinoRun;
+}
+
+/** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
+function runtimeBoard(b: BoardDescription): object {
+  const r: { [k: string]: unknown } = {};
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'espruinoBoard', 'storageBytes', 'variables'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  return r;
+}
+
+/** Compiles, bundles and minifies a firmware entry the Espruino-safe way, with a prelude of
+ *  globals (board, flags) in front; the code is not yet checked. */
+export async function bundleEntry(entry: string, globals: string): Promise<string> {
+  const files = compileFirmware(entry);
+  const bundle = await rollup({
+    input: path.join(ROOT, entry.replace(/\.ts$/, '.js')),
+    plugins: [memoryModules(files)],
+    treeshake: { moduleSideEffects: true },
+    onwarn(w) {
+      throw new BuildError('rollup: ' + w.message);
+    },
+  });
+  const { output } = await bundle.generate({ format: 'es', strict: false });
+  await bundle.close();
+  let code = output[0].code;
+
+  for (const h of Object.keys(FORBIDDEN_HELPERS))
+    if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('the firmware needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
+  let prelude = '';
+  for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
+  code = prelude + globals + code;
+
+  const min = await minify(code, {
+    ecma: 5,
+    toplevel: true,
+    compress: {
+      ecma: 5,
+      hoist_funs: true,
+      // Espruino does not hoist `var` either: declare every var at the top of its function.
+      hoist_vars: true,
+      sequences: false,
+      join_vars: false,
+      unsafe: false,
+      unsafe_arrows: false,
+      unsafe_methods: false,
+      keep_fargs: true,
+      passes: 2,
+      // Inlining a call with arguments declares the callee's parameters as `var`s at the end of
+      // the caller: Espruino would assign them before the declaration runs (into globals).
+      inline: 1,
+    },
+    mangle: { toplevel: true },
+    format: { ecma: 5, comments: false, semicolons: false },
+  });
+  if (!min.code) throw new BuildError('terser produced nothing');
+  return parenthesizeStringStatements(hoistFunctionDeclarations(min.code));
+}
+
+/** Builds one board's firmware; findings are returned, not thrown. */
+export async function buildBoard(name: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  const board = loadBoard(name);
+  let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
+  prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
+  const code = await bundleEntry('firmware/main.ts', prelude);
+
+  const findings = checkBundle(code, { boot: opts.boot });
+  const binary = opts.espruino !== false && opts.boot !== false && findings.length === 0 ? espruinoBinary() : null;
+  const espruino = binary ? bootOnEspruino(code, binary) : undefined;
+  if (espruino) findings.push(...espruino.findings);
+  const bytes = Buffer.byteLength(code, 'utf8');
+  const file = path.join(ROOT, 'dist', name, 'firmware.js');
+  if (opts.write !== false) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, code);
+  }
+  return {
+    board: name,
+    file,
+    code,
+    bytes,
+    varsFlash: Math.round(bytes * VARS_PER_BYTE_FLASH),
+    varsRam: Math.round(bytes * VARS_PER_BYTE_RAM),
+    variables: board.variables,
+    findings,
+    espruino,
+  };
+}
+
+/** The size lines the build prints for a result. */
+export function sizeReport(r: BuildResult): string[] {
+  const pct = (v: number) => ((100 * v) / r.variables).toFixed(0) + '%';
+  const real = r.espruino
+    ? ['  on Espruino ' + r.espruino.version + ' (Linux build, 5100-variable heap), run from Storage: ' + (r.espruino.freeBefore - r.espruino.freeAfterBoot) + ' variables used after boot, ' + r.espruino.freeAfterBoot + ' free']
+    : [];
+  return [
+    path.relative(ROOT, r.file) + ': ' + r.bytes + ' bytes (' + (r.bytes / 1024).toFixed(1) + ' KB of the ' + BUDGET_BYTES / 1024 + ' KB budget)',
+    '  from flash: ~' + r.varsFlash + ' variables (' + pct(r.varsFlash) + ' of ' + r.variables + ');  uploaded to RAM: ~' + r.varsRam + ' (' + pct(r.varsRam) + ')',
+  ].concat(real);
+}
+
+async function main(): Promise<void> {
+  const cmd = new Command()
+    .name('build')
+    .description('Build the firmware for a board into dist/<board>/firmware.js')
+    .option('--board <name>', 'board file in boards/ (pico, wifi, ...)')
+    .option('--all', 'build every board in boards/')
+    .option('--dev', 'development build: keep the JS REPL on USB')
+    .parse(process.argv);
+  const o = cmd.opts<{ board?: string; all?: boolean; dev?: boolean }>();
+  const names = o.all ? boardNames() : o.board ? [o.board] : [];
+  if (names.length === 0) {
+    console.error('build: say --board <name> or --all (boards: ' + boardNames().join(', ') + ')');
+    process.exit(2);
+  }
+  let failed = false;
+  for (const name of names) {
+    try {
+      const r = await buildBoard(name, { production: !o.dev });
+      for (const line of sizeReport(r)) console.log(line);
+      if (r.bytes > BUDGET_BYTES) console.log('  WARNING over the ' + BUDGET_BYTES / 1024 + ' KB budget');
+      for (const f of r.findings) console.log(formatFinding(f, path.relative(ROOT, r.file)));
+      if (r.findings.length) {
+        console.log(name + ': ' + r.findings.length + ' Espruino compatibility problem(s)');
+        failed = true;
+      } else console.log('  Espruino check passed (syntax, built-ins, declaration order, stripped boot' + (r.espruino ? ', real interpreter' : '') + ')');
+    } catch (e) {
+      failed = true;
+      console.error(name + ': ' + (e instanceof BuildError ? e.message : (e as Error).stack));
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (require.main === module) void main();
