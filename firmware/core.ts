@@ -124,6 +124,8 @@ export class Core {
   ovLocked: number[];
   energyWh: number[];
   chargedMilli: number[];
+  /** Money topped up, ever (freeze records and sales reports take differences). */
+  topupMilli: number[];
   /** Energy by period: index account * 5 + period; period 4 = billed while the time was not valid. */
   periodWh: number[];
   /** False while the RTC time is not trusted: TOU periods are unknown, the plan's safe price applies. */
@@ -151,6 +153,7 @@ export class Core {
     this.monthlyWh = numbers(na);
     this.energyWh = numbers(na);
     this.chargedMilli = numbers(na);
+    this.topupMilli = numbers(na);
     // times in doubles: Int32 seconds end in 2038
     this.ovSince = numbers(na);
     this.ovReopen = numbers(na);
@@ -181,20 +184,23 @@ export class Core {
     this.power = numbers(nm);
   }
 
-  /** Account state that must survive a reboot, as numbers (storage serialises them; order is ACCOUNT_FIELDS). */
+  /** Account state that must survive a reboot, as numbers. The EEPROM stores this order:
+   *  only ever append fields (a shorter list from older firmware restores with zeros). */
   accountState(a: number): number[] {
     const t = this.tables(true);
     const v: number[] = [];
     for (let i = 0; i < t.length; i++) v.push(t[i][a]);
     for (let p = 0; p < 5; p++) v.push(this.periodWh[a * 5 + p]);
+    v.push(this.topupMilli[a]);
     return v;
   }
 
-  /** Restores what accountState() gave (same field order). */
+  /** Restores what accountState() gave (same field order; missing fields are zero). */
   setAccountState(a: number, v: number[]): void {
     const t = this.tables(true);
-    for (let i = 0; i < t.length; i++) t[i][a] = v[i];
-    for (let p = 0; p < 5; p++) this.periodWh[a * 5 + p] = v[t.length + p];
+    for (let i = 0; i < t.length; i++) t[i][a] = v[i] || 0;
+    for (let p = 0; p < 5; p++) this.periodWh[a * 5 + p] = v[t.length + p] || 0;
+    this.topupMilli[a] = v[t.length + 5] || 0;
   }
 
   /** Meter state that must survive a reboot: the last billed registers and any suspect. */
@@ -418,6 +424,7 @@ export class Core {
     const max = this.cfg.accounts[a].maxBalanceMilli;
     if (max > 0 && this.balance[a] + amount > max) return this.refuse(a, 'hoarding');
     this.entry(TOPUP, a, amount, -1, -1);
+    this.topupMilli[a] += amount;
     this.credited(a, time);
   }
 

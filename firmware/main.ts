@@ -1,5 +1,7 @@
 // Board entry: builds the Espruino HAL from the board description that tools/build.ts bakes
 // into the bundle, then starts the unit. Only this file and hal/espruino/ know the board.
+import { At24c } from '../hal/at24c';
+import { Ds3231 } from '../hal/ds3231';
 import { BoardDescription } from '../hal/espruino/board';
 import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
@@ -77,6 +79,8 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     out.set(false);
     relays.push(out);
   }
+  // One I2C bus for the EEPROM (state, logs) and the RTC (tariff time).
+  const i2c = new EspruinoI2cBus(i2cPort(b.i2c.bus), pin(b.i2c.scl), pin(b.i2c.sda), b.i2c.bitrate);
   const print = openConsolePort({
     port: uart(b.console.uart),
     tx: optPin(b.console.tx),
@@ -96,7 +100,9 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
       const m = process.memory();
       return ['BOARD    ' + b.name + ' vars free=' + m.free + '/' + m.total + ' flags=' + (E.getErrorFlags() || []).join(',')];
     },
-    i2c: new EspruinoI2cBus(i2cPort(b.i2c.bus), pin(b.i2c.scl), pin(b.i2c.sda), b.i2c.bitrate),
+    i2c: i2c,
+    eeprom: new At24c(i2c, b.eeprom),
+    rtc: new Ds3231(i2c, b.rtc.address),
     openMeterBus: function (opts: SerialOptions) {
       const r = b.rs485;
       return new EspruinoSerialPort(uart(r.uart), { tx: pin(r.tx), rx: pin(r.rx), de: pin(r.de) }, opts);
@@ -115,6 +121,11 @@ function boot(): void {
     if (unit) unit.input(text);
   });
   unit = startUnit(hal, DEFAULT_CONFIG);
+  const u = unit;
+  // Friendly windows end, breakers reclose and freeze records fall due on time, not only on readings.
+  hal.clock.every(60000, function () {
+    u.handle({ t: 'tick', time: u.time() });
+  });
   // Kicked from a timer, so a main loop stuck in a handler lets the watchdog reset the board.
   hal.clock.every((BOARD.watchdogSeconds * 1000) / 4, function () {
     dog.kick();

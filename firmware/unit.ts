@@ -3,8 +3,10 @@
 // serves the technician console. Meters with a `proto` are read here: bus meters through one
 // MeterBus and poller per line setting, pulse meters through the pulse counters; readings go
 // to the core, the core's relay decisions for accounts without a GPIO relay go to the meters'
-// own relays. (EEPROM storage is wired in here too.)
+// own relays. With an EEPROM, every change is committed before the unit acts on it, and boot
+// restores the committed configuration and state (storage/unit-storage.ts).
 import { Clock } from '../hal/clock';
+import { Eeprom } from '../hal/eeprom';
 import { PulseInput, PulseInputOptions } from '../hal/pulse';
 import { RelayOutput } from '../hal/relay';
 import { Rtc } from '../hal/rtc';
@@ -14,7 +16,9 @@ import { parseConfig } from './config';
 import { Answer, Shell, ROLE_NAMES, done } from './console/shell';
 import { ConsoleHost, LogFilter, makeCommands, RawConfig, stamp } from './console/commands';
 import { changed, fail } from './console/shell';
-import { formatMoney } from './console/words';
+import { formatMoney, freezeLine } from './console/words';
+import { UnitStorage } from './storage/unit-storage';
+import { dayOf } from './billing/tariff';
 import { enterToken, freshTokenState, parseToken, TokenState } from './tokens/openpaygo';
 // Last: a build without the metering part tree-shakes these, and keeps the others' module order.
 import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './metering/bus';
@@ -31,6 +35,8 @@ export interface UnitHal {
   /** One line of text to the technician console / log. */
   print: (line: string) => void;
   rtc?: Rtc;
+  /** Non-volatile memory for configuration, state, event log and freeze records. */
+  eeprom?: Eeprom;
   /** GPIO relays by channel (an account's `relay`); other accounts are switched by their meters' relays. */
   relays?: RelayOutput[];
   /** Restarts the board (absent in tests: the unit just says so). */
@@ -383,8 +389,18 @@ export function busMetering(h: MeteringHost): Metering {
 
 /** Boots the unit from a configuration object (parsed and validated here). */
 export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Unit {
+  const storage = hal.eeprom ? new UnitStorage(hal.eeprom) : null;
+  const boot = storage ? storage.boot() : null;
+  const report: string[] = boot ? boot.report.slice() : [];
   let raw: RawConfig = config as RawConfig;
-  let parsed = parseConfig(config);
+  if (boot && boot.configText !== null) {
+    try {
+      raw = JSON.parse(boot.configText);
+    } catch (e) {
+      report.push('saved configuration is not JSON: factory configuration used');
+    }
+  }
+  let parsed = parseConfig(raw);
   if (!parsed.ok) {
     hal.print('ERROR config: ' + parsed.error + ' - starting with no accounts');
     raw = EMPTY_RAW;
@@ -397,6 +413,60 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   let metering: Metering | null = null;
   /** Token state per account name, committed with the credit it grants. */
   const tokenStates: { [account: string]: TokenState } = {};
+  /** Accounts whose last commit failed, saved with the next one. */
+  let unsaved: number[] = [];
+  let unitUnsaved = false;
+  let storageError = '';
+  if (storage && boot) {
+    const restored = storage.restore(core, tokenStates);
+    for (let i = 0; i < restored.length; i++) report.push(restored[i]);
+    if (boot.configText === null || boot.formatted || storage.store.configGen === 0) {
+      if (!storage.config(JSON.stringify(raw), core, [])) report.push('could not save the configuration: ' + storage.error);
+    }
+    const mig = storage.migrate(core, tokenStates);
+    if (mig) report.push(mig);
+  }
+
+  /** Commits the accounts the decisions touched (and `also`), with the unit record when the
+   *  correctable ledger changed; a failed commit is retried with the next one. */
+  function persist(ds: Decision[], also: number): void {
+    if (!storage) return;
+    const list = unsaved;
+    let unitRec = unitUnsaved;
+    const add = function (a: number): void {
+      if (a >= 0 && a < core.cfg.accounts.length && list.indexOf(a) < 0) list.push(a);
+    };
+    add(also);
+    let said = '';
+    for (let i = 0; i < ds.length; i++) {
+      const d = ds[i];
+      add(d.account);
+      if (d.kind === 'ledger' && d.code !== 'charge') {
+        unitRec = true;
+        said += (said ? '\n' : '') + formatDecision(d);
+      }
+    }
+    if (!list.length && !unitRec) return;
+    const okSave = storage.save(core, list, unitRec, tokenStates, said);
+    unsaved = okSave ? [] : list;
+    unitUnsaved = !okSave && unitRec;
+    storageProblem();
+  }
+
+  function storageProblem(): void {
+    const e = storage ? storage.error : '';
+    if (e !== storageError) {
+      storageError = e;
+      if (e) hal.print('STORAGE ' + e + ' - kept in RAM, retried with the next change');
+    }
+  }
+
+  /** Freeze records at the first event of a new local day (before it is billed). */
+  function freezeDue(t: number): void {
+    if (!storage || !timeValid) return;
+    const lines = storage.freeze(core, dayOf(t + core.cfg.calendar.utcOffsetS));
+    for (let i = 0; i < lines.length; i++) log(-1, 'freeze', lines[i]);
+  }
 
   function time(): number {
     if (hal.rtc) {
@@ -411,9 +481,14 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   }
 
   function log(account: number, kind: string, text: string): void {
-    if (logRing.length >= RAM_LOG) logRing.shift();
     const t = time();
-    logRing.push({ time: t, account: account, kind: kind, text: text });
+    if (storage) {
+      storage.event(t, account >= 0 && account < core.cfg.accounts.length ? core.cfg.accounts[account].name : '', kind, text);
+      storageProblem();
+    } else {
+      if (logRing.length >= RAM_LOG) logRing.shift();
+      logRing.push({ time: t, account: account, kind: kind, text: text });
+    }
     if (hal.onLog) hal.onLog(t, account, kind, text);
   }
 
@@ -429,6 +504,11 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       }
       if (d.kind !== 'ledger' || d.code !== 'charge') log(d.account, d.kind === 'ledger' ? d.code : d.kind, formatDecision(d));
     }
+    return ds;
+  }
+
+  function persisted(ds: Decision[]): Decision[] {
+    persist(ds, -1);
     return ds;
   }
 
@@ -450,18 +530,41 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       const p = parseConfig(next);
       if (!p.ok) return p.error;
       if (metering) metering.emitPulses(); // counted pulses are billed under the meter map they were counted in
-      core = reconfigure(core, p.value);
+      const old = core;
+      const nextCore = reconfigure(core, p.value);
+      if (storage) {
+        const gone: string[] = [];
+        for (let a = 0; a < old.cfg.accounts.length; a++) {
+          let kept = false;
+          for (let b = 0; b < p.value.accounts.length; b++) if (p.value.accounts[b].name === old.cfg.accounts[a].name) kept = true;
+          if (!kept) gone.push(old.cfg.accounts[a].name);
+        }
+        if (!storage.config(JSON.stringify(next), nextCore, gone)) {
+          storageProblem();
+          return 'not applied: ' + storage.error;
+        }
+      }
+      core = nextCore;
       unit.core = core;
       raw = next;
       if (metering) metering.build();
-      carry(core.start(time()));
+      carry(persisted(core.start(time())));
       if (metering) metering.emitPulses();
       return null;
     },
     handle: function (ev: CoreEvent) {
       time();
       if (timeValid !== core.timeValid) carry(core.handle({ t: 'clock', time: ev.time, valid: timeValid }));
-      return carry(core.handle(ev));
+      freezeDue(ev.time);
+      let also = -1;
+      if (ev.t === 'reading' && ev.meter >= 0 && ev.meter < core.cfg.meters.length) {
+        const m = ev.meter;
+        // A reading that moved no register changes only the time of the last reading: not worth a write.
+        if (!core.has[m] || core.lastImp[m] !== ev.importWh || core.lastExp[m] !== ev.exportWh || core.susp[m]) also = core.cfg.meters[m].account;
+      }
+      const ds = core.handle(ev);
+      persist(ds, also);
+      return carry(ds);
     },
     time: time,
     timeValid: function () {
@@ -480,9 +583,19 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       const p = pins();
       const lines = hal.platformStatus ? hal.platformStatus() : [];
       if (p[3] === DEFAULT_PINS[3]) lines.push('WARNING  factory technician PIN in use: set console.pins');
+      if (storage) {
+        const st = storage.store;
+        lines.push('STORAGE  ' + (st.readOnly ? 'read-only (newer format)' : storageError ? 'ERROR ' + storageError : 'ok') + ' journal seq ' + st.journal.seq + ' events ' + st.events.seq + ' config gen ' + st.configGen);
+      } else lines.push('STORAGE  none: state is lost at power-off');
       return lines;
     },
     events: function (f: LogFilter, max: number) {
+      const off = core.cfg.calendar.utcOffsetS;
+      if (storage) {
+        return storage.events({ account: f.account >= 0 ? core.cfg.accounts[f.account].name : '', kind: f.kind, from: f.from, to: f.to }, max, function (t: number, a: string, k: string, x: string) {
+          return stamp(t, off) + ' ' + x;
+        });
+      }
       const out: string[] = [];
       for (let i = logRing.length - 1; i >= 0 && out.length < max; i--) {
         const e = logRing[i];
@@ -491,6 +604,14 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
         if (e.time < f.from || e.time >= f.to) continue;
         out.push(stamp(e.time, core.cfg.calendar.utcOffsetS) + ' ' + e.text);
       }
+      return out;
+    },
+    freeze: function (kind: string, a: number, from: number, to: number): string[] {
+      if (!storage) return ['no EEPROM on this unit: no freeze records'];
+      const off = core.cfg.calendar.utcOffsetS;
+      const fs = storage.freezes(kind === 'month', a >= 0 ? core.cfg.accounts[a].name : '', dayOf(from + off), dayOf(to + off), 200);
+      const out: string[] = [];
+      for (let i = 0; i < fs.length; i++) out.push(freezeLine(fs[i]));
       return out;
     },
     token: function (a: number, digits: string): Answer {
@@ -506,6 +627,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       const res = r.result;
       if (!res.ok) {
         tokenStates[name] = r.state;
+        persist([], a); // a power cycle must not clear the lock-out
         log(a, 'token', 'token ' + res.error);
         if (res.error === 'locked') return fail('token entry locked for ' + res.waitSeconds + ' s after wrong tokens');
         if (res.error === 'used') return fail('token already used');
@@ -514,16 +636,22 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       }
       const lines: string[] = [];
       let ds: Decision[] = [];
+      // The token's new counters go into the same commit as the credit it grants.
+      tokenStates[name] = r.state;
       if (res.kind === 'add' || res.kind === 'set') {
         const target = res.value * secret.unit;
         const diff = res.kind === 'add' ? target : target - core.balance[a];
         if (diff > 0) ds = host.handle({ t: 'topup', time: now, account: a, amountMilli: diff });
         else if (diff < 0) ds = host.handle({ t: 'refund', time: now, account: a, amountMilli: -diff });
         for (let i = 0; i < ds.length; i++) {
-          if (ds[i].kind === 'refused') return fail('token refused: ' + ds[i].code + ' (the token stays unused)');
+          if (ds[i].kind === 'refused') {
+            tokenStates[name] = before;
+            persist([], a);
+            return fail('token refused: ' + ds[i].code + ' (the token stays unused)');
+          }
         }
       } else if (res.kind === 'disable') ds = host.handle({ t: 'mode', time: now, account: a, mode: 1 });
-      tokenStates[name] = r.state;
+      if (!ds.length) persist([], a);
       log(a, 'token', 'token ' + res.kind + ' ' + res.value + ' count ' + res.count);
       lines.push('TOKEN ' + name + ' ' + res.kind + (res.kind === 'add' || res.kind === 'set' ? ' ' + formatMoney(res.value * secret.unit) : '') + ' count ' + res.count);
       for (let i = 0; i < ds.length; i++) {
@@ -542,6 +670,8 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       raw = EMPTY_RAW;
       core = new Core((parseConfig(raw) as { ok: true; value: CoreConfig }).value);
       unit.core = core;
+      for (const k in tokenStates) delete tokenStates[k];
+      if (storage && !storage.reset(JSON.stringify(raw), core)) storageProblem();
       if (metering) metering.build();
     },
   };
@@ -578,6 +708,14 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     log: log,
   };
   log(-1, 'boot', 'boot');
+  for (let i = 0; i < report.length; i++) {
+    hal.print('STORAGE ' + report[i]);
+    log(-1, 'boot', report[i]);
+  }
+  if (storage) {
+    const lost = storage.unlogged();
+    for (let i = 0; i < lost.length; i++) log(-1, 'recovered', lost[i]);
+  }
   if (parts && parts.metering) {
     metering = parts.metering({ hal: hal, core: host.core, raw: host.raw, handle: host.handle, time: time, log: log });
     const mt = metering;
@@ -586,7 +724,10 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     };
     mt.build();
   }
-  carry(core.start(time()));
+  time();
+  if (timeValid !== core.timeValid) carry(core.handle({ t: 'clock', time: time(), valid: timeValid }));
+  carry(persisted(core.start(time())));
+  freezeDue(time());
   if (metering) metering.emitPulses(); // the pulse registers' baseline
   hal.print(unit.statusLine());
   return unit;

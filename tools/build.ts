@@ -280,6 +280,21 @@ export function parenthesizeStringStatements(code: string): string {
   return out;
 }
 
+/** Ends every bare `return` that runs into a `}` with a `;` (see checkBareReturns). */
+export function terminateBareReturns(code: string): string {
+  type N = acorn.Node & { [k: string]: any };
+  const ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' }) as N;
+  const at: number[] = [];
+  walk.full(ast, (node) => {
+    const n = node as N;
+    if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';' && code[n.end] === '}') at.push(n.end);
+  });
+  at.sort((a, b) => b - a);
+  let out = code;
+  for (const p of at) out = out.slice(0, p) + ';' + out.slice(p);
+  return out;
+}
+
 /** Options of one board build. */
 export interface BuildOptions {
   /** false keeps the REPL on USB for development (default true: REPL locked on LoopbackA). */
@@ -359,7 +374,7 @@ export async function bundleEntry(entry: string, globals: string): Promise<strin
     format: { ecma: 5, comments: false, semicolons: false },
   });
   if (!min.code) throw new BuildError('terser produced nothing');
-  return parenthesizeStringStatements(hoistFunctionDeclarations(min.code));
+  return terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(min.code)));
 }
 
 /** Builds one board's firmware; findings are returned, not thrown. */

@@ -160,6 +160,8 @@ export function checkSyntax(code: string): { ast: Node | null; findings: Finding
     }
   });
   out.push(...checkStringStatements(code, ast));
+  out.push(...checkBareReturns(code, ast));
+  out.push(...checkRegExps(code, ast));
   // Anything our list missed still has to parse as ES5.
   if (out.length === 0) {
     try {
@@ -209,6 +211,29 @@ export function checkStringStatements(code: string, ast: Node): Finding[] {
           out.push(finding('syntax', code, s, 'statement begins with a string literal right after a block: Espruino misreads it; wrap it in parentheses'));
       }
     }
+  });
+  return out;
+}
+
+/** Espruino (2v29) parses a function body without its closing brace, so a bare `return` as
+ *  the body's last token (`function f(t){if(t)return}`) is "Unexpected end of Input" when the
+ *  function runs. Terser writes that form; the build adds the `;`. */
+export function checkBareReturns(code: string, ast: Node): Finding[] {
+  const out: Finding[] = [];
+  walk.full(ast, (node) => {
+    const n = node as Node;
+    if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';' && code[n.end] === '}') out.push(finding('syntax', code, n, 'bare `return` right before `}`: Espruino reads past the end of the function; write `return;`'));
+  });
+  return out;
+}
+
+/** Espruino's RegExp (2v29, measured) has no `?` quantifier, no `{n,m}` and no `(?:`: such a
+ *  pattern silently fails to match on the board ('/ab?c/.test("abc")' is false). */
+export function checkRegExps(code: string, ast: Node): Finding[] {
+  const out: Finding[] = [];
+  walk.full(ast, (node) => {
+    const n = node as Node;
+    if (n.type === 'Literal' && n.regex && /(^|[^\\])[?{]/.test(n.regex.pattern)) out.push(finding('builtin', code, n, 'regular expression uses ?, {n,m} or (?: which Espruino\'s RegExp does not support: parse by hand'));
   });
   return out;
 }
@@ -826,7 +851,16 @@ const ESPRUINO_PRELUDE = [
   'var Pin = function (n) { this.n = n; };',
   'function __port(name) { return { setup: function () {}, on: function (e, f) { this.f = f; }, write: function (s) { if (typeof s === "string") print(name + "> " + s.trim()); }, setConsole: function () {}, removeAllListeners: function () {} }; }',
   'var Serial1 = __port("Serial1"), Serial2 = __port("Serial2"), Serial3 = __port("Serial3"), Serial4 = __port("Serial4"), Serial6 = __port("Serial6"), USB = __port("USB"), LoopbackA = __port("LoopbackA");',
-  'var I2C1 = { setup: function () {}, writeTo: function () {}, readFrom: function (a, n) { return new Uint8Array(n); } }, I2C2 = I2C1, I2C3 = I2C1;',
+  // I2C: a sparse AT24C256 at 0x50 (only pages written hold RAM; page writes wrap in their
+  // 64-byte page as on the chip) and a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
+  'var __ee = {}, __ptr = 0;',
+  'var I2C1 = { setup: function () {},',
+  '  writeTo: function (a, d) { if (a !== 0x50 || d.length < 2) return; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
+  '    for (var i = 2; i < d.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - 2) & 63), pg = __ee[ad >> 6];',
+  '      if (!pg) { pg = __ee[ad >> 6] = new Uint8Array(64); pg.fill(255); } pg[ad & 63] = d[i]; } },',
+  '  readFrom: function (a, n) { var r = new Uint8Array(n); if (a === 0x68) { r.set([0, 0, 0, 5, 1, 1, 0x26].slice(0, n)); return r; }',
+  '    for (var i = 0; i < n; i++) { var ad = (__ptr + i) & 0x7fff, pg = __ee[ad >> 6]; r[i] = pg ? pg[ad & 63] : 255; } __ptr = (__ptr + n) & 0x7fff; return r; } },',
+  '  I2C2 = I2C1, I2C3 = I2C1;',
   'var digitalWrite = function () {}, digitalRead = function () { return 0; }, pinMode = function () {}, setWatch = function () { return 1; }, clearWatch = function () {};',
   'E.enableWatchdog = function () {}; E.kickWatchdog = function () {};',
 ].join('\n');
@@ -841,7 +875,8 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
   const runner =
     ESPRUINO_PRELUDE +
     '\nvar __S = require("Storage"); __S.erase("fw");' +
-    '\n(function () { __S.write("fw", require("fs").readFileSync(' + JSON.stringify(fw) + ')); })();' +
+    // Streamed in 512-byte pieces, as the IDE uploads: a whole bundle read into RAM would not fit.
+    '\n(function () { var f = E.openFile(' + JSON.stringify(fw) + ', "r"), at = 0, s; while ((s = f.read(512))) { __S.write("fw", s, at, ' + Buffer.byteLength(code) + '); at += s.length; } f.close(); })();' +
     '\nprint("FREE-BEFORE " + process.memory().free + " " + process.env.VERSION);' +
     '\neval(__S.read("fw"));' +
     '\nprint("FREE-AFTER " + process.memory().free);' +
@@ -856,6 +891,7 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (process.env.ESP_DEBUG) console.log(out);
   // The REPL's prompt is redrawn with '\r' and an erase escape in front of printed lines.
   const all = out.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, ''));
   const before = all.find((l) => l.indexOf('FREE-BEFORE ') === 0);

@@ -66,6 +66,26 @@ export class Ledger {
     }
   }
 
+  /** The sequence number and the correctable ring as numbers, for the EEPROM. */
+  save(): number[] {
+    const v = [this.seq, this.ringNext, this.ringSeq.length];
+    for (let i = 0; i < this.ringSeq.length; i++) v.push(this.ringSeq[i], this.ringAccount[i], this.ringAmount[i], this.ringKind[i], this.ringCorrected[i]);
+    return v;
+  }
+
+  /** Restores what save() gave. */
+  load(v: number[]): void {
+    this.seq = v[0];
+    this.ringNext = v[1];
+    for (let i = 0; i < v[2]; i++) {
+      this.ringSeq[i] = v[3 + i * 5];
+      this.ringAccount[i] = v[4 + i * 5];
+      this.ringAmount[i] = v[5 + i * 5];
+      this.ringKind[i] = v[6 + i * 5];
+      this.ringCorrected[i] = v[7 + i * 5];
+    }
+  }
+
   /** Marks ring slot i as corrected. */
   markCorrected(i: number): void {
     this.ringCorrected[i] = 1;

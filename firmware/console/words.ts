@@ -1,5 +1,6 @@
 // Console input parsing: a line into words, and words into values. Every parser returns a
 // value or an error text for the user; none throws.
+import { Freeze, dateText } from '../storage/history';
 
 /** A parsed value or the reason it is not one. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -37,9 +38,22 @@ export function splitWords(line: string): Parsed<string[]> {
   return good(out);
 }
 
+// No regular expressions here: Espruino's RegExp (2v29) has no `?`, no `{n,m}` and no `(?:`,
+// so /^-?\d{1,15}$/ rejects "20" on the board while Node accepts it.
+
+/** True when s is between min and max decimal digits and nothing else. */
+function digits(s: string, min: number, max: number): boolean {
+  if (s.length < min || s.length > max) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** A whole number in [min, max]. */
 export function parseWhole(s: string, what: string, min: number, max: number): Parsed<number> {
-  if (!/^-?\d{1,15}$/.test(s)) return bad(what + ' must be a whole number, got "' + s + '"');
+  if (!digits(s.charAt(0) === '-' ? s.substr(1) : s, 1, 15)) return bad(what + ' must be a whole number, got "' + s + '"');
   const n = parseInt(s, 10);
   if (n < min || n > max) return bad(what + ' must be between ' + min + ' and ' + max + ', got ' + s);
   return good(n);
@@ -47,10 +61,12 @@ export function parseWhole(s: string, what: string, min: number, max: number): P
 
 /** A money amount "12", "12.5", "12.345" in milli-units (at most 3 decimals, positive unless allowed). */
 export function parseMoney(s: string, what: string, allowZero: boolean): Parsed<number> {
-  const m = /^(\d{1,9})(?:\.(\d{1,3}))?$/.exec(s);
-  if (!m) return bad(what + ' must be an amount like 25 or 12.50 (at most 3 decimals), got "' + s + '"');
-  const frac = m[2] ? parseInt((m[2] + '00').substr(0, 3), 10) : 0;
-  const v = parseInt(m[1], 10) * 1000 + frac;
+  const dot = s.indexOf('.');
+  const whole = dot < 0 ? s : s.substr(0, dot);
+  const dec = dot < 0 ? '' : s.substr(dot + 1);
+  if (!digits(whole, 1, 9) || (dot >= 0 && !digits(dec, 1, 3))) return bad(what + ' must be an amount like 25 or 12.50 (at most 3 decimals), got "' + s + '"');
+  const frac = dec ? parseInt((dec + '00').substr(0, 3), 10) : 0;
+  const v = parseInt(whole, 10) * 1000 + frac;
   if (!allowZero && v === 0) return bad(what + ' must be more than 0');
   return good(v);
 }
@@ -64,9 +80,18 @@ export function formatMoney(v: number): string {
 
 /** "YYYY-MM-DD HH:MM[:SS]" or "YYYY-MM-DDTHH:MM[:SS]" into its six numbers. */
 export function parseDateTime(s: string): Parsed<number[]> {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(s);
-  if (!m) return bad('expected a time like 2026-03-01 08:30[:00], got "' + s + '"');
-  const v = [parseInt(m[1], 10), parseInt(m[2], 10), parseInt(m[3], 10), parseInt(m[4], 10), parseInt(m[5], 10), m[6] ? parseInt(m[6], 10) : 0];
+  // YYYY-MM-DD?HH:MM[:SS]: the separators at fixed places, digits between them.
+  const sep = s.charAt(10);
+  let okShape = (s.length === 16 || (s.length === 19 && s.charAt(16) === ':')) && s.charAt(4) === '-' && s.charAt(7) === '-' && (sep === ' ' || sep === 'T') && s.charAt(13) === ':';
+  const at = [0, 4, 5, 2, 8, 2, 11, 2, 14, 2, 17, 2];
+  const v: number[] = [];
+  for (let i = 0; i < 12 && okShape; i += 2) {
+    const f = s.substr(at[i], at[i + 1]);
+    if (i === 10 && s.length === 16) v.push(0);
+    else if (digits(f, at[i + 1], at[i + 1])) v.push(parseInt(f, 10));
+    else okShape = false;
+  }
+  if (!okShape) return bad('expected a time like 2026-03-01 08:30[:00], got "' + s + '"');
   if (v[0] < 2000 || v[0] > 2199 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 59) return bad('no such time: "' + s + '"');
   return good(v);
 }
@@ -82,4 +107,10 @@ export function parseOptions(words: string[], from: number, allowed: string[]): 
     out[k] = words[i].substr(eq + 1);
   }
   return good(out);
+}
+
+/** A freeze record as one line (kWh and money with three decimals). */
+export function freezeLine(f: Freeze): string {
+  const w = f.periodWh;
+  return dateText(f.day) + ' ' + f.account + ' kWh ' + formatMoney(w[0] + w[1] + w[2] + w[3] + w[4]) + ' (S ' + formatMoney(w[0]) + ' P ' + formatMoney(w[1]) + ' F ' + formatMoney(w[2]) + ' V ' + formatMoney(w[3]) + (w[4] ? ' ? ' + formatMoney(w[4]) : '') + ') charged ' + formatMoney(f.chargedMilli) + ' topups ' + formatMoney(f.topupMilli) + ' bal ' + formatMoney(f.balanceMilli) + (f.late ? ' late' : '');
 }

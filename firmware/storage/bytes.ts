@@ -1,0 +1,115 @@
+// Byte-level encoding for EEPROM records: little varints (zigzag, exact to 2^53 without
+// bitwise tricks beyond 32 bits), fixed unsigned fields and short latin-1 strings. A reader
+// never throws: reading past the end sets `bad`, and the caller refuses the record.
+
+/** Appends fields to a growing buffer. */
+export class Writer {
+  b: Uint8Array;
+  n = 0;
+
+  constructor(size: number) {
+    this.b = new Uint8Array(size);
+  }
+
+  private room(k: number): void {
+    if (this.n + k <= this.b.length) return;
+    const nb = new Uint8Array((this.b.length + k) * 2);
+    nb.set(this.b);
+    this.b = nb;
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.b[this.n++] = v & 255;
+  }
+
+  u16(v: number): void {
+    this.u8(v);
+    this.u8(v >> 8);
+  }
+
+  u32(v: number): void {
+    this.u16(v % 65536);
+    this.u16(Math.floor(v / 65536));
+  }
+
+  /** Signed integer, zigzag then 7 bits a byte (0 and small values take one byte). */
+  num(v: number): void {
+    let z = v >= 0 ? v * 2 : -v * 2 - 1;
+    while (z >= 128) {
+      this.u8(128 + (z % 128));
+      z = Math.floor(z / 128);
+    }
+    this.u8(z);
+  }
+
+  str(s: string): void {
+    this.u8(s.length);
+    for (let i = 0; i < s.length; i++) this.u8(s.charCodeAt(i));
+  }
+
+  bytes(x: Uint8Array): void {
+    this.room(x.length);
+    this.b.set(x, this.n);
+    this.n += x.length;
+  }
+
+  /** The bytes written so far. */
+  out(): Uint8Array {
+    return new Uint8Array(this.b.buffer, 0, this.n);
+  }
+}
+
+/** Reads fields from [pos, end) of a buffer. */
+export class Reader {
+  bad = false;
+
+  constructor(public b: Uint8Array, public pos: number, public end: number) {}
+
+  u8(): number {
+    if (this.pos >= this.end) {
+      this.bad = true;
+      return 0;
+    }
+    return this.b[this.pos++];
+  }
+
+  u16(): number {
+    return this.u8() + this.u8() * 256;
+  }
+
+  u32(): number {
+    return this.u16() + this.u16() * 65536;
+  }
+
+  num(): number {
+    let z = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const c = this.u8();
+      z += (c % 128) * mul;
+      if (c < 128) return z % 2 ? -(z + 1) / 2 : z / 2;
+      mul *= 128;
+    }
+    this.bad = true;
+    return 0;
+  }
+
+  str(): string {
+    const n = this.u8();
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(this.u8());
+    return s;
+  }
+
+  /** The next n bytes (a view). */
+  take(n: number): Uint8Array {
+    if (this.pos + n > this.end) {
+      this.bad = true;
+      n = 0;
+    }
+    const v = new Uint8Array(this.b.buffer, this.b.byteOffset + this.pos, n);
+    this.pos += n;
+    return v;
+  }
+}

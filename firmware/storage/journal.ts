@@ -1,0 +1,232 @@
+// Log-structured record journal in a circular EEPROM region. A commit is one batch: named
+// records (an account's balance with its meters' registers and token state; the unit
+// record) written together with one sequence number and one CRC, so a batch torn by a power
+// cut never wins and the previous copy of each record stays the newest complete one.
+// Writes go round the whole region (wear levelling); before the head reaches a batch that
+// still holds the newest copy of some record, that record is copied forward.
+//
+// Batch, in 16-byte units, may wrap at the region's end:
+//   0 magic 0xB5 | 1 format version | 2-5 seq | 6-7 payload length L | payload | CRC-16
+// payload: records [name length, name, data length (2 bytes), data]; name '' is the unit.
+import { Eeprom } from '../../hal/eeprom';
+import { Result, fail, ok } from '../../hal/result';
+import { crc16 } from '../lib/crc16';
+import { Reader, Writer } from './bytes';
+
+const MAGIC = 0xb5;
+const UNIT = 16;
+const HEAD = 8;
+
+/** What a boot scan found. */
+export interface JournalScan {
+  /** Newest data per record name. */
+  records: { [name: string]: Uint8Array };
+  /** Format version of the batch each newest record came from. */
+  versions: { [name: string]: number };
+  batches: number;
+  /** Batches with a good header but a bad CRC: torn by a power cut, or corrupted. */
+  corrupt: number;
+  /** Sequence number of the newest batch. */
+  lastSeq: number;
+}
+
+/** One record of a commit. */
+export interface JournalRecord {
+  name: string;
+  data: Uint8Array;
+}
+
+/** The circular journal. */
+export class Journal {
+  /** Units in the region. */
+  readonly units: number;
+  /** Largest batch, in units; the head keeps twice this free ahead of it. */
+  readonly maxUnits: number;
+  /** Unit where the next batch goes. */
+  head = 0;
+  seq = 0;
+  /** Unit of the batch holding the newest copy of each live record, and that batch's span. */
+  private at: { [name: string]: number } = {};
+  private span: { [name: string]: number } = {};
+  /** Bytes written by commits and copies, for wear statistics. */
+  written = 0;
+
+  constructor(private ee: Eeprom, private start: number, size: number, public version: number) {
+    this.units = Math.floor(size / UNIT);
+    this.maxUnits = Math.floor(this.units / 6);
+  }
+
+  private read(unit: number, len: number): Result<Uint8Array> {
+    const a = unit * UNIT;
+    const size = this.units * UNIT;
+    if (a + len <= size) return this.ee.read(this.start + a, len);
+    const r1 = this.ee.read(this.start + a, size - a);
+    if (!r1.ok) return r1;
+    const r2 = this.ee.read(this.start, len - (size - a));
+    if (!r2.ok) return r2;
+    const b = new Uint8Array(len);
+    b.set(r1.value);
+    b.set(r2.value, size - a);
+    return ok(b);
+  }
+
+  private write(unit: number, b: Uint8Array): Result<true> {
+    const a = unit * UNIT;
+    const size = this.units * UNIT;
+    this.written += b.length;
+    if (a + b.length <= size) return this.ee.write(this.start + a, b);
+    const r = this.ee.write(this.start + a, new Uint8Array(b.buffer, b.byteOffset, size - a));
+    return r.ok ? this.ee.write(this.start, new Uint8Array(b.buffer, b.byteOffset + size - a, b.length - (size - a))) : r;
+  }
+
+  /** The batch at unit u, or null when there is none (blank, torn, corrupt: corrupt counts). */
+  private batchAt(u: number, scan: JournalScan | null): Uint8Array | null {
+    const h = this.read(u, HEAD);
+    if (!h.ok || h.value[0] !== MAGIC) return null;
+    const len = h.value[6] + h.value[7] * 256;
+    const total = HEAD + len + 2;
+    if (total > this.maxUnits * UNIT) return null;
+    const r = this.read(u, total);
+    if (!r.ok) return null;
+    const b = r.value;
+    if (crc16(b, 0, total - 2) !== b[total - 2] + b[total - 1] * 256) {
+      if (scan) scan.corrupt++;
+      return null;
+    }
+    return b;
+  }
+
+  /** Calls fn for each record of a batch. */
+  private each(b: Uint8Array, fn: (name: string, data: Uint8Array) => void): void {
+    const r = new Reader(b, HEAD, b.length - 2);
+    while (r.pos < r.end) {
+      const name = r.str();
+      const data = r.take(r.u16());
+      if (r.bad) return;
+      fn(name, data);
+    }
+  }
+
+  /** Scans the region, finds the newest complete copy of every record and the head. */
+  open(): JournalScan {
+    const scan: JournalScan = { records: {}, versions: {}, batches: 0, corrupt: 0, lastSeq: 0 };
+    const seqOf: { [name: string]: number } = {};
+    const self = this;
+    this.at = {};
+    this.span = {};
+    let best = -1;
+    let bestSpan = 0;
+    let u = 0;
+    while (u < this.units) {
+      const b = this.batchAt(u, scan);
+      if (!b) {
+        u++;
+        continue;
+      }
+      const seq = b[2] + b[3] * 256 + b[4] * 65536 + b[5] * 16777216;
+      const n = Math.ceil(b.length / UNIT);
+      const at = u;
+      scan.batches++;
+      this.each(b, function (name: string, data: Uint8Array) {
+        if (seqOf[name] === undefined || seq > seqOf[name]) {
+          seqOf[name] = seq;
+          scan.records[name] = new Uint8Array(data);
+          scan.versions[name] = b[1];
+          self.at[name] = at;
+          self.span[name] = n;
+        }
+      });
+      if (seq > scan.lastSeq || best < 0) {
+        scan.lastSeq = seq;
+        best = u;
+        bestSpan = n;
+      }
+      u += n;
+    }
+    this.seq = scan.lastSeq;
+    this.head = best < 0 ? 0 : (best + bestSpan) % this.units;
+    return scan;
+  }
+
+  /** Only these records stay live; the others' space is reused (accounts closed). */
+  retain(names: string[]): void {
+    for (const k in this.at) {
+      if (names.indexOf(k) < 0) {
+        delete this.at[k];
+        delete this.span[k];
+      }
+    }
+  }
+
+  /** Units from the head to the first live batch. */
+  private free(): number {
+    let f = this.units;
+    for (const k in this.at) {
+      const d = (this.at[k] - this.head + this.units) % this.units;
+      if (d < f) f = d;
+    }
+    return f;
+  }
+
+  private put(recs: JournalRecord[]): Result<true> {
+    const w = new Writer(64);
+    w.u8(MAGIC);
+    w.u8(this.version);
+    w.u32(this.seq + 1);
+    w.u16(0);
+    for (let i = 0; i < recs.length; i++) {
+      w.str(recs[i].name);
+      w.u16(recs[i].data.length);
+      w.bytes(recs[i].data);
+    }
+    const len = w.n - HEAD;
+    w.b[6] = len & 255;
+    w.b[7] = len >> 8;
+    w.u16(crc16(w.b, 0, w.n));
+    while (w.n % UNIT) w.u8(0xff);
+    const b = w.out();
+    const n = b.length / UNIT;
+    if (n > this.maxUnits) return fail('too-big', b.length + ' bytes in one commit');
+    const r = this.write(this.head, b);
+    if (!r.ok) return r;
+    this.seq++;
+    for (let i = 0; i < recs.length; i++) {
+      this.at[recs[i].name] = this.head;
+      this.span[recs[i].name] = n;
+    }
+    this.head = (this.head + n) % this.units;
+    return ok<true>(true);
+  }
+
+  /** Copies live records forward until twice the largest batch is free ahead of the head. */
+  private room(): Result<true> {
+    let moves = Object.keys(this.at).length + 2;
+    while (this.free() < 2 * this.maxUnits) {
+      if (moves-- < 0) return fail('full', 'journal full: too many records for this EEPROM');
+      const f = this.free();
+      const v = (this.head + f) % this.units;
+      const b = this.batchAt(v, null);
+      const live: JournalRecord[] = [];
+      const self = this;
+      if (b) {
+        this.each(b, function (name: string, data: Uint8Array) {
+          if (self.at[name] === v) live.push({ name: name, data: data });
+        });
+      }
+      if (!live.length) {
+        // Unreadable now (bit rot): forget it rather than loop; the boot report saw it.
+        for (const k in this.at) if (this.at[k] === v) delete this.at[k];
+        continue;
+      }
+      const r = this.put(live);
+      if (!r.ok) return r;
+    }
+    return ok<true>(true);
+  }
+
+  /** Writes the records as one atomic batch. */
+  commit(recs: JournalRecord[]): Result<true> {
+    const r = this.room();
+    return r.ok ? this.put(recs) : r;
+  }
+}

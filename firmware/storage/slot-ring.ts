@@ -1,0 +1,77 @@
+// A ring of fixed-size slots (event log, freeze records). Each slot carries a sequence
+// number and a CRC, so a slot torn by a power cut is simply not there, and the newest
+// valid sequence number is the head after a reboot. The ring wraps over its oldest slots,
+// which spreads the writes over the whole region.
+import { Eeprom } from '../../hal/eeprom';
+import { Result, ok } from '../../hal/result';
+import { crc16 } from '../lib/crc16';
+
+/** The ring. Slot layout: seq (4 bytes) | payload | CRC-16 over both. */
+export class SlotRing {
+  /** Sequence number of the newest slot (0: empty). */
+  seq = 0;
+  /** Slot the next entry goes to. */
+  next = 0;
+  /** Slots found with a good sequence number but a bad CRC at the last scan. */
+  corrupt = 0;
+
+  constructor(private ee: Eeprom, private start: number, readonly slots: number, readonly size: number) {}
+
+  /** The payload of slot i and its sequence number, or null when the slot is blank or bad. */
+  get(i: number): { seq: number; data: Uint8Array } | null {
+    const r = this.ee.read(this.start + i * this.size, this.size);
+    if (!r.ok) return null;
+    const b = r.value;
+    const n = this.size;
+    const seq = b[0] + b[1] * 256 + b[2] * 65536 + b[3] * 16777216;
+    if (seq === 0xffffffff || seq === 0) return null;
+    if (crc16(b, 0, n - 2) !== b[n - 2] + b[n - 1] * 256) {
+      this.corrupt++;
+      return null;
+    }
+    return { seq: seq, data: new Uint8Array(b.buffer, b.byteOffset + 4, n - 6) };
+  }
+
+  /** Finds the head by scanning every slot. */
+  open(): void {
+    this.seq = 0;
+    this.next = 0;
+    this.corrupt = 0;
+    for (let i = 0; i < this.slots; i++) {
+      const s = this.get(i);
+      if (s && s.seq > this.seq) {
+        this.seq = s.seq;
+        this.next = (i + 1) % this.slots;
+      }
+    }
+  }
+
+  /** Writes payload (at most size - 6 bytes) into the next slot. */
+  append(payload: Uint8Array): Result<true> {
+    const n = this.size;
+    const b = new Uint8Array(n);
+    for (let i = 4; i < n - 2; i++) b[i] = 0xff;
+    const seq = this.seq + 1;
+    b[0] = seq & 255;
+    b[1] = (seq >> 8) & 255;
+    b[2] = (seq >> 16) & 255;
+    b[3] = Math.floor(seq / 16777216) & 255;
+    b.set(payload.length > n - 6 ? new Uint8Array(payload.buffer, payload.byteOffset, n - 6) : payload, 4);
+    const c = crc16(b, 0, n - 2);
+    b[n - 2] = c & 255;
+    b[n - 1] = c >> 8;
+    const r = this.ee.write(this.start + this.next * n, b);
+    if (!r.ok) return r;
+    this.seq = seq;
+    this.next = (this.next + 1) % this.slots;
+    return ok<true>(true);
+  }
+
+  /** Calls fn with slots newest first until it returns false. */
+  newest(fn: (data: Uint8Array, seq: number) => boolean): void {
+    for (let k = 1; k <= this.slots; k++) {
+      const s = this.get((this.next - k + this.slots) % this.slots);
+      if (s && s.seq <= this.seq && s.seq > this.seq - this.slots && !fn(s.data, s.seq)) return;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// AT24C32..AT24C512 I2C EEPROM: two address bytes (big-endian) follow the device address.
+// Writes go one page at a time because the chip wraps inside its page buffer; each page is
+// awaited by acknowledge polling (the chip NACKs while it programs) and read back, so a write
+// that reports success is known to be in the cells.
+import { Eeprom } from './eeprom';
+import { I2cBus } from './i2c';
+import { Result, fail, ok } from './result';
+
+/** Largest single readFrom: Espruino can do more, but every byte of the buffer costs RAM. */
+const READ_CHUNK = 64;
+
+/** How the part is wired and sized (hal/espruino/board.ts BoardEeprom carries the same fields). */
+export interface At24cOptions {
+  /** 7-bit device address, 0x50..0x57. */
+  address: number;
+  /** Capacity in bytes; two address bytes reach 64 KB at most. */
+  size: number;
+  /** Page buffer in bytes: 32 (AT24C32/64), 64 (AT24C128/256), 128 (AT24C512). */
+  pageSize: number;
+  /** Worst-case internal write cycle from the datasheet (5 ms for most parts). */
+  writeMs: number;
+  /** Acknowledge polls allowed per page; default derived from writeMs. */
+  pollTries?: number;
+  /** Called between polls (a busy-wait on the board, a virtual clock step in tests). */
+  wait?: (ms: number) => void;
+}
+
+/** An AT24C-class EEPROM over a synchronous I2C bus; errors 'nack' | 'timeout' | 'verify' | 'range'. */
+export class At24c implements Eeprom {
+  readonly size: number;
+  readonly pageSize: number;
+  private tries: number;
+
+  constructor(private bus: I2cBus, private opts: At24cOptions) {
+    // Larger parts (AT24CM01) put address bit 16 in the device address: not supported here.
+    this.size = opts.size > 65536 ? 65536 : opts.size;
+    this.pageSize = opts.pageSize;
+    // Without wait() each poll is one address-only transaction (>= ~25 us even at 400 kHz).
+    this.tries = opts.pollTries !== undefined ? opts.pollTries : opts.wait ? opts.writeMs + 5 : opts.writeMs * 40 + 10;
+  }
+
+  /** Reads len bytes from addr in chunks of at most READ_CHUNK bytes. */
+  read(addr: number, len: number): Result<Uint8Array> {
+    if (!this.inRange(addr, len)) return fail<Uint8Array>('range', addr + '+' + len);
+    const out = new Uint8Array(len);
+    let pos = 0;
+    while (pos < len) {
+      const n = len - pos < READ_CHUNK ? len - pos : READ_CHUNK;
+      const r = this.readAt(addr + pos, n);
+      if (!r.ok) return r;
+      out.set(r.value, pos);
+      pos += n;
+    }
+    return ok(out);
+  }
+
+  /** Writes page by page; stops at the first page that fails (earlier pages stay written). */
+  write(addr: number, bytes: Uint8Array): Result<true> {
+    if (!this.inRange(addr, bytes.length)) return fail<true>('range', addr + '+' + bytes.length);
+    let pos = 0;
+    while (pos < bytes.length) {
+      const at = addr + pos;
+      const room = this.pageSize - (at % this.pageSize);
+      const n = bytes.length - pos < room ? bytes.length - pos : room;
+      const r = this.writePage(at, bytes.subarray(pos, pos + n));
+      if (!r.ok) return r;
+      pos += n;
+    }
+    return ok<true>(true);
+  }
+
+  /** One page: send, poll until the write cycle ends, read back and compare. */
+  private writePage(at: number, data: Uint8Array): Result<true> {
+    const frame = new Uint8Array(2 + data.length);
+    frame[0] = at >> 8;
+    frame[1] = at & 0xff;
+    frame.set(data, 2);
+    const w = this.bus.writeTo(this.opts.address, frame);
+    if (!w.ok) return fail<true>(w.error, 'page write at ' + at + ': ' + w.detail);
+    // The poll writes only the address bytes, so when the chip answers the pointer is set.
+    const ptr = frame.subarray(0, 2);
+    let acked = false;
+    for (let i = 0; i < this.tries && !acked; i++) {
+      if (i > 0 && this.opts.wait) this.opts.wait(1);
+      acked = this.bus.writeTo(this.opts.address, ptr).ok;
+    }
+    if (!acked) return fail<true>('timeout', 'write cycle at ' + at);
+    const r = this.bus.readFrom(this.opts.address, data.length);
+    if (!r.ok) return fail<true>(r.error, 'read-back at ' + at + ': ' + r.detail);
+    for (let i = 0; i < data.length; i++) {
+      if (r.value[i] !== data[i]) return fail<true>('verify', 'at ' + (at + i));
+    }
+    return ok<true>(true);
+  }
+
+  /** Sets the address pointer, then reads sequentially from it. */
+  private readAt(at: number, n: number): Result<Uint8Array> {
+    const ptr = new Uint8Array(2);
+    ptr[0] = at >> 8;
+    ptr[1] = at & 0xff;
+    const w = this.bus.writeTo(this.opts.address, ptr);
+    if (!w.ok) return fail<Uint8Array>(w.error, 'address ' + at + ': ' + w.detail);
+    const r = this.bus.readFrom(this.opts.address, n);
+    if (!r.ok) return fail<Uint8Array>(r.error, 'read at ' + at + ': ' + r.detail);
+    return r;
+  }
+
+  private inRange(addr: number, len: number): boolean {
+    return addr >= 0 && len >= 0 && Math.floor(addr) === addr && Math.floor(len) === len && addr + len <= this.size;
+  }
+}

@@ -1,0 +1,51 @@
+// The unit's I2C side in the simulator: a virtual AT24C EEPROM and a virtual DS3231 on one
+// virtual bus, read through the same drivers (hal/at24c.ts, hal/ds3231.ts) as on the board.
+import { At24c } from '../hal/at24c';
+import { Ds3231 } from '../hal/ds3231';
+import { VirtualI2cBus } from './virtual-i2c';
+import { VirtualAt24c } from './virtual-eeprom';
+import { VirtualDs3231 } from './virtual-rtc';
+
+/** EEPROM parts the simulator offers, as on boards/*.json. */
+export const PARTS: { [part: string]: { size: number; pageSize: number } } = {
+  AT24C32: { size: 4096, pageSize: 32 },
+  AT24C64: { size: 8192, pageSize: 32 },
+  AT24C128: { size: 16384, pageSize: 64 },
+  AT24C256: { size: 32768, pageSize: 64 },
+  AT24C512: { size: 65536, pageSize: 128 },
+};
+
+/** Options of the rig. */
+export interface StorageRigOptions {
+  /** Virtual milliseconds (the simulation's clock). */
+  now: () => number;
+  /** UTC seconds the RTC shows at now() = 0; absent: a fresh RTC with its not-valid flag set. */
+  startEpoch?: number;
+  part?: string;
+  /** Keep the EEPROM image in this file (a run can stop and resume). */
+  file?: string;
+  /** An EEPROM to reuse (a reboot keeps the chip). */
+  chip?: VirtualAt24c;
+  /** An RTC to reuse (it keeps running through a reboot). */
+  clock?: VirtualDs3231;
+}
+
+/** The chips and the drivers the unit gets. */
+export class StorageRig {
+  readonly bus = new VirtualI2cBus();
+  readonly chip: VirtualAt24c;
+  readonly clock: VirtualDs3231;
+  readonly eeprom: At24c;
+  readonly rtc: Ds3231;
+
+  constructor(o: StorageRigOptions) {
+    const p = PARTS[o.part || 'AT24C512'];
+    if (!p) throw new Error('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
+    this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize, file: o.file });
+    this.clock = o.clock || new VirtualDs3231({ now: o.now, startEpoch: o.startEpoch });
+    this.bus.attach(0x50, this.chip);
+    this.bus.attach(0x68, this.clock);
+    this.eeprom = new At24c(this.bus, { address: 0x50, size: this.chip.size, pageSize: this.chip.pageSize, writeMs: 5 });
+    this.rtc = new Ds3231(this.bus, 0x68);
+  }
+}

@@ -1,0 +1,193 @@
+// A virtual AT24C-class EEPROM on the virtual I2C bus, modelled on the chip rather than on the
+// driver: a 2-byte address pointer, sequential reads wrapping at the end of memory, a page
+// buffer that wraps inside its page, and an internal write cycle during which it NACKs
+// everything (what acknowledge polling sees). Faults: a power cut part-way through programming,
+// a silently lost page, flipped bits. It can live in a file so a simulator run stops and resumes.
+import * as fs from 'fs';
+import { VirtualI2cDevice } from './virtual-i2c';
+
+/** Geometry, write-cycle model, fault defaults and persistence of one virtual chip. */
+export interface VirtualAt24cOptions {
+  size: number;
+  pageSize: number;
+  /** Transactions NACKed after each page write (deterministic busy model); default 2. */
+  busyPolls?: number;
+  /** Virtual ms clock; with writeCycleMs the chip is also busy until now() + writeCycleMs. */
+  now?: () => number;
+  writeCycleMs?: number;
+  /** Value left in the cell being programmed when power is cut; absent = the cell keeps its old value. */
+  cutGarbage?: number;
+  /** Called once when a cut happens, so the harness can stop the unit it is running. */
+  onCut?: () => void;
+  /** Backing file: loaded at construction if it exists, rewritten after every page write and cut. */
+  file?: string;
+}
+
+/** The virtual chip; attach it to a VirtualI2cBus at 0x50..0x57. */
+export class VirtualAt24c implements VirtualI2cDevice {
+  readonly size: number;
+  readonly pageSize: number;
+  /** Cell programmings in total (a garbage cell at a cut counts too). */
+  bytesWritten = 0;
+  /** Page programming cycles started (a page lost by failNextWrite is not one). */
+  pageWrites = 0;
+  /** Transactions NACKed because the chip was busy or without power. */
+  nacks = 0;
+  /** Programmings per cell, for wear statistics. */
+  readonly wear: Uint32Array;
+  onCut: (() => void) | undefined;
+  private mem: Uint8Array;
+  private pointer = 0;
+  private busyLeft = 0;
+  private busyUntil = -Infinity;
+  private dead = false;
+  private cutBudget: number | null = null;
+  private cutValue: number | undefined;
+  private loseNext = false;
+
+  constructor(private opts: VirtualAt24cOptions) {
+    this.size = opts.size;
+    this.pageSize = opts.pageSize;
+    this.mem = new Uint8Array(opts.size).fill(0xff);
+    this.wear = new Uint32Array(opts.size);
+    this.onCut = opts.onCut;
+    if (opts.file && fs.existsSync(opts.file)) this.restore(fs.readFileSync(opts.file));
+  }
+
+  /** A chip whose memory comes from a file written by save() (or by the file option). */
+  static load(file: string, opts: VirtualAt24cOptions): VirtualAt24c {
+    const chip = new VirtualAt24c(opts);
+    chip.restore(fs.readFileSync(file));
+    return chip;
+  }
+
+  /** Writes the memory image to file (default: the file option). */
+  save(file?: string): void {
+    const f = file || this.opts.file;
+    if (!f) throw new Error('VirtualAt24c.save: no file');
+    fs.writeFileSync(f, this.mem);
+  }
+
+  /** A copy of the whole memory. */
+  snapshot(): Uint8Array {
+    return this.mem.slice();
+  }
+
+  /** Replaces the whole memory (same size), counters untouched. */
+  restore(bytes: Uint8Array): void {
+    if (bytes.length !== this.size) throw new Error('VirtualAt24c.restore: ' + bytes.length + ' bytes for a ' + this.size + '-byte chip');
+    this.mem.set(bytes);
+  }
+
+  /** False after a cut or powerOff(): every transaction NACKs. */
+  get powered(): boolean {
+    return !this.dead;
+  }
+
+  /** Power returns: pointer at 0, no write cycle pending, no cut armed. */
+  powerOn(): void {
+    this.dead = false;
+    this.busyLeft = 0;
+    this.busyUntil = -Infinity;
+    this.pointer = 0;
+    this.cutBudget = null;
+  }
+
+  /** Power goes away without a write in progress. */
+  powerOff(): void {
+    this.dead = true;
+  }
+
+  /** Power is cut once n more cells have been programmed: cell n+1 is never (fully) written. */
+  cutAfterBytes(n: number, garbage?: number): void {
+    this.cutBudget = n;
+    this.cutValue = garbage !== undefined ? garbage : this.opts.cutGarbage;
+  }
+
+  /** The next page write is ACKed and cycles as usual but programs nothing. */
+  failNextWrite(): void {
+    this.loseNext = true;
+  }
+
+  /** Flips one stored bit, as a worn or disturbed cell would. */
+  flipBit(addr: number, bit: number): void {
+    this.mem[addr] ^= 1 << bit;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.refuse()) return false;
+    // Upper address bits beyond the part's size are "don't care" on the real chip.
+    if (bytes.length >= 2) this.pointer = ((bytes[0] << 8) | bytes[1]) % this.size;
+    else if (bytes.length === 1) this.pointer = ((bytes[0] << 8) | (this.pointer & 0xff)) % this.size;
+    if (bytes.length > 2) this.program(bytes.subarray(2));
+    return true;
+  }
+
+  read(len: number): Uint8Array | null {
+    if (this.refuse()) return null;
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) {
+      out[i] = this.mem[this.pointer];
+      this.pointer = (this.pointer + 1) % this.size;
+    }
+    return out;
+  }
+
+  /** True when this transaction is NACKed: no power, or the internal write cycle is running. */
+  private refuse(): boolean {
+    let busy = this.dead;
+    if (!busy && this.busyLeft > 0) {
+      this.busyLeft--;
+      busy = true;
+    }
+    if (!busy && this.opts.now && this.opts.now() < this.busyUntil) busy = true;
+    if (busy) this.nacks++;
+    return busy;
+  }
+
+  /** Latches data into the page buffer (wrapping inside the page), then programs it. */
+  private program(data: Uint8Array): void {
+    const ps = this.pageSize;
+    const base = this.pointer - (this.pointer % ps);
+    let off = this.pointer % ps;
+    const buf = new Int16Array(ps).fill(-1);
+    const order: number[] = [];
+    for (let i = 0; i < data.length; i++) {
+      if (buf[off] < 0) order.push(off);
+      buf[off] = data[i];
+      off = (off + 1) % ps;
+    }
+    this.pointer = base + off;
+    this.busyLeft = this.opts.busyPolls !== undefined ? this.opts.busyPolls : 2;
+    if (this.opts.now && this.opts.writeCycleMs) this.busyUntil = this.opts.now() + this.opts.writeCycleMs;
+    if (this.loseNext) {
+      this.loseNext = false;
+      return;
+    }
+    this.pageWrites++;
+    for (let i = 0; i < order.length; i++) {
+      const a = base + order[i];
+      if (this.cutBudget !== null && this.cutBudget <= 0) {
+        this.cut(a);
+        return;
+      }
+      this.mem[a] = buf[order[i]];
+      this.wear[a]++;
+      this.bytesWritten++;
+      if (this.cutBudget !== null) this.cutBudget--;
+    }
+    if (this.opts.file) this.save();
+  }
+
+  private cut(addr: number): void {
+    if (this.cutValue !== undefined) {
+      this.mem[addr] = this.cutValue & 0xff;
+      this.wear[addr]++;
+      this.bytesWritten++;
+    }
+    this.dead = true;
+    this.cutBudget = null;
+    if (this.opts.file) this.save();
+    if (this.onCut) this.onCut();
+  }
+}

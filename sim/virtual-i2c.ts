@@ -1,0 +1,60 @@
+// A virtual I2C bus implementing hal/i2c.ts: devices answer by 7-bit address, an absent
+// address or an unpowered board NACKs, exactly what the drivers see on a real bus.
+import { I2cBus } from '../hal/i2c';
+import { Result, fail, ok } from '../hal/result';
+
+/** A device on the virtual bus; one call is one whole transaction (START .. STOP). */
+export interface VirtualI2cDevice {
+  /** A write transaction; false = the device NACKed its address (nothing was taken). */
+  write(bytes: Uint8Array): boolean;
+  /** A read transaction of len bytes; null = the device NACKed its address. */
+  read(len: number): Uint8Array | null;
+}
+
+/** One transaction as the bus saw it (kept only while tracing). */
+export interface I2cTransaction {
+  op: 'write' | 'read';
+  address: number;
+  /** Bytes written, or bytes read (empty when NACKed). */
+  bytes: Uint8Array;
+  ack: boolean;
+}
+
+/** The virtual bus: attach devices, switch power, optionally trace every transaction. */
+export class VirtualI2cBus implements I2cBus {
+  /** False models a board without power: every transaction NACKs. */
+  powered = true;
+  /** When set, transactions are appended here (tests inspect page splitting and polling). */
+  trace: I2cTransaction[] | null = null;
+  private devices: (VirtualI2cDevice | undefined)[] = [];
+
+  /** Puts a device at a 7-bit address (replacing any there). */
+  attach(address: number, device: VirtualI2cDevice): void {
+    this.devices[address & 0x7f] = device;
+  }
+
+  /** Removes the device at an address, as if unplugged. */
+  detach(address: number): void {
+    this.devices[address & 0x7f] = undefined;
+  }
+
+  writeTo(address: number, bytes: Uint8Array): Result<true> {
+    const dev = this.powered ? this.devices[address & 0x7f] : undefined;
+    const ack = dev ? dev.write(bytes) : false;
+    if (this.trace) this.trace.push({ op: 'write', address: address, bytes: bytes.slice(), ack: ack });
+    return ack ? ok<true>(true) : fail<true>('nack', nackText(address, this.powered));
+  }
+
+  readFrom(address: number, len: number): Result<Uint8Array> {
+    const dev = this.powered ? this.devices[address & 0x7f] : undefined;
+    const got = dev ? dev.read(len) : null;
+    if (this.trace) this.trace.push({ op: 'read', address: address, bytes: got ? got.slice() : new Uint8Array(0), ack: got !== null });
+    if (!got) return fail<Uint8Array>('nack', nackText(address, this.powered));
+    if (got.length !== len) return fail<Uint8Array>('short', got.length + ' of ' + len);
+    return ok(got);
+  }
+}
+
+function nackText(address: number, powered: boolean): string {
+  return (powered ? 'NACK from 0x' : 'bus unpowered, NACK from 0x') + address.toString(16);
+}
