@@ -714,7 +714,8 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   }
   if (storage) {
     const lost = storage.unlogged();
-    for (let i = 0; i < lost.length; i++) log(-1, 'recovered', lost[i]);
+    // Logged under the entry's own kind ("ledger #7 a0 topup ..."), so filters find it.
+    for (let i = 0; i < lost.length; i++) log(-1, lost[i].split(' ')[3] || 'ledger', lost[i]);
   }
   if (parts && parts.metering) {
     metering = parts.metering({ hal: hal, core: host.core, raw: host.raw, handle: host.handle, time: time, log: log });

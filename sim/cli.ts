@@ -13,11 +13,12 @@ program
   .description('Run the prepaid unit on virtual meters and loads, as fast as the CPU allows')
   .argument('[scenario]', 'scenario JSON file', path.join(__dirname, 'scenarios', 'dormitory-floor.json'))
   .option('--json', 'print the summary as one JSON line')
+  .option('--eeprom <file>', "keep the unit's EEPROM image in this file: the next run boots from it (balances, log, freezes)")
   .option('--live', 'run paced to the wall clock with the technician console attached to this terminal')
   .option('--speed <factor>', 'live mode: virtual seconds per real second', '60')
   .option('--tcp <port>', 'live mode: also serve the console on this TCP port (127.0.0.1)')
   .option('--pty <path>', 'live mode: also make a pseudo-terminal at this path (needs socat and --tcp)')
-  .action((file: string, opts: { json?: boolean; live?: boolean; speed: string; tcp?: string; pty?: string }) => {
+  .action((file: string, opts: { json?: boolean; live?: boolean; speed: string; tcp?: string; pty?: string; eeprom?: string }) => {
     let raw: unknown;
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -40,6 +41,7 @@ program
       runLive(sc.value, {
         speed,
         terminal: true,
+        eepromFile: opts.eeprom,
         tcpPort: opts.tcp === undefined ? undefined : Number(opts.tcp),
         ptyPath: opts.pty,
         echo: true,
@@ -50,7 +52,7 @@ program
       });
       return;
     }
-    const summary = runScenario(sc.value);
+    const summary = runScenario(sc.value, undefined, { eepromFile: opts.eeprom });
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));
     if (!summary.ledgerConsistent) process.exit(1);
   });

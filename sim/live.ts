@@ -18,6 +18,8 @@ export interface LiveOptions {
   ptyPath?: string;
   /** Echo typed characters back, as a board does for a terminal. */
   echo: boolean;
+  /** Keep the unit's EEPROM in this file (saved every few seconds and at the end). */
+  eepromFile?: string;
   /** Called once the console is reachable (with the TCP port actually used). */
   onReady?: (port: number) => void;
 }
@@ -29,7 +31,15 @@ export function runLive(sc: Scenario, opts: LiveOptions): () => void {
     if (opts.terminal) process.stdout.write(line + '\n');
     for (const s of sockets) s.write(line + '\r\n');
   };
-  const sim = new Simulation(sc, print);
+  const sim = new Simulation(sc, print, undefined, { eepromFile: opts.eepromFile });
+  const saver = setInterval(() => {
+    if (sim.storage) sim.storage.save();
+  }, 5000);
+  const onSignal = (): void => {
+    stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', onSignal);
   let server: net.Server | undefined;
   let socat: ChildProcess | undefined;
   const started = Date.now();
@@ -64,6 +74,9 @@ export function runLive(sc: Scenario, opts: LiveOptions): () => void {
   } else if (opts.onReady) opts.onReady(0);
   function stop(): void {
     clearInterval(timer);
+    clearInterval(saver);
+    process.removeListener('SIGINT', onSignal);
+    if (sim.storage) sim.storage.save();
     if (socat) socat.kill();
     for (const s of sockets) s.destroy();
     if (server) server.close();

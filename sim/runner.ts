@@ -5,6 +5,7 @@ import { Core, Decision } from '../firmware/core';
 import { busMetering, startUnit, Unit } from '../firmware/unit';
 import { ok, Result } from '../hal/result';
 import { Rtc, RtcTime } from '../hal/rtc';
+import { StorageRig } from './storage-rig';
 import { Load } from './load-profile';
 import { mulberry32, Random } from './prng';
 import { Scenario } from './scenario';
@@ -59,6 +60,12 @@ class ClockRtc implements Rtc {
   }
 }
 
+/** How to run a scenario. */
+export interface SimulationOptions {
+  /** Keep the unit's EEPROM in this file: a later run boots from what this one left. */
+  eepromFile?: string;
+}
+
 /** A scenario in progress: step() advances one step of virtual time. */
 export class Simulation {
   readonly clock = new VirtualClock();
@@ -90,7 +97,10 @@ export class Simulation {
   /** Sum of 'register-rebased' values per scenario meter name (the energy the core could not bill). */
   private rebased: { [meter: string]: number } = {};
 
-  constructor(readonly sc: Scenario, print: (line: string) => void, private onDecision?: (time: number, d: Decision) => void) {
+  /** The unit's EEPROM and RTC chips (absent when the scenario has `eeprom: false`). */
+  readonly storage: StorageRig | null;
+
+  constructor(readonly sc: Scenario, print: (line: string) => void, private onDecision?: (time: number, d: Decision) => void, opts: SimulationOptions = {}) {
     const cfg = sc.config;
     this.now = sc.start;
     this.rnd = mulberry32(sc.seed);
@@ -100,7 +110,9 @@ export class Simulation {
     for (const a of cfg.accounts) this.account(a.name);
     this.pending = sc.topups.map((t) => ({ at: t.at, account: cfg.accounts[t.account].name, amount: t.amount }));
     this.steps = Math.round((sc.durationHours * 3600) / sc.stepSeconds);
-    const rtc = new ClockRtc(this.clock, sc.start);
+    this.storage = sc.eeprom === false ? null : new StorageRig({ now: () => this.clock.now(), startEpoch: sc.start, part: sc.eeprom, file: opts.eepromFile });
+    const rtc = this.storage ? this.storage.rtc : new ClockRtc(this.clock, sc.start);
+    const eeprom = this.storage ? this.storage.eeprom : undefined;
     if (sc.bus) {
       const unitTime = (): number => (rtc.read() as { ok: true; value: RtcTime }).value.epochSeconds;
       const relayOf = (meter: string): number => {
@@ -115,6 +127,7 @@ export class Simulation {
           clock: this.clock,
           print,
           rtc,
+          eeprom,
           relays: rig.relays,
           openMeterBus: (o) => rig.openMeterBus(o),
           openPulse: (ch, o) => rig.openPulse(ch, o),
@@ -127,7 +140,7 @@ export class Simulation {
         sc.rawConfig,
         { metering: busMetering },
       );
-    } else this.unit = startUnit({ clock: this.clock, print, rtc }, sc.rawConfig);
+    } else this.unit = startUnit({ clock: this.clock, print, rtc, eeprom }, sc.rawConfig);
     // the unit switched every relay at boot: take that state
     this.unit.core.cfg.accounts.forEach((a, i) => {
       this.supplied[a.name] = this.unit.core.relay[i] === 1;
@@ -210,6 +223,7 @@ export class Simulation {
   /** Runs to the end and returns the summary. */
   run(): RunSummary {
     while (!this.finished()) this.step();
+    if (this.storage) this.storage.save();
     return this.summary();
   }
 
@@ -289,6 +303,6 @@ export class Simulation {
 }
 
 /** Runs a scenario to its end. onDecision sees every decision (for traces and tests). */
-export function runScenario(sc: Scenario, onDecision?: (time: number, d: Decision) => void): RunSummary {
-  return new Simulation(sc, () => undefined, onDecision).run();
+export function runScenario(sc: Scenario, onDecision?: (time: number, d: Decision) => void, opts: SimulationOptions = {}): RunSummary {
+  return new Simulation(sc, () => undefined, onDecision, opts).run();
 }

@@ -42,6 +42,8 @@ export interface Scenario {
   startRegisterWh: number[];
   /** Meters with a `proto` are virtual meters on virtual buses (or pulse inputs) that the unit polls itself. */
   bus: boolean;
+  /** The unit's EEPROM part (default AT24C512), or false for a unit without one. */
+  eeprom: string | false;
   /** What is wired per entry of meterNames: protocol, address, profile, imp/kWh (from the load's proto, addr,
    *  meterProfile, impPerKwh, else the configured meter's proto, addr, profile, impPerKwh). */
   wires: (WireSpec | null)[];
@@ -129,6 +131,7 @@ const schema = {
     pollSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
     seed: { type: 'integer' },
     bus: { type: 'boolean' },
+    eeprom: { oneOf: [{ enum: ['AT24C32', 'AT24C64', 'AT24C128', 'AT24C256', 'AT24C512'] }, { const: false }] },
     config: { type: 'object' },
     loads: { type: 'object', additionalProperties: loadSchema },
     topups: {
@@ -165,7 +168,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
     return { ok: false, errors };
   }
   const r = raw as {
-    name: string; description?: string; start: string; durationHours: number; stepSeconds?: number; pollSeconds?: number; seed?: number; bus?: boolean;
+    name: string; description?: string; start: string; durationHours: number; stepSeconds?: number; pollSeconds?: number; seed?: number; bus?: boolean; eeprom?: string | false;
     config: unknown; loads: { [meter: string]: LoadSpec & { startRegisterWh?: number; spare?: boolean; proto?: string; addr?: string | number; meterProfile?: string; impPerKwh?: number; faults?: { fault: string; from: string; to: string }[] } };
     topups?: { at: string; account: string; amount: number }[];
     tenants?: { default?: TenantRule; accounts?: { [name: string]: TenantRule | null } };
@@ -254,6 +257,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
       tenants,
       startRegisterWh,
       bus: !!r.bus,
+      eeprom: r.eeprom === undefined ? 'AT24C512' : r.eeprom,
       wires,
       faults,
     },

@@ -1,5 +1,6 @@
 // The unit's I2C side in the simulator: a virtual AT24C EEPROM and a virtual DS3231 on one
 // virtual bus, read through the same drivers (hal/at24c.ts, hal/ds3231.ts) as on the board.
+import * as fs from 'fs';
 import { At24c } from '../hal/at24c';
 import { Ds3231 } from '../hal/ds3231';
 import { VirtualI2cBus } from './virtual-i2c';
@@ -37,15 +38,25 @@ export class StorageRig {
   readonly clock: VirtualDs3231;
   readonly eeprom: At24c;
   readonly rtc: Ds3231;
+  readonly file?: string;
 
   constructor(o: StorageRigOptions) {
     const p = PARTS[o.part || 'AT24C512'];
     if (!p) throw new Error('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
-    this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize, file: o.file });
+    this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize });
+    this.file = o.file;
+    // Loaded once and saved by save(): writing the image after every page would cost more
+    // than the whole simulation.
+    if (o.file && fs.existsSync(o.file)) this.chip.restore(fs.readFileSync(o.file));
     this.clock = o.clock || new VirtualDs3231({ now: o.now, startEpoch: o.startEpoch });
     this.bus.attach(0x50, this.chip);
     this.bus.attach(0x68, this.clock);
     this.eeprom = new At24c(this.bus, { address: 0x50, size: this.chip.size, pageSize: this.chip.pageSize, writeMs: 5 });
     this.rtc = new Ds3231(this.bus, 0x68);
+  }
+
+  /** Writes the EEPROM image to the file it came from (if any). */
+  save(): void {
+    if (this.file) this.chip.save(this.file);
   }
 }

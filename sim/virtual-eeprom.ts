@@ -35,6 +35,8 @@ export class VirtualAt24c implements VirtualI2cDevice {
   nacks = 0;
   /** Programmings per cell, for wear statistics. */
   readonly wear: Uint32Array;
+  /** Program cycles per page: parts that rewrite the whole page on any write wear by this. */
+  readonly pageWear: Uint32Array;
   onCut: (() => void) | undefined;
   private mem: Uint8Array;
   private pointer = 0;
@@ -50,6 +52,7 @@ export class VirtualAt24c implements VirtualI2cDevice {
     this.pageSize = opts.pageSize;
     this.mem = new Uint8Array(opts.size).fill(0xff);
     this.wear = new Uint32Array(opts.size);
+    this.pageWear = new Uint32Array(opts.size / opts.pageSize);
     this.onCut = opts.onCut;
     if (opts.file && fs.existsSync(opts.file)) this.restore(fs.readFileSync(opts.file));
   }
@@ -165,6 +168,7 @@ export class VirtualAt24c implements VirtualI2cDevice {
       return;
     }
     this.pageWrites++;
+    this.pageWear[base / ps]++;
     for (let i = 0; i < order.length; i++) {
       const a = base + order[i];
       if (this.cutBudget !== null && this.cutBudget <= 0) {

@@ -16,7 +16,7 @@ export const FORMAT = 2;
 const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
 const CONFIG_MAGIC = 0xc7;
 /** Event and freeze slot sizes (bytes). */
-export const EVENT_SLOT = 64;
+export const EVENT_SLOT = 80;
 export const FREEZE_SLOT = 64;
 
 /** Where each part lives (byte addresses). */

@@ -7,6 +7,7 @@ import { Core } from '../core';
 import { TokenState } from '../tokens/openpaygo';
 import { civilFromSeconds } from '../lib/calendar';
 import { JournalRecord } from './journal';
+import { Reader, Writer } from './bytes';
 import { FORMAT, Store, StoreBoot } from './store';
 import { decodeAccount, decodeUnit, encodeAccount, encodeUnit, unitConfigGen } from './records';
 import { EventFilter, Freeze, appendEvent, appendFreeze, lastFrozen, readEvents, readFreezes } from './history';
@@ -163,27 +164,48 @@ export class UnitStorage {
     const accts = core.cfg.accounts;
     if (this.frozen < 0) {
       const lf = lastFrozen(this.store.daily);
-      // A new unit starts freezing at its first midnight: no record for a partial day.
-      this.frozen = lf.day < 0 ? today - 1 : lf.day;
-      if (lf.day >= 0) {
+      // The day a freeze was begun for (journal record '@', written first): a cut before
+      // its first record leaves no trace in the ring.
+      const b = this.booted as StoreBoot;
+      const at = b.scan.records['@'];
+      const rd = at && at.length ? new Reader(at, 0, at.length) : null;
+      const noted = rd ? rd.num() : -1;
+      // 0: the first day of a new unit (nothing to freeze), 1: the freeze of that day began.
+      const begun = rd && rd.num() === 1 ? noted : -1;
+      const day = begun > lf.day ? begun : lf.day;
+      // A new unit starts freezing at its first midnight: no record for a partial day. The
+      // day is noted now, or a cut while the first freeze begins would look like a new unit.
+      this.frozen = day >= 0 ? day : noted >= 0 ? noted : today - 1;
+      if (day < 0 && noted < 0 && !this.begin(today - 1, 0)) return out;
+      if (day >= 0) {
         let late = 0;
         for (let a = 0; a < accts.length; a++) {
-          if (lf.accounts.indexOf(accts[a].name.substr(0, 12)) < 0) {
-            appendFreeze(this.store.daily, core, a, lf.day, true);
+          if (lf.day !== day || lf.accounts.indexOf(accts[a].name.substr(0, 12)) < 0) {
+            appendFreeze(this.store.daily, core, a, day, true);
             late++;
           }
         }
-        if (late) out.push('daily freeze of ' + lf.day + ' completed for ' + late + ' account(s) after a power cut');
-        this.monthlyIfDue(core, lf.day, out);
+        if (late) out.push('daily freeze completed for ' + late + ' account(s) after a power cut');
+        this.monthlyIfDue(core, day, out);
       }
     }
     if (today - 1 > this.frozen) {
       const day = today - 1;
+      if (!this.begin(day, 1)) return out;
       for (let a = 0; a < accts.length; a++) appendFreeze(this.store.daily, core, a, day, false);
       this.frozen = day;
       this.monthlyIfDue(core, day, out);
     }
     return out;
+  }
+
+  /** Notes in the journal that the freeze of `day` begins. */
+  private begin(day: number, started: number): boolean {
+    const w = new Writer(4);
+    w.num(day);
+    w.num(started);
+    const r = this.store.journal.commit([{ name: '@', data: w.out() }]);
+    return r.ok ? true : this.failed('freezing', r);
   }
 
   /** After day `day`, a billing month ends when the next day is the billing day. */
