@@ -124,6 +124,8 @@ export class Core {
   ovLocked: number[];
   energyWh: number[];
   chargedMilli: number[];
+  /** Sequence number of the account's newest ledger entry (storage restores the ledger's from these). */
+  lastSeq: number[];
   /** Money topped up, ever (freeze records and sales reports take differences). */
   topupMilli: number[];
   /** Energy by period: index account * 5 + period; period 4 = billed while the time was not valid. */
@@ -154,6 +156,7 @@ export class Core {
     this.energyWh = numbers(na);
     this.chargedMilli = numbers(na);
     this.topupMilli = numbers(na);
+    this.lastSeq = numbers(na);
     // times in doubles: Int32 seconds end in 2038
     this.ovSince = numbers(na);
     this.ovReopen = numbers(na);
@@ -287,6 +290,7 @@ export class Core {
     this.balance[a] += amount;
     const d = this.emit('ledger', a, meter, ENTRY_NAMES[kind], amount);
     d.seq = this.ledger.next(kind, a, amount);
+    this.lastSeq[a] = d.seq;
     d.ref = ref;
   }
 
@@ -604,6 +608,7 @@ export function reconfigure(old: Core, cfg: CoreConfig): Core {
       if (cfg.accounts[b].name === old.cfg.accounts[a].name) {
         map[a] = b;
         core.setAccountState(b, old.accountState(a));
+        core.lastSeq[b] = old.lastSeq[a];
         core.relay[b] = old.relay[a];
         core.mode[b] = cfg.accounts[b].mode === old.cfg.accounts[a].mode ? old.mode[a] : cfg.accounts[b].mode;
       }

@@ -105,6 +105,8 @@ interface LogEntry {
 }
 
 const RAM_LOG = 48;
+/** Readings that only charged wait this long to be committed with the rest of their poll cycle. */
+const FLUSH_MS = 10000;
 
 /** The meters on one line setting: their bus, poller and relays, by core meter index. */
 interface BusGroup {
@@ -416,6 +418,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   /** Accounts whose last commit failed, saved with the next one. */
   let unsaved: number[] = [];
   let unitUnsaved = false;
+  let flushTimer = -1;
   let storageError = '';
   if (storage && boot) {
     const restored = storage.restore(core, tokenStates);
@@ -428,11 +431,16 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   }
 
   /** Commits the accounts the decisions touched (and `also`), with the unit record when the
-   *  correctable ledger changed; a failed commit is retried with the next one. */
-  function persist(ds: Decision[], also: number): void {
+   *  correctable ledger changed. A reading that only charged is committed with the others of
+   *  its poll cycle, FLUSH_MS later: billing runs on cumulative registers, so a cut before
+   *  that bills the same energy again from the committed register, nothing twice or lost.
+   *  Anything else (money, modes, alarms, relays) is committed before the unit acts on it.
+   *  A failed commit is retried with the next one. */
+  function persist(ds: Decision[], also: number, reading?: boolean): void {
     if (!storage) return;
-    const list = unsaved;
+    const list: number[] = [];
     let unitRec = unitUnsaved;
+    let urgent = !reading;
     const add = function (a: number): void {
       if (a >= 0 && a < core.cfg.accounts.length && list.indexOf(a) < 0) list.push(a);
     };
@@ -441,16 +449,34 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     for (let i = 0; i < ds.length; i++) {
       const d = ds[i];
       add(d.account);
+      if (d.kind !== 'ledger' || d.code !== 'charge') urgent = true;
       if (d.kind === 'ledger' && d.code !== 'charge') {
         unitRec = true;
         said += (said ? '\n' : '') + formatDecision(d);
       }
     }
-    if (!list.length && !unitRec) return;
-    const okSave = storage.save(core, list, unitRec, tokenStates, said);
-    unsaved = okSave ? [] : list;
+    if (!urgent) {
+      for (let i = 0; i < list.length; i++) if (unsaved.indexOf(list[i]) < 0) unsaved.push(list[i]);
+      if (flushTimer < 0 && unsaved.length) flushTimer = hal.clock.after(FLUSH_MS, flush);
+      return;
+    }
+    // The waiting readings first, then this event's accounts together in one batch.
+    const older: number[] = [];
+    for (let i = 0; i < unsaved.length; i++) if (list.indexOf(unsaved[i]) < 0) older.push(unsaved[i]);
+    let okSave = true;
+    for (let i = 0; i < older.length && okSave; i += 8) okSave = storage.save(core, older.slice(i, i + 8), false, tokenStates);
+    if (okSave && (list.length || unitRec)) okSave = storage.save(core, list, unitRec, tokenStates, said);
+    if (okSave) unsaved = [];
+    else for (let i = 0; i < list.length; i++) if (unsaved.indexOf(list[i]) < 0) unsaved.push(list[i]);
     unitUnsaved = !okSave && unitRec;
     storageProblem();
+  }
+
+  /** Commits the readings waiting for the end of their poll cycle. */
+  function flush(): void {
+    if (flushTimer >= 0) hal.clock.cancel(flushTimer);
+    flushTimer = -1;
+    if (unsaved.length || unitUnsaved) persist([], -1);
   }
 
   function storageProblem(): void {
@@ -530,6 +556,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       const p = parseConfig(next);
       if (!p.ok) return p.error;
       if (metering) metering.emitPulses(); // counted pulses are billed under the meter map they were counted in
+      flush(); // account numbers change below
       const old = core;
       const nextCore = reconfigure(core, p.value);
       if (storage) {
@@ -563,7 +590,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
         if (!core.has[m] || core.lastImp[m] !== ev.importWh || core.lastExp[m] !== ev.exportWh || core.susp[m]) also = core.cfg.meters[m].account;
       }
       const ds = core.handle(ev);
-      persist(ds, also);
+      persist(ds, also, ev.t === 'reading');
       return carry(ds);
     },
     time: time,
@@ -671,6 +698,8 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       core = new Core((parseConfig(raw) as { ok: true; value: CoreConfig }).value);
       unit.core = core;
       for (const k in tokenStates) delete tokenStates[k];
+      unsaved = [];
+      unitUnsaved = false;
       if (storage && !storage.reset(JSON.stringify(raw), core)) storageProblem();
       if (metering) metering.build();
     },

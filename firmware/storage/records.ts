@@ -1,7 +1,7 @@
 // What the journal keeps per account and for the unit, as bytes. An account record holds the
 // balance with everything billing needs (remainder, tier counter, alarms, cut state, ...),
-// its meters' last billed registers, its token counters and the ledger sequence number at the
-// commit, so one batch makes a reading or a top-up durable as a whole. Lists carry their
+// its meters' last billed registers, its token counters and the number of its newest ledger
+// entry, so one batch makes a reading or a top-up durable as a whole. Lists carry their
 // length: a record written by older firmware, with fewer fields, restores with zeros.
 import { Core } from '../core';
 import { TokenState } from '../tokens/openpaygo';
@@ -22,7 +22,9 @@ function readNums(r: Reader): number[] {
 /** Account a's record. format 1 (older firmware) had no top-up total and no token state. */
 export function encodeAccount(core: Core, a: number, token: TokenState | null, format: number): Uint8Array {
   const w = new Writer(96);
-  w.num(core.ledger.seq);
+  // The account's own newest entry, not the ledger's: another account's entry may not be
+  // committed yet, and its number must be given again after a cut, not skipped.
+  w.num(core.lastSeq[a]);
   const st = core.accountState(a);
   nums(w, format < 2 ? st.slice(0, 20) : st);
   if (format >= 2) nums(w, token ? [token.lastCount, token.usedBitmap, token.invalidCount, token.lockedUntil] : []);
@@ -54,6 +56,7 @@ export function decodeAccount(core: Core, a: number, data: Uint8Array, format: n
   }
   if (r.bad || st.length < 20) return null;
   core.setAccountState(a, st);
+  core.lastSeq[a] = seq;
   const ms = core.cfg.meters;
   for (let m = 0; m < ms.length; m++) {
     const i = names.indexOf(ms[m].name);

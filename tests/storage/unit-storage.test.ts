@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { startUnit, Unit } from '../../firmware/unit';
 import { StorageRig } from '../../sim/storage-rig';
 import { VirtualClock } from '../../sim/virtual-clock';
+import { Core } from '../../firmware/core';
+import { parseConfig } from '../../firmware/config';
+import { Journal } from '../../firmware/storage/journal';
+import { encodeAccount, encodeUnit } from '../../firmware/storage/records';
+import { FORMAT, Store } from '../../firmware/storage/store';
 
 const CONFIG = {
   plans: { flat: { price: 600 } },
@@ -33,6 +38,8 @@ describe('unit with an EEPROM', () => {
     u.handle({ t: 'reading', time: u.time(), meter: 0, importWh: 2500, exportWh: 0 });
     const bal = u.core.balance[0];
     expect(bal).toBe(10000 - 900);
+    // A reading that only charged is committed with its poll cycle, 10 s later.
+    clock.advance(10_000);
     const seq = u.core.ledger.seq;
     out.length = 0;
     const rig2 = new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock });
@@ -43,5 +50,90 @@ describe('unit with an EEPROM', () => {
     expect(u.core.ledger.seq).toBe(seq);
     u.handle({ t: 'reading', time: u.time(), meter: 0, importWh: 2500, exportWh: 0 });
     expect(u.core.balance[0]).toBe(bal);
+  });
+
+  it('a reading not yet committed when the power goes is billed again from the committed register, exactly', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    const out: string[] = [];
+    let u = boot(rig, clock, out);
+    u.handle({ t: 'topup', time: u.time(), account: 0, amountMilli: 10000 });
+    u.handle({ t: 'reading', time: u.time(), meter: 0, importWh: 1000, exportWh: 0 });
+    clock.advance(3600_000);
+    u.handle({ t: 'reading', time: u.time(), meter: 0, importWh: 1500, exportWh: 0 });
+    expect(u.core.balance[0]).toBe(10000 - 300);
+    // power lost at once: the 500 Wh reading is only in RAM
+    u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
+    expect(u.core.lastImp[0]).toBe(1000);
+    expect(u.core.balance[0]).toBe(10000);
+    clock.advance(600_000);
+    u.handle({ t: 'reading', time: u.time(), meter: 0, importWh: 1700, exportWh: 0 });
+    expect(u.core.balance[0]).toBe(10000 - 420);
+    expect(u.core.energyWh[0]).toBe(700);
+  });
+
+  it('boots from an EEPROM written in the older format 1 and migrates it', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    // An EEPROM as format-1 firmware left it: accounts without top-up totals or token state.
+    const st = new Store(rig.eeprom);
+    st.boot(() => 0);
+    expect(st.writeHeader(1).ok).toBe(true);
+    const gen = st.writeConfig(JSON.stringify(CONFIG));
+    expect(gen.ok).toBe(true);
+    const parsed = parseConfig(CONFIG);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const core = new Core(parsed.value);
+    core.handle({ t: 'topup', time: T0, account: 1, amountMilli: 7000 });
+    core.handle({ t: 'reading', time: T0, meter: 1, importWh: 4200, exportWh: 0 });
+    const j = new Journal(rig.eeprom, st.layout.journal, st.layout.journalSize, 1);
+    j.open();
+    expect(j.commit([{ name: '', data: encodeUnit(core, 1) }, { name: 'A1', data: encodeAccount(core, 0, null, 1) }, { name: 'A2', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
+
+    const out: string[] = [];
+    let u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
+    expect(out).toContain('STORAGE migrated EEPROM format 1 to ' + FORMAT);
+    expect(u.core.balance[1]).toBe(7000);
+    expect(u.core.lastImp[1]).toBe(4200);
+    expect(u.core.topupMilli[1]).toBe(0);
+    expect(u.core.ledger.seq).toBe(1);
+    out.length = 0;
+    u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
+    expect(out.join('\n')).not.toMatch(/migrated/);
+    expect(u.core.balance[1]).toBe(7000);
+  });
+
+  it('one damaged header copy is survived; both damaged means factory defaults, loudly', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    const out: string[] = [];
+    let u = boot(rig, clock, out);
+    u.handle({ t: 'topup', time: u.time(), account: 0, amountMilli: 5000 });
+    rig.chip.flipBit(1, 3); // header copy A
+    out.length = 0;
+    u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
+    expect(out.join('\n')).not.toMatch(/formatted/);
+    expect(u.core.balance[0]).toBe(5000);
+    rig.chip.flipBit(64 + 4, 0); // and copy B
+    out.length = 0;
+    u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
+    expect(out.join('\n')).toMatch(/EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS/);
+    expect(u.core.balance[0]).toBe(0);
+    expect(u.core.cfg.accounts.map((a) => a.name)).toEqual(['A1', 'A2']);
+  });
+
+  it('keeps the token lock-out and used tokens through a reboot', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    const out: string[] = [];
+    const cfg = JSON.parse(JSON.stringify(CONFIG));
+    cfg.accounts[0].token = { key: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', start: 123456789, unit: 1000 };
+    let u = startUnit({ clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, cfg);
+    u.input('login 3333\ntoken A1 111111111\ntoken A1 222222222\ntoken A1 333333333\n');
+    expect(out.join('\n')).toMatch(/entry locked for \d+ s/);
+    out.length = 0;
+    u = startUnit({ clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, cfg);
+    u.input('login 3333\ntoken A1 444444444\n');
+    expect(out.join('\n')).toMatch(/token entry locked for \d+ s/);
   });
 });
