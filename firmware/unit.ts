@@ -74,6 +74,8 @@ export interface Unit {
   input(text: string): void;
   /** Appends to the event log. */
   log(account: number, kind: string, text: string): void;
+  /** Commits the readings still waiting for their poll cycle (before a planned stop). */
+  flush(): void;
 }
 
 const EMPTY_RAW: RawConfig = { plans: { flat: { price: 0 } }, accounts: [], meters: [] };
@@ -689,6 +691,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       return changed(lines, { account: name, kind: res.kind, value: res.value, count: res.count, balance: core.balance[a] });
     },
     reboot: function () {
+      flush();
       log(-1, 'boot', 'reboot requested');
       if (hal.reboot) hal.reboot();
     },
@@ -735,6 +738,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       shell.feed(text);
     },
     log: log,
+    flush: flush,
   };
   log(-1, 'boot', 'boot');
   for (let i = 0; i < report.length; i++) {

@@ -111,6 +111,7 @@ export class Simulation {
     this.pending = sc.topups.map((t) => ({ at: t.at, account: cfg.accounts[t.account].name, amount: t.amount }));
     this.steps = Math.round((sc.durationHours * 3600) / sc.stepSeconds);
     this.storage = sc.eeprom === false ? null : new StorageRig({ now: () => this.clock.now(), startEpoch: sc.start, part: sc.eeprom, file: opts.eepromFile });
+    if (this.storage && sc.rtc.driftPpm) this.storage.clock.setDrift(sc.rtc.driftPpm);
     const rtc = this.storage ? this.storage.rtc : new ClockRtc(this.clock, sc.start);
     const eeprom = this.storage ? this.storage.eeprom : undefined;
     if (sc.bus) {
@@ -173,6 +174,7 @@ export class Simulation {
     }
     this.stepIndex++;
     this.now += sc.stepSeconds;
+    if (this.storage && this.now - sc.stepSeconds < sc.rtc.batteryLostAt && this.now >= sc.rtc.batteryLostAt) this.storage.clock.loseBattery();
     this.clock.advanceTo(this.stepIndex * sc.stepSeconds * 1000);
     while (this.pending.length && this.pending[0].at <= this.now) {
       const t = this.pending.shift()!;
@@ -223,7 +225,10 @@ export class Simulation {
   /** Runs to the end and returns the summary. */
   run(): RunSummary {
     while (!this.finished()) this.step();
-    if (this.storage) this.storage.save();
+    if (this.storage) {
+      this.unit.flush(); // the readings of the last poll cycle, as a planned stop would
+      this.storage.save();
+    }
     return this.summary();
   }
 

@@ -44,6 +44,9 @@ export interface Scenario {
   bus: boolean;
   /** The unit's EEPROM part (default AT24C512), or false for a unit without one. */
   eeprom: string | false;
+  /** The RTC's drift (ppm) and when its backup battery is lost (UTC s, -1 never): time then
+   *  restarts at 2000-01-01 with the not-valid flag (needs the EEPROM rig's DS3231). */
+  rtc: { driftPpm: number; batteryLostAt: number };
   /** What is wired per entry of meterNames: protocol, address, profile, imp/kWh (from the load's proto, addr,
    *  meterProfile, impPerKwh, else the configured meter's proto, addr, profile, impPerKwh). */
   wires: (WireSpec | null)[];
@@ -131,6 +134,11 @@ const schema = {
     pollSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
     seed: { type: 'integer' },
     bus: { type: 'boolean' },
+    rtc: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { driftPpm: { type: 'number', minimum: -500, maximum: 500 }, batteryLostAt: { type: 'string' } },
+    },
     eeprom: { oneOf: [{ enum: ['AT24C32', 'AT24C64', 'AT24C128', 'AT24C256', 'AT24C512'] }, { const: false }] },
     config: { type: 'object' },
     loads: { type: 'object', additionalProperties: loadSchema },
@@ -168,7 +176,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
     return { ok: false, errors };
   }
   const r = raw as {
-    name: string; description?: string; start: string; durationHours: number; stepSeconds?: number; pollSeconds?: number; seed?: number; bus?: boolean; eeprom?: string | false;
+    name: string; description?: string; start: string; durationHours: number; stepSeconds?: number; pollSeconds?: number; seed?: number; bus?: boolean; eeprom?: string | false; rtc?: { driftPpm?: number; batteryLostAt?: string };
     config: unknown; loads: { [meter: string]: LoadSpec & { startRegisterWh?: number; spare?: boolean; proto?: string; addr?: string | number; meterProfile?: string; impPerKwh?: number; faults?: { fault: string; from: string; to: string }[] } };
     topups?: { at: string; account: string; amount: number }[];
     tenants?: { default?: TenantRule; accounts?: { [name: string]: TenantRule | null } };
@@ -209,6 +217,11 @@ export function parseScenario(raw: unknown): ScenarioResult {
     if (account < 0) errors.push('scenario.topups[' + i + '].account: unknown account "' + t.account + '"');
     return { at, account, amount: t.amount };
   });
+  const rtc = { driftPpm: (r.rtc && r.rtc.driftPpm) || 0, batteryLostAt: -1 };
+  if (r.rtc && r.rtc.batteryLostAt !== undefined) {
+    rtc.batteryLostAt = parseStamp(r.rtc.batteryLostAt);
+    if (!(rtc.batteryLostAt >= start && rtc.batteryLostAt < end)) errors.push('scenario.rtc.batteryLostAt: expected "YYYY-MM-DD HH:MM" within the run, got "' + r.rtc.batteryLostAt + '"');
+  }
   const tenants: (TenantRule | null)[] = config.accounts.map((a) => {
     const own = r.tenants && r.tenants.accounts ? r.tenants.accounts[a.name] : undefined;
     return own !== undefined ? own : (r.tenants && r.tenants.default) || null;
@@ -258,6 +271,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
       startRegisterWh,
       bus: !!r.bus,
       eeprom: r.eeprom === undefined ? 'AT24C512' : r.eeprom,
+      rtc,
       wires,
       faults,
     },
