@@ -608,7 +608,7 @@ export function makeCommands(h: ConsoleHost): Command[] {
       },
     },
     {
-      name: 'factory-reset', role: TECHNICIAN, usage: 'factory-reset yes', help: 'Erases accounts, balances and logs. Type yes to confirm.',
+      name: 'factory-reset', role: TECHNICIAN, usage: 'factory-reset yes', help: 'Erases the configuration, accounts, balances and freeze records (the event log is kept). Type yes to confirm.',
       run: function (ctx) {
         if (ctx.args[0] !== 'yes') return fail('this erases everything; confirm with: factory-reset yes');
         h.factoryReset();

@@ -41,8 +41,8 @@ function pages(bytes: number, page: number): number {
 /** The layout for an EEPROM of size bytes with the given page size. */
 export function layoutFor(size: number, page: number): StoreLayout {
   const hp = page < 32 ? 32 : page;
-  const cs = pages(size / 4, page);
-  const ev = pages((size * 3) / 32, EVENT_SLOT);
+  const cs = pages((size * 3) / 16, page);
+  const ev = pages((size * 3) / 16, EVENT_SLOT);
   const fd = pages((size * 4) / 32, FREEZE_SLOT);
   const fm = pages(size / 32, FREEZE_SLOT);
   const c0 = 2 * hp;
