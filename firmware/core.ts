@@ -619,7 +619,8 @@ export function reconfigure(old: Core, cfg: CoreConfig): Core {
       if (cfg.meters[n].name === old.cfg.meters[m].name && cfg.meters[n].account === map[old.cfg.meters[m].account]) core.setMeterState(n, old.meterState(m));
     }
   }
-  core.ledger = old.ledger;
+  // A copy: the old core stays whole if the new configuration cannot be committed.
+  core.ledger.load(old.ledger.save());
   core.ledger.remap(map);
   return core;
 }

@@ -1,14 +1,3 @@
-// Half 0 of the power-cut test (the cut points are split over two files so that both cores
-// work): see sim/power-cut.ts for what is cut and what is checked after each cut.
-import { describe, expect, it } from 'vitest';
-import { powerCut } from '../../sim/power-cut';
+import { powerCutSuite } from './power-cut-suite';
 
-describe('power cut at every EEPROM write and every byte within it (half 1 of 2)', () => {
-  it('recovers at every cut point: nothing lost, nothing twice, nothing corrupt, the log says so', () => {
-    const r = powerCut({ part: 'AT24C128', slice: 0, of: 2 });
-    console.log('power-cut half 1/2: ' + r.steps + ' steps, ' + r.writes + ' EEPROM writes of ' + r.bytes + ' bytes in the uninterrupted day; cut points tried ' + r.tried + ', passed ' + r.passed);
-    expect(r.failures).toEqual([]);
-    expect(r.tried).toBeGreaterThan(r.bytes / 2 - 1);
-    expect(r.passed).toBe(r.tried);
-  }, 600000);
-});
+powerCutSuite(0);
