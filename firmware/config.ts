@@ -145,10 +145,17 @@ function plan(v: unknown, path: string): PricePlan {
   return { periodPrice: periodPrice, workday: workday, weekend: weekend, tierUptoWh: tierUptoWh, tierAdder: tierAdder, safePrice: safePrice };
 }
 
+/** Account and meter names: what a technician types and what the EEPROM, the event log and
+ *  the freeze records keep whole (1 to 16 printable ASCII characters, no spaces). */
+export const NAME_MAX = 16;
+
 function names(list: unknown[], path: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < list.length; i++) {
     const n = str(obj(list[i], path + '[' + i + ']').name, path + '[' + i + '].name');
+    let okName = n.length <= NAME_MAX;
+    for (let k = 0; k < n.length && okName; k++) okName = n.charCodeAt(k) > 32 && n.charCodeAt(k) < 127;
+    if (!okName) bad(path + '[' + i + '].name', 'names are 1 to ' + NAME_MAX + ' printable ASCII characters without spaces, got "' + n + '"');
     for (let j = 0; j < out.length; j++) if (out[j] === n) bad(path + '[' + i + '].name', 'duplicate name "' + n + '"');
     out.push(n);
   }

@@ -214,10 +214,10 @@ export class Core {
     return v;
   }
 
-  /** Restores what meterState() gave. */
+  /** Restores what meterState() gave (missing fields are zero). */
   setMeterState(m: number, v: number[]): void {
     const t = this.tables(false);
-    for (let i = 0; i < t.length; i++) t[i][m] = v[i];
+    for (let i = 0; i < t.length; i++) t[i][m] = v[i] || 0;
   }
 
   private tables(accounts: boolean): number[][] {

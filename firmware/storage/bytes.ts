@@ -1,4 +1,4 @@
-// Byte-level encoding for EEPROM records: little varints (zigzag, exact to 2^53 without
+// Byte-level encoding for EEPROM records: little varints (zigzag, exact below 2^52 without
 // bitwise tricks beyond 32 bits), fixed unsigned fields and short latin-1 strings. A reader
 // never throws: reading past the end sets `bad`, and the caller refuses the record.
 
@@ -33,7 +33,7 @@ export class Writer {
     this.u16(Math.floor(v / 65536));
   }
 
-  /** Signed integer, zigzag then 7 bits a byte (0 and small values take one byte). */
+  /** Signed integer below 2^52 in size (zigzag doubles it), 7 bits a byte (small values take one). */
   num(v: number): void {
     let z = v >= 0 ? v * 2 : -v * 2 - 1;
     while (z >= 128) {

@@ -22,9 +22,9 @@ export interface EventFilter {
 export function appendEvent(ring: SlotRing, time: number, account: string, kind: string, text: string): boolean {
   const w = new Writer(ring.size);
   w.u32(time);
-  w.str(account.substr(0, 8));
+  w.str(account);
   w.str(kind.substr(0, 12));
-  w.str(text.substr(0, ring.size - 6 - w.n - 1));
+  w.str(text.substr(0, ring.size - 8 - w.n - 1));
   return ring.append(w.out()).ok;
 }
 
@@ -58,7 +58,7 @@ export function appendFreeze(ring: SlotRing, core: Core, a: number, day: number,
   const w = new Writer(ring.size);
   w.u16(day);
   w.u8(late ? 1 : 0);
-  w.str(core.cfg.accounts[a].name.substr(0, 12));
+  w.str(core.cfg.accounts[a].name);
   for (let p = 0; p < 5; p++) w.num(core.periodWh[a * 5 + p]);
   w.num(core.chargedMilli[a]);
   w.num(core.topupMilli[a]);

@@ -6,11 +6,11 @@
 // still holds the newest copy of some record, that record is copied forward.
 //
 // Batch, in 16-byte units, may wrap at the region's end:
-//   0 magic 0xB5 | 1 format version | 2-5 seq | 6-7 payload length L | payload | CRC-16
+//   0 magic 0xB5 | 1 format version | 2-5 seq | 6-7 payload length L | payload | CRC-32
 // payload: records [name length, name, data length (2 bytes), data]; name '' is the unit.
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
-import { crc16 } from '../lib/crc16';
+import { crc32, getCrc } from '../lib/crc32';
 import { Reader, Writer } from './bytes';
 
 const MAGIC = 0xb5;
@@ -24,7 +24,8 @@ export interface JournalScan {
   /** Format version of the batch each newest record came from. */
   versions: { [name: string]: number };
   batches: number;
-  /** Batches with a good header but a bad CRC: torn by a power cut, or corrupted. */
+  /** Batches with a good header but a bad CRC, newer than the newest copy of some record:
+   *  torn by a power cut, or corrupted. */
   corrupt: number;
   /** Sequence number of the newest batch. */
   lastSeq: number;
@@ -48,6 +49,8 @@ export class Journal {
   /** Unit of the batch holding the newest copy of each live record, and that batch's span. */
   private at: { [name: string]: number } = {};
   private span: { [name: string]: number } = {};
+  /** Sequence numbers in the headers of batches that failed their CRC at the last scan. */
+  private bad: number[] = [];
   /** Bytes written by commits and copies, for wear statistics. */
   written = 0;
 
@@ -84,13 +87,13 @@ export class Journal {
     const h = this.read(u, HEAD);
     if (!h.ok || h.value[0] !== MAGIC) return null;
     const len = h.value[6] + h.value[7] * 256;
-    const total = HEAD + len + 2;
+    const total = HEAD + len + 4;
     if (total > this.maxUnits * UNIT) return null;
     const r = this.read(u, total);
     if (!r.ok) return null;
     const b = r.value;
-    if (crc16(b, 0, total - 2) !== b[total - 2] + b[total - 1] * 256) {
-      if (scan) scan.corrupt++;
+    if (crc32(b, 0, total - 4) !== getCrc(b, total - 4)) {
+      if (scan) this.bad.push(b[2] + b[3] * 256 + b[4] * 65536 + b[5] * 16777216);
       return null;
     }
     return b;
@@ -98,7 +101,7 @@ export class Journal {
 
   /** Calls fn for each record of a batch. */
   private each(b: Uint8Array, fn: (name: string, data: Uint8Array) => void): void {
-    const r = new Reader(b, HEAD, b.length - 2);
+    const r = new Reader(b, HEAD, b.length - 4);
     while (r.pos < r.end) {
       const name = r.str();
       const data = r.take(r.u16());
@@ -143,6 +146,12 @@ export class Journal {
       }
       u += n;
     }
+    // A bad batch older than the newest copy of every record is old data partly written over
+    // (the journal going round), not a loss; a newer one was torn by a cut or corrupted.
+    let oldest = -1;
+    for (const k in seqOf) if (oldest < 0 || seqOf[k] < oldest) oldest = seqOf[k];
+    for (let i = 0; i < this.bad.length; i++) if (this.bad[i] > oldest) scan.corrupt++;
+    this.bad = [];
     this.seq = scan.lastSeq;
     this.head = best < 0 ? 0 : (best + bestSpan) % this.units;
     return scan;
@@ -168,10 +177,10 @@ export class Journal {
     return f;
   }
 
-  private put(recs: JournalRecord[]): Result<true> {
+  private put(recs: JournalRecord[], version: number): Result<true> {
     const w = new Writer(64);
     w.u8(MAGIC);
-    w.u8(this.version);
+    w.u8(version);
     w.u32(this.seq + 1);
     w.u16(0);
     for (let i = 0; i < recs.length; i++) {
@@ -182,7 +191,7 @@ export class Journal {
     const len = w.n - HEAD;
     w.b[6] = len & 255;
     w.b[7] = len >> 8;
-    w.u16(crc16(w.b, 0, w.n));
+    w.u32(crc32(w.b, 0, w.n));
     while (w.n % UNIT) w.u8(0xff);
     const b = w.out();
     const n = b.length / UNIT;
@@ -218,7 +227,8 @@ export class Journal {
         for (const k in this.at) if (this.at[k] === v) delete this.at[k];
         continue;
       }
-      const r = this.put(live);
+      // Copied in the format it was written in: its data is decoded by that format.
+      const r = this.put(live, (b as Uint8Array)[1]);
       if (!r.ok) return r;
     }
     return ok<true>(true);
@@ -227,6 +237,6 @@ export class Journal {
   /** Writes the records as one atomic batch. */
   commit(recs: JournalRecord[]): Result<true> {
     const r = this.room();
-    return r.ok ? this.put(recs) : r;
+    return r.ok ? this.put(recs, this.version) : r;
   }
 }

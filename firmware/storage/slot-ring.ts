@@ -3,10 +3,10 @@
 // valid sequence number is the head after a reboot. The ring wraps over its oldest slots,
 // which spreads the writes over the whole region.
 import { Eeprom } from '../../hal/eeprom';
-import { Result, ok } from '../../hal/result';
-import { crc16 } from '../lib/crc16';
+import { Result, fail, ok } from '../../hal/result';
+import { crc32, getCrc, putCrc } from '../lib/crc32';
 
-/** The ring. Slot layout: seq (4 bytes) | payload | CRC-16 over both. */
+/** The ring. Slot layout: seq (4 bytes) | payload | CRC-32 over both. */
 export class SlotRing {
   /** Sequence number of the newest slot (0: empty). */
   seq = 0;
@@ -25,11 +25,11 @@ export class SlotRing {
     const n = this.size;
     const seq = b[0] + b[1] * 256 + b[2] * 65536 + b[3] * 16777216;
     if (seq === 0xffffffff || seq === 0) return null;
-    if (crc16(b, 0, n - 2) !== b[n - 2] + b[n - 1] * 256) {
+    if (crc32(b, 0, n - 4) !== getCrc(b, n - 4)) {
       this.corrupt++;
       return null;
     }
-    return { seq: seq, data: new Uint8Array(b.buffer, b.byteOffset + 4, n - 6) };
+    return { seq: seq, data: new Uint8Array(b.buffer, b.byteOffset + 4, n - 8) };
   }
 
   /** Finds the head by scanning every slot. */
@@ -46,20 +46,19 @@ export class SlotRing {
     }
   }
 
-  /** Writes payload (at most size - 6 bytes) into the next slot. */
+  /** Writes payload (at most size - 8 bytes) into the next slot. */
   append(payload: Uint8Array): Result<true> {
     const n = this.size;
+    if (payload.length > n - 8) return fail('too-big', payload.length + ' bytes for a ' + n + '-byte slot');
     const b = new Uint8Array(n);
-    for (let i = 4; i < n - 2; i++) b[i] = 0xff;
+    for (let i = 4; i < n - 4; i++) b[i] = 0xff;
     const seq = this.seq + 1;
     b[0] = seq & 255;
     b[1] = (seq >> 8) & 255;
     b[2] = (seq >> 16) & 255;
     b[3] = Math.floor(seq / 16777216) & 255;
-    b.set(payload.length > n - 6 ? new Uint8Array(payload.buffer, payload.byteOffset, n - 6) : payload, 4);
-    const c = crc16(b, 0, n - 2);
-    b[n - 2] = c & 255;
-    b[n - 1] = c >> 8;
+    b.set(payload, 4);
+    putCrc(b, n - 4, crc32(b, 0, n - 4));
     const r = this.ee.write(this.start + this.next * n, b);
     if (!r.ok) return r;
     this.seq = seq;

@@ -7,6 +7,7 @@
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
 import { crc16 } from '../lib/crc16';
+import { crc32, getCrc } from '../lib/crc32';
 import { Writer } from './bytes';
 import { Journal, JournalScan } from './journal';
 import { SlotRing } from './slot-ring';
@@ -17,7 +18,7 @@ const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
 const CONFIG_MAGIC = 0xc7;
 /** Event and freeze slot sizes (bytes). */
 export const EVENT_SLOT = 80;
-export const FREEZE_SLOT = 64;
+export const FREEZE_SLOT = 96;
 
 /** Where each part lives (byte addresses). */
 export interface StoreLayout {
@@ -133,11 +134,11 @@ export class Store {
     const h = this.ee.read(a, 7);
     if (!h.ok || h.value[0] !== CONFIG_MAGIC) return null;
     const len = h.value[5] + h.value[6] * 256;
-    if (len + 9 > this.layout.configSize) return null;
-    const r = this.ee.read(a, len + 9);
+    if (len + 11 > this.layout.configSize) return null;
+    const r = this.ee.read(a, len + 11);
     if (!r.ok) return null;
     const b = r.value;
-    if (crc16(b, 0, len + 7) !== b[len + 7] + b[len + 8] * 256) return null;
+    if (crc32(b, 0, len + 7) !== getCrc(b, len + 7)) return null;
     let s = '';
     for (let i = 7; i < len + 7; i++) s += String.fromCharCode(b[i]);
     return { gen: b[1] + b[2] * 256 + b[3] * 65536 + b[4] * 16777216, text: s };
@@ -147,14 +148,14 @@ export class Store {
    *  generation configGen + 1. It counts only once the journal's unit record names it. */
   writeConfig(text: string): Result<number> {
     if (this.readOnly) return fail('read-only', 'EEPROM from a newer firmware');
-    if (text.length + 9 > this.layout.configSize) return fail('too-big', 'configuration is ' + text.length + ' bytes, the EEPROM keeps ' + (this.layout.configSize - 9));
+    if (text.length + 11 > this.layout.configSize) return fail('too-big', 'configuration is ' + text.length + ' bytes, the EEPROM keeps ' + (this.layout.configSize - 11));
     const gen = this.configGen + 1;
-    const w = new Writer(text.length + 9);
+    const w = new Writer(text.length + 11);
     w.u8(CONFIG_MAGIC);
     w.u32(gen);
     w.u16(text.length);
     for (let i = 0; i < text.length; i++) w.u8(text.charCodeAt(i));
-    w.u16(crc16(w.b, 0, w.n));
+    w.u32(crc32(w.b, 0, w.n));
     const k = this.configGen ? 1 - this.configSlot : 0;
     const r = this.ee.write(this.layout.config[k], w.out());
     return r.ok ? ok(gen) : fail<number>(r.error, r.detail);
@@ -234,6 +235,6 @@ export class Store {
     if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
     if (this.events.corrupt) report.push(this.events.corrupt + ' event log slot(s) torn or corrupt');
     if (this.daily.corrupt + this.monthly.corrupt) report.push(this.daily.corrupt + this.monthly.corrupt + ' freeze record(s) torn or corrupt');
-    return { configText: cfg ? cfg.text : null, scan: scan, format: v < 0 ? FORMAT : v, report: report, formatted: formatted };
+    return { configText: cfg ? cfg.text : null, scan: scan, format: formatted ? FORMAT : v, report: report, formatted: formatted };
   }
 }

@@ -180,7 +180,7 @@ export class UnitStorage {
       if (day >= 0) {
         let late = 0;
         for (let a = 0; a < accts.length; a++) {
-          if (lf.day !== day || lf.accounts.indexOf(accts[a].name.substr(0, 12)) < 0) {
+          if (lf.day !== day || lf.accounts.indexOf(accts[a].name) < 0) {
             appendFreeze(this.store.daily, core, a, day, true);
             late++;
           }
@@ -216,7 +216,7 @@ export class UnitStorage {
     const accts = core.cfg.accounts;
     let n = 0;
     for (let a = 0; a < accts.length; a++) {
-      if (lf.day === day && lf.accounts.indexOf(accts[a].name.substr(0, 12)) >= 0) continue;
+      if (lf.day === day && lf.accounts.indexOf(accts[a].name) >= 0) continue;
       appendFreeze(this.store.monthly, core, a, day, lf.day === day);
       n++;
     }
