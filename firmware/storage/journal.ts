@@ -150,7 +150,8 @@ export class Journal {
     // (the journal going round), not a loss; a newer one was torn by a cut or corrupted.
     let oldest = -1;
     for (const k in seqOf) if (oldest < 0 || seqOf[k] < oldest) oldest = seqOf[k];
-    for (let i = 0; i < this.bad.length; i++) if (this.bad[i] > oldest) scan.corrupt++;
+    // Above the next sequence number it is no batch of ours at all (bytes that look like one).
+    for (let i = 0; i < this.bad.length; i++) if (this.bad[i] > oldest && this.bad[i] <= scan.lastSeq + 1) scan.corrupt++;
     this.bad = [];
     this.seq = scan.lastSeq;
     this.head = best < 0 ? 0 : (best + bestSpan) % this.units;

@@ -1,0 +1,664 @@
+// The EEPROM as the unit uses it (firmware/storage/store.ts: layout, header, configuration
+// slots, format, boot) and the account/unit records (firmware/storage/records.ts), on a
+// virtual AT24C through the real driver.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { EVENT_SLOT, FORMAT, FREEZE_SLOT, Store, layoutFor } from '../../firmware/storage/store';
+import { Journal } from '../../firmware/storage/journal';
+import { decodeAccount, decodeUnit, encodeAccount, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
+import { Writer } from '../../firmware/storage/bytes';
+import { appendEvent, appendFreeze, readEvents } from '../../firmware/storage/history';
+import { parseConfig } from '../../firmware/config';
+import { Core, CoreConfig } from '../../firmware/core';
+import { TokenState } from '../../firmware/tokens/openpaygo';
+import { Eeprom } from '../../hal/eeprom';
+import { fail } from '../../hal/result';
+import { PARTS, StorageRig } from '../../sim/storage-rig';
+
+function rigOf(part = 'AT24C32'): StorageRig {
+  return new StorageRig({ now: () => 0, part });
+}
+
+/** A Store on the same chip, as after a reboot. */
+function again(rig: StorageRig): Store {
+  return new Store(rig.eeprom);
+}
+
+const allEvents = { account: '', kind: '', from: 0, to: 1e12 };
+const text = (t: number, a: string, k: string, x: string) => x;
+
+describe('layoutFor', () => {
+  for (const part of Object.keys(PARTS)) {
+    it(part + ': regions in order, page-aligned where it matters, inside the part, not overlapping', () => {
+      const { size, pageSize } = PARTS[part];
+      const l = layoutFor(size, pageSize);
+      const regions: [string, number, number][] = [
+        ['header A', l.header[0], 8],
+        ['header B', l.header[1], 8],
+        ['config A', l.config[0], l.configSize],
+        ['config B', l.config[1], l.configSize],
+        ['events', l.events, l.eventSlots * EVENT_SLOT],
+        ['daily', l.daily, l.dailySlots * FREEZE_SLOT],
+        ['monthly', l.monthly, l.monthlySlots * FREEZE_SLOT],
+        ['journal', l.journal, l.journalSize],
+      ];
+      for (let i = 0; i < regions.length; i++) {
+        const [name, at, len] = regions[i];
+        expect(len, name).toBeGreaterThan(0);
+        expect(at + len, name).toBeLessThanOrEqual(size);
+        if (i > 0) expect(at, name).toBeGreaterThanOrEqual(regions[i - 1][1] + regions[i - 1][2]);
+      }
+      // each header copy has a page to itself; configuration slots start on a page
+      expect(l.header[1] - l.header[0]).toBeGreaterThanOrEqual(pageSize);
+      expect(l.config[0] - l.header[1]).toBeGreaterThanOrEqual(pageSize);
+      expect(l.config[0] % pageSize).toBe(0);
+      expect(l.config[1] % pageSize).toBe(0);
+      expect(l.journalSize % 16).toBe(0);
+      // the journal takes what is left (less than a 16-byte unit is wasted)
+      expect(size - (l.journal + l.journalSize)).toBeLessThan(16);
+      expect(l.eventSlots).toBeGreaterThanOrEqual(8);
+      expect(l.dailySlots).toBeGreaterThanOrEqual(5);
+      expect(l.monthlySlots).toBeGreaterThanOrEqual(1);
+    });
+  }
+
+  it('matches the figures of docs/storage.md for the AT24C256 and AT24C512', () => {
+    const a = layoutFor(32768, 64);
+    expect([a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize]).toEqual([76, 42, 10, 6144]);
+    const b = layoutFor(65536, 128);
+    expect([b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize]).toEqual([153, 85, 21, 12288]);
+  });
+});
+
+describe('Store: header and format', () => {
+  it('a blank EEPROM is formatted at boot, and the report says it was blank', () => {
+    const rig = rigOf();
+    const st = new Store(rig.eeprom);
+    const b = st.boot(() => 0);
+    expect(b.formatted).toBe(true);
+    expect(b.report[0]).toMatch(/^EEPROM blank: formatted, starting from factory defaults$/);
+    expect(b.report.join('\n')).not.toMatch(/unreadable|PREVIOUS|failed/i);
+    expect(b.configText).toBeNull();
+    expect(b.format).toBe(FORMAT);
+    expect(b.scan.batches).toBe(0);
+    // the next boot finds a formatted EEPROM and says nothing
+    const b2 = again(rig).boot(() => 0);
+    expect(b2.formatted).toBe(false);
+    expect(b2.report).toEqual([]);
+    expect(b2.format).toBe(FORMAT);
+  });
+
+  it('formatting a blank part writes only the headers and the first bytes of the config slots', () => {
+    const rig = rigOf('AT24C256');
+    const w0 = rig.chip.bytesWritten;
+    new Store(rig.eeprom).boot(() => 0);
+    // 2 headers x 8 + 4 spans x 16 of 0xFF; blank cells are not written again
+    expect(rig.chip.bytesWritten - w0).toBe(2 * 8 + 4 * 16);
+  });
+
+  function withData(part = 'AT24C32') {
+    const rig = rigOf(part);
+    const st = new Store(rig.eeprom);
+    st.boot(() => 0);
+    const g = st.writeConfig('{"cfg":1}');
+    expect(g).toEqual({ ok: true, value: 1 });
+    expect(st.journal.commit([{ name: '', data: new Uint8Array([1]) }, { name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
+    st.configCommitted(1);
+    expect(appendEvent(st.events, 1000, 'A1', 'topup', 'hello')).toBe(true);
+    return { rig, st };
+  }
+
+  it('both header copies damaged: formats loudly, the data is gone', () => {
+    const { rig, st } = withData();
+    rig.chip.flipBit(st.layout.header[0] + 1, 3);
+    rig.chip.flipBit(st.layout.header[1] + 6, 0);
+    const s2 = again(rig);
+    const b = s2.boot(() => 1);
+    expect(b.formatted).toBe(true);
+    expect(b.report[0]).toBe('EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS, previous data lost');
+    expect(b.configText).toBeNull();
+    expect(b.scan.records).toEqual({});
+    expect(b.format).toBe(FORMAT);
+    expect(readEvents(s2.events, allEvents, 10, text)).toEqual([]);
+    // and it is a valid, empty store now
+    const b3 = again(rig).boot(() => 0);
+    expect(b3.formatted).toBe(false);
+    expect(b3.report).toEqual([]);
+  });
+
+  for (const k of [0, 1]) {
+    for (const byte of [0, 3, 4, 6]) {
+      it('header copy ' + 'AB'[k] + ' damaged at byte ' + byte + ': no format, everything kept', () => {
+        const { rig, st } = withData();
+        const w0 = rig.chip.bytesWritten;
+        rig.chip.flipBit(st.layout.header[k] + byte, 1);
+        const s2 = again(rig);
+        const b = s2.boot((scan) => (scan.records[''] ? scan.records[''][0] : 0));
+        expect(b.formatted).toBe(false);
+        expect(b.report).toEqual([]);
+        expect(b.format).toBe(FORMAT);
+        expect(b.configText).toBe('{"cfg":1}');
+        expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
+        expect(readEvents(s2.events, allEvents, 10, text)).toEqual(['hello']);
+        expect(rig.chip.bytesWritten).toBe(w0);
+      });
+    }
+  }
+
+  it('one header copy erased (0xFF) and the other good: no format', () => {
+    const { rig, st } = withData();
+    expect(rig.eeprom.write(st.layout.header[0], new Uint8Array(8).fill(0xff)).ok).toBe(true);
+    const b = again(rig).boot(() => 1);
+    expect(b.formatted).toBe(false);
+    expect(b.configText).toBe('{"cfg":1}');
+  });
+
+  it('an EEPROM of a newer format is left untouched (nothing written) and the store is read-only', () => {
+    const { rig, st } = withData();
+    expect(st.writeHeader(FORMAT + 1).ok).toBe(true);
+    const w0 = rig.chip.bytesWritten;
+    const pw0 = rig.chip.pageWrites;
+    const image = rig.chip.snapshot();
+    const s2 = again(rig);
+    const b = s2.boot(() => 1);
+    expect(b.formatted).toBe(false);
+    expect(s2.readOnly).toBe(true);
+    expect(b.format).toBe(FORMAT + 1);
+    expect(b.report).toEqual(['EEPROM written by newer firmware (format ' + (FORMAT + 1) + '): left untouched, running from RAM only']);
+    // still readable
+    expect(b.configText).toBe('{"cfg":1}');
+    expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
+    expect(s2.writeConfig('{"x":2}')).toMatchObject({ ok: false, error: 'read-only' });
+    expect(rig.chip.bytesWritten).toBe(w0);
+    expect(rig.chip.pageWrites).toBe(pw0);
+    expect(rig.chip.snapshot()).toEqual(image);
+  });
+
+  // Fixed in 235f3d6 (boot() returned format 0 after formatting, and the caller "migrated").
+  it('a header naming format 0 is formatted, and boot then reports the current format', () => {
+    const { rig, st } = withData();
+    expect(st.writeHeader(0).ok).toBe(true);
+    const b = again(rig).boot(() => 0);
+    expect(b.formatted).toBe(true);
+    expect(b.report[0]).toMatch(/EEPROM header unreadable: formatted/);
+    expect(b.format).toBe(FORMAT);
+  });
+
+  it('format(true) keeps the event log, format(false) erases it; both erase configuration, journal and freezes', () => {
+    const cfg = parseConfig({ plans: { flat: { price: 600 } }, accounts: [{ name: 'A1', plan: 'flat' }], meters: [] });
+    if (!cfg.ok) throw new Error(cfg.error);
+    const core = new Core(cfg.value);
+    for (const keep of [true, false]) {
+      const { rig, st } = withData();
+      expect(appendFreeze(st.daily, core, 0, 100, false)).toBe(true);
+      expect(appendFreeze(st.monthly, core, 0, 100, false)).toBe(true);
+      expect(st.format(keep).ok).toBe(true);
+      expect(st.configGen).toBe(0);
+      const s2 = again(rig);
+      const b = s2.boot(() => 0);
+      expect(b.formatted).toBe(false);
+      expect(b.configText).toBeNull();
+      expect(b.scan.records).toEqual({});
+      expect(s2.daily.seq).toBe(0);
+      expect(s2.monthly.seq).toBe(0);
+      expect(readEvents(s2.events, allEvents, 10, text)).toEqual(keep ? ['hello'] : []);
+    }
+  });
+
+  it('a format that cannot write says so in the report and does not throw', () => {
+    const rig = rigOf();
+    const broken: Eeprom = {
+      size: rig.eeprom.size,
+      pageSize: rig.eeprom.pageSize,
+      read: (a, n) => rig.eeprom.read(a, n),
+      write: () => fail<true>('timeout', 'write cycle at 0'),
+    };
+    const b = new Store(broken).boot(() => 0);
+    expect(b.formatted).toBe(true);
+    expect(b.report).toContain('EEPROM format failed: timeout write cycle at 0 - running without storage');
+  });
+
+  it('a torn journal batch and a torn event slot are reported at boot', () => {
+    const { rig, st } = withData();
+    rig.chip.cutAfterBytes(12);
+    expect(st.journal.commit([{ name: 'A1', data: new Uint8Array(40).fill(9) }]).ok).toBe(false);
+    rig.chip.powerOn();
+    rig.chip.cutAfterBytes(10);
+    expect(appendEvent(st.events, 2000, 'A1', 'topup', 'second')).toBe(false);
+    rig.chip.powerOn();
+    const b = again(rig).boot(() => 1);
+    expect(b.report).toContain('1 journal batch(es) torn or corrupt: older complete copies used');
+    expect(b.report).toContain('1 event log slot(s) torn or corrupt');
+    expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('Store: configuration slots', () => {
+  function twoGenerations() {
+    const rig = rigOf();
+    const st = new Store(rig.eeprom);
+    st.boot(() => 0);
+    expect(st.writeConfig('one')).toEqual({ ok: true, value: 1 });
+    st.configCommitted(1);
+    // generation 2 written but its unit record never committed (a cut)
+    expect(st.writeConfig('two')).toEqual({ ok: true, value: 2 });
+    return { rig, st };
+  }
+
+  it('the first configuration goes to slot A, the next to slot B, and they alternate', () => {
+    const { rig, st } = twoGenerations();
+    const l = st.layout;
+    expect(rig.eeprom.read(l.config[0], 1).ok && (rig.eeprom.read(l.config[0] + 7, 3) as { value: Uint8Array }).value).toEqual(new Uint8Array([0x6f, 0x6e, 0x65]));
+    expect((rig.eeprom.read(l.config[1] + 7, 3) as { value: Uint8Array }).value).toEqual(new Uint8Array([0x74, 0x77, 0x6f]));
+  });
+
+  it('the slot named by the unit record wins, even when the other slot holds a higher generation', () => {
+    const { rig } = twoGenerations();
+    const s = again(rig);
+    const b = s.boot(() => 1);
+    expect(b.configText).toBe('one');
+    expect(b.report).toEqual([]);
+    expect([s.configGen, s.configSlot]).toEqual([1, 0]);
+    const s2 = again(rig);
+    expect(s2.boot(() => 2).configText).toBe('two');
+    expect([s2.configGen, s2.configSlot]).toEqual([2, 1]);
+  });
+
+  it('without a unit record the newest readable slot is used', () => {
+    const { rig } = twoGenerations();
+    const s = again(rig);
+    expect(s.boot(() => 0).configText).toBe('two');
+    expect(s.configGen).toBe(2);
+  });
+
+  it('the named slot unreadable: the other is used and the report says so', () => {
+    const { rig, st } = twoGenerations();
+    rig.chip.flipBit(st.layout.config[0] + 8, 5);
+    const s = again(rig);
+    const b = s.boot(() => 1);
+    expect(b.configText).toBe('two');
+    expect(b.report).toEqual(['configuration generation 1 unreadable: using generation 2, check the accounts']);
+    expect([s.configGen, s.configSlot]).toEqual([2, 1]);
+  });
+
+  it('the named slot unreadable and the other holding an older generation: the older one is used, said so', () => {
+    const { rig, st } = twoGenerations();
+    st.configCommitted(2);
+    rig.chip.flipBit(st.layout.config[1] + 2, 0); // generation bytes of slot B
+    const b = again(rig).boot(() => 2);
+    expect(b.configText).toBe('one');
+    expect(b.report).toEqual(['configuration generation 2 unreadable: using generation 1, check the accounts']);
+  });
+
+  it('both slots unreadable: no configuration, and the report says so', () => {
+    const { rig, st } = twoGenerations();
+    rig.chip.flipBit(st.layout.config[0] + 8, 5);
+    rig.chip.flipBit(st.layout.config[1] + 0, 0); // magic
+    const b = again(rig).boot(() => 1);
+    expect(b.configText).toBeNull();
+    expect(b.report).toEqual(['configuration unreadable in both slots: starting from factory defaults']);
+  });
+
+  it('a new configuration never overwrites the committed one, across reboots and many generations', () => {
+    const rig = rigOf();
+    let st = new Store(rig.eeprom);
+    st.boot(() => 0);
+    let committed = 0;
+    let committedText = '';
+    for (let g = 1; g <= 12; g++) {
+      const t = 'config ' + g + ' ' + 'x'.repeat(g * 7);
+      const w = st.writeConfig(t);
+      expect(w).toEqual({ ok: true, value: committed + 1 });
+      // the committed generation is still readable whatever happens to the new one now
+      if (committed) expect(again(rig).boot(() => committed).configText).toBe(committedText);
+      if (g % 3 === 0) {
+        // a cut before the unit record: the new text is not committed; reboot
+        st = again(rig);
+        expect(st.boot(() => committed).configText).toBe(committed ? committedText : t);
+        if (!committed) {
+          committed = st.configGen;
+          committedText = t;
+        }
+        continue;
+      }
+      st.configCommitted(w.ok ? w.value : -1);
+      committed = st.configGen;
+      committedText = t;
+      if (g % 2 === 0) {
+        st = again(rig);
+        expect(st.boot(() => committed).configText).toBe(committedText);
+        expect(st.configGen).toBe(committed);
+      }
+    }
+  });
+
+  it("writeConfig: text up to configSize - 11 bytes fits and round-trips; one byte more is 'too-big' and writes nothing", () => {
+    const rig = rigOf();
+    const st = new Store(rig.eeprom);
+    st.boot(() => 0);
+    const max = st.layout.configSize - 11;
+    const w0 = rig.chip.bytesWritten;
+    expect(st.writeConfig('y'.repeat(max + 1))).toMatchObject({ ok: false, error: 'too-big' });
+    expect(rig.chip.bytesWritten).toBe(w0);
+    const big = Array.from({ length: max }, (_, i) => String.fromCharCode(32 + (i % 90))).join('');
+    expect(st.writeConfig(big)).toEqual({ ok: true, value: 1 });
+    expect(again(rig).boot(() => 1).configText).toBe(big);
+  });
+
+  it('every latin-1 character round-trips through a configuration slot', () => {
+    const rig = rigOf();
+    const st = new Store(rig.eeprom);
+    st.boot(() => 0);
+    const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+    expect(st.writeConfig(all).ok).toBe(true);
+    expect(again(rig).boot(() => 1).configText).toBe(all);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+const RAW = {
+  plans: { flat: { price: 600 }, tou: { prices: { peak: 900, valley: 300 }, workday: [['00:00', 'valley'], ['08:00', 'peak']], tiers: [{ uptoWh: 3000 }, { add: 200 }] } },
+  accounts: [
+    { name: 'R1', plan: 'flat' },
+    { name: 'R2', plan: 'tou', creditLimit: 5000 },
+    { name: 'R301', plan: 'flat', mode: 'on' },
+  ],
+  meters: [
+    { name: 'M1', account: 'R1' },
+    { name: 'M2', account: 'R1', plan: 'tou' },
+    { name: 'M3', account: 'R2' },
+    { name: 'M4', account: 'R301' },
+    { name: 'M5', account: 'R1' },
+  ],
+};
+
+function cfgOf(raw: unknown): CoreConfig {
+  const c = parseConfig(raw);
+  if (!c.ok) throw new Error(c.error);
+  return c.value;
+}
+
+// accountState(): [balance, remainder, monthlyWh, cycle*, alarmMask*, cut*, deferred*, mode*,
+// ovTripped*, ovReopen, ovWinStart, ovTrips*, ovLocked*, energyWh, chargedMilli, periodWh x5,
+// topupMilli]; * = 32-bit tables. meterState(): [has*, lastImp, lastExp, lastT, susp*, suspImp,
+// suspExp, suspT].
+const ACCOUNT_SMALL = [3, 4, 5, 6, 7, 8, 11, 12];
+const METER_SMALL = [0, 4];
+const big = fc.integer({ min: -(2 ** 50), max: 2 ** 50 });
+const small = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+const stateArb = (n: number, smalls: number[]) => fc.tuple(...Array.from({ length: n }, (_, i) => (smalls.indexOf(i) >= 0 ? small : big)));
+const tokenArb: fc.Arbitrary<TokenState> = fc.record({
+  lastCount: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  usedBitmap: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  invalidCount: fc.integer({ min: 0, max: 1000 }),
+  lockedUntil: fc.integer({ min: 0, max: 2 ** 40 }),
+});
+const coreStateArb = (cfg: CoreConfig) =>
+  fc.record({
+    accounts: fc.array(stateArb(21, ACCOUNT_SMALL), { minLength: cfg.accounts.length, maxLength: cfg.accounts.length }),
+    meters: fc.array(stateArb(8, METER_SMALL), { minLength: cfg.meters.length, maxLength: cfg.meters.length }),
+    lastSeq: fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: cfg.accounts.length, maxLength: cfg.accounts.length }),
+  });
+type CoreState = { accounts: number[][]; meters: number[][]; lastSeq: number[] };
+
+function coreWith(cfg: CoreConfig, s: CoreState): Core {
+  const core = new Core(cfg);
+  s.accounts.forEach((v, a) => core.setAccountState(a, v));
+  s.meters.forEach((v, m) => core.setMeterState(m, v));
+  s.lastSeq.forEach((v, a) => (core.lastSeq[a] = v));
+  return core;
+}
+
+function snapshot(core: Core) {
+  return {
+    accounts: core.cfg.accounts.map((_, a) => core.accountState(a)),
+    meters: core.cfg.meters.map((_, m) => core.meterState(m)),
+    lastSeq: Array.from(core.lastSeq),
+  };
+}
+
+describe('records: account records', () => {
+  const cfg = cfgOf(RAW);
+
+  it('encodeAccount/decodeAccount round-trip any state, its meters and its token state; nothing else changes', () => {
+    fc.assert(
+      fc.property(coreStateArb(cfg), coreStateArb(cfg), fc.integer({ min: 0, max: 2 }), fc.option(tokenArb, { nil: null }), (s1, s2, a, token) => {
+        const src = coreWith(cfg, s1);
+        const dst = coreWith(cfg, s2);
+        const data = encodeAccount(src, a, token, FORMAT);
+        const r = decodeAccount(dst, a, data, FORMAT);
+        expect(r).toEqual({ token, seq: s1.lastSeq[a] });
+        const want = snapshot(dst);
+        const from = snapshot(src);
+        const before = snapshot(coreWith(cfg, s2));
+        for (let b = 0; b < cfg.accounts.length; b++) {
+          expect(want.accounts[b]).toEqual(b === a ? from.accounts[a] : before.accounts[b]);
+          expect(want.lastSeq[b]).toBe(b === a ? s1.lastSeq[a] : s2.lastSeq[b]);
+        }
+        for (let m = 0; m < cfg.meters.length; m++) expect(want.meters[m]).toEqual(cfg.meters[m].account === a ? from.meters[m] : before.meters[m]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a record goes through the journal unchanged (as the unit stores it)', () => {
+    fc.assert(
+      fc.property(coreStateArb(cfg), fc.option(tokenArb, { nil: null }), (s, token) => {
+        const rig = rigOf('AT24C256');
+        const st = new Store(rig.eeprom);
+        st.boot(() => 0);
+        const src = coreWith(cfg, s);
+        const recs = cfg.accounts.map((acc, a) => ({ name: acc.name, data: encodeAccount(src, a, a === 1 ? token : null, FORMAT) }));
+        expect(st.journal.commit(recs).ok).toBe(true);
+        const b = again(rig).boot(() => 0);
+        const dst = new Core(cfg);
+        cfg.accounts.forEach((acc, a) => {
+          const r = decodeAccount(dst, a, b.scan.records[acc.name], b.scan.versions[acc.name]);
+          expect(r).toEqual({ token: a === 1 ? token : null, seq: s.lastSeq[a] });
+        });
+        expect(snapshot(dst)).toEqual(snapshot(src));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('a format-1 record (older firmware) restores with zero top-up total and no token state', () => {
+    fc.assert(
+      fc.property(coreStateArb(cfg), fc.integer({ min: 0, max: 2 }), tokenArb, (s, a, token) => {
+        const src = coreWith(cfg, s);
+        const data = encodeAccount(src, a, token, 1);
+        // format 1 holds 20 account fields and no token list
+        expect(data.length).toBeLessThan(encodeAccount(src, a, token, 2).length);
+        const dst = new Core(cfg);
+        dst.topupMilli[a] = 777;
+        const r = decodeAccount(dst, a, data, 1);
+        expect(r).toEqual({ token: null, seq: s.lastSeq[a] });
+        const want = src.accountState(a).slice(0, 20).concat([0]);
+        expect(dst.accountState(a)).toEqual(want);
+        expect(dst.topupMilli[a]).toBe(0);
+        for (let m = 0; m < cfg.meters.length; m++) if (cfg.meters[m].account === a) expect(dst.meterState(m)).toEqual(src.meterState(m));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('meters are matched by name: reordered, added and moved meters', () => {
+    const raw2 = JSON.parse(JSON.stringify(RAW));
+    // reversed order, M2 moved to R2, a new meter M6 on R1
+    raw2.meters = [{ name: 'M6', account: 'R1' }, ...raw2.meters.slice().reverse()];
+    raw2.meters.find((m: { name: string }) => m.name === 'M2').account = 'R2';
+    const cfg2 = cfgOf(raw2);
+    fc.assert(
+      fc.property(coreStateArb(cfg), (s) => {
+        const src = coreWith(cfg, s);
+        const dst = new Core(cfg2);
+        const idx = (c: CoreConfig, n: string) => c.meters.findIndex((m) => m.name === n);
+        expect(decodeAccount(dst, 0, encodeAccount(src, 0, null, FORMAT), FORMAT)).not.toBeNull();
+        expect(dst.accountState(0)).toEqual(src.accountState(0));
+        for (const n of ['M1', 'M5']) expect(dst.meterState(idx(cfg2, n))).toEqual(src.meterState(idx(cfg, n)));
+        // M2 belongs to R2 now: R1's record does not restore it; M6 is new
+        expect(dst.meterState(idx(cfg2, 'M2'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+        expect(dst.meterState(idx(cfg2, 'M6'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+        // and R2's record does not carry M2 either (it was R1's when written)
+        expect(decodeAccount(dst, 1, encodeAccount(src, 1, null, FORMAT), FORMAT)).not.toBeNull();
+        expect(dst.meterState(idx(cfg2, 'M2'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+        expect(dst.meterState(idx(cfg2, 'M3'))).toEqual(src.meterState(idx(cfg, 'M3')));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('an account at another index in the new configuration restores from its record', () => {
+    const raw2 = JSON.parse(JSON.stringify(RAW));
+    raw2.accounts.reverse();
+    const cfg2 = cfgOf(raw2);
+    const src = coreWith(cfg, {
+      accounts: cfg.accounts.map((_, a) => Array.from({ length: 21 }, (_, i) => a * 100 + i)),
+      meters: cfg.meters.map((_, m) => Array.from({ length: 8 }, (_, i) => m * 10 + i)),
+      lastSeq: [5, 6, 7],
+    });
+    const dst = new Core(cfg2);
+    expect(decodeAccount(dst, 2, encodeAccount(src, 0, null, FORMAT), FORMAT)).toEqual({ token: null, seq: 5 });
+    expect(dst.accountState(2)).toEqual(src.accountState(0));
+    for (const n of ['M1', 'M2', 'M5']) {
+      expect(dst.meterState(cfg2.meters.findIndex((m) => m.name === n))).toEqual(src.meterState(cfg.meters.findIndex((m) => m.name === n)));
+    }
+  });
+
+  it('any strict prefix of a record is refused (null) and changes nothing', () => {
+    fc.assert(
+      fc.property(coreStateArb(cfg), coreStateArb(cfg), fc.integer({ min: 0, max: 2 }), fc.option(tokenArb, { nil: null }), fc.constantFrom(1, 2), (s1, s2, a, token, format) => {
+        const data = encodeAccount(coreWith(cfg, s1), a, token, format);
+        const dst = coreWith(cfg, s2);
+        const before = snapshot(dst);
+        for (let n = 0; n < data.length; n++) {
+          expect(decodeAccount(dst, a, data.subarray(0, n), format)).toBeNull();
+        }
+        expect(snapshot(dst)).toEqual(before);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a record with fewer than 20 account fields is refused', () => {
+    const w = new Writer(16);
+    w.num(3);
+    w.num(19);
+    for (let i = 0; i < 19; i++) w.num(i + 1);
+    w.num(0); // no tokens
+    w.num(0); // no meters
+    const dst = new Core(cfg);
+    expect(decodeAccount(dst, 0, w.out(), FORMAT)).toBeNull();
+    expect(dst.balance[0]).toBe(0);
+    expect(dst.lastSeq[0]).toBe(0);
+  });
+
+  it('a record with more account fields than this firmware knows restores the known ones', () => {
+    const w = new Writer(16);
+    w.num(9);
+    w.num(24);
+    for (let i = 0; i < 24; i++) w.num(i + 1);
+    w.num(0);
+    w.num(0);
+    const dst = new Core(cfg);
+    expect(decodeAccount(dst, 1, w.out(), FORMAT)).toEqual({ token: null, seq: 9 });
+    expect(dst.accountState(1)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
+  // Fixed in 235f3d6 (missing fields used to restore as NaN).
+  it('a meter state list shorter than this firmware\'s restores the missing fields as zeros', () => {
+    const w = new Writer(16);
+    w.num(0);
+    w.num(21);
+    for (let i = 0; i < 21; i++) w.num(0);
+    w.num(0); // no tokens
+    w.num(1);
+    w.str('M1');
+    w.num(2); // older meter state: [has, lastImp]
+    w.num(1);
+    w.num(500);
+    const dst = new Core(cfg);
+    expect(decodeAccount(dst, 0, w.out(), FORMAT)).not.toBeNull();
+    expect(dst.meterState(0)).toEqual([1, 500, 0, 0, 0, 0, 0, 0]);
+  });
+
+  // Fixed in 235f3d6 by parseConfig: names are 1..16 printable ASCII characters. Before,
+  // "电表1" or a 300-character name were accepted and stored as other bytes, so the meter's
+  // registers (or the account's whole record) were silently not found again after a reboot.
+  const nameChar = fc.integer({ min: 0, max: 0x3000 }).map((c) => String.fromCharCode(c));
+  it('every name parseConfig accepts round-trips through an account record and the journal', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: nameChar, minLength: 1, maxLength: 20 }), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }), fc.string({ minLength: 250, maxLength: 300 })),
+        fc.oneof(fc.string({ unit: nameChar, minLength: 1, maxLength: 20 }), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 })),
+        (account, meter) => {
+          const c = parseConfig({ plans: { flat: { price: 600 } }, accounts: [{ name: account, plan: 'flat' }], meters: [{ name: meter, account }] });
+          if (!c.ok) return;
+          accepted++;
+          const src = new Core(c.value);
+          src.setMeterState(0, [1, 12345, 0, 1000, 0, 0, 0, 0]);
+          src.balance[0] = 4321;
+          const ee = rigOf().eeprom;
+          const j = new Journal(ee, 0, 2048, FORMAT);
+          j.open();
+          expect(j.commit([{ name: account, data: encodeAccount(src, 0, null, FORMAT) }]).ok).toBe(true);
+          const scan = new Journal(ee, 0, 2048, FORMAT).open();
+          expect(Object.keys(scan.records)).toEqual([account]);
+          const dst = new Core(c.value);
+          expect(decodeAccount(dst, 0, scan.records[account], scan.versions[account])).not.toBeNull();
+          expect(dst.meterState(0)).toEqual(src.meterState(0));
+          expect(dst.balance[0]).toBe(4321);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(accepted).toBeGreaterThan(10);
+  });
+
+  it('names the storage cannot keep (non-ASCII, longer than 16, with spaces) are refused by parseConfig', () => {
+    for (const bad of ['电表1', 'M'.repeat(17), 'Zoë', 'R 1', '']) {
+      const c = parseConfig({ plans: { flat: { price: 600 } }, accounts: [{ name: 'A1', plan: 'flat' }], meters: [{ name: bad, account: 'A1' }] });
+      expect(c.ok, JSON.stringify(bad)).toBe(false);
+    }
+    expect(parseConfig({ plans: { flat: { price: 600 } }, accounts: [{ name: 'Apartment-12-345', plan: 'flat' }], meters: [] }).ok).toBe(true);
+  });
+});
+
+describe('records: unit record', () => {
+  const cfg = cfgOf(RAW);
+
+  it('encodeUnit/unitConfigGen/decodeUnit round-trip the configuration generation and the ledger', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(fc.record({ a: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 1, max: 10 ** 7 }) }), { maxLength: 40 }), (gen, topups) => {
+        const src = new Core(cfg);
+        for (const t of topups) src.handle({ t: 'topup', time: 1767225600, account: t.a, amountMilli: t.amount });
+        const data = encodeUnit(src, gen);
+        expect(unitConfigGen(data)).toBe(gen);
+        const dst = new Core(cfg);
+        expect(decodeUnit(dst, data)).toBe(true);
+        expect(dst.ledger.save()).toEqual(src.ledger.save());
+        expect(dst.ledger.seq).toBe(topups.length);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('unitConfigGen is 0 for a missing or unreadable record; decodeUnit refuses short data and changes nothing', () => {
+    expect(unitConfigGen(undefined)).toBe(0);
+    expect(unitConfigGen(new Uint8Array(0))).toBe(0);
+    expect(unitConfigGen(new Uint8Array([0x80]))).toBe(0);
+    const core = new Core(cfg);
+    core.handle({ t: 'topup', time: 1767225600, account: 0, amountMilli: 5 });
+    const before = core.ledger.save();
+    const w = new Writer(4);
+    w.num(3);
+    w.num(2);
+    w.num(1);
+    w.num(1);
+    expect(decodeUnit(core, w.out())).toBe(false);
+    expect(decodeUnit(core, new Uint8Array([6]))).toBe(false);
+    expect(core.ledger.save()).toEqual(before);
+  });
+});
