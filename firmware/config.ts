@@ -148,6 +148,7 @@ function plan(v: unknown, path: string): PricePlan {
 /** Account and meter names: what a technician types and what the EEPROM, the event log and
  *  the freeze records keep whole (1 to 16 printable ASCII characters, no spaces). */
 export const NAME_MAX = 16;
+const NO_KEYS = {};
 
 function names(list: unknown[], path: string): string[] {
   const out: string[] = [];
@@ -156,6 +157,8 @@ function names(list: unknown[], path: string): string[] {
     let okName = n.length <= NAME_MAX;
     for (let k = 0; k < n.length && okName; k++) okName = n.charCodeAt(k) > 32 && n.charCodeAt(k) < 127;
     if (!okName) bad(path + '[' + i + '].name', 'names are 1 to ' + NAME_MAX + ' printable ASCII characters without spaces, got "' + n + '"');
+    // Names key records in the EEPROM journal: none an object already has (toString, ...).
+    if (n.charAt(0) === '_' || n in NO_KEYS) bad(path + '[' + i + '].name', '"' + n + '" is a reserved word; choose another name');
     for (let j = 0; j < out.length; j++) if (out[j] === n) bad(path + '[' + i + '].name', 'duplicate name "' + n + '"');
     out.push(n);
   }

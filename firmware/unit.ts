@@ -510,7 +510,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
 
   function log(account: number, kind: string, text: string): void {
     const t = time();
-    if (storage) {
+    if (storage && !storage.store.readOnly) {
       storage.event(t, account >= 0 && account < core.cfg.accounts.length ? core.cfg.accounts[account].name : '', kind, text);
       storageProblem();
     } else {
@@ -614,13 +614,13 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       if (p[3] === DEFAULT_PINS[3]) lines.push('WARNING  factory technician PIN in use: set console.pins');
       if (storage) {
         const st = storage.store;
-        lines.push('STORAGE  ' + (st.readOnly ? 'read-only (newer format)' : storageError ? 'ERROR ' + storageError : 'ok') + ' journal seq ' + st.journal.seq + ' events ' + st.events.seq + ' config gen ' + st.configGen);
+        lines.push('STORAGE  ' + (st.readOnly ? 'NOT WRITTEN (see the boot report): state is lost at power-off' : storageError ? 'ERROR ' + storageError : 'ok') + ' journal seq ' + st.journal.seq + ' events ' + st.events.seq + ' config gen ' + st.configGen);
       } else lines.push('STORAGE  none: state is lost at power-off');
       return lines;
     },
     events: function (f: LogFilter, max: number) {
       const off = core.cfg.calendar.utcOffsetS;
-      if (storage) {
+      if (storage && !storage.store.readOnly) {
         return storage.events({ account: f.account >= 0 ? core.cfg.accounts[f.account].name : '', kind: f.kind, from: f.from, to: f.to }, max, function (t: number, a: string, k: string, x: string) {
           return stamp(t, off) + ' ' + x;
         });

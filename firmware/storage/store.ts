@@ -99,17 +99,20 @@ export class Store {
     this.monthly = new SlotRing(ee, l.monthly, l.monthlySlots, FREEZE_SLOT);
   }
 
-  /** The format version in a valid header copy, -1 when both are bad, -2 when blank. */
+  /** The format version in a valid header copy, -1 when both are bad, -2 when blank, -3
+   *  when the EEPROM does not answer. */
   private header(): number {
     let blank = true;
+    let answered = false;
     for (let k = 0; k < 2; k++) {
       const r = this.ee.read(this.layout.header[k], 8);
       if (!r.ok) continue;
+      answered = true;
       const b = r.value;
       for (let i = 0; i < 8; i++) if (b[i] !== 0xff) blank = false;
       if (b[0] === HEADER_MAGIC[0] && b[1] === HEADER_MAGIC[1] && b[2] === HEADER_MAGIC[2] && crc16(b, 0, 6) === b[6] + b[7] * 256) return b[3];
     }
-    return blank ? -2 : -1;
+    return !answered ? -3 : blank ? -2 : -1;
   }
 
   /** Writes both header copies (format version, part size). */
@@ -204,7 +207,10 @@ export class Store {
     const report: string[] = [];
     const v = this.header();
     let formatted = false;
-    if (v < 0 || v === 0) {
+    if (v === -3) {
+      this.readOnly = true;
+      report.push('EEPROM not answering on I2C: running from RAM only, nothing survives a power cut');
+    } else if (v < 0 || v === 0) {
       report.push(v === -2 ? 'EEPROM blank: formatted, starting from factory defaults' : 'EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS, previous data lost');
       const f = this.format(false);
       if (!f.ok) report.push('EEPROM format failed: ' + f.error + (f.detail ? ' ' + f.detail : '') + ' - running without storage');
@@ -235,6 +241,6 @@ export class Store {
     if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
     if (this.events.corrupt) report.push(this.events.corrupt + ' event log slot(s) torn or corrupt');
     if (this.daily.corrupt + this.monthly.corrupt) report.push(this.daily.corrupt + this.monthly.corrupt + ' freeze record(s) torn or corrupt');
-    return { configText: cfg ? cfg.text : null, scan: scan, format: formatted ? FORMAT : v, report: report, formatted: formatted };
+    return { configText: cfg ? cfg.text : null, scan: scan, format: formatted || v === -3 ? FORMAT : v, report: report, formatted: formatted };
   }
 }

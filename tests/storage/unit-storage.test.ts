@@ -136,4 +136,19 @@ describe('unit with an EEPROM', () => {
     u.input('login 3333\ntoken A1 444444444\n');
     expect(out.join('\n')).toMatch(/token entry locked for \d+ s/);
   });
+
+  it('an EEPROM that does not answer: says so, runs from RAM, keeps the event log in RAM', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    rig.bus.detach(0x50);
+    const out: string[] = [];
+    const u = boot(rig, clock, out);
+    expect(out).toContain('STORAGE EEPROM not answering on I2C: running from RAM only, nothing survives a power cut');
+    u.handle({ t: 'topup', time: u.time(), account: 0, amountMilli: 5000 });
+    expect(u.core.balance[0]).toBe(5000);
+    out.length = 0;
+    u.input('login 3333\nlog kind=topup\nstatus\n');
+    expect(out.some((l) => /ledger #1 a0 topup 5000/.test(l))).toBe(true);
+    expect(out.some((l) => /STORAGE  NOT WRITTEN/.test(l))).toBe(true);
+  });
 });
