@@ -80,7 +80,7 @@ describe('slot ring', () => {
           for (let a = 0; a < ee.size; a++) if (a < start || a >= start + slots * size) expect(ee.mem[a]).toBe(0xff);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, interruptAfterTimeLimit: 20000, markInterruptAsFailure: true },
     );
   });
 
@@ -145,32 +145,47 @@ describe('slot ring', () => {
           model.push([i + 1, padded(p, EVENT_SLOT)]);
         }
         const at = START + ring.next * EVENT_SLOT;
-        const old = rig.chip.snapshot().slice(at, at + EVENT_SLOT);
+        const snap = rig.chip.snapshot();
+        const old = snap.slice(at, at + EVENT_SLOT);
         const p = new Uint8Array(30).fill(0xab);
+        // the slot as a complete write leaves it (dry run)
+        const dry = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
+        dry.open();
+        expect(dry.append(p).ok).toBe(true);
+        const image = rig.chip.snapshot().slice(at, at + EVENT_SLOT);
+        rig.chip.restore(snap);
         rig.chip.cutAfterBytes(k, garbage);
         expect(ring.append(p).ok).toBe(false);
         rig.chip.powerOn();
         const now = rig.chip.snapshot().slice(at, at + EVENT_SLOT);
+        const same = (x: Uint8Array, y: Uint8Array) => Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0;
+        // complete when every byte is as the dry run left it (the uncut cell may already have held it)
+        const complete = same(now, image);
         const r2 = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
         r2.open();
         // counted by the scan (newest() below counts again: corrupt is read right after open())
         expect(r2.corrupt).toBeLessThanOrEqual(1);
-        if (k >= 4) expect(r2.corrupt).toBe(1);
+        if (k >= 4 && !complete) expect(r2.corrupt).toBe(1);
         // the torn slot held the oldest entry (once the ring is full): it survives only if untouched
         let want = model.slice(-SLOTS);
-        if (model.length >= SLOTS && Buffer.compare(Buffer.from(now), Buffer.from(old)) !== 0) want = want.slice(1);
+        if (model.length >= SLOTS && !same(now, old)) want = want.slice(1);
+        if (complete) {
+          model.push([before + 1, padded(p, EVENT_SLOT)]);
+          want = model.slice(-SLOTS);
+        }
         expect(listOf(r2)).toEqual(want.slice().reverse());
-        expect(r2.seq).toBe(before);
+        expect(r2.seq).toBe(complete ? before + 1 : before);
         // the next entry goes into the torn slot, with the next sequence number
         const q = new Uint8Array([7, 7]);
         expect(r2.append(q).ok).toBe(true);
         const r3 = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
         r3.open();
         expect(r3.corrupt).toBe(0);
-        want = want.concat([[before + 1, padded(q, EVENT_SLOT)]]).slice(-SLOTS);
+        want = want.concat([[r2.seq, padded(q, EVENT_SLOT)]]).slice(-SLOTS);
         expect(listOf(r3)).toEqual(want.slice().reverse());
       }),
-      { numRuns: 60 },
+      // [13, 79, undefined]: the one cell not programmed already held its new value
+      { numRuns: 60, examples: [[13, 79, undefined], [0, 0, undefined], [7, 3, 0]], interruptAfterTimeLimit: 20000, markInterruptAsFailure: true },
     );
   });
 

@@ -99,10 +99,12 @@ function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Records as name -> hex, comparable with toEqual and readable in a failure. */
+/** Records as name -> hex, comparable with toEqual and readable in a failure. An empty
+ *  record (a closed account) may be kept or, once the head has come round to it, dropped
+ *  (docs/storage.md); either way its older data must never come back. */
 function view(recs: Model): { [name: string]: string } {
   const out: { [name: string]: string } = {};
-  for (const k of Object.keys(recs).sort()) out[k] = hex(recs[k]);
+  for (const k of Object.keys(recs).sort()) if (recs[k].length) out[k] = hex(recs[k]);
   return out;
 }
 
@@ -343,7 +345,8 @@ describe('journal: model-based', () => {
             // newest copy of any record, so a copy forward never writes over the batch it copies
             // (a cut there would lose the only copy).
             const live = newestBatches(ee.mem, start, size);
-            expect(Object.keys(live).sort()).toEqual(Object.keys(model).sort());
+            for (const k of Object.keys(view(model))) expect(live[k], k).toBeDefined();
+            for (const k in live) expect(model[k], k).toBeDefined();
             let free = j.units;
             for (const k in live) free = Math.min(free, (live[k].unit - j.head + j.units) % j.units);
             expect(free).toBeGreaterThanOrEqual(j.maxUnits);
@@ -809,7 +812,7 @@ describe('journal: limits', () => {
 });
 
 describe('journal: record lifetime', () => {
-  it('empty data (a tombstone) is returned as an empty array, and survives wrapping and relocation', () => {
+  it('empty data (a tombstone) is returned as an empty array; after wrapping the old data never comes back', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
     j.open();
@@ -822,7 +825,7 @@ describe('journal: record lifetime', () => {
     for (let i = 0; i < 100; i++) j.commit([{ name: 'A1', data: new Uint8Array(30).fill(i) }]);
     expect(j.written).toBeGreaterThan(3 * 1024);
     s = reopen(ee, 0, 1024).scan;
-    expect(s.records.gone.length).toBe(0);
+    expect(s.records.gone === undefined || s.records.gone.length === 0).toBe(true);
     expect(s.records.A1).toEqual(new Uint8Array(30).fill(99));
   });
 
