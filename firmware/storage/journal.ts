@@ -220,9 +220,17 @@ export class Journal {
       const self = this;
       if (b) {
         this.each(b, function (name: string, data: Uint8Array) {
-          if (self.at[name] === v) live.push({ name: name, data: data });
+          if (self.at[name] !== v) return;
+          // An empty record (an account closed) has done its work once the head comes round
+          // to it: everything written before it has been written over by now.
+          if (data.length) live.push({ name: name, data: data });
+          else {
+            delete self.at[name];
+            delete self.span[name];
+          }
         });
       }
+      if (b && !live.length) continue;
       if (!live.length) {
         // Unreadable now (bit rot): forget it rather than loop; the boot report saw it.
         for (const k in this.at) if (this.at[k] === v) delete this.at[k];
@@ -237,6 +245,10 @@ export class Journal {
 
   /** Writes the records as one atomic batch. */
   commit(recs: JournalRecord[]): Result<true> {
+    let size = HEAD + 4;
+    for (let i = 0; i < recs.length; i++) size += 3 + recs[i].name.length + recs[i].data.length;
+    // Refused before anything is copied forward for it.
+    if (Math.ceil(size / UNIT) > this.maxUnits) return fail('too-big', size + ' bytes in one commit');
     const r = this.room();
     return r.ok ? this.put(recs, this.version) : r;
   }

@@ -163,30 +163,29 @@ export class UnitStorage {
     if (this.store.readOnly) return out;
     const accts = core.cfg.accounts;
     if (this.frozen < 0) {
-      const lf = lastFrozen(this.store.daily);
-      // The day a freeze was begun for (journal record '@', written first): a cut before
-      // its first record leaves no trace in the ring.
+      // Journal record '@': the day of the newest freeze and its state, 0 the first day of a
+      // new unit (nothing to freeze), 1 begun, 2 done. Written before and after the records,
+      // so a cut in between is completed here and nothing else is taken for one.
       const b = this.booted as StoreBoot;
       const at = b.scan.records['@'];
       const rd = at && at.length ? new Reader(at, 0, at.length) : null;
       const noted = rd ? rd.num() : -1;
-      // 0: the first day of a new unit (nothing to freeze), 1: the freeze of that day began.
-      const begun = rd && rd.num() === 1 ? noted : -1;
-      const day = begun > lf.day ? begun : lf.day;
-      // A new unit starts freezing at its first midnight: no record for a partial day. The
-      // day is noted now, or a cut while the first freeze begins would look like a new unit.
-      this.frozen = day >= 0 ? day : noted >= 0 ? noted : today - 1;
-      if (day < 0 && noted < 0 && !this.begin(today - 1, 0)) return out;
-      if (day >= 0) {
+      const state = rd ? rd.num() : -1;
+      // A new unit starts freezing at its first midnight: no record for a partial day.
+      this.frozen = noted >= 0 ? noted : today - 1;
+      if (noted < 0 && !this.begin(today - 1, 0)) return out;
+      if (state === 1) {
+        const lf = lastFrozen(this.store.daily);
         let late = 0;
         for (let a = 0; a < accts.length; a++) {
-          if (lf.day !== day || lf.accounts.indexOf(accts[a].name) < 0) {
-            appendFreeze(this.store.daily, core, a, day, true);
+          if (lf.day !== noted || lf.accounts.indexOf(accts[a].name) < 0) {
+            appendFreeze(this.store.daily, core, a, noted, true);
             late++;
           }
         }
         if (late) out.push('daily freeze completed for ' + late + ' account(s) after a power cut');
-        this.monthlyIfDue(core, day, out);
+        this.monthlyIfDue(core, noted, out);
+        this.begin(noted, 2);
       }
     }
     if (today - 1 > this.frozen) {
@@ -195,6 +194,7 @@ export class UnitStorage {
       for (let a = 0; a < accts.length; a++) appendFreeze(this.store.daily, core, a, day, false);
       this.frozen = day;
       this.monthlyIfDue(core, day, out);
+      this.begin(day, 2);
     }
     return out;
   }

@@ -348,7 +348,8 @@ describe('journal: model-based', () => {
             for (const k of Object.keys(view(model))) expect(live[k], k).toBeDefined();
             for (const k in live) expect(model[k], k).toBeDefined();
             let free = j.units;
-            for (const k in live) free = Math.min(free, (live[k].unit - j.head + j.units) % j.units);
+            // (empty records, once the head comes round to them, are let go: not counted)
+            for (const k in live) if (model[k] && model[k].length) free = Math.min(free, (live[k].unit - j.head + j.units) % j.units);
             expect(free).toBeGreaterThanOrEqual(j.maxUnits);
             if (step.reopen) j = fresh.j;
           }
