@@ -422,8 +422,11 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   let unitUnsaved = false;
   let flushTimer = -1;
   let storageError = '';
+  // Money entries a cut kept from the event log: found before anything is logged at this boot.
+  let lost: string[] = [];
   if (storage && boot) {
     const restored = storage.restore(core, tokenStates);
+    lost = storage.unlogged();
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
     if (boot.configText === null || boot.formatted || storage.store.configGen === 0) {
       if (!storage.config(JSON.stringify(raw), core, [])) report.push('could not save the configuration: ' + storage.error);
@@ -745,11 +748,8 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     hal.print('STORAGE ' + report[i]);
     log(-1, 'boot', report[i]);
   }
-  if (storage) {
-    const lost = storage.unlogged();
-    // Logged under the entry's own kind ("ledger #7 a0 topup ..."), so filters find it.
-    for (let i = 0; i < lost.length; i++) log(-1, lost[i].split(' ')[3] || 'ledger', lost[i]);
-  }
+  // Logged under the entry's own kind ("ledger #7 a0 topup ..."), so filters find it.
+  for (let i = 0; i < lost.length; i++) log(-1, lost[i].split(' ')[3] || 'ledger', lost[i]);
   if (parts && parts.metering) {
     metering = parts.metering({ hal: hal, core: host.core, raw: host.raw, handle: host.handle, time: time, log: log });
     const mt = metering;

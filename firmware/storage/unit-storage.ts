@@ -94,7 +94,8 @@ export class UnitStorage {
       recs.push({ name: name, data: encodeAccount(core, accounts[i], tokens[name] || null, FORMAT) });
     }
     if (unit) recs.push({ name: '', data: encodeUnit(core, this.store.configGen) });
-    if (said) recs.push({ name: '!', data: bytesOf(said) });
+    // With the number the event log will give the first of them: they are the next entries.
+    if (said) recs.push({ name: '!', data: bytesOf(this.store.events.seq + 1 + '\n' + said) });
     const r = this.store.journal.commit(recs);
     if (!r.ok) return this.failed('saving', r);
     this.error = '';
@@ -130,20 +131,18 @@ export class UnitStorage {
   }
 
   /** The money entries of the newest commit that are not in the event log (a power cut
-   *  between the commit and the log write), to be logged now. */
+   *  between the commit and the log writes), to be logged now. */
   unlogged(): string[] {
     const b = this.booted as StoreBoot;
     const d = b.scan.records['!'];
     if (!d || !d.length || this.store.readOnly) return [];
     let text = '';
     for (let i = 0; i < d.length; i++) text += String.fromCharCode(d[i]);
-    const want = text.split('\n');
-    const seen = this.events({ account: '', kind: '', from: 0, to: 1e12 }, 24, function (t: number, a: string, k: string, x: string) {
-      return x;
-    });
-    const out: string[] = [];
-    for (let i = 0; i < want.length; i++) if (seen.indexOf(want[i]) < 0) out.push(want[i]);
-    return out;
+    const lines = text.split('\n');
+    const first = parseInt(lines[0], 10);
+    // Logged so far: as many as the event log has gone past the number it was to give.
+    const done = this.store.events.seq - first + 1;
+    return done >= lines.length - 1 ? [] : lines.slice(1 + (done > 0 ? done : 0));
   }
 
   /** Events newest first. */

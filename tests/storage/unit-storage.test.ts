@@ -151,4 +151,17 @@ describe('unit with an EEPROM', () => {
     expect(out.some((l) => /ledger #1 a0 topup 5000/.test(l))).toBe(true);
     expect(out.some((l) => /STORAGE  NOT WRITTEN/.test(l))).toBe(true);
   });
+
+  it('a money entry already logged is not logged again at a later boot, however many events came after it', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    const out: string[] = [];
+    let u = boot(rig, clock, out);
+    u.handle({ t: 'topup', time: u.time(), account: 0, amountMilli: 5000 });
+    for (let i = 0; i < 40; i++) u.log(-1, 'test', 'event ' + i);
+    u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
+    out.length = 0;
+    u.input('login 3333\nlog kind=topup n=100\n');
+    expect(out.filter((l) => /ledger #1 a0 topup 5000/.test(l))).toHaveLength(1);
+  });
 });
