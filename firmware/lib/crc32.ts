@@ -13,15 +13,15 @@ export function crc32(bytes: Uint8Array, start: number, end: number): number {
   return (crc ^ -1) >>> 0;
 }
 
-/** Writes c little-endian at b[at..at+3]. */
-export function putCrc(b: Uint8Array, at: number, c: number): void {
+/** Writes c (a CRC, a sequence number) little-endian at b[at..at+3]. */
+export function putU32(b: Uint8Array, at: number, c: number): void {
   b[at] = c & 255;
   b[at + 1] = (c >>> 8) & 255;
   b[at + 2] = (c >>> 16) & 255;
   b[at + 3] = c >>> 24;
 }
 
-/** The CRC-32 stored at b[at..at+3]. */
-export function getCrc(b: Uint8Array, at: number): number {
+/** The little-endian 32-bit number at b[at..at+3]. */
+export function u32At(b: Uint8Array, at: number): number {
   return b[at] + b[at + 1] * 256 + b[at + 2] * 65536 + b[at + 3] * 16777216;
 }

@@ -10,7 +10,7 @@
 // payload: records [name length, name, data length (2 bytes), data]; name '' is the unit.
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
-import { crc32, getCrc } from '../lib/crc32';
+import { crc32, u32At } from '../lib/crc32';
 import { Reader, Writer } from './bytes';
 
 const MAGIC = 0xb5;
@@ -92,8 +92,8 @@ export class Journal {
     const r = this.read(u, total);
     if (!r.ok) return null;
     const b = r.value;
-    if (crc32(b, 0, total - 4) !== getCrc(b, total - 4)) {
-      if (scan) this.bad.push(b[2] + b[3] * 256 + b[4] * 65536 + b[5] * 16777216);
+    if (crc32(b, 0, total - 4) !== u32At(b, total - 4)) {
+      if (scan) this.bad.push(u32At(b, 2));
       return null;
     }
     return b;
@@ -126,7 +126,7 @@ export class Journal {
         u++;
         continue;
       }
-      const seq = b[2] + b[3] * 256 + b[4] * 65536 + b[5] * 16777216;
+      const seq = u32At(b, 2);
       const n = Math.ceil(b.length / UNIT);
       const at = u;
       scan.batches++;

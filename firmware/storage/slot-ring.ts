@@ -4,7 +4,7 @@
 // which spreads the writes over the whole region.
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
-import { crc32, getCrc, putCrc } from '../lib/crc32';
+import { crc32, putU32, u32At } from '../lib/crc32';
 
 /** The ring. Slot layout: seq (4 bytes) | payload | CRC-32 over both. */
 export class SlotRing {
@@ -23,9 +23,9 @@ export class SlotRing {
     if (!r.ok) return null;
     const b = r.value;
     const n = this.size;
-    const seq = b[0] + b[1] * 256 + b[2] * 65536 + b[3] * 16777216;
+    const seq = u32At(b, 0);
     if (seq === 0xffffffff || seq === 0) return null;
-    if (crc32(b, 0, n - 4) !== getCrc(b, n - 4)) {
+    if (crc32(b, 0, n - 4) !== u32At(b, n - 4)) {
       this.corrupt++;
       return null;
     }
@@ -53,12 +53,9 @@ export class SlotRing {
     const b = new Uint8Array(n);
     for (let i = 4; i < n - 4; i++) b[i] = 0xff;
     const seq = this.seq + 1;
-    b[0] = seq & 255;
-    b[1] = (seq >> 8) & 255;
-    b[2] = (seq >> 16) & 255;
-    b[3] = Math.floor(seq / 16777216) & 255;
+    putU32(b, 0, seq);
     b.set(payload, 4);
-    putCrc(b, n - 4, crc32(b, 0, n - 4));
+    putU32(b, n - 4, crc32(b, 0, n - 4));
     const r = this.ee.write(this.start + this.next * n, b);
     if (!r.ok) return r;
     this.seq = seq;

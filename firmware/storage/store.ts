@@ -7,7 +7,7 @@
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
 import { crc16 } from '../lib/crc16';
-import { crc32, getCrc } from '../lib/crc32';
+import { crc32, u32At } from '../lib/crc32';
 import { Writer } from './bytes';
 import { Journal, JournalScan } from './journal';
 import { SlotRing } from './slot-ring';
@@ -141,10 +141,10 @@ export class Store {
     const r = this.ee.read(a, len + 11);
     if (!r.ok) return null;
     const b = r.value;
-    if (crc32(b, 0, len + 7) !== getCrc(b, len + 7)) return null;
+    if (crc32(b, 0, len + 7) !== u32At(b, len + 7)) return null;
     let s = '';
     for (let i = 7; i < len + 7; i++) s += String.fromCharCode(b[i]);
-    return { gen: b[1] + b[2] * 256 + b[3] * 65536 + b[4] * 16777216, text: s };
+    return { gen: u32At(b, 1), text: s };
   }
 
   /** Writes the configuration text into the slot not holding the committed one, as
