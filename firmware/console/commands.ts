@@ -1,10 +1,11 @@
 // The console's commands. They change the unit only through ConsoleHost, and every change
 // of configuration goes through the same parser as a configuration file.
 import { Core, CoreEvent, Decision, formatDecision, MODE_NAMES } from '../core';
-import { civilFromSeconds, secondsFromCivil } from '../lib/calendar';
+import { secondsFromCivil } from '../lib/calendar';
 import { hasFlag } from '../lib/bits';
 import { Answer, changed, Command, CommandContext, done, fail, NONE, OPERATOR, READ, ROLE_NAMES, TECHNICIAN } from './shell';
 import { formatMoney, parseDateTime, parseMoney, parseOptions, parseWhole } from './words';
+import { timeText } from '../storage/history';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
 export interface RawConfig {
@@ -52,9 +53,7 @@ function offset(h: ConsoleHost): number {
 
 /** Local date-time text of UTC seconds. */
 export function stamp(utc: number, off: number): string {
-  const c = civilFromSeconds(utc + off);
-  const two = (n: number) => (n < 10 ? '0' : '') + n;
-  return c.year + '-' + two(c.month) + '-' + two(c.day) + ' ' + two(c.hour) + ':' + two(c.minute) + ':' + two(c.second);
+  return timeText(utc + off);
 }
 
 function accountIndex(h: ConsoleHost, name: string | undefined): number {

@@ -29,13 +29,18 @@ export function appendEvent(ring: SlotRing, time: number, account: string, kind:
 }
 
 function two(n: number): string {
-  return (n < 10 ? '0' : '') + n;
+  return (n < 10 ? '0' : '') + String(n);
+}
+
+/** "YYYY-MM-DD HH:MM:SS" of local seconds (the console's stamps, the freeze dates). */
+export function timeText(local: number): string {
+  const c = civilFromSeconds(local);
+  return String(c.year) + '-' + two(c.month) + '-' + two(c.day) + ' ' + two(c.hour) + ':' + two(c.minute) + ':' + two(c.second);
 }
 
 /** Local date of a day number. */
 export function dateText(day: number): string {
-  const c = civilFromSeconds(day * 86400);
-  return c.year + '-' + two(c.month) + '-' + two(c.day);
+  return timeText(day * 86400).substr(0, 10);
 }
 
 /** Events newest first through the filter, at most max, each formatted by fmt. */
