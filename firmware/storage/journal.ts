@@ -110,13 +110,20 @@ export class Journal {
     }
   }
 
-  /** Scans the region, finds the newest complete copy of every record and the head. */
-  open(): JournalScan {
-    const scan: JournalScan = { records: {}, versions: {}, batches: 0, corrupt: 0, lastSeq: 0 };
-    const seqOf: { [name: string]: number } = {};
-    const self = this;
+  /** Forgets everything: the region has just been erased. Returns what a scan would find. */
+  clear(): JournalScan {
     this.at = {};
     this.span = {};
+    this.head = 0;
+    this.seq = 0;
+    return { records: {}, versions: {}, batches: 0, corrupt: 0, lastSeq: 0 };
+  }
+
+  /** Scans the region, finds the newest complete copy of every record and the head. */
+  open(): JournalScan {
+    const scan = this.clear();
+    const seqOf: { [name: string]: number } = {};
+    const self = this;
     let best = -1;
     let bestSpan = 0;
     let u = 0;

@@ -32,11 +32,16 @@ export class SlotRing {
     return { seq: seq, data: new Uint8Array(b.buffer, b.byteOffset + 4, n - 8) };
   }
 
-  /** Finds the head by scanning every slot. */
-  open(): void {
+  /** Forgets every slot: the region has just been erased. */
+  clear(): void {
     this.seq = 0;
     this.next = 0;
     this.corrupt = 0;
+  }
+
+  /** Finds the head by scanning every slot. */
+  open(): void {
+    this.clear();
     for (let i = 0; i < this.slots; i++) {
       const s = this.get(i);
       if (s && s.seq > this.seq) {

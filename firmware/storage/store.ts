@@ -194,10 +194,11 @@ export class Store {
     }
     this.configGen = 0;
     this.configSlot = 0;
-    this.journal.open();
-    this.events.open();
-    this.daily.open();
-    this.monthly.open();
+    // Erased: nothing to scan for.
+    this.journal.clear();
+    if (!keepEvents) this.events.clear();
+    this.daily.clear();
+    this.monthly.clear();
     return this.writeHeader(FORMAT);
   }
 
@@ -207,6 +208,7 @@ export class Store {
     const report: string[] = [];
     const v = this.header();
     let formatted = false;
+    let fresh = false;
     if (v === -3) {
       this.readOnly = true;
       report.push('EEPROM not answering on I2C: running from RAM only, nothing survives a power cut');
@@ -215,14 +217,18 @@ export class Store {
       const f = this.format(false);
       if (!f.ok) report.push('EEPROM format failed: ' + f.error + (f.detail ? ' ' + f.detail : '') + ' - running without storage');
       formatted = true;
+      fresh = f.ok;
     } else if (v > FORMAT) {
       this.readOnly = true;
       report.push('EEPROM written by newer firmware (format ' + v + '): left untouched, running from RAM only');
     }
-    const scan = this.journal.open();
-    this.events.open();
-    this.daily.open();
-    this.monthly.open();
+    // Just formatted: the regions are blank and already known to be.
+    const scan = fresh ? this.journal.clear() : this.journal.open();
+    if (!fresh) {
+      this.events.open();
+      this.daily.open();
+      this.monthly.open();
+    }
     const gen = unitGen(scan);
     const s0 = this.slot(0);
     const s1 = this.slot(1);
