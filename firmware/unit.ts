@@ -365,14 +365,14 @@ export function busMetering(h: MeteringHost): Metering {
     const next = function (): void {
       if (i >= steps.length) return answer(v[0], v[1]);
       const s = steps[i];
-      const req = dl ? dlt.readRequest(me.addr as Uint8Array, s[0]) : mbRead(me.id, s[0], s[1], s[2]);
-      if (!g.bus.request(k, dl ? PROTO_DLT645 : PROTO_MODBUS, req, dl ? 20 : 5 + 2 * s[2], reply, 0)) cb(fail(meterName(m) + ' is resting after failed polls; try again in a minute'));
+      const sent = dl ? g.bus.readDlt(k, me.addr as Uint8Array, s[0], 4, reply) : g.bus.request(k, PROTO_MODBUS, mbRead(me.id, s[0], s[1], s[2]), 5 + 2 * s[2], reply, 0);
+      if (!sent) cb(fail(meterName(m) + ' is resting after failed polls; try again in a minute'));
     };
     const reply = function (err: string | null, r: any): void {
       const s = steps[i];
       if (err && !(dl && i === 1 && err === 'no-data')) return cb(fail(meterName(m) + ' did not answer: ' + err));
       if (dl && !err) {
-        const d = dlt.decodeRead(r, s[0]);
+        const d = dlt.decode(s[0], r);
         if (!d.ok) return cb(fail(meterName(m) + ' sent ' + d.error));
         v[i] = d.value[0];
       }

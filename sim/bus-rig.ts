@@ -74,7 +74,7 @@ export class BusRig {
       const startCkwh = Math.floor(sc.startRegisterWh[i] / 10);
       const modelOpts = { load: loads[i], stepS: sc.stepSeconds, secOfDay, importCkwh: w.proto === 'pulse' ? 0 : startCkwh };
       if (w.proto === 'dlt645') {
-        rm.dlt = new VirtualDlt645Meter(clock, this.bus(DLT645_LINE), { address: w.addr, model: modelOpts, timeS: sc.start + offset, name });
+        rm.dlt = new VirtualDlt645Meter(clock, this.bus(DLT645_LINE), { address: w.addr, model: modelOpts, timeS: sc.start + offset, name, frameDataMax: w.frameDataMax || undefined });
         rm.model = rm.dlt.model;
       } else if (w.proto === 'modbus') {
         rm.modbus = new VirtualModbusMeter(clock, this.bus(MODBUS_LINE), w.profile === 'dds238' ? DDS238 : SDM120, { id: parseInt(w.addr, 10), line: MODBUS_LINE, model: modelOpts, name });

@@ -60,6 +60,8 @@ export interface WireSpec {
   addr: string;
   profile: string;
   impPerKwh: number;
+  /** DL/T 645: value bytes per reply frame before the meter splits into follow-up frames (0: never). */
+  frameDataMax: number;
 }
 
 /** Fault names: those of sim/meter-faults.ts. */
@@ -88,6 +90,7 @@ const loadSchema = {
     addr: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
     meterProfile: { enum: ['sdm120', 'sdm230', 'dds238'] },
     impPerKwh: { type: 'integer', minimum: 1, maximum: 100000 },
+    frameDataMax: { type: 'integer', minimum: 1, maximum: 195 },
     faults: {
       type: 'array',
       items: {
@@ -177,7 +180,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
   }
   const r = raw as {
     name: string; description?: string; start: string; durationHours: number; stepSeconds?: number; pollSeconds?: number; seed?: number; bus?: boolean; eeprom?: string | false; rtc?: { driftPpm?: number; batteryLostAt?: string };
-    config: unknown; loads: { [meter: string]: LoadSpec & { startRegisterWh?: number; spare?: boolean; proto?: string; addr?: string | number; meterProfile?: string; impPerKwh?: number; faults?: { fault: string; from: string; to: string }[] } };
+    config: unknown; loads: { [meter: string]: LoadSpec & { startRegisterWh?: number; spare?: boolean; proto?: string; addr?: string | number; meterProfile?: string; impPerKwh?: number; frameDataMax?: number; faults?: { fault: string; from: string; to: string }[] } };
     topups?: { at: string; account: string; amount: number }[];
     tenants?: { default?: TenantRule; accounts?: { [name: string]: TenantRule | null } };
   };
@@ -238,10 +241,11 @@ export function parseScenario(raw: unknown): ScenarioResult {
     const proto = (l.proto || c.proto) as WireSpec['proto'] | undefined;
     if (!proto) return null;
     const addr = l.addr !== undefined ? l.addr : c.addr;
-    return { proto, addr: addr === undefined ? '' : String(addr), profile: String(l.meterProfile || c.profile || 'sdm120'), impPerKwh: Number(l.impPerKwh || c.impPerKwh || 1000) };
+    return { proto, addr: addr === undefined ? '' : String(addr), profile: String(l.meterProfile || c.profile || 'sdm120'), impPerKwh: Number(l.impPerKwh || c.impPerKwh || 1000), frameDataMax: l.frameDataMax || 0 };
   });
   const faults: FaultSpec[] = [];
   meterNames.forEach((name, i) => {
+    if (r.loads[name].frameDataMax !== undefined && (!wires[i] || wires[i]!.proto !== 'dlt645')) errors.push('scenario.loads.' + name + '.frameDataMax: only a DL/T 645 meter sends follow-up frames');
     (r.loads[name].faults || []).forEach((f, k) => {
       const from = parseStamp(f.from);
       const to = parseStamp(f.to);

@@ -30,6 +30,9 @@ export interface Dlt645MeterOptions {
   lenientTimeOrder?: boolean;
   /** After 1BH (close allowed) the meter closes by itself (default true; false waits for the customer). */
   closeOnAllow?: boolean;
+  /** Value bytes per reply frame (default 195, the most a follow-up frame carries): a longer value goes
+   *  out as a B1H reply and 92H/B2H follow-ups the master asks for with 12H. */
+  frameDataMax?: number;
   faults?: Partial<MeterFaults>;
   name?: string;
 }
@@ -66,6 +69,12 @@ export class VirtualDlt645Meter {
   private timeBaseMs: number;
   private rx: number[] = [];
   private lastRxMs = -Infinity;
+  private frameDataMax: number;
+  /** The last read's DI and value bytes, for its follow-up frames. */
+  private longDi = -1;
+  private longValue: number[] = [];
+  /** Follow-up frames served (12H answered with 92H/B2H). */
+  followUps = 0;
 
   constructor(
     private clock: Clock,
@@ -91,6 +100,8 @@ export class VirtualDlt645Meter {
     this.timeBaseMs = opts.timeS !== undefined ? opts.timeS * 1000 : Date.UTC(2025, 0, 1);
     this.lenientTimeOrder = !!opts.lenientTimeOrder;
     this.closeOnAllow = opts.closeOnAllow !== false;
+    this.frameDataMax = opts.frameDataMax || 195;
+    if (this.frameDataMax < 1 || this.frameDataMax > 195) throw new Error('frameDataMax must be 1..195 value bytes');
     const line = opts.line || { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
     this.port = bus ? bus.attach(Object.assign({ name: opts.name || 'dlt645:' + opts.address, onData: (b: Uint8Array) => this.receive(b) }, line)) : null;
   }
@@ -186,6 +197,8 @@ export class VirtualDlt645Meter {
     switch (c) {
       case 0x11:
         return this.read(data);
+      case 0x12:
+        return this.readOn(data);
       case 0x13:
         return this.frame(0x93, Array.prototype.slice.call(this.addr));
       case 0x1c:
@@ -241,7 +254,22 @@ export class VirtualDlt645Meter {
       default:
         return this.frame(0xd1, [ERR_NO_DATA]);
     }
-    return this.frame(0x91, data.slice(0, 4).concat(v));
+    if (v.length <= this.frameDataMax) return this.frame(0x91, data.slice(0, 4).concat(v));
+    this.longDi = di;
+    this.longValue = v;
+    return this.frame(0xb1, data.slice(0, 4).concat(v.slice(0, this.frameDataMax)));
+  }
+
+  // 12H: DI + SEQ (1, 2, ...) of the last long read; answered with that slice + SEQ, B2H while more follow.
+  private readOn(data: number[]): Uint8Array {
+    if (data.length !== 5) return this.frame(0xd2, [ERR_OTHER]);
+    const di = ((data[3] << 24) >>> 0) + (data[2] << 16) + (data[1] << 8) + data[0];
+    const seq = data[4];
+    const from = this.frameDataMax * seq;
+    if (di !== this.longDi || seq < 1 || from >= this.longValue.length) return this.frame(0xd2, [ERR_NO_DATA]);
+    const to = from + this.frameDataMax;
+    this.followUps++;
+    return this.frame(to < this.longValue.length ? 0xb2 : 0x92, data.slice(0, 4).concat(this.longValue.slice(from, to), [seq]));
   }
 
   private control(d: number[]): Uint8Array {

@@ -139,7 +139,7 @@ export function compileFirmware(entry = 'firmware/main.ts'): { [file: string]: s
 }
 
 /** Rollup reads the compiled modules from memory. */
-function memoryModules(files: { [file: string]: string }): Plugin {
+export function memoryModules(files: { [file: string]: string }): Plugin {
   return {
     name: 'compiled-firmware',
     resolveId(source, importer) {

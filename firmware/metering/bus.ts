@@ -5,12 +5,14 @@
 import { Clock } from '../../hal/clock';
 import { LineSettings, SerialOptions, SerialPort } from '../../hal/serial';
 import { Result } from '../../hal/result';
-import { Dlt645Frame, Dlt645Framer, checkReply } from './dlt645';
+import { Dlt645Frame, Dlt645Framer, checkReply, hasMore, readData, readNextRequest, readRequest } from './dlt645';
 import { parseReply, replyLength } from './modbus';
 import { crc16 } from '../lib/crc16';
 
 export const PROTO_DLT645 = 0;
 export const PROTO_MODBUS = 1;
+/** Follow-up frames (12H) read for one DL/T 645 value at most: a meter that keeps saying "more" fails. */
+export const MAX_FOLLOW_UPS = 8;
 
 /** End of a transaction: err null or a name ('timeout', 'checksum', 'crc', 'no-data',
  *  'illegal-address', ...); reply is the checked DL/T 645 frame, or the Modbus register bytes
@@ -142,6 +144,30 @@ export class MeterBus {
     if (m >= 0) this.requests[m]++;
     this.pump();
     return true;
+  }
+
+  /** DL/T 645 read (11H) of one DI from meter m at addr: cb gets the value bytes after the DI,
+   *  joined from the follow-up frames (12H, SEQ 1, 2, ...) when the meter sends B1H/B2H, or an
+   *  error ('follow-up' after MAX_FOLLOW_UPS, 'seq', 'di', ...). size: the value's usual bytes.
+   *  False, and no callback, while m is in back-off. */
+  readDlt(m: number, addr: Uint8Array, di: number, size: number, cb: (err: string | null, data: Uint8Array | null) => void): boolean {
+    const self = this;
+    let part: number[] | null = null;
+    let seq = 0;
+    const on = function (err: string | null, f: Dlt645Frame): void {
+      if (err) return cb(err, null);
+      const r = readData(f, di, part ? seq : undefined);
+      if (!r.ok) return cb(r.error, null);
+      const d = r.value;
+      if (!part && !hasMore(f)) return cb(null, d);
+      if (!part) part = [];
+      for (let i = 0; i < d.length; i++) part.push(d[i]);
+      if (!hasMore(f)) return cb(null, new Uint8Array(part));
+      if (seq >= MAX_FOLLOW_UPS) return cb('follow-up', null);
+      seq++;
+      if (!self.request(m, PROTO_DLT645, readNextRequest(addr, di, seq), 17 + size, on, 0)) cb('backoff', null);
+    };
+    return this.request(m, PROTO_DLT645, readRequest(addr, di), 16 + size, on, 0);
   }
 
   /** True unless meter m is in back-off after failures. */

@@ -218,15 +218,17 @@ export function hasMore(f: Dlt645Frame): boolean {
   return (f.ctrl & 0x60) === 0x20;
 }
 
-/** DATA of a read (91H/B1H) or follow-up (92H/B2H) reply after its DI check, without DI and SEQ. */
-export function readData(f: Dlt645Frame, di: number): Result<Uint8Array> {
+/** DATA of a read (91H/B1H) or follow-up (92H/B2H) reply after its DI check, without DI and SEQ;
+ *  a follow-up must carry the SEQ asked for, when one is given. */
+export function readData(f: Dlt645Frame, di: number, seq?: number): Result<Uint8Array> {
   const fn = f.ctrl & 0x1f;
   const r = checkReply(f, fn === 0x12 ? 0x12 : 0x11);
   if (!r.ok) return fail(r.error, r.detail);
   const d = f.data;
   const want = diBytes(di, []);
-  if (d.length < 4) return fail('short');
+  if (d.length < (fn === 0x12 ? 5 : 4)) return fail('short');
   for (let i = 0; i < 4; i++) if (d[i] !== want[i]) return fail('di');
+  if (fn === 0x12 && seq !== undefined && d[d.length - 1] !== (seq & 255)) return fail('seq');
   return ok(d.subarray(4, fn === 0x12 ? d.length - 1 : d.length));
 }
 

@@ -91,7 +91,7 @@ export class Poller {
   private step = 0;
   private havePower = false;
   private handle = -1;
-  private replyFn: (err: string | null, reply: any, tag: number) => void;
+  private replyFn: (err: string | null, reply: any) => void;
 
   constructor(o: PollerOptions) {
     const self = this;
@@ -194,7 +194,7 @@ export class Poller {
           this.step++;
           continue;
         }
-        sent = bus.request(m, PROTO_DLT645, dlt.readRequest(me.addr as Uint8Array, DLT_DI[k]), 16 + DLT_SIZE[k], this.replyFn, 0);
+        sent = bus.readDlt(m, me.addr as Uint8Array, DLT_DI[k], DLT_SIZE[k], this.replyFn);
       } else {
         const b = this.blocks[m][k];
         sent = bus.request(m, PROTO_MODBUS, mbRead(me.id, b[0], b[1], b[2]), 5 + 2 * b[2], this.replyFn, 0);
@@ -234,7 +234,7 @@ export class Poller {
         this.flags[m] |= NO_EXPORT; // a meter without the reverse register
         this.exportWh[m] = 0;
       } else if (!e) {
-        const r = dlt.decodeRead(reply, DLT_DI[k]);
+        const r = dlt.decode(DLT_DI[k], reply);
         if (r.ok) this.store(m, k, r.value[0]);
         else e = r.error;
       }

@@ -135,8 +135,9 @@ export class RelayControl {
     if (t.gpio) return this.judge(t.gpio.read() ? 1 : 0, -1);
     const me = o.meters[t.meter];
     const dl = me.proto === PROTO_DLT645;
-    const req = dl ? dlt.readRequest(me.addr as Uint8Array, dlt.DI_STATUS3) : mbRead(me.id, FN_HOLDING, (me.profile as any).relayReg, 1);
-    if (!(o.bus as MeterBus).request(t.meter, dl ? PROTO_DLT645 : PROTO_MODBUS, req, dl ? 18 : 7, this.readFn, 0)) this.readBack('backoff', null);
+    const bus = o.bus as MeterBus;
+    const sent = dl ? bus.readDlt(t.meter, me.addr as Uint8Array, dlt.DI_STATUS3, 2, this.readFn) : bus.request(t.meter, PROTO_MODBUS, mbRead(me.id, FN_HOLDING, (me.profile as any).relayReg, 1), 7, this.readFn, 0);
+    if (!sent) this.readBack('backoff', null);
   }
 
   private readBack(err: string | null, reply: any): void {
@@ -150,7 +151,7 @@ export class RelayControl {
       const p = me.profile as any;
       return this.judge(v === p.relayOn ? 1 : v === p.relayOff ? 0 : -1, v);
     }
-    const r = dlt.decodeRead(reply, dlt.DI_STATUS3);
+    const r = dlt.decode(dlt.DI_STATUS3, reply);
     if (!r.ok) {
       this.lastErr = r.error;
       return this.judge(-1, -1);

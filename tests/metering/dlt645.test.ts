@@ -167,6 +167,9 @@ describe('DL/T 645 value rules', () => {
     expect(d.hasMore(g)).toBe(false);
     expect(d.decodeRead(g, d.DI_IMPORT)).toEqual({ ok: true, value: [260] });
     expect(d.hasMore(reply(0xd1, [2]))).toBe(false);
+    expect(d.readData(g, d.DI_IMPORT, 1)).toEqual({ ok: true, value: new Uint8Array([0x26, 0, 0, 0]) });
+    expect(d.readData(g, d.DI_IMPORT, 2)).toMatchObject({ ok: false, error: 'seq' });
+    expect(d.readData(reply(0x92, [0, 0, 1, 0]), d.DI_IMPORT, 1)).toMatchObject({ ok: false, error: 'short' });
   });
 });
 

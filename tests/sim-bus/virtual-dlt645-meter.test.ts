@@ -42,6 +42,17 @@ describe('virtual DL/T 645 meter answers the shared vectors byte for byte', () =
     expect(ask('FE FE FE FE 68 61 01 00 00 00 00 68 11 04 33 34 35 35 18 16')).toMatch(/^68 61 01 00 00 00 00 68 91 07 33 34 35 35 83 85 33 [0-9A-F]{2} 16$/);
   });
 
+  it('a value longer than a frame goes as B1H and follow-ups read with 12H (checksums worked by hand)', () => {
+    const { ask, meter } = rig({ address: '000000000161', frameDataMax: 2, model: { importCkwh: 26 } });
+    expect(ask('68 61 01 00 00 00 00 68 11 04 33 33 34 33 14 16')).toBe('68 61 01 00 00 00 00 68 B1 06 33 33 34 33 59 33 42 16');
+    // 12H with SEQ 1: the next two bytes and the SEQ, 92H as nothing more follows; asked again, the same frame
+    expect(ask('68 61 01 00 00 00 00 68 12 05 33 33 34 33 34 4A 16')).toBe('68 61 01 00 00 00 00 68 92 07 33 33 34 33 33 33 34 32 16');
+    expect(ask('68 61 01 00 00 00 00 68 12 05 33 33 34 33 34 4A 16')).toBe('68 61 01 00 00 00 00 68 92 07 33 33 34 33 33 33 34 32 16');
+    // SEQ 2 is past the end: ERR 02 (no data)
+    expect(ask('68 61 01 00 00 00 00 68 12 05 33 33 34 33 35 4B 16')).toBe('68 61 01 00 00 00 00 68 D2 01 35 3A 16');
+    expect(meter.followUps).toBe(2);
+  });
+
   it('meter 218231000114 answers 0.06 kWh with its full address', () => {
     const { ask } = rig({ address: '218231000114', model: { importCkwh: 6 } });
     expect(ask(readReq([0x14, 0x01, 0x00, 0x31, 0x82, 0x21], [0x00, 0x01, 0x00, 0x00]))).toBe('68 14 01 00 31 82 21 68 91 08 33 33 34 33 39 33 33 33 F1 16');

@@ -85,6 +85,14 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     expect(checked).toBeGreaterThanOrEqual(3);
   });
 
+  it('DL/T 645 meters that send their values in follow-up frames (one and two bytes a frame) are read whole and never lost', () => {
+    for (const name of ['D11', 'D12']) {
+      const rm = sim.rig!.meters.find((m) => m.name === name)!;
+      expect(rm.dlt!.followUps, name).toBeGreaterThan(2000); // every poll of the week
+      expect(meterEvents(name, 'lost'), name).toEqual([]);
+    }
+  });
+
   it('Modbus garbage before a reply breaks its CRC: lost, found after (garbage after a reply is ignored, see above)', () => {
     for (const f of sc.faults.filter((x) => sc.wires[x.meter]!.proto === 'modbus' && x.fault === 'garbageBefore')) {
       const name = sc.meterNames[f.meter];

@@ -55,6 +55,7 @@ describe('simulator scenario runner', () => {
     expect(errors((s) => (s.config.meters[0].account = 'nobody'))).toEqual(['scenario.config.meters[0].account: unknown account "nobody" (known: ' + example.config.accounts.map((a: any) => a.name).join(', ') + ')']);
     expect(errors((s) => (s.start = 'tomorrow'))[0]).toMatch(/^scenario.start: must match pattern/);
     expect(errors((s) => (s.pollSeconds = 90))).toEqual(['scenario.pollSeconds: must be a multiple of stepSeconds']);
+    expect(errors((s) => (s.loads.M301.frameDataMax = 2))).toEqual(['scenario.loads.M301.frameDataMax: only a DL/T 645 meter sends follow-up frames']);
   });
 });
 
