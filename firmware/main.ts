@@ -6,6 +6,8 @@ import { BoardDescription } from '../hal/espruino/board';
 import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
+import { nativeChainWalker } from '../hal/espruino/native-walk';
+import { TOKEN_WALK_THUMB_ID } from '../hal/espruino/token-walk-code';
 import { EspruinoPulseInput } from '../hal/espruino/pulse';
 import { EspruinoRelayOutput } from '../hal/espruino/relay';
 import { EspruinoSerialPort } from '../hal/espruino/serial';
@@ -14,6 +16,7 @@ import { I2cBus } from '../hal/i2c';
 import { PulseInput, PulseInputOptions } from '../hal/pulse';
 import { RelayOutput } from '../hal/relay';
 import { SerialOptions, SerialPort } from '../hal/serial';
+import { useChainWalker } from './tokens/openpaygo';
 import { Unit, UnitHal, startUnit } from './unit';
 
 // Injected by tools/build.ts: the board's JSON and whether the REPL is locked away.
@@ -116,6 +119,8 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
 
 function boot(): void {
   const dog = new EspruinoWatchdog(BOARD.watchdogSeconds);
+  // Token decoding in machine code on the board it was built for (checked once per build of it).
+  useChainWalker(nativeChainWalker(BOARD.espruinoBoard, 'tw' + TOKEN_WALK_THUMB_ID));
   let unit: Unit | undefined;
   const hal = buildHal(BOARD, function (text: string) {
     if (unit) unit.input(text);

@@ -325,7 +325,7 @@ export interface BuildResult {
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'espruinoBoard', 'storageBytes', 'variables'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 

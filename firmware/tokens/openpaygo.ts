@@ -132,10 +132,52 @@ export function tokenKind(count: number, value: number): TokenKind {
   return value === DISABLE_VALUE ? 'disable' : value === SYNC_VALUE ? 'sync' : 'set';
 }
 
+/**
+ * Walks the hash chain: moves the code in st on by one link at a time, at most `steps` times,
+ * and stops after the first link whose code matches the token; returns the links taken.
+ * st (14 words): 0..7 the key's SipHash state (sipKey), 8..9 the code (low, high 32 bits),
+ * 10..11 the lowest matching code, 12 how many codes match from there, 13 1 for the 40-bit
+ * chain. hal/espruino/native/token-walk.c does the same in machine code, same layout.
+ */
+export type ChainWalker = (st: Int32Array, steps: number) => number;
+
+/** The chain walker in JavaScript. */
+export function walkChain(st: Int32Array, steps: number): number {
+  const ext = st[13] === 1;
+  let code = getCode(st, 8);
+  const lo = getCode(st, 10);
+  const hi = lo + st[12];
+  let n = 0;
+  while (n < steps) {
+    code = nextTokenCode(st, code, ext);
+    n++;
+    if (code >= lo && code < hi) break;
+  }
+  setCode(st, 8, code);
+  return n;
+}
+
+function getCode(st: Int32Array, i: number): number {
+  return (st[i + 1] >>> 0) * 4294967296 + (st[i] >>> 0);
+}
+
+function setCode(st: Int32Array, i: number, code: number): void {
+  const h = Math.floor(code / 4294967296);
+  st[i] = (code - h * 4294967296) | 0;
+  st[i + 1] = h;
+}
+
+let walker: ChainWalker = walkChain;
+
+/** Makes the token search use another walker (the board's machine code); null: walkChain. */
+export function useChainWalker(w: ChainWalker | null): void {
+  walker = w || walkChain;
+}
+
 /** A chain walk in progress: matchToken in one go, or startSearch + stepSearch in slices. */
 export interface TokenSearch {
-  iv: Int32Array;
-  extended: boolean;
+  /** The walker's state (see ChainWalker); its code is kept in `code` between walks. */
+  st: Int32Array;
   mod: number;
   target: number;
   value: number;
@@ -160,11 +202,13 @@ export function startSearch(secret: TokenSecret, token: ParsedToken, lastCount: 
   const scBase = secret.startingCode % mod;
   let value = base - scBase;
   if (value < 0) value += mod;
-  const iv = new Int32Array(8);
-  sipKey(secret.key, iv);
+  const st = new Int32Array(14);
+  sipKey(secret.key, st);
+  setCode(st, 10, token.code - base);
+  st[12] = mod;
+  st[13] = token.extended ? 1 : 0;
   return {
-    iv: iv,
-    extended: token.extended,
+    st: st,
     mod: mod,
     target: token.code - base,
     value: value,
@@ -179,15 +223,16 @@ export function startSearch(secret: TokenSecret, token: ParsedToken, lastCount: 
 
 /**
  * Walks at most `steps` counts (one hash each); the outcome, or null when not done yet. On a
- * board a count costs milliseconds, so the caller spreads the walk over its main-loop ticks.
+ * board without the machine-code walker a count costs milliseconds, so the caller spreads
+ * the walk over its main-loop ticks.
  */
 export function stepSearch(w: TokenSearch, steps: number): TokenMatch | null {
-  const mod = w.mod;
+  const st = w.st;
   let code = w.code;
   let n = w.n;
   const stop = n + steps < w.max ? n + steps : w.max;
-  for (; ; n++) {
-    if (code - (code % mod) === w.target) {
+  for (;;) {
+    if (code - (code % w.mod) === w.target) {
       const kind = tokenKind(n, w.value);
       const below = w.last - n;
       if (below < 0 || (below < OLDER_WINDOW && ((w.used >> below) & 1) === 0 && (kind === 'sync' || (kind === 'add' && n > 0)))) {
@@ -196,12 +241,16 @@ export function stepSearch(w: TokenSearch, steps: number): TokenMatch | null {
       w.older = true;
     }
     if (n >= stop) break;
-    code = nextTokenCode(w.iv, code, w.extended);
+    // On to the next count whose code matches, or to the stop.
+    setCode(st, 8, code);
+    n += walker(st, stop - n);
+    code = getCode(st, 8);
   }
   if (n < w.max) {
-    // Resume at the next count: its code is already computed.
-    w.code = nextTokenCode(w.iv, code, w.extended);
-    w.n = n + 1;
+    // Resume at the next count.
+    setCode(st, 8, code);
+    w.n = n + walker(st, 1);
+    w.code = getCode(st, 8);
     return null;
   }
   return { ok: false, error: w.older ? 'used' : 'invalid' };

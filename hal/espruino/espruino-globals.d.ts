@@ -18,8 +18,18 @@ interface Serial {
   removeAllListeners(event: string): void;
 }
 
-/** Espruino's process: only memory() is used here. */
-declare var process: { memory(): { free: number; usage: number; total: number } };
+/** Espruino's process: memory() and the board's name in env.BOARD ('PICO_R1_3', 'LINUX', ...). */
+declare var process: { memory(): { free: number; usage: number; total: number }; env: { BOARD: string } };
+
+declare namespace E {
+  /** A flat string (contiguous memory) of the arguments, or undefined when none can be allocated. */
+  function toFlatString(...args: any[]): string | undefined;
+  /** The address of a variable, or with flatAddress the address of a flat string's or array's data (0 if not flat). */
+  function getAddressOf(v: any, flatAddress: boolean): number;
+}
+
+/** The flash file system (only what the firmware uses). */
+declare function require(module: 'Storage'): { read(name: string): string | undefined; write(name: string, data: string): boolean };
 
 declare function setTimeout(fn: () => void, ms: number): number;
 declare function setInterval(fn: () => void, ms: number): number;
