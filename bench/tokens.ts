@@ -140,11 +140,11 @@ function nativeWalkInstructions(secret: { key: Uint8Array; startingCode: number 
     NATIVE_WHY = 'python3-unicorn not installed';
     return 0;
   }
-  const { TOKEN_WALK_THUMB } = require('../hal/espruino/token-walk-code');
+  const { tokenWalkThumb } = require('../hal/espruino/token-walk-code');
   const w = startSearch(secret, token, LAST, 0);
   const st = Array.from(w.st);
   st[8] = w.code | 0;
-  const input = JSON.stringify({ code: TOKEN_WALK_THUMB, base: 0x1000, count: true, cases: [{ st, steps: w.max }] });
+  const input = JSON.stringify({ code: tokenWalkThumb(), base: 0x1000, count: true, cases: [{ st, steps: w.max }] });
   const r = spawnSync(py, [path.join(__dirname, '..', 'tests', 'tokens', 'thumb-walk.py')], { input, encoding: 'utf8' });
   if (r.status !== 0) {
     NATIVE_WHY = 'emulation failed: ' + r.stderr.slice(0, 200);

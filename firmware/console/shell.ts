@@ -42,7 +42,8 @@ export interface Command {
 export interface ShellOptions {
   clock: Clock;
   print: (line: string) => void;
-  commands: Command[];
+  /** The command of a name, or null (commands.ts builds each when asked). */
+  commands: (name: string) => Command | null;
   /** PIN per role index 1..3. */
   pins: () => string[];
   /** Idle time after which the session signs out, ms. */
@@ -156,9 +157,7 @@ export class Shell {
 
   /** Finds a command by name. */
   find(name: string): Command | null {
-    const list = this.opts.commands;
-    for (let i = 0; i < list.length; i++) if (list[i].name === name) return list[i];
-    return null;
+    return this.opts.commands(name);
   }
 
   /** Prints an answer as text lines or one JSON line. */

@@ -2,7 +2,7 @@
 // the token-walk machine code the way the board does and prints what the real interpreter made
 // of it. It does not call the code: the Linux interpreter is not a Cortex-M.
 import { placeCode } from './native-walk';
-import { TOKEN_WALK_THUMB } from './token-walk-code';
+import { tokenWalkThumb } from './token-walk-code';
 
 function hex(b: Uint8Array): string {
   let s = '';
@@ -10,7 +10,7 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
-const code = atob(TOKEN_WALK_THUMB);
+const code = atob(tokenWalkThumb());
 // Four times, each after a 1..4-byte flat string, so that the code lands on different boundaries.
 const keep: any[] = [];
 for (let k = 0; k < 4; k++) {

@@ -5,7 +5,7 @@
 // crashes the board, the next boot finds the flag and stays with JavaScript.
 import { ChainWalker } from '../../firmware/tokens/openpaygo';
 import { checkedWalker } from '../../firmware/tokens/walker-check';
-import { TOKEN_WALK_THUMB } from './token-walk-code';
+import { tokenWalkThumb } from './token-walk-code';
 
 /** The machine code and the walker's state share one flat string: [pad][code][state 56 bytes]. */
 const STATE_BYTES = 56;
@@ -60,7 +60,7 @@ function walkerOf(p: PlacedCode): ChainWalker {
 export function nativeChainWalker(board: string, mark: string): ChainWalker | null {
   if (!process.env || process.env.BOARD !== board) return null;
   return checkedWalker(require('Storage'), mark, function () {
-    const p = placeCode(atob(TOKEN_WALK_THUMB));
+    const p = placeCode(atob(tokenWalkThumb()));
     return p ? walkerOf(p) : null;
   });
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ChainWalker, parseToken, startSearch, walkChain } from '../../firmware/tokens/openpaygo';
 import { checkedWalker, sameWalk } from '../../firmware/tokens/walker-check';
 import { sipKey } from '../../firmware/tokens/siphash';
-import { TOKEN_WALK_THUMB } from '../../hal/espruino/token-walk-code';
+import { tokenWalkThumb } from '../../hal/espruino/token-walk-code';
 import { ROUTINES, compile, haveCompiler, render } from '../../tools/native';
 import { keyFromHex } from '../../tools/openpaygo-encode';
 import { vectors } from './helpers';
@@ -39,7 +39,7 @@ interface Run {
 
 /** Runs the shipped machine code on the emulated core for each case. */
 export function runThumb(cases: { st: Int32Array; steps: number }[], base = 0x1000, count = false): Run[] {
-  const input = JSON.stringify({ code: TOKEN_WALK_THUMB, base, count, cases: cases.map((c) => ({ st: Array.from(c.st), steps: c.steps })) });
+  const input = JSON.stringify({ code: tokenWalkThumb(), base, count, cases: cases.map((c) => ({ st: Array.from(c.st), steps: c.steps })) });
   const r = spawnSync(PYTHON, [HARNESS], { input, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error('thumb-walk.py: ' + r.stderr);
   return JSON.parse(r.stdout);
