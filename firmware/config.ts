@@ -1,14 +1,20 @@
 // Configuration parser: a JSON-shaped object (from the console, EEPROM, a scenario or a
 // trace) becomes a CoreConfig, or one clear error naming the field. It never throws.
-import { AccountConfig, CoreConfig, MeterConfig, MODE_NAMES } from './core';
+import { AccountConfig, CoreConfig, MeterConfig, modeNames } from './core';
 import { PricePlan } from './billing/tariff';
 import { daysFromCivil } from './lib/calendar';
 
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
 export type ConfigResult = { ok: true; value: CoreConfig } | { ok: false; error: string };
 
-const PERIODS = ['sharp', 'peak', 'flat', 'valley'];
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+/** Time-of-use period names by number. A function: on the board its text stays in flash until asked for. */
+function periodNames(): string[] {
+  return 'sharp peak flat valley'.split(' ');
+}
+/** Day names, Sunday first. A function: on the board its text stays in flash until asked for. */
+function dayNames(): string[] {
+  return 'sun mon tue wed thu fri sat'.split(' ');
+}
 
 /** Default account settings; alarm levels as in seed 004 (three reminders). */
 export const ACCOUNT_DEFAULTS = {
@@ -103,7 +109,7 @@ function schedule(v: unknown, path: string): number[] {
     const start = parseClock(e[0], p + '[0]');
     if (i === 0 && start !== 0) bad(p, 'the first period must start at 00:00');
     if (i > 0 && start <= out[out.length - 2]) bad(p, 'start times must increase');
-    out.push(start, indexOf(PERIODS, e[1], p + '[1]', 'period'));
+    out.push(start, indexOf(periodNames(), e[1], p + '[1]', 'period'));
   }
   return out;
 }
@@ -119,7 +125,7 @@ function plan(v: unknown, path: string): PricePlan {
   } else {
     const pr = obj(o.prices, path + '.prices');
     for (const k in pr) {
-      periodPrice[indexOf(PERIODS, k, path + '.prices', 'period')] = int(pr[k], path + '.prices.' + k, 0, 100000000);
+      periodPrice[indexOf(periodNames(), k, path + '.prices', 'period')] = int(pr[k], path + '.prices.' + k, 0, 100000000);
     }
     workday = schedule(o.workday, path + '.workday');
   }
@@ -195,7 +201,7 @@ function account(v: unknown, path: string, planNames: string[]): AccountConfig {
     maxBalanceMilli: int(o.maxBalance, path + '.maxBalance', 0, 1e12, d.maxBalance),
     friendly: friendly,
     friendlyRestDays: bool(o.friendlyRestDays, path + '.friendlyRestDays', false),
-    mode: indexOf(MODE_NAMES, o.mode === undefined ? d.mode : o.mode, path + '.mode', 'relay mode'),
+    mode: indexOf(modeNames(), o.mode === undefined ? d.mode : o.mode, path + '.mode', 'relay mode'),
     importOnly: bool(o.importOnly, path + '.importOnly', d.importOnly),
     relay: int(o.relay, path + '.relay', -1, 15, -1),
     overload: {
@@ -214,7 +220,7 @@ export function parseConfig(v: unknown): ConfigResult {
     const o = obj(v, 'config');
     const weekendDays = o.weekend === undefined ? ['sat', 'sun'] : arr(o.weekend, 'weekend');
     let weekendMask = 0;
-    for (let i = 0; i < weekendDays.length; i++) weekendMask |= 1 << indexOf(DAYS, weekendDays[i], 'weekend[' + i + ']', 'day');
+    for (let i = 0; i < weekendDays.length; i++) weekendMask |= 1 << indexOf(dayNames(), weekendDays[i], 'weekend[' + i + ']', 'day');
     const hol = o.holidays === undefined ? [] : arr(o.holidays, 'holidays');
     const holidays: number[] = [];
     for (let i = 0; i < hol.length; i++) holidays.push(parseDate(hol[i], 'holidays[' + i + ']'));

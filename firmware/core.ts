@@ -4,7 +4,7 @@
 // The rules are written out in docs/billing-rules.md; the golden traces in tests/vectors/.
 import { numbers, smalls } from './billing/table';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
-import { CHARGE, CORRECTION, ENTRY_NAMES, Ledger, REFUND, TOPUP, TRANSFER } from './billing/ledger';
+import { CHARGE, CORRECTION, entryNames, Ledger, REFUND, TOPUP, TRANSFER } from './billing/ledger';
 import { civilFromSeconds } from './lib/calendar';
 import { hasFlag, withFlag, withoutFlag } from './lib/bits';
 
@@ -12,7 +12,10 @@ import { hasFlag, withFlag, withoutFlag } from './lib/bits';
 export const MODE_AUTO = 0;
 export const MODE_ON = 1;
 export const MODE_OFF = 2;
-export const MODE_NAMES = ['auto', 'on', 'off'];
+/** Relay mode names by number. A function: on the board its text stays in flash until asked for. */
+export function modeNames(): string[] {
+  return 'auto on off'.split(' ');
+}
 
 /** Overload protection of one account (Tasmota's MaxPower, MaxPowerHold, MaxPowerWindow). */
 export interface OverloadConfig {
@@ -247,8 +250,8 @@ export class Core {
       if (this.badAccount(ev.account) || ev.mode < 0 || ev.mode > 2) this.refuse(ev.account, 'bad-mode');
       else {
         this.mode[ev.account] = ev.mode;
-        this.emit('event', ev.account, -1, 'mode-' + MODE_NAMES[ev.mode], ev.mode);
-        this.control(ev.account, time, 'mode-' + MODE_NAMES[ev.mode], false);
+        this.emit('event', ev.account, -1, 'mode-' + modeNames()[ev.mode], ev.mode);
+        this.control(ev.account, time, 'mode-' + modeNames()[ev.mode], false);
       }
     } else if (ev.t === 'clock') {
       if (ev.valid !== this.timeValid) {
@@ -288,7 +291,7 @@ export class Core {
 
   private entry(kind: number, a: number, amount: number, meter: number, ref: number): void {
     this.balance[a] += amount;
-    const d = this.emit('ledger', a, meter, ENTRY_NAMES[kind], amount);
+    const d = this.emit('ledger', a, meter, entryNames()[kind], amount);
     d.seq = this.ledger.next(kind, a, amount);
     this.lastSeq[a] = d.seq;
     d.ref = ref;

@@ -1,6 +1,6 @@
 // Golden-trace replay: a trace (config + steps of events) in, one text line per decision
 // out. Pure, so the same traces run under Node, on the board's interpreter and later on Lua.
-import { Core, CoreEvent, formatDecision, MODE_NAMES } from './core';
+import { Core, CoreEvent, formatDecision, modeNames } from './core';
 import { parseConfig } from './config';
 import { secondsFromCivil } from './lib/calendar';
 
@@ -60,7 +60,7 @@ export function toCoreEvent(core: Core, e: TraceEvent): CoreEvent | null {
       finalImportWh: e.finalImportWh as number, finalExportWh: e.finalExportWh || 0, newImportWh: e.newImportWh as number, newExportWh: e.newExportWh || 0,
     };
   }
-  if (e.t === 'mode') return { t: 'mode', time: time, account: a, mode: MODE_NAMES.indexOf(e.mode as string) };
+  if (e.t === 'mode') return { t: 'mode', time: time, account: a, mode: modeNames().indexOf(e.mode as string) };
   if (e.t === 'overload-reset') return { t: 'overload-reset', time: time, account: a };
   if (e.t === 'clock') return { t: 'clock', time: time, valid: e.valid === true };
   return { t: 'tick', time: time };

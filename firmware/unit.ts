@@ -13,7 +13,7 @@ import { Rtc } from '../hal/rtc';
 import { LineSettings, SerialOptions, SerialPort } from '../hal/serial';
 import { Core, CoreConfig, CoreEvent, Decision, formatDecision, reconfigure } from './core';
 import { parseConfig } from './config';
-import { Answer, Shell, ROLE_NAMES, done } from './console/shell';
+import { Answer, Shell, roleNames, done } from './console/shell';
 import { ConsoleHost, LogFilter, makeCommands, RawConfig, stamp } from './console/commands';
 import { changed, fail } from './console/shell';
 import { formatMoney, freezeLine } from './console/words';
@@ -96,8 +96,10 @@ function tokenSecret(o: unknown): { key: Uint8Array; startingCode: number; unit:
   return { key: key, startingCode: t.start, unit: typeof t.unit === 'number' ? t.unit : 1000 };
 }
 
-/** Factory PINs per role (read, operator, technician); status warns while they are in use. */
-const DEFAULT_PINS = ['', '1111', '2222', '3333'];
+/** Factory PINs by role. A function: on the board its text stays in flash until asked for. */
+function defaultPins(): string[] {
+  return ' 1111 2222 3333'.split(' ');
+}
 
 interface LogEntry {
   time: number;
@@ -545,8 +547,8 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
 
   function pins(): string[] {
     const c = raw.console as { pins?: { [role: string]: string } } | undefined;
-    const out = DEFAULT_PINS.slice();
-    if (c && c.pins) for (let r = 1; r < 4; r++) if (typeof c.pins[ROLE_NAMES[r]] === 'string') out[r] = c.pins[ROLE_NAMES[r]];
+    const out = defaultPins().slice();
+    if (c && c.pins) for (let r = 1; r < 4; r++) if (typeof c.pins[roleNames()[r]] === 'string') out[r] = c.pins[roleNames()[r]];
     return out;
   }
 
@@ -614,7 +616,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     status: function () {
       const p = pins();
       const lines = hal.platformStatus ? hal.platformStatus() : [];
-      if (p[3] === DEFAULT_PINS[3]) lines.push('WARNING  factory technician PIN in use: set console.pins');
+      if (p[3] === defaultPins()[3]) lines.push('WARNING  factory technician PIN in use: set console.pins');
       if (storage) {
         const st = storage.store;
         lines.push('STORAGE  ' + (st.readOnly ? 'NOT WRITTEN (see the boot report): state is lost at power-off' : storageError ? 'ERROR ' + storageError : 'ok') + ' journal seq ' + st.journal.seq + ' events ' + st.events.seq + ' config gen ' + st.configGen);
@@ -718,7 +720,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     pins: pins,
     echo: false,
     audit: function (line: string, role: number) {
-      log(-1, 'command', ROLE_NAMES[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
+      log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
     },
   });
 

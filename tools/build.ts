@@ -411,7 +411,7 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
 export function sizeReport(r: BuildResult): string[] {
   const pct = (v: number) => ((100 * v) / r.variables).toFixed(0) + '%';
   const real = r.espruino
-    ? ['  on Espruino ' + r.espruino.version + ' (Linux build, 5100-variable heap), run from Storage: ' + (r.espruino.freeBefore - r.espruino.freeAfterBoot) + ' variables used after boot, ' + r.espruino.freeAfterBoot + ' free']
+    ? ['  on Espruino ' + r.espruino.version + ' (Linux build, 5100-variable heap), run from Storage: ' + (r.espruino.freeBefore - r.espruino.freeAfterBoot) + ' variables used after boot, ' + r.espruino.freeAfterBoot + ' free, ' + r.espruino.minFreeInSession + ' at least during a console session']
     : [];
   return [
     path.relative(ROOT, r.file) + ': ' + r.bytes + ' bytes (' + (r.bytes / 1024).toFixed(1) + ' KB of the ' + BUDGET_BYTES / 1024 + ' KB budget)',

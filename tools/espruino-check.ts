@@ -840,7 +840,9 @@ export interface EspruinoRun {
   version: string;
   /** Variables free before loading and after booting (the heap is Pico-sized: 5,100). */
   freeBefore: number;
+  /** Free after boot, and the least free after any typed command. */
   freeAfterBoot: number;
+  minFreeInSession: number;
   lines: string[];
   findings: Finding[];
 }
@@ -851,15 +853,21 @@ const ESPRUINO_PRELUDE = [
   'var Pin = function (n) { this.n = n; };',
   'function __port(name) { return { setup: function () {}, on: function (e, f) { this.f = f; }, write: function (s) { if (typeof s === "string") print(name + "> " + s.trim()); }, setConsole: function () {}, removeAllListeners: function () {} }; }',
   'var Serial1 = __port("Serial1"), Serial2 = __port("Serial2"), Serial3 = __port("Serial3"), Serial4 = __port("Serial4"), Serial6 = __port("Serial6"), USB = __port("USB"), LoopbackA = __port("LoopbackA");',
-  // I2C: a sparse AT24C256 at 0x50 (only pages written hold RAM; page writes wrap in their
-  // 64-byte page as on the chip) and a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
-  'var __ee = {}, __ptr = 0;',
+  // I2C: an AT24C256 at 0x50 whose 64-byte pages are files in Storage (read back from flash,
+  // so the chip's contents take no variables, as on the board; page writes wrap in their page
+  // as on the chip) and a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
+  'var __ptr = 0, __St = require("Storage");',
   'var I2C1 = { setup: function () {},',
   '  writeTo: function (a, d) { if (a !== 0x50 || d.length < 2) return; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
-  '    for (var i = 2; i < d.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - 2) & 63), pg = __ee[ad >> 6];',
-  '      if (!pg) { pg = __ee[ad >> 6] = new Uint8Array(64); pg.fill(255); } pg[ad & 63] = d[i]; } },',
+  '    var pg = -1, b;',
+  '    for (var i = 2; i < d.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - 2) & 63);',
+  '      if (ad >> 6 !== pg) { pg = ad >> 6; var old = __St.read("ee" + pg); b = new Uint8Array(64); if (old) b.set(E.toUint8Array(old)); else b.fill(255); }',
+  '      b[ad & 63] = d[i]; }',
+  '    if (pg >= 0) __St.write("ee" + pg, E.toString(b)); },',
   '  readFrom: function (a, n) { var r = new Uint8Array(n); if (a === 0x68) { r.set([0, 0, 0, 5, 1, 1, 0x26].slice(0, n)); return r; }',
-  '    for (var i = 0; i < n; i++) { var ad = (__ptr + i) & 0x7fff, pg = __ee[ad >> 6]; r[i] = pg ? pg[ad & 63] : 255; } __ptr = (__ptr + n) & 0x7fff; return r; } },',
+  '    var pg = -1, s;',
+  '    for (var i = 0; i < n; i++) { var ad = (__ptr + i) & 0x7fff; if (ad >> 6 !== pg) { pg = ad >> 6; s = __St.read("ee" + pg); } r[i] = s ? s.charCodeAt(ad & 63) : 255; }',
+  '    __ptr = (__ptr + n) & 0x7fff; return r; } },',
   '  I2C2 = I2C1, I2C3 = I2C1;',
   'var digitalWrite = function () {}, digitalRead = function () { return 0; }, pinMode = function () {}, setWatch = function () { return 1; }, clearWatch = function () {};',
   'E.enableWatchdog = function () {}; E.kickWatchdog = function () {};',
@@ -871,7 +879,9 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-check-'));
   const fw = path.join(dir, 'firmware.js');
   fs.writeFileSync(fw, code);
-  const feed = typed.map((t) => 'if (Serial1.f) Serial1.f(' + JSON.stringify(t + '\r') + '); if (USB.f) USB.f(' + JSON.stringify(t + '\r') + ');').join(' ');
+  const feed = typed
+    .map((t) => 'if (Serial1.f) Serial1.f(' + JSON.stringify(t + '\r') + '); if (USB.f) USB.f(' + JSON.stringify(t + '\r') + '); print("FREE-NOW " + process.memory().free);')
+    .join(' ');
   const runner =
     ESPRUINO_PRELUDE +
     '\nvar __S = require("Storage"); __S.erase("fw");' +
@@ -905,6 +915,7 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
     version: before ? before.split(' ')[2] || '' : '',
     freeBefore: before ? +before.split(' ')[1] : 0,
     freeAfterBoot: after ? +after.split(' ')[1] : 0,
+    minFreeInSession: Math.min.apply(null, all.filter((l) => l.indexOf('FREE-NOW ') === 0).map((l) => +l.split(' ')[1]).concat([after ? +after.split(' ')[1] : 0])),
     lines,
     findings,
   };

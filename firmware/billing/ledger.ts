@@ -8,8 +8,10 @@ export const REFUND = 2;
 export const CORRECTION = 3;
 export const CHARGE = 4;
 export const TRANSFER = 5;
-/** Names of entry kinds for output, indexed by code. */
-export const ENTRY_NAMES = ['', 'topup', 'refund', 'correction', 'charge', 'transfer'];
+/** Ledger entry names by kind. A function: on the board its text stays in flash until asked for. */
+export function entryNames(): string[] {
+  return ' topup refund correction charge transfer'.split(' ');
+}
 
 const RING = 16;
 

@@ -1,9 +1,9 @@
 // The console's commands. They change the unit only through ConsoleHost, and every change
 // of configuration goes through the same parser as a configuration file.
-import { Core, CoreEvent, Decision, formatDecision, MODE_NAMES } from '../core';
+import { Core, CoreEvent, Decision, formatDecision, modeNames } from '../core';
 import { secondsFromCivil } from '../lib/calendar';
 import { hasFlag } from '../lib/bits';
-import { Answer, changed, Command, CommandContext, done, fail, NONE, OPERATOR, READ, ROLE_NAMES, TECHNICIAN } from './shell';
+import { Answer, changed, Command, CommandContext, done, fail, NONE, OPERATOR, READ, roleNames, TECHNICIAN } from './shell';
 import { formatMoney, parseDateTime, parseMoney, parseOptions, parseWhole } from './words';
 import { timeText } from '../storage/history';
 
@@ -79,14 +79,20 @@ function run(h: ConsoleHost, ev: CoreEvent): { ds: Decision[]; refused: string }
   return { ds: ds, refused: '' };
 }
 
-const REFUSALS: { [k: string]: string } = {
-  hoarding: 'refused: the balance would exceed the hoarding limit',
-  'exceeds-balance': 'refused: a refund cannot exceed the balance',
-  'already-corrected': 'refused: that entry was already corrected',
-  'unknown-entry': 'refused: no such top-up or refund among the last 16',
-  'nothing-to-transfer': 'refused: nothing to transfer',
-  'bad-amount': 'refused: bad amount',
-};
+// The sentence for a refusal code (texts in a function stay in flash on the board).
+function refusal(code: string): string {
+  switch (code) {
+    case 'hoarding':
+      return 'refused: the balance would exceed the hoarding limit';
+    case 'exceeds-balance':
+      return 'refused: a refund cannot exceed the balance';
+    case 'already-corrected':
+      return 'refused: that entry was already corrected';
+    case 'unknown-entry':
+      return 'refused: no such top-up or refund among the last 16';
+  }
+  return 'refused: ' + code.split('-').join(' ');
+}
 
 function receipt(h: ConsoleHost, ds: Decision[], role: number): Answer {
   const lines: string[] = [];
@@ -95,7 +101,7 @@ function receipt(h: ConsoleHost, ds: Decision[], role: number): Answer {
     const d = ds[i];
     if (d.kind === 'ledger') {
       const name = h.core().cfg.accounts[d.account].name;
-      lines.push('RECEIPT #' + d.seq + ' ' + stamp(h.time(), offset(h)) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by ' + ROLE_NAMES[role]);
+      lines.push('RECEIPT #' + d.seq + ' ' + stamp(h.time(), offset(h)) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by ' + roleNames()[role]);
       data = { seq: d.seq, account: name, entry: d.code, amount: d.value, balance: d.balance };
     } else lines.push(formatDecision(d));
   }
@@ -109,7 +115,7 @@ function money(h: ConsoleHost, ctx: CommandContext, kind: 'topup' | 'refund'): A
   const m = parseMoney(ctx.args[1], 'amount', false);
   if (!m.ok) return fail(m.error);
   const r = run(h, { t: kind, time: h.time(), account: a, amountMilli: m.value });
-  if (r.refused) return fail(REFUSALS[r.refused] || 'refused: ' + r.refused);
+  if (r.refused) return fail(refusal(r.refused));
   return receipt(h, r.ds, ctx.role);
 }
 
@@ -170,7 +176,7 @@ function accountLine(core: Core, a: number): string {
   for (let m = 0; m < core.cfg.meters.length; m++) if (core.cfg.meters[m].account === a) meters += (meters ? ',' : '') + core.cfg.meters[m].name;
   let alarms = 0;
   for (let i = 0; i < acc.alarmLevelsMilli.length; i++) if (hasFlag(core.alarmMask[a], i)) alarms = i + 1;
-  return pad(acc.name, 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(MODE_NAMES[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
+  return pad(acc.name, 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(modeNames()[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
 }
 
 function pad(s: string, n: number): string {
@@ -226,7 +232,7 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
             if (ctx.args.length) {
               const c = sh.find(ctx.args[0]);
               if (!c) return fail('no command "' + ctx.args[0] + '"');
-              return done(['usage: ' + c.usage, c.help, 'role: ' + ROLE_NAMES[c.role]], { usage: c.usage, help: c.help, role: ROLE_NAMES[c.role] });
+              return done(['usage: ' + c.usage, c.help, 'role: ' + roleNames()[c.role]], { usage: c.usage, help: c.help, role: roleNames()[c.role] });
             }
             const lines: string[] = [];
             const names: string[] = [];
@@ -312,7 +318,7 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
             if (sub === undefined) {
               const lines = ['account      balance relay mode alarm  energy kWh meters'];
               for (let a = 0; a < core.cfg.accounts.length; a++) lines.push(accountLine(core, a));
-              return done(lines, { accounts: core.cfg.accounts.map(function (x, a) { return { name: x.name, balance: core.balance[a], relay: core.relay[a], mode: MODE_NAMES[core.mode[a]], energyWh: core.energyWh[a] }; }) });
+              return done(lines, { accounts: core.cfg.accounts.map(function (x, a) { return { name: x.name, balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] }; }) });
             }
             if (sub === 'open' || sub === 'set' || sub === 'close') {
               if (ctx.role < OPERATOR) return fail('acct ' + sub + ' needs the operator role');
@@ -358,7 +364,7 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
               accountLine(core, a),
               'plan ' + h.raw().accounts[a].plan + ', alarms ' + acc.alarmLevelsMilli.map(formatMoney).join(',') + ', limit ' + formatMoney(acc.creditLimitMilli) + ', reconnect ' + formatMoney(acc.reconnectMilli) + ', max ' + (acc.maxBalanceMilli ? formatMoney(acc.maxBalanceMilli) : 'none'),
               'charged ' + formatMoney(core.chargedMilli[a]) + ', month ' + formatMoney(core.monthlyWh[a]) + ' kWh' + (core.ovLocked[a] ? ', OVERLOAD LOCKED OUT' : core.ovTripped[a] ? ', overload tripped' : ''),
-            ], { name: acc.name, balance: core.balance[a], relay: core.relay[a], mode: MODE_NAMES[core.mode[a]], energyWh: core.energyWh[a], chargedMilli: core.chargedMilli[a] });
+            ], { name: acc.name, balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a], chargedMilli: core.chargedMilli[a] });
           },
         };
       case 'meter':
@@ -444,7 +450,7 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
             const n = parseWhole(ctx.args[0] || '', 'receipt number', 1, 1e12);
             if (!n.ok || ctx.args.length !== 1) return fail(n.ok ? 'usage: correct <receipt-number>' : n.error);
             const r = run(h, { t: 'correct', time: h.time(), seq: n.value });
-            if (r.refused) return fail(REFUSALS[r.refused] || 'refused: ' + r.refused);
+            if (r.refused) return fail(refusal(r.refused));
             return receipt(h, r.ds, ctx.role);
           },
         };
@@ -460,8 +466,8 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
             const ds = h.handle(mode < 0 ? { t: 'overload-reset', time: h.time(), account: a } : { t: 'mode', time: h.time(), account: a, mode: mode });
             const lines: string[] = [];
             for (let i = 0; i < ds.length; i++) lines.push(formatDecision(ds[i]));
-            lines.push(ctx.args[0] + ' relay ' + (h.core().relay[a] === 1 ? 'on' : 'off') + ', mode ' + MODE_NAMES[h.core().mode[a]]);
-            return done(lines, { account: ctx.args[0], relay: h.core().relay[a], mode: MODE_NAMES[h.core().mode[a]] });
+            lines.push(ctx.args[0] + ' relay ' + (h.core().relay[a] === 1 ? 'on' : 'off') + ', mode ' + modeNames()[h.core().mode[a]]);
+            return done(lines, { account: ctx.args[0], relay: h.core().relay[a], mode: modeNames()[h.core().mode[a]] });
           },
         };
       case 'tariff':

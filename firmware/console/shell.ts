@@ -8,7 +8,10 @@ export const NONE = 0;
 export const READ = 1;
 export const OPERATOR = 2;
 export const TECHNICIAN = 3;
-export const ROLE_NAMES = ['none', 'read', 'operator', 'technician'];
+/** Role names by number. A function: on the board its text stays in flash until asked for. */
+export function roleNames(): string[] {
+  return 'none read operator technician'.split(' ');
+}
 
 /** One answer: text lines for people and the same facts as data for scripts. */
 export interface Answer {
@@ -133,7 +136,7 @@ export class Shell {
     const cmd = this.find(name);
     if (!cmd) return this.say(fail('unknown command "' + name + '", type help'));
     if (cmd.role > this.role) {
-      return this.say(fail(name + ' needs the ' + ROLE_NAMES[cmd.role] + ' role' + (this.role === NONE ? ', sign in with: login <pin>' : '')));
+      return this.say(fail(name + ' needs the ' + roleNames()[cmd.role] + ' role' + (this.role === NONE ? ', sign in with: login <pin>' : '')));
     }
     const self = this;
     const ctx: CommandContext = {
@@ -182,7 +185,7 @@ export class Shell {
         this.role = r;
         this.wrong = 0;
         this.lockouts = 0;
-        return done(['signed in as ' + ROLE_NAMES[r]], { role: ROLE_NAMES[r] });
+        return done(['signed in as ' + roleNames()[r]], { role: roleNames()[r] });
       }
     }
     this.wrong++;

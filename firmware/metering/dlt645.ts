@@ -35,8 +35,10 @@ export const S3_TRIP = 0x40;
 export const BROADCAST = new Uint8Array([0x99, 0x99, 0x99, 0x99, 0x99, 0x99]);
 export const WILDCARD = new Uint8Array([0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa]);
 
-/** Names of the ERR bits of an abnormal reply, bit 0 first. */
-export const ERR_NAMES = ['other', 'no-data', 'unauthorised', 'baud', 'year-zones', 'day-periods', 'tariffs'];
+/** Names of the ERR bits of an abnormal reply, bit 0 first. A function: on the board its text stays in flash until asked for. */
+export function errNames(): string[] {
+  return 'other no-data unauthorised baud year-zones day-periods tariffs'.split(' ');
+}
 
 /** Longest DATA the parser accepts. */
 export const MAX_DATA = 200;
@@ -202,7 +204,7 @@ export class Dlt645Framer {
 
 /** Name of an abnormal reply's first ERR bit. */
 export function errorName(err: number): string {
-  for (let i = 0; i < ERR_NAMES.length; i++) if (err & (1 << i)) return ERR_NAMES[i];
+  for (let i = 0; i < errNames().length; i++) if (err & (1 << i)) return errNames()[i];
   return 'abnormal';
 }
 

@@ -1,7 +1,7 @@
 // Modbus meter profiles as data: where each quantity lives and how it becomes an integer unit.
 // Units of the fields: energy Wh, power W, voltage 0.1 V, current mA.
 import { Result, ok, fail } from '../../hal/result';
-import { FN_HOLDING, FN_INPUT, T_F32, T_I16, T_U16, T_U32, TYPE_NAMES, typeWords } from './modbus';
+import { FN_HOLDING, FN_INPUT, T_F32, T_I16, T_U16, T_U32, typeNames, typeWords } from './modbus';
 
 /** One quantity: function (03/04), register, type, and value x mul / div = our unit. */
 export interface ModbusField {
@@ -30,35 +30,43 @@ function fld(fn: number, reg: number, type: number, mul: number, div: number): M
   return { fn: fn, reg: reg, type: type, mul: mul, div: div };
 }
 
-/** Eastron SDM120 / SDM230: float32 input registers. Their total is import + export, so both are read. */
-export const SDM120: ModbusProfile = {
-  name: 'sdm120',
-  importWh: fld(FN_INPUT, 0x48, T_F32, 1000, 1),
-  exportWh: fld(FN_INPUT, 0x4a, T_F32, 1000, 1),
-  powerW: fld(FN_INPUT, 0x0c, T_F32, 1, 1),
-  voltageDv: fld(FN_INPUT, 0x00, T_F32, 10, 1),
-  currentMa: fld(FN_INPUT, 0x06, T_F32, 1000, 1),
-  relayReg: -1,
-  relayOn: 1,
-  relayOff: 0,
-};
+let sdm: ModbusProfile | null = null;
+let dds: ModbusProfile | null = null;
+
+/** Eastron SDM120 / SDM230: float32 input registers. Their total is import + export, so both are
+ *  read. Built on first use (on the board an unused profile costs no heap), then shared. */
+export function sdm120(): ModbusProfile {
+  return sdm || (sdm = {
+    name: 'sdm120',
+    importWh: fld(FN_INPUT, 0x48, T_F32, 1000, 1),
+    exportWh: fld(FN_INPUT, 0x4a, T_F32, 1000, 1),
+    powerW: fld(FN_INPUT, 0x0c, T_F32, 1, 1),
+    voltageDv: fld(FN_INPUT, 0x00, T_F32, 10, 1),
+    currentMa: fld(FN_INPUT, 0x06, T_F32, 1000, 1),
+    relayReg: -1,
+    relayOn: 1,
+    relayOff: 0,
+  });
+}
 
 /** Hiking DDS238-2 ZN/SR: uint32 holding registers in 0.01 kWh; relay at 0x001A (function 10 only). */
-export const DDS238: ModbusProfile = {
-  name: 'dds238',
-  importWh: fld(FN_HOLDING, 0x0a, T_U32, 10, 1),
-  exportWh: fld(FN_HOLDING, 0x08, T_U32, 10, 1),
-  powerW: fld(FN_HOLDING, 0x0e, T_I16, 1, 1),
-  voltageDv: fld(FN_HOLDING, 0x0c, T_U16, 1, 1),
-  currentMa: fld(FN_HOLDING, 0x0d, T_U16, 10, 1),
-  relayReg: 0x1a,
-  relayOn: 1,
-  relayOff: 0,
-};
+export function dds238(): ModbusProfile {
+  return dds || (dds = {
+    name: 'dds238',
+    importWh: fld(FN_HOLDING, 0x0a, T_U32, 10, 1),
+    exportWh: fld(FN_HOLDING, 0x08, T_U32, 10, 1),
+    powerW: fld(FN_HOLDING, 0x0e, T_I16, 1, 1),
+    voltageDv: fld(FN_HOLDING, 0x0c, T_U16, 1, 1),
+    currentMa: fld(FN_HOLDING, 0x0d, T_U16, 10, 1),
+    relayReg: 0x1a,
+    relayOn: 1,
+    relayOff: 0,
+  });
+}
 
 /** A built-in profile by name (SDM230 shares SDM120's map), or null. */
 export function builtinProfile(name: string): ModbusProfile | null {
-  return name === 'sdm120' || name === 'sdm230' ? SDM120 : name === 'dds238' ? DDS238 : null;
+  return name === 'sdm120' || name === 'sdm230' ? sdm120() : name === 'dds238' ? dds238() : null;
 }
 
 /** One read: function, first register, count. */
@@ -117,7 +125,7 @@ function field(q: string, o: any): Result<ModbusField | null> {
   if (reg < 0) return bad('reg');
   const fn = o.fn === undefined ? FN_HOLDING : num(o.fn, 3, 4);
   if (fn < 0) return bad('fn');
-  const type = TYPE_NAMES.indexOf(o.type);
+  const type = typeNames().indexOf(o.type);
   if (type < 0) return bad('type');
   const per = UNITS[q][o.unit];
   if (!per) return bad('unit');

@@ -10,8 +10,10 @@ export const FN_HOLDING = 3;
 export const FN_INPUT = 4;
 export const FN_WRITE = 0x10;
 
-/** Exception codes 1..11 by name ('' = unassigned). */
-export const EXCEPTION_NAMES = ['', 'illegal-function', 'illegal-address', 'illegal-value', 'device-failure', 'acknowledge', 'busy', '', 'memory-parity', '', 'gateway-path', 'gateway-target'];
+/** Modbus exception names by code. A function: on the board its text stays in flash until asked for. */
+export function exceptionNames(): string[] {
+  return ' illegal-function illegal-address illegal-value device-failure acknowledge busy  memory-parity  gateway-path gateway-target'.split(' ');
+}
 
 function withCrc(b: number[]): Uint8Array {
   const out = new Uint8Array(b.length + 2);
@@ -47,7 +49,7 @@ export function replyLength(req: Uint8Array, rx: Uint8Array, n: number): number 
 export function parseReply(req: Uint8Array, rx: Uint8Array, n: number): Result<Uint8Array> {
   if (n < 5 || crc16(rx, 0, n) !== 0) return fail('crc');
   if (rx[0] !== req[0]) return fail('unexpected', 'id ' + rx[0]);
-  if (rx[1] === (req[1] | 0x80)) return fail(EXCEPTION_NAMES[rx[2]] || 'exception', 'code ' + rx[2]);
+  if (rx[1] === (req[1] | 0x80)) return fail(exceptionNames()[rx[2]] || 'exception', 'code ' + rx[2]);
   if (rx[1] !== req[1] || n !== replyLength(req, rx, n)) return fail('unexpected', 'function/length');
   if (req[1] === FN_WRITE) {
     for (let i = 2; i < 6; i++) if (rx[i] !== req[i]) return fail('unexpected', 'echo');
@@ -63,7 +65,10 @@ export const T_I16 = 1;
 export const T_U32 = 2;
 export const T_I32 = 3;
 export const T_F32 = 4;
-export const TYPE_NAMES = ['u16', 'i16', 'u32', 'i32', 'f32'];
+/** Register type names by number. A function: on the board its text stays in flash until asked for. */
+export function typeNames(): string[] {
+  return 'u16 i16 u32 i32 f32'.split(' ');
+}
 
 /** Registers a type occupies. */
 export function typeWords(t: number): number {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as mb from '../../firmware/metering/modbus';
 import { crc16 } from '../../firmware/lib/crc16';
-import { DDS238, SDM120, builtinProfile, offsetIn, parseProfile, planReads } from '../../firmware/metering/meter-profiles';
+import { dds238, sdm120, builtinProfile, offsetIn, parseProfile, planReads } from '../../firmware/metering/meter-profiles';
 import { h, hx } from './fakes';
 
 function parse(req: Uint8Array, hex: string) {
@@ -54,7 +54,7 @@ describe('Modbus replies decode to the stated values', () => {
     expect(mb.replyLength(req, h('01 84'), 2)).toBe(5);
     expect(mb.replyLength(req, h('01'), 1)).toBe(9);
     expect(mb.replyLength(mb.writeRequest(1, 0x1a, [1]), h('01 10'), 2)).toBe(8);
-    expect(mb.EXCEPTION_NAMES[6]).toBe('busy');
+    expect(mb.exceptionNames()[6]).toBe('busy');
   });
   it('bad CRC, wrong id, wrong length are errors, never throws', () => {
     const req = mb.readRequest(1, 4, 0, 2);
@@ -114,20 +114,20 @@ describe('integer decoding', () => {
 
 describe('meter profiles', () => {
   it('SDM120: energy in one 4-register read, V..P in the 14-register block', () => {
-    expect(planReads([SDM120.importWh, SDM120.exportWh])).toEqual([[4, 0x48, 4]]);
-    const detail = planReads([SDM120.powerW, SDM120.voltageDv, SDM120.currentMa]);
+    expect(planReads([sdm120().importWh, sdm120().exportWh])).toEqual([[4, 0x48, 4]]);
+    const detail = planReads([sdm120().powerW, sdm120().voltageDv, sdm120().currentMa]);
     expect(detail).toEqual([[4, 0, 14]]);
     expect(hx(mb.readRequest(1, 4, 0, 14))).toBe('01 04 00 00 00 0E 71 CE');
-    expect(offsetIn(SDM120.currentMa, detail[0])).toBe(12);
-    expect(builtinProfile('sdm230')).toBe(SDM120);
+    expect(offsetIn(sdm120().currentMa, detail[0])).toBe(12);
+    expect(builtinProfile('sdm230')).toBe(sdm120());
   });
   it('DDS238: export and import in one holding read; relay register 0x1A', () => {
-    expect(planReads([DDS238.importWh, DDS238.exportWh])).toEqual([[3, 8, 4]]);
+    expect(planReads([dds238().importWh, dds238().exportWh])).toEqual([[3, 8, 4]]);
     const data = h('00 00 00 7B 00 01 E2 40');
     const b = [3, 8, 4];
-    expect(mb.value(data, offsetIn(DDS238.importWh, b), DDS238.importWh.type, 10, 1)).toBe(1234560);
-    expect(mb.value(data, offsetIn(DDS238.exportWh, b), DDS238.exportWh!.type, 10, 1)).toBe(1230);
-    expect(DDS238.relayReg).toBe(0x1a);
+    expect(mb.value(data, offsetIn(dds238().importWh, b), dds238().importWh.type, 10, 1)).toBe(1234560);
+    expect(mb.value(data, offsetIn(dds238().exportWh, b), dds238().exportWh!.type, 10, 1)).toBe(1230);
+    expect(dds238().relayReg).toBe(0x1a);
   });
   it('planReads splits different functions and spans over 80 registers', () => {
     const f = (fn: number, reg: number) => ({ fn, reg, type: mb.T_F32, mul: 1, div: 1 });
