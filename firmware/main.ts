@@ -17,11 +17,14 @@ import { PulseInput, PulseInputOptions } from '../hal/pulse';
 import { RelayOutput } from '../hal/relay';
 import { SerialOptions, SerialPort } from '../hal/serial';
 import { useChainWalker } from './tokens/openpaygo';
-import { Unit, UnitHal, startUnit } from './unit';
+import { Unit, UnitHal, busMetering, startUnit } from './unit';
 
 // Injected by tools/build.ts: the board's JSON and whether the REPL is locked away.
 declare const BOARD: BoardDescription;
 declare const PRODUCTION: boolean;
+// Whether the board has the heap for meter reading (boards/*.json "metering"); the build drops
+// the metering code where it is false.
+declare const METERING: boolean;
 
 /** The configuration a freshly flashed unit boots with, until a technician imports its own.
  *  PLACEHOLDER for the lead: one flat-price account per relay channel, one meter each. */
@@ -99,6 +102,9 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     reboot: function () {
       E.reboot();
     },
+    freeVars: function () {
+      return process.memory().free;
+    },
     platformStatus: function () {
       const m = process.memory();
       return ['BOARD    ' + b.name + ' vars free=' + m.free + '/' + m.total + ' flags=' + (E.getErrorFlags() || []).join(',')];
@@ -125,7 +131,7 @@ function boot(): void {
   const hal = buildHal(BOARD, function (text: string) {
     if (unit) unit.input(text);
   });
-  unit = startUnit(hal, DEFAULT_CONFIG);
+  unit = startUnit(hal, DEFAULT_CONFIG, METERING ? { metering: busMetering } : undefined);
   const u = unit;
   // Friendly windows end, breakers reclose and freeze records fall due on time, not only on readings.
   hal.clock.every(60000, function () {

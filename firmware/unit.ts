@@ -43,6 +43,8 @@ export interface UnitHal {
   reboot?: () => void;
   /** Extra status lines from the platform (free memory, ...). */
   platformStatus?: () => string[];
+  /** Variables free on the interpreter's heap (after a collection), where it is bounded. */
+  freeVars?: () => number;
   /** Opens the RS485 meter bus with these line settings (once per line setting the meters use). */
   openMeterBus?: (opts: SerialOptions) => SerialPort;
   /** Opens pulse input `channel` (a pulse meter's `addr`), or null when the board has none. */
@@ -173,6 +175,25 @@ export interface Metering {
   read(m: number, cb: (a: Answer) => void): void;
 }
 
+// Heap a configuration change takes at its peak, measured on the Espruino interpreter (npm run
+// build reports the board's margin): the new configuration and core beside the old, the
+// storage commit, and per RS485 line in use its bus, poller and relay control.
+const APPLY_VARS = 800;
+const BUS_LINE_VARS = 400;
+
+/** Variables a change to configuration `next` needs free. */
+export function applyVars(next: RawConfig, metering: boolean): number {
+  let dl = 0;
+  let mb = 0;
+  if (metering) {
+    for (let i = 0; i < next.meters.length; i++) {
+      if (next.meters[i].proto === 'dlt645') dl = 1;
+      if (next.meters[i].proto === 'modbus') mb = 1;
+    }
+  }
+  return APPLY_VARS + BUS_LINE_VARS * (dl + mb);
+}
+
 /** Meters with a `proto` read over the RS485 bus (one MeterBus and Poller per line setting) and
  *  pulse inputs; a part the platform plugs in (UnitParts.metering), so a build without it
  *  carries none of the metering code. */
@@ -220,6 +241,7 @@ export function busMetering(h: MeteringHost): Metering {
     for (let g = 0; g < groups.length; g++) {
       groups[g].dead = true;
       groups[g].poller.stop();
+      groups[g].relays.stop();
       groups[g].bus.close();
     }
     for (let i = 0; i < inputs.length; i++) if (inputs[i]) (inputs[i] as PulseInput).close();
@@ -560,6 +582,13 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
       return raw;
     },
     apply: function (next: RawConfig) {
+      // A change needs room for the new configuration beside the old one: refused, not half
+      // done, when the heap lacks it (running out in the middle would leave the unit torn).
+      if (hal.freeVars) {
+        const need = applyVars(next, !!metering);
+        const free = hal.freeVars();
+        if (free < need) return 'not applied: too little memory for this configuration (needs about ' + need + ' variables, ' + free + ' free)';
+      }
       const p = parseConfig(next);
       if (!p.ok) return p.error;
       if (metering) metering.emitPulses(); // counted pulses are billed under the meter map they were counted in

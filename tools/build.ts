@@ -138,6 +138,19 @@ export function compileFirmware(entry = 'firmware/main.ts'): { [file: string]: s
   return out;
 }
 
+/** Build switches replaced by their values before bundling, so that the modules only a switched-off
+ *  branch imports are left out of the bundle altogether. */
+function defineSwitches(defines: { [name: string]: boolean }): Plugin {
+  const names = Object.keys(defines);
+  return {
+    name: 'define-switches',
+    transform(code) {
+      if (!names.length) return null;
+      return code.replace(new RegExp('\\b(' + names.join('|') + ')\\b', 'g'), (n) => String(defines[n]));
+    },
+  };
+}
+
 /** Rollup reads the compiled modules from memory. */
 export function memoryModules(files: { [file: string]: string }): Plugin {
   return {
@@ -280,14 +293,15 @@ export function parenthesizeStringStatements(code: string): string {
   return out;
 }
 
-/** Ends every bare `return` that runs into a `}` with a `;` (see checkBareReturns). */
+/** Ends every bare `return` with a `;`: Espruino applies no automatic semicolon after `return`, so
+ *  `if (x) return` at the end of a line returns (and runs) the next line (see checkBareReturns). */
 export function terminateBareReturns(code: string): string {
   type N = acorn.Node & { [k: string]: any };
   const ast = acorn.parse(code, { ecmaVersion: 5, sourceType: 'script' }) as N;
   const at: number[] = [];
   walk.full(ast, (node) => {
     const n = node as N;
-    if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';' && code[n.end] === '}') at.push(n.end);
+    if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';') at.push(n.end);
   });
   at.sort((a, b) => b - a);
   let out = code;
@@ -331,11 +345,11 @@ function runtimeBoard(b: BoardDescription): object {
 
 /** Compiles, bundles and minifies a firmware entry the Espruino-safe way, with a prelude of
  *  globals (board, flags) in front; the code is not yet checked. */
-export async function bundleEntry(entry: string, globals: string): Promise<string> {
+export async function bundleEntry(entry: string, globals: string, defines: { [name: string]: boolean } = {}): Promise<string> {
   const files = compileFirmware(entry);
   const bundle = await rollup({
     input: path.join(ROOT, entry.replace(/\.ts$/, '.js')),
-    plugins: [memoryModules(files)],
+    plugins: [memoryModules(files), defineSwitches(defines)],
     treeshake: { moduleSideEffects: true },
     onwarn(w) {
       throw new BuildError('rollup: ' + w.message);
@@ -382,7 +396,7 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   const board = loadBoard(name);
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
-  const code = await bundleEntry('firmware/main.ts', prelude);
+  const code = await bundleEntry('firmware/main.ts', prelude, { METERING: board.metering });
 
   const findings = checkBundle(code, { boot: opts.boot });
   const binary = opts.espruino !== false && opts.boot !== false && findings.length === 0 ? espruinoBinary() : null;

@@ -222,7 +222,9 @@ export function checkBareReturns(code: string, ast: Node): Finding[] {
   const out: Finding[] = [];
   walk.full(ast, (node) => {
     const n = node as Node;
-    if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';' && code[n.end] === '}') out.push(finding('syntax', code, n, 'bare `return` right before `}`: Espruino reads past the end of the function; write `return;`'));
+    // Espruino applies no automatic semicolon after `return`: a `return` at the end of a line
+    // returns the next line's expression (running it), and right before `}` it is a syntax error.
+    if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';') out.push(finding('syntax', code, n, 'bare `return` without `;`: Espruino reads on into the next statement or past the end of the function; write `return;`'));
   });
   return out;
 }
@@ -835,6 +837,13 @@ export function espruinoBinary(): string | null {
   return fs.existsSync(p) ? p : null;
 }
 
+/** The same interpreter built with an Espruino WiFi's heap (7,148 variables), when one is
+ *  found ($ESPRUINO_WIFI, or beside the project); the WiFi build's metering needs it. */
+export function espruinoWifiBinary(): string | null {
+  const p = process.env.ESPRUINO_WIFI || path.join(__dirname, '..', '..', 'espruino-build-wifi', 'bin', 'espruino');
+  return fs.existsSync(p) ? p : null;
+}
+
 /** What the real interpreter did with the bundle. */
 export interface EspruinoRun {
   version: string;
@@ -875,13 +884,16 @@ const ESPRUINO_PRELUDE = [
 
 /** Runs the bundle on Espruino's Linux build from Storage, types `login`/`status` on the
  *  console ports, and reports errors, memory and whether it printed "STATUS ". */
-export function bootOnEspruino(code: string, binary: string, typed: string[] = ['login 3333', 'status']): EspruinoRun {
+export function bootOnEspruino(code: string, binary: string, typed: string[] = ['login 3333', 'status'], settleMs = 0): EspruinoRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-check-'));
   const fw = path.join(dir, 'firmware.js');
   fs.writeFileSync(fw, code);
-  const feed = typed
-    .map((t) => 'if (Serial1.f) Serial1.f(' + JSON.stringify(t + '\r') + '); if (USB.f) USB.f(' + JSON.stringify(t + '\r') + '); print("FREE-NOW " + process.memory().free);')
-    .join(' ');
+  // One command every 300 ms, as typed (a reply's timers run between them); the run ends
+  // `settleMs` after the last one, when every timer is cleared.
+  const feed =
+    'var __cmds = ' + JSON.stringify(typed.map((t) => t + '\r')) + ', __i = 0;' +
+    ' function __next() { if (__i >= __cmds.length) return setTimeout(function () { clearInterval(); }, ' + settleMs + ');' +
+    ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); print("FREE-NOW " + process.memory().free); setTimeout(__next, 300); }';
   const runner =
     ESPRUINO_PRELUDE +
     '\nvar __S = require("Storage"); __S.erase("fw");' +
@@ -890,7 +902,7 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
     '\nprint("FREE-BEFORE " + process.memory().free + " " + process.env.VERSION);' +
     '\neval(__S.read("fw"));' +
     '\nprint("FREE-AFTER " + process.memory().free);' +
-    '\nsetTimeout(function () { ' + feed + ' clearInterval(); }, 500);\n';
+    '\n' + feed + '\nsetTimeout(__next, 500);\n';
   fs.writeFileSync(path.join(dir, 'runner.js'), runner);
   let out: string;
   try {

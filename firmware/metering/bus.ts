@@ -81,6 +81,7 @@ export class MeterBus {
   private timer = -1;
   private gap = -1;
   private wake = -1;
+  private closed = false;
   private quietAt = 0;
   private charMs: number;
   private t35: number;
@@ -139,7 +140,7 @@ export class MeterBus {
   /** Queues a request to meter m (-1: none, e.g. a broadcast) expecting a reply of about
    *  expectLen bytes (0: no reply). False, and no callback, while m is in back-off. */
   request(m: number, proto: number, req: Uint8Array, expectLen: number, cb: BusCallback, tag: number): boolean {
-    if (m >= 0 && !this.ready(m)) return false;
+    if (this.closed || (m >= 0 && !this.ready(m))) return false;
     this.q.push({ m: m, p: proto, req: req, exp: expectLen, cb: cb, tag: tag, tries: 0 });
     if (m >= 0) this.requests[m]++;
     this.pump();
@@ -187,8 +188,17 @@ export class MeterBus {
       : opt(this.o.turnaroundMs, 200) + expectLen * this.charMs + this.t35;
   }
 
+  /** Stops for good: the transaction on the line and those queued are dropped without their
+   *  callbacks, every timer is cancelled, nothing more is sent (a rebuilt configuration opens a
+   *  new bus; the old one must not keep talking, nor stay alive through its timers). */
   close(): void {
     this.stopTimers();
+    if (this.wake >= 0) this.clock.cancel(this.wake);
+    this.wake = -1;
+    this.closed = true;
+    this.cur = null;
+    this.q = [];
+    this.listening = false;
     this.port.close();
   }
 
@@ -200,7 +210,7 @@ export class MeterBus {
   }
 
   private pump(): void {
-    if (this.cur || !this.q.length || this.wake >= 0) return;
+    if (this.closed || this.cur || !this.q.length || this.wake >= 0) return;
     const wait = this.quietAt - this.clock.now();
     if (wait > 0) {
       this.wake = this.clock.after(wait, this.wakeFn);

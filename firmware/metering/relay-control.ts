@@ -50,6 +50,7 @@ export class RelayControl {
   private tries: Uint8Array;
   private o: RelayControlOptions;
   private cur = -1;
+  private settle = -1;
   private lastErr = '';
   private cmdFn: (err: string | null) => void;
   private checkFn: () => void;
@@ -66,14 +67,23 @@ export class RelayControl {
     this.cmdFn = function (err) {
       self.lastErr = err || 'no-confirm';
       // Read back even when the acknowledgement was lost: the relay may have moved.
-      self.o.clock.after(self.o.settleMs || 1000, self.checkFn);
+      self.settle = self.o.clock.after(self.o.settleMs || 1000, self.checkFn);
     };
     this.checkFn = function () {
+      self.settle = -1;
       self.check();
     };
     this.readFn = function (err, reply) {
       self.readBack(err, reply);
     };
+  }
+
+  /** Gives up every wanted state and cancels the pending read-back (the bus is being closed). */
+  stop(): void {
+    if (this.settle >= 0) this.o.clock.cancel(this.settle);
+    this.settle = -1;
+    this.cur = -1;
+    for (let i = 0; i < this.want.length; i++) this.want[i] = -1;
   }
 
   /** Asks for target i to be closed (supply on) or open; retried until read back. */

@@ -63,6 +63,8 @@ export interface BoardDescription {
   variables: number;
   /** Flash Storage for saved code and files, bytes. */
   storageBytes: number;
+  /** Meter reading built in (bus and pulses); see boards/board.schema.json. */
+  metering: boolean;
   rs485: BoardRs485;
   /** Pulse (S0) input pins; STM32 cannot watch two pins with the same number. */
   pulseInputs: string[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startUnit } from '../../firmware/unit';
+import { applyVars, busMetering, startUnit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 
 describe('unit composition root', () => {
@@ -28,5 +28,39 @@ describe('unit composition root', () => {
     startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l) }, { plans: {} });
     expect(lines[0]).toBe('ERROR config: plans: needs at least one price plan - starting with no accounts');
     expect(lines[1]).toMatch(/^STATUS accounts=0 /);
+  });
+
+  it('refuses a configuration change the heap has no room for, and changes nothing', () => {
+    const lines: string[] = [];
+    let free = 700;
+    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, {
+      plans: { f: { price: 1000 } },
+      accounts: [{ name: 'A', plan: 'f' }],
+      meters: [{ name: 'm', account: 'A' }],
+      console: { pins: { technician: '4444' } },
+    }, { metering: busMetering });
+    unit.input('login 4444\n');
+    lines.length = 0;
+    unit.input('acct set A limit=2\n');
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 800 variables, 700 free)']);
+    lines.length = 0;
+    unit.input('acct A\n');
+    expect(lines.join('\n')).toContain('limit 0.000');
+    free = 900;
+    lines.length = 0;
+    unit.input('acct set A limit=2\n');
+    expect(lines).toEqual(['account A changed']);
+    // a bus line in use needs room for its bus, poller and relay control
+    lines.length = 0;
+    unit.input('meter add D1 acct=A proto=dlt645 addr=000000000001\n');
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1200 variables, 900 free)']);
+  });
+
+  it('counts the heap a configuration needs by the RS485 lines it uses', () => {
+    const raw = (protos: (string | undefined)[]) => ({ plans: {}, accounts: [], meters: protos.map((p, i) => ({ name: 'm' + i, account: 'A', proto: p })) });
+    expect(applyVars(raw([undefined, 'pulse']), true)).toBe(800);
+    expect(applyVars(raw(['dlt645', 'dlt645']), true)).toBe(1200);
+    expect(applyVars(raw(['dlt645', 'modbus']), true)).toBe(1600);
+    expect(applyVars(raw(['dlt645', 'modbus']), false)).toBe(800);
   });
 });

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { boardNames, buildBoard, loadBoard, sizeReport, validateBoard } from '../../tools/build';
-import { bootInStrippedContext, bootOnEspruino, checkBundle, espruinoBinary } from '../../tools/espruino-check';
+import { boardNames, buildBoard, loadBoard, sizeReport, terminateBareReturns, validateBoard } from '../../tools/build';
+import { bootInStrippedContext, bootOnEspruino, checkBundle, espruinoBinary, espruinoWifiBinary } from '../../tools/espruino-check';
 
 const ROOT = path.resolve(__dirname, '../..');
 const pico = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'boards/pico.json'), 'utf8'));
@@ -77,17 +77,47 @@ describe('firmware build for each board', () => {
     const r = await buildBoard('pico', { write: false, espruino: false });
     // A working session on the board: the EEPROM (emulated in the runner) is formatted at
     // boot, then a top-up is committed, the log and the freeze records are read back.
-    const run = bootOnEspruino(r.code, espruinoBinary()!, ['login 3333', 'status', 'topup A1 12.5', 'acct A1', 'log n=5', 'freeze day', 'time set 2026-01-02 00:01', 'status']);
+    const run = bootOnEspruino(r.code, espruinoBinary()!, ['login 3333', 'status', 'topup A1 12.5', 'acct A1', 'log n=5', 'freeze day', 'time set 2026-01-02 00:01', 'acct set A2 limit=2', 'status']);
     expect(run.findings).toEqual([]);
     expect(run.lines.some((l) => l.indexOf('STATUS ') === 0)).toBe(true);
     expect(run.lines).toContain('STORAGE EEPROM blank: formatted, starting from factory defaults');
     expect(run.lines).toContain('signed in as technician');
     expect(run.lines.some((l) => /^RECEIPT #1 .* A1 topup 12\.500 balance 12\.500/.test(l))).toBe(true);
     expect(run.lines.some((l) => /ledger #1 a0 topup 12500 bal 12500/.test(l))).toBe(true);
+    expect(run.lines).toContain('account A2 changed');
     expect(run.lines.filter((l) => l.indexOf('error') === 0)).toEqual([]);
-    // Room left to work in. Measured 2026-11-23: ~970 of 5,100 variables free after boot
-    // with storage, console and tokens (metering left out); below 800 the board is at risk.
-    expect(run.freeAfterBoot).toBeGreaterThan(800);
+    // Room left to work in. Measured 2026-11-23: ~1,470 of 5,100 variables free after boot
+    // with storage, console and tokens (the Pico build has no metering); a configuration change
+    // needs about 800 at its peak (unit.ts APPLY_VARS), and is refused below that.
+    expect(run.freeAfterBoot).toBeGreaterThan(1200);
+    expect(run.minFreeInSession).toBeGreaterThan(1000);
+  }, 60000);
+
+  it.skipIf(!espruinoWifiBinary())('the WiFi build reads meters on the real interpreter with a WiFi-sized heap', async () => {
+    const r = await buildBoard('wifi', { write: false, espruino: false });
+    const run = bootOnEspruino(
+      r.code,
+      espruinoWifiBinary()!,
+      ['login 3333', 'meter add D1 acct=A2 proto=dlt645 addr=000000000001', 'meter add P1 acct=A3 proto=pulse addr=0', 'meter', 'acct set A1 limit=2', 'status', 'meter read D1'],
+      6000,
+    );
+    expect(run.findings).toEqual([]);
+    expect(run.lines).toContain('meter D1 added to A2');
+    expect(run.lines).toContain('meter P1 added to A3');
+    expect(run.lines.some((l) => /^D1\s+A2\s+dlt645\s+000000000001/.test(l))).toBe(true);
+    expect(run.lines).toContain('account A1 changed');
+    // nothing answers on the emulated bus: the read times out after its retries
+    expect(run.lines).toContain('error: meter D1 did not answer: timeout');
+    expect(run.minFreeInSession).toBeGreaterThan(1000);
+  }, 60000);
+
+  it.skipIf(!espruinoBinary())('on a heap too small for a change, the WiFi build refuses it instead of running out', async () => {
+    const r = await buildBoard('wifi', { write: false, espruino: false });
+    const run = bootOnEspruino(r.code, espruinoBinary()!, ['login 3333', 'meter add D1 acct=A2 proto=dlt645 addr=000000000001', 'meter', 'status']);
+    expect(run.findings).toEqual([]);
+    expect(run.lines.some((l) => /^error: not applied: too little memory for this configuration \(needs about 1200 variables, \d+ free\)$/.test(l))).toBe(true);
+    expect(run.lines.some((l) => /^D1 /.test(l))).toBe(false);
+    expect(run.lines.some((l) => l.indexOf('STATUS ') === 0 || l.indexOf('time ') === 0)).toBe(true);
   }, 60000);
 
   it('a development build keeps the REPL on USB', async () => {
@@ -97,4 +127,12 @@ describe('firmware build for each board', () => {
     expect(boot.calls).toContain('USB.setConsole true');
     expect(boot.calls).not.toContain('LoopbackA.setConsole true');
   }, 60000);
+});
+
+describe('bare returns', () => {
+  it('every bare return gets its semicolon (Espruino would return the next line)', () => {
+    expect(terminateBareReturns('function f(s){if(s)return\ng()\nreturn 9}')).toBe('function f(s){if(s)return;\ng()\nreturn 9}');
+    expect(terminateBareReturns('function h(){return}')).toBe('function h(){return;}');
+    expect(terminateBareReturns('function k(){return;}')).toBe('function k(){return;}');
+  });
 });

@@ -39,6 +39,8 @@ describe('Espruino check: each trap on a small snippet', () => {
     ['function used before its declaration', 'f();\nfunction f() {}', /^order: `f` is used at load time before its function declaration at 2:1/],
     ['string-first statement after an if block (Espruino misreads it)', 'function f(e) { if (e === void 0) { return 1 } "number" == typeof e || g(); return e }\nfunction g() {}', /^syntax: statement begins with a string literal right after a block/],
     ['var used before its declaration', 'var a = b + 1;\nvar b = 2;', /^order: `b` is used at load time before its variable declaration/],
+    // Espruino 2v29 returned g()'s value from f(true), calling g: no semicolon is inserted after `return`.
+    ['bare return at the end of a line', 'function f(s) { if (s) return\n g(); return 9; }\nfunction g() { return 5; }', /^syntax: bare `return` without `;`/],
   ];
   for (const [name, code, want] of bad) {
     it('rejects ' + name, () => {

@@ -116,6 +116,26 @@ describe('DL/T 645 transactions', () => {
   });
 });
 
+describe('closing a bus', () => {
+  it('drops the transaction on the line and those queued, cancels every timer, sends nothing more', () => {
+    const r = rig(L2400E);
+    const read = dlt.readRequest(M1, dlt.DI_IMPORT);
+    expect(r.bus.request(0, PROTO_DLT645, read, 20, r.cb, 1)).toBe(true);
+    expect(r.bus.request(1, PROTO_DLT645, read, 20, r.cb, 2)).toBe(true);
+    expect(r.bus.request(2, PROTO_DLT645, read, 20, r.cb, 3)).toBe(true);
+    r.clock.advance(50); // the first request is on the wire
+    expect(r.port.writes.length).toBe(1);
+    r.bus.close();
+    expect(r.port.closed).toBe(true);
+    r.clock.advance(60000);
+    expect(r.port.writes.length).toBe(1);
+    expect(r.results).toEqual([]);
+    expect(r.clock.pending()).toBe(0);
+    expect(r.bus.request(0, PROTO_DLT645, read, 20, r.cb, 4)).toBe(false);
+    expect(r.bus.readDlt(0, M1, dlt.DI_IMPORT, 4, () => undefined)).toBe(false);
+  });
+});
+
 describe('Modbus transactions', () => {
   const t35 = 3.5 * (10 / 9.6);
   it('ends on the expected length, before any silence', () => {
