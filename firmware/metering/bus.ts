@@ -306,8 +306,11 @@ export class MeterBus {
     this.listening = false;
     this.cur = null;
     // After a DL/T 645 timeout the meter may still answer (Td up to 500 ms): let it finish
-    // before the next request, or its late reply collides with a neighbour's.
-    this.quietAt = now + (!answered && t.exp && t.p === PROTO_DLT645 ? 500 : this.t35);
+    // before the next request, or its late reply collides with a neighbour's. After a DL/T 645
+    // reply one character lets the meter's transceiver release the line (the standard asks
+    // for no silence: frames end by their length); Modbus keeps its 3.5 characters.
+    const dl = t.p === PROTO_DLT645;
+    this.quietAt = now + (dl && !answered && t.exp ? 500 : dl && answered ? this.charMs : this.t35);
     if (m >= 0) {
       if (answered) {
         this.lastReplyMs[m] = now;
