@@ -837,6 +837,20 @@ export function espruinoBinary(): string | null {
   return fs.existsSync(p) ? p : null;
 }
 
+/** Runs a script on the interpreter in a scratch folder; its output lines, with the REPL's
+ *  prompt redraws and escapes taken out. */
+export function runOnEspruino(code: string, binary: string): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-run-'));
+  fs.writeFileSync(path.join(dir, 'run.js'), code);
+  let out = '';
+  try {
+    out = execFileSync(binary, ['run.js'], { cwd: dir, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, ''));
+}
+
 /** The same interpreter built with an Espruino WiFi's heap (7,148 variables), when one is
  *  found ($ESPRUINO_WIFI, or beside the project); the WiFi build's metering needs it. */
 export function espruinoWifiBinary(): string | null {

@@ -1,12 +1,10 @@
 // The golden traces replayed by the real Espruino interpreter (its Linux build with a
 // Pico-sized heap), when one is built beside the project or named by $ESPRUINO.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { bundleEntry } from '../../tools/build';
-import { espruinoBinary } from '../../tools/espruino-check';
+import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
 
 const binary = espruinoBinary();
 const dir = path.join(__dirname, '..', 'vectors');
@@ -17,15 +15,8 @@ describe.skipIf(!binary)('golden traces on the Espruino interpreter', () => {
       const t = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
       const traces = [{ name: f, config: t.config, events: t.steps.map((s: { event: unknown }) => s.event) }];
       const code = await bundleEntry('firmware/replay-main.ts', 'var TRACES = ' + JSON.stringify(traces) + ';\n');
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trace-'));
-      fs.writeFileSync(path.join(tmp, 'run.js'), code);
-      let out = '';
-      try {
-        out = execFileSync(binary!, ['run.js'], { cwd: tmp, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-      const lines = out.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, ''));
+      const lines = runOnEspruino(code, binary!);
+      const out = lines.join('\n');
       const steps: string[][] = [];
       let started = false;
       for (const l of lines) {
