@@ -581,6 +581,7 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
     raw: function () {
       return raw;
     },
+    freeVars: hal.freeVars,
     apply: function (next: RawConfig) {
       // A change needs room for the new configuration beside the old one: refused, not half
       // done, when the heap lacks it (running out in the middle would leave the unit torn).

@@ -39,9 +39,14 @@ export interface ConsoleHost {
   freeze?(kind: string, account: number, from: number, to: number): string[];
   token?(account: number, digits: string): Answer;
   readMeter?(meter: number, cb: (a: Answer) => void): void;
+  /** Variables free on the interpreter's heap, where it is bounded. */
+  freeVars?(): number;
   reboot(): void;
   factoryReset(): void;
 }
+
+/** Variables that must stay free while a configuration is pasted (a change needs about 800). */
+const PASTE_MIN_FREE = 1000;
 
 function copy(raw: RawConfig): RawConfig {
   return JSON.parse(JSON.stringify(raw));
@@ -602,9 +607,10 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
               if (l === 'BEGIN CONFIG') return;
               if (l !== 'END CONFIG') {
                 text += l;
-                if (text.length > 16000) {
+                // The text waits in the heap until END CONFIG: stop before it crowds out the change itself.
+                if (text.length > 16000 || (h.freeVars && h.freeVars() < PASTE_MIN_FREE)) {
                   sh.collect = null;
-                  ctx.later(fail('configuration text too long'));
+                  ctx.later(fail('configuration text too long' + (text.length > 16000 ? '' : ' for the memory left') + ' (' + text.length + ' characters)'));
                 }
                 return;
               }

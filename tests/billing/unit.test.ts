@@ -63,4 +63,24 @@ describe('unit composition root', () => {
     expect(applyVars(raw(['dlt645', 'modbus']), true)).toBe(1600);
     expect(applyVars(raw(['dlt645', 'modbus']), false)).toBe(800);
   });
+
+  it('stops a pasted configuration before it crowds out the memory a change needs', () => {
+    const lines: string[] = [];
+    let free = 2000;
+    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, {
+      plans: { f: { price: 1000 } },
+      accounts: [{ name: 'A', plan: 'f' }],
+      meters: [{ name: 'm', account: 'A' }],
+      console: { pins: { technician: '4444' } },
+    });
+    unit.input('login 4444\nconfig import\nBEGIN CONFIG\n{"plans":\n');
+    free = 950;
+    lines.length = 0;
+    unit.input('{"f":{"price":1000}},\n');
+    expect(lines).toEqual(['error: configuration text too long for the memory left (30 characters)']);
+    lines.length = 0;
+    unit.input('acct A\n');
+    expect(lines[0]).toMatch(/^account /);
+  });
 });
+
