@@ -175,11 +175,15 @@ export interface Metering {
   read(m: number, cb: (a: Answer) => void): void;
 }
 
-// Heap a configuration change takes at its peak, measured on the Espruino interpreter (npm run
-// build reports the board's margin): the new configuration and core beside the old, the
-// storage commit, and per RS485 line in use its bus, poller and relay control.
-const APPLY_VARS = 800;
-const BUS_LINE_VARS = 400;
+// Heap a configuration change takes at its peak: the new configuration and core beside the
+// old, and the storage commit of every account. Measured on the Espruino interpreter (2v29, a
+// change of one account's limit): 4 accounts and 4 meters 824 variables, 12 and 4 1,248,
+// 20 and 4 1,672, 4 and 16 1,118; about 500 + 53 per account + 25 per meter, and about 400
+// more per RS485 line in use (its bus, poller and relay control). With a tenth to spare:
+const APPLY_VARS = 550;
+const ACCOUNT_VARS = 60;
+const METER_VARS = 30;
+const BUS_LINE_VARS = 440;
 
 /** Variables a change to configuration `next` needs free. */
 export function applyVars(next: RawConfig, metering: boolean): number {
@@ -191,7 +195,7 @@ export function applyVars(next: RawConfig, metering: boolean): number {
       if (next.meters[i].proto === 'modbus') mb = 1;
     }
   }
-  return APPLY_VARS + BUS_LINE_VARS * (dl + mb);
+  return APPLY_VARS + ACCOUNT_VARS * next.accounts.length + METER_VARS * next.meters.length + BUS_LINE_VARS * (dl + mb);
 }
 
 /** Meters with a `proto` read over the RS485 bus (one MeterBus and Poller per line setting) and

@@ -32,7 +32,7 @@ describe('unit composition root', () => {
 
   it('refuses a configuration change the heap has no room for, and changes nothing', () => {
     const lines: string[] = [];
-    let free = 700;
+    let free = 600;
     const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, {
       plans: { f: { price: 1000 } },
       accounts: [{ name: 'A', plan: 'f' }],
@@ -42,7 +42,7 @@ describe('unit composition root', () => {
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 800 variables, 700 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 640 variables, 600 free)']);
     lines.length = 0;
     unit.input('acct A\n');
     expect(lines.join('\n')).toContain('limit 0.000');
@@ -53,15 +53,23 @@ describe('unit composition root', () => {
     // a bus line in use needs room for its bus, poller and relay control
     lines.length = 0;
     unit.input('meter add D1 acct=A proto=dlt645 addr=000000000001\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1200 variables, 900 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1110 variables, 900 free)']);
   });
 
-  it('counts the heap a configuration needs by the RS485 lines it uses', () => {
-    const raw = (protos: (string | undefined)[]) => ({ plans: {}, accounts: [], meters: protos.map((p, i) => ({ name: 'm' + i, account: 'A', proto: p })) });
-    expect(applyVars(raw([undefined, 'pulse']), true)).toBe(800);
-    expect(applyVars(raw(['dlt645', 'dlt645']), true)).toBe(1200);
-    expect(applyVars(raw(['dlt645', 'modbus']), true)).toBe(1600);
-    expect(applyVars(raw(['dlt645', 'modbus']), false)).toBe(800);
+  it('counts the heap a configuration needs by its accounts, meters and the RS485 lines it uses', () => {
+    const raw = (accounts: number, protos: (string | undefined)[]) => ({
+      plans: {},
+      accounts: Array.from({ length: accounts }, (_, i) => ({ name: 'A' + i })),
+      meters: protos.map((p, i) => ({ name: 'm' + i, account: 'A0', proto: p })),
+    });
+    expect(applyVars(raw(1, [undefined, 'pulse']), true)).toBe(550 + 60 + 60);
+    expect(applyVars(raw(1, ['dlt645', 'dlt645']), true)).toBe(550 + 60 + 60 + 440);
+    expect(applyVars(raw(2, ['dlt645', 'modbus']), true)).toBe(550 + 120 + 60 + 880);
+    expect(applyVars(raw(2, ['dlt645', 'modbus']), false)).toBe(550 + 120 + 60);
+    // the measured peaks stay below it: 4 accounts and 4 meters 824, 20 and 4 1,672, 4 and 16 1,118
+    expect(applyVars(raw(4, [1, 2, 3, 4].map(() => undefined)), true)).toBeGreaterThan(824);
+    expect(applyVars(raw(20, [1, 2, 3, 4].map(() => undefined)), true)).toBeGreaterThan(1672);
+    expect(applyVars(raw(4, Array.from({ length: 16 }, () => undefined)), true)).toBeGreaterThan(1118);
   });
 
   it('stops a pasted configuration before it crowds out the memory a change needs', () => {
