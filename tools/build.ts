@@ -13,7 +13,7 @@ import { rollup, Plugin } from 'rollup';
 import { minify } from 'terser';
 import * as ts from 'typescript';
 import { BoardDescription } from '../hal/espruino/board';
-import { bootOnEspruino, checkBundle, espruinoBinary, EspruinoRun, Finding, formatFinding, leadingString } from './espruino-check';
+import { bootOnEspruino, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
 const ROOT = path.resolve(__dirname, '..');
 const BOARDS = path.join(ROOT, 'boards');
@@ -334,6 +334,8 @@ export interface BuildResult {
   findings: Finding[];
   /** The run on the real interpreter, when its Linux build was found. */
   espruino?: EspruinoRun;
+  /** The same on an interpreter with the board's own heap, when one is found (WiFi). */
+  espruinoOwnHeap?: EspruinoRun;
 }
 
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
@@ -401,6 +403,9 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   const findings = checkBundle(code, { boot: opts.boot });
   const binary = opts.espruino !== false && opts.boot !== false && findings.length === 0 ? espruinoBinary() : null;
   const espruino = binary ? bootOnEspruino(code, binary) : undefined;
+  const wifiBinary = binary && board.variables === WIFI_HEAP ? espruinoWifiBinary() : null;
+  const espruinoOwnHeap = wifiBinary ? bootOnEspruino(code, wifiBinary) : undefined;
+  if (espruinoOwnHeap) findings.push(...espruinoOwnHeap.findings);
   if (espruino) findings.push(...espruino.findings);
   const bytes = Buffer.byteLength(code, 'utf8');
   const file = path.join(ROOT, 'dist', name, 'firmware.js');
@@ -418,15 +423,16 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
     variables: board.variables,
     findings,
     espruino,
+    espruinoOwnHeap,
   };
 }
 
 /** The size lines the build prints for a result. */
 export function sizeReport(r: BuildResult): string[] {
   const pct = (v: number) => ((100 * v) / r.variables).toFixed(0) + '%';
-  const real = r.espruino
-    ? ['  on Espruino ' + r.espruino.version + ' (Linux build, 5100-variable heap), run from Storage: ' + (r.espruino.freeBefore - r.espruino.freeAfterBoot) + ' variables used after boot, ' + r.espruino.freeAfterBoot + ' free, ' + r.espruino.minFreeInSession + ' at least during a console session']
-    : [];
+  const line = (e: EspruinoRun, heap: number) =>
+    '  on Espruino ' + e.version + ' (Linux build, ' + heap + '-variable heap), run from Storage: ' + (e.freeBefore - e.freeAfterBoot) + ' variables used after boot, ' + e.freeAfterBoot + ' free, ' + e.minFreeInSession + ' at least during a console session';
+  const real = (r.espruino ? [line(r.espruino, 5100)] : []).concat(r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []);
   return [
     path.relative(ROOT, r.file) + ': ' + r.bytes + ' bytes (' + (r.bytes / 1024).toFixed(1) + ' KB of the ' + BUDGET_BYTES / 1024 + ' KB budget)',
     '  from flash: ~' + r.varsFlash + ' variables (' + pct(r.varsFlash) + ' of ' + r.variables + ');  uploaded to RAM: ~' + r.varsRam + ' (' + pct(r.varsRam) + ')',

@@ -851,6 +851,9 @@ export function runOnEspruino(code: string, binary: string): string[] {
   return out.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, ''));
 }
 
+/** The heap of the interpreter espruinoWifiBinary() finds: an Espruino WiFi's. */
+export const WIFI_HEAP = 7148;
+
 /** The same interpreter built with an Espruino WiFi's heap (7,148 variables), when one is
  *  found ($ESPRUINO_WIFI, or beside the project); the WiFi build's metering needs it. */
 export function espruinoWifiBinary(): string | null {
