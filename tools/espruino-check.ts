@@ -937,9 +937,9 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
   const after = all.find((l) => l.indexOf('FREE-AFTER ') === 0);
   const lines = all.filter((l) => /^[A-Za-z0-9]+> /.test(l)).map((l) => l.replace(/^[A-Za-z0-9]+> /, ''));
   const findings: Finding[] = [];
-  // FIFO_FULL alone is the Linux port's own input queue (its stdin reader thread) overflowing
-  // while a loaded host keeps the interpreter busy: the runner hands the console its input by
-  // calling the handlers, not through that queue, so nothing of the test is lost with it.
+  // FIFO_FULL alone is the Linux port's IO event queue overflowing, seen only on a loaded host
+  // (once in a full test run): the runner hands the console its input by calling the handlers,
+  // not through that queue, so nothing of the test is lost with it.
   const bad = all.filter((l) => /Uncaught|OUT OF MEMORY|ASSERT|Execution Interrupted|New interpreter error|is not defined|Can't /.test(l) && !/^New interpreter error: FIFO_FULL\s*$/.test(l.trim()));
   for (const l of bad) findings.push({ kind: 'boot', line: 0, column: 0, message: 'on Espruino: ' + l.trim() });
   if (!lines.some((l) => l.indexOf('STATUS ') === 0)) findings.push({ kind: 'boot', line: 0, column: 0, message: 'on Espruino: no line starting with "STATUS " (' + JSON.stringify(all.filter((l) => l.trim()).slice(-6)) + ')' });
