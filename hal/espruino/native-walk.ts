@@ -3,7 +3,7 @@
 // decodes in well under a second on a Pico. The first time a firmware runs it, the code is
 // checked against the JavaScript walker with a flag in Storage around the check: if the check
 // crashes the board, the next boot finds the flag and stays with JavaScript.
-import { ChainWalker } from '../../firmware/tokens/openpaygo';
+import { ChainWalker, walkChain } from '../../firmware/tokens/openpaygo';
 import { checkedWalker } from '../../firmware/tokens/walker-check';
 import { tokenWalkThumb } from './token-walk-code';
 
@@ -41,9 +41,14 @@ export function placeCode(code: string): PlacedCode | null {
   };
 }
 
-/** The walker that runs placed code: copies the state in, calls, copies the code out. */
-function walkerOf(p: PlacedCode): ChainWalker {
+/** The walker that runs the token-walk code: copies the state in, calls, copies the code out.
+ *  Should E.defrag() ever move the flat string (and so its alignment), the JavaScript walker
+ *  takes over rather than jump into misaligned code. */
+function tokenWalker(): ChainWalker | null {
+  const p = placeCode(atob(tokenWalkThumb()));
+  if (!p) return null;
   return function (st: Int32Array, steps: number): number {
+    if (E.getAddressOf(p.code, true) !== p.codeAt) return walkChain(st, steps);
     for (let i = 0; i < 14; i++) p.state[i] = st[i];
     const n = p.fn(p.at, steps);
     st[8] = p.state[8];
@@ -59,8 +64,5 @@ function walkerOf(p: PlacedCode): ChainWalker {
  */
 export function nativeChainWalker(board: string, mark: string): ChainWalker | null {
   if (!process.env || process.env.BOARD !== board) return null;
-  return checkedWalker(require('Storage'), mark, function () {
-    const p = placeCode(atob(tokenWalkThumb()));
-    return p ? walkerOf(p) : null;
-  });
+  return checkedWalker(require('Storage'), mark, tokenWalker);
 }
