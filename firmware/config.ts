@@ -2,7 +2,7 @@
 // trace) becomes a CoreConfig, or one clear error naming the field. It never throws.
 import { AccountConfig, CoreConfig, MeterConfig, modeNames } from './core';
 import { PricePlan } from './billing/tariff';
-import { daysFromCivil } from './lib/calendar';
+import { daysFromCivil } from '../hal/calendar';
 
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
 export type ConfigResult = { ok: true; value: CoreConfig } | { ok: false; error: string };

@@ -5,7 +5,7 @@
 import { numbers, smalls } from './billing/table';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
 import { CHARGE, CORRECTION, entryNames, Ledger, REFUND, TOPUP, TRANSFER } from './billing/ledger';
-import { civilFromSeconds } from './lib/calendar';
+import { civilFromSeconds } from '../hal/calendar';
 import { hasFlag, withFlag, withoutFlag } from './lib/bits';
 
 /** Relay modes (seed 001's remote-control command types). */

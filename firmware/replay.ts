@@ -2,7 +2,7 @@
 // out. Pure, so the same traces run under Node, on the board's interpreter and later on Lua.
 import { Core, CoreEvent, formatDecision, modeNames } from './core';
 import { parseConfig } from './config';
-import { secondsFromCivil } from './lib/calendar';
+import { secondsFromCivil } from '../hal/calendar';
 
 /** One step of a trace: an event as written in the JSON file. */
 export interface TraceEvent {

@@ -1,8 +1,8 @@
 // DS3231 real-time clock over I2C. Registers 0x00..0x06 hold BCD seconds, minutes, hours,
 // weekday, date, month (+ century bit) and year; status 0x0F bit 7 (OSF) says the oscillator
 // stopped, so the time is not to be trusted. One burst read of 0x00..0x0F is consistent: the
-// chip copies the time to a read buffer at the START. Calendar arithmetic is local (hal/ may
-// not import firmware/lib/calendar.ts) and integer-only (days-from-civil, H. Hinnant).
+// chip copies the time to a read buffer at the START. Calendar arithmetic: hal/calendar.ts.
+import { civilFromSeconds, daysFromCivil } from './calendar';
 import { I2cBus } from './i2c';
 import { Result, fail, ok } from './result';
 import { Rtc, RtcTime } from './rtc';
@@ -51,26 +51,16 @@ export class Ds3231 implements Rtc {
     if (!(epochSeconds >= EPOCH_2000 && epochSeconds < EPOCH_2100) || Math.floor(epochSeconds) !== epochSeconds) {
       return fail<true>('range', '' + epochSeconds);
     }
-    const days = Math.floor(epochSeconds / 86400);
-    const s = epochSeconds - days * 86400;
-    // Civil from days (all values positive here, so plain division and % are safe).
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const c = civilFromSeconds(epochSeconds);
     const regs = new Uint8Array(8);
     regs[0] = 0x00;
-    regs[1] = toBcd(s % 60);
-    regs[2] = toBcd(Math.floor(s / 60) % 60);
-    regs[3] = toBcd(Math.floor(s / 3600)); // bit 6 clear: 24-hour mode
-    regs[4] = ((days + 4) % 7) + 1; // 1 = Sunday (1970-01-01 was a Thursday)
-    regs[5] = toBcd(doy - Math.floor((153 * mp + 2) / 5) + 1);
-    regs[6] = toBcd(month); // century bit clear: 20xx
-    regs[7] = toBcd(year - 2000);
+    regs[1] = toBcd(c.second);
+    regs[2] = toBcd(c.minute);
+    regs[3] = toBcd(c.hour); // bit 6 clear: 24-hour mode
+    regs[4] = c.weekday + 1; // 1 = Sunday
+    regs[5] = toBcd(c.day);
+    regs[6] = toBcd(c.month); // century bit clear: 20xx
+    regs[7] = toBcd(c.year - 2000);
     // Writing the seconds register also restarts the chip's sub-second countdown.
     const w = this.bus.writeTo(this.address, regs);
     if (!w.ok) return fail<true>(w.error, w.detail);
@@ -79,8 +69,8 @@ export class Ds3231 implements Rtc {
     if (!p.ok) return fail<true>(p.error, p.detail);
     const st = this.bus.readFrom(this.address, 1);
     if (!st.ok) return fail<true>(st.error, st.detail);
-    const c = this.bus.writeTo(this.address, new Uint8Array([0x0f, st.value[0] & 0x7f]));
-    if (!c.ok) return fail<true>(c.error, c.detail);
+    const cl = this.bus.writeTo(this.address, new Uint8Array([0x0f, st.value[0] & 0x7f]));
+    if (!cl.ok) return fail<true>(cl.error, cl.detail);
     return ok<true>(true);
   }
 }
@@ -101,12 +91,3 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Days since 1970-01-01 of a civil date (years >= 2000 here, so nothing is negative). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = month > 2 ? month - 3 : month + 9;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
-}

@@ -1,7 +1,7 @@
 // The console's commands. They change the unit only through ConsoleHost, and every change
 // of configuration goes through the same parser as a configuration file.
 import { Core, CoreEvent, Decision, formatDecision, modeNames } from '../core';
-import { secondsFromCivil } from '../lib/calendar';
+import { secondsFromCivil } from '../../hal/calendar';
 import { hasFlag } from '../lib/bits';
 import { Answer, changed, Command, CommandContext, done, fail, NONE, OPERATOR, READ, roleNames, TECHNICIAN } from './shell';
 import { formatMoney, parseDateTime, parseMoney, parseOptions, parseWhole } from './words';

@@ -1,7 +1,7 @@
 // DL/T 645-2007 codec: pure functions from values to frames and back. Facts and vectors:
 // shared/protocols/dlt645-2007.md. Transport (timeouts, retries) lives in bus.ts.
 import { Result, ok, fail } from '../../hal/result';
-import { civilFromSeconds } from '../lib/calendar';
+import { civilFromSeconds } from '../../hal/calendar';
 import { scaleRound } from './round';
 
 /** A checked frame: address (6 bytes, wire order), control byte, DATA with 33H removed. */

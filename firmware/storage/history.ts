@@ -4,7 +4,7 @@
 // topped up, balance); a day's or month's figures are the differences between two records,
 // as with a meter's own frozen registers (seed 001's consumption and sales reports).
 import { Core } from '../core';
-import { civilFromSeconds } from '../lib/calendar';
+import { civilFromSeconds } from '../../hal/calendar';
 import { Reader, Writer } from './bytes';
 import { SlotRing } from './slot-ring';
 

@@ -5,7 +5,7 @@
 import { Eeprom } from '../../hal/eeprom';
 import { Core } from '../core';
 import { TokenState } from '../tokens/openpaygo';
-import { civilFromSeconds } from '../lib/calendar';
+import { civilFromSeconds } from '../../hal/calendar';
 import { JournalRecord } from './journal';
 import { Reader, Writer } from './bytes';
 import { FORMAT, Store, StoreBoot } from './store';

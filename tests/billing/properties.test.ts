@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core, CoreEvent, Decision } from '../../firmware/core';
 import { parseConfig } from '../../firmware/config';
-import { secondsFromCivil } from '../../firmware/lib/calendar';
+import { secondsFromCivil } from '../../hal/calendar';
 
 const PERIODS = ['sharp', 'peak', 'flat', 'valley'];
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startUnit, Unit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
-import { secondsFromCivil } from '../../firmware/lib/calendar';
+import { secondsFromCivil } from '../../hal/calendar';
 
 const config = {
   utcOffsetMinutes: 480,

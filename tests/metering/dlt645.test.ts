@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as d from '../../firmware/metering/dlt645';
 import { Result } from '../../hal/result';
-import { secondsFromCivil } from '../../firmware/lib/calendar';
+import { secondsFromCivil } from '../../hal/calendar';
 import { h, hx, noPre } from './fakes';
 
 function addr(s: string): Uint8Array {

@@ -1,4 +1,5 @@
-// Civil calendar from UTC seconds without Date (absent in the Lua build, partial on Espruino).
+// Civil calendar from UTC seconds without Date (absent in the Lua build, partial on Espruino),
+// in hal/ so that the RTC driver and the firmware share it.
 // Days-from-civil after H. Hinnant's public-domain algorithm, integers only, no % on negatives:
 // valid for 1970..2199, which is all a meter will see.
 
