@@ -6,6 +6,7 @@ import { BoardDescription } from '../hal/espruino/board';
 import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
+import { boardStatus, freeVars } from '../hal/espruino/memory';
 import { nativeChainWalker } from '../hal/espruino/native-walk';
 import { TOKEN_WALK_THUMB_ID } from '../hal/espruino/token-walk-code';
 import { EspruinoPulseInput } from '../hal/espruino/pulse';
@@ -102,12 +103,9 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     reboot: function () {
       E.reboot();
     },
-    freeVars: function () {
-      return process.memory().free;
-    },
+    freeVars: freeVars,
     platformStatus: function () {
-      const m = process.memory();
-      return ['BOARD    ' + b.name + ' vars free=' + m.free + '/' + m.total + ' flags=' + (E.getErrorFlags() || []).join(',')];
+      return boardStatus(b.name);
     },
     i2c: i2c,
     eeprom: new At24c(i2c, b.eeprom),
