@@ -4,7 +4,7 @@
 // The rules are written out in docs/billing-rules.md; the golden traces in tests/vectors/.
 import { numbers, smalls } from './billing/table';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
-import { CHARGE, CORRECTION, entryNames, Ledger, REFUND, TOPUP, TRANSFER } from './billing/ledger';
+import { CHARGE, CORRECTION, entryName, Ledger, REFUND, TOPUP, TRANSFER } from './billing/ledger';
 import { civilFromSeconds } from '../hal/calendar';
 import { hasFlag, withFlag, withoutFlag } from './lib/bits';
 
@@ -291,7 +291,7 @@ export class Core {
 
   private entry(kind: number, a: number, amount: number, meter: number, ref: number): void {
     this.balance[a] += amount;
-    const d = this.emit('ledger', a, meter, entryNames()[kind], amount);
+    const d = this.emit('ledger', a, meter, entryName(kind), amount);
     d.seq = this.ledger.next(kind, a, amount);
     this.lastSeq[a] = d.seq;
     d.ref = ref;

@@ -8,9 +8,22 @@ export const REFUND = 2;
 export const CORRECTION = 3;
 export const CHARGE = 4;
 export const TRANSFER = 5;
-/** Ledger entry names by kind. A function: on the board its text stays in flash until asked for. */
-export function entryNames(): string[] {
-  return ' topup refund correction charge transfer'.split(' ');
+/** A ledger entry's name by kind. A switch, not a table: every billed reading names its charge,
+ *  and on the board the texts stay in flash and no array is built each time. */
+export function entryName(kind: number): string {
+  switch (kind) {
+    case TOPUP:
+      return 'topup';
+    case REFUND:
+      return 'refund';
+    case CORRECTION:
+      return 'correction';
+    case CHARGE:
+      return 'charge';
+    case TRANSFER:
+      return 'transfer';
+  }
+  return '';
 }
 
 const RING = 16;

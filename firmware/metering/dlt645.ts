@@ -204,7 +204,8 @@ export class Dlt645Framer {
 
 /** Name of an abnormal reply's first ERR bit. */
 export function errorName(err: number): string {
-  for (let i = 0; i < errNames().length; i++) if (err & (1 << i)) return errNames()[i];
+  const names = errNames();
+  for (let i = 0; i < names.length; i++) if (err & (1 << i)) return names[i];
   return 'abnormal';
 }
 
