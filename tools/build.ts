@@ -13,7 +13,8 @@ import { rollup, Plugin } from 'rollup';
 import { minify } from 'terser';
 import * as ts from 'typescript';
 import { BoardDescription } from '../hal/espruino/board';
-import { bootOnEspruino, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
+import { BoardImage, boardImage, CodeArea, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
+import { bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
 const ROOT = path.resolve(__dirname, '..');
 const BOARDS = path.join(ROOT, 'boards');
@@ -336,12 +337,51 @@ export interface BuildResult {
   espruino?: EspruinoRun;
   /** The same on an interpreter with the board's own heap, when one is found (WiFi). */
   espruinoOwnHeap?: EspruinoRun;
+  /** What is written to the board's flash, and whether it fits. */
+  image: BoardImage;
+  fit: ImageFit;
+}
+
+/** Storage left for the unit's own files (the machine-code check mark) and file headers. */
+export const STORAGE_RESERVE_BYTES = 4096;
+
+/** How the board image sits in the board's flash. */
+export interface ImageFit {
+  /** Bytes in the code area, and the area's size (0 when the board has none). */
+  areaBytes: number;
+  areaCapacity: number;
+  /** Bytes of code and loader in Storage, and what Storage offers code beside the reserve. */
+  storageBytes: number;
+  storageCapacity: number;
+  fits: boolean;
+}
+
+/** The code area of a board description, addresses as numbers. */
+export function codeAreaOf(b: BoardDescription): CodeArea | undefined {
+  return b.codeArea ? { address: parseInt(b.codeArea.address, 16), length: b.codeArea.length, pageBytes: b.codeArea.pageBytes } : undefined;
+}
+
+/** Whether an image fits a board. */
+export function imageFit(img: BoardImage, b: BoardDescription): ImageFit {
+  const areaCapacity = b.codeArea ? b.codeArea.length : 0;
+  const storageBytes = img.storage.length + img.loader.length;
+  const storageCapacity = b.storageBytes - STORAGE_RESERVE_BYTES;
+  return { areaBytes: img.area.length, areaCapacity, storageBytes, storageCapacity, fits: img.area.length <= areaCapacity && storageBytes <= storageCapacity };
+}
+
+/** The image as Storage files for the Linux interpreter, which has no memory-mapped flash:
+ *  the area becomes a Storage file read from flash like the rest. */
+export function imageOnLinux(code: string, b: BoardDescription): StorageBoot {
+  const img = boardImage(code, codeAreaOf(b), '__S.read("area")');
+  const files: { [name: string]: string } = { area: img.area };
+  if (img.storage) files[STORAGE_CODE_FILE] = img.storage;
+  return { files, boot: img.loader };
 }
 
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 
@@ -401,10 +441,13 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   const code = await bundleEntry('firmware/main.ts', prelude, { METERING: board.metering });
 
   const findings = checkBundle(code, { boot: opts.boot });
+  const image = boardImage(code, codeAreaOf(board));
+  const fit = imageFit(image, board);
+  // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded.
   const binary = opts.espruino !== false && opts.boot !== false && findings.length === 0 ? espruinoBinary() : null;
-  const espruino = binary ? bootOnEspruino(code, binary) : undefined;
+  const espruino = binary ? bootOnEspruino(imageOnLinux(code, board), binary) : undefined;
   const wifiBinary = binary && board.variables === WIFI_HEAP ? espruinoWifiBinary() : null;
-  const espruinoOwnHeap = wifiBinary ? bootOnEspruino(code, wifiBinary) : undefined;
+  const espruinoOwnHeap = wifiBinary ? bootOnEspruino(imageOnLinux(code, board), wifiBinary) : undefined;
   if (espruinoOwnHeap) findings.push(...espruinoOwnHeap.findings);
   if (espruino) findings.push(...espruino.findings);
   const bytes = Buffer.byteLength(code, 'utf8');
@@ -412,6 +455,7 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   if (opts.write !== false) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, code);
+    writeImage(path.dirname(file), image, board);
   }
   return {
     board: name,
@@ -424,7 +468,36 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
     findings,
     espruino,
     espruinoOwnHeap,
+    image,
+    fit,
   };
+}
+
+/** The image files the flasher reads (tools/flash.ts): area.bin, storage.bin, bootcde.js and
+ *  image.json, which says where each goes. */
+export interface ImageManifest {
+  board: string;
+  espruinoBoard: string;
+  minEspruino: string;
+  area: { file: string; address: string; bytes: number; crc32: number; pageBytes: number } | null;
+  storage: { file: string; name: string; bytes: number } | null;
+  bootcde: { file: string; bytes: number };
+}
+
+function writeImage(dir: string, img: BoardImage, b: BoardDescription): void {
+  const m: ImageManifest = {
+    board: b.name,
+    espruinoBoard: b.espruinoBoard,
+    minEspruino: MIN_ESPRUINO,
+    area: b.codeArea && img.area ? { file: 'area.bin', address: b.codeArea.address, bytes: img.area.length, crc32: img.areaCrc, pageBytes: b.codeArea.pageBytes } : null,
+    storage: img.storage ? { file: 'storage.bin', name: STORAGE_CODE_FILE, bytes: img.storage.length } : null,
+    bootcde: { file: 'bootcde.js', bytes: img.loader.length },
+  };
+  for (const f of ['area.bin', 'storage.bin']) if (fs.existsSync(path.join(dir, f))) fs.unlinkSync(path.join(dir, f));
+  if (m.area) fs.writeFileSync(path.join(dir, 'area.bin'), Buffer.from(img.area, 'latin1'));
+  if (m.storage) fs.writeFileSync(path.join(dir, 'storage.bin'), Buffer.from(img.storage, 'latin1'));
+  fs.writeFileSync(path.join(dir, 'bootcde.js'), img.loader);
+  fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify(m, null, 2) + '\n');
 }
 
 /** The size lines the build prints for a result. */
@@ -433,8 +506,12 @@ export function sizeReport(r: BuildResult): string[] {
   const line = (e: EspruinoRun, heap: number) =>
     '  on Espruino ' + e.version + ' (Linux build, ' + heap + '-variable heap), run from Storage: ' + (e.freeBefore - e.freeAfterBoot) + ' variables used after boot, ' + e.freeAfterBoot + ' free, ' + e.minFreeInSession + ' at least during a console session';
   const real = (r.espruino ? [line(r.espruino, 5100)] : []).concat(r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []);
+  const f = r.fit;
+  const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
   return [
     path.relative(ROOT, r.file) + ': ' + r.bytes + ' bytes (' + (r.bytes / 1024).toFixed(1) + ' KB of the ' + BUDGET_BYTES / 1024 + ' KB budget)',
+    '  on the board, pretokenised: ' + (f.areaCapacity ? f.areaBytes + ' bytes in the code area (' + kb(f.areaBytes) + ' of ' + kb(f.areaCapacity) + ') + ' : '') +
+      f.storageBytes + ' in Storage (' + kb(f.storageBytes) + ' of ' + kb(f.storageCapacity) + ' beside ' + STORAGE_RESERVE_BYTES / 1024 + ' KB kept for files): ' + (f.fits ? 'fits' : 'DOES NOT FIT'),
     '  from flash: ~' + r.varsFlash + ' variables (' + pct(r.varsFlash) + ' of ' + r.variables + ');  uploaded to RAM: ~' + r.varsRam + ' (' + pct(r.varsRam) + ')',
   ].concat(real);
 }
@@ -459,6 +536,10 @@ async function main(): Promise<void> {
       const r = await buildBoard(name, { production: !o.dev });
       for (const line of sizeReport(r)) console.log(line);
       if (r.bytes > BUDGET_BYTES) console.log('  WARNING over the ' + BUDGET_BYTES / 1024 + ' KB budget');
+      if (!r.fit.fits) {
+        console.log(name + ': the image does not fit the board\'s flash');
+        failed = true;
+      }
       for (const f of r.findings) console.log(formatFinding(f, path.relative(ROOT, r.file)));
       if (r.findings.length) {
         console.log(name + ': ' + r.findings.length + ' Espruino compatibility problem(s)');

@@ -838,10 +838,19 @@ export function espruinoBinary(): string | null {
 }
 
 /** Runs a script on the interpreter in a scratch folder; its output lines, with the REPL's
- *  prompt redraws and escapes taken out. */
-export function runOnEspruino(code: string, binary: string): string[] {
+ *  prompt redraws and escapes taken out. A 'latin1' script is a byte string (pretokenised
+ *  code may hold NUL bytes, where the Linux build stops reading a script file): it is copied
+ *  into Storage and evaluated from there, as on a board. */
+export function runOnEspruino(code: string, binary: string, encoding: 'utf8' | 'latin1' = 'utf8'): string[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-run-'));
-  fs.writeFileSync(path.join(dir, 'run.js'), code);
+  const bytes = Buffer.from(code, encoding);
+  if (encoding === 'latin1') {
+    fs.writeFileSync(path.join(dir, 'code.bin'), bytes);
+    fs.writeFileSync(
+      path.join(dir, 'run.js'),
+      'var __S = require("Storage"); (function () { var f = E.openFile("code.bin", "r"), at = 0, s; while ((s = f.read(512))) { __S.write("code", s, at, ' + bytes.length + '); at += s.length; } f.close(); })();\neval(__S.read("code"));\n',
+    );
+  } else fs.writeFileSync(path.join(dir, 'run.js'), bytes);
   let out = '';
   try {
     out = execFileSync(binary, ['run.js'], { cwd: dir, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -899,12 +908,32 @@ const ESPRUINO_PRELUDE = [
   'E.enableWatchdog = function () {}; E.kickWatchdog = function () {};',
 ].join('\n');
 
-/** Runs the bundle on Espruino's Linux build from Storage, types `login`/`status` on the
- *  console ports, and reports errors, memory and whether it printed "STATUS ". */
-export function bootOnEspruino(code: string, binary: string, typed: string[] = ['login 3333', 'status'], settleMs = 0): EspruinoRun {
+/** What to put in Storage before a boot: files (byte strings, one char per byte) and the
+ *  top-level code that loads them, as `.bootcde` would. */
+export interface StorageBoot {
+  files: { [name: string]: string };
+  boot: string;
+}
+
+/** A plain bundle as one Storage file evaluated from flash. */
+function plainBoot(code: string): StorageBoot {
+  return { files: { fw: code }, boot: 'eval(__S.read("fw"));' };
+}
+
+/** Runs the bundle (or a board image) on Espruino's Linux build from Storage, types
+ *  `login`/`status` on the console ports, and reports errors, memory and whether it printed
+ *  "STATUS ". */
+export function bootOnEspruino(code: string | StorageBoot, binary: string, typed: string[] = ['login 3333', 'status'], settleMs = 0): EspruinoRun {
+  const load = typeof code === 'string' ? plainBoot(code) : code;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-check-'));
-  const fw = path.join(dir, 'firmware.js');
-  fs.writeFileSync(fw, code);
+  let write = '';
+  for (const name of Object.keys(load.files)) {
+    const file = path.join(dir, name + '.bin');
+    const bytes = Buffer.from(load.files[name], 'latin1');
+    fs.writeFileSync(file, bytes);
+    // Streamed in 512-byte pieces, as the IDE uploads: a whole bundle read into RAM would not fit.
+    write += '\n__S.erase(' + JSON.stringify(name) + ');(function () { var f = E.openFile(' + JSON.stringify(file) + ', "r"), at = 0, s; while ((s = f.read(512))) { __S.write(' + JSON.stringify(name) + ', s, at, ' + bytes.length + '); at += s.length; } f.close(); })();';
+  }
   // One command every 300 ms, as typed (a reply's timers run between them); the run ends
   // `settleMs` after the last one, when every timer is cleared.
   const feed =
@@ -913,11 +942,10 @@ export function bootOnEspruino(code: string, binary: string, typed: string[] = [
     ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); print("FREE-NOW " + process.memory().free); setTimeout(__next, 300); }';
   const runner =
     ESPRUINO_PRELUDE +
-    '\nvar __S = require("Storage"); __S.erase("fw");' +
-    // Streamed in 512-byte pieces, as the IDE uploads: a whole bundle read into RAM would not fit.
-    '\n(function () { var f = E.openFile(' + JSON.stringify(fw) + ', "r"), at = 0, s; while ((s = f.read(512))) { __S.write("fw", s, at, ' + Buffer.byteLength(code) + '); at += s.length; } f.close(); })();' +
+    '\nvar __S = require("Storage");' +
+    write +
     '\nprint("FREE-BEFORE " + process.memory().free + " " + process.env.VERSION);' +
-    '\neval(__S.read("fw"));' +
+    '\n' + load.boot +
     '\nprint("FREE-AFTER " + process.memory().free);' +
     '\n' + feed + '\nsetTimeout(__next, 500);\n';
   fs.writeFileSync(path.join(dir, 'runner.js'), runner);

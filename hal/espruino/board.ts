@@ -63,6 +63,8 @@ export interface BoardDescription {
   variables: number;
   /** Flash Storage for saved code and files, bytes. */
   storageBytes: number;
+  /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
+  codeArea?: { address: string; length: number; pageBytes: number; source: string };
   /** Meter reading built in (bus and pulses); see boards/board.schema.json. */
   metering: boolean;
   rs485: BoardRs485;

@@ -1,0 +1,137 @@
+// The board image: what is written to a board's flash. The bundle is pretokenised (keywords,
+// operators, strings and small integers become Espruino's one-byte tokens, as the Espruino
+// Web IDE does when it saves to flash) and split in two: a first part written to a free flash
+// area outside Storage (boards/*.json `codeArea`, one of the areas the official firmware lists
+// in `require("Flash").getFree()`), the rest in a Storage file. A small `.bootcde` loader
+// checks the area's CRC-32 and evaluates both parts from flash, so function bodies stay in
+// flash as they do for code saved in Storage.
+import * as acorn from 'acorn';
+
+/** Oldest Espruino that reads every pretokenised form used here (raw integers: 2v26). */
+export const MIN_ESPRUINO = '2v26';
+/** The Storage file holding the second part of the code. */
+export const STORAGE_CODE_FILE = 'firmware';
+
+// Token numbers of Espruino's lexer (src/jslex.h, an order Espruino keeps fixed because the
+// IDE pretokenises with it): the two-character operators from 138, `=>` at 162, then the
+// reserved words from 163.
+const OPERATORS = ['==', '===', '!=', '!==', '<=', '<<', '<<=', '>=', '>>', '>>>', '>>=', '>>>=', '+=', '-=', '++', '--', '*=', '/=', '%=', '&=', '&&', '|=', '||', '^=', '=>'];
+const WORDS = ['if', 'else', 'do', 'while', 'for', 'break', 'continue', 'function', 'return', 'var', 'let', 'const', 'this', 'throw', 'try', 'catch', 'finally', 'true', 'false', 'null', 'undefined', 'new', 'in', 'instanceof', 'switch', 'case', 'default', 'delete', 'typeof', 'void', 'debugger', 'class', 'extends', 'super', 'static', 'of'];
+const FIRST_OPERATOR = 138;
+const FIRST_WORD = 163;
+const RAW_STRING8 = 0xd1;
+const RAW_STRING16 = 0xd2;
+const RAW_INT0 = 0xd3;
+const RAW_INT8 = 0xd4;
+const RAW_INT16 = 0xd5;
+
+/** Pretokenises ES5 code for Espruino; the result is a byte string (one char per byte).
+ *  Newlines of the source are kept (one byte each, where a `;` would otherwise be needed);
+ *  other white space goes, except a space between two words or numbers. `catch` stays text
+ *  (Espruino issue 1868, as the IDE does). Strings with a character above 255 stay quoted. */
+export function pretokenise(code: string): string {
+  let out = '';
+  let last = '';
+  let lastEnd = 0;
+  const word = /^[A-Za-z0-9_$]/;
+  for (const t of acorn.tokenizer(code, { ecmaVersion: 5 })) {
+    if (code.slice(lastEnd, t.start).indexOf('\n') >= 0) {
+      out += '\n';
+      last = '\n';
+    }
+    lastEnd = t.end;
+    const text = code.slice(t.start, t.end);
+    const label = t.type.label;
+    const value = (t as unknown as { value: unknown }).value;
+    let piece: string;
+    if (label === 'string' && !/[^\x00-\xff]/.test(value as string)) {
+      const s = value as string;
+      if (s.length === 0) piece = text;
+      else if (s.length < 256) piece = String.fromCharCode(RAW_STRING8, s.length) + s;
+      else if (s.length < 65536) piece = String.fromCharCode(RAW_STRING16, s.length & 255, s.length >> 8) + s;
+      else piece = text;
+    } else if (label === 'num' && Number.isInteger(value) && (value as number) < 32768) {
+      const v = value as number;
+      piece = v === 0 ? String.fromCharCode(RAW_INT0) : v < 128 ? String.fromCharCode(RAW_INT8, v) : String.fromCharCode(RAW_INT16, v & 255, v >> 8);
+    } else if (OPERATORS.indexOf(text) >= 0) {
+      piece = String.fromCharCode(FIRST_OPERATOR + OPERATORS.indexOf(text));
+    } else if (t.type.keyword !== undefined && text !== 'catch' && WORDS.indexOf(text) >= 0) {
+      piece = String.fromCharCode(FIRST_WORD + WORDS.indexOf(text));
+    } else {
+      piece = text;
+      if (word.test(piece) && word.test(last.slice(-1))) out += ' ';
+    }
+    out += piece;
+    last = piece.charCodeAt(0) >= 128 ? '' : piece;
+  }
+  return out;
+}
+
+/** The top-level pieces of a bundle in order, each a complete statement: a function
+ *  declaration, one declarator of a `var` (as `var x=...`), or any other statement. */
+export function topLevelPieces(code: string): string[] {
+  const ast = acorn.parse(code, { ecmaVersion: 5 });
+  const pieces: string[] = [];
+  for (const s of ast.body) {
+    if (s.type === 'VariableDeclaration') for (const d of s.declarations) pieces.push('var ' + code.slice(d.start, d.end));
+    else pieces.push(code.slice(s.start, s.end));
+  }
+  return pieces;
+}
+
+/** A free flash area outside Storage for the first part of the code. */
+export interface CodeArea {
+  /** Start address (a flash page boundary). */
+  address: number;
+  /** Bytes available. */
+  length: number;
+  /** Flash page size in the area, for erasing. */
+  pageBytes: number;
+}
+
+/** What goes to the board: a byte string for the area (may be empty), one for the Storage
+ *  file, and the loader that becomes `.bootcde`. */
+export interface BoardImage {
+  area: string;
+  areaCrc: number;
+  storage: string;
+  loader: string;
+}
+
+/** CRC-32 (IEEE, as Espruino's `E.CRC32`) of a byte string, as a signed 32-bit number the
+ *  way `E.CRC32` returns it. */
+export function crc32(bytes: string): number {
+  let c = -1;
+  for (let i = 0; i < bytes.length; i++) {
+    c ^= bytes.charCodeAt(i);
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** The loader run from `.bootcde`: it refuses a damaged or missing area with a message
+ *  (the unit then stays off, relays released) and otherwise runs both parts from flash.
+ *  `readArea` is the expression giving the area as a string; on a board, `E.memoryArea`. */
+export function loaderFor(img: { area: string; areaCrc: number; storage: string }, area: CodeArea | undefined, readArea?: string): string {
+  const storage = img.storage ? 'eval(require("Storage").read(' + JSON.stringify(STORAGE_CODE_FILE) + '));' : '';
+  if (!area || img.area.length === 0) return storage + '\n';
+  const read = readArea || 'E.memoryArea(' + area.address + ',' + img.area.length + ')';
+  return (
+    'var __c=' + read + ';\n' +
+    'if((E.CRC32(__c)>>>0)!==' + img.areaCrc + ')print("FIRMWARE the code area at 0x' + area.address.toString(16) + ' does not hold this build (' + img.area.length + ' bytes, CRC-32 ' + img.areaCrc + '): flash it again");\n' +
+    'else{eval(__c);__c=undefined;' + storage + '}\n'
+  );
+}
+
+/** Pretokenises a bundle and packs its top-level pieces in order: into the area while they
+ *  fit, then into the Storage file. The order is kept, so everything a piece runs at load
+ *  time is already defined (function declarations come first in the bundle). */
+export function boardImage(code: string, area?: CodeArea, readArea?: string): BoardImage {
+  const pieces = topLevelPieces(code).map(pretokenise);
+  let first = '';
+  let i = 0;
+  if (area) for (; i < pieces.length && first.length + pieces[i].length + 1 <= area.length; i++) first += pieces[i] + '\n';
+  const rest = pieces.slice(i);
+  const img = { area: first, areaCrc: crc32(first), storage: rest.length ? rest.join('\n') + '\n' : '' };
+  return { area: img.area, areaCrc: img.areaCrc, storage: img.storage, loader: loaderFor(img, area, readArea) };
+}
