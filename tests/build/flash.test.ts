@@ -1,0 +1,178 @@
+// The flasher: its settings parser, image loading, and a whole flashing session against the
+// real Espruino interpreter's REPL (its Linux build, through stdin and stdout), whose Flash
+// module writes a flash file and whose Storage lives in it.
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { espruinoBinary } from '../../tools/espruino-check';
+import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, versionNumber } from '../../tools/flash';
+import { boardImage, CodeArea } from '../../tools/image';
+
+const config: FlashConfig = { port: '-', baud: 115200, chunkBytes: 256, replyTimeoutMs: 5000, eraseTimeoutMs: 10000 };
+
+describe('flash settings and images', () => {
+  it('reads flash.config.json and names every mistake', () => {
+    const r = parseFlashConfig(fs.readFileSync(path.join(__dirname, '..', '..', 'flash.config.json'), 'utf8'));
+    expect(r.ok).toBe(true);
+    const bad = parseFlashConfig('{"port":"","baud":9600,"chunkBytes":510,"replyTimeoutMs":5000,"speed":1}');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors).toContain('unknown setting "speed"');
+      expect(bad.errors).toContain('eraseTimeoutMs: missing');
+      expect(bad.errors.some((e) => e.startsWith('chunkBytes: must be multiple of 4'))).toBe(true);
+      expect(bad.errors.some((e) => e.startsWith('port: must NOT have fewer than 1 characters'))).toBe(true);
+    }
+    expect(parseFlashConfig('{').ok).toBe(false);
+  });
+
+  it('compares Espruino versions', () => {
+    expect(versionNumber('2v29')).toBeGreaterThan(versionNumber('2v26'));
+    expect(versionNumber('2v26.12')).toBeGreaterThan(versionNumber('2v26'));
+    expect(versionNumber('2v25.396')).toBeLessThan(versionNumber('2v26'));
+    expect(versionNumber('junk')).toBeNaN();
+  });
+
+  it('refuses an image whose files do not match its manifest', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-'));
+    expect(() => loadImage(dir)).toThrow(/image.json is missing: build first/);
+    fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify({ area: { file: 'area.bin', address: '0x08004000', bytes: 3, crc32: 1, pageBytes: 16384 }, storage: null, bootcde: { file: 'bootcde.js', bytes: 1 } }));
+    fs.writeFileSync(path.join(dir, 'area.bin'), 'abcd');
+    fs.writeFileSync(path.join(dir, 'bootcde.js'), 'x');
+    expect(() => loadImage(dir)).toThrow(/area.bin has 4 bytes, image.json says 3/);
+    fs.writeFileSync(path.join(dir, 'area.bin'), 'abc');
+    expect(() => loadImage(dir)).toThrow(/does not match its CRC-32/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+const binary = espruinoBinary();
+
+/** The interpreter's REPL as a link; its flash file lives in a scratch folder. */
+function interpreter(dir: string): { link: Link; output: () => string; stop: () => void } {
+  const p = spawn(binary!, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const listeners: ((s: string) => void)[] = [];
+  p.stdout.on('data', (b: Buffer) => {
+    const s = b.toString('latin1');
+    out += s;
+    for (const l of listeners) l(s);
+  });
+  // The Linux build reads its console without flow control: fed faster, its input queue
+  // overflows and breaks (an ASSERT in jsdevices.c). The link paces writes as a slow wire
+  // would, 16 bytes every 10 ms (a board's USB, or XON/XOFF on a UART, holds the sender back).
+  const queue: Buffer[] = [];
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const pump = () => {
+    const b = queue.shift();
+    if (b) p.stdin.write(b);
+    else if (timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  const write = (s: string) => {
+    const b = Buffer.from(s, 'latin1');
+    for (let i = 0; i < b.length; i += 16) queue.push(b.subarray(i, i + 16));
+    if (!timer) timer = setInterval(pump, 10);
+  };
+  return {
+    link: { write, onData: (cb) => listeners.push(cb), close: () => undefined },
+    output: () => out,
+    stop: () => {
+      if (timer) clearInterval(timer);
+      p.kill('SIGKILL');
+    },
+  };
+}
+
+// The Linux build's flash: 256 KB from 0x10000000, all of it Storage, which fills from the
+// bottom; the test's code area is its top 64 KB. Its flash is a file, not memory: the loader
+// reads the area with Flash.read instead of E.memoryArea.
+const LINUX_AREA: CodeArea = { address: 0x10030000, length: 4096, pageBytes: 1024 };
+
+function testImage(code: string): LoadedImage {
+  const probe = boardImage(code, LINUX_AREA);
+  const img = boardImage(code, LINUX_AREA, 'E.toString(require("Flash").read(' + probe.area.length + ',' + LINUX_AREA.address + '))');
+  return {
+    manifest: {
+      board: 'test',
+      espruinoBoard: 'LINUX',
+      minEspruino: '2v26',
+      area: { file: 'area.bin', address: '0x' + LINUX_AREA.address.toString(16), bytes: img.area.length, crc32: img.areaCrc, pageBytes: LINUX_AREA.pageBytes },
+      storage: img.storage ? { file: 'storage.bin', name: 'firmware', bytes: img.storage.length } : null,
+      bootcde: { file: 'bootcde.js', bytes: img.loader.length },
+    },
+    area: img.area,
+    storage: img.storage,
+    bootcde: img.loader,
+  };
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', () => {
+  it('writes area, Storage and loader, reads each back; the code runs now and at the next power-up', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flash-'));
+    // Each session is a fresh interpreter on the same flash file: a power cycle.
+    const session = async (img: LoadedImage, opts: { anyBoard?: boolean } = { anyBoard: true }) => {
+      const e = interpreter(dir);
+      const log: string[] = [];
+      try {
+        await new Promise((r) => setTimeout(r, 500));
+        const booted = e.output();
+        await flashImage(new Repl(e.link), img, { config, log: (l) => log.push(l), ...opts });
+        await new Promise((r) => setTimeout(r, 700));
+        return { booted, out: e.output(), log: log.join('\n') };
+      } catch (x) {
+        if (process.env.FLASH_DEBUG) fs.writeFileSync('/tmp/flash-out.txt', e.output());
+        throw x;
+      } finally {
+        e.stop();
+      }
+    };
+    try {
+      // pieces big enough to fill the 4 KB area and spill into Storage, with strings and
+      // integers that pretokenise to bytes 0, 10 and above 127
+      const fns: string[] = [];
+      for (let i = 0; i < 40; i++) fns.push('function f' + i + '(){return ' + i * 131 + '+"' + 'abcdefghij'.repeat(12) + '".length}');
+      const code = fns.join('\n') + '\nvar sum=0;for(var i=0;i<40;i++)sum+=this["f"+i]();\nprint("FLASHED-CODE-RAN "+sum);';
+      const img = testImage(code);
+      expect(img.area.length).toBeGreaterThan(3000);
+      expect(img.storage.length).toBeGreaterThan(1000);
+      let want = 0;
+      for (let i = 0; i < 40; i++) want += i * 131 + 120;
+
+      const first = await session(img);
+      expect(first.log).toMatch(/code area written and read back/);
+      expect(first.log).toMatch(/Storage file written and read back/);
+      expect(first.out).toContain('FLASHED-CODE-RAN ' + want);
+      expect(first.out).not.toMatch(/Uncaught/);
+
+      // Power-up: the loader runs the flashed code before anyone types; then a new build
+      // replaces it.
+      const second = await session(testImage('print("SECOND-BUILD")'));
+      expect(second.booted).toContain('FLASHED-CODE-RAN ' + want);
+      expect(second.out).toContain('SECOND-BUILD');
+
+      const img2 = testImage('print("SECOND-BUILD")');
+      const far = { ...img2, manifest: { ...img2.manifest, area: { ...img2.manifest.area!, address: '0x20000000' } } };
+      await expect(session(far)).rejects.toThrow(/does not list 0x20000000.* as free flash/);
+      const wrongBoard = { ...img2, manifest: { ...img2.manifest, espruinoBoard: 'PICO_R1_3' } };
+      await expect(session(wrongBoard, {})).rejects.toThrow(/this image is for PICO_R1_3, the board is LINUX/);
+      await expect(session({ ...img2, manifest: { ...img2.manifest, minEspruino: '9v99' } })).rejects.toThrow(/needs Espruino 9v99 or later/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90000);
+
+  it('a silent port gets a message about production builds', async () => {
+    const silent: Link = { write: () => undefined, onData: () => undefined, close: () => undefined };
+    const img = testImage('print(1)');
+    await expect(flashImage(new Repl(silent), img, { config: { ...config, replyTimeoutMs: 300 }, log: () => undefined, anyBoard: true })).rejects.toThrow(/no JavaScript REPL answers/);
+  });
+});
