@@ -3,8 +3,8 @@
 // `.bootcde` loader to Storage; every part is read back and compared by CRC-32 before the next.
 //   npm run flash -- --board pico [--port /dev/ttyACM0] [--dry-run]
 // Settings (port, baud, chunk size, timeouts) come from flash.config.json; options override them.
-// A unit running a production build has no REPL on its ports: power it up holding its button,
-// so Espruino skips the saved code, then flash.
+// A unit running a production build has no REPL on its ports: restart it with its button
+// pressed as Espruino starts, so it skips the saved code, then flash.
 import Ajv from 'ajv';
 import { Command } from 'commander';
 import * as fs from 'fs';
@@ -192,7 +192,7 @@ export async function flashImage(repl: Repl, img: LoadedImage, o: FlashOptions):
   const c = o.config;
   const m = img.manifest;
   await repl.wake(c.replyTimeoutMs).catch(() => {
-    throw new FlashError('no JavaScript REPL answers: a unit running a production build has none; power it up holding its button (Espruino then skips the saved code) and flash again');
+    throw new FlashError('no JavaScript REPL answers: a unit running a production build has none; restart it with its button pressed as Espruino starts (it then skips the saved code) and flash again');
   });
   // Stop the running firmware (a development build keeps the REPL): its code may live in the
   // flash about to be rewritten. reset() clears RAM and does not load the saved code.
