@@ -372,7 +372,7 @@ export function imageFit(img: BoardImage, b: BoardDescription): ImageFit {
 /** The image as Storage files for the Linux interpreter, which has no memory-mapped flash:
  *  the area becomes a Storage file read from flash like the rest. */
 export function imageOnLinux(code: string, b: BoardDescription): StorageBoot {
-  const img = boardImage(code, codeAreaOf(b), '__S.read("area")');
+  const img = boardImage(code, codeAreaOf(b), { readArea: '__S.read("area")', checkStorage: false });
   const files: { [name: string]: string } = { area: img.area };
   if (img.storage) files[STORAGE_CODE_FILE] = img.storage;
   return { files, boot: img.loader };
@@ -480,7 +480,7 @@ export interface ImageManifest {
   espruinoBoard: string;
   minEspruino: string;
   area: { file: string; address: string; bytes: number; crc32: number; pageBytes: number } | null;
-  storage: { file: string; name: string; bytes: number } | null;
+  storage: { file: string; name: string; bytes: number; crc32: number } | null;
   bootcde: { file: string; bytes: number };
 }
 
@@ -490,7 +490,7 @@ function writeImage(dir: string, img: BoardImage, b: BoardDescription): void {
     espruinoBoard: b.espruinoBoard,
     minEspruino: MIN_ESPRUINO,
     area: b.codeArea && img.area ? { file: 'area.bin', address: b.codeArea.address, bytes: img.area.length, crc32: img.areaCrc, pageBytes: b.codeArea.pageBytes } : null,
-    storage: img.storage ? { file: 'storage.bin', name: STORAGE_CODE_FILE, bytes: img.storage.length } : null,
+    storage: img.storage ? { file: 'storage.bin', name: STORAGE_CODE_FILE, bytes: img.storage.length, crc32: img.storageCrc } : null,
     bootcde: { file: 'bootcde.js', bytes: img.loader.length },
   };
   for (const f of ['area.bin', 'storage.bin']) if (fs.existsSync(path.join(dir, f))) fs.unlinkSync(path.join(dir, f));

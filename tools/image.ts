@@ -3,8 +3,8 @@
 // Web IDE does when it saves to flash) and split in two: a first part written to a free flash
 // area outside Storage (boards/*.json `codeArea`, one of the areas the official firmware lists
 // in `require("Flash").getFree()`), the rest in a Storage file. A small `.bootcde` loader
-// checks the area's CRC-32 and evaluates both parts from flash, so function bodies stay in
-// flash as they do for code saved in Storage.
+// checks both parts' CRC-32 and evaluates them from flash, so function bodies stay in flash
+// as they do for code saved in Storage.
 import * as acorn from 'acorn';
 
 /** Oldest Espruino that reads every pretokenised form used here (raw integers: 2v26). */
@@ -95,6 +95,7 @@ export interface BoardImage {
   area: string;
   areaCrc: number;
   storage: string;
+  storageCrc: number;
   loader: string;
 }
 
@@ -109,29 +110,51 @@ export function crc32(bytes: string): number {
   return ~c >>> 0;
 }
 
-/** The loader run from `.bootcde`: it refuses a damaged or missing area with a message
- *  (the unit then stays off, relays released) and otherwise runs both parts from flash.
- *  `readArea` is the expression giving the area as a string; on a board, `E.memoryArea`. */
-export function loaderFor(img: { area: string; areaCrc: number; storage: string }, area: CodeArea | undefined, readArea?: string): string {
-  const storage = img.storage ? 'eval(require("Storage").read(' + JSON.stringify(STORAGE_CODE_FILE) + '));' : '';
-  if (!area || img.area.length === 0) return storage + '\n';
-  const read = readArea || 'E.memoryArea(' + area.address + ',' + img.area.length + ')';
+/** How the loader reaches the two parts; a board's defaults map flash into memory. */
+export interface LoaderAccess {
+  /** Expression giving the area as a string (default `E.memoryArea(address, length)`). */
+  readArea?: string;
+  /** Check the Storage file's CRC-32 too (default true). On a board `Storage.read` maps the
+   *  file, so this costs no heap; the Linux interpreter would copy it into RAM. */
+  checkStorage?: boolean;
+}
+
+/** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
+ *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
+ *  otherwise evaluates the area, then the Storage file, from flash. */
+export function loaderFor(img: { area: string; areaCrc: number; storage: string; storageCrc: number }, area: CodeArea | undefined, access: LoaderAccess = {}): string {
+  const checks: string[] = [];
+  const runs: string[] = [];
+  let vars = '';
+  if (area && img.area.length) {
+    vars += 'var __c=' + (access.readArea || 'E.memoryArea(' + area.address + ',' + img.area.length + ')') + ';\n';
+    checks.push('(E.CRC32(__c)>>>0)!==' + img.areaCrc + '?"the code area at 0x' + area.address.toString(16) + '"');
+    runs.push('eval(__c);__c=undefined;');
+  }
+  if (img.storage) {
+    const read = 'require("Storage").read(' + JSON.stringify(STORAGE_CODE_FILE) + ')';
+    if (access.checkStorage !== false) checks.push('(E.CRC32(' + read + ')>>>0)!==' + img.storageCrc + '?"the Storage file ' + STORAGE_CODE_FILE + '"');
+    runs.push('eval(' + read + ');');
+  }
+  if (checks.length === 0) return runs.join('') + '\n';
   return (
-    'var __c=' + read + ';\n' +
-    'if((E.CRC32(__c)>>>0)!==' + img.areaCrc + ')print("FIRMWARE the code area at 0x' + area.address.toString(16) + ' does not hold this build (' + img.area.length + ' bytes, CRC-32 ' + img.areaCrc + '): flash it again");\n' +
-    'else{eval(__c);__c=undefined;' + storage + '}\n'
+    vars +
+    'var __bad=' + checks.join(':') + ':"";\n' +
+    'if(__bad)print("FIRMWARE "+__bad+" does not hold this build (' + (img.area.length + img.storage.length) + ' bytes): flash it again");\n' +
+    'else{' + runs.join('') + '}\n'
   );
 }
 
 /** Pretokenises a bundle and packs its top-level pieces in order: into the area while they
  *  fit, then into the Storage file. The order is kept, so everything a piece runs at load
  *  time is already defined (function declarations come first in the bundle). */
-export function boardImage(code: string, area?: CodeArea, readArea?: string): BoardImage {
+export function boardImage(code: string, area?: CodeArea, access: LoaderAccess = {}): BoardImage {
   const pieces = topLevelPieces(code).map(pretokenise);
   let first = '';
   let i = 0;
   if (area) for (; i < pieces.length && first.length + pieces[i].length + 1 <= area.length; i++) first += pieces[i] + '\n';
   const rest = pieces.slice(i);
-  const img = { area: first, areaCrc: crc32(first), storage: rest.length ? rest.join('\n') + '\n' : '' };
-  return { area: img.area, areaCrc: img.areaCrc, storage: img.storage, loader: loaderFor(img, area, readArea) };
+  const storage = rest.length ? rest.join('\n') + '\n' : '';
+  const img = { area: first, areaCrc: crc32(first), storage, storageCrc: crc32(storage) };
+  return { ...img, loader: loaderFor(img, area, access) };
 }

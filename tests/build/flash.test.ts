@@ -94,14 +94,14 @@ const LINUX_AREA: CodeArea = { address: 0x10030000, length: 4096, pageBytes: 102
 
 function testImage(code: string): LoadedImage {
   const probe = boardImage(code, LINUX_AREA);
-  const img = boardImage(code, LINUX_AREA, 'E.toString(require("Flash").read(' + probe.area.length + ',' + LINUX_AREA.address + '))');
+  const img = boardImage(code, LINUX_AREA, { readArea: 'E.toString(require("Flash").read(' + probe.area.length + ',' + LINUX_AREA.address + '))' });
   return {
     manifest: {
       board: 'test',
       espruinoBoard: 'LINUX',
       minEspruino: '2v26',
       area: { file: 'area.bin', address: '0x' + LINUX_AREA.address.toString(16), bytes: img.area.length, crc32: img.areaCrc, pageBytes: LINUX_AREA.pageBytes },
-      storage: img.storage ? { file: 'storage.bin', name: 'firmware', bytes: img.storage.length } : null,
+      storage: img.storage ? { file: 'storage.bin', name: 'firmware', bytes: img.storage.length, crc32: img.storageCrc } : null,
       bootcde: { file: 'bootcde.js', bytes: img.loader.length },
     },
     area: img.area,
@@ -153,10 +153,30 @@ describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', (
       expect(first.out).toContain('FLASHED-CODE-RAN ' + want);
       expect(first.out).not.toMatch(/Uncaught/);
 
-      // Power-up: the loader runs the flashed code before anyone types; then a new build
-      // replaces it.
+      // Power-up: the loader runs the flashed code before anyone types.
+      const e = interpreter(dir);
+      try {
+        await waitFor(() => e.output().indexOf('FLASHED-CODE-RAN') >= 0, 3000);
+        expect(e.output()).toContain('FLASHED-CODE-RAN ' + want);
+        // Someone replaces the Storage part: at the next power-up the loader refuses it.
+        const repl = new Repl(e.link);
+        await repl.wake(config.replyTimeoutMs);
+        await repl.run('require("Storage").write("firmware","print(\\"NOT-THIS-BUILD\\")")', config.replyTimeoutMs);
+      } finally {
+        e.stop();
+      }
+      const e2 = interpreter(dir);
+      try {
+        await waitFor(() => e2.output().indexOf('FIRMWARE') >= 0, 3000);
+        expect(e2.output()).toContain('FIRMWARE the Storage file firmware does not hold this build');
+        expect(e2.output()).not.toContain('NOT-THIS-BUILD');
+        expect(e2.output()).not.toContain('FLASHED-CODE-RAN');
+      } finally {
+        e2.stop();
+      }
+
+      // A new build replaces it.
       const second = await session(testImage('print("SECOND-BUILD")'));
-      expect(second.booted).toContain('FLASHED-CODE-RAN ' + want);
       expect(second.out).toContain('SECOND-BUILD');
 
       const img2 = testImage('print("SECOND-BUILD")');

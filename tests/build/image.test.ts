@@ -62,11 +62,17 @@ describe('board image', () => {
     expect(img.storage).toBe(p.slice(2).join('\n') + '\n');
     expect(img.areaCrc).toBe(crc32(img.area));
     expect(img.loader).toContain('E.memoryArea(134234112,' + img.area.length + ')');
-    expect(img.loader).toContain('!==' + img.areaCrc + ')');
+    expect(img.loader).toContain('(E.CRC32(__c)>>>0)!==' + img.areaCrc + '?"the code area at 0x8004000"');
+    expect(img.storageCrc).toBe(crc32(img.storage));
+    expect(img.loader).toContain('(E.CRC32(require("Storage").read("firmware"))>>>0)!==' + img.storageCrc + '?"the Storage file firmware"');
+    expect(img.loader.indexOf('eval(__c)')).toBeLessThan(img.loader.indexOf('eval(require'));
+    expect(boardImage(code, area, { checkStorage: false }).loader).not.toContain('E.CRC32(require');
     // no area: everything in Storage, and the loader only evaluates the file
     const plain = boardImage(code);
     expect(plain.area).toBe('');
-    expect(plain.loader).toBe('eval(require("Storage").read("firmware"));\n');
+    expect(plain.loader).not.toContain('memoryArea');
+    expect(plain.loader).toContain('!==' + plain.storageCrc + '?"the Storage file firmware":""');
+    expect(boardImage(code, undefined, { checkStorage: false }).loader).toBe('eval(require("Storage").read("firmware"));\n');
     // a large area: nothing left for Storage
     const all = boardImage(code, { ...area, length: 4096 });
     expect(all.storage).toBe('');
@@ -143,10 +149,11 @@ describe.skipIf(!binary)('pretokenised code on the Espruino interpreter', () => 
 
   it('the loader refuses an area that is not this build', () => {
     const img = boardImage('function hi(){print("HELLO")}\nhi()', { address: 0x08004000, length: 4096, pageBytes: 16384 });
-    const good = loaderFor(img, { address: 0x08004000, length: 4096, pageBytes: 16384 }, JSON.stringify(img.area));
+    expect(img.storage).toBe('');
+    const good = loaderFor(img, { address: 0x08004000, length: 4096, pageBytes: 16384 }, { readArea: JSON.stringify(img.area) });
     expect(runOnEspruino(good, binary!, 'latin1').some((l) => l.indexOf('HELLO') >= 0)).toBe(true);
     const damaged = img.area.slice(0, -3) + 'XX\n';
-    const bad = loaderFor(img, { address: 0x08004000, length: 4096, pageBytes: 16384 }, JSON.stringify(damaged));
+    const bad = loaderFor(img, { address: 0x08004000, length: 4096, pageBytes: 16384 }, { readArea: JSON.stringify(damaged) });
     const out = runOnEspruino(bad, binary!, 'latin1');
     expect(out.some((l) => l.indexOf('HELLO') >= 0)).toBe(false);
     expect(out.some((l) => l.indexOf('FIRMWARE the code area at 0x8004000 does not hold this build') >= 0)).toBe(true);
