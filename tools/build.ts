@@ -1,7 +1,8 @@
 // Builds the firmware for a board: firmware/main.ts + hal/ compiled by tsc to ES5 (ES2015
 // modules, no emitted helpers), bundled by rollup, given Espruino-safe helpers, minified by
 // terser with statements kept separate, function declarations hoisted to the top of every
-// scope, then checked by tools/espruino-check.ts. Writes dist/<board>/firmware.js.
+// scope, then checked by tools/espruino-check.ts. Writes dist/<board>/firmware.js and the
+// board image (tools/image.ts) that npm run flash writes to a board.
 //   npm run build -- --board pico        npm run build -- --all        (--dev keeps the REPL)
 import Ajv from 'ajv';
 import * as acorn from 'acorn';
@@ -519,7 +520,7 @@ export function sizeReport(r: BuildResult): string[] {
 async function main(): Promise<void> {
   const cmd = new Command()
     .name('build')
-    .description('Build the firmware for a board into dist/<board>/firmware.js')
+    .description('Build the firmware for a board into dist/<board>/: firmware.js and the board image (area.bin, storage.bin, bootcde.js, image.json)')
     .option('--board <name>', 'board file in boards/ (pico, wifi, ...)')
     .option('--all', 'build every board in boards/')
     .option('--dev', 'development build: keep the JS REPL on USB')

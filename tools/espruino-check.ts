@@ -837,6 +837,12 @@ export function espruinoBinary(): string | null {
   return fs.existsSync(p) ? p : null;
 }
 
+/** Interpreter code that copies a file of the host into a Storage file, in 512-byte pieces
+ *  as the IDE uploads (a whole bundle read into RAM would not fit the heap). */
+function copyToStorage(file: string, name: string, bytes: number): string {
+  return '(function () { var S = require("Storage"), f = E.openFile(' + JSON.stringify(file) + ', "r"), at = 0, s; S.erase(' + JSON.stringify(name) + '); while ((s = f.read(512))) { S.write(' + JSON.stringify(name) + ', s, at, ' + bytes + '); at += s.length; } f.close(); })();';
+}
+
 /** Runs a script on the interpreter in a scratch folder; its output lines, with the REPL's
  *  prompt redraws and escapes taken out. A 'latin1' script is a byte string (pretokenised
  *  code may hold NUL bytes, where the Linux build stops reading a script file): it is copied
@@ -846,10 +852,7 @@ export function runOnEspruino(code: string, binary: string, encoding: 'utf8' | '
   const bytes = Buffer.from(code, encoding);
   if (encoding === 'latin1') {
     fs.writeFileSync(path.join(dir, 'code.bin'), bytes);
-    fs.writeFileSync(
-      path.join(dir, 'run.js'),
-      'var __S = require("Storage"); (function () { var f = E.openFile("code.bin", "r"), at = 0, s; while ((s = f.read(512))) { __S.write("code", s, at, ' + bytes.length + '); at += s.length; } f.close(); })();\neval(__S.read("code"));\n',
-    );
+    fs.writeFileSync(path.join(dir, 'run.js'), copyToStorage('code.bin', 'code', bytes.length) + '\neval(require("Storage").read("code"));\n');
   } else fs.writeFileSync(path.join(dir, 'run.js'), bytes);
   let out = '';
   try {
@@ -931,8 +934,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
     const file = path.join(dir, name + '.bin');
     const bytes = Buffer.from(load.files[name], 'latin1');
     fs.writeFileSync(file, bytes);
-    // Streamed in 512-byte pieces, as the IDE uploads: a whole bundle read into RAM would not fit.
-    write += '\n__S.erase(' + JSON.stringify(name) + ');(function () { var f = E.openFile(' + JSON.stringify(file) + ', "r"), at = 0, s; while ((s = f.read(512))) { __S.write(' + JSON.stringify(name) + ', s, at, ' + bytes.length + '); at += s.length; } f.close(); })();';
+    write += '\n' + copyToStorage(file, name, bytes.length);
   }
   // One command every 300 ms, as typed (a reply's timers run between them); the run ends
   // `settleMs` after the last one, when every timer is cleared.
