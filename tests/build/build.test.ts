@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { boardNames, buildBoard, loadBoard, sizeReport, terminateBareReturns, validateBoard } from '../../tools/build';
+import { boardNames, buildBoard, imageOnLinux, loadBoard, sizeReport, terminateBareReturns, validateBoard } from '../../tools/build';
 import { bootInStrippedContext, bootOnEspruino, checkBundle, espruinoBinary, espruinoWifiBinary } from '../../tools/espruino-check';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -73,11 +73,11 @@ describe('firmware build for each board', () => {
     }, 60000);
   }
 
-  it.skipIf(!espruinoBinary())('boots on the real interpreter (Espruino Linux build, Pico-sized heap) from Storage', async () => {
+  it.skipIf(!espruinoBinary())('its image boots on the real interpreter (Espruino Linux build, Pico-sized heap) from flash', async () => {
     const r = await buildBoard('pico', { write: false, espruino: false });
     // A working session on the board: the EEPROM (emulated in the runner) is formatted at
     // boot, then a top-up is committed, the log and the freeze records are read back.
-    const run = bootOnEspruino(r.code, espruinoBinary()!, ['login 3333', 'status', 'topup A1 12.5', 'acct A1', 'log n=5', 'freeze day', 'time set 2026-01-02 00:01', 'acct set A2 limit=2', 'status']);
+    const run = bootOnEspruino(imageOnLinux(r.code, loadBoard('pico')), espruinoBinary()!, ['login 3333', 'status', 'topup A1 12.5', 'acct A1', 'log n=5', 'freeze day', 'time set 2026-01-02 00:01', 'acct set A2 limit=2', 'status']);
     expect(run.findings).toEqual([]);
     expect(run.lines.some((l) => l.indexOf('STATUS ') === 0)).toBe(true);
     expect(run.lines).toContain('STORAGE EEPROM blank: formatted, starting from factory defaults');
@@ -96,7 +96,7 @@ describe('firmware build for each board', () => {
   it.skipIf(!espruinoWifiBinary())('the WiFi build reads meters on the real interpreter with a WiFi-sized heap', async () => {
     const r = await buildBoard('wifi', { write: false, espruino: false });
     const run = bootOnEspruino(
-      r.code,
+      imageOnLinux(r.code, loadBoard('wifi')),
       espruinoWifiBinary()!,
       ['login 3333', 'meter add D1 acct=A2 proto=dlt645 addr=000000000001', 'meter add P1 acct=A3 proto=pulse addr=0', 'meter', 'acct set A1 limit=2', 'status', 'meter read D1'],
       6000,
@@ -113,11 +113,44 @@ describe('firmware build for each board', () => {
 
   it.skipIf(!espruinoBinary())('on a heap too small for a change, the WiFi build refuses it instead of running out', async () => {
     const r = await buildBoard('wifi', { write: false, espruino: false });
-    const run = bootOnEspruino(r.code, espruinoBinary()!, ['login 3333', 'meter add D1 acct=A2 proto=dlt645 addr=000000000001', 'meter', 'status']);
+    const run = bootOnEspruino(imageOnLinux(r.code, loadBoard('wifi')), espruinoBinary()!, ['login 3333', 'meter add D1 acct=A2 proto=dlt645 addr=000000000001', 'meter', 'status']);
     expect(run.findings).toEqual([]);
     expect(run.lines.some((l) => /^error: not applied: too little memory for this configuration \(needs about 1380 variables, \d+ free\)$/.test(l))).toBe(true);
     expect(run.lines.some((l) => /^D1 /.test(l))).toBe(false);
     expect(run.lines.some((l) => l.indexOf('STATUS ') === 0 || l.indexOf('time ') === 0)).toBe(true);
+  }, 60000);
+
+  it.skipIf(!espruinoBinary())('every console command runs on the Pico image on the real interpreter', async () => {
+    const r = await buildBoard('pico', { write: false, espruino: false });
+    const typed = [
+      'status', 'login 1234', 'login 3333', 'help', 'help acct', 'json on', 'status', 'json off', 'time', 'acct',
+      'acct open R9 plan=flat alarms=30,20,10 limit=2 reconnect=5 max=500', 'acct set R9 limit=3', 'tariff', 'tariff flat',
+      'topup R9 40', 'refund R9 5', 'log n=5', 'correct 2', 'relay R9 off', 'relay R9 auto', 'relay R9 on', 'relay R9 reset', 'acct R9',
+      'token R9 123456789', 'freeze day', 'meter', 'config export', 'acct close R9', 'acct close R9', 'topup NOPE 5', 'logout', 'status',
+    ];
+    const run = bootOnEspruino(imageOnLinux(r.code, loadBoard('pico')), espruinoBinary()!, typed, 300);
+    expect(run.findings).toEqual([]);
+    const has = (re: RegExp) => expect(run.lines.some((l) => re.test(l)), String(re)).toBe(true);
+    has(/^error: status needs the read role, sign in with: login <pin>$/);
+    has(/^error: wrong PIN \(4 tries left before a lock-out\)$/);
+    has(/^factory-reset yes$/);
+    has(/^acct: list; acct R1: details; acct open R1 plan=P/);
+    has(/^\{"ok":true,"cmd":"status",.*"accounts":4,/);
+    has(/^account R9 opened$/);
+    has(/^plan flat, alarms 30\.000,20\.000,10\.000, limit 3\.000, reconnect 5\.000, max 500\.000$/);
+    has(/^flat \{"price":600\}$/);
+    has(/^RECEIPT #2 .* R9 refund -5\.000 balance 35\.000 by technician$/);
+    has(/^RECEIPT #3 .* R9 correction 5\.000 balance 40\.000 by technician$/);
+    has(/^R9 relay off, mode off$/);
+    has(/^R9 relay on, mode auto$/);
+    has(/^error: account R9 has no token identity/);
+    has(/^BEGIN CONFIG$/);
+    has(/^END CONFIG$/);
+    has(/^RECEIPT #4 .* R9 refund -40\.000 balance 0\.000 by technician$/);
+    has(/^account R9 closed$/);
+    has(/^error: no account "R9" \(see: acct\)$/);
+    has(/^signed out$/);
+    expect(run.minFreeInSession).toBeGreaterThan(1000);
   }, 60000);
 
   it('a development build keeps the REPL on USB', async () => {
