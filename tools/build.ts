@@ -374,7 +374,8 @@ export function imageFit(img: BoardImage, b: BoardDescription): ImageFit {
  *  the area becomes a Storage file read from flash like the rest. */
 export function imageOnLinux(code: string, b: BoardDescription): StorageBoot {
   const img = boardImage(code, codeAreaOf(b), { readArea: '__S.read("area")', checkStorage: false });
-  const files: { [name: string]: string } = { area: img.area };
+  const files: { [name: string]: string } = {};
+  if (img.area) files.area = img.area;
   if (img.storage) files[STORAGE_CODE_FILE] = img.storage;
   return { files, boot: img.loader };
 }

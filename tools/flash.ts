@@ -82,7 +82,9 @@ export function loadImage(dir: string): LoadedImage {
   };
   const area = manifest.area ? read(manifest.area.file, manifest.area.bytes) : '';
   if (manifest.area && crc32(area) !== manifest.area.crc32) throw new FlashError(manifest.area.file + ' does not match its CRC-32 in image.json: build again');
-  return { manifest, area, storage: manifest.storage ? read(manifest.storage.file, manifest.storage.bytes) : '', bootcde: read(manifest.bootcde.file, manifest.bootcde.bytes) };
+  const storage = manifest.storage ? read(manifest.storage.file, manifest.storage.bytes) : '';
+  if (manifest.storage && crc32(storage) !== manifest.storage.crc32) throw new FlashError(manifest.storage.file + ' does not match its CRC-32 in image.json: build again');
+  return { manifest, area, storage, bootcde: read(manifest.bootcde.file, manifest.bootcde.bytes) };
 }
 
 /** A byte link to the board's REPL: a serial port, or a test's interpreter. */

@@ -99,8 +99,8 @@ export interface BoardImage {
   loader: string;
 }
 
-/** CRC-32 (IEEE, as Espruino's `E.CRC32`) of a byte string, as a signed 32-bit number the
- *  way `E.CRC32` returns it. */
+/** CRC-32 (IEEE, as Espruino's `E.CRC32`) of a byte string, unsigned (the loader compares
+ *  `E.CRC32(..)>>>0` with it). */
 export function crc32(bytes: string): number {
   let c = -1;
   for (let i = 0; i < bytes.length; i++) {
