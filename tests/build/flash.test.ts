@@ -1,9 +1,10 @@
 // The flasher: its settings parser, image loading, and a whole flashing session against the
-// real Espruino interpreter's REPL (its Linux build, through stdin and stdout), whose Flash
+// real Espruino interpreter's REPL (its Linux build, over its telnet console), whose Flash
 // module writes a flash file and whose Storage lives in it.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { espruinoBinary } from '../../tools/espruino-check';
@@ -49,39 +50,43 @@ describe('flash settings and images', () => {
 
 const binary = espruinoBinary();
 
-/** The interpreter's REPL as a link; its flash file lives in a scratch folder. */
-function interpreter(dir: string): { link: Link; output: () => string; stop: () => void } {
-  const p = spawn(binary!, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+/** The interpreter's REPL as a link, over its telnet console (port 2323): its stdin console is
+ *  read by a second thread that races the main loop on the input queue and now and then
+ *  breaks it (an ASSERT in jsdevices.c), which telnet, read by the main loop, does not. Its
+ *  flash file lives in a scratch folder; what it prints before the link is up (at power-up)
+ *  goes to stdout. */
+async function interpreter(dir: string): Promise<{ link: Link; output: () => string; stop: () => void }> {
+  const p = spawn(binary!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const listeners: ((s: string) => void)[] = [];
   p.stdout.on('data', (b: Buffer) => {
-    const s = b.toString('latin1');
-    out += s;
-    for (const l of listeners) l(s);
+    out += b.toString('latin1');
   });
-  // The Linux build reads its console without flow control: fed faster, its input queue
-  // overflows and breaks (an ASSERT in jsdevices.c). The link paces writes as a slow wire
-  // would, 16 bytes every 10 ms (a board's USB, or XON/XOFF on a UART, holds the sender back).
-  const queue: Buffer[] = [];
-  let timer: ReturnType<typeof setInterval> | null = null;
-  const pump = () => {
-    const b = queue.shift();
-    if (b) p.stdin.write(b);
-    else if (timer) {
-      clearInterval(timer);
-      timer = null;
-    }
-  };
-  const write = (s: string) => {
-    const b = Buffer.from(s, 'latin1');
-    for (let i = 0; i < b.length; i += 16) queue.push(b.subarray(i, i + 16));
-    if (!timer) timer = setInterval(pump, 10);
-  };
+  let sock: net.Socket | null = null;
+  for (let k = 0; k < 50 && !sock; k++) {
+    sock = await new Promise<net.Socket | null>((res) => {
+      const c = net.connect(2323, '127.0.0.1');
+      c.on('connect', () => res(c));
+      c.on('error', () => res(null));
+    });
+    if (!sock) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!sock) {
+    p.kill('SIGKILL');
+    throw new Error('the interpreter\'s telnet console did not open');
+  }
+  const s = sock;
+  s.on('error', () => undefined);
+  s.on('data', (b: Buffer) => {
+    const t = b.toString('latin1');
+    out += t;
+    for (const l of listeners) l(t);
+  });
   return {
-    link: { write, onData: (cb) => listeners.push(cb), close: () => undefined },
+    link: { write: (t) => s.write(Buffer.from(t, 'latin1')), onData: (cb) => listeners.push(cb), close: () => undefined },
     output: () => out,
     stop: () => {
-      if (timer) clearInterval(timer);
+      s.destroy();
       p.kill('SIGKILL');
     },
   };
@@ -120,7 +125,7 @@ describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', (
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flash-'));
     // Each session is a fresh interpreter on the same flash file: a power cycle.
     const session = async (img: LoadedImage, opts: { anyBoard?: boolean } = { anyBoard: true }) => {
-      const e = interpreter(dir);
+      const e = await interpreter(dir);
       const log: string[] = [];
       try {
         await new Promise((r) => setTimeout(r, 500));
@@ -154,7 +159,7 @@ describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', (
       expect(first.out).not.toMatch(/Uncaught/);
 
       // Power-up: the loader runs the flashed code before anyone types.
-      const e = interpreter(dir);
+      const e = await interpreter(dir);
       try {
         await waitFor(() => e.output().indexOf('FLASHED-CODE-RAN') >= 0, 3000);
         expect(e.output()).toContain('FLASHED-CODE-RAN ' + want);
@@ -165,7 +170,7 @@ describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', (
       } finally {
         e.stop();
       }
-      const e2 = interpreter(dir);
+      const e2 = await interpreter(dir);
       try {
         await waitFor(() => e2.output().indexOf('FIRMWARE') >= 0, 3000);
         expect(e2.output()).toContain('FIRMWARE the Storage file firmware does not hold this build');
