@@ -486,7 +486,8 @@ export interface ImageManifest {
   bootcde: { file: string; bytes: number };
 }
 
-function writeImage(dir: string, img: BoardImage, b: BoardDescription): void {
+/** Writes a board image's files and manifest into a folder. */
+export function writeImage(dir: string, img: BoardImage, b: BoardDescription): void {
   const m: ImageManifest = {
     board: b.name,
     espruinoBoard: b.espruinoBoard,

@@ -272,12 +272,13 @@ async function main(): Promise<void> {
     .requiredOption('--board <name>', 'board in boards/ (pico, wifi)')
     .option('--port <path>', 'serial port (default: flash.config.json)')
     .option('--baud <n>', 'baud rate (default: flash.config.json)', (v) => parseInt(v, 10))
+    .option('--image <dir>', 'image folder (default: dist/<board>)')
     .option('--dry-run', 'check the image and print what would be written, without a board')
     .option('--no-run', 'leave the board at the REPL afterwards')
     .parse(process.argv);
-  const o = cmd.opts<{ board: string; port?: string; baud?: number; dryRun?: boolean; run: boolean }>();
+  const o = cmd.opts<{ board: string; port?: string; baud?: number; image?: string; dryRun?: boolean; run: boolean }>();
   const config = loadFlashConfig(path.join(ROOT, 'flash.config.json'), { port: o.port, baud: o.baud });
-  const img = loadImage(path.join(ROOT, 'dist', o.board));
+  const img = loadImage(o.image ? path.resolve(o.image) : path.join(ROOT, 'dist', o.board));
   const m = img.manifest;
   console.log(m.board + ' image, Espruino ' + m.minEspruino + ' or later:');
   if (m.area) console.log('  code area ' + m.area.address + ': ' + m.area.bytes + ' bytes (CRC-32 ' + m.area.crc32 + ')');

@@ -2,11 +2,12 @@
 // real Espruino interpreter's REPL (its Linux build, over its telnet console), whose Flash
 // module writes a flash file and whose Storage lives in it.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { buildBoard, loadBoard, writeImage } from '../../tools/build';
 import { espruinoBinary } from '../../tools/espruino-check';
 import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, versionNumber } from '../../tools/flash';
 import { boardImage, CodeArea } from '../../tools/image';
@@ -200,4 +201,44 @@ describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', (
     const img = testImage('print(1)');
     await expect(flashImage(new Repl(silent), img, { config: { ...config, replyTimeoutMs: 300 }, log: () => undefined, anyBoard: true })).rejects.toThrow(/no JavaScript REPL answers/);
   });
+});
+
+const socat = spawnSync('which', ['socat']).status === 0;
+
+describe.skipIf(!binary || !socat)('npm run flash on a serial port', () => {
+  it('opens the port, finds the REPL behind it and refuses a board the image is not for', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flash-cli-'));
+    const tty = path.join(dir, 'tty');
+    const img = path.join(dir, 'image');
+    const r = await buildBoard('pico', { write: false, boot: false, espruino: false });
+    fs.mkdirSync(img);
+    writeImage(img, r.image, loadBoard('pico'));
+    // The interpreter's console on a pseudo-terminal, as a board's USB serial port appears.
+    const p = spawn(binary!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let booted = '';
+    p.stdout!.on('data', (b: Buffer) => (booted += b.toString()));
+    let bridge: ReturnType<typeof spawn> | null = null;
+    try {
+      await waitFor(() => booted.indexOf('espruino.com') >= 0, 5000);
+      await new Promise((res) => setTimeout(res, 300));
+      bridge = spawn('socat', ['PTY,link=' + tty + ',raw,echo=0', 'TCP:127.0.0.1:2323'], { stdio: 'ignore' });
+      await waitFor(() => fs.existsSync(tty), 3000);
+      const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
+        const c = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(__dirname, '..', '..', 'tools', 'flash.ts'), '--board', 'pico', '--port', tty, '--image', img]);
+        let out = '';
+        let err = '';
+        c.stdout.on('data', (b: Buffer) => (out += b));
+        c.stderr.on('data', (b: Buffer) => (err += b));
+        c.on('close', (status) => res({ status, stdout: out, stderr: err }));
+      });
+      expect(cli.stdout).toContain('Espruino Pico image, Espruino 2v26 or later:');
+      expect(cli.stdout).toContain('board LINUX, Espruino 2v');
+      expect(cli.stderr).toContain('flash: this image is for PICO_R1_3, the board is LINUX');
+      expect(cli.status).toBe(1);
+    } finally {
+      if (bridge) bridge.kill('SIGKILL');
+      p.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120000);
 });
