@@ -507,7 +507,7 @@ export function writeImage(dir: string, img: BoardImage, b: BoardDescription): v
 export function sizeReport(r: BuildResult): string[] {
   const pct = (v: number) => ((100 * v) / r.variables).toFixed(0) + '%';
   const line = (e: EspruinoRun, heap: number) =>
-    '  on Espruino ' + e.version + ' (Linux build, ' + heap + '-variable heap), run from Storage: ' + (e.freeBefore - e.freeAfterBoot) + ' variables used after boot, ' + e.freeAfterBoot + ' free, ' + e.minFreeInSession + ' at least during a console session';
+    '  on Espruino ' + e.version + ' (Linux build, ' + heap + '-variable heap), the image run from flash: ' + (e.freeBefore - e.freeAfterBoot) + ' variables used after boot, ' + e.freeAfterBoot + ' free, ' + e.minFreeInSession + ' at least during a console session';
   const real = (r.espruino ? [line(r.espruino, 5100)] : []).concat(r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []);
   const f = r.fit;
   const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
