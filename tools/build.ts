@@ -14,8 +14,8 @@ import { rollup, Plugin } from 'rollup';
 import { minify } from 'terser';
 import * as ts from 'typescript';
 import { BoardDescription } from '../hal/espruino/board';
-import { BoardImage, boardImage, CodeArea, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
-import { bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
+import { BoardImage, boardImage, CodeArea, detokenise, imageProblems, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
+import { bootInStrippedContext, bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
 const ROOT = path.resolve(__dirname, '..');
 const BOARDS = path.join(ROOT, 'boards');
@@ -445,6 +445,11 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   const findings = checkBundle(code, { boot: opts.boot });
   const image = boardImage(code, codeAreaOf(board));
   const fit = imageFit(image, board);
+  // The image checked where no Espruino runs: its bytes read back as the bundle's tokens, and
+  // read back as text it boots in the stripped context like the bundle.
+  for (const p of imageProblems(code, image)) findings.push({ kind: 'image', line: 0, column: 0, message: p });
+  if (opts.boot !== false && findings.length === 0)
+    for (const f of bootInStrippedContext(detokenise(image.area) + detokenise(image.storage)).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
   // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded.
   const binary = opts.espruino !== false && opts.boot !== false && findings.length === 0 ? espruinoBinary() : null;
   const espruino = binary ? bootOnEspruino(imageOnLinux(code, board), binary) : undefined;
@@ -547,7 +552,7 @@ async function main(): Promise<void> {
       if (r.findings.length) {
         console.log(name + ': ' + r.findings.length + ' Espruino compatibility problem(s)');
         failed = true;
-      } else console.log('  Espruino check passed (syntax, built-ins, declaration order, stripped boot' + (r.espruino ? ', real interpreter' : '') + ')');
+      } else console.log('  Espruino check passed (syntax, built-ins, declaration order, stripped boot, image read back' + (r.espruino ? ', real interpreter' : '') + ')');
     } catch (e) {
       failed = true;
       console.error(name + ': ' + (e instanceof BuildError ? e.message : (e as Error).stack));

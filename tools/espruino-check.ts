@@ -17,7 +17,7 @@ import * as vm from 'vm';
 
 /** One problem found in a bundle. */
 export interface Finding {
-  kind: 'syntax' | 'builtin' | 'order' | 'boot';
+  kind: 'syntax' | 'builtin' | 'order' | 'boot' | 'image';
   line: number;
   column: number;
   message: string;

@@ -158,3 +158,66 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   const img = { area: first, areaCrc: crc32(first), storage, storageCrc: crc32(storage) };
   return { ...img, loader: loaderFor(img, area, access) };
 }
+
+/** Text for a pretokenised byte string: tokens back to words and operators (with spaces
+ *  round them), raw strings as quoted strings, raw integers as numbers. For checking an image
+ *  where no Espruino runs: its text must lex to the tokens of the code it came from. Throws on
+ *  a byte Espruino would not read. */
+export function detokenise(bytes: string): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes.charCodeAt(i);
+    if (c < 128) out += bytes[i];
+    else if (c === RAW_STRING8 || c === RAW_STRING16) {
+      const n = c === RAW_STRING8 ? bytes.charCodeAt(i + 1) : bytes.charCodeAt(i + 1) | (bytes.charCodeAt(i + 2) << 8);
+      const at = i + (c === RAW_STRING8 ? 2 : 3);
+      if (at + n > bytes.length) throw new Error('raw string at ' + i + ' runs past the end');
+      out += JSON.stringify(bytes.slice(at, at + n));
+      i = at + n - 1;
+    } else if (c === RAW_INT0) out += ' 0 ';
+    else if (c === RAW_INT8) {
+      out += ' ' + ((bytes.charCodeAt(i + 1) << 24) >> 24) + ' ';
+      i += 1;
+    } else if (c === RAW_INT16) {
+      out += ' ' + (((bytes.charCodeAt(i + 1) | (bytes.charCodeAt(i + 2) << 8)) << 16) >> 16) + ' ';
+      i += 2;
+    } else if (c >= FIRST_OPERATOR && c < FIRST_OPERATOR + OPERATORS.length) out += ' ' + OPERATORS[c - FIRST_OPERATOR] + ' ';
+    else if (c >= FIRST_WORD && c < FIRST_WORD + WORDS.length) out += ' ' + WORDS[c - FIRST_WORD] + ' ';
+    else throw new Error('byte ' + c + ' at ' + i + ' is no Espruino token');
+  }
+  return out;
+}
+
+/** The tokens of ES5 code as comparable text (type and value). */
+function tokenList(code: string): string[] {
+  const r: string[] = [];
+  for (const t of acorn.tokenizer(code, { ecmaVersion: 5 })) r.push(t.type.label + ':' + String((t as unknown as { value: unknown }).value));
+  return r;
+}
+
+/** Problems of an image against the bundle it came from, checked without Espruino: every
+ *  top-level piece pretokenises to bytes that read back as the same tokens, and the area and
+ *  Storage parts hold exactly those pieces in order. */
+export function imageProblems(code: string, img: BoardImage): string[] {
+  const pieces = topLevelPieces(code);
+  const problems: string[] = [];
+  let parts = '';
+  pieces.forEach((p, i) => {
+    const bytes = pretokenise(p);
+    parts += bytes + '\n';
+    let back: string;
+    try {
+      back = detokenise(bytes);
+    } catch (e) {
+      problems.push('piece ' + i + ': ' + (e as Error).message);
+      return;
+    }
+    const a = tokenList(p);
+    const b = tokenList(back);
+    const k = a.findIndex((t, j) => t !== b[j]);
+    if (k >= 0 || a.length !== b.length) problems.push('piece ' + i + ' reads back differently at token ' + (k >= 0 ? k : a.length) + ': ' + (a[k] || '(end)') + ' became ' + (b[k >= 0 ? k : a.length] || '(end)'));
+  });
+  if (img.area + img.storage !== parts) problems.push('the area and Storage parts are not the pieces in order');
+  if (crc32(img.area) !== img.areaCrc || crc32(img.storage) !== img.storageCrc) problems.push('a CRC-32 in the loader does not match its part');
+  return problems;
+}

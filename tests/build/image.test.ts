@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import { buildBoard, codeAreaOf, imageFit, loadBoard } from '../../tools/build';
 import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
-import { boardImage, crc32, loaderFor, pretokenise, topLevelPieces } from '../../tools/image';
+import { boardImage, crc32, detokenise, imageProblems, loaderFor, pretokenise, topLevelPieces } from '../../tools/image';
 
 const bytes = (s: string) => Array.from(s).map((c) => c.charCodeAt(0));
 const ch = (s: string) => bytes(s);
@@ -44,6 +44,34 @@ describe('pretokenise', () => {
     expect(pretokenise('1.5')).toBe('1.5');
     expect(pretokenise('1e3')).toBe(String.fromCharCode(0xd5, 1000 & 255, 1000 >> 8));
   });
+});
+
+describe('reading an image back without Espruino', () => {
+  it('detokenise gives text with the same tokens', () => {
+    const src = 'function f(a,b){if(a===b&&a!=0)return "x\\n"+a;var n=-5,m=300,z=0;return typeof a=="string"?void 0:a>>>1}';
+    expect(detokenise(pretokenise(src)).replace(/\s+/g, ' ')).toContain('typeof a == "string"');
+    expect(new Function(detokenise(pretokenise(src)) + ';return f(3,4)')()).toBe(1);
+    expect(new Function(src + ';return f(3,4)')()).toBe(1);
+    expect(() => detokenise(String.fromCharCode(0xe0))).toThrow(/byte 224 at 0 is no Espruino token/);
+    expect(() => detokenise(String.fromCharCode(0xd1, 9) + 'abc')).toThrow(/raw string at 0 runs past the end/);
+  });
+
+  it('finds an image that is not the bundle', () => {
+    const code = 'function a(){return 1}\nfunction b(){return 2}\nvar x=a()+b()';
+    const area = { address: 0x08004000, length: 30, pageBytes: 16384 };
+    const img = boardImage(code, area);
+    expect(imageProblems(code, img)).toEqual([]);
+    expect(imageProblems(code, { ...img, storage: img.storage.slice(1) })).toContain('the area and Storage parts are not the pieces in order');
+    expect(imageProblems(code, { ...img, areaCrc: img.areaCrc ^ 1 })).toContain('a CRC-32 in the loader does not match its part');
+  });
+
+  it('every top-level piece of both firmware builds reads back as its tokens', async () => {
+    for (const name of ['pico', 'wifi']) {
+      const r = await buildBoard(name, { write: false, boot: false, espruino: false });
+      expect(imageProblems(r.code, r.image), name).toEqual([]);
+      expect(r.findings.filter((f) => f.kind === 'image'), name).toEqual([]);
+    }
+  }, 120000);
 });
 
 describe('board image', () => {
