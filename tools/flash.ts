@@ -1,7 +1,7 @@
 // Writes a board image (tools/build.ts: dist/<board>/image.json and its files) to a board over
 // its JavaScript REPL: the code area with Espruino's Flash module, the rest of the code and the
 // `.bootcde` loader to Storage; every part is read back and compared by CRC-32 before the next.
-//   npm run flash -- --board pico [--port /dev/ttyACM0] [--dry-run]
+//   npm run flash -- --board pico [--port /dev/ttyACM0] [--dry-run | --verify]
 // Settings (port, baud, chunk size, timeouts) come from flash.config.json; options override them.
 // A unit running a production build has no REPL on its ports: restart it with its button
 // pressed as Espruino starts, so it skips the saved code, then flash.
@@ -129,9 +129,16 @@ export class Repl {
     else w.resolve(r.v);
   }
 
-  /** Sends Ctrl-C (stops what runs, clears a half-typed line), then waits for the REPL to
-   *  answer. One only: Espruino's Linux build exits on a second. */
+  /** Waits for the REPL to answer. When it does not at once, sends Ctrl-C (stops what runs,
+   *  clears a half-typed line) and asks again. One Ctrl-C only, and none when the REPL
+   *  answers: Espruino's Linux build exits on a second. */
   async wake(timeoutMs: number): Promise<void> {
+    try {
+      await this.eval('1', Math.min(700, timeoutMs));
+      return;
+    } catch {
+      // busy, or a half-typed line in front of ours
+    }
     this.link.write('\x03');
     await new Promise((r) => setTimeout(r, 200));
     this.buf = '';
@@ -188,23 +195,62 @@ export interface FlashOptions {
   noRun?: boolean;
 }
 
-/** Writes an image through a REPL. Order: the old loader goes first, so a unit whose flashing
- *  breaks off boots to a bare REPL and can be flashed again; the new loader goes last. */
-export async function flashImage(repl: Repl, img: LoadedImage, o: FlashOptions): Promise<void> {
+/** The first KB-block of the code area on the board that differs from the image, or -1. */
+async function areaMismatch(repl: Repl, img: LoadedImage, timeoutMs: number): Promise<number> {
+  const addr = parseInt(img.manifest.area!.address, 16);
+  const n = img.area.length;
+  const got = (await repl.eval('(function(){var F=require("Flash"),r=[];for(var o=0;o<' + n + ';o+=' + VERIFY_BLOCK + ')r.push(E.CRC32(F.read(Math.min(' + VERIFY_BLOCK + ',' + n + '-o),' + addr + '+o))>>>0);return r;})()', timeoutMs)) as number[];
+  return blockCrcs(img.area, VERIFY_BLOCK).findIndex((w, i) => got[i] !== w);
+}
+
+/** Whether the Storage file on the board holds the image's second part, byte for byte. */
+async function storageMatches(repl: Repl, img: LoadedImage, timeoutMs: number): Promise<boolean> {
+  const name = JSON.stringify(img.manifest.storage!.name);
+  const got = (await repl.eval('(function(){var S=require("Storage"),r=[];if(S.read(' + name + ')===undefined)return r;for(var o=0;o<' + img.storage.length + ';o+=' + VERIFY_BLOCK + ')r.push(E.CRC32(S.read(' + name + ',o,' + VERIFY_BLOCK + '))>>>0);return r;})()', timeoutMs)) as number[];
+  const want = blockCrcs(img.storage, VERIFY_BLOCK);
+  return got.length === want.length && want.every((w, i) => got[i] === w);
+}
+
+/** Wakes the REPL and checks the board is one the image is for. */
+async function connect(repl: Repl, img: LoadedImage, o: FlashOptions): Promise<void> {
   const c = o.config;
   const m = img.manifest;
   await repl.wake(c.replyTimeoutMs).catch(() => {
     throw new FlashError('no JavaScript REPL answers: a unit running a production build has none; restart it with its button pressed as Espruino starts (it then skips the saved code) and flash again');
   });
+  const env = (await repl.eval('[process.env.BOARD,process.env.VERSION]', c.replyTimeoutMs)) as [string, string];
+  o.log('board ' + env[0] + ', Espruino ' + env[1]);
+  if (env[0] !== m.espruinoBoard && !o.anyBoard) throw new FlashError('this image is for ' + m.espruinoBoard + ', the board is ' + env[0]);
+  if (!(versionNumber(env[1]) >= versionNumber(m.minEspruino))) throw new FlashError('the image needs Espruino ' + m.minEspruino + ' or later (pretokenised integers), the board has ' + env[1] + ': update its firmware first');
+}
+
+/** Compares a board's flash with an image without writing or stopping anything: the parts
+ *  that differ (empty when the board holds exactly this build). */
+export async function verifyImage(repl: Repl, img: LoadedImage, o: FlashOptions): Promise<string[]> {
+  const c = o.config;
+  const m = img.manifest;
+  await connect(repl, img, o);
+  const differs: string[] = [];
+  if (m.area) {
+    const bad = await areaMismatch(repl, img, c.eraseTimeoutMs);
+    if (bad >= 0) differs.push('the code area at ' + m.area.address + ' (first difference in the KB at 0x' + (parseInt(m.area.address, 16) + bad * VERIFY_BLOCK).toString(16) + ')');
+  }
+  if (m.storage && !(await storageMatches(repl, img, c.eraseTimeoutMs))) differs.push('the Storage file ' + m.storage.name);
+  if ((await repl.eval('require("Storage").read(".bootcde")', c.replyTimeoutMs)) !== img.bootcde) differs.push('the .bootcde loader');
+  return differs;
+}
+
+/** Writes an image through a REPL. Order: the old loader goes first, so a unit whose flashing
+ *  breaks off boots to a bare REPL and can be flashed again; the new loader goes last. */
+export async function flashImage(repl: Repl, img: LoadedImage, o: FlashOptions): Promise<void> {
+  const c = o.config;
+  const m = img.manifest;
+  await connect(repl, img, o);
   // Stop the running firmware (a development build keeps the REPL): its code may live in the
   // flash about to be rewritten. reset() clears RAM and does not load the saved code.
   repl.send('reset()');
   await new Promise((r) => setTimeout(r, 1000));
   await repl.eval('1', c.replyTimeoutMs);
-  const env = (await repl.eval('[process.env.BOARD,process.env.VERSION]', c.replyTimeoutMs)) as [string, string];
-  o.log('board ' + env[0] + ', Espruino ' + env[1]);
-  if (env[0] !== m.espruinoBoard && !o.anyBoard) throw new FlashError('this image is for ' + m.espruinoBoard + ', the board is ' + env[0]);
-  if (!(versionNumber(env[1]) >= versionNumber(m.minEspruino))) throw new FlashError('the image needs Espruino ' + m.minEspruino + ' or later (pretokenised integers), the board has ' + env[1] + ': update its firmware first');
 
   await repl.run('var S=require("Storage");S.list().forEach(function(f){if(f==".bootcde"||f==' + JSON.stringify(m.storage ? m.storage.name : 'firmware') + '||/^tw/.test(f))S.erase(f);});S.compact();', c.eraseTimeoutMs);
 
@@ -222,9 +268,7 @@ export async function flashImage(repl: Repl, img: LoadedImage, o: FlashOptions):
       await repl.run('require("Flash").write(atob("' + Buffer.from(piece, 'latin1').toString('base64') + '"),' + (addr + off) + ')', c.replyTimeoutMs);
       if ((off / c.chunkBytes) % 32 === 31) o.log('  ' + (off + piece.length) + ' of ' + padded.length);
     }
-    const got = (await repl.eval('(function(){var F=require("Flash"),r=[];for(var o=0;o<' + img.area.length + ';o+=' + VERIFY_BLOCK + ')r.push(E.CRC32(F.read(Math.min(' + VERIFY_BLOCK + ',' + img.area.length + '-o),' + addr + '+o))>>>0);return r;})()', c.eraseTimeoutMs)) as number[];
-    const want = blockCrcs(img.area, VERIFY_BLOCK);
-    const bad = want.findIndex((w, i) => got[i] !== w);
+    const bad = await areaMismatch(repl, img, c.eraseTimeoutMs);
     if (bad >= 0) throw new FlashError('the code area reads back wrong at 0x' + (addr + bad * VERIFY_BLOCK).toString(16) + ': this chip may not have that flash');
     o.log('code area written and read back: ' + img.area.length + ' bytes, CRC-32 ' + m.area.crc32);
   }
@@ -238,9 +282,7 @@ export async function flashImage(repl: Repl, img: LoadedImage, o: FlashOptions):
       const piece = img.storage.slice(off, off + c.chunkBytes);
       await repl.run('require("Storage").write(' + name + ',atob("' + Buffer.from(piece, 'latin1').toString('base64') + '"),' + off + ',' + img.storage.length + ')', c.replyTimeoutMs);
     }
-    const got = (await repl.eval('(function(){var S=require("Storage"),r=[];for(var o=0;o<' + img.storage.length + ';o+=' + VERIFY_BLOCK + ')r.push(E.CRC32(S.read(' + name + ',o,' + VERIFY_BLOCK + '))>>>0);return r;})()', c.eraseTimeoutMs)) as number[];
-    const want = blockCrcs(img.storage, VERIFY_BLOCK);
-    if (got.length !== want.length || want.some((w, i) => got[i] !== w)) throw new FlashError('Storage file ' + m.storage.name + ' reads back wrong');
+    if (!(await storageMatches(repl, img, c.eraseTimeoutMs))) throw new FlashError('Storage file ' + m.storage.name + ' reads back wrong');
     o.log('Storage file written and read back');
   }
 
@@ -274,9 +316,10 @@ async function main(): Promise<void> {
     .option('--baud <n>', 'baud rate (default: flash.config.json)', (v) => parseInt(v, 10))
     .option('--image <dir>', 'image folder (default: dist/<board>)')
     .option('--dry-run', 'check the image and print what would be written, without a board')
+    .option('--verify', 'only compare the board with the image (writes nothing)')
     .option('--no-run', 'leave the board at the REPL afterwards')
     .parse(process.argv);
-  const o = cmd.opts<{ board: string; port?: string; baud?: number; image?: string; dryRun?: boolean; run: boolean }>();
+  const o = cmd.opts<{ board: string; port?: string; baud?: number; image?: string; dryRun?: boolean; verify?: boolean; run: boolean }>();
   const config = loadFlashConfig(path.join(ROOT, 'flash.config.json'), { port: o.port, baud: o.baud });
   const img = loadImage(o.image ? path.resolve(o.image) : path.join(ROOT, 'dist', o.board));
   const m = img.manifest;
@@ -291,7 +334,12 @@ async function main(): Promise<void> {
   await new Promise<void>((res, rej) => port.on('open', () => res()).on('error', (e) => rej(new FlashError(config.port + ': ' + e.message))));
   const link: Link = { write: (s) => port.write(Buffer.from(s, 'latin1')), onData: (cb) => port.on('data', (b: Buffer) => cb(b.toString('latin1'))), close: () => port.close() };
   try {
-    await flashImage(new Repl(link), img, { config, log: (l) => console.log(l), noRun: !o.run });
+    const opts = { config, log: (l: string) => console.log(l), noRun: !o.run };
+    if (o.verify) {
+      const differs = await verifyImage(new Repl(link), img, opts);
+      if (differs.length) throw new FlashError('the board does not hold this build: ' + differs.join(', ') + ' differ');
+      console.log('the board holds this build');
+    } else await flashImage(new Repl(link), img, opts);
   } finally {
     await new Promise((r) => setTimeout(r, 300));
     link.close();

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildBoard, loadBoard, writeImage } from '../../tools/build';
 import { espruinoBinary } from '../../tools/espruino-check';
-import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, versionNumber } from '../../tools/flash';
+import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, verifyImage, versionNumber } from '../../tools/flash';
 import { boardImage, CodeArea } from '../../tools/image';
 
 const config: FlashConfig = { port: '-', baud: 115200, chunkBytes: 256, replyTimeoutMs: 5000, eraseTimeoutMs: 10000 };
@@ -164,10 +164,15 @@ describe.skipIf(!binary)('flashing the Espruino interpreter through its REPL', (
       try {
         await waitFor(() => e.output().indexOf('FLASHED-CODE-RAN') >= 0, 3000);
         expect(e.output()).toContain('FLASHED-CODE-RAN ' + want);
-        // Someone replaces the Storage part: at the next power-up the loader refuses it.
+        // The board holds this build, and --verify says so without writing.
         const repl = new Repl(e.link);
-        await repl.wake(config.replyTimeoutMs);
+        const quiet = { config, log: () => undefined, anyBoard: true };
+        expect(await verifyImage(repl, img, quiet)).toEqual([]);
+        expect(await verifyImage(repl, testImage('print(1)'), quiet)).toEqual(['the code area at 0x10030000 (first difference in the KB at 0x10030000)', 'the .bootcde loader']);
+        // Someone replaces the Storage part: verify names it, and at the next power-up the
+        // loader refuses it.
         await repl.run('require("Storage").write("firmware","print(\\"NOT-THIS-BUILD\\")")', config.replyTimeoutMs);
+        expect(await verifyImage(repl, img, quiet)).toEqual(['the Storage file firmware']);
       } finally {
         e.stop();
       }
