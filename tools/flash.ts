@@ -111,7 +111,9 @@ export class Repl {
   private scan(): void {
     const w = this.waiting;
     if (!w) return;
-    const at = this.buf.indexOf(w.tag);
+    // The answer is the tag followed by JSON; an echo of the command (a console that does
+    // not honour DLE) has the tag followed by a quote.
+    const at = this.buf.indexOf(w.tag + '{');
     if (at < 0) return;
     const end = this.buf.indexOf('\n', at);
     if (end < 0) return;

@@ -36,6 +36,24 @@ describe('flash settings and images', () => {
     expect(versionNumber('junk')).toBeNaN();
   });
 
+  it('reads the tagged answer, not an echo of the command', async () => {
+    let cb: (s: string) => void = () => undefined;
+    const echoing: Link = {
+      write: (s) => {
+        const tag = /"(@@\d+@)"/.exec(s);
+        setTimeout(() => {
+          cb(s.replace('\x10', '') + '\r\n'); // a console that echoes
+          if (tag) cb('>' + tag[1] + (s.indexOf('boom') >= 0 ? '{"e":"Error: boom"}' : '{"v":[1,"x"]}') + '\r\n');
+        }, 5);
+      },
+      onData: (f) => (cb = f),
+      close: () => undefined,
+    };
+    const repl = new Repl(echoing);
+    expect(await repl.eval('[1,"x"]', 1000)).toEqual([1, 'x']);
+    await expect(repl.eval('boom()', 1000)).rejects.toThrow('the board says: Error: boom');
+  });
+
   it('refuses an image whose files do not match its manifest', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'image-'));
     expect(() => loadImage(dir)).toThrow(/image.json is missing: build first/);
