@@ -67,7 +67,11 @@ describe('flash settings and images', () => {
   });
 });
 
-const binary = espruinoBinary();
+const found = espruinoBinary();
+// The interop tests talk to the interpreter over its telnet console: a build without one
+// (no TELNET library) cannot take part.
+const help = found ? spawnSync(found, ['--help'], { encoding: 'utf8', timeout: 5000 }) : null;
+const binary = help && /--telnet/.test((help.stdout || '') + (help.stderr || '')) ? found : null;
 
 /** The interpreter's REPL as a link, over its telnet console (port 2323): its stdin console is
  *  read by a second thread that races the main loop on the input queue and now and then
