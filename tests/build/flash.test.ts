@@ -73,12 +73,33 @@ const found = espruinoBinary();
 const help = found ? spawnSync(found, ['--help'], { encoding: 'utf8', timeout: 5000 }) : null;
 const binary = help && /--telnet/.test((help.stdout || '') + (help.stderr || '')) ? found : null;
 
+/** Throws when something already listens on the telnet port (a test would talk to it). */
+async function telnetPortFree(): Promise<void> {
+  const listening = () =>
+    new Promise<boolean>((res) => {
+      const c = net.connect(2323, '127.0.0.1');
+      c.on('connect', () => {
+        c.destroy();
+        res(true);
+      });
+      c.on('error', () => res(false));
+    });
+  // a stopped interpreter may take a moment to let go of the port
+  let taken = await listening();
+  for (let k = 0; k < 30 && taken; k++) {
+    await new Promise((r) => setTimeout(r, 100));
+    taken = await listening();
+  }
+  if (taken) throw new Error('port 2323 is taken: another Espruino interpreter (a stopped test?) still listens there');
+}
+
 /** The interpreter's REPL as a link, over its telnet console (port 2323): its stdin console is
  *  read by a second thread that races the main loop on the input queue and now and then
  *  breaks it (an ASSERT in jsdevices.c), which telnet, read by the main loop, does not. Its
  *  flash file lives in a scratch folder; what it prints before the link is up (at power-up)
  *  goes to stdout. */
 async function interpreter(dir: string): Promise<{ link: Link; output: () => string; stop: () => void }> {
+  await telnetPortFree();
   const p = spawn(binary!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const listeners: ((s: string) => void)[] = [];
@@ -241,6 +262,7 @@ describe.skipIf(!binary || !socat)('npm run flash on a serial port', () => {
     fs.mkdirSync(img);
     writeImage(img, r.image, loadBoard('pico'));
     // The interpreter's console on a pseudo-terminal, as a board's USB serial port appears.
+    await telnetPortFree();
     const p = spawn(binary!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let booted = '';
     p.stdout!.on('data', (b: Buffer) => (booted += b.toString()));
