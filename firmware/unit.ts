@@ -573,8 +573,9 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
 
   function pins(): string[] {
     const c = raw.console as { pins?: { [role: string]: string } } | undefined;
-    const out = defaultPins().slice();
-    if (c && c.pins) for (let r = 1; r < 4; r++) if (typeof c.pins[roleNames()[r]] === 'string') out[r] = c.pins[roleNames()[r]];
+    const out = defaultPins();
+    const names = roleNames();
+    if (c && c.pins) for (let r = 1; r < 4; r++) if (typeof c.pins[names[r]] === 'string') out[r] = c.pins[names[r]];
     return out;
   }
 

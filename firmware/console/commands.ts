@@ -175,6 +175,11 @@ function applied(h: ConsoleHost, raw: RawConfig, ok: string): Answer {
   return e ? fail(e) : changed([ok]);
 }
 
+/** An account's row for the JSON answers of `acct`. */
+function accountJson(core: Core, a: number): { [k: string]: unknown } {
+  return { name: core.cfg.accounts[a].name, balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] };
+}
+
 function accountLine(core: Core, a: number): string {
   const acc = core.cfg.accounts[a];
   let meters = '';
@@ -323,7 +328,9 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
             if (sub === undefined) {
               const lines = ['account      balance relay mode alarm  energy kWh meters'];
               for (let a = 0; a < core.cfg.accounts.length; a++) lines.push(accountLine(core, a));
-              return done(lines, { accounts: core.cfg.accounts.map(function (x, a) { return { name: x.name, balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] }; }) });
+              const rows = [];
+              for (let a = 0; a < core.cfg.accounts.length; a++) rows.push(accountJson(core, a));
+              return done(lines, { accounts: rows });
             }
             if (sub === 'open' || sub === 'set' || sub === 'close') {
               if (ctx.role < OPERATOR) return fail('acct ' + sub + ' needs the operator role');
@@ -364,12 +371,14 @@ export function makeCommands(h: ConsoleHost): (name: string) => Command | null {
             const a = accountIndex(h, sub);
             if (a < 0) return noAccount(sub);
             const acc = core.cfg.accounts[a];
+            const row = accountJson(core, a);
+            row.chargedMilli = core.chargedMilli[a];
             return done([
               'account      balance relay mode alarm  energy kWh meters',
               accountLine(core, a),
               'plan ' + h.raw().accounts[a].plan + ', alarms ' + acc.alarmLevelsMilli.map(formatMoney).join(',') + ', limit ' + formatMoney(acc.creditLimitMilli) + ', reconnect ' + formatMoney(acc.reconnectMilli) + ', max ' + (acc.maxBalanceMilli ? formatMoney(acc.maxBalanceMilli) : 'none'),
               'charged ' + formatMoney(core.chargedMilli[a]) + ', month ' + formatMoney(core.monthlyWh[a]) + ' kWh' + (core.ovLocked[a] ? ', OVERLOAD LOCKED OUT' : core.ovTripped[a] ? ', overload tripped' : ''),
-            ], { name: acc.name, balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a], chargedMilli: core.chargedMilli[a] });
+            ], row);
           },
         };
       case 'meter':
