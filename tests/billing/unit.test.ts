@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { applyVars, busMetering, startUnit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 
+/** One account and one meter; technician PIN 4444. */
+const ONE_ACCOUNT = {
+  plans: { f: { price: 1000 } },
+  accounts: [{ name: 'A', plan: 'f' }],
+  meters: [{ name: 'm', account: 'A' }],
+  console: { pins: { technician: '4444' } },
+};
+
 describe('unit composition root', () => {
   it('boots the core from a config, switches relays and prints its status', () => {
     const lines: string[] = [];
@@ -30,15 +38,21 @@ describe('unit composition root', () => {
     expect(lines[1]).toMatch(/^STATUS accounts=0 /);
   });
 
+  it('answers acct in JSON with one row per account, and the charges for one', () => {
+    const lines: string[] = [];
+    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l) }, ONE_ACCOUNT);
+    lines.length = 0;
+    unit.input('login 4444\njson on\nacct\nacct A\n');
+    expect(lines.slice(2)).toEqual([
+      '{"ok":true,"cmd":"acct","accounts":[{"name":"A","balance":0,"relay":1,"mode":"auto","energyWh":0}]}',
+      '{"ok":true,"cmd":"acct","name":"A","balance":0,"relay":1,"mode":"auto","energyWh":0,"chargedMilli":0}',
+    ]);
+  });
+
   it('refuses a configuration change the heap has no room for, and changes nothing', () => {
     const lines: string[] = [];
     let free = 600;
-    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, {
-      plans: { f: { price: 1000 } },
-      accounts: [{ name: 'A', plan: 'f' }],
-      meters: [{ name: 'm', account: 'A' }],
-      console: { pins: { technician: '4444' } },
-    }, { metering: busMetering });
+    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT, { metering: busMetering });
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
@@ -75,12 +89,7 @@ describe('unit composition root', () => {
   it('stops a pasted configuration before it crowds out the memory a change needs', () => {
     const lines: string[] = [];
     let free = 2000;
-    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, {
-      plans: { f: { price: 1000 } },
-      accounts: [{ name: 'A', plan: 'f' }],
-      meters: [{ name: 'm', account: 'A' }],
-      console: { pins: { technician: '4444' } },
-    });
+    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT);
     unit.input('login 4444\nconfig import\nBEGIN CONFIG\n{"plans":\n');
     free = 950;
     lines.length = 0;
