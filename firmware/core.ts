@@ -250,8 +250,9 @@ export class Core {
       if (this.badAccount(ev.account) || ev.mode < 0 || ev.mode > 2) this.refuse(ev.account, 'bad-mode');
       else {
         this.mode[ev.account] = ev.mode;
-        this.emit('event', ev.account, -1, 'mode-' + modeNames()[ev.mode], ev.mode);
-        this.control(ev.account, time, 'mode-' + modeNames()[ev.mode], false);
+        const why = 'mode-' + modeNames()[ev.mode];
+        this.emit('event', ev.account, -1, why, ev.mode);
+        this.control(ev.account, time, why, false);
       }
     } else if (ev.t === 'clock') {
       if (ev.valid !== this.timeValid) {

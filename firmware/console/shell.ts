@@ -185,7 +185,8 @@ export class Shell {
         this.role = r;
         this.wrong = 0;
         this.lockouts = 0;
-        return done(['signed in as ' + roleNames()[r]], { role: roleNames()[r] });
+        const name = roleNames()[r];
+        return done(['signed in as ' + name], { role: name });
       }
     }
     this.wrong++;
