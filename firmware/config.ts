@@ -4,6 +4,14 @@ import { AccountConfig, CoreConfig, MeterConfig, modeNames } from './core';
 import { PricePlan } from './billing/tariff';
 import { daysFromCivil } from '../hal/calendar';
 
+/** The configuration as JSON-shaped data (see docs/configuration.md). */
+export interface RawConfig {
+  plans: { [name: string]: { [k: string]: unknown } };
+  accounts: { [k: string]: unknown; name: string }[];
+  meters: { [k: string]: unknown; name: string; account: string }[];
+  [k: string]: unknown;
+}
+
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
 export type ConfigResult = { ok: true; value: CoreConfig } | { ok: false; error: string };
 

@@ -601,10 +601,12 @@ export function formatDecision(d: Decision): string {
   return 'refused ' + who + ' ' + d.code;
 }
 
-/** A new core for a changed configuration that keeps the state of every account and meter
- *  whose name survives (accounts opened or closed, meters added, plans edited). */
-export function reconfigure(old: Core, cfg: CoreConfig): Core {
-  const core = new Core(cfg);
+/** Carries the state of every account and meter whose name survives a configuration change
+ *  (accounts opened or closed, meters added, plans edited) from the old core into `core`, a
+ *  new one made for the new configuration. The old core is left as it was: it stays whole if
+ *  the new configuration cannot be committed. */
+export function carryOver(old: Core, core: Core): Core {
+  const cfg = core.cfg;
   const map: number[] = [];
   for (let a = 0; a < old.cfg.accounts.length; a++) {
     map[a] = -1;
@@ -623,7 +625,6 @@ export function reconfigure(old: Core, cfg: CoreConfig): Core {
       if (cfg.meters[n].name === old.cfg.meters[m].name && cfg.meters[n].account === map[old.cfg.meters[m].account]) core.setMeterState(n, old.meterState(m));
     }
   }
-  // A copy: the old core stays whole if the new configuration cannot be committed.
   core.ledger.load(old.ledger.save());
   core.ledger.remap(map);
   return core;

@@ -7,7 +7,8 @@ import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
 import { boardStatus, freeVars } from '../hal/espruino/memory';
-import { nativeChainWalker } from '../hal/espruino/native-walk';
+import { tokenWalker } from '../hal/espruino/native-walk';
+import { loadModule } from '../hal/espruino/load';
 import { TOKEN_WALK_THUMB_ID } from '../hal/espruino/token-walk-code';
 import { EspruinoPulseInput } from '../hal/espruino/pulse';
 import { EspruinoRelayOutput } from '../hal/espruino/relay';
@@ -17,8 +18,8 @@ import { I2cBus } from '../hal/i2c';
 import { PulseInput, PulseInputOptions } from '../hal/pulse';
 import { RelayOutput } from '../hal/relay';
 import { SerialOptions, SerialPort } from '../hal/serial';
-import { useChainWalker } from './tokens/openpaygo';
-import { Unit, UnitHal, busMetering, startUnit } from './unit';
+import { Unit, UnitHal, startUnit } from './unit';
+import { busMetering } from './metering/wiring';
 
 // Injected by tools/build.ts: the board's JSON and whether the REPL is locked away.
 declare const BOARD: BoardDescription;
@@ -99,6 +100,7 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
   return {
     clock: clock,
     print: print,
+    load: loadModule,
     relays: relays,
     reboot: function () {
       E.reboot();
@@ -118,13 +120,13 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
       const p = b.pulseInputs[channel];
       return p ? new EspruinoPulseInput(pin(p), opts, clock) : null;
     },
+    // Token decoding in machine code on the board it was built for (checked once per build of it).
+    nativeWalker: process.env && process.env.BOARD === b.espruinoBoard ? { make: tokenWalker, marks: require('Storage'), mark: 'tw' + TOKEN_WALK_THUMB_ID } : undefined,
   };
 }
 
 function boot(): void {
   const dog = new EspruinoWatchdog(BOARD.watchdogSeconds);
-  // Token decoding in machine code on the board it was built for (checked once per build of it).
-  useChainWalker(nativeChainWalker(BOARD.espruinoBoard, 'tw' + TOKEN_WALK_THUMB_ID));
   let unit: Unit | undefined;
   const hal = buildHal(BOARD, function (text: string) {
     if (unit) unit.input(text);

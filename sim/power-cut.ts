@@ -13,6 +13,7 @@
 //   - the event log holds every money entry since the cut and says the unit rebooted; the
 //     freeze records equal the uninterrupted run's.
 import { Core, Decision, formatDecision } from '../firmware/core';
+import { nodeModules } from './modules';
 import { startUnit, Unit } from '../firmware/unit';
 import { layoutFor } from '../firmware/storage/store';
 import { Eeprom } from '../hal/eeprom';
@@ -210,6 +211,7 @@ class World {
     this.out = [];
     this.unit = startUnit(
       {
+        load: nodeModules,
         clock: this.clock,
         print: (l) => this.out.push(l),
         eeprom: ee,

@@ -2,7 +2,9 @@
 // the board) on a virtual clock, as fast as the CPU allows, or paced for a live console.
 // The same scenario gives the same summary, byte for byte.
 import { Core, Decision } from '../firmware/core';
-import { busMetering, startUnit, Unit } from '../firmware/unit';
+import { nodeModules } from './modules';
+import { startUnit, Unit } from '../firmware/unit';
+import { busMetering } from '../firmware/metering/wiring';
 import { ok, Result } from '../hal/result';
 import { Rtc, RtcTime } from '../hal/rtc';
 import { StorageRig } from './storage-rig';
@@ -125,6 +127,7 @@ export class Simulation {
       this.rig = rig;
       this.unit = startUnit(
         {
+          load: nodeModules,
           clock: this.clock,
           print,
           rtc,
@@ -141,7 +144,7 @@ export class Simulation {
         sc.rawConfig,
         { metering: busMetering },
       );
-    } else this.unit = startUnit({ clock: this.clock, print, rtc, eeprom }, sc.rawConfig);
+    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom }, sc.rawConfig);
     // the unit switched every relay at boot: take that state
     this.unit.core.cfg.accounts.forEach((a, i) => {
       this.supplied[a.name] = this.unit.core.relay[i] === 1;

@@ -14,7 +14,7 @@ import { rollup, Plugin } from 'rollup';
 import { minify } from 'terser';
 import * as ts from 'typescript';
 import { BoardDescription } from '../hal/espruino/board';
-import { BoardImage, boardImage, CodeArea, detokenise, imageProblems, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
+import { BoardImage, boardImage, CodeArea, detokenise, ImageModule, imageProblems, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
 import { bootInStrippedContext, bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -334,13 +334,15 @@ export interface BuildResult {
   varsRam: number;
   variables: number;
   findings: Finding[];
-  /** The run on the real interpreter, when its Linux build was found. */
+  /** The WiFi image's run on an interpreter with a Pico's heap (5,100 variables). */
   espruino?: EspruinoRun;
-  /** The same on an interpreter with the board's own heap, when one is found (WiFi). */
+  /** The run on the interpreter with the board's own heap. */
   espruinoOwnHeap?: EspruinoRun;
   /** What is written to the board's flash, and whether it fits. */
   image: BoardImage;
   fit: ImageFit;
+  /** The on-demand modules, as bundled. */
+  modules: ImageModule[];
 }
 
 /** Storage left for the unit's own files (the machine-code check mark) and file headers. */
@@ -372,8 +374,8 @@ export function imageFit(img: BoardImage, b: BoardDescription): ImageFit {
 
 /** The image as Storage files for the Linux interpreter, which has no memory-mapped flash:
  *  the area becomes a Storage file read from flash like the rest. */
-export function imageOnLinux(code: string, b: BoardDescription): StorageBoot {
-  const img = boardImage(code, codeAreaOf(b), { readArea: '__S.read("area")', checkStorage: false });
+export function imageOnLinux(code: string, b: BoardDescription, modules: ImageModule[] = []): StorageBoot {
+  const img = boardImage(code, codeAreaOf(b), { readArea: (o, l) => 'require("Storage").read("area",' + o + ',' + l + ')', checkStorage: false }, modules);
   const files: { [name: string]: string } = {};
   if (img.area) files.area = img.area;
   if (img.storage) files[STORAGE_CODE_FILE] = img.storage;
@@ -390,6 +392,11 @@ function runtimeBoard(b: BoardDescription): object {
 /** Compiles, bundles and minifies a firmware entry the Espruino-safe way, with a prelude of
  *  globals (board, flags) in front; the code is not yet checked. */
 export async function bundleEntry(entry: string, globals: string, defines: { [name: string]: boolean } = {}): Promise<string> {
+  return (await bundleResident(entry, globals, defines)).code;
+}
+
+/** bundleEntry, with the source files (absolute .js paths) the bundle holds. */
+export async function bundleResident(entry: string, globals: string, defines: { [name: string]: boolean } = {}): Promise<{ code: string; files: string[] }> {
   const files = compileFirmware(entry);
   const bundle = await rollup({
     input: path.join(ROOT, entry.replace(/\.ts$/, '.js')),
@@ -402,6 +409,7 @@ export async function bundleEntry(entry: string, globals: string, defines: { [na
   const { output } = await bundle.generate({ format: 'es', strict: false });
   await bundle.close();
   let code = output[0].code;
+  const included = Object.keys(output[0].modules);
 
   for (const h of Object.keys(FORBIDDEN_HELPERS))
     if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('the firmware needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
@@ -432,7 +440,105 @@ export async function bundleEntry(entry: string, globals: string, defines: { [na
     format: { ecma: 5, comments: false, semicolons: false },
   });
   if (!min.code) throw new BuildError('terser produced nothing');
-  return terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(min.code)));
+  return { code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(min.code))), files: included };
+}
+
+/** The on-demand modules (firmware/modules.ts): name -> the file and the function that is its
+ *  entry. sim/modules.ts hands the same functions over in Node; a test keeps both lists equal. */
+export const MODULES: { [name: string]: { file: string; entry: string } } = {
+  boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
+  cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
+  cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
+  tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
+};
+
+/** Names of the classes each firmware file exports (a module must not carry one that the
+ *  resident code also has: objects it made would keep the whole module alive). */
+function exportedClasses(file: string): string[] {
+  const src = fs.readFileSync(file.replace(/\.js$/, '.ts'), 'utf8');
+  const out: string[] = [];
+  const re = /export\s+class\s+([A-Za-z0-9_$]+)/g;
+  for (let m = re.exec(src); m; m = re.exec(src)) out.push(m[1]);
+  return out;
+}
+
+/** Bundles one on-demand module: its entry file and what it imports, compiled and minified the
+ *  Espruino-safe way into one expression statement, `(function(){...; return entry})()`, whose
+ *  value is the entry function. `resident` lists the files of the resident bundle: the module
+ *  may share their functions (a copy in flash), never their classes. */
+export async function bundleModule(name: string, resident: string[] = []): Promise<string> {
+  const m = MODULES[name];
+  if (!m) throw new BuildError('unknown module "' + name + '"');
+  const files = compileFirmware(m.file);
+  const entryJs = path.join(ROOT, m.file.replace(/\.ts$/, '.js'));
+  const virtual = path.join(ROOT, '__module_' + name + '.js');
+  files[virtual] = 'import { ' + m.entry + ' } from ' + JSON.stringify(entryJs) + ';\nexport default ' + m.entry + ';\n';
+  const bundle = await rollup({
+    input: virtual,
+    plugins: [
+      {
+        name: 'module-entry',
+        resolveId(source) {
+          return source === virtual || source === entryJs ? source : null;
+        },
+      },
+      memoryModules(files),
+    ],
+    treeshake: { moduleSideEffects: false },
+    onwarn(w) {
+      throw new BuildError('rollup (module ' + name + '): ' + w.message);
+    },
+  });
+  const { output } = await bundle.generate({ format: 'es', strict: false });
+  await bundle.close();
+  const chunk = output[0];
+  for (const id of Object.keys(chunk.modules)) {
+    if (resident.indexOf(id) < 0) continue;
+    const classes = exportedClasses(id).filter((c) => chunk.modules[id].renderedExports.indexOf(c) >= 0);
+    if (classes.length) throw new BuildError('module ' + name + ' carries class ' + classes.join(', ') + ' of ' + path.relative(ROOT, id) + ', which the resident code has too: let the resident code make its objects (see firmware/modules.ts)');
+  }
+  let code = chunk.code;
+  const exp = /export\s*\{\s*([A-Za-z0-9_$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
+  if (!exp) throw new BuildError('module ' + name + ': no default export in the bundle');
+  code = code.slice(0, exp.index);
+  for (const h of Object.keys(FORBIDDEN_HELPERS))
+    if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('module ' + name + ' needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
+  let prelude = '';
+  for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
+  // A global the minifier must keep; the statement's value is taken from it below.
+  code = 'var __module = (function () {\n' + prelude + code + '\nreturn ' + exp[1] + ';\n})();\n';
+  const min = await minify(code, {
+    ecma: 5,
+    toplevel: false,
+    compress: {
+      ecma: 5,
+      hoist_funs: true,
+      hoist_vars: true,
+      sequences: false,
+      join_vars: false,
+      unsafe: false,
+      keep_fargs: true,
+      passes: 2,
+      inline: 1,
+      negate_iife: false,
+    },
+    mangle: { toplevel: false },
+    format: { ecma: 5, comments: false, semicolons: false },
+  });
+  if (!min.code) throw new BuildError('terser produced nothing for module ' + name);
+  type N = acorn.Node & { [k: string]: any };
+  const ast = acorn.parse(min.code, { ecmaVersion: 5 }) as N;
+  const decl = ast.body.length === 1 && ast.body[0].type === 'VariableDeclaration' ? ast.body[0].declarations[0] : null;
+  if (!decl || !decl.init) throw new BuildError('module ' + name + ': the minified module is not one declaration');
+  const expr = '(' + min.code.slice(decl.init.start, decl.init.end) + ')';
+  return terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr)));
+}
+
+/** Every module of the firmware, bundled. */
+export async function bundleModules(resident: string[] = []): Promise<ImageModule[]> {
+  const out: ImageModule[] = [];
+  for (const name of Object.keys(MODULES)) out.push({ name, code: await bundleModule(name, resident) });
+  return out;
 }
 
 /** Builds one board's firmware; findings are returned, not thrown. */
@@ -440,21 +546,29 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   const board = loadBoard(name);
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
-  const code = await bundleEntry('firmware/main.ts', prelude, { METERING: board.metering });
+  const resident = await bundleResident('firmware/main.ts', prelude, { METERING: board.metering });
+  const code = resident.code;
+  const modules = await bundleModules(resident.files);
 
-  const findings = checkBundle(code, { boot: opts.boot });
-  const image = boardImage(code, codeAreaOf(board));
+  const findings = checkBundle(code, { boot: opts.boot, modules });
+  for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });
+  const image = boardImage(code, codeAreaOf(board), {}, modules);
   const fit = imageFit(image, board);
   // The image checked where no Espruino runs: its bytes read back as the bundle's tokens, and
   // read back as text it boots in the stripped context like the bundle.
-  for (const p of imageProblems(code, image)) findings.push({ kind: 'image', line: 0, column: 0, message: p });
-  if (opts.boot !== false && findings.length === 0)
-    for (const f of bootInStrippedContext(detokenise(image.area) + detokenise(image.storage)).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
-  // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded.
-  const binary = opts.espruino !== false && opts.boot !== false && findings.length === 0 ? espruinoBinary() : null;
-  const espruino = binary ? bootOnEspruino(imageOnLinux(code, board), binary) : undefined;
-  const wifiBinary = binary && board.variables === WIFI_HEAP ? espruinoWifiBinary() : null;
-  const espruinoOwnHeap = wifiBinary ? bootOnEspruino(imageOnLinux(code, board), wifiBinary) : undefined;
+  for (const p of imageProblems(code, image, modules)) findings.push({ kind: 'image', line: 0, column: 0, message: p });
+  if (opts.boot !== false && findings.length === 0) {
+    const part = (p: number[]) => detokenise((p[0] ? image.storage : image.area).slice(p[1], p[1] + p[2]));
+    const back = modules.map((m) => ({ name: m.name, code: part(image.modules[m.name]) }));
+    for (const f of bootInStrippedContext(image.resident.map(part).join(''), { modules: back }).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
+  }
+  // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded,
+  // on an interpreter with the board's own heap (and the WiFi's also on a Pico's).
+  const run = opts.espruino !== false && opts.boot !== false && findings.length === 0;
+  const own = run ? (board.variables === WIFI_HEAP ? espruinoWifiBinary() : espruinoBinary()) : null;
+  const pico = run && board.variables === WIFI_HEAP ? espruinoBinary() : null;
+  const espruino = pico ? bootOnEspruino(imageOnLinux(code, board, modules), pico) : undefined;
+  const espruinoOwnHeap = own ? bootOnEspruino(imageOnLinux(code, board, modules), own) : undefined;
   if (espruinoOwnHeap) findings.push(...espruinoOwnHeap.findings);
   if (espruino) findings.push(...espruino.findings);
   const bytes = Buffer.byteLength(code, 'utf8');
@@ -477,6 +591,7 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
     espruinoOwnHeap,
     image,
     fit,
+    modules,
   };
 }
 
@@ -513,7 +628,7 @@ export function sizeReport(r: BuildResult): string[] {
   const pct = (v: number) => ((100 * v) / r.variables).toFixed(0) + '%';
   const line = (e: EspruinoRun, heap: number) =>
     '  on Espruino ' + e.version + ' (Linux build, ' + heap + '-variable heap), the image run from flash: ' + (e.freeBefore - e.freeAfterBoot) + ' variables used after boot, ' + e.freeAfterBoot + ' free, ' + e.minFreeInSession + ' at least during a console session';
-  const real = (r.espruino ? [line(r.espruino, 5100)] : []).concat(r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []);
+  const real = (r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []).concat(r.espruino ? [line(r.espruino, 5100)] : []);
   const f = r.fit;
   const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
   return [
@@ -552,7 +667,7 @@ async function main(): Promise<void> {
       if (r.findings.length) {
         console.log(name + ': ' + r.findings.length + ' Espruino compatibility problem(s)');
         failed = true;
-      } else console.log('  Espruino check passed (syntax, built-ins, declaration order, stripped boot, image read back' + (r.espruino ? ', real interpreter' : '') + ')');
+      } else console.log('  Espruino check passed (syntax, built-ins, declaration order, stripped boot, image read back' + (r.espruinoOwnHeap ? ', real interpreter' : '') + ')');
     } catch (e) {
       failed = true;
       console.error(name + ': ' + (e instanceof BuildError ? e.message : (e as Error).stack));

@@ -663,6 +663,8 @@ export interface BootResult {
 export interface BootOptions {
   /** Virtual milliseconds to run the timers for after loading (default 30000). */
   runMs?: number;
+  /** The firmware's on-demand modules (tools/build.ts bundleModules), as text. */
+  modules?: { name: string; code: string }[];
 }
 
 /** Runs the bundle in a node:vm context that has only what Espruino has, with the board's
@@ -778,6 +780,20 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
     LoopbackA: serial('LoopbackA'),
     LoopbackB: serial('LoopbackB'),
   };
+  // What the loader (.bootcde) defines: where each module lies and how to read it. Here a
+  // module is its text, without hoisting like the bundle.
+  const modTexts: string[] = [];
+  const modPlaces: { [name: string]: number[] } = {};
+  for (const m of opts.modules || []) {
+    const parsed = checkSyntax(m.code);
+    modPlaces[m.name] = [9, modTexts.length, m.code.length];
+    modTexts.push(parsed.ast ? withoutHoisting(m.code, parsed.ast) : m.code);
+  }
+  sandbox.MODULES = modPlaces;
+  sandbox.__piece = (w: number, o: number) => {
+    if (w !== 9 || modTexts[o] === undefined) throw new Error('__piece: no module at ' + w + ',' + o);
+    return modTexts[o];
+  };
   for (const n of ['Serial1', 'Serial2', 'Serial3', 'Serial4', 'Serial6']) sandbox[n] = serial(n);
   for (const n of ['I2C1', 'I2C2', 'I2C3']) sandbox[n] = i2c(n);
   const ctx = vm.createContext(sandbox);
@@ -831,10 +847,18 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
 
 // ---------------------------------------------------------------- (e) the real interpreter
 
-/** Espruino's Linux build, when there is one: $ESPRUINO, or espruino-build/ beside the project. */
-export function espruinoBinary(): string | null {
-  const p = process.env.ESPRUINO || path.join(__dirname, '..', '..', 'espruino-build', 'bin', 'espruino');
+/** The shared 32-bit interpreters (../shared/espruino/): the boards' variable layout, on every
+ *  machine of the project, CI included. $ESPRUINO / $ESPRUINO_WIFI name others. */
+export const SHARED_ESPRUINO = path.resolve(__dirname, '..', '..', 'shared', 'espruino');
+
+function interpreter(env: string | undefined, file: string): string | null {
+  const p = path.resolve(env || path.join(SHARED_ESPRUINO, file));
   return fs.existsSync(p) ? p : null;
+}
+
+/** Espruino's Linux build with a Pico's heap (5,100 variables): $ESPRUINO, or ../shared/espruino/espruino-pico. */
+export function espruinoBinary(): string | null {
+  return interpreter(process.env.ESPRUINO, 'espruino-pico');
 }
 
 /** Interpreter code that copies a file of the host into a Storage file, in 512-byte pieces
@@ -863,14 +887,13 @@ export function runOnEspruino(code: string, binary: string, encoding: 'utf8' | '
   return out.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, ''));
 }
 
-/** The heap of the interpreter espruinoWifiBinary() finds: an Espruino WiFi's. */
-export const WIFI_HEAP = 7148;
+/** The heap of the interpreter espruinoWifiBinary() finds: an Espruino WiFi's (since 2v10). */
+export const WIFI_HEAP = 8190;
 
-/** The same interpreter built with an Espruino WiFi's heap (7,148 variables), when one is
- *  found ($ESPRUINO_WIFI, or beside the project); the WiFi build's metering needs it. */
+/** The same interpreter with an Espruino WiFi's heap (8,190 variables): $ESPRUINO_WIFI, or
+ *  ../shared/espruino/espruino-wifi. */
 export function espruinoWifiBinary(): string | null {
-  const p = process.env.ESPRUINO_WIFI || path.join(__dirname, '..', '..', 'espruino-build-wifi', 'bin', 'espruino');
-  return fs.existsSync(p) ? p : null;
+  return interpreter(process.env.ESPRUINO_WIFI, 'espruino-wifi');
 }
 
 /** What the real interpreter did with the bundle. */
@@ -889,14 +912,16 @@ export interface EspruinoRun {
 // to Storage first and run from there, as on the board (function bodies stay in flash).
 const ESPRUINO_PRELUDE = [
   'var Pin = function (n) { this.n = n; };',
-  'function __port(name) { return { setup: function () {}, on: function (e, f) { this.f = f; }, write: function (s) { if (typeof s === "string") print(name + "> " + s.trim()); }, setConsole: function () {}, removeAllListeners: function () {} }; }',
+  // Every line the unit prints samples the heap: the lowest free while a module is loaded.
+  'var __low = 1e9;',
+  'function __port(name) { return { setup: function () {}, on: function (e, f) { this.f = f; }, write: function (s) { if (typeof s === "string") { var m = process.memory().free; if (m < __low) __low = m; print(name + "> " + s.trim()); } }, setConsole: function () {}, removeAllListeners: function () {} }; }',
   'var Serial1 = __port("Serial1"), Serial2 = __port("Serial2"), Serial3 = __port("Serial3"), Serial4 = __port("Serial4"), Serial6 = __port("Serial6"), USB = __port("USB"), LoopbackA = __port("LoopbackA");',
   // I2C: an AT24C256 at 0x50 whose 64-byte pages are files in Storage (read back from flash,
   // so the chip's contents take no variables, as on the board; page writes wrap in their page
   // as on the chip) and a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
   'var __ptr = 0, __St = require("Storage");',
   'var I2C1 = { setup: function () {},',
-  '  writeTo: function (a, d) { if (a !== 0x50 || d.length < 2) return; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
+  '  writeTo: function (a, d) { if (a !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
   '    var pg = -1, b;',
   '    for (var i = 2; i < d.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - 2) & 63);',
   '      if (ad >> 6 !== pg) { pg = ad >> 6; var old = __St.read("ee" + pg); b = new Uint8Array(64); if (old) b.set(E.toUint8Array(old)); else b.fill(255); }',
@@ -941,7 +966,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
   const feed =
     'var __cmds = ' + JSON.stringify(typed.map((t) => t + '\r')) + ', __i = 0;' +
     ' function __next() { if (__i >= __cmds.length) return setTimeout(function () { clearInterval(); }, ' + settleMs + ');' +
-    ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); print("FREE-NOW " + process.memory().free); setTimeout(__next, 300); }';
+    ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); print("FREE-NOW " + Math.min(__low, process.memory().free)); __low = 1e9; setTimeout(__next, 300); }';
   const runner =
     ESPRUINO_PRELUDE +
     '\nvar __S = require("Storage");' +
@@ -989,6 +1014,8 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
 export interface CheckOptions {
   /** Run the bundle in the stripped context (default true). */
   boot?: boolean;
+  /** The on-demand modules the boot loads. */
+  modules?: { name: string; code: string }[];
 }
 
 /** Every finding for a bundle, in the order syntax, builtin, order, boot. */
@@ -1042,7 +1069,7 @@ export function checkBundle(code: string, opts: CheckOptions = {}): Finding[] {
   if (!syn.ast) return syn.findings;
   const out = syn.findings.concat(checkBuiltins(code, syn.ast), checkOrder(code, syn.ast), checkVarOrder(code, syn.ast));
   // A bundle that is not ES5 would only fail the boot for the same reasons.
-  if (opts.boot !== false && out.length === 0) out.push(...bootInStrippedContext(code).findings);
+  if (opts.boot !== false && out.length === 0) out.push(...bootInStrippedContext(code, { modules: opts.modules }).findings);
   return out;
 }
 

@@ -89,14 +89,30 @@ export interface CodeArea {
   pageBytes: number;
 }
 
+/** An on-demand module (firmware/modules.ts): its name and its code, one ES5 expression
+ *  statement whose value is the module's entry function. */
+export interface ImageModule {
+  name: string;
+  code: string;
+}
+
+/** Where a piece lies: 0 the code area, 1 the Storage file; offset and length in bytes. */
+export type PiecePlace = number[];
+
 /** What goes to the board: a byte string for the area (may be empty), one for the Storage
- *  file, and the loader that becomes `.bootcde`. */
+ *  file, and the loader that becomes `.bootcde`. The modules come first in the area (their
+ *  places do not depend on the resident code), then the resident code; what does not fit the
+ *  area goes to the Storage file in the same order. */
 export interface BoardImage {
   area: string;
   areaCrc: number;
   storage: string;
   storageCrc: number;
   loader: string;
+  /** Each module's place. */
+  modules: { [name: string]: PiecePlace };
+  /** The resident code's two parts, evaluated at boot in this order. */
+  resident: PiecePlace[];
 }
 
 /** CRC-32 (IEEE, as Espruino's `E.CRC32`) of a byte string, unsigned (the loader compares
@@ -110,52 +126,88 @@ export function crc32(bytes: string): number {
   return ~c >>> 0;
 }
 
-/** How the loader reaches the two parts; a board's defaults map flash into memory. */
+/** How the loader reaches the code; a board's defaults map flash into memory. */
 export interface LoaderAccess {
-  /** Expression giving the area as a string (default `E.memoryArea(address, length)`). */
-  readArea?: string;
+  /** Expression giving `length` bytes of the area from `offset` (both expressions) as a
+   *  string; default `E.memoryArea(address + offset, length)`. */
+  readArea?: (offset: string, length: string) => string;
   /** Check the Storage file's CRC-32 too (default true). On a board `Storage.read` maps the
    *  file, so this costs no heap; the Linux interpreter would copy it into RAM. */
   checkStorage?: boolean;
 }
 
+/** The parts of an image the loader needs. */
+export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident'>;
+
 /** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
  *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
- *  otherwise evaluates the area, then the Storage file, from flash. */
-export function loaderFor(img: { area: string; areaCrc: number; storage: string; storageCrc: number }, area: CodeArea | undefined, access: LoaderAccess = {}): string {
+ *  otherwise defines where the modules lie (MODULES, and __piece to read one) and evaluates
+ *  the resident code from flash. */
+export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: LoaderAccess = {}): string {
+  const base = area ? area.address : 0;
+  const readArea = access.readArea || ((o: string, l: string) => 'E.memoryArea(' + (/^\d+$/.test(o) ? String(base + Number(o)) : base + '+' + o) + ',' + l + ')');
+  const file = 'require("Storage").read(' + JSON.stringify(STORAGE_CODE_FILE);
   const checks: string[] = [];
-  const runs: string[] = [];
-  let vars = '';
+  let out = '';
   if (area && img.area.length) {
-    vars += 'var __c=' + (access.readArea || 'E.memoryArea(' + area.address + ',' + img.area.length + ')') + ';\n';
+    out += 'var __c=' + readArea('0', String(img.area.length)) + ';\n';
     checks.push('(E.CRC32(__c)>>>0)!==' + img.areaCrc + '?"the code area at 0x' + area.address.toString(16) + '"');
-    runs.push('eval(__c);__c=undefined;');
   }
-  if (img.storage) {
-    const read = 'require("Storage").read(' + JSON.stringify(STORAGE_CODE_FILE) + ')';
-    if (access.checkStorage !== false) checks.push('(E.CRC32(' + read + ')>>>0)!==' + img.storageCrc + '?"the Storage file ' + STORAGE_CODE_FILE + '"');
-    runs.push('eval(' + read + ');');
+  if (img.storage && access.checkStorage !== false) checks.push('(E.CRC32(' + file + '))>>>0)!==' + img.storageCrc + '?"the Storage file ' + STORAGE_CODE_FILE + '"');
+  const names = Object.keys(img.modules);
+  let define = '';
+  if (names.length) {
+    define = 'var MODULES=' + JSON.stringify(img.modules) + ';\n';
   }
-  if (checks.length === 0) return runs.join('') + '\n';
+  if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){return w?' + file + ',o,l):' + readArea('o', 'l') + ';};\n';
+  let runs = '';
+  for (const r of img.resident) {
+    if (!r[2]) continue;
+    const whole = r[0] ? img.storage.length === r[2] : img.area.length === r[2];
+    runs += 'eval(' + (r[0] ? (whole && r[1] === 0 ? file + ')' : file + ',' + r[1] + ',' + r[2] + ')') : r[1] === 0 && whole && checks.length && area && img.area.length ? '__c' : readArea(String(r[1]), String(r[2]))) + ');';
+  }
+  if (out) runs += '__c=undefined;';
+  if (checks.length === 0) return out + define + runs + '\n';
   return (
-    vars +
+    out +
     'var __bad=' + checks.join(':') + ':"";\n' +
     'if(__bad)print("FIRMWARE "+__bad+" does not hold this build (' + (img.area.length + img.storage.length) + ' bytes): flash it again");\n' +
-    'else{' + runs.join('') + '}\n'
+    'else{' + define + runs + '}\n'
   );
 }
 
-/** Pretokenises a bundle and packs its top-level pieces in order: into the area while they
- *  fit, then into the Storage file. The order is kept, so everything a piece runs at load
- *  time is already defined (function declarations come first in the bundle). */
-export function boardImage(code: string, area?: CodeArea, access: LoaderAccess = {}): BoardImage {
-  const pieces = topLevelPieces(code).map(pretokenise);
+/** Pretokenises a bundle and its modules and packs them: the modules into the area while they
+ *  fit, then the bundle's top-level pieces in order while they fit, then the rest (modules
+ *  first) into the Storage file. The order of the pieces is kept, so everything a piece runs
+ *  at load time is already defined (function declarations come first in the bundle). */
+export function boardImage(code: string, area?: CodeArea, access: LoaderAccess = {}, modules: ImageModule[] = []): BoardImage {
+  const cap = area ? area.length : 0;
   let first = '';
+  let rest = '';
+  const places: { [name: string]: PiecePlace } = {};
+  const later: { name: string; bytes: string }[] = [];
+  for (const m of modules) {
+    const bytes = pretokenise(m.code);
+    if (first.length + bytes.length <= cap) {
+      places[m.name] = [0, first.length, bytes.length];
+      first += bytes;
+    } else later.push({ name: m.name, bytes });
+  }
+  for (const m of later) {
+    places[m.name] = [1, rest.length, m.bytes.length];
+    rest += m.bytes;
+  }
+  const pieces = topLevelPieces(code).map(pretokenise);
+  const areaStart = first.length;
   let i = 0;
-  if (area) for (; i < pieces.length && first.length + pieces[i].length + 1 <= area.length; i++) first += pieces[i] + '\n';
-  const rest = pieces.slice(i);
-  const storage = rest.length ? rest.join('\n') + '\n' : '';
-  const img = { area: first, areaCrc: crc32(first), storage, storageCrc: crc32(storage) };
+  for (; i < pieces.length && first.length + pieces[i].length + 1 <= cap; i++) first += pieces[i] + '\n';
+  const storageStart = rest.length;
+  const tail = pieces.slice(i);
+  if (tail.length) rest += tail.join('\n') + '\n';
+  const resident: PiecePlace[] = [];
+  if (first.length > areaStart) resident.push([0, areaStart, first.length - areaStart]);
+  if (rest.length > storageStart) resident.push([1, storageStart, rest.length - storageStart]);
+  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, resident };
   return { ...img, loader: loaderFor(img, area, access) };
 }
 
@@ -198,7 +250,7 @@ function tokenList(code: string): string[] {
 /** Problems of an image against the bundle it came from, checked without Espruino: every
  *  top-level piece pretokenises to bytes that read back as the same tokens, and the area and
  *  Storage parts hold exactly those pieces in order. */
-export function imageProblems(code: string, img: BoardImage): string[] {
+export function imageProblems(code: string, img: BoardImage, modules: ImageModule[] = []): string[] {
   const pieces = topLevelPieces(code);
   const problems: string[] = [];
   let parts = '';
@@ -217,7 +269,12 @@ export function imageProblems(code: string, img: BoardImage): string[] {
     const k = a.findIndex((t, j) => t !== b[j]);
     if (k >= 0 || a.length !== b.length) problems.push('piece ' + i + ' reads back differently at token ' + (k >= 0 ? k : a.length) + ': ' + (a[k] || '(end)') + ' became ' + (b[k >= 0 ? k : a.length] || '(end)'));
   });
-  if (img.area + img.storage !== parts) problems.push('the area and Storage parts are not the pieces in order');
+  const part = (p: PiecePlace) => (p[0] ? img.storage : img.area).slice(p[1], p[1] + p[2]);
+  if (img.resident.map(part).join('') !== parts) problems.push('the area and Storage parts are not the pieces in order');
+  for (const m of modules) {
+    const p = img.modules[m.name];
+    if (!p || part(p) !== pretokenise(m.code)) problems.push('module ' + m.name + ' is not where the loader says');
+  }
   if (crc32(img.area) !== img.areaCrc || crc32(img.storage) !== img.storageCrc) problems.push('a CRC-32 in the loader does not match its part');
   return problems;
 }

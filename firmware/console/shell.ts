@@ -1,7 +1,8 @@
-// The technician shell: lines in, answers out, with sign-in, roles, lock-out after wrong
-// PINs and a session timeout. Commands live in commands.ts; this file owns the session.
+// The technician shell's resident part: characters in, whole lines out to the command module,
+// with the session's state (role, lock-out, idle time, a multi-line input being collected).
+// What a line means lives in commands.ts, loaded for each line (see firmware/modules.ts).
 import { Clock } from '../../hal/clock';
-import { splitWords } from './words';
+import { Answer } from './answer';
 
 /** Roles, in increasing power. */
 export const NONE = 0;
@@ -13,79 +14,39 @@ export function roleNames(): string[] {
   return 'none read operator technician'.split(' ');
 }
 
-/** One answer: text lines for people and the same facts as data for scripts. */
-export interface Answer {
-  ok: boolean;
-  lines: string[];
-  data?: { [k: string]: unknown };
-  /** Set when the command changed the unit's state: it goes to the event log with the role. */
-  changed?: boolean;
-}
-
-/** What a command gets: its words (after the command name), the session, and a way to answer later. */
-export interface CommandContext {
-  args: string[];
-  role: number;
-  shell: Shell;
-  /** For commands that finish later (meter read): call once with the answer. */
-  later: (a: Answer) => void;
-}
-
-/** A command: the least role allowed, a one-line usage, a help text, and the handler.
- *  A handler returns its answer, or null when it will call ctx.later(). */
-export interface Command {
-  name: string;
-  role: number;
-  usage: string;
-  help: string;
-  run: (ctx: CommandContext) => Answer | null;
-}
-
 /** Session settings. */
 export interface ShellOptions {
   clock: Clock;
   print: (line: string) => void;
-  /** The command of a name, or null (commands.ts builds each when asked). */
-  commands: (name: string) => Command | null;
-  /** PIN per role index 1..3. */
-  pins: () => string[];
+  /** Runs one complete line (the command module). */
+  run: (sh: Shell, line: string) => void;
   /** Idle time after which the session signs out, ms. */
   idleMs?: number;
   /** Echo typed characters (a terminal expects it). */
   echo?: boolean;
-  /** Called for every state-changing command that succeeded, with the role that issued it. */
-  audit?: (line: string, role: number) => void;
 }
 
-const MAX_LINE = 240;
-
-/** Builds a failed answer from one line. */
-export function fail(msg: string): Answer {
-  return { ok: false, lines: ['error: ' + msg], data: { error: msg } };
-}
-
-/** Builds a successful answer. */
-export function done(lines: string[], data?: { [k: string]: unknown }): Answer {
-  return { ok: true, lines: lines, data: data };
-}
-
-/** A successful answer to a command that changed state. */
-export function changed(lines: string[], data?: { [k: string]: unknown }): Answer {
-  return { ok: true, lines: lines, data: data, changed: true };
-}
+/** Longest line; a longer one is refused whole when it ends, never cut and run. */
+export const MAX_LINE = 240;
 
 /** One console session on one port. */
 export class Shell {
   role = NONE;
   json = false;
-  private buf = '';
-  private lastActive = 0;
-  private wrong = 0;
-  private lockouts = 0;
-  private lockedUntil = 0;
-  private busy = false;
+  /** Sign-in bookkeeping (commands.ts): wrong PINs in a row, lock-outs so far, locked until (clock ms). */
+  wrong = 0;
+  lockouts = 0;
+  lockedUntil = 0;
+  /** A command is running that answers later (meter read, config import). */
+  busy = false;
   /** When a multi-line input (config import) is being collected: the collector. */
   collect: ((line: string) => void) | null = null;
+  private buf = '';
+  private lastActive = 0;
+  private lastWasCr = false;
+  /** 0, or 1 after ESC, 2 inside an escape sequence (arrow keys, colours): swallowed. */
+  private esc = 0;
+  private tooLong = false;
 
   constructor(readonly opts: ShellOptions) {}
 
@@ -93,7 +54,19 @@ export class Shell {
   feed(text: string): void {
     for (let i = 0; i < text.length; i++) {
       const c = text.charAt(i);
-      if (c === '\r' || c === '\n') {
+      if (this.esc) {
+        // ESC [ ... final, ESC O x: the sequence ends at its final character.
+        if (this.esc === 1) this.esc = c === '[' || c === 'O' ? 2 : 0;
+        else if (c >= '@' && c <= '~') this.esc = 0;
+        continue;
+      }
+      if (c === '\x1b') this.esc = 1;
+      else if (c === '\x03') {
+        // Ctrl-C: the line typed so far is dropped, never run.
+        this.buf = '';
+        this.tooLong = false;
+        this.opts.print('^C');
+      } else if (c === '\r' || c === '\n') {
         if (c === '\n' && this.buf === '' && this.lastWasCr) {
           this.lastWasCr = false;
           continue;
@@ -101,18 +74,20 @@ export class Shell {
         this.lastWasCr = c === '\r';
         if (this.opts.echo) this.opts.print('');
         const line = this.buf;
+        const long = this.tooLong;
         this.buf = '';
-        this.line(line);
+        this.tooLong = false;
+        if (long) this.say({ ok: false, lines: ['error: line longer than ' + MAX_LINE + ' characters: ignored, nothing was run'] });
+        else this.line(line);
       } else if (c === '\b' || c === '\x7f') {
         this.buf = this.buf.substr(0, this.buf.length - 1);
-      } else if (c >= ' ' && this.buf.length < MAX_LINE) {
-        this.buf += c;
+      } else if (c >= ' ') {
+        if (this.buf.length < MAX_LINE) this.buf += c;
+        else this.tooLong = true;
         this.lastWasCr = false;
       }
     }
   }
-
-  private lastWasCr = false;
 
   /** Runs one complete line. */
   line(raw: string): void {
@@ -120,47 +95,17 @@ export class Shell {
     const idle = this.opts.idleMs || 300000;
     if (this.role !== NONE && now - this.lastActive > idle) {
       this.role = NONE;
-      this.say(fail('session timed out, sign in again'));
+      // An input being collected belongs to the session that began it.
+      this.collect = null;
+      this.busy = false;
+      this.say({ ok: false, lines: ['error: session timed out, sign in again'] });
     }
     this.lastActive = now;
-    if (this.collect) {
-      this.collect(raw);
-      return;
-    }
+    if (this.collect) return this.collect(raw);
     const line = raw.trim();
     if (line === '') return;
-    if (this.busy) return this.say(fail('busy with the previous command'));
-    const w = splitWords(line);
-    if (!w.ok) return this.say(fail(w.error));
-    const name = w.value[0].toLowerCase();
-    const cmd = this.find(name);
-    if (!cmd) return this.say(fail('unknown command "' + name + '", type help'));
-    if (cmd.role > this.role) {
-      return this.say(fail(name + ' needs the ' + roleNames()[cmd.role] + ' role' + (this.role === NONE ? ', sign in with: login <pin>' : '')));
-    }
-    const self = this;
-    const ctx: CommandContext = {
-      args: w.value.slice(1),
-      role: this.role,
-      shell: this,
-      later: function (a: Answer) {
-        self.busy = false;
-        self.finish(cmd, line, a);
-      },
-    };
-    const a = cmd.run(ctx);
-    if (a) this.finish(cmd, line, a);
-    else this.busy = true;
-  }
-
-  private finish(cmd: Command, line: string, a: Answer): void {
-    if (a.ok && (a.changed || cmd.role >= OPERATOR) && this.opts.audit) this.opts.audit(line, this.role);
-    this.say(a, cmd.name);
-  }
-
-  /** Finds a command by name. */
-  find(name: string): Command | null {
-    return this.opts.commands(name);
+    if (this.busy) return this.say({ ok: false, lines: ['error: busy with the previous command'] });
+    this.opts.run(this, line);
   }
 
   /** Prints an answer as text lines or one JSON line. */
@@ -173,33 +118,5 @@ export class Shell {
       if (!a.data) o.lines = a.lines;
       this.opts.print(JSON.stringify(o));
     } else for (let i = 0; i < a.lines.length; i++) this.opts.print(a.lines[i]);
-  }
-
-  /** Checks a PIN; after 5 wrong ones the console locks for 30 s, doubling each time up to 1 h. */
-  signIn(pin: string): Answer {
-    const now = this.opts.clock.now();
-    if (now < this.lockedUntil) return fail('locked after wrong PINs, try again in ' + Math.ceil((this.lockedUntil - now) / 1000) + ' s');
-    const pins = this.opts.pins();
-    for (let r = TECHNICIAN; r >= READ; r--) {
-      if (pins[r] && pins[r] === pin) {
-        this.role = r;
-        this.wrong = 0;
-        this.lockouts = 0;
-        const name = roleNames()[r];
-        return done(['signed in as ' + name], { role: name });
-      }
-    }
-    this.wrong++;
-    if (this.wrong >= 5) {
-      let wait = 30000;
-      for (let i = 0; i < this.lockouts && wait < 3600000; i++) wait *= 2;
-      if (wait > 3600000) wait = 3600000;
-      this.lockouts++;
-      this.wrong = 0;
-      this.lockedUntil = now + wait;
-      if (this.opts.audit) this.opts.audit('login locked ' + wait / 1000 + 's', NONE);
-      return fail('wrong PIN; console locked for ' + wait / 1000 + ' s');
-    }
-    return fail('wrong PIN (' + (5 - this.wrong) + ' tries left before a lock-out)');
   }
 }

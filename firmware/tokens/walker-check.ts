@@ -10,6 +10,13 @@ export interface MarkStore {
   write(name: string, data: string): boolean;
 }
 
+/** A faster walker the platform offers: how to make it, and where its check's outcome is kept. */
+export interface NativeWalker {
+  make: () => ChainWalker | null;
+  marks: MarkStore;
+  mark: string;
+}
+
 /**
  * The walker `make` builds, checked against the JavaScript walker the first time (file `mark`
  * says 'try' during the check, then 'ok' or 'bad'); null when the check failed, or crashed the

@@ -3,8 +3,7 @@
 // decodes in well under a second on a Pico. The first time a firmware runs it, the code is
 // checked against the JavaScript walker with a flag in Storage around the check: if the check
 // crashes the board, the next boot finds the flag and stays with JavaScript.
-import { ChainWalker, walkChain } from '../../firmware/tokens/openpaygo';
-import { checkedWalker } from '../../firmware/tokens/walker-check';
+import type { ChainWalker } from '../../firmware/tokens/openpaygo';
 import { tokenWalkThumb } from './token-walk-code';
 
 /** The machine code and the walker's state share one flat string: [pad][code][state 56 bytes]. */
@@ -41,28 +40,20 @@ export function placeCode(code: string): PlacedCode | null {
   };
 }
 
-/** The walker that runs the token-walk code: copies the state in, calls, copies the code out.
- *  Should E.defrag() ever move the flat string (and so its alignment), the JavaScript walker
- *  takes over rather than jump into misaligned code. */
-function tokenWalker(): ChainWalker | null {
+/** The walker that runs the token-walk code: copies the state in, calls, copies the code out;
+ *  null when no flat string can be had. Not yet checked: the token module checks it against
+ *  the JavaScript walker once per build (firmware/tokens/walker-check.ts). Should E.defrag()
+ *  ever move the flat string (and so its alignment), it answers -1 (the caller walks in
+ *  JavaScript) rather than jump into misaligned code. */
+export function tokenWalker(): ChainWalker | null {
   const p = placeCode(atob(tokenWalkThumb()));
   if (!p) return null;
   return function (st: Int32Array, steps: number): number {
-    if (E.getAddressOf(p.code, true) !== p.codeAt) return walkChain(st, steps);
+    if (E.getAddressOf(p.code, true) !== p.codeAt) return -1;
     for (let i = 0; i < 14; i++) p.state[i] = st[i];
     const n = p.fn(p.at, steps);
     st[8] = p.state[8];
     st[9] = p.state[9];
     return n;
   };
-}
-
-/**
- * The walker in machine code, or null where it must not run: on another board than the one
- * the code was built for (the Linux interpreter runs this bundle in tests), or after its check
- * failed. `mark` names the Storage file that keeps the check's outcome.
- */
-export function nativeChainWalker(board: string, mark: string): ChainWalker | null {
-  if (!process.env || process.env.BOARD !== board) return null;
-  return checkedWalker(require('Storage'), mark, tokenWalker);
 }

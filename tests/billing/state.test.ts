@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core, CoreEvent, formatDecision, reconfigure } from '../../firmware/core';
+import { Core, CoreEvent, carryOver, formatDecision } from '../../firmware/core';
 import { parseConfig } from '../../firmware/config';
 
 const raw = {
@@ -70,7 +70,7 @@ describe('core state', () => {
     r2.accounts.splice(0, 1); // close A
     r2.accounts.push({ name: 'C', plan: 't' });
     r2.meters = [{ name: 'y', account: 'B' }, { name: 'w', account: 'C' }];
-    const next = reconfigure(core, cfg(r2));
+    const next = carryOver(core, new Core(cfg(r2)));
     expect(next.balance[0]).toBe(7000);
     expect(next.lastImp[0]).toBe(100);
     expect(next.has[1]).toBe(0);

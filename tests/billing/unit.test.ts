@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyVars, busMetering, startUnit } from '../../firmware/unit';
+import { nodeModules } from '../../sim/modules';
+import { startUnit } from '../../firmware/unit';
+import { busMetering } from '../../firmware/metering/wiring';
+import { applyVars } from '../../firmware/console/config-commands';
 import { VirtualClock } from '../../sim/virtual-clock';
 
 /** One account and one meter; technician PIN 4444. */
@@ -17,7 +20,7 @@ describe('unit composition root', () => {
       let s = false;
       return { set: (c: boolean) => (s = c), read: () => s };
     });
-    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), relays }, {
+    const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), relays }, {
       plans: { f: { price: 1000 } },
       accounts: [{ name: 'A', plan: 'f', relay: 0 }, { name: 'B', plan: 'f', mode: 'off', relay: 1 }],
       meters: [{ name: 'm', account: 'A' }],
@@ -33,14 +36,14 @@ describe('unit composition root', () => {
 
   it('says loudly when the config is bad and starts with no accounts', () => {
     const lines: string[] = [];
-    startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l) }, { plans: {} });
+    startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l) }, { plans: {} });
     expect(lines[0]).toBe('ERROR config: plans: needs at least one price plan - starting with no accounts');
     expect(lines[1]).toMatch(/^STATUS accounts=0 /);
   });
 
   it('answers acct in JSON with one row per account, and the charges for one', () => {
     const lines: string[] = [];
-    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l) }, ONE_ACCOUNT);
+    const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l) }, ONE_ACCOUNT);
     lines.length = 0;
     unit.input('login 4444\njson on\nacct\nacct A\n');
     expect(lines.slice(2)).toEqual([
@@ -52,7 +55,7 @@ describe('unit composition root', () => {
   it('refuses a configuration change the heap has no room for, and changes nothing', () => {
     const lines: string[] = [];
     let free = 600;
-    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT, { metering: busMetering });
+    const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT, { metering: busMetering });
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
@@ -89,7 +92,7 @@ describe('unit composition root', () => {
   it('stops a pasted configuration before it crowds out the memory a change needs', () => {
     const lines: string[] = [];
     let free = 2000;
-    const unit = startUnit({ clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT);
+    const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT);
     unit.input('login 4444\nconfig import\nBEGIN CONFIG\n{"plans":\n');
     free = 950;
     lines.length = 0;

@@ -9,7 +9,7 @@ import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
 
 const binary = espruinoBinary();
 
-describe.skipIf(!binary)('token-walk code placed on the Espruino interpreter', () => {
+describe('token-walk code placed on the Espruino interpreter', () => {
   it('places the code and its state', async () => {
     const lines = runOnEspruino(await bundleEntry('hal/espruino/native-check-main.ts', ''), binary!);
     const place = lines.filter((l) => l.startsWith('PLACE '));

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { secondsFromCivil } from '../../hal/calendar';
@@ -24,7 +25,7 @@ function say(line: string): string[] {
 beforeEach(() => {
   clock = new VirtualClock();
   out = [];
-  unit = startUnit({ clock, print: (l) => out.push(l) }, JSON.parse(JSON.stringify(config)));
+  unit = startUnit({ load: nodeModules, clock, print: (l) => out.push(l) }, JSON.parse(JSON.stringify(config)));
 });
 
 describe('technician console', () => {
@@ -129,5 +130,39 @@ describe('technician console', () => {
     const all = ['help', 'status', 'acct', 'acct R1', 'meter', 'meter M1', 'tariff', 'tariff flat', 'time', 'log'].flatMap((c) => say(c));
     for (const l of all) expect(l.length, l).toBeLessThanOrEqual(80);
     void secondsFromCivil;
+  });
+});
+
+describe('field hardening of the console (issue 11)', () => {
+  it('a command that answers at once through its later path leaves the console free', () => {
+    say('login 3000');
+    // M1 has no bus or pulse input: meter read answers at once, the console stays usable
+    expect(say('meter read M1')[0]).toMatch(/^error: /);
+    expect(say('status')[0]).toMatch(/^time /);
+    expect(say('login 3000')).toEqual(['signed in as technician']);
+  });
+
+  it('a configuration import ends with its session, and logout cancels it', () => {
+    say('login 3000');
+    expect(say('config import')).toEqual(['paste the configuration, then a line END CONFIG']);
+    clock.advance(301000);
+    expect(say('{"plans":{"flat":{"price":1}},"accounts":[{"name":"X","plan":"flat"}],"meters":[],"console":{"pins":{"technician":"9999"}}}')[0]).toBe('error: session timed out, sign in again');
+    expect(say('END CONFIG')).toEqual(['error: unknown command "end", type help']);
+    expect(say('login 9999')[0]).toMatch(/^error: wrong PIN/);
+    say('login 3000');
+    say('config import');
+    expect(say('logout')).toEqual(['error: configuration import cancelled; signed out']);
+    expect(say('acct')).toEqual(['error: acct needs the read role, sign in with: login <pin>']);
+  });
+
+  it('Ctrl-C drops the line, escape sequences are swallowed, a too long line is refused whole', () => {
+    say('login 3000');
+    out.length = 0;
+    unit.input('topup R1 5\x03\r\n');
+    expect(out).toEqual(['^C']);
+    expect(say('acct R1')[1]).toMatch(/^R1 +0\.000 /);
+    expect(say('\x1b[A\x1b[Dstatus\x1b[0m')[0]).toMatch(/^time /);
+    expect(say('topup R1' + ' '.repeat(240) + '15')).toEqual(['error: line longer than 240 characters: ignored, nothing was run']);
+    expect(say('acct R1')[1]).toMatch(/^R1 +0\.000 /);
   });
 });

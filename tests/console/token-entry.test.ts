@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nodeModules } from '../../sim/modules';
 import { startUnit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { vendToken } from '../../tools/vend';
@@ -9,7 +10,7 @@ const START = 516959010;
 function setup() {
   const clock = new VirtualClock();
   const out: string[] = [];
-  const unit = startUnit({ clock, print: (l) => out.push(l) }, {
+  const unit = startUnit({ load: nodeModules, clock, print: (l) => out.push(l) }, {
     plans: { f: { price: 1000 } },
     accounts: [{ name: 'R1', plan: 'f', maxBalance: 30000, token: { key: KEY, start: START, unit: 1000 } }, { name: 'R2', plan: 'f' }],
     meters: [],

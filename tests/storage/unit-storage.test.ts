@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit } from '../../firmware/unit';
 import { StorageRig } from '../../sim/storage-rig';
 import { VirtualClock } from '../../sim/virtual-clock';
@@ -22,7 +23,7 @@ const CONFIG = {
 const T0 = 1767225600; // 2026-01-01 00:00 UTC
 
 function boot(rig: StorageRig, clock: VirtualClock, out: string[]): Unit {
-  return startUnit({ clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, CONFIG);
+  return startUnit({ load: nodeModules, clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, CONFIG);
 }
 
 describe('unit with an EEPROM', () => {
@@ -128,11 +129,11 @@ describe('unit with an EEPROM', () => {
     const out: string[] = [];
     const cfg = JSON.parse(JSON.stringify(CONFIG));
     cfg.accounts[0].token = { key: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', start: 123456789, unit: 1000 };
-    let u = startUnit({ clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, cfg);
+    let u = startUnit({ load: nodeModules, clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, cfg);
     u.input('login 3333\ntoken A1 111111111\ntoken A1 222222222\ntoken A1 333333333\n');
     expect(out.join('\n')).toMatch(/entry locked for \d+ s/);
     out.length = 0;
-    u = startUnit({ clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, cfg);
+    u = startUnit({ load: nodeModules, clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, cfg);
     u.input('login 3333\ntoken A1 444444444\n');
     expect(out.join('\n')).toMatch(/token entry locked for \d+ s/);
   });

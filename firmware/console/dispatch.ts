@@ -1,0 +1,126 @@
+// What both console modules share (commands.ts, config-commands.ts): a line's dispatch with its
+// role check and audit, and the small helpers their commands use.
+import { CoreEvent, Decision, formatDecision } from '../core';
+import { Answer, done, fail } from './answer';
+import { NONE, OPERATOR, roleNames, Shell } from './shell';
+import { formatMoney, splitWords } from './words';
+import { timeText } from '../storage/history';
+import type { Unit } from '../unit';
+
+/** What a command gets: its words (after the command name), the session, and a way to answer later. */
+export interface CommandContext {
+  args: string[];
+  role: number;
+  shell: Shell;
+  /** For commands that finish later (meter read, config import): call once with the answer. */
+  later: (a: Answer) => void;
+}
+
+/** A command: the least role allowed, a one-line usage, a help text, and the handler.
+ *  A handler returns its answer, or null when it answers through ctx.later() (now or later). */
+export interface Command {
+  name: string;
+  role: number;
+  usage: string;
+  help: string;
+  run: (ctx: CommandContext) => Answer | null;
+}
+
+/** The run of a command whose lines the other console module takes (see moduleFor in unit.ts);
+ *  reached only if the routing and the tables disagree. */
+export function elsewhere(ctx: CommandContext): Answer {
+  return fail('this command is not run here (' + ctx.args.join(' ') + '): please report it');
+}
+
+/** Runs one command line in session sh with the commands `find` knows. */
+export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) => Command | null): void {
+  const w = splitWords(line);
+  if (!w.ok) return sh.say(fail(w.error));
+  const name = w.value[0].toLowerCase();
+  const cmd = find(name);
+  if (!cmd) return sh.say(fail('unknown command "' + name + '", type help'));
+  if (cmd.role > sh.role) {
+    return sh.say(fail(name + ' needs the ' + roleNames()[cmd.role] + ' role' + (sh.role === NONE ? ', sign in with: login <pin>' : '')));
+  }
+  let answered = false;
+  const role = sh.role;
+  const finish = function (a: Answer): void {
+    answered = true;
+    sh.busy = false;
+    if (a.ok && (a.changed || cmd.role >= OPERATOR)) u.log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
+    sh.say(a, cmd.name);
+  };
+  const a = cmd.run({
+    args: w.value.slice(1),
+    role: role,
+    shell: sh,
+    later: function (x: Answer) {
+      if (!answered) finish(x);
+    },
+  });
+  if (a) {
+    if (!answered) finish(a);
+  } else if (!answered) sh.busy = true; // it answers later, through ctx.later
+}
+
+export function offset(u: Unit): number {
+  return u.core.cfg.calendar.utcOffsetS;
+}
+
+/** Local date-time text of UTC seconds. */
+export function stamp(utc: number, off: number): string {
+  return timeText(utc + off);
+}
+
+export function accountIndex(u: Unit, name: string | undefined): number {
+  const list = u.core.cfg.accounts;
+  for (let i = 0; i < list.length; i++) if (list[i].name === name) return i;
+  return -1;
+}
+
+export function meterIndex(u: Unit, name: string | undefined): number {
+  const list = u.core.cfg.meters;
+  for (let i = 0; i < list.length; i++) if (list[i].name === name) return i;
+  return -1;
+}
+
+export function noAccount(name: string | undefined): Answer {
+  return fail(name ? 'no account "' + name + '" (see: acct)' : 'give an account name');
+}
+
+/** Runs a core event and turns refusals into one error line. */
+export function run(u: Unit, ev: CoreEvent): { ds: Decision[]; refused: string } {
+  const ds = u.handle(ev);
+  for (let i = 0; i < ds.length; i++) if (ds[i].kind === 'refused') return { ds: ds, refused: ds[i].code };
+  return { ds: ds, refused: '' };
+}
+
+// The sentence for a refusal code (texts in a function stay in flash on the board).
+export function refusal(code: string): string {
+  switch (code) {
+    case 'hoarding':
+      return 'refused: the balance would exceed the hoarding limit';
+    case 'exceeds-balance':
+      return 'refused: a refund cannot exceed the balance';
+    case 'already-corrected':
+      return 'refused: that entry was already corrected';
+    case 'unknown-entry':
+      return 'refused: no such top-up or refund among the last 16';
+  }
+  return 'refused: ' + code.split('-').join(' ');
+}
+
+export function receipt(u: Unit, ds: Decision[], role: number): Answer {
+  const lines: string[] = [];
+  let data: { [k: string]: unknown } = {};
+  for (let i = 0; i < ds.length; i++) {
+    const d = ds[i];
+    if (d.kind === 'ledger') {
+      const name = u.core.cfg.accounts[d.account].name;
+      lines.push('RECEIPT #' + d.seq + ' ' + stamp(u.time(), offset(u)) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by ' + roleNames()[role]);
+      data = { seq: d.seq, account: name, entry: d.code, amount: d.value, balance: d.balance };
+    } else lines.push(formatDecision(d));
+  }
+  return done(lines, data);
+}
+

@@ -1,0 +1,26 @@
+// The firmware's on-demand parts. What runs every poll stays resident; what runs rarely (boot,
+// console commands, token entry) is a module with one entry function, loaded when it is needed
+// and released afterwards (see docs/memory.md). Loading is a HAL service: on the board it
+// evaluates the module's code from flash, in the simulator and in Node tests it hands over the
+// imported function (sim/modules.ts), so the same firmware code runs everywhere.
+//
+// A module must not leave a function of its own in resident state (a timer, a callback, an
+// object made by one of its classes): that function keeps the whole module alive. Objects that
+// outlive the call are made by resident code (the Unit's methods) or are plain data.
+import type { BootEntry } from './boot';
+import type { CommandEntry } from './console/commands';
+import type { ConfigEntry } from './console/config-commands';
+import type { TokenEntry } from './tokens/entry';
+
+/** Module name -> the type of its entry function. */
+export interface Modules {
+  boot: BootEntry;
+  cmd: CommandEntry;
+  cfg: ConfigEntry;
+  tok: TokenEntry;
+}
+
+export type ModuleName = keyof Modules;
+
+/** Hands over a module's entry function (a HAL service). */
+export type Load = <K extends ModuleName>(name: K) => Modules[K];

@@ -1,0 +1,16 @@
+// The board's side of the module loader (firmware/modules.ts): a module's code lies
+// pretokenised in flash (in the code area, or in the Storage file after the modules that fit
+// there); evaluating it from there keeps its function bodies in flash, and its functions leave
+// the heap once nothing refers to them.
+
+// Defined by the loader (.bootcde, tools/image.ts): where each module lies (0 area / 1 Storage
+// file, offset, length), and how to read a piece of flash as a string.
+declare const MODULES: { [name: string]: number[] };
+declare function __piece(where: number, offset: number, length: number): string;
+
+/** The entry function of module `name`. An indirect eval: a direct one would keep the minifier
+ *  from shortening any name around it (Espruino evaluates both kinds in the calling scope). */
+export function loadModule(name: string): any {
+  const at = MODULES[name];
+  return (0, eval)(__piece(at[0], at[1], at[2]));
+}

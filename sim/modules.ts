@@ -1,0 +1,20 @@
+// The module loader of the simulator and the Node tests: hands over the imported entry
+// functions, where the board evaluates the same modules from flash (hal/espruino/load.ts).
+import { bootUnit } from '../firmware/boot';
+import { runCommand } from '../firmware/console/commands';
+import { runConfigCommand } from '../firmware/console/config-commands';
+import { Load, Modules } from '../firmware/modules';
+import { enterTokenFor } from '../firmware/tokens/entry';
+
+/** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
+export const MODULE_ENTRIES: Modules = {
+  boot: bootUnit,
+  cmd: runCommand,
+  cfg: runConfigCommand,
+  tok: enterTokenFor,
+};
+
+/** Loads a module in Node: the entry itself. */
+export const nodeModules: Load = function (name) {
+  return MODULE_ENTRIES[name];
+};
