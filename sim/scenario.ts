@@ -6,16 +6,24 @@ import { CoreConfig } from '../firmware/core';
 import { parseStamp } from '../firmware/replay';
 import { LoadSpec } from './load-profile';
 
-/** What tenants do when credit runs low (deterministic with the scenario seed). */
+/** What tenants do when credit runs low or is gone (deterministic with the scenario seed). */
 export interface TenantRule {
   /** React to this alarm level (1 = first warning). */
-  onAlarmLevel: number;
-  /** Hours between the alarm and the top-up. */
+  onAlarmLevel?: number;
+  /** React when the supply is cut for want of credit. */
+  onCut?: boolean;
+  /** Hours between the alarm or cut and the top-up (the least, when delayHoursMax is set). */
   delayHours: number;
-  /** Amount in milli-currency. */
+  /** The delay is drawn evenly between delayHours and this. */
+  delayHoursMax?: number;
+  /** Amount in milli-currency (the least, when amountMax is set). */
   amount: number;
-  /** Chance (0..1) that a tenant reacts at all to a given alarm. */
+  /** The amount is drawn between amount and this, in whole currency units. */
+  amountMax?: number;
+  /** Chance (0..1) that a tenant reacts at all to a given alarm or cut. */
   probability?: number;
+  /** Share (0..1) of the tenants under this rule who never top up at all (drawn once per account). */
+  neverShare?: number;
 }
 
 /** A validated scenario. Times are UTC seconds. */
@@ -83,6 +91,8 @@ const loadSchema = {
     profile: { enum: ['household', 'constant'] },
     dailyKwh: { type: 'number', minimum: 0, maximum: 1000 },
     powerW: { type: 'number', minimum: 0, maximum: 100000 },
+    pvPeakW: { type: 'number', minimum: 0, maximum: 100000 },
+    reversed: { type: 'boolean' },
     noise: { type: 'number', minimum: 0, maximum: 1 },
     startRegisterWh: { type: 'integer', minimum: 0 },
     spare: { type: 'boolean' },
@@ -115,12 +125,16 @@ const loadSchema = {
 const tenantSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['onAlarmLevel', 'delayHours', 'amount'],
+  required: ['delayHours', 'amount'],
   properties: {
     onAlarmLevel: { type: 'integer', minimum: 1, maximum: 8 },
+    onCut: { type: 'boolean' },
     delayHours: { type: 'number', minimum: 0 },
+    delayHoursMax: { type: 'number', minimum: 0 },
     amount: { type: 'integer', minimum: 1 },
+    amountMax: { type: 'integer', minimum: 1 },
     probability: { type: 'number', minimum: 0, maximum: 1 },
+    neverShare: { type: 'number', minimum: 0, maximum: 1 },
   },
 };
 
@@ -231,6 +245,14 @@ export function parseScenario(raw: unknown): ScenarioResult {
   });
   for (const name of Object.keys((r.tenants && r.tenants.accounts) || {})) {
     if (accountIndex(name) < 0) errors.push('scenario.tenants.accounts.' + name + ': unknown account');
+  }
+  const rules: [string, TenantRule | null | undefined][] = [['scenario.tenants.default', r.tenants && r.tenants.default]];
+  for (const [name, rule] of Object.entries((r.tenants && r.tenants.accounts) || {})) rules.push(['scenario.tenants.accounts.' + name, rule]);
+  for (const [where, rule] of rules) {
+    if (!rule) continue;
+    if (rule.onAlarmLevel === undefined && !rule.onCut) errors.push(where + ': says neither when to top up (onAlarmLevel) nor onCut: true');
+    if (rule.delayHoursMax !== undefined && rule.delayHoursMax < rule.delayHours) errors.push(where + '.delayHoursMax: less than delayHours');
+    if (rule.amountMax !== undefined && rule.amountMax < rule.amount) errors.push(where + '.amountMax: less than amount');
   }
   if ((r.pollSeconds || 60) % (r.stepSeconds || 60) !== 0) errors.push('scenario.pollSeconds: must be a multiple of stepSeconds');
   // Additions for the bus: what is wired on each metered load, and its faults.
