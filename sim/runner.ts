@@ -17,6 +17,7 @@ import { WireCounts } from './wire-stats';
 import * as view from './unit-view';
 import { AccountDay, AccountSummary, LedgerCheck, LedgerRow, MeterDay, RunRecord, RunSummary, TimelineEvent, TopupRow, dayName, emptyAccount, localStamp, totalsOf } from './record';
 import { milli } from './money';
+import { StartError } from './start-error';
 
 export { AccountSummary, RunSummary } from './record';
 
@@ -44,6 +45,9 @@ class ClockRtc implements Rtc {
 export interface SimulationOptions {
   /** Keep the unit's EEPROM in this file: a later run boots from what this one left. */
   eepromFile?: string;
+  /** Let the unit format an EEPROM file it cannot read (a foreign or damaged image); without
+   *  it such a file is refused and left untouched. */
+  formatEeprom?: boolean;
 }
 
 /** A top-up waiting for its time. */
@@ -222,6 +226,10 @@ export class Simulation {
         { metering: busMetering },
       );
     } else this.unit = startUnit({ clock: this.clock, print, rtc, eeprom, onLog, onDecision: decided }, sc.rawConfig);
+    // The unit formatted only the copy in memory: the file is written by save(), never now.
+    if (this.storage && this.storage.loaded && !this.storage.blank && !opts.formatEeprom && view.formattedUnreadableEeprom(this.log)) {
+      throw new StartError('the EEPROM file ' + opts.eepromFile + ' is not a unit\'s EEPROM image (the unit cannot read its header); it was left untouched. Pass --format-eeprom to format it and start from factory defaults');
+    }
     this.meters = sc.meterNames.map((name, i) => {
       const rm = this.rig ? this.rig.byScenario[i] : null;
       return { name, rig: rm, startImpWh: rm ? rm.startWh : registerWh(this.impJ[i]), startExpWh: 0, billedFrom: -1, rebasedWh: 0, jumps: 0, backwards: 0, suspect: false, readings: 0, dayImpWh: 0, dayExpWh: 0, wire: this.wireOf(i), lostSince: -1, lostS: 0 };

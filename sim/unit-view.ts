@@ -113,16 +113,26 @@ export function busStats(unit: Unit): { meter: string; requests: number; retries
   return null;
 }
 
+const watched = new WeakSet<object>();
+
 /** Calls fn with every event the billing core takes, the unit's own bus and pulse readings
  *  included (the firmware has no hook for them: this wraps the core's handle). A
  *  configuration change replaces the core: call it again when layoutToken() changes. */
 export function watchCoreEvents(unit: Unit, fn: (ev: CoreEvent) => void): void {
   const core = unit.core;
+  if (watched.has(core)) return;
+  watched.add(core);
   const own = core.handle;
   core.handle = function (ev: CoreEvent) {
     fn(ev);
     return own.call(core, ev);
   };
+}
+
+/** True when the unit's boot log says it found an EEPROM it could not read and formatted it
+ *  (not a blank part: a foreign or damaged image). */
+export function formattedUnreadableEeprom(log: { kind: string; text: string }[]): boolean {
+  return log.some((e) => e.kind === 'boot' && e.text.indexOf('EEPROM header unreadable') === 0);
 }
 
 /** The firmware's core itself, for tests that check the runner against it. */
