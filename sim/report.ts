@@ -1,6 +1,7 @@
 // Text and JSON reports of a run; the text fits an 80-column terminal.
-import { RunSummary } from './record';
+import { RunSummary, totalsOf } from './record';
 import { milli } from './money';
+import { UnitRecord } from './report-csv';
 
 export { milli } from './money';
 
@@ -46,4 +47,48 @@ export function formatSummary(s: RunSummary): string {
     for (const x of s.warnings) lines.push(...wrap('  ' + x, 80, '    '));
   }
   return lines.join('\n') + '\n';
+}
+
+/** A site's summary: one row per unit with the site's totals, the ledger check of every unit,
+ *  and the warnings. */
+export function formatSiteSummary(name: string, units: UnitRecord[]): string {
+  const w = [8, 5, 11, 11, 11, 11, 6, 5];
+  const lines: string[] = [];
+  lines.push(...wrap(name));
+  const s0 = units[0].record.summary;
+  const accounts = units.reduce((n, u) => n + u.record.summary.accounts.length, 0);
+  const readings = units.reduce((n, u) => n + u.record.summary.readings, 0);
+  lines.push(units.length + ' units, ' + accounts + ' accounts, ' + s0.hours + ' h simulated, ' + readings + ' readings');
+  lines.push('');
+  lines.push(row(['unit', 'accts', 'energy kWh', 'charged', 'top-ups', 'balance', 'alarms', 'cuts'], w));
+  const all = units.map((u) => ({ ...u.record.summary.totals, name: u.unit }));
+  for (const t of all.concat([{ ...totalsOf(all), name: 'total' }])) {
+    const n = t.name === 'total' ? accounts : units.find((u) => u.unit === t.name)!.record.summary.accounts.length;
+    lines.push(row([t.name, String(n), milli(t.energyWh), milli(t.chargedMilli), milli(t.topupsMilli), milli(t.balanceMilli), String(t.alarms), String(t.cutoffs)], w));
+  }
+  lines.push('');
+  lines.push('money in currency units (3 decimals = milli), energy in kWh');
+  const bad = units.filter((u) => !u.record.summary.ledgerConsistent).map((u) => u.unit);
+  lines.push(...wrap('ledger check: ' + (bad.length ? 'INCONSISTENT in ' + bad.join(', ') : 'balances = opening + sum of entries; every registered Wh billed, in every unit')));
+  for (const u of units) for (const x of u.record.summary.ledger.problems.concat(u.record.summary.ledger.notes)) lines.push(...wrap('  ' + u.unit + ': ' + x, 80, '    '));
+  const warnings = units.reduce((n, u) => n + u.record.summary.warnings.length, 0);
+  if (warnings) {
+    lines.push('');
+    lines.push('warnings (' + warnings + '):');
+    let shown = 0;
+    for (const u of units) {
+      for (const x of u.record.summary.warnings) {
+        if (shown++ < 20) lines.push(...wrap('  ' + u.unit + ': ' + x, 80, '    '));
+      }
+    }
+    if (warnings > 20) lines.push('  ... and ' + (warnings - 20) + ' more in the report');
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A site's summary as one JSON object: every unit's summary and the site's totals. */
+export function siteJson(name: string, units: UnitRecord[]): unknown {
+  const totals = totalsOf(units.map((u) => u.record.summary.totals));
+  totals.name = 'total';
+  return { name, units: units.map((u) => ({ unit: u.unit, summary: u.record.summary })), totals, readings: units.reduce((n, u) => n + u.record.summary.readings, 0), ledgerConsistent: units.every((u) => u.record.summary.ledgerConsistent) };
 }
