@@ -66,9 +66,10 @@ interface MeterTrack {
   /** Import / export register the meter started the run from, Wh. */
   startImpWh: number;
   startExpWh: number;
-  /** Register the unit's billing started from in this run (carried over, or its first
-   *  reading's baseline), -1 until known. */
+  /** Import and export registers the unit's billing started from in this run (carried over,
+   *  or its first reading's baseline), -1 until known. */
   billedFrom: number;
+  billedFromExp: number;
   /** Sum of register-rebased values: register span the unit could not bill. */
   rebasedWh: number;
   jumps: number;
@@ -232,7 +233,7 @@ export class Simulation {
     }
     this.meters = sc.meterNames.map((name, i) => {
       const rm = this.rig ? this.rig.byScenario[i] : null;
-      return { name, rig: rm, startImpWh: rm ? rm.startWh : registerWh(this.impJ[i]), startExpWh: 0, billedFrom: -1, rebasedWh: 0, jumps: 0, backwards: 0, suspect: false, readings: 0, dayImpWh: 0, dayExpWh: 0, wire: this.wireOf(i), lostSince: -1, lostS: 0 };
+      return { name, rig: rm, startImpWh: rm ? rm.startWh : registerWh(this.impJ[i]), startExpWh: 0, billedFrom: -1, billedFromExp: -1, rebasedWh: 0, jumps: 0, backwards: 0, suspect: false, readings: 0, dayImpWh: 0, dayExpWh: 0, wire: this.wireOf(i), lostSince: -1, lostS: 0 };
     });
     this.map();
     this.open();
@@ -379,11 +380,13 @@ export class Simulation {
         }
         // Every Wh the unit took from its meters' registers in this run was billed once.
         let billed = 0;
+        const both = view.exportBilledOf(u, a);
         for (let m = 0; m < this.meters.length; m++) {
           const um = this.meterIdx[m];
           const t = this.meters[m];
           if (um < 0 || view.meterAccount(u, um) !== a || t.billedFrom < 0) continue;
           billed += view.lastBilledWh(u, um) - t.billedFrom - t.rebasedWh;
+          if (both) billed += view.lastBilledExportWh(u, um) - t.billedFromExp;
         }
         if (billed !== r.energyWh) problems.push(name + ': ' + r.energyWh + ' Wh billed, but its meters\' billed registers advanced ' + billed + ' Wh');
         // A cut account ends a little beyond its limit by design (the charge that crossed it);
@@ -523,6 +526,7 @@ export class Simulation {
       if (last < 0) continue;
       const t = this.meters[m];
       t.billedFrom = last;
+      t.billedFromExp = view.lastBilledExportWh(u, um);
       const rm = t.rig;
       if (rm && rm.proto === 'pulse') continue; // the unit counts pulses from its own base
       if (rm) {
@@ -680,7 +684,10 @@ export class Simulation {
     if (m === undefined || m < 0) return;
     const t = this.meters[m];
     if (d.code === 'baseline') {
-      if (t.billedFrom < 0) t.billedFrom = d.value;
+      if (t.billedFrom < 0) {
+        t.billedFrom = d.value;
+        t.billedFromExp = view.lastBilledExportWh(this.unit, d.meter);
+      }
       return;
     }
     if (d.code === 'register-jump' || d.code === 'register-backwards') {

@@ -100,6 +100,16 @@ export function lastBilledWh(unit: Unit, m: number): number {
   return unit.core.has[m] ? unit.core.lastImp[m] : -1;
 }
 
+/** Export register (Wh) the unit last billed for meter m, or -1 before its first reading. */
+export function lastBilledExportWh(unit: Unit, m: number): number {
+  return unit.core.has[m] ? unit.core.lastExp[m] : -1;
+}
+
+/** True when account a bills export energy as consumption (anti-tamper: both directions count). */
+export function exportBilledOf(unit: Unit, a: number): boolean {
+  return unit.core.cfg.accounts[a].importOnly;
+}
+
 /** Local time offset from UTC, seconds. */
 export function utcOffsetS(unit: Unit): number {
   return unit.core.cfg.calendar.utcOffsetS;

@@ -41,7 +41,7 @@ async function open(units: UnitRecord[], title: string): Promise<{ page: Page; c
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('file://' + path.join(dir, 'report.html'));
-  await page.waitForFunction(() => (window as any).reportReady === true, null, { timeout: 20000 });
+  await page.waitForFunction(() => (globalThis as any).reportReady === true, null, { timeout: 20000 });
   expect(errors).toEqual([]);
   const charts = await readCharts(page);
   return { page, charts };
@@ -51,10 +51,10 @@ async function open(units: UnitRecord[], title: string): Promise<{ page: Page; c
 function readCharts(page: Page): Promise<{ [id: string]: ChartInfo }> {
   return page.evaluate(() => {
     const out: { [id: string]: ChartInfo } = {};
-    const charts = (window as any).reportCharts;
+    const charts = (globalThis as any).reportCharts;
     for (const id of Object.keys(charts)) {
       const c = charts[id];
-      const cv = c.canvas as HTMLCanvasElement;
+      const cv = c.canvas;
       const px = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
       let inked = 0;
       for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked++;
