@@ -595,11 +595,12 @@ export class Simulation {
     this.topupRows.push({ time: this.now, account: name, amountMilli: p.amount, source: p.source, accepted, reason, balanceMilli: a >= 0 ? view.balanceOf(u, a) : 0 });
   }
 
-  /** A tenant reacts to an alarm or a cut by their habit: a top-up some hours later. */
-  private react(s: number, time: number): void {
+  /** A tenant reacts to an alarm (with the rule's probability) or a cut (always, unless they
+   *  never top up) by their habit: a top-up some hours later. */
+  private react(s: number, time: number, cut: boolean): void {
     const rule = this.rules[s];
     if (!rule || this.never[s] || this.tenantPending[s]) return;
-    if (!(this.rnd() < (rule.probability === undefined ? 1 : rule.probability))) return;
+    if (!cut && !(this.rnd() < (rule.probability === undefined ? 1 : rule.probability))) return;
     let delayH = rule.delayHours;
     if (rule.delayHoursMax !== undefined) delayH += (rule.delayHoursMax - rule.delayHours) * this.rnd();
     let amount = rule.amount;
@@ -660,7 +661,7 @@ export class Simulation {
         }
         if (d.code !== 'boot') this.timeline.push({ time: now, account: this.names[s], kind: credit ? 'cut' : 'off', code: d.code, value: d.balance });
         const rule = this.rules[s];
-        if (credit && rule && rule.onCut) this.react(s, now);
+        if (credit && rule && rule.onCut) this.react(s, now, true);
       }
       this.supplied[s] = closed;
     } else if (d.kind === 'alarm') {
@@ -668,7 +669,7 @@ export class Simulation {
       day.alarms++;
       this.timeline.push({ time: now, account: this.names[s], kind: 'alarm', code: 'L' + d.value, value: d.balance });
       const rule = this.rules[s];
-      if (rule && rule.onAlarmLevel === d.value) this.react(s, now);
+      if (rule && rule.onAlarmLevel === d.value) this.react(s, now, false);
     } else if (d.kind === 'event') {
       acc.events++;
       if (d.code === 'overload-trip' || d.code === 'overload-lockout') {

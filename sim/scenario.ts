@@ -20,7 +20,8 @@ export interface TenantRule {
   amount: number;
   /** The amount is drawn between amount and this, in whole currency units. */
   amountMax?: number;
-  /** Chance (0..1) that a tenant reacts at all to a given alarm or cut. */
+  /** Chance (0..1) that a tenant reacts to a given alarm (a cut always gets a reaction from a
+   *  tenant who tops up at all: see neverShare). */
   probability?: number;
   /** Share (0..1) of the tenants under this rule who never top up at all (drawn once per account). */
   neverShare?: number;
