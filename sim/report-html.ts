@@ -189,7 +189,8 @@ const PAGE_JS = `
       s.warnings.forEach(function (x) { el('li', w, x, 'warn'); });
     }
   }
-  var KINDS = [['alarm', '#e6a100'], ['cut', '#d62728'], ['off', '#7f7f7f'], ['reconnect', '#2ca02c'], ['overload', '#9467bd'], ['refused', '#000000'], ['meter', '#1f77b4']];
+  // Drawn in this order: cuts last, on top of the reconnection that follows them hours later.
+  var KINDS = [['alarm', '#e6a100'], ['overload', '#9467bd'], ['reconnect', '#2ca02c'], ['off', '#7f7f7f'], ['refused', '#000000'], ['meter', '#1f77b4'], ['cut', '#d62728']];
   function drawUnit(u) {
     var root = document.getElementById('unit');
     root.innerHTML = '';
