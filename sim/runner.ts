@@ -188,17 +188,17 @@ export class Simulation {
     // Hourly balances and 15-minute load for runs up to a month, daily and hourly beyond.
     this.sampleS = sc.durationHours <= 24 * 31 ? 3600 : 86400;
     this.loadS = Math.max(sc.stepSeconds, sc.durationHours <= 24 * 31 ? 900 : 3600);
-    const offset = sc.config.calendar.utcOffsetS;
+    const offset = sc.facts.utcOffsetS;
     this.day = Math.floor((sc.start + offset) / 86400);
     this.dayStart = sc.start;
     const neverRnd = mulberry32(sc.seed * 31 + 17);
-    sc.config.accounts.forEach((a, i) => {
-      const s = this.slot(a.name);
+    sc.facts.accounts.forEach((name, i) => {
+      const s = this.slot(name);
       const rule = sc.tenants[i];
       this.rules[s] = rule;
       this.never[s] = !!(rule && rule.neverShare && neverRnd() < rule.neverShare);
     });
-    this.pending = sc.topups.map((t) => ({ at: t.at, slot: this.slot(sc.config.accounts[t.account].name), amount: t.amount, source: 'scheduled' }));
+    this.pending = sc.topups.map((t) => ({ at: t.at, slot: this.slot(sc.facts.accounts[t.account]), amount: t.amount, source: 'scheduled' }));
     this.storage = sc.eeprom === false ? null : new StorageRig({ now: () => this.clock.now(), startEpoch: sc.start, part: sc.eeprom, file: opts.eepromFile });
     if (this.storage && sc.rtc.driftPpm) this.storage.clock.setDrift(sc.rtc.driftPpm);
     const rtc = this.storage ? this.storage.rtc : new ClockRtc(this.clock, sc.start);
@@ -212,9 +212,8 @@ export class Simulation {
       const unitTime = (): number => (rtc.read() as { ok: true; value: RtcTime }).value.epochSeconds;
       const relayOf = (meter: string): number => {
         if (!this.unit) {
-          const cfg = sc.config;
-          const m = cfg.meters.find((x) => x.name === meter);
-          return m ? cfg.accounts[m.account].relay : -1;
+          const m = sc.facts.meters.find((x) => x.name === meter);
+          return m ? sc.facts.relays[sc.facts.accounts.indexOf(m.account)] : -1;
         }
         const m = view.meterIndex(this.unit, meter);
         return m >= 0 ? view.relayChannelOf(this.unit, view.meterAccount(this.unit, m)) : -1;
@@ -265,7 +264,7 @@ export class Simulation {
   step(): void {
     const sc = this.sc;
     const stepS = sc.stepSeconds;
-    const offset = sc.config.calendar.utcOffsetS;
+    const offset = sc.facts.utcOffsetS;
     const secOfDay = (((this.now + offset) % 86400) + 86400) % 86400;
     this.map();
     let total = 0;
@@ -336,7 +335,7 @@ export class Simulation {
       description: this.sc.description,
       start: this.sc.start,
       end: this.now,
-      utcOffsetS: this.sc.config.calendar.utcOffsetS,
+      utcOffsetS: this.sc.facts.utcOffsetS,
       accounts: this.names.slice(),
       meters: this.meters.map((t, i) => ({ name: t.name, account: this.accountNameOfMeter(i), bus: !!(t.rig && t.rig.proto !== 'pulse') })),
       accountDays: this.accountDays,
@@ -419,7 +418,7 @@ export class Simulation {
       }
     }
     const refusedScheduled = this.topupRows.filter((x) => !x.accepted && x.source === 'scheduled');
-    for (const x of refusedScheduled) warnings.push('scheduled top-up of ' + milli(x.amountMilli) + ' to ' + x.account + ' at ' + localStamp(x.time, this.sc.config.calendar.utcOffsetS) + ' refused: ' + x.reason);
+    for (const x of refusedScheduled) warnings.push('scheduled top-up of ' + milli(x.amountMilli) + ' to ' + x.account + ' at ' + localStamp(x.time, this.sc.facts.utcOffsetS) + ' refused: ' + x.reason);
     const byTenant = new Map<string, number>();
     for (const x of this.topupRows) if (!x.accepted && x.source === 'tenant') byTenant.set(x.account, (byTenant.get(x.account) || 0) + 1);
     for (const [name, n] of byTenant) warnings.push(name + ': ' + n + ' tenant top-up(s) refused');
@@ -569,8 +568,8 @@ export class Simulation {
   private accountNameOfMeter(m: number): string {
     const um = this.meterIdx[m];
     if (um >= 0) return this.names[this.slotOfAccount[view.meterAccount(this.unit, um)]];
-    const i = this.sc.config.meters.findIndex((x) => x.name === this.meters[m].name);
-    return i >= 0 ? this.sc.config.accounts[this.sc.config.meters[i].account].name : '';
+    const f = this.sc.facts.meters.find((x) => x.name === this.meters[m].name);
+    return f ? f.account : '';
   }
 
   // ---- money ----

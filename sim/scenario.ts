@@ -5,6 +5,7 @@ import { parseConfig } from '../firmware/config';
 import { CoreConfig } from '../firmware/core';
 import { parseStamp } from '../firmware/replay';
 import { LoadSpec } from './load-profile';
+import { ConfigFacts, configFacts } from './unit-view';
 
 /** What tenants do when credit runs low or is gone (deterministic with the scenario seed). */
 export interface TenantRule {
@@ -36,7 +37,9 @@ export interface Scenario {
   stepSeconds: number;
   pollSeconds: number;
   seed: number;
+  /** The configuration as the unit's parser read it (what the simulator needs of it: facts). */
   config: CoreConfig;
+  facts: ConfigFacts;
   /** The configuration as written (what the unit boots from). */
   rawConfig: unknown;
   /** Every metered load on the bus: the configured meters in order, then spare (not yet commissioned) ones. */
@@ -203,7 +206,8 @@ export function parseScenario(raw: unknown): ScenarioResult {
   const cfg = parseConfig(r.config);
   if (!cfg.ok) return { ok: false, errors: ['scenario.config.' + cfg.error] };
   const config = cfg.value;
-  const accountIndex = (name: string) => config.accounts.findIndex((a) => a.name === name);
+  const facts = configFacts(config);
+  const accountIndex = (name: string) => facts.accounts.indexOf(name);
   const loads: LoadSpec[] = [];
   const startRegisterWh: number[] = [];
   const meterNames: string[] = [];
@@ -215,13 +219,13 @@ export function parseScenario(raw: unknown): ScenarioResult {
     loads.push(l);
     startRegisterWh.push(l.startRegisterWh || 0);
   };
-  for (const m of config.meters) {
+  for (const m of facts.meters) {
     if (!r.loads[m.name]) errors.push('scenario.loads: meter "' + m.name + '" has no load');
     else if (r.loads[m.name].spare) errors.push('scenario.loads.' + m.name + ': a configured meter is not spare');
     else add(m.name);
   }
   for (const name of Object.keys(r.loads)) {
-    if (config.meters.some((m) => m.name === name)) continue;
+    if (facts.meters.some((m) => m.name === name)) continue;
     if (!r.loads[name].spare) errors.push('scenario.loads.' + name + ': no meter of that name in config.meters (mark a meter not yet commissioned with "spare": true)');
     else add(name);
   }
@@ -240,8 +244,8 @@ export function parseScenario(raw: unknown): ScenarioResult {
     rtc.batteryLostAt = parseStamp(r.rtc.batteryLostAt);
     if (!(rtc.batteryLostAt >= start && rtc.batteryLostAt < end)) errors.push('scenario.rtc.batteryLostAt: expected "YYYY-MM-DD HH:MM" within the run, got "' + r.rtc.batteryLostAt + '"');
   }
-  const tenants: (TenantRule | null)[] = config.accounts.map((a) => {
-    const own = r.tenants && r.tenants.accounts ? r.tenants.accounts[a.name] : undefined;
+  const tenants: (TenantRule | null)[] = facts.accounts.map((name) => {
+    const own = r.tenants && r.tenants.accounts ? r.tenants.accounts[name] : undefined;
     return own !== undefined ? own : (r.tenants && r.tenants.default) || null;
   });
   for (const name of Object.keys((r.tenants && r.tenants.accounts) || {})) {
@@ -290,6 +294,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
       pollSeconds: r.pollSeconds || 60,
       seed: r.seed || 1,
       config,
+      facts,
       rawConfig: r.config,
       meterNames,
       loads,

@@ -3,12 +3,31 @@
 // functions, so that when the firmware's state moves (typed-array tables, no config objects)
 // only this file changes. Decisions and log entries come through the HAL callbacks
 // (onDecision, onLog) and are not read here.
-import { CoreEvent } from '../firmware/core';
+import { CoreConfig, CoreEvent } from '../firmware/core';
 import { Unit } from '../firmware/unit';
 
 /** Energy periods, in the order of periodWhOf(): the four time-of-use periods, then energy
  *  billed while the unit's clock was not valid. */
 export const PERIOD_NAMES = ['sharp', 'peak', 'flat', 'valley', 'no-time'];
+
+/** The plain facts the simulator needs of a parsed configuration (a scenario's, before the
+ *  unit runs): account names with their GPIO relay channel (-1: switched by their meters),
+ *  meters with their account's name, and the local time offset from UTC in seconds. */
+export interface ConfigFacts {
+  accounts: string[];
+  relays: number[];
+  meters: { name: string; account: string }[];
+  utcOffsetS: number;
+}
+
+export function configFacts(cfg: CoreConfig): ConfigFacts {
+  return {
+    accounts: cfg.accounts.map((a) => a.name),
+    relays: cfg.accounts.map((a) => a.relay),
+    meters: cfg.meters.map((m) => ({ name: m.name, account: cfg.accounts[m.account].name })),
+    utcOffsetS: cfg.calendar.utcOffsetS,
+  };
+}
 
 /** Something that changes whenever the unit's accounts or meters are renumbered (a
  *  configuration change): indexes read before it must be looked up again. */
