@@ -65,7 +65,7 @@ export class BusRig {
     /** Account name of a scenario meter now (console changes move meters), or null. */
     private accountRelay: (meterName: string) => number,
   ) {
-    const offset = sc.config.calendar.utcOffsetS;
+    const offset = sc.facts.utcOffsetS;
     const secOfDay = (ms: number): number => (((sc.start + offset + Math.floor(ms / 1000)) % 86400) + 86400) % 86400;
     this.byScenario = sc.meterNames.map((name, i) => {
       const w = sc.wires[i];

@@ -14,6 +14,12 @@ export interface LoadSpec {
   noise?: number;
   /** Appliances switched on at random moments: power in W, minutes on, times per day. */
   bursts?: { powerW: number; minutes: number; perDay: number }[];
+  /** Rooftop PV behind the same meter: its peak output (W) at local noon, a half sine from
+   *  06:00 to 18:00; when it exceeds the load the meter exports. */
+  pvPeakW?: number;
+  /** The meter's current transformer is fitted backwards: what the load draws is registered
+   *  as export. */
+  reversed?: boolean;
 }
 
 /** Mean household power (W) per hour of the day for 1 kWh per day, from seed 004 Table 2. */
@@ -36,7 +42,8 @@ export class Load {
 
   constructor(private spec: LoadSpec, private rnd: Random) {}
 
-  /** Power in whole watts over the step starting at local second-of-day `secOfDay`, lasting stepS. */
+  /** Power in whole watts over the step starting at local second-of-day `secOfDay`, lasting
+   *  stepS; negative when the meter exports (PV above the load, or a reversed CT). */
   powerW(secOfDay: number, stepS: number): number {
     const s = this.spec;
     let p = s.profile === 'constant' ? s.powerW || 0 : (s.dailyKwh || 0) * HOUSEHOLD_SHAPE[Math.floor(secOfDay / 3600)];
@@ -55,6 +62,14 @@ export class Load {
       p += this.burstW;
       this.burstLeft -= stepS;
     }
-    return Math.max(0, Math.round(p));
+    p = Math.max(0, Math.round(p));
+    if (s.pvPeakW) p -= pvPowerW(s.pvPeakW, secOfDay + stepS / 2);
+    return s.reversed ? 0 - p : p;
   }
+}
+
+/** Output of a PV array of peak W at a local second of day (clear sky, whole watts). */
+export function pvPowerW(peakW: number, secOfDay: number): number {
+  const h = secOfDay / 3600;
+  return h <= 6 || h >= 18 ? 0 : Math.round(peakW * Math.sin((Math.PI * (h - 6)) / 12));
 }

@@ -1,46 +1,27 @@
 // Scenario runner: virtual loads and meters feed the unit (the same composition root as on
 // the board) on a virtual clock, as fast as the CPU allows, or paced for a live console.
-// The same scenario gives the same summary, byte for byte.
-import { Core, Decision } from '../firmware/core';
-import { nodeModules } from './modules';
+// The same scenario gives the same summary and record, byte for byte. Everything read of
+// the unit's state goes through sim/unit-view.ts; decisions and log entries arrive through
+// the HAL's onDecision and onLog.
+import { Decision } from '../firmware/core';
 import { startUnit, Unit } from '../firmware/unit';
 import { busMetering } from '../firmware/metering/wiring';
+import { nodeModules } from './modules';
 import { ok, Result } from '../hal/result';
 import { Rtc, RtcTime } from '../hal/rtc';
 import { StorageRig } from './storage-rig';
 import { Load } from './load-profile';
 import { mulberry32, Random } from './prng';
-import { Scenario } from './scenario';
+import { Scenario, TenantRule } from './scenario';
 import { VirtualClock } from './virtual-clock';
-import { BusRig } from './bus-rig';
+import { BusRig, RigMeter, registerWhOf } from './bus-rig';
+import { WireCounts } from './wire-stats';
+import * as view from './unit-view';
+import { AccountDay, AccountSummary, LedgerCheck, LedgerRow, MeterDay, RunRecord, RunSummary, TimelineEvent, TopupRow, dayName, emptyAccount, localStamp, totalsOf } from './record';
+import { milli } from './money';
+import { StartError } from './start-error';
 
-/** Per-account results of a run. Money in milli-currency, energy in Wh. */
-export interface AccountSummary {
-  name: string;
-  energyWh: number;
-  chargedMilli: number;
-  topupsMilli: number;
-  topupCount: number;
-  balanceMilli: number;
-  alarms: number;
-  cutoffs: number;
-  /** Overload trips and lock-outs. */
-  trips: number;
-  minutesOff: number;
-  events: number;
-}
-
-/** Result of a run. */
-export interface RunSummary {
-  name: string;
-  hours: number;
-  readings: number;
-  decisions: number;
-  ledgerEntries: number;
-  accounts: AccountSummary[];
-  /** True when every balance equals the sum of its ledger entries and every meter's energy is billed. */
-  ledgerConsistent: boolean;
-}
+export { AccountSummary, RunSummary } from './record';
 
 /** Register resolution of the virtual meters: 0.01 kWh, as on DL/T 645 and DDS238 meters. */
 const REGISTER_STEP_WH = 10;
@@ -66,95 +47,214 @@ class ClockRtc implements Rtc {
 export interface SimulationOptions {
   /** Keep the unit's EEPROM in this file: a later run boots from what this one left. */
   eepromFile?: string;
+  /** Let the unit format an EEPROM file it cannot read (a foreign or damaged image); without
+   *  it such a file is refused and left untouched. */
+  formatEeprom?: boolean;
 }
+
+/** A top-up waiting for its time. */
+interface Pending {
+  at: number;
+  slot: number;
+  amount: number;
+  source: string;
+}
+
+/** What the runner keeps per scenario meter (wired on a bus or fed by the runner). */
+interface MeterTrack {
+  name: string;
+  /** Rig meter when the unit reads it itself (bus or pulse), else null. */
+  rig: RigMeter | null;
+  /** Import / export register the meter started the run from, Wh. */
+  startImpWh: number;
+  startExpWh: number;
+  /** Import and export registers the unit's billing started from in this run (carried over,
+   *  or its first reading's baseline), -1 until known. */
+  billedFrom: number;
+  billedFromExp: number;
+  /** Sum of register-rebased values: register span the unit could not bill. */
+  rebasedWh: number;
+  jumps: number;
+  backwards: number;
+  /** A reading is held as suspect now. */
+  suspect: boolean;
+  // today
+  readings: number;
+  dayImpWh: number;
+  dayExpWh: number;
+  wire: WireCounts;
+  lostSince: number;
+  lostS: number;
+}
+
+/** Per-account counters of the current local day. */
+interface DayAcc {
+  charged: number;
+  topups: number;
+  topupCount: number;
+  refused: number;
+  offS: number;
+  alarms: number;
+  cuts: number;
+  energy: number;
+  period: number[];
+  /** Today's charges, summed for the ledger: first and last entry, count, sum, balance, time. */
+  chgFirst: number;
+  chgLast: number;
+  chgCount: number;
+  chgSum: number;
+  chgBalance: number;
+  chgTime: number;
+}
+
+const NO_WIRE: WireCounts = { requests: 0, retries: 0, good: 0, corrupt: 0, unanswered: 0 };
 
 /** A scenario in progress: step() advances one step of virtual time. */
 export class Simulation {
   readonly clock = new VirtualClock();
   readonly unit: Unit;
-  /** Supply state per account name, as the unit last switched it. */
-  readonly supplied: { [account: string]: boolean } = {};
   now: number;
   stepIndex = 0;
   readonly steps: number;
-  private acc: { [account: string]: AccountSummary } = {};
-  private order: string[] = [];
-  private loads: Load[];
-  private joules: number[];
-  private power: number[];
-  private ledgerSum: { [account: string]: number } = {};
-  private offSince: { [account: string]: number } = {};
-  private pending: { at: number; account: string; amount: number }[];
-  /** Unit meter index of each scenario meter (meters can be added or removed from the console). */
-  private meterIdx: number[] = [];
-  private mappedCore: Core | null = null;
-  private rnd: Random;
-  private readings = 0;
-  private decisions = 0;
-  private ledgerEntries = 0;
   /** Bus scenarios: the virtual meters, buses, pulse inputs and GPIO relays; null otherwise. */
   readonly rig: BusRig | null = null;
-  /** Bus scenarios: every event-log entry of the unit (time UTC s, account, kind, text). */
+  /** Every event-log entry of the unit (time UTC s, account, kind, text). */
   readonly log: { time: number; account: number; kind: string; text: string }[] = [];
-  /** Sum of 'register-rebased' values per scenario meter name (the energy the core could not bill). */
-  private rebased: { [meter: string]: number } = {};
-
   /** The unit's EEPROM and RTC chips (absent when the scenario has `eeprom: false`). */
   readonly storage: StorageRig | null;
+  /** Meter readings that reached the billing core. */
+  readings = 0;
 
-  constructor(readonly sc: Scenario, print: (line: string) => void, private onDecision?: (time: number, d: Decision) => void, opts: SimulationOptions = {}) {
-    const cfg = sc.config;
+  private loads: Load[];
+  private impJ: number[];
+  private expJ: number[];
+  private power: number[];
+  private meters: MeterTrack[] = [];
+  /** Per scenario meter: the unit's meter index and the account slot (refreshed when the layout changes). */
+  private meterIdx: number[] = [];
+  private meterSlot: number[] = [];
+  /** Unit meter index -> scenario meter, unit account index -> slot. */
+  private scenarioMeterOf: number[] = [];
+  private slotOfAccount: number[] = [];
+  private layout: object | null = null;
+
+  // account slots: the scenario's accounts, then any opened from the console
+  private names: string[] = [];
+  private slotByName = new Map<string, number>();
+  private acc: AccountSummary[] = [];
+  private supplied: boolean[] = [];
+  private offSince: number[] = [];
+  private entrySum: number[] = [];
+  private openingEnergy: number[] = [];
+  private openingCharged: number[] = [];
+  private lastPeriod: number[][] = [];
+  private lastEnergy: number[] = [];
+  private today: DayAcc[] = [];
+  private rules: (TenantRule | null)[] = [];
+  private never: boolean[] = [];
+  private tenantPending: boolean[] = [];
+
+  private pending: Pending[];
+  private rnd: Random;
+  private decisions = 0;
+  private ledgerEntries = 0;
+  private booted = false;
+  private bootDecisions: Decision[] = [];
+  private onDecision?: (time: number, d: Decision) => void;
+
+  // the record
+  private day: number;
+  private dayStart: number;
+  private accountDays: AccountDay[] = [];
+  private meterDays: MeterDay[] = [];
+  private ledgerRows: LedgerRow[] = [];
+  private timeline: TimelineEvent[] = [];
+  private topupRows: TopupRow[] = [];
+  private balanceT: number[] = [];
+  private balanceMilli: number[][] = [];
+  private loadT: number[] = [];
+  private loadW: number[] = [];
+  private loadJ = 0;
+  private readonly sampleS: number;
+  private readonly loadS: number;
+
+  constructor(readonly sc: Scenario, print: (line: string) => void, onDecision?: (time: number, d: Decision) => void, opts: SimulationOptions = {}) {
+    this.onDecision = onDecision;
     this.now = sc.start;
     this.rnd = mulberry32(sc.seed);
     this.loads = sc.loads.map((spec, i) => new Load(spec, mulberry32(sc.seed * 7919 + i + 1)));
-    this.joules = sc.startRegisterWh.map((wh) => wh * 3600);
-    this.power = new Array(sc.meterNames.length).fill(0);
-    for (const a of cfg.accounts) this.account(a.name);
-    this.pending = sc.topups.map((t) => ({ at: t.at, account: cfg.accounts[t.account].name, amount: t.amount }));
+    this.impJ = sc.startRegisterWh.map((wh) => wh * 3600);
+    this.expJ = sc.startRegisterWh.map(() => 0);
+    this.power = sc.meterNames.map(() => 0);
     this.steps = Math.round((sc.durationHours * 3600) / sc.stepSeconds);
+    // Hourly balances and 15-minute load for runs up to a month, daily and hourly beyond.
+    this.sampleS = sc.durationHours <= 24 * 31 ? 3600 : 86400;
+    this.loadS = Math.max(sc.stepSeconds, sc.durationHours <= 24 * 31 ? 900 : 3600);
+    const offset = sc.facts.utcOffsetS;
+    this.day = Math.floor((sc.start + offset) / 86400);
+    this.dayStart = sc.start;
+    const neverRnd = mulberry32(sc.seed * 31 + 17);
+    sc.facts.accounts.forEach((name, i) => {
+      const s = this.slot(name);
+      const rule = sc.tenants[i];
+      this.rules[s] = rule;
+      this.never[s] = !!(rule && rule.neverShare && neverRnd() < rule.neverShare);
+    });
+    this.pending = sc.topups.map((t) => ({ at: t.at, slot: this.slot(sc.facts.accounts[t.account]), amount: t.amount, source: 'scheduled' }));
     this.storage = sc.eeprom === false ? null : new StorageRig({ now: () => this.clock.now(), startEpoch: sc.start, part: sc.eeprom, file: opts.eepromFile });
     if (this.storage && sc.rtc.driftPpm) this.storage.clock.setDrift(sc.rtc.driftPpm);
     const rtc = this.storage ? this.storage.rtc : new ClockRtc(this.clock, sc.start);
     const eeprom = this.storage ? this.storage.eeprom : undefined;
+    const onLog = (time: number, account: number, kind: string, text: string): void => this.logged(time, account, kind, text);
+    const decided = (time: number, d: Decision): void => {
+      if (this.booted) this.apply(d);
+      else this.bootDecisions.push(d);
+    };
     if (sc.bus) {
       const unitTime = (): number => (rtc.read() as { ok: true; value: RtcTime }).value.epochSeconds;
       const relayOf = (meter: string): number => {
-        const cfg = this.unit ? this.unit.core.cfg : sc.config;
-        const m = cfg.meters.find((x) => x.name === meter);
-        return m ? cfg.accounts[m.account].relay : -1;
+        if (!this.unit) {
+          const m = sc.facts.meters.find((x) => x.name === meter);
+          return m ? sc.facts.relays[sc.facts.accounts.indexOf(m.account)] : -1;
+        }
+        const m = view.meterIndex(this.unit, meter);
+        return m >= 0 ? view.relayChannelOf(this.unit, view.meterAccount(this.unit, m)) : -1;
       };
       const rig = new BusRig(this.clock, sc, this.loads, unitTime, relayOf);
       this.rig = rig;
       this.unit = startUnit(
-        {
-          load: nodeModules,
-          clock: this.clock,
-          print,
-          rtc,
-          eeprom,
-          relays: rig.relays,
-          openMeterBus: (o) => rig.openMeterBus(o),
-          openPulse: (ch, o) => rig.openPulse(ch, o),
-          onLog: (time, account, kind, text) => this.log.push({ time, account, kind, text }),
-          // Decisions of the unit's own readings come only this way; the boot's are taken below.
-          onDecision: (time, d) => {
-            if (this.unit) this.apply([d], time);
-          },
-        },
+        { load: nodeModules, clock: this.clock, print, rtc, eeprom, relays: rig.relays, openMeterBus: (o) => rig.openMeterBus(o), openPulse: (ch, o) => rig.openPulse(ch, o), onLog, onDecision: decided },
         sc.rawConfig,
         { metering: busMetering },
       );
-    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom }, sc.rawConfig);
-    // the unit switched every relay at boot: take that state
-    this.unit.core.cfg.accounts.forEach((a, i) => {
-      this.supplied[a.name] = this.unit.core.relay[i] === 1;
-      if (this.supplied[a.name]) this.offSince[a.name] = -1;
+    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom, onLog, onDecision: decided }, sc.rawConfig);
+    // The unit formatted only the copy in memory: the file is written by save(), never now.
+    if (this.storage && this.storage.loaded && !this.storage.blank && !opts.formatEeprom && view.formattedUnreadableEeprom(this.log)) {
+      throw new StartError('the EEPROM file ' + opts.eepromFile + ' is not a unit\'s EEPROM image (the unit cannot read its header); it was left untouched. Pass --format-eeprom to format it and start from factory defaults');
+    }
+    this.meters = sc.meterNames.map((name, i) => {
+      const rm = this.rig ? this.rig.byScenario[i] : null;
+      return { name, rig: rm, startImpWh: rm ? rm.startWh : registerWh(this.impJ[i]), startExpWh: 0, billedFrom: -1, billedFromExp: -1, rebasedWh: 0, jumps: 0, backwards: 0, suspect: false, readings: 0, dayImpWh: 0, dayExpWh: 0, wire: this.wireOf(i), lostSince: -1, lostS: 0 };
     });
+    this.map();
+    this.open();
+    this.booted = true;
+    for (const d of this.bootDecisions) this.apply(d);
+    this.bootDecisions = [];
+    // the unit switched every relay at boot
+    for (let s = 0; s < this.names.length; s++) {
+      const a = view.accountIndex(this.unit, this.names[s]);
+      const closed = a >= 0 && view.relayClosed(this.unit, a);
+      this.supplied[s] = closed;
+      this.offSince[s] = closed ? -1 : sc.start;
+    }
+    this.sample();
     this.poll();
   }
 
-  get core(): Core {
-    return this.unit.core;
+  /** The firmware's billing core (for tests that look inside). */
+  get core(): Unit['core'] {
+    return view.coreOf(this.unit);
   }
 
   /** True when the scenario's duration has been simulated. */
@@ -165,149 +265,546 @@ export class Simulation {
   /** Advances one step: loads draw power through their relays, then top-ups, then a poll or a tick. */
   step(): void {
     const sc = this.sc;
-    const offset = sc.config.calendar.utcOffsetS;
+    const stepS = sc.stepSeconds;
+    const offset = sc.facts.utcOffsetS;
     const secOfDay = (((this.now + offset) % 86400) + 86400) % 86400;
     this.map();
+    let total = 0;
+    const rig = this.rig;
     for (let m = 0; m < this.loads.length; m++) {
-      if (this.rig && this.rig.byScenario[m]) continue; // its virtual meter integrates the load
-      const p = this.loads[m].powerW(secOfDay, sc.stepSeconds);
-      const u = this.meterIdx[m];
-      this.power[m] = u >= 0 && this.supplied[this.core.cfg.accounts[this.core.cfg.meters[u].account].name] ? p : 0;
-      this.joules[m] += this.power[m] * sc.stepSeconds;
+      const rm = rig ? rig.byScenario[m] : null;
+      if (rm) {
+        total += rm.model.powerW(); // its virtual meter integrates the load
+        continue;
+      }
+      const p = this.loads[m].powerW(secOfDay, stepS);
+      const s = this.meterSlot[m];
+      const w = s >= 0 && this.supplied[s] ? p : 0;
+      this.power[m] = w;
+      total += w;
+      if (w >= 0) this.impJ[m] += w * stepS;
+      else this.expJ[m] -= w * stepS;
     }
+    this.loadJ += total * stepS;
     this.stepIndex++;
-    this.now += sc.stepSeconds;
-    if (this.storage && this.now - sc.stepSeconds < sc.rtc.batteryLostAt && this.now >= sc.rtc.batteryLostAt) this.storage.clock.loseBattery();
-    this.clock.advanceTo(this.stepIndex * sc.stepSeconds * 1000);
-    while (this.pending.length && this.pending[0].at <= this.now) {
-      const t = this.pending.shift()!;
-      const a = this.accountIndex(t.account);
-      if (a >= 0) this.carry(this.unit.handle({ t: 'topup', time: this.now, account: a, amountMilli: t.amount }));
+    this.now += stepS;
+    if (this.storage && this.now - stepS < sc.rtc.batteryLostAt && this.now >= sc.rtc.batteryLostAt) this.storage.clock.loseBattery();
+    this.clock.advanceTo(this.stepIndex * stepS * 1000);
+    while (this.pending.length && this.pending[0].at <= this.now) this.topup(this.pending.shift()!);
+    if ((this.stepIndex * stepS) % sc.pollSeconds === 0) this.poll();
+    else this.unit.handle({ t: 'tick', time: this.now });
+    if ((this.now - sc.start) % this.loadS === 0) {
+      this.loadT.push(this.now - this.loadS);
+      this.loadW.push(Math.round(this.loadJ / this.loadS));
+      this.loadJ = 0;
     }
-    if ((this.stepIndex * sc.stepSeconds) % sc.pollSeconds === 0) this.poll();
-    else this.carry(this.unit.handle({ t: 'tick', time: this.now }));
+    if ((this.now - sc.start) % this.sampleS === 0) this.sample();
+    const day = Math.floor((this.now + offset) / 86400);
+    if (day !== this.day) this.closeDay(day);
   }
 
-  // With a bus every decision arrives through the unit's onDecision; without, from handle().
-  private carry(ds: Decision[]): void {
-    if (!this.rig) this.apply(ds);
-  }
-
-  /** Every scenario meter that the unit still knows sends its register. */
-  private poll(): void {
-    this.map();
-    for (let m = 0; m < this.loads.length; m++) {
-      if (this.meterIdx[m] < 0 || (this.rig && this.rig.byScenario[m])) continue;
-      this.readings++;
-      this.carry(this.unit.handle({ t: 'reading', time: this.now, meter: this.meterIdx[m], importWh: registerWh(this.joules[m]), exportWh: 0, powerW: this.power[m] }));
+  /** Runs to the end and returns the summary; progress(sim) is called about once a simulated day. */
+  run(progress?: (sim: Simulation) => void): RunSummary {
+    const every = Math.max(1, Math.round(86400 / this.sc.stepSeconds));
+    while (!this.finished()) {
+      this.step();
+      if (progress && this.stepIndex % every === 0) progress(this);
     }
+    this.finish();
+    return this.summary();
   }
 
-  private map(): void {
-    const core = this.unit.core;
-    if (core === this.mappedCore) return;
-    this.mappedCore = core;
-    this.meterIdx = this.sc.meterNames.map((name) => core.cfg.meters.findIndex((x) => x.name === name));
-  }
-
-  private accountIndex(name: string): number {
-    return this.unit.core.cfg.accounts.findIndex((a) => a.name === name);
-  }
-
-  private account(name: string): AccountSummary {
-    if (!this.acc[name]) {
-      this.acc[name] = { name, energyWh: 0, chargedMilli: 0, topupsMilli: 0, topupCount: 0, balanceMilli: 0, alarms: 0, cutoffs: 0, trips: 0, minutesOff: 0, events: 0 };
-      this.order.push(name);
-      this.ledgerSum[name] = 0;
-      this.offSince[name] = this.now;
-      this.supplied[name] = false;
-    }
-    return this.acc[name];
-  }
-
-  /** Runs to the end and returns the summary. */
-  run(): RunSummary {
-    while (!this.finished()) this.step();
+  /** Ends the run: the last partial day and load interval are closed, the EEPROM saved. */
+  finish(): void {
     if (this.storage) {
       this.unit.flush(); // the readings of the last poll cycle, as a planned stop would
       this.storage.save();
     }
-    return this.summary();
+    if (this.now > this.dayStart) this.closeDay(this.day + 1);
+    const rest = (this.now - this.sc.start) % this.loadS;
+    if (rest) {
+      this.loadT.push(this.now - rest);
+      this.loadW.push(Math.round(this.loadJ / rest));
+      this.loadJ = 0;
+    }
+    if ((this.now - this.sc.start) % this.sampleS !== 0) this.sample();
   }
 
-  /** The per-account summary so far (accounts of the scenario, then any opened since). */
+  /** Everything the run leaves for its reports (call after run()). */
+  record(): RunRecord {
+    return {
+      name: this.sc.name,
+      description: this.sc.description,
+      start: this.sc.start,
+      end: this.now,
+      utcOffsetS: this.sc.facts.utcOffsetS,
+      accounts: this.names.slice(),
+      meters: this.meters.map((t, i) => ({ name: t.name, account: this.accountNameOfMeter(i), bus: !!(t.rig && t.rig.proto !== 'pulse') })),
+      accountDays: this.accountDays,
+      meterDays: this.meterDays,
+      ledger: this.ledgerRows,
+      timeline: this.timeline,
+      topups: this.topupRows,
+      balances: { t: this.balanceT, milli: this.balanceMilli },
+      load: { t: this.loadT, intervalS: this.loadS, watts: this.loadW },
+      summary: this.summary(),
+    };
+  }
+
+  /** The per-account summary so far (accounts of the scenario, then any opened since), with
+   *  the ledger check and the warnings. */
   summary(): RunSummary {
-    const core = this.unit.core;
-    let consistent = true;
+    const u = this.unit;
+    this.map();
     const accounts: AccountSummary[] = [];
-    for (const name of this.order) {
-      const s = { ...this.acc[name] };
-      if (this.offSince[name] >= 0) s.minutesOff += (this.now - this.offSince[name]) / 60;
-      const a = this.accountIndex(name);
+    const problems: string[] = [];
+    const notes: string[] = [];
+    const warnings: string[] = [];
+    let carried = 0;
+    let carriedMilli = 0;
+    for (let s = 0; s < this.names.length; s++) {
+      const name = this.names[s];
+      const r = { ...this.acc[s] };
+      if (this.offSince[s] >= 0) r.minutesOff += (this.now - this.offSince[s]) / 60;
+      const a = view.accountIndex(u, name);
       if (a >= 0) {
-        s.energyWh = core.energyWh[a];
-        s.chargedMilli = core.chargedMilli[a];
-        s.balanceMilli = core.balance[a];
-        if (this.ledgerSum[name] !== core.balance[a]) consistent = false;
-        // Every Wh the scenario's meters registered since the start was billed to their account.
+        const energy = view.energyWhOf(u, a);
+        r.energyWh = energy - this.openingEnergy[s];
+        r.chargedMilli = view.chargedOf(u, a) - this.openingCharged[s];
+        r.balanceMilli = view.balanceOf(u, a);
+        if (r.openingMilli !== 0 || this.openingEnergy[s] !== 0) {
+          carried++;
+          carriedMilli += r.openingMilli;
+        }
+        if (r.openingMilli + this.entrySum[s] !== r.balanceMilli) {
+          problems.push(name + ': balance ' + milli(r.balanceMilli) + ' is not its opening ' + milli(r.openingMilli) + ' + the entries of the run ' + milli(this.entrySum[s]));
+        }
+        // Every Wh the unit took from its meters' registers in this run was billed once.
         let billed = 0;
-        this.sc.meterNames.forEach((meter, i) => {
-          const u = this.meterIdx[i];
-          const rm = this.rig ? this.rig.byScenario[i] : null;
-          // A wired meter's billed energy: its register advance since its start, less what a register reset made unknown.
-          if (u >= 0 && core.cfg.meters[u].account === a) billed += core.lastImp[u] - (rm ? rm.startWh + (this.rebased[meter] || 0) : registerWh(this.sc.startRegisterWh[i] * 3600));
-        });
-        if (billed !== core.energyWh[a]) consistent = false;
+        const both = view.exportBilledOf(u, a);
+        for (let m = 0; m < this.meters.length; m++) {
+          const um = this.meterIdx[m];
+          const t = this.meters[m];
+          if (um < 0 || view.meterAccount(u, um) !== a || t.billedFrom < 0) continue;
+          billed += view.lastBilledWh(u, um) - t.billedFrom - t.rebasedWh;
+          if (both) billed += view.lastBilledExportWh(u, um) - t.billedFromExp;
+        }
+        if (billed !== r.energyWh) problems.push(name + ': ' + r.energyWh + ' Wh billed, but its meters\' billed registers advanced ' + billed + ' Wh');
+        // A cut account ends a little beyond its limit by design (the charge that crossed it);
+        // one still supplied beyond it, or negative with no emergency credit, owes real money.
+        const limit = view.creditLimitOf(u, a);
+        const on = view.relayClosed(u, a);
+        if ((r.balanceMilli < -limit && on) || (r.balanceMilli < 0 && limit === 0)) {
+          const mode = view.modeOf(u, a);
+          const why = on ? (mode === 'on' ? 'still supplied: guaranteed power (mode on)' : 'still supplied (friendly hours or overload reclose)') : 'cut';
+          warnings.push(name + ' ends at ' + milli(r.balanceMilli) + (limit ? ', beyond its emergency credit of ' + milli(limit) : ' without emergency credit') + ', ' + why);
+        }
       }
-      accounts.push(s);
+      accounts.push(r);
     }
-    return { name: this.sc.name, hours: (this.stepIndex * this.sc.stepSeconds) / 3600, readings: this.readings, decisions: this.decisions, ledgerEntries: this.ledgerEntries, accounts, ledgerConsistent: consistent };
+    if (carried) notes.push('carried over from the EEPROM file: ' + carried + ' account(s) started from their saved balances (' + milli(carriedMilli) + ' in all) and registers; each is checked from there');
+    for (let m = 0; m < this.meters.length; m++) {
+      const t = this.meters[m];
+      const um = this.meterIdx[m];
+      const limitW = um >= 0 ? view.meterMaxPowerW(u, um) : 0;
+      if (t.rebasedWh !== 0) {
+        if (t.backwards) notes.push('meter ' + t.name + ': register went backwards (reset or replaced) and was rebased: the energy between its last billed reading and the reset is unknown and not billed');
+        else notes.push('meter ' + t.name + ': ' + kwh(t.rebasedWh) + ' kWh not billed: its register rose faster than its plausibility limit (' + limitW + ' W), was quarantined and then confirmed by the next reading (register-rebased)');
+      }
+      if (t.suspect && um >= 0) {
+        const last = view.lastBilledWh(u, um);
+        const held = this.registerNow(m) - last;
+        notes.push('meter ' + t.name + ': ' + kwh(held) + ' kWh above its last billed register held as suspect, not billed: it rose faster than its plausibility limit (' + limitW + ' W) (' + t.jumps + ' register-jump event(s))');
+      } else if (t.jumps && t.rebasedWh === 0) {
+        notes.push('meter ' + t.name + ': ' + t.jumps + ' register jump(s) above its plausibility limit (' + limitW + ' W) held back and then billed (register-glitch)');
+      }
+    }
+    const refusedScheduled = this.topupRows.filter((x) => !x.accepted && x.source === 'scheduled');
+    for (const x of refusedScheduled) warnings.push('scheduled top-up of ' + milli(x.amountMilli) + ' to ' + x.account + ' at ' + localStamp(x.time, this.sc.facts.utcOffsetS) + ' refused: ' + x.reason);
+    const byTenant = new Map<string, number>();
+    for (const x of this.topupRows) if (!x.accepted && x.source === 'tenant') byTenant.set(x.account, (byTenant.get(x.account) || 0) + 1);
+    for (const [name, n] of byTenant) warnings.push(name + ': ' + n + ' tenant top-up(s) refused');
+    const ledger: LedgerCheck = { consistent: problems.length === 0, notes, problems };
+    return {
+      name: this.sc.name,
+      hours: (this.stepIndex * this.sc.stepSeconds) / 3600,
+      readings: this.readings,
+      decisions: this.decisions,
+      ledgerEntries: this.ledgerEntries,
+      accounts,
+      totals: totalsOf(accounts),
+      ledgerConsistent: ledger.consistent,
+      ledger,
+      warnings,
+    };
   }
 
-  private apply(ds: Decision[], now = this.now): void {
-    const cfg = this.unit.core.cfg;
-    for (const d of ds) {
-      this.decisions++;
-      if (this.onDecision) this.onDecision(now, d);
-      if (d.kind === 'event' && d.code === 'register-rebased' && d.meter >= 0) {
-        const meter = cfg.meters[d.meter].name;
-        this.rebased[meter] = (this.rebased[meter] || 0) + d.value;
+  // ---- scenario meters and the unit's layout ----
+
+  /** Every scenario meter that the unit still knows and does not read itself sends its register. */
+  private poll(): void {
+    this.map();
+    const u = this.unit;
+    for (let m = 0; m < this.loads.length; m++) {
+      const um = this.meterIdx[m];
+      if (um < 0 || this.meters[m].rig) continue;
+      this.readings++;
+      this.meters[m].readings++;
+      u.handle({ t: 'reading', time: this.now, meter: um, importWh: registerWh(this.impJ[m]), exportWh: registerWh(this.expJ[m]), powerW: this.power[m] });
+    }
+  }
+
+  /** Re-reads the unit's account and meter numbering when its configuration changed. */
+  private map(): void {
+    const u = this.unit;
+    const token = view.layoutToken(u);
+    if (token === this.layout) return;
+    this.layout = token;
+    const accts = view.accountNames(u);
+    this.slotOfAccount = accts.map((name) => this.slot(name));
+    const meters = view.meterNames(u);
+    this.meterIdx = this.sc.meterNames.map((name) => meters.indexOf(name));
+    this.meterSlot = this.meterIdx.map((um) => (um >= 0 ? this.slotOfAccount[view.meterAccount(u, um)] : -1));
+    this.scenarioMeterOf = meters.map((name) => this.sc.meterNames.indexOf(name));
+    if (this.rig) view.watchCoreEvents(u, (ev) => {
+      if (ev.t !== 'reading') return;
+      this.readings++;
+      const m = this.scenarioMeterOf[ev.meter];
+      if (m >= 0) this.meters[m].readings++;
+    });
+  }
+
+  /** The slot of an account name (a new one for a name not seen before). */
+  private slot(name: string): number {
+    let s = this.slotByName.get(name);
+    if (s !== undefined) return s;
+    s = this.names.length;
+    this.names.push(name);
+    this.slotByName.set(name, s);
+    this.acc.push(emptyAccount(name));
+    this.supplied.push(false);
+    this.offSince.push(this.now);
+    this.entrySum.push(0);
+    this.openingEnergy.push(0);
+    this.openingCharged.push(0);
+    this.lastPeriod.push([0, 0, 0, 0, 0]);
+    this.lastEnergy.push(0);
+    this.today.push(newDay());
+    this.tenantPending.push(false);
+    if (this.rules.length < this.names.length) {
+      this.rules.push(null);
+      this.never.push(false);
+    }
+    if (this.balanceMilli.length) this.balanceMilli.push(this.balanceT.map(() => 0));
+    else this.balanceMilli.push([]);
+    if (this.unit && this.booted) {
+      const a = view.accountIndex(this.unit, name);
+      if (a >= 0) {
+        this.lastPeriod[s] = view.periodWhOf(this.unit, a);
+        this.lastEnergy[s] = view.energyWhOf(this.unit, a);
+        this.openingEnergy[s] = this.lastEnergy[s];
+        this.openingCharged[s] = view.chargedOf(this.unit, a);
       }
-      if (d.account < 0) continue;
-      const name = cfg.accounts[d.account].name;
-      const acc = this.account(name);
-      if (d.kind === 'ledger') {
-        this.ledgerEntries++;
-        this.ledgerSum[name] += d.value;
-        if (d.code === 'topup') {
-          acc.topupsMilli += d.value;
-          acc.topupCount++;
+    }
+    return s;
+  }
+
+  /** State at the start of the run: balances and registers the unit carried over from its
+   *  EEPROM; the virtual meters then continue from the registers the unit last billed. */
+  private open(): void {
+    const u = this.unit;
+    for (let s = 0; s < this.names.length; s++) {
+      const a = view.accountIndex(u, this.names[s]);
+      if (a < 0) continue;
+      this.acc[s].openingMilli = view.balanceOf(u, a);
+      this.openingEnergy[s] = this.lastEnergy[s] = view.energyWhOf(u, a);
+      this.openingCharged[s] = view.chargedOf(u, a);
+      this.lastPeriod[s] = view.periodWhOf(u, a);
+    }
+    for (let m = 0; m < this.meters.length; m++) {
+      const um = this.meterIdx[m];
+      const last = um >= 0 ? view.lastBilledWh(u, um) : -1;
+      if (last < 0) continue;
+      const t = this.meters[m];
+      t.billedFrom = last;
+      t.billedFromExp = view.lastBilledExportWh(u, um);
+      const rm = t.rig;
+      if (rm && rm.proto === 'pulse') continue; // the unit counts pulses from its own base
+      if (rm) {
+        if (last > rm.startWh) {
+          rm.model.setEnergy(Math.floor(last / 10), rm.model.exportTotalCkwh());
+          rm.startWh = last;
         }
-      } else if (d.kind === 'relay') {
-        const closed = d.value === 1;
-        if (closed && !this.supplied[name] && this.offSince[name] >= 0) {
-          acc.minutesOff += (now - this.offSince[name]) / 60;
-          this.offSince[name] = -1;
+      } else if (last > registerWh(this.impJ[m])) this.impJ[m] = last * 3600;
+      t.startImpWh = rm ? rm.startWh : registerWh(this.impJ[m]);
+    }
+  }
+
+  private wireOf(m: number): WireCounts {
+    const rm = this.rig ? this.rig.byScenario[m] : null;
+    const v = rm ? rm.dlt || rm.modbus : null;
+    return v ? v.wire.snapshot() : NO_WIRE;
+  }
+
+  /** The meter's import register advance since the start of the run (Wh), through resets. */
+  private registeredWh(m: number): number {
+    const t = this.meters[m];
+    const rm = t.rig;
+    if (!rm) return registerWh(this.impJ[m]) - t.startImpWh;
+    if (!rm.preResetWh.length) return registerWhOf(rm) - t.startImpWh;
+    let sum = rm.preResetWh[0] - t.startImpWh;
+    for (let i = 1; i < rm.preResetWh.length; i++) sum += rm.preResetWh[i];
+    return sum + registerWhOf(rm);
+  }
+
+  private registerNow(m: number): number {
+    const rm = this.meters[m].rig;
+    return rm ? registerWhOf(rm) : registerWh(this.impJ[m]);
+  }
+
+  private exportNow(m: number): number {
+    const rm = this.meters[m].rig;
+    return rm ? (rm.proto === 'pulse' ? 0 : rm.model.exportTotalCkwh() * 10) : registerWh(this.expJ[m]);
+  }
+
+  private accountNameOfMeter(m: number): string {
+    const um = this.meterIdx[m];
+    if (um >= 0) return this.names[this.slotOfAccount[view.meterAccount(this.unit, um)]];
+    const f = this.sc.facts.meters.find((x) => x.name === this.meters[m].name);
+    return f ? f.account : '';
+  }
+
+  // ---- money ----
+
+  private topup(p: Pending): void {
+    const u = this.unit;
+    const name = this.names[p.slot];
+    if (p.source === 'tenant') this.tenantPending[p.slot] = false;
+    const a = view.accountIndex(u, name);
+    let reason = 'unknown-account';
+    if (a >= 0) {
+      reason = '';
+      const ds = u.handle({ t: 'topup', time: this.now, account: a, amountMilli: p.amount });
+      for (const d of ds) if (d.kind === 'refused') reason = d.code;
+    }
+    const accepted = reason === '';
+    if (!accepted) {
+      this.acc[p.slot].refusedTopups++;
+      this.today[p.slot].refused++;
+      this.timeline.push({ time: this.now, account: name, kind: 'refused', code: reason, value: p.amount });
+    }
+    this.topupRows.push({ time: this.now, account: name, amountMilli: p.amount, source: p.source, accepted, reason, balanceMilli: a >= 0 ? view.balanceOf(u, a) : 0 });
+  }
+
+  /** A tenant reacts to an alarm (with the rule's probability) or a cut (always, unless they
+   *  never top up) by their habit: a top-up some hours later. */
+  private react(s: number, time: number, cut: boolean): void {
+    const rule = this.rules[s];
+    if (!rule || this.never[s] || this.tenantPending[s]) return;
+    if (!cut && !(this.rnd() < (rule.probability === undefined ? 1 : rule.probability))) return;
+    let delayH = rule.delayHours;
+    if (rule.delayHoursMax !== undefined) delayH += (rule.delayHoursMax - rule.delayHours) * this.rnd();
+    let amount = rule.amount;
+    if (rule.amountMax !== undefined) amount += Math.floor(((rule.amountMax - rule.amount) / 1000) * this.rnd()) * 1000;
+    const p: Pending = { at: time + Math.round(delayH * 3600), slot: s, amount, source: 'tenant' };
+    let i = this.pending.length;
+    while (i > 0 && this.pending[i - 1].at > p.at) i--;
+    this.pending.splice(i, 0, p);
+    this.tenantPending[s] = true;
+  }
+
+  // ---- what the unit decides and logs ----
+
+  private apply(d: Decision): void {
+    this.decisions++;
+    const now = this.sc.start + Math.floor(this.clock.now() / 1000);
+    if (this.onDecision) this.onDecision(now, d);
+    this.map();
+    if (d.kind === 'event' && d.meter >= 0) this.meterEvent(d);
+    if (d.account < 0) return;
+    const s = this.slotOfAccount[d.account];
+    const acc = this.acc[s];
+    const day = this.today[s];
+    if (d.kind === 'ledger') {
+      this.ledgerEntries++;
+      this.entrySum[s] += d.value;
+      if (d.code === 'charge') {
+        if (!day.chgCount) day.chgFirst = d.seq;
+        day.chgLast = d.seq;
+        day.chgCount++;
+        day.chgSum += d.value;
+        day.chgBalance = d.balance;
+        day.chgTime = now;
+        day.charged -= d.value;
+        return;
+      }
+      if (d.code === 'topup') {
+        acc.topupsMilli += d.value;
+        acc.topupCount++;
+        day.topups += d.value;
+        day.topupCount++;
+      }
+      const ref = d.ref < 0 ? '' : d.code === 'transfer' ? this.names[this.slotOfAccount[d.ref]] || '' : '#' + d.ref;
+      this.ledgerRows.push({ seq: String(d.seq), time: now, account: this.names[s], kind: d.code, entries: 1, amountMilli: d.value, balanceMilli: d.balance, ref });
+    } else if (d.kind === 'relay') {
+      const closed = d.value === 1;
+      if (closed && !this.supplied[s]) {
+        if (this.offSince[s] >= 0) this.offFor(s, now);
+        this.offSince[s] = -1;
+        if (d.code !== 'boot') this.timeline.push({ time: now, account: this.names[s], kind: 'reconnect', code: d.code, value: d.balance });
+      }
+      if (!closed && this.supplied[s]) {
+        this.offSince[s] = now;
+        const credit = d.code === 'credit' || d.code === 'friendly-end';
+        if (credit) {
+          acc.cutoffs++;
+          day.cuts++;
         }
-        if (!closed && this.supplied[name]) {
-          this.offSince[name] = now;
-          if (d.code === 'credit' || d.code === 'friendly-end') acc.cutoffs++;
-        }
-        this.supplied[name] = closed;
-      } else if (d.kind === 'alarm') {
-        acc.alarms++;
-        const si = this.sc.config.accounts.findIndex((a) => a.name === name);
-        const rule = si >= 0 ? this.sc.tenants[si] : null;
-        if (rule && rule.onAlarmLevel === d.value && this.rnd() < (rule.probability === undefined ? 1 : rule.probability)) {
-          this.pending.push({ at: now + Math.round(rule.delayHours * 3600), account: name, amount: rule.amount });
-          this.pending.sort((x, y) => x.at - y.at);
-        }
-      } else if (d.kind === 'event') {
-        acc.events++;
-        if (d.code === 'overload-trip' || d.code === 'overload-lockout') acc.trips++;
+        if (d.code !== 'boot') this.timeline.push({ time: now, account: this.names[s], kind: credit ? 'cut' : 'off', code: d.code, value: d.balance });
+        const rule = this.rules[s];
+        if (credit && rule && rule.onCut) this.react(s, now, true);
+      }
+      this.supplied[s] = closed;
+    } else if (d.kind === 'alarm') {
+      acc.alarms++;
+      day.alarms++;
+      this.timeline.push({ time: now, account: this.names[s], kind: 'alarm', code: 'L' + d.value, value: d.balance });
+      const rule = this.rules[s];
+      if (rule && rule.onAlarmLevel === d.value) this.react(s, now, false);
+    } else if (d.kind === 'event') {
+      acc.events++;
+      if (d.code === 'overload-trip' || d.code === 'overload-lockout') {
+        acc.trips++;
+        this.timeline.push({ time: now, account: this.names[s], kind: 'overload', code: d.code, value: d.value });
       }
     }
   }
+
+  /** Register events of a meter: the unit's plausibility checks at work. */
+  private meterEvent(d: Decision): void {
+    const m = this.scenarioMeterOf[d.meter];
+    if (m === undefined || m < 0) return;
+    const t = this.meters[m];
+    if (d.code === 'baseline') {
+      if (t.billedFrom < 0) {
+        t.billedFrom = d.value;
+        t.billedFromExp = view.lastBilledExportWh(this.unit, d.meter);
+      }
+      return;
+    }
+    if (d.code === 'register-jump' || d.code === 'register-backwards') {
+      if (d.code === 'register-jump') t.jumps++;
+      else t.backwards++;
+      t.suspect = true;
+    } else if (d.code === 'register-rebased') {
+      t.rebasedWh += d.value;
+      t.suspect = false;
+    } else if (d.code === 'register-glitch') t.suspect = false;
+    else return;
+    const now = this.sc.start + Math.floor(this.clock.now() / 1000);
+    this.timeline.push({ time: now, account: this.accountNameOfMeter(m), kind: 'meter', code: t.name + ' ' + d.code, value: d.value });
+  }
+
+  private logged(time: number, account: number, kind: string, text: string): void {
+    this.log.push({ time, account, kind, text });
+    if (kind !== 'meter' || !this.booted) return;
+    // "meter NAME lost" / "meter NAME found": the unit's poller gave up on a meter, or found it again.
+    const w = text.split(' ');
+    if (w.length !== 3 || w[0] !== 'meter' || (w[2] !== 'lost' && w[2] !== 'found')) return;
+    const m = this.sc.meterNames.indexOf(w[1]);
+    if (m < 0) return;
+    const t = this.meters[m];
+    const now = this.sc.start + Math.floor(this.clock.now() / 1000);
+    if (w[2] === 'lost' && t.lostSince < 0) t.lostSince = now;
+    if (w[2] === 'found' && t.lostSince >= 0) {
+      t.lostS += now - Math.max(t.lostSince, this.dayStart);
+      t.lostSince = -1;
+    }
+    this.timeline.push({ time: now, account: this.accountNameOfMeter(m), kind: 'meter', code: t.name + ' ' + w[2], value: 0 });
+  }
+
+  // ---- days and samples ----
+
+  /** Minutes without supply up to `now`, counted into the account's day. */
+  private offFor(s: number, now: number): void {
+    const from = Math.max(this.offSince[s], this.dayStart);
+    if (now > from) this.today[s].offS += now - from;
+    this.acc[s].minutesOff += (now - this.offSince[s]) / 60;
+  }
+
+  /** Closes the local day that ends now (a new one, `next`, begins). */
+  private closeDay(next: number): void {
+    const u = this.unit;
+    const name = dayName(this.day);
+    const end = this.now;
+    for (let s = 0; s < this.names.length; s++) {
+      const t = this.today[s];
+      if (this.offSince[s] >= 0) t.offS += end - Math.max(this.offSince[s], this.dayStart);
+      const a = view.accountIndex(u, this.names[s]);
+      let balance = 0;
+      let energy = 0;
+      let period = [0, 0, 0, 0, 0];
+      if (a >= 0) {
+        balance = view.balanceOf(u, a);
+        const e = view.energyWhOf(u, a);
+        energy = e - this.lastEnergy[s];
+        this.lastEnergy[s] = e;
+        const p = view.periodWhOf(u, a);
+        period = p.map((v, i) => v - this.lastPeriod[s][i]);
+        this.lastPeriod[s] = p;
+      }
+      this.accountDays.push({ day: name, account: this.names[s], energyWh: energy, periodWh: period, chargedMilli: t.charged, topupsMilli: t.topups, topupCount: t.topupCount, refusedTopups: t.refused, balanceMilli: balance, minutesOff: Math.round(t.offS / 60), alarms: t.alarms, cuts: t.cuts });
+      if (t.chgCount) {
+        this.ledgerRows.push({ seq: t.chgFirst + '-' + t.chgLast, time: t.chgTime, account: this.names[s], kind: 'charges', entries: t.chgCount, amountMilli: t.chgSum, balanceMilli: t.chgBalance, ref: '' });
+      }
+      this.today[s] = newDay();
+    }
+    for (let m = 0; m < this.meters.length; m++) {
+      const t = this.meters[m];
+      const imp = this.registeredWh(m);
+      const exp = this.exportNow(m);
+      const w = this.wireOf(m);
+      if (t.lostSince >= 0) t.lostS += end - Math.max(t.lostSince, this.dayStart);
+      this.meterDays.push({
+        day: name,
+        meter: t.name,
+        account: this.accountNameOfMeter(m),
+        readings: t.readings,
+        importWh: imp - t.dayImpWh,
+        exportWh: exp - t.startExpWh - t.dayExpWh,
+        requests: w.requests - t.wire.requests,
+        retries: w.retries - t.wire.retries,
+        goodReplies: w.good - t.wire.good,
+        badReplies: w.corrupt - t.wire.corrupt,
+        unanswered: w.unanswered - t.wire.unanswered,
+        lostMinutes: Math.round(t.lostS / 60),
+      });
+      t.readings = 0;
+      t.dayImpWh = imp;
+      t.dayExpWh = exp - t.startExpWh;
+      t.wire = w;
+      t.lostS = 0;
+    }
+    this.day = next;
+    this.dayStart = end;
+  }
+
+  private sample(): void {
+    const u = this.unit;
+    this.balanceT.push(this.now);
+    for (let s = 0; s < this.names.length; s++) {
+      const a = view.accountIndex(u, this.names[s]);
+      this.balanceMilli[s].push(a >= 0 ? view.balanceOf(u, a) : 0);
+    }
+  }
+}
+
+function newDay(): DayAcc {
+  return { charged: 0, topups: 0, topupCount: 0, refused: 0, offS: 0, alarms: 0, cuts: 0, energy: 0, period: [0, 0, 0, 0, 0], chgFirst: 0, chgLast: 0, chgCount: 0, chgSum: 0, chgBalance: 0, chgTime: 0 };
+}
+
+function kwh(wh: number): string {
+  return milli(wh);
 }
 
 /** Runs a scenario to its end. onDecision sees every decision (for traces and tests). */

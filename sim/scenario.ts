@@ -5,17 +5,27 @@ import { parseConfig } from '../firmware/config';
 import { CoreConfig } from '../firmware/core';
 import { parseStamp } from '../firmware/replay';
 import { LoadSpec } from './load-profile';
+import { ConfigFacts, configFacts } from './unit-view';
 
-/** What tenants do when credit runs low (deterministic with the scenario seed). */
+/** What tenants do when credit runs low or is gone (deterministic with the scenario seed). */
 export interface TenantRule {
   /** React to this alarm level (1 = first warning). */
-  onAlarmLevel: number;
-  /** Hours between the alarm and the top-up. */
+  onAlarmLevel?: number;
+  /** React when the supply is cut for want of credit. */
+  onCut?: boolean;
+  /** Hours between the alarm or cut and the top-up (the least, when delayHoursMax is set). */
   delayHours: number;
-  /** Amount in milli-currency. */
+  /** The delay is drawn evenly between delayHours and this. */
+  delayHoursMax?: number;
+  /** Amount in milli-currency (the least, when amountMax is set). */
   amount: number;
-  /** Chance (0..1) that a tenant reacts at all to a given alarm. */
+  /** The amount is drawn between amount and this, in whole currency units. */
+  amountMax?: number;
+  /** Chance (0..1) that a tenant reacts to a given alarm (a cut always gets a reaction from a
+   *  tenant who tops up at all: see neverShare). */
   probability?: number;
+  /** Share (0..1) of the tenants under this rule who never top up at all (drawn once per account). */
+  neverShare?: number;
 }
 
 /** A validated scenario. Times are UTC seconds. */
@@ -27,7 +37,9 @@ export interface Scenario {
   stepSeconds: number;
   pollSeconds: number;
   seed: number;
+  /** The configuration as the unit's parser read it (what the simulator needs of it: facts). */
   config: CoreConfig;
+  facts: ConfigFacts;
   /** The configuration as written (what the unit boots from). */
   rawConfig: unknown;
   /** Every metered load on the bus: the configured meters in order, then spare (not yet commissioned) ones. */
@@ -83,6 +95,8 @@ const loadSchema = {
     profile: { enum: ['household', 'constant'] },
     dailyKwh: { type: 'number', minimum: 0, maximum: 1000 },
     powerW: { type: 'number', minimum: 0, maximum: 100000 },
+    pvPeakW: { type: 'number', minimum: 0, maximum: 100000 },
+    reversed: { type: 'boolean' },
     noise: { type: 'number', minimum: 0, maximum: 1 },
     startRegisterWh: { type: 'integer', minimum: 0 },
     spare: { type: 'boolean' },
@@ -115,12 +129,16 @@ const loadSchema = {
 const tenantSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['onAlarmLevel', 'delayHours', 'amount'],
+  required: ['delayHours', 'amount'],
   properties: {
     onAlarmLevel: { type: 'integer', minimum: 1, maximum: 8 },
+    onCut: { type: 'boolean' },
     delayHours: { type: 'number', minimum: 0 },
+    delayHoursMax: { type: 'number', minimum: 0 },
     amount: { type: 'integer', minimum: 1 },
+    amountMax: { type: 'integer', minimum: 1 },
     probability: { type: 'number', minimum: 0, maximum: 1 },
+    neverShare: { type: 'number', minimum: 0, maximum: 1 },
   },
 };
 
@@ -188,7 +206,8 @@ export function parseScenario(raw: unknown): ScenarioResult {
   const cfg = parseConfig(r.config);
   if (!cfg.ok) return { ok: false, errors: ['scenario.config.' + cfg.error] };
   const config = cfg.value;
-  const accountIndex = (name: string) => config.accounts.findIndex((a) => a.name === name);
+  const facts = configFacts(config);
+  const accountIndex = (name: string) => facts.accounts.indexOf(name);
   const loads: LoadSpec[] = [];
   const startRegisterWh: number[] = [];
   const meterNames: string[] = [];
@@ -200,13 +219,13 @@ export function parseScenario(raw: unknown): ScenarioResult {
     loads.push(l);
     startRegisterWh.push(l.startRegisterWh || 0);
   };
-  for (const m of config.meters) {
+  for (const m of facts.meters) {
     if (!r.loads[m.name]) errors.push('scenario.loads: meter "' + m.name + '" has no load');
     else if (r.loads[m.name].spare) errors.push('scenario.loads.' + m.name + ': a configured meter is not spare');
     else add(m.name);
   }
   for (const name of Object.keys(r.loads)) {
-    if (config.meters.some((m) => m.name === name)) continue;
+    if (facts.meters.some((m) => m.name === name)) continue;
     if (!r.loads[name].spare) errors.push('scenario.loads.' + name + ': no meter of that name in config.meters (mark a meter not yet commissioned with "spare": true)');
     else add(name);
   }
@@ -225,12 +244,20 @@ export function parseScenario(raw: unknown): ScenarioResult {
     rtc.batteryLostAt = parseStamp(r.rtc.batteryLostAt);
     if (!(rtc.batteryLostAt >= start && rtc.batteryLostAt < end)) errors.push('scenario.rtc.batteryLostAt: expected "YYYY-MM-DD HH:MM" within the run, got "' + r.rtc.batteryLostAt + '"');
   }
-  const tenants: (TenantRule | null)[] = config.accounts.map((a) => {
-    const own = r.tenants && r.tenants.accounts ? r.tenants.accounts[a.name] : undefined;
+  const tenants: (TenantRule | null)[] = facts.accounts.map((name) => {
+    const own = r.tenants && r.tenants.accounts ? r.tenants.accounts[name] : undefined;
     return own !== undefined ? own : (r.tenants && r.tenants.default) || null;
   });
   for (const name of Object.keys((r.tenants && r.tenants.accounts) || {})) {
     if (accountIndex(name) < 0) errors.push('scenario.tenants.accounts.' + name + ': unknown account');
+  }
+  const rules: [string, TenantRule | null | undefined][] = [['scenario.tenants.default', r.tenants && r.tenants.default]];
+  for (const [name, rule] of Object.entries((r.tenants && r.tenants.accounts) || {})) rules.push(['scenario.tenants.accounts.' + name, rule]);
+  for (const [where, rule] of rules) {
+    if (!rule) continue;
+    if (rule.onAlarmLevel === undefined && !rule.onCut) errors.push(where + ': says neither when to top up (onAlarmLevel) nor onCut: true');
+    if (rule.delayHoursMax !== undefined && rule.delayHoursMax < rule.delayHours) errors.push(where + '.delayHoursMax: less than delayHours');
+    if (rule.amountMax !== undefined && rule.amountMax < rule.amount) errors.push(where + '.amountMax: less than amount');
   }
   if ((r.pollSeconds || 60) % (r.stepSeconds || 60) !== 0) errors.push('scenario.pollSeconds: must be a multiple of stepSeconds');
   // Additions for the bus: what is wired on each metered load, and its faults.
@@ -267,6 +294,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
       pollSeconds: r.pollSeconds || 60,
       seed: r.seed || 1,
       config,
+      facts,
       rawConfig: r.config,
       meterNames,
       loads,

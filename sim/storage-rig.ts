@@ -6,6 +6,7 @@ import { Ds3231 } from '../hal/ds3231';
 import { VirtualI2cBus } from './virtual-i2c';
 import { VirtualAt24c } from './virtual-eeprom';
 import { VirtualDs3231 } from './virtual-rtc';
+import { StartError } from './start-error';
 
 /** EEPROM parts the simulator offers, as on boards/*.json. */
 export const PARTS: { [part: string]: { size: number; pageSize: number } } = {
@@ -39,15 +40,32 @@ export class StorageRig {
   readonly eeprom: At24c;
   readonly rtc: Ds3231;
   readonly file?: string;
+  /** The image came from the file, and whether it was blank (never written). */
+  readonly loaded: boolean = false;
+  readonly blank: boolean = true;
 
   constructor(o: StorageRigOptions) {
-    const p = PARTS[o.part || 'AT24C512'];
-    if (!p) throw new Error('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
+    const part = o.part || 'AT24C512';
+    const p = PARTS[part];
+    if (!p) throw new StartError('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
     this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize });
     this.file = o.file;
     // Loaded once and saved by save(): writing the image after every page would cost more
     // than the whole simulation.
-    if (o.file && fs.existsSync(o.file)) this.chip.restore(fs.readFileSync(o.file));
+    if (o.file && fs.existsSync(o.file)) {
+      let image: Buffer;
+      try {
+        image = fs.readFileSync(o.file);
+      } catch (e) {
+        throw new StartError('cannot read the EEPROM file ' + o.file + ': ' + (e as Error).message);
+      }
+      if (image.length !== p.size) {
+        throw new StartError('the EEPROM file ' + o.file + ' holds ' + image.length + ' bytes, but this scenario\'s ' + part + ' holds ' + p.size + ': give the file of a unit with that part, or a new file name');
+      }
+      this.chip.restore(image);
+      this.loaded = true;
+      for (let i = 0; i < image.length && this.blank; i++) if (image[i] !== 0xff) this.blank = false;
+    }
     this.clock = o.clock || new VirtualDs3231({ now: o.now, startEpoch: o.startEpoch });
     this.bus.attach(0x50, this.chip);
     this.bus.attach(0x68, this.clock);

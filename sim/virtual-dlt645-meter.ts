@@ -4,6 +4,7 @@ import { Clock } from '../hal/clock';
 import { LineSettings } from '../hal/serial';
 import { MeterModel, MeterModelOptions } from './meter-model';
 import { MeterFaults, noFaults, sendAfter, wrapReply } from './meter-faults';
+import { WireStats } from './wire-stats';
 import { BusPort, VirtualBus } from './virtual-bus';
 
 /** How one virtual DL/T 645 meter is built. */
@@ -75,6 +76,8 @@ export class VirtualDlt645Meter {
   private longValue: number[] = [];
   /** Follow-up frames served (12H answered with 92H/B2H). */
   followUps = 0;
+  /** Requests addressed to this meter and how they fared, for reports. */
+  readonly wire = new WireStats();
 
   constructor(
     private clock: Clock,
@@ -190,6 +193,8 @@ export class VirtualDlt645Meter {
       return null;
     }
     if (!this.addressedToMe(f)) return null;
+    // Garbage before a DL/T 645 frame is skipped by the master's framer: it breaks nothing.
+    this.wire.request(f, this.clock.now(), this.faults, true, false);
     if (this.faults.registerReset) {
       this.faults.registerReset = false;
       this.model.resetRegisters();

@@ -128,6 +128,11 @@ export class VirtualAt24c implements VirtualI2cDevice {
 
   read(len: number): Uint8Array | null {
     if (this.refuse()) return null;
+    if (this.pointer + len <= this.size) {
+      const out = this.mem.slice(this.pointer, this.pointer + len);
+      this.pointer = (this.pointer + len) % this.size;
+      return out;
+    }
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       out[i] = this.mem[this.pointer];
@@ -153,6 +158,24 @@ export class VirtualAt24c implements VirtualI2cDevice {
     const ps = this.pageSize;
     const base = this.pointer - (this.pointer % ps);
     let off = this.pointer % ps;
+    if (data.length <= ps && this.cutBudget === null && !this.loseNext) {
+      // The usual write: every byte lands in its own cell of the page, in order (the general
+      // path below also handles a buffer that wraps onto itself, cuts and lost writes).
+      for (let i = 0; i < data.length; i++) {
+        const a = base + off;
+        this.mem[a] = data[i];
+        this.wear[a]++;
+        off = off + 1 === ps ? 0 : off + 1;
+      }
+      this.bytesWritten += data.length;
+      this.pointer = base + off;
+      this.busyLeft = this.opts.busyPolls !== undefined ? this.opts.busyPolls : 2;
+      if (this.opts.now && this.opts.writeCycleMs) this.busyUntil = this.opts.now() + this.opts.writeCycleMs;
+      this.pageWrites++;
+      this.pageWear[base / ps]++;
+      if (this.opts.file) this.save();
+      return;
+    }
     const buf = new Int16Array(ps).fill(-1);
     const order: number[] = [];
     for (let i = 0; i < data.length; i++) {

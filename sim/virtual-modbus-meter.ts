@@ -7,6 +7,7 @@ import { LineSettings, bitsPerChar } from '../hal/serial';
 import { crc16 } from '../firmware/lib/crc16';
 import { MeterModel, MeterModelOptions } from './meter-model';
 import { MeterFaults, noFaults, sendAfter, wrapReply } from './meter-faults';
+import { WireStats } from './wire-stats';
 import { BusPort, VirtualBus } from './virtual-bus';
 
 /** How a register holds its value: float32, uint32 (two words, high first), uint16, int16. */
@@ -161,6 +162,8 @@ export class VirtualModbusMeter {
   replies = 0;
   brokenFrames = 0;
   crcErrors = 0;
+  /** Requests addressed to this meter and how they fared, for reports. */
+  readonly wire = new WireStats();
   private rx: number[] = [];
   private broken = false;
   private lastByteMs = -Infinity;
@@ -200,6 +203,8 @@ export class VirtualModbusMeter {
     const id = req[0];
     if (id !== this.id && id !== 0) return null;
     this.frames++;
+    // Garbage in front of a Modbus reply breaks its CRC.
+    this.wire.request(req, this.clock.now(), this.faults, id !== 0, true);
     if (this.faults.registerReset) {
       this.faults.registerReset = false;
       this.model.resetRegisters();

@@ -73,6 +73,13 @@ export class VirtualDs3231 implements VirtualI2cDevice {
     return out;
   }
 
+  // The time registers of the last second asked for: the unit reads the clock several times
+  // a second of virtual time, and the calendar arithmetic is the costly part.
+  private cacheSec = NaN;
+  private cacheMode12 = false;
+  private cacheDow = 0;
+  private cacheRegs = new Uint8Array(7);
+
   write(bytes: Uint8Array): boolean {
     if (bytes.length === 0) return true;
     this.pointer = bytes[0] % REGS;
@@ -110,11 +117,12 @@ export class VirtualDs3231 implements VirtualI2cDevice {
   }
 
   read(len: number): Uint8Array | null {
-    const all = this.registers();
+    const t = this.timeRegisters();
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
-      out[i] = all[this.pointer];
-      this.pointer = (this.pointer + 1) % REGS;
+      const p = this.pointer;
+      out[i] = p < 7 ? t[p] : this.regs[p];
+      this.pointer = p + 1 === REGS ? 0 : p + 1;
     }
     return out;
   }
@@ -131,6 +139,16 @@ export class VirtualDs3231 implements VirtualI2cDevice {
   /** Registers 0x00..0x06 for the current time, in the hour mode last written. */
   private timeRegisters(): Uint8Array {
     const sec = this.epochSeconds();
+    if (sec === this.cacheSec && this.mode12 === this.cacheMode12 && this.dowOffset === this.cacheDow) return this.cacheRegs.slice();
+    const regs = this.computeTimeRegisters(sec);
+    this.cacheSec = sec;
+    this.cacheMode12 = this.mode12;
+    this.cacheDow = this.dowOffset;
+    this.cacheRegs = regs.slice();
+    return regs;
+  }
+
+  private computeTimeRegisters(sec: number): Uint8Array {
     const d = new Date(sec * 1000);
     const year = d.getUTCFullYear();
     const h = d.getUTCHours();

@@ -27,7 +27,7 @@ describe('simulator scenario runner', () => {
     const a = run(example);
     const b = run(example);
     expect(a).toBe(b);
-    expect(a).toContain('balances = sum of entries; every registered Wh billed');
+    expect(a).toContain('balances = opening + sum of entries; every registered Wh billed');
     expect(a.split('\n').filter((l) => /^R3\d\d /.test(l))).toHaveLength(32);
     for (const line of a.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
