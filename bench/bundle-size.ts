@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     const f = r.fit;
     const of = (n: number, cap: number) => n + ' of ' + cap + ' (' + ((100 * n) / cap).toFixed(0) + '%)';
     console.log(
-      '    meter reading ' + (b.metering ? 'built in' : 'left out') + '; board image ' + (f.areaBytes + f.storageBytes) + ' bytes pretokenised (' +
+      '    board image ' + (f.areaBytes + f.storageBytes) + ' bytes pretokenised (' +
         ((100 * (f.areaBytes + f.storageBytes)) / r.bytes).toFixed(0) + '% of the bundle): code area ' + (f.areaCapacity ? of(f.areaBytes, f.areaCapacity) : 'none') +
         ', Storage ' + of(f.storageBytes, f.storageCapacity) + ' beside ' + STORAGE_RESERVE_BYTES + ' kept for files: ' + (f.fits ? 'fits' : 'does NOT fit')
     );

@@ -4,13 +4,14 @@
 // characters of silence for Modbus. Printed as a ratio (target <= 1.10).
 //   npx ts-node bench/poll-cycle.ts
 import { MeterBus } from '../firmware/metering/bus';
-import { BusMeter, Poller, parseBusMeter } from '../firmware/metering/poller';
+import { Poller } from '../firmware/metering/poller';
 import { LineSettings, bitsPerChar } from '../hal/serial';
 import { VirtualBus } from '../sim/virtual-bus';
 import { VirtualClock } from '../sim/virtual-clock';
 import { VirtualDlt645Meter } from '../sim/virtual-dlt645-meter';
 import { DDS238, SDM120, VirtualModbusMeter } from '../sim/virtual-modbus-meter';
 import { DLT645_LINE, MODBUS_LINE } from '../sim/bus-rig';
+import { busMeters } from '../tests/metering/fakes';
 
 const N = 32;
 const DLT_TD_MS = 60;
@@ -22,33 +23,28 @@ interface Figures {
   transactions: number;
 }
 
-function meter(o: unknown): BusMeter {
-  const r = parseBusMeter(o);
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
-
 /** Runs cycles 0 (energy + details) and 1 (energy only) and measures cycle `which`. */
 function measure(proto: 'dlt645' | 'modbus', line: LineSettings, sliceBytes: number, which: number): Figures {
   const clock = new VirtualClock();
   const vbus = new VirtualBus(clock, { sliceBytes, flushIdleChars: 1 });
-  const meters: BusMeter[] = [];
+  const specs: { [k: string]: unknown }[] = [];
   for (let i = 1; i <= N; i++) {
     if (proto === 'dlt645') {
       const addr = String(i).padStart(12, '0');
       new VirtualDlt645Meter(clock, vbus, { address: addr, turnaroundMs: DLT_TD_MS, model: { importCkwh: 1000 * i } });
-      meters.push(meter({ protocol: 'dlt645', address: addr }));
+      specs.push({ protocol: 'dlt645', address: addr });
     } else {
       const dds = i % 2 === 0;
       new VirtualModbusMeter(clock, vbus, dds ? DDS238 : SDM120, { id: i, line, turnaroundMs: MODBUS_TURN_MS, model: { importCkwh: 1000 * i } });
-      meters.push(meter({ protocol: 'modbus', id: i, profile: dds ? 'dds238' : 'sdm120' }));
+      specs.push({ protocol: 'modbus', id: i, profile: dds ? 'dds238' : 'sdm120' });
     }
   }
+  const { meters, profiles } = busMeters(specs as any);
   const bus = new MeterBus({ clock, line, meters: N, open: (o) => vbus.attach({ ...o, name: 'master' }) });
   const intervalMs = 60000;
   let last = 0;
   let readings = 0;
-  const poller = new Poller({ bus, clock, meters, intervalMs, onReading: (r) => { last = r.timeMs; readings++; }, onEvent: (k, m) => { throw new Error(k + ' ' + m); } });
+  const poller = new Poller({ bus, clock, meters, profiles, intervalMs, onReading: (r) => { last = r.timeMs; readings++; }, onEvent: (k, m) => { throw new Error(k + ' ' + m); } });
   poller.start();
   clock.advanceTo(intervalMs * (which + 1) - 1);
   if (readings !== N * (which + 1)) throw new Error('missing readings: ' + readings);

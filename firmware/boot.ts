@@ -2,46 +2,67 @@
 // (the committed one, else the factory one given), restores balances, registers and token
 // counters, says what it found, wires the meters and brings every relay to the state the rules
 // want. Runs once; its code leaves the heap afterwards.
-import { parseConfig, RawConfig } from './config';
-import { EMPTY_RAW, Unit } from './unit';
+import type { Config } from './config';
+import { decodeConfig, encodeConfig } from './config-store';
+import type { Unit } from './unit';
+import { bootStorage, frozenNote, migrateStorage, restoreStorage, unloggedEntries } from './storage/restore';
+import { saveConfig } from './storage/config-commit';
 
 /** The boot module's entry: configures and starts a freshly made unit. */
-export type BootEntry = (u: Unit, config: unknown) => void;
+export type BootEntry = (u: Unit, factory: unknown) => void;
 
-/** Boots unit u; `config` is the factory configuration, used when the EEPROM holds none. */
-export function bootUnit(u: Unit, config: unknown): void {
+/** Boots unit u; `factory` is the factory configuration (config-store.ts bytes, or a JSON-shaped
+ *  object), used when the EEPROM holds none. */
+export function bootUnit(u: Unit, factory: unknown): void {
   const hal = u.hal;
   const storage = u.storage;
-  const b = storage ? storage.boot() : null;
+  const b = storage ? bootStorage(storage) : null;
   const report: string[] = b ? b.report.slice() : [];
-  let raw = config as RawConfig;
-  if (b && b.configText !== null) {
-    try {
-      raw = JSON.parse(b.configText);
-    } catch (e) {
-      report.push('saved configuration is not JSON: factory configuration used');
+  let cfg: Config | null = null;
+  // Whether the configuration in use is the one the EEPROM holds as tables (else it is saved).
+  let saved = false;
+  if (b && b.config !== null) {
+    if (b.configText) {
+      // Written by older firmware as JSON text: parsed once, and saved as tables below.
+      let text = '';
+      for (let i = 0; i < b.config.length; i++) text += String.fromCharCode(b.config[i]);
+      const e = hal.load('cfg')(u, null, text);
+      if (!e) cfg = u.cfg;
+      else report.push('saved configuration unreadable (' + e + '): factory configuration used');
+    } else {
+      cfg = decodeConfig(b.config);
+      saved = cfg !== null;
+      if (!cfg) report.push('saved configuration unreadable: factory configuration used');
     }
   }
-  let parsed = parseConfig(raw);
-  if (!parsed.ok) {
-    hal.print('ERROR config: ' + parsed.error + ' - starting with no accounts');
-    raw = EMPTY_RAW;
-    parsed = parseConfig(raw);
+  if (!cfg) {
+    // The factory configuration: stored bytes on the board, an object in the simulator and tests.
+    if (factory instanceof Uint8Array) cfg = decodeConfig(factory);
+    else {
+      const e = hal.load('cfg')(u, null, JSON.stringify(factory));
+      if (e) hal.print('ERROR config: ' + e + ' - starting with no accounts');
+      else cfg = u.cfg;
+    }
   }
-  if (parsed.ok) u.core = u.newCore(parsed.value);
-  u.raw = raw;
+  if (cfg) {
+    u.cfg = cfg;
+    u.core = u.newCore(cfg);
+  }
   const core = u.core;
   // Money entries a cut kept from the event log: found before anything is logged at this boot.
   let lost: string[] = [];
   if (storage && b) {
-    const restored = storage.restore(core, u.tokens);
-    lost = storage.unlogged();
+    const restored = restoreStorage(storage, core, u.tokens);
+    lost = unloggedEntries(storage);
+    storage.note = frozenNote(storage);
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
-    if (b.configText === null || b.formatted || storage.store.configGen === 0) {
-      if (!storage.config(JSON.stringify(raw), core, [])) report.push('could not save the configuration: ' + storage.error);
+    if (!saved || b.formatted || storage.store.configGen === 0) {
+      if (!saveConfig(storage, encodeConfig(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
     }
-    const mig = storage.migrate(core, u.tokens);
+    const mig = migrateStorage(storage, core, u.tokens);
     if (mig) report.push(mig);
+    // The scan's copies of every record are done with: they leave the heap with this module.
+    storage.booted = null;
   }
   u.log(-1, 'boot', 'boot');
   for (let i = 0; i < report.length; i++) {
@@ -63,3 +84,4 @@ export function bootUnit(u: Unit, config: unknown): void {
   if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
   hal.print(u.statusLine());
 }
+

@@ -1,8 +1,15 @@
-// Configuration parser: a JSON-shaped object (from the console, EEPROM, a scenario or a
-// trace) becomes a CoreConfig, or one clear error naming the field. It never throws.
-import { AccountConfig, CoreConfig, MeterConfig, modeNames } from './core';
-import { PricePlan } from './billing/tariff';
+// Configuration parser: one schema for every path a configuration takes (a scenario or trace
+// file, the factory configuration, a console import or edit). A JSON-shaped object, or its
+// elements one at a time (ConfigBuilder: a pasted import is parsed as it arrives, never held
+// whole), becomes the unit's tables (tables.ts), or one clear error naming the field. Unknown
+// keys are refused with the nearest known name. Nothing here throws past parseConfig or the
+// builder's methods. docs/configuration.md lists every field.
+import { Calendar, PricePlan } from './billing/tariff';
 import { daysFromCivil } from '../hal/calendar';
+import { LineSettings } from '../hal/serial';
+import { ModbusProfile, parseProfile } from './metering/meter-profiles';
+import { parseAddress } from './metering/dlt645';
+import { AccountTable, F64, FRIENDLY_REST_DAYS, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, U16, U8, grown, table, trimmed } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
 export interface RawConfig {
@@ -12,30 +19,72 @@ export interface RawConfig {
   [k: string]: unknown;
 }
 
+/** A parsed configuration: the core's part (calendar, plans, account and meter tables) and the
+ *  unit's settings. Plain data and typed arrays only, so it may outlive the module that made it. */
+export interface Config {
+  calendar: Calendar;
+  plans: PricePlan[];
+  planNames: string[];
+  accounts: AccountTable;
+  meters: MeterTable;
+  /** Console PIN per role index 1..3 ('' at 0). */
+  pins: string[];
+  /** Bus poll interval, and the line settings of DL/T 645 and Modbus meters. */
+  pollS: number;
+  dltLine: LineSettings;
+  modbusLine: LineSettings;
+  /** Modbus register maps the configuration defines (meter profile 4 + i), as given and parsed. */
+  profileSpecs: unknown[];
+  profiles: ModbusProfile[];
+}
+
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
-export type ConfigResult = { ok: true; value: CoreConfig } | { ok: false; error: string };
+export type ConfigResult = { ok: true; value: Config } | { ok: false; error: string };
 
 /** Time-of-use period names by number. A function: on the board its text stays in flash until asked for. */
-function periodNames(): string[] {
+export function periodNames(): string[] {
   return 'sharp peak flat valley'.split(' ');
 }
-/** Day names, Sunday first. A function: on the board its text stays in flash until asked for. */
-function dayNames(): string[] {
+/** Day names, Sunday first. */
+export function dayNames(): string[] {
   return 'sun mon tue wed thu fri sat'.split(' ');
+}
+/** Relay mode names by number (core.ts MODE_AUTO, MODE_ON, MODE_OFF). */
+export function modeList(): string[] {
+  return 'auto on off'.split(' ');
+}
+/** Meter protocol names by number (tables.ts PROTO_*). */
+export function protoNames(): string[] {
+  return 'none dlt645 modbus pulse'.split(' ');
+}
+/** Built-in Modbus profile names by number (tables.ts MeterTable.profile). */
+export function profileNames(): string[] {
+  return ' sdm120 sdm230 dds238'.split(' ');
 }
 
 /** Default account settings; alarm levels as in seed 004 (three reminders). */
 export const ACCOUNT_DEFAULTS = {
   alarmLevels: [30000, 20000, 10000],
-  creditLimit: 0,
-  reconnect: 0,
-  maxBalance: 0,
-  mode: 'auto',
-  importOnly: true,
   maxPowerW: 13800,
+  holdS: 10,
+  waitS: 30,
+  windowS: 3600,
+  maxTrips: 3,
+  tokenUnit: 1000,
 };
 
-// Errors travel as a thrown string inside this module only; parseConfig catches them all.
+/** Account and meter names: what a technician types and what the EEPROM, the event log and
+ *  the freeze records keep whole (1 to 16 printable ASCII characters, no spaces). */
+export const NAME_MAX = 16;
+/** Largest amount of money or energy a field takes (milli-currency, Wh): far below 2^53. */
+const BIG = 1e12;
+const NO_KEYS = {};
+/** DL/T 645 meters ship at 2400 8E1; Modbus meters are set to 9600 8N1 (`bus` overrides). */
+const DLT_LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
+const MODBUS_LINE: LineSettings = { baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
+
+// Errors travel as a thrown string inside this module only; parseConfig and the builder's
+// methods catch them all.
 function bad(path: string, msg: string): never {
   throw path + ': ' + msg;
 }
@@ -43,6 +92,39 @@ function bad(path: string, msg: string): never {
 function obj(v: unknown, path: string): { [k: string]: unknown } {
   if (typeof v !== 'object' || v === null || v instanceof Array) bad(path, 'expected an object');
   return v as { [k: string]: unknown };
+}
+
+/** Edit distance of two short words (for "did you mean"). */
+function distance(a: string, b: string): number {
+  let prev: number[] = [];
+  for (let j = 0; j <= b.length; j++) prev.push(j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const c = prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1);
+      cur.push(Math.min(c, prev[j] + 1, cur[j - 1] + 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** Refuses a key of o that is not in the space-separated list, naming the nearest known one. */
+function known(o: { [k: string]: unknown }, path: string, list: string): void {
+  const names = list.split(' ');
+  for (const k in o) {
+    if (names.indexOf(k) >= 0) continue;
+    let best = '';
+    let d = 1e9;
+    for (let i = 0; i < names.length; i++) {
+      const x = distance(k.toLowerCase(), names[i].toLowerCase());
+      if (x < d) {
+        d = x;
+        best = names[i];
+      }
+    }
+    bad((path ? path + '.' : '') + k, 'unknown key' + (d <= 3 || k.toLowerCase() === best.toLowerCase() ? ' (did you mean "' + best + '"?)' : ' (known: ' + names.join(', ') + ')'));
+  }
 }
 
 /** An integer in [min, max]; absent gives def (or an error when def is undefined). */
@@ -91,19 +173,28 @@ export function parseClock(v: unknown, path: string): number {
   return h * 60 + m;
 }
 
-/** Day number from "YYYY-MM-DD". */
+/** Days in a month of the Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Day number from "YYYY-MM-DD" (a date that exists). */
 export function parseDate(v: unknown, path: string): number {
   const s = str(v, path);
   const y = digits(s, 0, 4);
   const mo = digits(s, 5, 2);
   const d = digits(s, 8, 2);
-  if (s.length !== 10 || s.charAt(4) !== '-' || s.charAt(7) !== '-' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31) bad(path, 'expected a date YYYY-MM-DD, got "' + s + '"');
+  if (s.length !== 10 || s.charAt(4) !== '-' || s.charAt(7) !== '-' || y < 1970 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > 31) bad(path, 'expected a date YYYY-MM-DD, got "' + s + '"');
+  if (d > daysInMonth(y, mo)) bad(path, 'no such date: "' + s + '"');
   return daysFromCivil(y, mo, d);
 }
 
 function indexOf(list: string[], v: unknown, path: string, what: string): number {
   for (let i = 0; i < list.length; i++) if (list[i] === v) return i;
-  return bad(path, 'unknown ' + what + ' ' + JSON.stringify(v) + (list.length ? ' (known: ' + list.join(', ') + ')' : ''));
+  const names: string[] = [];
+  for (let i = 0; i < list.length; i++) if (list[i]) names.push(list[i]);
+  return bad(path, 'unknown ' + what + ' ' + JSON.stringify(v) + (names.length ? ' (known: ' + names.join(', ') + ')' : ''));
 }
 
 function schedule(v: unknown, path: string): number[] {
@@ -122,11 +213,12 @@ function schedule(v: unknown, path: string): number[] {
   return out;
 }
 
-function plan(v: unknown, path: string): PricePlan {
+/** A price plan from its JSON form. */
+export function parsePlan(v: unknown, path: string): PricePlan {
   const o = obj(v, path);
+  known(o, path, 'price prices workday weekend tiers safePrice');
   const periodPrice = [0, 0, 0, 0];
   let workday = [0, 2];
-  let weekend: number[];
   if (o.price !== undefined) {
     periodPrice[2] = int(o.price, path + '.price', 0, 100000000);
     if (o.prices !== undefined || o.workday !== undefined) bad(path, 'give either price (flat) or prices with workday (time of use)');
@@ -137,7 +229,7 @@ function plan(v: unknown, path: string): PricePlan {
     }
     workday = schedule(o.workday, path + '.workday');
   }
-  weekend = o.weekend === undefined ? workday : schedule(o.weekend, path + '.weekend');
+  const weekend = o.weekend === undefined ? workday : schedule(o.weekend, path + '.weekend');
   const tierUptoWh: number[] = [];
   const tierAdder: number[] = [0];
   if (o.tiers !== undefined) {
@@ -145,9 +237,10 @@ function plan(v: unknown, path: string): PricePlan {
     for (let i = 0; i < tiers.length; i++) {
       const p = path + '.tiers[' + i + ']';
       const t = obj(tiers[i], p);
+      known(t, p, 'uptoWh add');
       tierAdder[i] = int(t.add, p + '.add', -100000000, 100000000, 0);
       if (i < tiers.length - 1) {
-        const upto = int(t.uptoWh, p + '.uptoWh', 1, 1e12);
+        const upto = int(t.uptoWh, p + '.uptoWh', 1, BIG);
         if (i > 0 && upto <= tierUptoWh[i - 1]) bad(p + '.uptoWh', 'thresholds must increase');
         tierUptoWh.push(upto);
       } else if (t.uptoWh !== undefined) bad(p + '.uptoWh', 'the last tier has no upper limit');
@@ -159,119 +252,396 @@ function plan(v: unknown, path: string): PricePlan {
   return { periodPrice: periodPrice, workday: workday, weekend: weekend, tierUptoWh: tierUptoWh, tierAdder: tierAdder, safePrice: safePrice };
 }
 
-/** Account and meter names: what a technician types and what the EEPROM, the event log and
- *  the freeze records keep whole (1 to 16 printable ASCII characters, no spaces). */
-export const NAME_MAX = 16;
-const NO_KEYS = {};
-
-function names(list: unknown[], path: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const n = str(obj(list[i], path + '[' + i + ']').name, path + '[' + i + '].name');
-    let okName = n.length <= NAME_MAX;
-    for (let k = 0; k < n.length && okName; k++) okName = n.charCodeAt(k) > 32 && n.charCodeAt(k) < 127;
-    if (!okName) bad(path + '[' + i + '].name', 'names are 1 to ' + NAME_MAX + ' printable ASCII characters without spaces, got "' + n + '"');
-    // Names key records in the EEPROM journal: none an object already has (toString, ...).
-    if (n.charAt(0) === '_' || n in NO_KEYS) bad(path + '[' + i + '].name', '"' + n + '" is a reserved word; choose another name');
-    for (let j = 0; j < out.length; j++) if (out[j] === n) bad(path + '[' + i + '].name', 'duplicate name "' + n + '"');
-    out.push(n);
-  }
-  return out;
+/** A name as accounts and meters take them. */
+function nameOf(v: unknown, path: string): string {
+  const n = str(v, path);
+  let okName = n.length <= NAME_MAX;
+  for (let k = 0; k < n.length && okName; k++) okName = n.charCodeAt(k) > 32 && n.charCodeAt(k) < 127;
+  if (!okName) bad(path, 'names are 1 to ' + NAME_MAX + ' printable ASCII characters without spaces, got "' + n + '"');
+  // Names key records in the EEPROM journal: none an object already has (toString, ...).
+  if (n.charAt(0) === '_' || n in NO_KEYS) bad(path, '"' + n + '" is a reserved word; choose another name');
+  return n;
 }
 
-function account(v: unknown, path: string, planNames: string[]): AccountConfig {
+function lineOf(v: unknown, path: string, d: LineSettings): LineSettings {
+  if (v === undefined) return d;
   const o = obj(v, path);
-  const d = ACCOUNT_DEFAULTS;
-  const levels = o.alarmLevels === undefined ? d.alarmLevels : arr(o.alarmLevels, path + '.alarmLevels');
-  const alarmLevelsMilli: number[] = [];
-  for (let i = 0; i < levels.length; i++) {
-    alarmLevelsMilli.push(int(levels[i], path + '.alarmLevels[' + i + ']', -1e12, 1e12));
-    if (i > 0 && alarmLevelsMilli[i] >= alarmLevelsMilli[i - 1]) bad(path + '.alarmLevels', 'levels must decrease');
+  known(o, path, 'baud parity stopBits');
+  const baud = int(o.baud, path + '.baud', 300, 115200, d.baud);
+  const parity = o.parity === undefined ? d.parity : ['none', 'even', 'odd'][indexOf(['none', 'even', 'odd'], o.parity, path + '.parity', 'parity')];
+  return { baud: baud, dataBits: 8, parity: parity as 'none' | 'even' | 'odd', stopBits: int(o.stopBits, path + '.stopBits', 1, 2, d.stopBits) as 1 | 2 };
+}
+
+/** A hexadecimal digit's value, or a large negative number. */
+function hex(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1000;
+}
+
+/** A PIN: 4 to 12 digits. */
+function pin(v: unknown, path: string): string {
+  const s = typeof v === 'string' ? v : '';
+  if (s.length < 4 || s.length > 12 || digits(s, 0, s.length) < 0) bad(path, 'a PIN is 4 to 12 digits, got ' + JSON.stringify(v));
+  return s;
+}
+
+/** Builds a configuration element by element: the top-level settings, plans, accounts and
+ *  meters may come in any order (references are resolved at finish). Each method returns an
+ *  error text or null; after an error the builder is not used again. */
+export class ConfigBuilder {
+  private c: Config;
+  private acctPlan: string[] = [];
+  private meterAcct: string[] = [];
+  private meterPlan: string[] = [];
+  private alarms = 0;
+  private friends = 0;
+  private seen: string[] = [];
+
+  constructor() {
+    const a: AccountTable = {
+      n: 0, name: [], plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0),
+      alarmAt: table(U16, 1), alarm: table(F64, 0), friendAt: table(U16, 1), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0),
+      relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0), ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0),
+      tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
+    };
+    const m: MeterTable = { n: 0, name: [], account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
+    this.c = {
+      calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 },
+      plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'],
+      pollS: 60, dltLine: DLT_LINE, modbusLine: MODBUS_LINE, profileSpecs: [], profiles: [],
+    };
   }
-  if (levels.length > 8) bad(path + '.alarmLevels', 'at most 8 levels');
-  const friendly: number[] = [];
-  const fw = o.friendly === undefined ? [] : arr(o.friendly, path + '.friendly');
-  for (let i = 0; i < fw.length; i++) {
-    const p = path + '.friendly[' + i + ']';
-    const w = arr(fw[i], p);
-    if (w.length !== 2) bad(p, 'expected ["HH:MM", "HH:MM"]');
-    friendly.push(parseClock(w[0], p + '[0]'), parseClock(w[1], p + '[1]'));
+
+  private guard(fn: () => void): string | null {
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      return typeof e === 'string' ? e : 'config: ' + e;
+    }
   }
-  const ov = o.overload === undefined ? {} : obj(o.overload, path + '.overload');
-  const creditLimitMilli = int(o.creditLimit, path + '.creditLimit', 0, 1e12, d.creditLimit);
-  const reconnectMilli = int(o.reconnect, path + '.reconnect', -creditLimitMilli, 1e12, d.reconnect);
-  return {
-    name: o.name as string,
-    plan: indexOf(planNames, o.plan, path + '.plan', 'plan'),
-    alarmLevelsMilli: alarmLevelsMilli,
-    creditLimitMilli: creditLimitMilli,
-    reconnectMilli: reconnectMilli,
-    maxBalanceMilli: int(o.maxBalance, path + '.maxBalance', 0, 1e12, d.maxBalance),
-    friendly: friendly,
-    friendlyRestDays: bool(o.friendlyRestDays, path + '.friendlyRestDays', false),
-    mode: indexOf(modeNames(), o.mode === undefined ? d.mode : o.mode, path + '.mode', 'relay mode'),
-    importOnly: bool(o.importOnly, path + '.importOnly', d.importOnly),
-    relay: int(o.relay, path + '.relay', -1, 15, -1),
-    overload: {
-      maxPowerW: int(ov.maxPowerW, path + '.overload.maxPowerW', 0, 1e7, 0),
-      holdS: int(ov.holdS, path + '.overload.holdS', 0, 86400, 10),
-      waitS: int(ov.waitS, path + '.overload.waitS', 0, 86400, 30),
-      windowS: int(ov.windowS, path + '.overload.windowS', 0, 864000, 3600),
-      maxTrips: int(ov.maxTrips, path + '.overload.maxTrips', 1, 100, 3),
-    },
-  };
+
+  /** One top-level setting (not plans, accounts or meters). */
+  top(key: string, v: unknown): string | null {
+    const c = this.c;
+    return this.guard(function () {
+      if (key === 'utcOffsetMinutes') c.calendar.utcOffsetS = int(v, key, -720, 840) * 60;
+      else if (key === 'weekend') {
+        const days = arr(v, key);
+        let mask = 0;
+        for (let i = 0; i < days.length; i++) mask |= 1 << indexOf(dayNames(), days[i], 'weekend[' + i + ']', 'day');
+        c.calendar.weekendMask = mask;
+      } else if (key === 'holidays') {
+        const hol = arr(v, key);
+        for (let i = 0; i < hol.length; i++) c.calendar.holidays.push(parseDate(hol[i], 'holidays[' + i + ']'));
+      } else if (key === 'billingDay') c.calendar.billingDay = int(v, key, 1, 28);
+      else if (key === 'console') {
+        const o = obj(v, key);
+        known(o, key, 'pins');
+        const p = obj(o.pins, 'console.pins');
+        known(p, 'console.pins', 'read operator technician');
+        const roles = ['', 'read', 'operator', 'technician'];
+        for (let r = 1; r < 4; r++) if (p[roles[r]] !== undefined) c.pins[r] = pin(p[roles[r]], 'console.pins.' + roles[r]);
+        for (let r = 1; r < 4; r++) for (let q = 1; q < r; q++) if (c.pins[r] === c.pins[q]) bad('console.pins.' + roles[r], 'the same PIN as ' + roles[q] + ': every role needs its own');
+      } else if (key === 'bus') {
+        const o = obj(v, key);
+        known(o, key, 'pollSeconds dlt645 modbus');
+        c.pollS = int(o.pollSeconds, 'bus.pollSeconds', 1, 86400, 60);
+        c.dltLine = lineOf(o.dlt645, 'bus.dlt645', DLT_LINE);
+        c.modbusLine = lineOf(o.modbus, 'bus.modbus', MODBUS_LINE);
+      } else {
+        const o: { [k: string]: unknown } = {};
+        o[key] = v;
+        known(o, '', 'utcOffsetMinutes weekend holidays billingDay console bus plans accounts meters');
+      }
+    });
+  }
+
+  /** One price plan. */
+  plan(name: string, v: unknown): string | null {
+    const c = this.c;
+    return this.guard(function () {
+      nameOf(name, 'plans.' + name);
+      if (c.planNames.indexOf(name) >= 0) bad('plans.' + name, 'duplicate plan');
+      c.plans.push(parsePlan(v, 'plans.' + name));
+      c.planNames.push(name);
+    });
+  }
+
+  /** The next account. */
+  account(v: unknown): string | null {
+    const self = this;
+    return this.guard(function () {
+      self.addAccount(v);
+    });
+  }
+
+  private addAccount(v: unknown): void {
+    const t = this.c.accounts;
+    const i = t.n;
+    const path = 'accounts[' + i + ']';
+    const o = obj(v, path);
+    known(o, path, 'name plan alarmLevels creditLimit reconnect maxBalance friendly friendlyRestDays mode importOnly relay overload token');
+    const name = nameOf(o.name, path + '.name');
+    if (t.name.indexOf(name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
+    str(o.plan, path + '.plan');
+    const d = ACCOUNT_DEFAULTS;
+    const levels = o.alarmLevels === undefined ? d.alarmLevels : arr(o.alarmLevels, path + '.alarmLevels');
+    if (levels.length > 8) bad(path + '.alarmLevels', 'at most 8 levels');
+    const lv: number[] = [];
+    for (let k = 0; k < levels.length; k++) {
+      lv.push(int(levels[k], path + '.alarmLevels[' + k + ']', -BIG, BIG));
+      if (k > 0 && lv[k] >= lv[k - 1]) bad(path + '.alarmLevels', 'levels must decrease');
+    }
+    const fw = o.friendly === undefined ? [] : arr(o.friendly, path + '.friendly');
+    if (fw.length > 8) bad(path + '.friendly', 'at most 8 windows');
+    const fr: number[] = [];
+    for (let k = 0; k < fw.length; k++) {
+      const p = path + '.friendly[' + k + ']';
+      const w = arr(fw[k], p);
+      if (w.length !== 2) bad(p, 'expected ["HH:MM", "HH:MM"]');
+      fr.push(parseClock(w[0], p + '[0]'), parseClock(w[1], p + '[1]'));
+    }
+    const ov = o.overload === undefined ? {} : obj(o.overload, path + '.overload');
+    known(ov, path + '.overload', 'maxPowerW holdS waitS windowS maxTrips');
+    const credit = int(o.creditLimit, path + '.creditLimit', 0, BIG, 0);
+    const reconnect = int(o.reconnect, path + '.reconnect', -credit, BIG, 0);
+    const maxBalance = int(o.maxBalance, path + '.maxBalance', 0, BIG, 0);
+    const mode = indexOf(modeList(), o.mode === undefined ? 'auto' : o.mode, path + '.mode', 'relay mode');
+    const relay = int(o.relay, path + '.relay', -1, 15, -1);
+    let flags = bool(o.friendlyRestDays, path + '.friendlyRestDays', false) ? FRIENDLY_REST_DAYS : 0;
+    if (bool(o.importOnly, path + '.importOnly', true)) flags |= IMPORT_ONLY;
+    const key: number[] = [];
+    let start = 0;
+    let unit = d.tokenUnit;
+    if (o.token !== undefined) {
+      const tk = obj(o.token, path + '.token');
+      known(tk, path + '.token', 'key start unit');
+      const ks = typeof tk.key === 'string' ? tk.key : '';
+      for (let k = 0; k < 16 && ks.length === 32; k++) key.push(hex(ks.charCodeAt(2 * k)) * 16 + hex(ks.charCodeAt(2 * k + 1)));
+      for (let k = 0; k < key.length; k++) if (key[k] < 0) key[k] = -1;
+      if (key.length !== 16 || key.indexOf(-1) >= 0) bad(path + '.token.key', 'expected 32 hexadecimal digits');
+      start = int(tk.start, path + '.token.start', 0, 999999999999);
+      unit = int(tk.unit, path + '.token.unit', 1, 1000000000, d.tokenUnit);
+      flags |= HAS_TOKEN;
+    }
+    // Everything checked: the row goes in.
+    const n = i + 1;
+    t.plan = grown(t.plan, U8, n);
+    t.creditLimit = grown(t.creditLimit, F64, n);
+    t.reconnect = grown(t.reconnect, F64, n);
+    t.maxBalance = grown(t.maxBalance, F64, n);
+    t.flags = grown(t.flags, U8, n);
+    t.mode = grown(t.mode, U8, n);
+    t.relay = grown(t.relay, I8, n);
+    t.ovMaxW = grown(t.ovMaxW, I32, n);
+    t.ovHoldS = grown(t.ovHoldS, I32, n);
+    t.ovWaitS = grown(t.ovWaitS, I32, n);
+    t.ovWindowS = grown(t.ovWindowS, I32, n);
+    t.ovTrips = grown(t.ovTrips, U8, n);
+    t.tokenKey = grown(t.tokenKey, U8, n * 16);
+    t.tokenStart = grown(t.tokenStart, F64, n);
+    t.tokenUnit = grown(t.tokenUnit, I32, n);
+    t.alarmAt = grown(t.alarmAt, U16, n + 1);
+    t.friendAt = grown(t.friendAt, U16, n + 1);
+    t.alarm = grown(t.alarm, F64, this.alarms + lv.length);
+    t.friend = grown(t.friend, I16, this.friends + fr.length);
+    t.name.push(name);
+    this.acctPlan.push(o.plan as string);
+    t.creditLimit[i] = credit;
+    t.reconnect[i] = reconnect;
+    t.maxBalance[i] = maxBalance;
+    t.flags[i] = flags;
+    t.mode[i] = mode;
+    t.relay[i] = relay;
+    t.ovMaxW[i] = int(ov.maxPowerW, path + '.overload.maxPowerW', 0, 1e7, 0);
+    t.ovHoldS[i] = int(ov.holdS, path + '.overload.holdS', 0, 86400, d.holdS);
+    t.ovWaitS[i] = int(ov.waitS, path + '.overload.waitS', 0, 86400, d.waitS);
+    t.ovWindowS[i] = int(ov.windowS, path + '.overload.windowS', 0, 864000, d.windowS);
+    t.ovTrips[i] = int(ov.maxTrips, path + '.overload.maxTrips', 1, 100, d.maxTrips);
+    for (let k = 0; k < key.length; k++) t.tokenKey[i * 16 + k] = key[k];
+    t.tokenStart[i] = start;
+    t.tokenUnit[i] = unit;
+    t.alarmAt[i] = this.alarms;
+    for (let k = 0; k < lv.length; k++) t.alarm[this.alarms++] = lv[k];
+    t.alarmAt[n] = this.alarms;
+    t.friendAt[i] = this.friends;
+    for (let k = 0; k < fr.length; k++) t.friend[this.friends++] = fr[k];
+    t.friendAt[n] = this.friends;
+    t.n = n;
+  }
+
+  /** The next meter. */
+  meter(v: unknown): string | null {
+    const self = this;
+    return this.guard(function () {
+      self.addMeter(v);
+    });
+  }
+
+  private addMeter(v: unknown): void {
+    const t = this.c.meters;
+    const i = t.n;
+    const path = 'meters[' + i + ']';
+    const o = obj(v, path);
+    known(o, path, 'name account plan maxPowerW proto addr profile impPerKwh');
+    const name = nameOf(o.name, path + '.name');
+    if (t.name.indexOf(name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
+    if (typeof o.account !== 'string') bad(path + '.account', 'expected a non-empty string');
+    if (o.plan !== undefined) str(o.plan, path + '.plan');
+    const maxW = int(o.maxPowerW, path + '.maxPowerW', 1, 1e7, ACCOUNT_DEFAULTS.maxPowerW);
+    const proto = o.proto === undefined ? PROTO_NONE : indexOf(protoNames(), o.proto, path + '.proto', 'protocol');
+    if (proto === PROTO_NONE && o.proto !== undefined) bad(path + '.proto', 'give dlt645, modbus or pulse, or leave it out');
+    const addrText = o.addr === undefined ? '' : String(o.addr);
+    let wire: Uint8Array | null = null;
+    let id = 0;
+    let profile = 0;
+    let imp = 0;
+    if (proto !== PROTO_MODBUS && o.profile !== undefined) bad(path + '.profile', 'only Modbus meters have a profile');
+    if (proto !== PROTO_PULSE && o.impPerKwh !== undefined) bad(path + '.impPerKwh', 'only pulse meters have a pulse constant');
+    if (proto === PROTO_NONE && o.addr !== undefined) bad(path + '.addr', 'give the meter a proto (dlt645, modbus, pulse) for its address');
+    if (proto === PROTO_DLT645) {
+      const a = parseAddress(addrText);
+      if (!a.ok) bad(path + '.addr', 'a DL/T 645 address is 12 digits (printed on the meter), got ' + JSON.stringify(o.addr === undefined ? '' : o.addr));
+      wire = a.ok ? a.value : null;
+      if (addrText === '999999999999' || addrText === 'aaaaaaaaaaaa') bad(path + '.addr', 'the broadcast and wildcard addresses read no single meter');
+    } else if (proto === PROTO_MODBUS) {
+      id = digits(addrText, 0, addrText.length);
+      if (!(addrText.length >= 1 && addrText.length <= 3 && id >= 1 && id <= 247)) bad(path + '.addr', 'a Modbus slave id is 1 to 247, got ' + JSON.stringify(o.addr === undefined ? '' : o.addr));
+      if (o.profile === undefined || typeof o.profile === 'string') profile = indexOf(profileNames(), o.profile === undefined ? 'sdm120' : o.profile, path + '.profile', 'profile');
+      else {
+        const r = parseProfile(o.profile);
+        if (!r.ok) bad(path + '.profile', 'register map: ' + r.error + (r.detail ? ' ' + r.detail : ''));
+        else {
+          this.c.profileSpecs.push(o.profile);
+          this.c.profiles.push(r.value);
+          profile = 3 + this.c.profiles.length;
+        }
+      }
+    } else if (proto === PROTO_PULSE) {
+      id = addrText === '' ? this.pulseInputs() : digits(addrText, 0, addrText.length);
+      if (!(addrText.length <= 2 && id >= 0 && id <= 15)) bad(path + '.addr', 'a pulse input is 0 to 15, got ' + JSON.stringify(o.addr));
+      imp = int(o.impPerKwh, path + '.impPerKwh', 1, 100000, 1000);
+    }
+    // Unique per line: one address answers once.
+    for (let k = 0; k < i; k++) {
+      if (t.proto[k] !== proto || proto === PROTO_NONE) continue;
+      let same = proto !== PROTO_DLT645 ? t.id[k] === id : true;
+      for (let b = 0; b < 6 && proto === PROTO_DLT645 && wire; b++) if (t.addr[k * 6 + b] !== wire[b]) same = false;
+      if (same) bad(path + '.addr', (proto === PROTO_PULSE ? 'pulse input ' : 'address ') + addrText + ' is already meter ' + t.name[k] + "'s");
+    }
+    const n = i + 1;
+    t.account = grown(t.account, U16, n);
+    t.plan = grown(t.plan, I16, n);
+    t.maxPowerW = grown(t.maxPowerW, I32, n);
+    t.proto = grown(t.proto, U8, n);
+    t.addr = grown(t.addr, U8, n * 6);
+    t.id = grown(t.id, U16, n);
+    t.profile = grown(t.profile, U8, n);
+    t.impPerKwh = grown(t.impPerKwh, I32, n);
+    t.name.push(name);
+    this.meterAcct.push(o.account as string);
+    this.meterPlan.push(o.plan === undefined ? '' : (o.plan as string));
+    t.maxPowerW[i] = maxW;
+    t.proto[i] = proto;
+    for (let b = 0; b < 6 && wire; b++) t.addr[i * 6 + b] = wire[b];
+    t.id[i] = id;
+    t.profile[i] = profile;
+    t.impPerKwh[i] = imp;
+    t.n = n;
+  }
+
+  /** The pulse input a pulse meter without an address takes: the next after those taken. */
+  private pulseInputs(): number {
+    let k = 0;
+    const t = this.c.meters;
+    for (let m = 0; m < t.n; m++) if (t.proto[m] === PROTO_PULSE) k++;
+    return k;
+  }
+
+  /** Notes that a key was given (plans, accounts and meters are required). */
+  saw(key: string): void {
+    this.seen.push(key);
+  }
+
+  /** Resolves the references and gives the configuration. */
+  finish(): ConfigResult {
+    const c = this.c;
+    const self = this;
+    const e = this.guard(function () {
+      if (self.seen.indexOf('plans') < 0) bad('plans', 'expected an object');
+      if (!c.plans.length) bad('plans', 'needs at least one price plan');
+      if (self.seen.indexOf('accounts') < 0) bad('accounts', 'expected a list');
+      if (self.seen.indexOf('meters') < 0) bad('meters', 'expected a list');
+      const a = c.accounts;
+      for (let i = 0; i < a.n; i++) a.plan[i] = indexOf(c.planNames, self.acctPlan[i], 'accounts[' + i + '].plan', 'plan');
+      const m = c.meters;
+      for (let i = 0; i < m.n; i++) {
+        m.account[i] = indexOf(a.name, self.meterAcct[i], 'meters[' + i + '].account', 'account');
+        m.plan[i] = self.meterPlan[i] === '' ? -1 : indexOf(c.planNames, self.meterPlan[i], 'meters[' + i + '].plan', 'plan');
+      }
+    });
+    if (e) return { ok: false, error: e };
+    const a = c.accounts;
+    const n = a.n;
+    a.plan = trimmed(a.plan, U8, n);
+    a.creditLimit = trimmed(a.creditLimit, F64, n);
+    a.reconnect = trimmed(a.reconnect, F64, n);
+    a.maxBalance = trimmed(a.maxBalance, F64, n);
+    a.flags = trimmed(a.flags, U8, n);
+    a.mode = trimmed(a.mode, U8, n);
+    a.relay = trimmed(a.relay, I8, n);
+    a.ovMaxW = trimmed(a.ovMaxW, I32, n);
+    a.ovHoldS = trimmed(a.ovHoldS, I32, n);
+    a.ovWaitS = trimmed(a.ovWaitS, I32, n);
+    a.ovWindowS = trimmed(a.ovWindowS, I32, n);
+    a.ovTrips = trimmed(a.ovTrips, U8, n);
+    a.tokenKey = trimmed(a.tokenKey, U8, n * 16);
+    a.tokenStart = trimmed(a.tokenStart, F64, n);
+    a.tokenUnit = trimmed(a.tokenUnit, I32, n);
+    a.alarmAt = trimmed(a.alarmAt, U16, n + 1);
+    a.friendAt = trimmed(a.friendAt, U16, n + 1);
+    a.alarm = trimmed(a.alarm, F64, this.alarms);
+    a.friend = trimmed(a.friend, I16, this.friends);
+    const m = c.meters;
+    const k = m.n;
+    m.account = trimmed(m.account, U16, k);
+    m.plan = trimmed(m.plan, I16, k);
+    m.maxPowerW = trimmed(m.maxPowerW, I32, k);
+    m.proto = trimmed(m.proto, U8, k);
+    m.addr = trimmed(m.addr, U8, k * 6);
+    m.id = trimmed(m.id, U16, k);
+    m.profile = trimmed(m.profile, U8, k);
+    m.impPerKwh = trimmed(m.impPerKwh, I32, k);
+    return { ok: true, value: c };
+  }
+}
+
+/** Feeds a whole JSON-shaped configuration to a builder, section by section. */
+export function feedConfig(b: ConfigBuilder, v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || v instanceof Array) return 'config: expected an object';
+  const o = v as { [k: string]: unknown };
+  for (const k in o) {
+    const x = o[k];
+    let e: string | null = null;
+    if (k === 'plans') {
+      if (typeof x !== 'object' || x === null || x instanceof Array) return 'plans: expected an object';
+      for (const p in x as object) if (!e) e = b.plan(p, (x as { [k: string]: unknown })[p]);
+    } else if (k === 'accounts' || k === 'meters') {
+      if (!(x instanceof Array)) return k + ': expected a list';
+      for (let i = 0; i < x.length && !e; i++) e = k === 'accounts' ? b.account(x[i]) : b.meter(x[i]);
+    } else e = b.top(k, x);
+    if (e) return e;
+    b.saw(k);
+  }
+  return null;
 }
 
 /** Parses a whole configuration; see docs/configuration.md for the fields. */
 export function parseConfig(v: unknown): ConfigResult {
-  try {
-    const o = obj(v, 'config');
-    const weekendDays = o.weekend === undefined ? ['sat', 'sun'] : arr(o.weekend, 'weekend');
-    let weekendMask = 0;
-    for (let i = 0; i < weekendDays.length; i++) weekendMask |= 1 << indexOf(dayNames(), weekendDays[i], 'weekend[' + i + ']', 'day');
-    const hol = o.holidays === undefined ? [] : arr(o.holidays, 'holidays');
-    const holidays: number[] = [];
-    for (let i = 0; i < hol.length; i++) holidays.push(parseDate(hol[i], 'holidays[' + i + ']'));
-    const plansObj = obj(o.plans, 'plans');
-    const planNames: string[] = [];
-    const plans: PricePlan[] = [];
-    for (const k in plansObj) {
-      planNames.push(k);
-      plans.push(plan(plansObj[k], 'plans.' + k));
-    }
-    if (!plans.length) bad('plans', 'needs at least one price plan');
-    const accList = arr(o.accounts, 'accounts');
-    const accNames = names(accList, 'accounts');
-    const accounts: AccountConfig[] = [];
-    for (let i = 0; i < accList.length; i++) accounts.push(account(accList[i], 'accounts[' + i + ']', planNames));
-    const mList = arr(o.meters, 'meters');
-    names(mList, 'meters');
-    const meters: MeterConfig[] = [];
-    for (let i = 0; i < mList.length; i++) {
-      const p = 'meters[' + i + ']';
-      const m = obj(mList[i], p);
-      meters.push({
-        name: m.name as string,
-        account: indexOf(accNames, m.account, p + '.account', 'account'),
-        plan: m.plan === undefined ? -1 : indexOf(planNames, m.plan, p + '.plan', 'plan'),
-        maxPowerW: int(m.maxPowerW, p + '.maxPowerW', 1, 1e7, ACCOUNT_DEFAULTS.maxPowerW),
-      });
-    }
-    return {
-      ok: true,
-      value: {
-        calendar: {
-          utcOffsetS: int(o.utcOffsetMinutes, 'utcOffsetMinutes', -720, 840, 0) * 60,
-          weekendMask: weekendMask,
-          holidays: holidays,
-          billingDay: int(o.billingDay, 'billingDay', 1, 28, 1),
-        },
-        plans: plans,
-        accounts: accounts,
-        meters: meters,
-      },
-    };
-  } catch (e) {
-    return { ok: false, error: typeof e === 'string' ? e : 'config: ' + e };
-  }
+  const b = new ConfigBuilder();
+  const e = feedConfig(b, v);
+  return e ? { ok: false, error: e } : b.finish();
 }

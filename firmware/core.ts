@@ -2,9 +2,9 @@
 // commands), decisions out (ledger entries, alarms, relay commands, events). It owns no
 // clock and no I/O, so the same trace gives the same decisions on Node, Espruino and Lua.
 // The rules are written out in docs/billing-rules.md; the golden traces in tests/vectors/.
-import { numbers, smalls } from './billing/table';
+import { AccountTable, F64, I8, MeterTable, U16, U32, U8, table } from './tables';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
-import { CHARGE, CORRECTION, entryName, Ledger, REFUND, TOPUP, TRANSFER } from './billing/ledger';
+import { CHARGE, CORRECTION, entryName, Ledger, REFUND, RING, TOPUP, TRANSFER, loadLedger, newLedger, remapLedger, saveLedger } from './billing/ledger';
 import { civilFromSeconds } from '../hal/calendar';
 import { hasFlag, withFlag, withoutFlag } from './lib/bits';
 
@@ -17,59 +17,13 @@ export function modeNames(): string[] {
   return 'auto on off'.split(' ');
 }
 
-/** Overload protection of one account (Tasmota's MaxPower, MaxPowerHold, MaxPowerWindow). */
-export interface OverloadConfig {
-  /** Trip above this power in W; 0 disables. */
-  maxPowerW: number;
-  /** Power must stay above the limit this long before a trip. */
-  holdS: number;
-  /** The relay recloses this long after a trip. */
-  waitS: number;
-  /** maxTrips trips within windowS seconds lock the relay open until an operator resets it. */
-  windowS: number;
-  maxTrips: number;
-}
-
-/** A parsed account. Money in milli-currency. */
-export interface AccountConfig {
-  name: string;
-  plan: number;
-  /** Descending balances at which alarms 1..n are raised. */
-  alarmLevelsMilli: number[];
-  /** Emergency credit: the balance may go down to -creditLimitMilli. */
-  creditLimitMilli: number;
-  /** After a cut, supply returns when a credit brings the balance above this. */
-  reconnectMilli: number;
-  /** Hoarding limit: top-ups beyond this balance are refused; 0 = none. */
-  maxBalanceMilli: number;
-  /** Friendly windows as local minutes [start, end, ...]; end < start wraps past midnight. */
-  friendly: number[];
-  /** Whole weekend days and holidays are friendly too. */
-  friendlyRestDays: boolean;
-  mode: number;
-  /** Export energy counts as consumption (seed 001 2.1, anti-tamper). */
-  importOnly: boolean;
-  overload: OverloadConfig;
-  /** GPIO relay channel on the board, or -1 when the account's meters switch it over the bus. */
-  relay: number;
-}
-
-/** A parsed meter. */
-export interface MeterConfig {
-  name: string;
-  account: number;
-  /** Own price plan, or -1 for the account's. */
-  plan: number;
-  /** Largest plausible power; a register that rises faster is quarantined. */
-  maxPowerW: number;
-}
-
-/** Everything the core needs, already validated (see config.ts). */
+/** Everything the core needs, already validated (config.ts): the calendar, the price plans and
+ *  the account and meter tables. */
 export interface CoreConfig {
   calendar: Calendar;
   plans: PricePlan[];
-  accounts: AccountConfig[];
-  meters: MeterConfig[];
+  accounts: AccountTable;
+  meters: MeterTable;
 }
 
 /** Inputs. Times are UTC seconds from the RTC. */
@@ -105,14 +59,17 @@ export interface Decision {
 /** Register step: 0.01 kWh meters move in 10 Wh, so allow one step beyond max power. */
 const STEP_WH = 10;
 
-/** The core. Per-account and per-meter state lives in tables (struct of arrays). */
+/** The core. Per-account and per-meter state lives in tables (one typed array per field,
+ *  each of the smallest type that holds it: tables.ts). */
 export class Core {
   readonly cfg: CoreConfig;
-  ledger = new Ledger();
+  ledger: Ledger = newLedger();
   // accounts
   balance: number[];
+  /** Milli-milli-currency not yet charged (always below 1000). */
   remainder: number[];
   monthlyWh: number[];
+  /** The billing cycle the monthly tiers count in: year x 12 + month index. */
   cycle: number[];
   alarmMask: number[];
   cut: number[];
@@ -151,108 +108,87 @@ export class Core {
 
   constructor(cfg: CoreConfig) {
     this.cfg = cfg;
-    const na = cfg.accounts.length;
-    const nm = cfg.meters.length;
-    this.balance = numbers(na);
-    this.remainder = numbers(na);
-    this.monthlyWh = numbers(na);
-    this.energyWh = numbers(na);
-    this.chargedMilli = numbers(na);
-    this.topupMilli = numbers(na);
-    this.lastSeq = numbers(na);
-    // times in doubles: Int32 seconds end in 2038
-    this.ovSince = numbers(na);
-    this.ovReopen = numbers(na);
-    this.ovWinStart = numbers(na);
-    this.periodWh = numbers(na * 5);
-    this.cycle = smalls(na);
-    this.alarmMask = smalls(na);
-    this.cut = smalls(na);
-    this.deferred = smalls(na);
-    this.relay = smalls(na);
-    this.mode = smalls(na);
-    this.ovTripped = smalls(na);
-    this.ovTrips = smalls(na);
-    this.ovLocked = smalls(na);
+    const na = cfg.accounts.n;
+    const nm = cfg.meters.n;
+    this.balance = table(F64, na);
+    this.remainder = table(U16, na);
+    this.monthlyWh = table(U32, na);
+    this.cycle = table(U16, na);
+    this.alarmMask = table(U8, na);
+    this.cut = table(U8, na);
+    this.deferred = table(U8, na);
+    this.relay = table(I8, na);
+    this.mode = table(U8, na);
+    // times in doubles: -1 marks "none", and Int32 seconds end in 2038
+    this.ovSince = table(F64, na);
+    this.ovTripped = table(U8, na);
+    this.ovReopen = table(F64, na);
+    this.ovWinStart = table(F64, na);
+    this.ovTrips = table(U8, na);
+    this.ovLocked = table(U8, na);
+    this.energyWh = table(F64, na);
+    this.chargedMilli = table(F64, na);
+    this.lastSeq = table(U32, na);
+    this.topupMilli = table(F64, na);
+    this.periodWh = table(F64, na * 5);
     for (let a = 0; a < na; a++) {
       this.relay[a] = -1;
       this.ovSince[a] = -1;
-      this.mode[a] = cfg.accounts[a].mode;
+      this.mode[a] = cfg.accounts.mode[a];
     }
-    this.has = smalls(nm);
-    this.susp = smalls(nm);
-    this.lastT = numbers(nm);
-    this.suspT = numbers(nm);
-    this.lastImp = numbers(nm);
-    this.lastExp = numbers(nm);
-    this.suspImp = numbers(nm);
-    this.suspExp = numbers(nm);
-    this.power = numbers(nm);
-  }
-
-  /** Account state that must survive a reboot, as numbers. The EEPROM stores this order:
-   *  only ever append fields (a shorter list from older firmware restores with zeros). */
-  accountState(a: number): number[] {
-    const t = this.tables(true);
-    const v: number[] = [];
-    for (let i = 0; i < t.length; i++) v.push(t[i][a]);
-    for (let p = 0; p < 5; p++) v.push(this.periodWh[a * 5 + p]);
-    v.push(this.topupMilli[a]);
-    return v;
-  }
-
-  /** Restores what accountState() gave (same field order; missing fields are zero). */
-  setAccountState(a: number, v: number[]): void {
-    const t = this.tables(true);
-    for (let i = 0; i < t.length; i++) t[i][a] = v[i] || 0;
-    for (let p = 0; p < 5; p++) this.periodWh[a * 5 + p] = v[t.length + p] || 0;
-    this.topupMilli[a] = v[t.length + 5] || 0;
-  }
-
-  /** Meter state that must survive a reboot: the last billed registers and any suspect. */
-  meterState(m: number): number[] {
-    const t = this.tables(false);
-    const v: number[] = [];
-    for (let i = 0; i < t.length; i++) v.push(t[i][m]);
-    return v;
-  }
-
-  /** Restores what meterState() gave (missing fields are zero). */
-  setMeterState(m: number, v: number[]): void {
-    const t = this.tables(false);
-    for (let i = 0; i < t.length; i++) t[i][m] = v[i] || 0;
-  }
-
-  private tables(accounts: boolean): number[][] {
-    return accounts
-      ? [this.balance, this.remainder, this.monthlyWh, this.cycle, this.alarmMask, this.cut, this.deferred, this.mode, this.ovTripped, this.ovReopen, this.ovWinStart, this.ovTrips, this.ovLocked, this.energyWh, this.chargedMilli]
-      : [this.has, this.lastImp, this.lastExp, this.lastT, this.susp, this.suspImp, this.suspExp, this.suspT];
+    this.has = table(U8, nm);
+    this.lastImp = table(F64, nm);
+    this.lastExp = table(F64, nm);
+    this.lastT = table(F64, nm);
+    this.susp = table(U8, nm);
+    this.suspImp = table(F64, nm);
+    this.suspExp = table(F64, nm);
+    this.suspT = table(F64, nm);
+    this.power = table(F64, nm);
   }
 
   /** Brings every relay to the state the rules want (at boot). */
   start(time: number): Decision[] {
     this.out = [];
-    for (let a = 0; a < this.cfg.accounts.length; a++) this.control(a, time, 'boot', false);
-    return this.out;
+    for (let a = 0; a < this.cfg.accounts.n; a++) this.control(a, time, 'boot', false);
+    return this.done();
   }
 
   /** Applies one event and returns what the unit must do, in order. */
   handle(ev: CoreEvent): Decision[] {
     this.out = [];
     const time = ev.time;
+    const a = ev.t === 'topup' || ev.t === 'refund' || ev.t === 'mode' || ev.t === 'overload-reset' ? ev.account : -1;
+    const bad = !(a >= 0 && a < this.cfg.accounts.n);
     if (ev.t === 'reading') this.reading(ev.meter, ev.importWh, ev.exportWh, ev.powerW, time);
-    else if (ev.t === 'topup') this.topup(ev.account, ev.amountMilli, time);
-    else if (ev.t === 'refund') this.refund(ev.account, ev.amountMilli, time);
-    else if (ev.t === 'correct') this.correct(ev.seq, time);
+    else if (ev.t === 'topup' || ev.t === 'refund') {
+      const refund = ev.t === 'refund';
+      const amount = ev.amountMilli;
+      const max = bad ? 0 : this.cfg.accounts.maxBalance[a];
+      if (bad) this.emit('refused', a, -1, 'unknown-account', 0);
+      else if (!(amount > 0) || Math.floor(amount) !== amount) this.emit('refused', a, -1, 'bad-amount', 0);
+      else if (refund && amount > this.balance[a]) this.emit('refused', a, -1, 'exceeds-balance', 0);
+      else if (!refund && max > 0 && this.balance[a] + amount > max) this.emit('refused', a, -1, 'hoarding', 0);
+      else if (refund) {
+        this.entry(REFUND, a, -amount, -1, -1);
+        this.alarms(a, false);
+        this.control(a, time, 'credit', false);
+      } else {
+        this.entry(TOPUP, a, amount, -1, -1);
+        this.topupMilli[a] += amount;
+        this.alarms(a, true);
+        this.control(a, time, 'topup', true);
+      }
+    } else if (ev.t === 'correct') this.correct(ev.seq, time);
     else if (ev.t === 'transfer') this.transfer(ev.from, ev.to, time);
     else if (ev.t === 'swap') this.swap(ev, time);
     else if (ev.t === 'mode') {
-      if (this.badAccount(ev.account) || ev.mode < 0 || ev.mode > 2) this.refuse(ev.account, 'bad-mode');
+      if (bad || ev.mode < 0 || ev.mode > 2) this.emit('refused', a, -1, 'bad-mode', 0);
       else {
-        this.mode[ev.account] = ev.mode;
+        this.mode[a] = ev.mode;
         const why = 'mode-' + modeNames()[ev.mode];
-        this.emit('event', ev.account, -1, why, ev.mode);
-        this.control(ev.account, time, why, false);
+        this.emit('event', a, -1, why, ev.mode);
+        this.control(a, time, why, false);
       }
     } else if (ev.t === 'clock') {
       if (ev.valid !== this.timeValid) {
@@ -260,9 +196,8 @@ export class Core {
         this.emit('event', -1, -1, ev.valid ? 'time-valid' : 'time-invalid', 0);
       }
     } else if (ev.t === 'overload-reset') {
-      if (this.badAccount(ev.account)) this.refuse(ev.account, 'unknown-account');
+      if (bad) this.emit('refused', a, -1, 'unknown-account', 0);
       else {
-        const a = ev.account;
         this.ovLocked[a] = 0;
         this.ovTripped[a] = 0;
         this.ovTrips[a] = 0;
@@ -272,8 +207,15 @@ export class Core {
       }
     }
     // Every event is also a clock tick: friendly windows end and breakers reclose on time.
-    for (let a = 0; a < this.cfg.accounts.length; a++) this.tick(a, time);
-    return this.out;
+    for (let k = 0; k < this.cfg.accounts.n; k++) this.tick(k, time);
+    return this.done();
+  }
+
+  /** The decisions made, handed over (the core keeps no reference to them). */
+  private done(): Decision[] {
+    const ds = this.out;
+    this.out = [];
+    return ds;
   }
 
   private emit(kind: string, account: number, meter: number, code: string, value: number): Decision {
@@ -282,18 +224,23 @@ export class Core {
     return d;
   }
 
-  private refuse(account: number, why: string): void {
-    this.emit('refused', account, -1, why, 0);
-  }
-
-  private badAccount(a: number): boolean {
-    return !(a >= 0 && a < this.cfg.accounts.length);
-  }
-
+  /** A ledger entry: the balance moves, the entry gets the next number; top-ups and refunds
+   *  go into the ring of correctable entries. */
   private entry(kind: number, a: number, amount: number, meter: number, ref: number): void {
     this.balance[a] += amount;
     const d = this.emit('ledger', a, meter, entryName(kind), amount);
-    d.seq = this.ledger.next(kind, a, amount);
+    const l = this.ledger;
+    d.seq = ++l.seq;
+    if (kind === TOPUP || kind === REFUND) {
+      const i = l.next;
+      l.rSeq[i] = l.seq;
+      l.rAccount[i] = a;
+      l.rAmount[i] = amount;
+      l.rKind[i] = kind;
+      l.rCorrected[i] = 0;
+      l.next = i + 1 === RING ? 0 : i + 1;
+      if (l.used < RING) l.used++;
+    }
     this.lastSeq[a] = d.seq;
     d.ref = ref;
   }
@@ -301,15 +248,17 @@ export class Core {
   // ---- billing ----
 
   private reading(m: number, imp: number, exp: number, powerW: number | undefined, time: number): void {
-    if (!(m >= 0 && m < this.cfg.meters.length) || !(imp >= 0) || !(exp >= 0)) {
+    if (!(m >= 0 && m < this.cfg.meters.n) || !(imp >= 0) || !(exp >= 0)) {
       this.emit('refused', -1, m, 'bad-reading', 0);
       return;
     }
-    const a = this.cfg.meters[m].account;
+    const a = this.cfg.meters.account[m];
     if (powerW !== undefined) this.power[m] = powerW;
     if (!this.has[m]) {
       this.has[m] = 1;
-      this.rebase(m, imp, exp, time);
+      this.lastImp[m] = imp;
+      this.lastExp[m] = exp;
+      this.lastT[m] = time;
       this.emit('event', a, m, 'baseline', imp);
     } else if (this.plausible(m, this.lastImp[m], this.lastExp[m], this.lastT[m], imp, exp, time)) {
       if (this.susp[m]) this.emit('event', a, m, 'register-glitch', this.suspImp[m]);
@@ -320,7 +269,9 @@ export class Core {
       // last billed register and the suspect one is unknown and is not billed.
       this.emit('event', a, m, 'register-rebased', this.suspImp[m] - this.lastImp[m]);
       this.susp[m] = 0;
-      this.rebase(m, this.suspImp[m], this.suspExp[m], this.suspT[m]);
+      this.lastImp[m] = this.suspImp[m];
+      this.lastExp[m] = this.suspExp[m];
+      this.lastT[m] = this.suspT[m];
       this.bill(m, imp, exp, time);
     } else {
       this.susp[m] = 1;
@@ -337,27 +288,24 @@ export class Core {
   /** A register pair is plausible after another when neither went back nor rose faster than maxPowerW. */
   private plausible(m: number, imp0: number, exp0: number, t0: number, imp: number, exp: number, t: number): boolean {
     const dt = t > t0 ? t - t0 : 0;
-    const allow = Math.floor((this.cfg.meters[m].maxPowerW * dt + 3599) / 3600) + STEP_WH;
+    const allow = Math.floor((this.cfg.meters.maxPowerW[m] * dt + 3599) / 3600) + STEP_WH;
     return imp >= imp0 && exp >= exp0 && imp - imp0 + (exp - exp0) <= allow;
   }
 
-  private rebase(m: number, imp: number, exp: number, time: number): void {
+  /** Bills meter m up to the registers imp, exp read at `time`, and takes them as the last billed. */
+  private bill(m: number, imp: number, exp: number, time: number): void {
+    const a = this.cfg.meters.account[m];
+    const e = imp - this.lastImp[m] + (hasFlag(this.cfg.accounts.flags[a], 1) ? exp - this.lastExp[m] : 0);
+    const t0 = this.lastT[m];
     this.lastImp[m] = imp;
     this.lastExp[m] = exp;
     this.lastT[m] = time;
-  }
-
-  private bill(m: number, imp: number, exp: number, time: number): void {
-    const a = this.cfg.meters[m].account;
-    const e = imp - this.lastImp[m] + (this.cfg.accounts[a].importOnly ? exp - this.lastExp[m] : 0);
-    const t0 = this.lastT[m];
-    this.rebase(m, imp, exp, time);
     if (e > 0) this.charge(a, m, e, t0, time);
   }
 
   /** Charges eWh consumed over (t0, t1], split over TOU periods in proportion to time and over tiers. */
   private charge(a: number, m: number, eWh: number, t0: number, t1: number): void {
-    const pi = this.cfg.meters[m].plan >= 0 ? this.cfg.meters[m].plan : this.cfg.accounts[a].plan;
+    const pi = this.cfg.meters.plan[m] >= 0 ? this.cfg.meters.plan[m] : this.cfg.accounts.plan[a];
     const plan = this.cfg.plans[pi];
     let sum = 0;
     if (!this.timeValid) {
@@ -426,84 +374,66 @@ export class Core {
 
   // ---- money ----
 
-  private topup(a: number, amount: number, time: number): void {
-    if (this.badAccount(a)) return this.refuse(a, 'unknown-account');
-    if (!(amount > 0) || Math.floor(amount) !== amount) return this.refuse(a, 'bad-amount');
-    const max = this.cfg.accounts[a].maxBalanceMilli;
-    if (max > 0 && this.balance[a] + amount > max) return this.refuse(a, 'hoarding');
-    this.entry(TOPUP, a, amount, -1, -1);
-    this.topupMilli[a] += amount;
-    this.credited(a, time);
-  }
-
-  private refund(a: number, amount: number, time: number): void {
-    if (this.badAccount(a)) return this.refuse(a, 'unknown-account');
-    if (!(amount > 0) || Math.floor(amount) !== amount) return this.refuse(a, 'bad-amount');
-    if (amount > this.balance[a]) return this.refuse(a, 'exceeds-balance');
-    this.entry(REFUND, a, -amount, -1, -1);
-    this.alarms(a, false);
-    this.control(a, time, 'credit', false);
-  }
-
+  /** Reverses one of the last RING top-ups or refunds, once. */
   private correct(seq: number, time: number): void {
-    const i = this.ledger.find(seq);
-    if (i === -2) return this.refuse(-1, 'already-corrected');
-    if (i < 0) return this.refuse(-1, 'unknown-entry');
-    const a = this.ledger.accountAt(i);
-    const amount = -this.ledger.amountAt(i);
-    this.ledger.markCorrected(i);
+    const l = this.ledger;
+    let i = 0;
+    while (i < l.used && l.rSeq[i] !== seq) i++;
+    if (i === l.used) return this.refuse(-1, 'unknown-entry');
+    if (l.rCorrected[i]) return this.refuse(-1, 'already-corrected');
+    const a = l.rAccount[i];
+    const amount = -l.rAmount[i];
+    l.rCorrected[i] = 1;
     this.entry(CORRECTION, a, amount, -1, seq);
-    if (amount > 0) this.credited(a, time);
-    else {
-      this.alarms(a, false);
-      this.control(a, time, 'credit', false);
-    }
+    this.alarms(a, amount > 0);
+    this.control(a, time, amount > 0 ? 'topup' : 'credit', amount > 0);
   }
 
   /** Moves the whole remaining balance (e.g. tenant moves, account closed) to another account. */
   private transfer(from: number, to: number, time: number): void {
-    if (this.badAccount(from) || this.badAccount(to) || from === to) return this.refuse(from, 'bad-transfer');
+    const n = this.cfg.accounts.n;
+    if (!(from >= 0 && from < n && to >= 0 && to < n) || from === to) return this.refuse(from, 'bad-transfer');
     const x = this.balance[from];
     if (!(x > 0)) return this.refuse(from, 'nothing-to-transfer');
     this.entry(TRANSFER, from, -x, -1, to);
     this.entry(TRANSFER, to, x, -1, from);
     this.alarms(from, false);
     this.control(from, time, 'credit', false);
-    this.credited(to, time);
+    this.alarms(to, true);
+    this.control(to, time, 'topup', true);
   }
 
   /** Meter exchange: bill the old meter up to its final register, then start from the new one. */
   private swap(ev: { meter: number; finalImportWh: number; finalExportWh: number; newImportWh: number; newExportWh: number }, time: number): void {
     const m = ev.meter;
-    if (!(m >= 0 && m < this.cfg.meters.length)) return this.refuse(-1, 'unknown-meter');
-    const a = this.cfg.meters[m].account;
+    if (!(m >= 0 && m < this.cfg.meters.n)) return this.refuse(-1, 'unknown-meter');
+    const a = this.cfg.meters.account[m];
     if (this.has[m] && (ev.finalImportWh < this.lastImp[m] || ev.finalExportWh < this.lastExp[m])) return this.refuse(a, 'final-below-billed');
     if (!(ev.newImportWh >= 0 && ev.newExportWh >= 0)) return this.refuse(a, 'bad-reading');
     if (this.has[m]) this.bill(m, ev.finalImportWh, ev.finalExportWh, time);
     this.has[m] = 1;
     this.susp[m] = 0;
-    this.rebase(m, ev.newImportWh, ev.newExportWh, time);
+    this.lastImp[m] = ev.newImportWh;
+    this.lastExp[m] = ev.newExportWh;
+    this.lastT[m] = time;
     this.emit('event', a, m, 'meter-swapped', ev.newImportWh);
     this.control(a, time, 'credit', false);
-  }
-
-  private credited(a: number, time: number): void {
-    this.alarms(a, true);
-    this.control(a, time, 'topup', true);
   }
 
   // ---- credit control ----
 
   /** Raises each alarm level once on the way down; a credit clears the levels it rises above. */
   private alarms(a: number, credit: boolean): void {
-    const levels = this.cfg.accounts[a].alarmLevelsMilli;
+    const t = this.cfg.accounts;
+    const from = t.alarmAt[a];
     const bal = this.balance[a];
-    for (let i = 0; i < levels.length; i++) {
+    for (let i = 0; i < t.alarmAt[a + 1] - from; i++) {
+      const level = t.alarm[from + i];
       const raised = hasFlag(this.alarmMask[a], i);
-      if (!raised && bal <= levels[i]) {
+      if (!raised && bal <= level) {
         this.alarmMask[a] = withFlag(this.alarmMask[a], i);
         this.emit('alarm', a, -1, 'low-credit', i + 1);
-      } else if (credit && raised && bal > levels[i]) {
+      } else if (credit && raised && bal > level) {
         this.alarmMask[a] = withoutFlag(this.alarmMask[a], i);
         this.emit('clear', a, -1, 'low-credit', i + 1);
       }
@@ -512,13 +442,13 @@ export class Core {
 
   /** True inside one of the account's friendly windows (local time). */
   friendly(a: number, time: number): boolean {
-    const acc = this.cfg.accounts[a];
+    const t = this.cfg.accounts;
     const local = time + this.cfg.calendar.utcOffsetS;
     const day = dayOf(local);
-    if (acc.friendlyRestDays && isRestDay(this.cfg.calendar, day)) return true;
+    if (hasFlag(t.flags[a], 0) && isRestDay(this.cfg.calendar, day)) return true;
     const minute = Math.floor((local - day * 86400) / 60);
-    const w = acc.friendly;
-    for (let i = 0; i < w.length; i += 2) {
+    const w = t.friend;
+    for (let i = t.friendAt[a]; i < t.friendAt[a + 1]; i += 2) {
       if (w[i] <= w[i + 1] ? minute >= w[i] && minute < w[i + 1] : minute >= w[i] || minute < w[i + 1]) return true;
     }
     return false;
@@ -526,10 +456,10 @@ export class Core {
 
   /** Decides cut-off and reconnection, then commands the relay if its wanted state changed. */
   private control(a: number, time: number, reason: string, credit: boolean): void {
-    const acc = this.cfg.accounts[a];
+    const t = this.cfg.accounts;
     const bal = this.balance[a];
     if (!this.cut[a]) {
-      if (bal < -acc.creditLimitMilli) {
+      if (bal < -t.creditLimit[a]) {
         if (this.friendly(a, time)) {
           if (!this.deferred[a]) this.emit('event', a, -1, 'cut-deferred', bal);
           this.deferred[a] = 1;
@@ -539,7 +469,7 @@ export class Core {
           this.deferred[a] = 0;
         }
       } else this.deferred[a] = 0;
-    } else if (credit && bal > acc.reconnectMilli) this.cut[a] = 0;
+    } else if (credit && bal > t.reconnect[a]) this.cut[a] = 0;
     const mode = this.mode[a];
     const want = mode === MODE_OFF || this.ovTripped[a] || this.ovLocked[a] || (mode === MODE_AUTO && this.cut[a]) ? 0 : 1;
     if (want !== this.relay[a]) {
@@ -548,31 +478,37 @@ export class Core {
     }
   }
 
+  private refuse(account: number, why: string): void {
+    this.emit('refused', account, -1, why, 0);
+  }
+
   /** Overload: trip after holdS above the limit, reclose after waitS, lock out after maxTrips in windowS. */
   private overload(a: number, time: number): void {
-    const o = this.cfg.accounts[a].overload;
-    if (!o.maxPowerW || this.ovTripped[a] || this.ovLocked[a]) return;
+    const t = this.cfg.accounts;
+    const max = t.ovMaxW[a];
+    if (!max || this.ovTripped[a] || this.ovLocked[a]) return;
     let p = 0;
-    for (let m = 0; m < this.cfg.meters.length; m++) if (this.cfg.meters[m].account === a) p += this.power[m];
-    if (p <= o.maxPowerW) {
+    const ms = this.cfg.meters;
+    for (let m = 0; m < ms.n; m++) if (ms.account[m] === a) p += this.power[m];
+    if (p <= max) {
       this.ovSince[a] = -1;
       return;
     }
     if (this.ovSince[a] < 0) this.ovSince[a] = time;
-    if (time - this.ovSince[a] < o.holdS) return;
+    if (time - this.ovSince[a] < t.ovHoldS[a]) return;
     this.ovSince[a] = -1;
-    if (this.ovTrips[a] === 0 || time - this.ovWinStart[a] > o.windowS) {
+    if (this.ovTrips[a] === 0 || time - this.ovWinStart[a] > t.ovWindowS[a]) {
       this.ovWinStart[a] = time;
       this.ovTrips[a] = 0;
     }
     this.ovTrips[a]++;
     this.ovTripped[a] = 1;
-    if (this.ovTrips[a] >= o.maxTrips) {
+    if (this.ovTrips[a] >= t.ovTrips[a]) {
       this.ovLocked[a] = 1;
       this.emit('event', a, -1, 'overload-lockout', p);
       this.control(a, time, 'overload-lockout', false);
     } else {
-      this.ovReopen[a] = time + o.waitS;
+      this.ovReopen[a] = time + t.ovWaitS[a];
       this.emit('event', a, -1, 'overload-trip', p);
       this.control(a, time, 'overload', false);
     }
@@ -581,7 +517,8 @@ export class Core {
   private tick(a: number, time: number): void {
     if (this.ovTripped[a] && !this.ovLocked[a] && time >= this.ovReopen[a]) {
       this.ovTripped[a] = 0;
-      for (let m = 0; m < this.cfg.meters.length; m++) if (this.cfg.meters[m].account === a) this.power[m] = 0;
+      const ms = this.cfg.meters;
+      for (let m = 0; m < ms.n; m++) if (ms.account[m] === a) this.power[m] = 0;
       this.emit('event', a, -1, 'overload-reclose', 0);
       this.control(a, time, 'reclose', false);
     }
@@ -601,31 +538,71 @@ export function formatDecision(d: Decision): string {
   return 'refused ' + who + ' ' + d.code;
 }
 
+/** Account state that must survive a reboot, as numbers. The EEPROM stores this order: only
+ *  ever append fields (a shorter list from older firmware restores with zeros). */
+export function accountState(c: Core, a: number): number[] {
+  const t = accountTables(c);
+  const v: number[] = [];
+  for (let i = 0; i < t.length; i++) v.push(t[i][a]);
+  for (let p = 0; p < 5; p++) v.push(c.periodWh[a * 5 + p]);
+  v.push(c.topupMilli[a]);
+  return v;
+}
+
+/** Restores what accountState() gave (same field order; missing fields are zero). */
+export function setAccountState(c: Core, a: number, v: number[]): void {
+  const t = accountTables(c);
+  for (let i = 0; i < t.length; i++) t[i][a] = v[i] || 0;
+  for (let p = 0; p < 5; p++) c.periodWh[a * 5 + p] = v[t.length + p] || 0;
+  c.topupMilli[a] = v[t.length + 5] || 0;
+}
+
+/** Meter state that must survive a reboot: the last billed registers and any suspect. */
+export function meterState(c: Core, m: number): number[] {
+  const t = meterTables(c);
+  const v: number[] = [];
+  for (let i = 0; i < t.length; i++) v.push(t[i][m]);
+  return v;
+}
+
+/** Restores what meterState() gave (missing fields are zero). */
+export function setMeterState(c: Core, m: number, v: number[]): void {
+  const t = meterTables(c);
+  for (let i = 0; i < t.length; i++) t[i][m] = v[i] || 0;
+}
+
+function accountTables(c: Core): number[][] {
+  return [c.balance, c.remainder, c.monthlyWh, c.cycle, c.alarmMask, c.cut, c.deferred, c.mode, c.ovTripped, c.ovReopen, c.ovWinStart, c.ovTrips, c.ovLocked, c.energyWh, c.chargedMilli];
+}
+
+function meterTables(c: Core): number[][] {
+  return [c.has, c.lastImp, c.lastExp, c.lastT, c.susp, c.suspImp, c.suspExp, c.suspT];
+}
+
 /** Carries the state of every account and meter whose name survives a configuration change
  *  (accounts opened or closed, meters added, plans edited) from the old core into `core`, a
  *  new one made for the new configuration. The old core is left as it was: it stays whole if
  *  the new configuration cannot be committed. */
 export function carryOver(old: Core, core: Core): Core {
-  const cfg = core.cfg;
+  const na = core.cfg.accounts;
+  const oa = old.cfg.accounts;
   const map: number[] = [];
-  for (let a = 0; a < old.cfg.accounts.length; a++) {
-    map[a] = -1;
-    for (let b = 0; b < cfg.accounts.length; b++) {
-      if (cfg.accounts[b].name === old.cfg.accounts[a].name) {
-        map[a] = b;
-        core.setAccountState(b, old.accountState(a));
-        core.lastSeq[b] = old.lastSeq[a];
-        core.relay[b] = old.relay[a];
-        core.mode[b] = cfg.accounts[b].mode === old.cfg.accounts[a].mode ? old.mode[a] : cfg.accounts[b].mode;
-      }
-    }
+  for (let a = 0; a < oa.n; a++) {
+    const b = na.name.indexOf(oa.name[a]);
+    map[a] = b;
+    if (b < 0) continue;
+    setAccountState(core, b, accountState(old, a));
+    core.lastSeq[b] = old.lastSeq[a];
+    core.relay[b] = old.relay[a];
+    core.mode[b] = na.mode[b] === oa.mode[a] ? old.mode[a] : na.mode[b];
   }
-  for (let m = 0; m < old.cfg.meters.length; m++) {
-    for (let n = 0; n < cfg.meters.length; n++) {
-      if (cfg.meters[n].name === old.cfg.meters[m].name && cfg.meters[n].account === map[old.cfg.meters[m].account]) core.setMeterState(n, old.meterState(m));
-    }
+  const nm = core.cfg.meters;
+  const om = old.cfg.meters;
+  for (let m = 0; m < om.n; m++) {
+    const n = nm.name.indexOf(om.name[m]);
+    if (n >= 0 && nm.account[n] === map[om.account[m]]) setMeterState(core, n, meterState(old, m));
   }
-  core.ledger.load(old.ledger.save());
-  core.ledger.remap(map);
+  loadLedger(core.ledger, saveLedger(old.ledger));
+  remapLedger(core.ledger, map);
   return core;
 }

@@ -24,27 +24,11 @@ import { busMetering } from './metering/wiring';
 // Injected by tools/build.ts: the board's JSON and whether the REPL is locked away.
 declare const BOARD: BoardDescription;
 declare const PRODUCTION: boolean;
-// Whether the board has the heap for meter reading (boards/*.json "metering"); the build drops
-// the metering code where it is false.
-declare const METERING: boolean;
 
-/** The configuration a freshly flashed unit boots with, until a technician imports its own.
- *  PLACEHOLDER for the lead: one flat-price account per relay channel, one meter each. */
-const DEFAULT_CONFIG = {
-  plans: { flat: { price: 600 } },
-  accounts: [
-    { name: 'A1', plan: 'flat', relay: 0 },
-    { name: 'A2', plan: 'flat', relay: 1 },
-    { name: 'A3', plan: 'flat', relay: 2 },
-    { name: 'A4', plan: 'flat', relay: 3 },
-  ],
-  meters: [
-    { name: 'M1', account: 'A1' },
-    { name: 'M2', account: 'A2' },
-    { name: 'M3', account: 'A3' },
-    { name: 'M4', account: 'A4' },
-  ],
-};
+// Injected by tools/build.ts: the configuration a freshly flashed unit boots with until a
+// technician imports its own (factory-config.ts), already parsed and stored as the EEPROM keeps
+// it (config-store.ts), one character per byte.
+declare const FACTORY: string;
 
 /** The unit's HAL plus the board parts it opens on demand (the meter bus, pulse inputs). */
 interface BoardHal extends UnitHal {
@@ -131,8 +115,10 @@ function boot(): void {
   const hal = buildHal(BOARD, function (text: string) {
     if (unit) unit.input(text);
   });
-  unit = startUnit(hal, DEFAULT_CONFIG, METERING ? { metering: busMetering } : undefined);
+  unit = startUnit(hal, E.toUint8Array(FACTORY), { metering: busMetering });
   const u = unit;
+  // A development build leaves the unit where a technician at the REPL (and the memory probe) finds it.
+  if (!PRODUCTION) (global as unknown as { UNIT: Unit }).UNIT = u;
   // Friendly windows end, breakers reclose and freeze records fall due on time, not only on readings.
   hal.clock.every(60000, function () {
     u.handle({ t: 'tick', time: u.time() });

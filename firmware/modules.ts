@@ -11,6 +11,7 @@ import type { BootEntry } from './boot';
 import type { CommandEntry } from './console/commands';
 import type { ConfigEntry } from './console/config-commands';
 import type { TokenEntry } from './tokens/entry';
+import type { DayEntry } from './storage/day';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -18,6 +19,7 @@ export interface Modules {
   cmd: CommandEntry;
   cfg: ConfigEntry;
   tok: TokenEntry;
+  day: DayEntry;
 }
 
 export type ModuleName = keyof Modules;

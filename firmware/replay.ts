@@ -37,9 +37,8 @@ export function parseStamp(at: string | number): number {
   return secondsFromCivil(n(0, 4), n(5, 2), n(8, 2), n(11, 2), n(14, 2), at.length >= 19 ? n(17, 2) : 0);
 }
 
-function find(list: { name: string }[], name: string | undefined): number {
-  for (let i = 0; i < list.length; i++) if (list[i].name === name) return i;
-  return -1;
+function find(list: { name: string[] }, name: string | undefined): number {
+  return name === undefined ? -1 : list.name.indexOf(name);
 }
 
 /** Turns a trace event into a core event; 'start' is returned as null (boot). */

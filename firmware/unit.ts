@@ -9,8 +9,9 @@ import { PulseInput, PulseInputOptions } from '../hal/pulse';
 import { RelayOutput } from '../hal/relay';
 import { Rtc } from '../hal/rtc';
 import { SerialOptions, SerialPort } from '../hal/serial';
-import { Core, CoreConfig, CoreEvent, Decision, formatDecision } from './core';
-import type { RawConfig } from './config';
+import { Core, CoreEvent, Decision, formatDecision } from './core';
+import { AccountTable, F64, I16, I32, I8, MeterTable, U16, U8, table } from './tables';
+import type { Config, RawConfig } from './config';
 import { Shell } from './console/shell';
 import { UnitStorage, TokenStates } from './storage/unit-storage';
 import { dayOf } from './billing/tariff';
@@ -69,7 +70,18 @@ const FLUSH_MS = 10000;
 
 /** The configuration of a unit without accounts. */
 export const EMPTY_RAW: RawConfig = { plans: { flat: { price: 0 } }, accounts: [], meters: [] };
-const EMPTY: CoreConfig = { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], accounts: [], meters: [] };
+
+/** A configuration without accounts, meters or plans (a unit before its boot). */
+function emptyConfig(): Config {
+  const a: AccountTable = {
+    n: 0, name: [], plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0), alarmAt: table(U16, 1), alarm: table(F64, 0),
+    friendAt: table(U16, 1), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0), relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0),
+    ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0), tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
+  };
+  const m: MeterTable = { n: 0, name: [], account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
+  const line = { baud: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
+  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [] };
+}
 
 /** Factory PINs by role. A function: on the board its text stays in flash until asked for. */
 export function defaultPins(): string[] {
@@ -78,8 +90,9 @@ export function defaultPins(): string[] {
 
 /** A running unit. Its fields are the state the on-demand modules work on. */
 export class Unit {
+  /** The configuration in force, and the core billing by it (core.cfg is the same object). */
+  cfg: Config;
   core: Core;
-  raw: RawConfig;
   readonly storage: UnitStorage | null;
   /** Token state per account name, committed with the credit it grants. */
   tokens: TokenStates = {};
@@ -102,21 +115,22 @@ export class Unit {
   /** A unit with no accounts yet: the boot module gives it its configuration and state. */
   constructor(readonly hal: UnitHal, readonly parts?: UnitParts) {
     const self = this;
-    this.core = new Core(EMPTY);
-    this.raw = EMPTY_RAW;
+    this.cfg = emptyConfig();
+    this.core = new Core(this.cfg);
     this.storage = hal.eeprom ? new UnitStorage(hal.eeprom) : null;
     this.shell = new Shell({
       clock: hal.clock,
       print: hal.print,
       echo: false,
       run: function (sh: Shell, line: string) {
-        hal.load(moduleFor(line))(self, sh, line);
+        if (moduleFor(line) === 'cfg') hal.load('cfg')(self, sh, line);
+        else hal.load('cmd')(self, sh, line);
       },
     });
   }
 
   /** A core for a configuration (made here, so that it never belongs to a module). */
-  newCore(cfg: CoreConfig): Core {
+  newCore(cfg: Config): Core {
     return new Core(cfg);
   }
 
@@ -127,10 +141,10 @@ export class Unit {
     if (this.timeValid !== core.timeValid) this.carry(core.handle({ t: 'clock', time: ev.time, valid: this.timeValid }));
     this.freezeDue(ev.time);
     let also = -1;
-    if (ev.t === 'reading' && ev.meter >= 0 && ev.meter < core.cfg.meters.length) {
+    if (ev.t === 'reading' && ev.meter >= 0 && ev.meter < core.cfg.meters.n) {
       const m = ev.meter;
       // A reading that moved no register changes only the time of the last reading: not worth a write.
-      if (!core.has[m] || core.lastImp[m] !== ev.importWh || core.lastExp[m] !== ev.exportWh || core.susp[m]) also = core.cfg.meters[m].account;
+      if (!core.has[m] || core.lastImp[m] !== ev.importWh || core.lastExp[m] !== ev.exportWh || core.susp[m]) also = core.cfg.meters.account[m];
     }
     const ds = core.handle(ev);
     this.persist(ds, also, ev.t === 'reading');
@@ -146,7 +160,7 @@ export class Unit {
   persist(ds: Decision[], also: number, reading?: boolean): void {
     const storage = this.storage;
     if (!storage) return;
-    const n = this.core.cfg.accounts.length;
+    const n = this.core.cfg.accounts.n;
     const list: number[] = [];
     let unitRec = this.unitUnsaved;
     let urgent = !reading;
@@ -198,11 +212,13 @@ export class Unit {
     }
   }
 
-  /** Freeze records at the first event of a new local day (before it is billed). */
+  /** Freeze records at the first event of a new local day (before it is billed): the day
+   *  module, loaded when a day is due. */
   freezeDue(t: number): void {
-    if (!this.storage || !this.timeValid) return;
-    const lines = this.storage.freeze(this.core, dayOf(t + this.core.cfg.calendar.utcOffsetS));
-    for (let i = 0; i < lines.length; i++) this.log(-1, 'freeze', lines[i]);
+    const st = this.storage;
+    if (!st || !this.timeValid || st.store.readOnly) return;
+    const today = dayOf(t + this.core.cfg.calendar.utcOffsetS);
+    if (st.frozen < 0 || today - 1 > st.frozen) this.hal.load('day')(this, today);
   }
 
   /** UTC seconds now (RTC, or set from the console, or seconds since boot); updates timeValid. */
@@ -224,7 +240,7 @@ export class Unit {
     const t = this.time();
     const storage = this.storage;
     if (storage && !storage.store.readOnly) {
-      storage.event(t, account >= 0 && account < this.core.cfg.accounts.length ? this.core.cfg.accounts[account].name : '', kind, text);
+      storage.event(t, account >= 0 && account < this.core.cfg.accounts.n ? this.core.cfg.accounts.name[account] : '', kind, text);
       this.problem();
     } else {
       if (this.logRing.length >= RAM_LOG) this.logRing.shift();
@@ -240,7 +256,7 @@ export class Unit {
       const d = ds[i];
       if (hal.onDecision) hal.onDecision(this.time(), d);
       if (d.kind === 'relay') {
-        const ch = this.core.cfg.accounts[d.account].relay;
+        const ch = this.core.cfg.accounts.relay[d.account];
         if (ch >= 0) {
           if (hal.relays && hal.relays[ch]) hal.relays[ch].set(d.value === 1);
         } else if (this.metering) this.metering.relays(d.account, d.value === 1);
@@ -255,12 +271,12 @@ export class Unit {
     const core = this.core;
     let on = 0;
     let sum = 0;
-    for (let a = 0; a < core.cfg.accounts.length; a++) {
+    for (let a = 0; a < core.cfg.accounts.n; a++) {
       if (core.relay[a] === 1) on++;
       sum += core.balance[a];
     }
     this.time();
-    return 'STATUS accounts=' + core.cfg.accounts.length + ' meters=' + core.cfg.meters.length + ' supplied=' + on + ' balance=' + sum + ' time=' + (this.timeValid ? 'ok' : 'not-set') + ' up=' + Math.floor(this.hal.clock.now() / 1000) + 's';
+    return 'STATUS accounts=' + core.cfg.accounts.n + ' meters=' + core.cfg.meters.n + ' supplied=' + on + ' balance=' + sum + ' time=' + (this.timeValid ? 'ok' : 'not-set') + ' up=' + Math.floor(this.hal.clock.now() / 1000) + 's';
   }
 
   /** Characters typed on the technician console. */
@@ -277,7 +293,8 @@ export function moduleFor(line: string): 'cmd' | 'cfg' {
   const c = l.substr(0, l.indexOf(' '));
   const r = l.substr(c.length).trim() + ' ';
   const s = r.substr(0, r.indexOf(' '));
-  if (c === 'config' || c === 'factory-reset') return 'cfg';
+  if (c === 'factory-reset') return 'cfg';
+  if (c === 'config') return s === 'export' ? 'cmd' : 'cfg';
   if (c === 'acct') return s === 'open' || s === 'set' || s === 'close' ? 'cfg' : 'cmd';
   if (c === 'meter') return s === 'add' || s === 'set' || s === 'rm' ? 'cfg' : 'cmd';
   return c === 'tariff' && s === 'set' ? 'cfg' : 'cmd';

@@ -19,6 +19,9 @@ export interface SerialPort {
   write(bytes: Uint8Array, done?: () => void): boolean;
   /** Bits on the wire per character for these settings (start + data + parity + stop). */
   bitsPerChar(): number;
+  /** Sets the UART to other line settings from the next write on (DL/T 645 and Modbus meters
+   *  on the same wire talk at their own settings). */
+  setLine?(l: LineSettings): void;
   /** Stops receiving and releases the pins. */
   close(): void;
 }

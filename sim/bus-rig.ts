@@ -14,7 +14,7 @@ import { VirtualBus } from './virtual-bus';
 import { VirtualDlt645Meter } from './virtual-dlt645-meter';
 import { DDS238, SDM120, VirtualModbusMeter } from './virtual-modbus-meter';
 
-/** Line settings of the unit's buses: DL/T 645 at 2400 8E1, Modbus at 9600 8N1. */
+/** Line settings of the meters: DL/T 645 at 2400 8E1, Modbus at 9600 8N1. */
 export const DLT645_LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
 export const MODBUS_LINE: LineSettings = { baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
 
@@ -109,7 +109,25 @@ export class BusRig {
 
   /** The unit's HAL factory for its meter bus: a port on the virtual bus of those settings. */
   openMeterBus(o: SerialOptions): SerialPort {
-    return this.bus(o).attach({ ...o, name: 'unit' });
+    const self = this;
+    const ports: { [k: string]: SerialPort } = {};
+    let line: LineSettings = o;
+    const port = (): SerialPort => {
+      const k = lineKey(line);
+      if (!ports[k]) ports[k] = self.bus(line).attach({ baud: line.baud, dataBits: line.dataBits, parity: line.parity, stopBits: line.stopBits, onData: o.onData, name: 'unit' });
+      return ports[k];
+    };
+    port();
+    return {
+      write: (bytes, done) => port().write(bytes, done),
+      bitsPerChar: () => port().bitsPerChar(),
+      setLine: (l) => {
+        line = l;
+      },
+      close: () => {
+        for (const k of Object.keys(ports)) ports[k].close();
+      },
+    };
   }
 
   /** The unit's HAL factory for pulse inputs: the pulse meter on that channel calls onPulse. */
@@ -131,6 +149,10 @@ export class BusRig {
     }
   }
 
+  /** The meters of one line setting. The board has one RS485 wire and the unit sets its UART
+   *  to each meter's settings in turn; here each setting is a bus of its own (a meter would
+   *  hear the other kind's frames only as garbage, and decoding that bit by bit for every
+   *  frame would cost the simulation more than everything else). */
   private bus(l: LineSettings): VirtualBus {
     const k = lineKey(l);
     if (!this.buses[k]) {

@@ -5,6 +5,7 @@ import { runCommand } from '../firmware/console/commands';
 import { runConfigCommand } from '../firmware/console/config-commands';
 import { Load, Modules } from '../firmware/modules';
 import { enterTokenFor } from '../firmware/tokens/entry';
+import { newDay } from '../firmware/storage/day';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -12,6 +13,7 @@ export const MODULE_ENTRIES: Modules = {
   cmd: runCommand,
   cfg: runConfigCommand,
   tok: enterTokenFor,
+  day: newDay,
 };
 
 /** Loads a module in Node: the entry itself. */

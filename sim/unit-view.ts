@@ -5,6 +5,7 @@
 // (onDecision, onLog) and are not read here.
 import { CoreConfig, CoreEvent } from '../firmware/core';
 import { Unit } from '../firmware/unit';
+import { IMPORT_ONLY } from '../firmware/tables';
 
 /** Energy periods, in the order of periodWhOf(): the four time-of-use periods, then energy
  *  billed while the unit's clock was not valid. */
@@ -22,9 +23,9 @@ export interface ConfigFacts {
 
 export function configFacts(cfg: CoreConfig): ConfigFacts {
   return {
-    accounts: cfg.accounts.map((a) => a.name),
-    relays: cfg.accounts.map((a) => a.relay),
-    meters: cfg.meters.map((m) => ({ name: m.name, account: cfg.accounts[m.account].name })),
+    accounts: cfg.accounts.name.slice(),
+    relays: Array.from(cfg.accounts.relay),
+    meters: cfg.meters.name.map((name, m) => ({ name, account: cfg.accounts.name[cfg.meters.account[m]] })),
     utcOffsetS: cfg.calendar.utcOffsetS,
   };
 }
@@ -36,41 +37,37 @@ export function layoutToken(unit: Unit): object {
 }
 
 export function accountCount(unit: Unit): number {
-  return unit.core.cfg.accounts.length;
+  return unit.core.cfg.accounts.n;
 }
 
 export function accountNames(unit: Unit): string[] {
-  return unit.core.cfg.accounts.map((a) => a.name);
+  return unit.core.cfg.accounts.name.slice();
 }
 
 export function accountIndex(unit: Unit, name: string): number {
-  const accts = unit.core.cfg.accounts;
-  for (let a = 0; a < accts.length; a++) if (accts[a].name === name) return a;
-  return -1;
+  return unit.core.cfg.accounts.name.indexOf(name);
 }
 
 export function meterCount(unit: Unit): number {
-  return unit.core.cfg.meters.length;
+  return unit.core.cfg.meters.n;
 }
 
 export function meterNames(unit: Unit): string[] {
-  return unit.core.cfg.meters.map((m) => m.name);
+  return unit.core.cfg.meters.name.slice();
 }
 
 export function meterIndex(unit: Unit, name: string): number {
-  const ms = unit.core.cfg.meters;
-  for (let m = 0; m < ms.length; m++) if (ms[m].name === name) return m;
-  return -1;
+  return unit.core.cfg.meters.name.indexOf(name);
 }
 
 /** Account index of meter m. */
 export function meterAccount(unit: Unit, m: number): number {
-  return unit.core.cfg.meters[m].account;
+  return unit.core.cfg.meters.account[m];
 }
 
 /** Largest plausible power of meter m (W): a register that rises faster is quarantined. */
 export function meterMaxPowerW(unit: Unit, m: number): number {
-  return unit.core.cfg.meters[m].maxPowerW;
+  return unit.core.cfg.meters.maxPowerW[m];
 }
 
 /** Milli-currency. */
@@ -106,12 +103,12 @@ export function modeOf(unit: Unit, a: number): string {
 
 /** Emergency credit: the balance may go down to minus this before a cut, milli-currency. */
 export function creditLimitOf(unit: Unit, a: number): number {
-  return unit.core.cfg.accounts[a].creditLimitMilli;
+  return unit.core.cfg.accounts.creditLimit[a];
 }
 
 /** GPIO relay channel of account a, or -1 when its meters' own relays switch it. */
 export function relayChannelOf(unit: Unit, a: number): number {
-  return unit.core.cfg.accounts[a].relay;
+  return unit.core.cfg.accounts.relay[a];
 }
 
 /** Import register (Wh) the unit last billed for meter m, or -1 before its first reading. */
@@ -126,7 +123,7 @@ export function lastBilledExportWh(unit: Unit, m: number): number {
 
 /** True when account a bills export energy as consumption (anti-tamper: both directions count). */
 export function exportBilledOf(unit: Unit, a: number): boolean {
-  return unit.core.cfg.accounts[a].importOnly;
+  return (unit.core.cfg.accounts.flags[a] & IMPORT_ONLY) !== 0;
 }
 
 /** Local time offset from UTC, seconds. */

@@ -58,7 +58,7 @@ function sameLine(a: LineSettings, b: LineSettings): boolean {
 /** One endpoint on the bus; implements hal/serial.ts exactly. */
 export class BusPort implements SerialPort {
   readonly name: string;
-  readonly line: LineSettings;
+  line: LineSettings;
   /** Bytes received with a parity or framing error (still handed over, as a UART does). */
   rxErrors = 0;
   rxBytes = 0;
@@ -84,6 +84,11 @@ export class BusPort implements SerialPort {
 
   bitsPerChar(): number {
     return bitsPerChar(this.line);
+  }
+
+  /** Other line settings from the next write on (a master talking to meters of both kinds). */
+  setLine(l: LineSettings): void {
+    this.line = { baud: l.baud, dataBits: l.dataBits, parity: l.parity, stopBits: l.stopBits };
   }
 
   /** Milliseconds one character takes on the wire at this port's settings. */

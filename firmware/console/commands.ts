@@ -10,6 +10,9 @@ import { Command, CommandContext, accountIndex, elsewhere, meterIndex, noAccount
 import { NONE, OPERATOR, READ, Shell, TECHNICIAN, roleNames } from './shell';
 import { formatMoney, freezeLine, parseDateTime, parseMoney, parseOptions, parseWhole } from './words';
 import { Unit, defaultPins } from '../unit';
+import { exportLines, exportMeter, exportPlan } from '../config-export';
+import { readEvents, readFreezes } from '../storage/history';
+import { about } from './about';
 
 /** The command module's entry: runs one line typed in session sh. */
 export type CommandEntry = (u: Unit, sh: Shell, line: string) => void;
@@ -29,11 +32,7 @@ export function runCommand(u: Unit, sh: Shell, line: string): void {
 
 /** PIN per role index 1..3: the configuration's, else the factory ones. */
 function pins(u: Unit): string[] {
-  const c = u.raw.console as { pins?: { [role: string]: string } } | undefined;
-  const out = defaultPins();
-  const names = roleNames();
-  if (c && c.pins) for (let r = 1; r < 4; r++) if (typeof c.pins[names[r]] === 'string') out[r] = c.pins[names[r]];
-  return out;
+  return u.cfg.pins;
 }
 
 /** Checks a PIN; after 5 wrong ones the console locks for 30 s, doubling each time up to 1 h. */
@@ -98,7 +97,7 @@ function events(u: Unit, f: LogFilter, max: number): string[] {
   const off = core.cfg.calendar.utcOffsetS;
   const storage = u.storage;
   if (storage && !storage.store.readOnly) {
-    return storage.events({ account: f.account >= 0 ? core.cfg.accounts[f.account].name : '', kind: f.kind, from: f.from, to: f.to }, max, function (t: number, a: string, k: string, x: string) {
+    return readEvents(storage.store.events, { account: f.account >= 0 ? core.cfg.accounts.name[f.account] : '', kind: f.kind, from: f.from, to: f.to }, max, function (t: number, a: string, k: string, x: string) {
       return stamp(t, off) + ' ' + x;
     });
   }
@@ -120,7 +119,7 @@ function freeze(u: Unit, kind: string, a: number, from: number, to: number): str
   if (!storage) return ['no EEPROM on this unit: no freeze records'];
   const core = u.core;
   const off = core.cfg.calendar.utcOffsetS;
-  const fs = storage.freezes(kind === 'month', a >= 0 ? core.cfg.accounts[a].name : '', dayOf(from + off), dayOf(to + off), 200);
+  const fs = readFreezes(kind === 'month' ? storage.store.monthly : storage.store.daily, a >= 0 ? core.cfg.accounts.name[a] : '', dayOf(from + off), dayOf(to + off), 200);
   const out: string[] = [];
   for (let i = 0; i < fs.length; i++) out.push(freezeLine(fs[i]));
   return out;
@@ -145,16 +144,17 @@ function money(u: Unit, ctx: CommandContext, kind: 'topup' | 'refund'): Answer {
 
 /** An account's row for the JSON answers of `acct`. */
 function accountJson(core: Core, a: number): { [k: string]: unknown } {
-  return { name: core.cfg.accounts[a].name, balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] };
+  return { name: core.cfg.accounts.name[a], balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] };
 }
 
 function accountLine(core: Core, a: number): string {
-  const acc = core.cfg.accounts[a];
+  const t = core.cfg.accounts;
+  const ms = core.cfg.meters;
   let meters = '';
-  for (let m = 0; m < core.cfg.meters.length; m++) if (core.cfg.meters[m].account === a) meters += (meters ? ',' : '') + core.cfg.meters[m].name;
+  for (let m = 0; m < ms.n; m++) if (ms.account[m] === a) meters += (meters ? ',' : '') + ms.name[m];
   let alarms = 0;
-  for (let i = 0; i < acc.alarmLevelsMilli.length; i++) if (hasFlag(core.alarmMask[a], i)) alarms = i + 1;
-  return pad(acc.name, 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(modeNames()[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
+  for (let i = 0; i < t.alarmAt[a + 1] - t.alarmAt[a]; i++) if (hasFlag(core.alarmMask[a], i)) alarms = i + 1;
+  return pad(t.name[a], 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(modeNames()[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
 }
 
 function pad(s: string, n: number): string {
@@ -242,17 +242,17 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             let on = 0;
             let alarmed = 0;
             let total = 0;
-            for (let a = 0; a < core.cfg.accounts.length; a++) {
+            for (let a = 0; a < core.cfg.accounts.n; a++) {
               if (core.relay[a] === 1) on++;
               if (core.alarmMask[a]) alarmed++;
               total += core.balance[a];
             }
             const lines = [
               'time     ' + stamp(u.time(), offset(u)) + ' local' + (timeValid(u) ? '' : ' (NOT SET: billing at the safe price)'),
-              'accounts ' + core.cfg.accounts.length + ', supplied ' + on + ', in alarm ' + alarmed + ', balances ' + formatMoney(total),
-              'meters   ' + core.cfg.meters.length + ', ledger at #' + core.ledger.seq,
+              'accounts ' + core.cfg.accounts.n + ', supplied ' + on + ', in alarm ' + alarmed + ', balances ' + formatMoney(total),
+              'meters   ' + core.cfg.meters.n + ', ledger at #' + core.ledger.seq,
             ].concat(statusLines(u));
-            return done(lines, { time: u.time(), timeValid: timeValid(u), accounts: core.cfg.accounts.length, supplied: on, alarmed: alarmed, meters: core.cfg.meters.length, seq: core.ledger.seq });
+            return done(lines, { time: u.time(), timeValid: timeValid(u), accounts: core.cfg.accounts.n, supplied: on, alarmed: alarmed, meters: core.cfg.meters.n, seq: core.ledger.seq });
           },
         };
       case 'time':
@@ -271,46 +271,48 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
         };
       case 'acct':
         return {
-          name: 'acct', role: READ, usage: 'acct [name | open|set|close <name> ...]',
-          help: 'acct: list; acct R1: details; acct open R1 plan=P [alarms=30,20,10 limit=2 reconnect=5 max=500 friendly=22:00-07:00 mode=auto maxpower=4400]; acct set R1 <same options>; acct close R1 (final record, balance refunded).',
+          name: 'acct', role: READ, usage: about('acct')![0], help: about('acct')![1],
           run: function (ctx) {
             const core = u.core;
             const sub = ctx.args[0];
             if (sub === undefined) {
               const lines = ['account      balance relay mode alarm  energy kWh meters'];
-              for (let a = 0; a < core.cfg.accounts.length; a++) lines.push(accountLine(core, a));
+              for (let a = 0; a < core.cfg.accounts.n; a++) lines.push(accountLine(core, a));
               const rows = [];
-              for (let a = 0; a < core.cfg.accounts.length; a++) rows.push(accountJson(core, a));
+              for (let a = 0; a < core.cfg.accounts.n; a++) rows.push(accountJson(core, a));
               return done(lines, { accounts: rows });
             }
             if (sub === 'open' || sub === 'set' || sub === 'close') return elsewhere(ctx);
             const a = accountIndex(u, sub);
             if (a < 0) return noAccount(sub);
-            const acc = core.cfg.accounts[a];
+            const t = u.cfg.accounts;
+            const lv: string[] = [];
+            for (let k = t.alarmAt[a]; k < t.alarmAt[a + 1]; k++) lv.push(formatMoney(t.alarm[k]));
             const row = accountJson(core, a);
             row.chargedMilli = core.chargedMilli[a];
             return done([
               'account      balance relay mode alarm  energy kWh meters',
               accountLine(core, a),
-              'plan ' + u.raw.accounts[a].plan + ', alarms ' + acc.alarmLevelsMilli.map(formatMoney).join(',') + ', limit ' + formatMoney(acc.creditLimitMilli) + ', reconnect ' + formatMoney(acc.reconnectMilli) + ', max ' + (acc.maxBalanceMilli ? formatMoney(acc.maxBalanceMilli) : 'none'),
+              'plan ' + u.cfg.planNames[t.plan[a]] + ', alarms ' + lv.join(',') + ', limit ' + formatMoney(t.creditLimit[a]) + ', reconnect ' + formatMoney(t.reconnect[a]) + ', max ' + (t.maxBalance[a] ? formatMoney(t.maxBalance[a]) : 'none'),
               'charged ' + formatMoney(core.chargedMilli[a]) + ', month ' + formatMoney(core.monthlyWh[a]) + ' kWh' + (core.ovLocked[a] ? ', OVERLOAD LOCKED OUT' : core.ovTripped[a] ? ', overload tripped' : ''),
             ], row);
           },
         };
       case 'meter':
         return {
-          name: 'meter', role: READ, usage: 'meter [name | add|set|rm|read <name> ...]',
-          help: 'meter: list; meter add M1 acct=R1 [proto=dlt645|modbus|pulse addr=.. profile=sdm120|dds238 imp=1000 maxw=13800 plan=P]; meter set M1 <same>; meter rm M1; meter read M1 (now).',
+          name: 'meter', role: READ, usage: about('meter')![0], help: about('meter')![1],
           run: function (ctx) {
             const core = u.core;
             const sub = ctx.args[0];
             if (sub === undefined) {
               const lines = ['meter    account  proto   address        import kWh'];
-              for (let m = 0; m < core.cfg.meters.length; m++) {
-                const r = u.raw.meters[m];
-                lines.push(pad(r.name, 8) + ' ' + pad(r.account, 8) + ' ' + pad(String(r.proto || '-'), 7) + ' ' + pad(String(r.addr || '-'), 12) + lpad(core.has[m] ? formatMoney(core.lastImp[m]) : '-', 12));
+              const rows = [];
+              for (let m = 0; m < u.cfg.meters.n; m++) {
+                const r = exportMeter(u.cfg, m);
+                lines.push(pad(r.name as string, 8) + ' ' + pad(r.account as string, 8) + ' ' + pad(String(r.proto || '-'), 7) + ' ' + pad(String(r.addr || '-'), 12) + lpad(core.has[m] ? formatMoney(core.lastImp[m]) : '-', 12));
+                rows.push(r);
               }
-              return done(lines, { meters: u.raw.meters });
+              return done(lines, { meters: rows });
             }
             const name = ctx.args[1];
             if (sub === 'read') {
@@ -323,7 +325,8 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             if (sub === 'add' || sub === 'set' || sub === 'rm') return elsewhere(ctx);
             const m = meterIndex(u, sub);
             if (m < 0) return fail('no meter "' + sub + '"');
-            return done([JSON.stringify(u.raw.meters[m]), 'billed register ' + (core.has[m] ? formatMoney(core.lastImp[m]) + ' kWh import, ' + formatMoney(core.lastExp[m]) + ' kWh export' : 'none yet') + (core.susp[m] ? ', SUSPECT reading held' : '')], { meter: u.raw.meters[m], importWh: core.lastImp[m], exportWh: core.lastExp[m] });
+            const me = exportMeter(u.cfg, m);
+            return done([JSON.stringify(me), 'billed register ' + (core.has[m] ? formatMoney(core.lastImp[m]) + ' kWh import, ' + formatMoney(core.lastExp[m]) + ' kWh export' : 'none yet') + (core.susp[m] ? ', SUSPECT reading held' : '')], { meter: me, importWh: core.lastImp[m], exportWh: core.lastExp[m] });
           },
         };
       case 'topup':
@@ -365,19 +368,15 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
         };
       case 'tariff':
         return {
-          name: 'tariff', role: READ, usage: 'tariff [plan | set <plan> ...]',
-          help: 'tariff: list plans; tariff P: show; tariff set P price=0.60 | sharp=1.2 peak=0.85 flat=0.55 valley=0.30 workday=00:00/valley,08:00/peak weekend=... ; tiers=200:0,400:0.05,*:0.30 (kWh:adder).',
+          name: 'tariff', role: READ, usage: about('tariff')![0], help: about('tariff')![1],
           run: function (ctx) {
-            const raw = u.raw;
             const sub = ctx.args[0];
-            if (sub === undefined) {
-              const names: string[] = [];
-              for (const k in raw.plans) names.push(k);
-              return done(['plans: ' + names.join(', ')], { plans: names });
-            }
+            const names = u.cfg.planNames;
+            if (sub === undefined) return done(['plans: ' + names.join(', ')], { plans: names });
             if (sub !== 'set') {
-              const p = raw.plans[sub];
-              if (!p) return fail('no plan "' + sub + '"');
+              const i = names.indexOf(sub);
+              if (i < 0) return fail('no plan "' + sub + '"');
+              const p = exportPlan(u.cfg, i);
               return done([sub + ' ' + JSON.stringify(p)], { plan: sub, def: p });
             }
             return elsewhere(ctx);
@@ -422,7 +421,18 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
           },
         };
       case 'config':
-        return { name: 'config', role: TECHNICIAN, usage: 'config export | config import', help: 'export prints the configuration as JSON text; import reads it back (paste, then END CONFIG).', run: elsewhere };
+        return {
+          name: 'config', role: TECHNICIAN, usage: about('config')![0], help: about('config')![1],
+          run: function (ctx) {
+            // import is the cfg module's (firmware/unit.ts moduleFor)
+            if (ctx.args[0] !== 'export') return fail('usage: config export | config import');
+            const sh = ctx.shell;
+            exportLines(u.cfg, function (line: string) {
+              sh.opts.print(sh.json ? JSON.stringify({ ok: true, cmd: 'config', part: line }) : line);
+            });
+            return done([]);
+          },
+        };
       case 'token':
         return {
           name: 'token', role: READ, usage: 'token <account> <digits>', help: 'Enters a top-up token (9, 12, 15 or 20 digits; spaces allowed).',
@@ -442,7 +452,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
           },
         };
       case 'factory-reset':
-        return { name: 'factory-reset', role: TECHNICIAN, usage: 'factory-reset yes', help: 'Erases the configuration, accounts, balances and freeze records (the event log is kept). Type yes to confirm.', run: elsewhere };
+        return { name: 'factory-reset', role: TECHNICIAN, usage: about('factory-reset')![0], help: about('factory-reset')![1], run: elsewhere };
     }
     return null;
   };

@@ -1,81 +1,154 @@
 // Configuration changes from the console, an on-demand module (firmware/modules.ts): opening,
 // changing and closing accounts and meters, price plans, importing and exporting the whole
 // configuration, and the factory reset. Every change goes through the same parser as a
-// configuration file, and is refused whole when it would not fit the heap.
+// configuration file: the configuration is built again element by element (each exported,
+// changed if it is the one edited, and parsed), so only one element is ever held as JSON. A
+// change is refused whole, before anything changes, when it would not fit the heap.
 import { carryOver } from '../core';
-import { parseConfig, RawConfig } from '../config';
+import { Config, ConfigBuilder, ConfigResult, feedConfig } from '../config';
+import { exportAccount, exportMeter, exportPlan, exportTop } from '../config-export';
+import { encodeConfig } from '../config-store';
+import { resetStorage, saveConfig } from '../storage/config-commit';
+import { ConfigReader } from '../config-stream';
 import { Answer, changed, done, fail } from './answer';
 import { Command, accountIndex, elsewhere, noAccount, offset, receipt, run, runLine, stamp } from './dispatch';
 import { NONE, OPERATOR, READ, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
+import { PROTO_DLT645, PROTO_MODBUS } from '../tables';
+import { about } from './about';
 
-/** The configuration module's entry: runs one configuration-changing line typed in session sh. */
-export type ConfigEntry = (u: Unit, sh: Shell, line: string) => void;
+/** The configuration module's entry: runs one configuration-changing line typed in session sh;
+ *  without a session, parses `line` as a whole configuration document into u.cfg (boot: the
+ *  factory configuration of the simulator, or one older firmware saved as text) and answers
+ *  its error, or null. */
+export type ConfigEntry = (u: Unit, sh: Shell | null, line: string) => string | null;
 
-/** Variables that must stay free while a configuration is pasted (a change needs about 800). */
-const PASTE_MIN_FREE = 1000;
+type Obj = { [k: string]: unknown };
 
-/** Runs one configuration command line in session sh. */
-export function runConfigCommand(u: Unit, sh: Shell, line: string): void {
-  runLine(u, sh, line, configCommands(u));
+/** Runs one configuration command line in session sh (see ConfigEntry). */
+export function runConfigCommand(u: Unit, sh: Shell | null, line: string): string | null {
+  if (sh) {
+    runLine(u, sh, line, configCommands(u));
+    return null;
+  }
+  const b = new ConfigBuilder();
+  const r = new ConfigReader(b);
+  const e = r.feed(line) || r.end();
+  if (e) return e;
+  const c = b.finish();
+  if (!c.ok) return c.error;
+  u.cfg = c.value;
+  return null;
 }
 
-// Heap a configuration change takes at its peak: the new configuration and core beside the
-// old, and the storage commit of every account. Measured on the Espruino interpreter (2v29, a
-// change of one account's limit): 4 accounts and 4 meters 824 variables, 12 and 4 1,248,
-// 20 and 4 1,672, 4 and 16 1,118; about 500 + 53 per account + 25 per meter, and about 400
-// more per RS485 line in use (its bus, poller and relay control). With a tenth to spare. On
-// the 32-bit interpreter with a Pico's heap a change can need more than these figures (a
-// fragmented heap): lower figures let a 5th account run it out of memory.
-const APPLY_VARS = 550;
-const ACCOUNT_VARS = 60;
-const METER_VARS = 30;
+// Heap a configuration change takes beside this module at its peak: the new configuration and
+// core beside the old, and the storage commit of every account. Measured on the 32-bit
+// interpreter (opening accounts 5 to 16 and adding meters 5 to 12 one at a time): about 1,100
+// + 25 per account + 20 per meter beside the module; with a fifth to spare:
+const APPLY_VARS = 1300;
+const ACCOUNT_VARS = 30;
+const METER_VARS = 24;
 const BUS_LINE_VARS = 440;
+/** Variables that must stay free while a configuration is pasted (its tables grow as it comes). */
+const PASTE_MIN_FREE = 600;
 
-/** Variables a change to configuration `next` needs free. */
-export function applyVars(next: RawConfig, metering: boolean): number {
-  let dl = 0;
-  let mb = 0;
-  if (metering) {
-    for (let i = 0; i < next.meters.length; i++) {
-      if (next.meters[i].proto === 'dlt645') dl = 1;
-      if (next.meters[i].proto === 'modbus') mb = 1;
+/** Variables a change to a configuration of this many accounts and meters needs free; with
+ *  metering, what the RS485 lines in use need too. */
+export function applyVars(accounts: number, meters: number, busLines: number): number {
+  return APPLY_VARS + ACCOUNT_VARS * accounts + METER_VARS * meters + BUS_LINE_VARS * busLines;
+}
+
+/** RS485 lines (DL/T 645, Modbus) the unit's meters use, with a meter of protocol `proto`. */
+function busLines(u: Unit, c: Config, proto: unknown): number {
+  if (!u.metering) return 0;
+  let dl = proto === 'dlt645' ? 1 : 0;
+  let mb = proto === 'modbus' ? 1 : 0;
+  for (let m = 0; m < c.meters.n; m++) {
+    if (c.meters.proto[m] === PROTO_DLT645) dl = 1;
+    if (c.meters.proto[m] === PROTO_MODBUS) mb = 1;
+  }
+  return dl + mb;
+}
+
+/** Refusal text when the heap lacks room for a change to this many accounts and meters (and a
+ *  meter of protocol `proto`). */
+function noRoom(u: Unit, accounts: number, meters: number, proto?: unknown): string | null {
+  if (!u.hal.freeVars) return null;
+  const need = applyVars(accounts, meters, busLines(u, u.cfg, proto));
+  const free = u.hal.freeVars();
+  return free < need ? 'not applied: too little memory for this configuration (needs about ' + need + ' variables, ' + free + ' free)' : null;
+}
+
+/** One change to one element: replaced by obj, removed (obj null), or added when none has the name. */
+interface Edit {
+  kind: string;
+  name: string;
+  obj: Obj | null;
+  used?: boolean;
+}
+
+function editOf(edits: Edit[], kind: string, name: string): Edit | null {
+  for (let i = 0; i < edits.length; i++) if (edits[i].kind === kind && edits[i].name === name) return edits[i];
+  return null;
+}
+
+/** The configuration in force built again with the edits, element by element. */
+export function rebuild(c: Config, edits: Edit[]): ConfigResult {
+  const b = new ConfigBuilder();
+  const top = exportTop(c);
+  for (const k in top) {
+    const e = b.top(k, top[k]);
+    if (e) return { ok: false, error: e };
+  }
+  const kinds = ['plan', 'account', 'meter'];
+  const counts = [c.plans.length, c.accounts.n, c.meters.n];
+  for (let k = 0; k < 3; k++) {
+    const kind = kinds[k];
+    for (let i = 0; i <= counts[k]; i++) {
+      const last = i === counts[k];
+      // after the last element: the added ones
+      for (let j = 0; last && j < edits.length; j++) {
+        const ed = edits[j];
+        if (ed.kind !== kind || ed.used || !ed.obj) continue;
+        ed.used = true;
+        const e = kind === 'plan' ? b.plan(ed.name, ed.obj) : kind === 'account' ? b.account(ed.obj) : b.meter(ed.obj);
+        if (e) return { ok: false, error: e };
+      }
+      if (last) break;
+      const name = k === 0 ? c.planNames[i] : k === 1 ? c.accounts.name[i] : c.meters.name[i];
+      const ed = editOf(edits, kind, name);
+      if (ed) ed.used = true;
+      if (ed && !ed.obj) continue;
+      const o = ed ? ed.obj : k === 0 ? exportPlan(c, i) : k === 1 ? exportAccount(c, i) : exportMeter(c, i);
+      const e = k === 0 ? b.plan(name, o) : k === 1 ? b.account(o) : b.meter(o);
+      if (e) return { ok: false, error: e };
     }
   }
-  return APPLY_VARS + ACCOUNT_VARS * next.accounts.length + METER_VARS * next.meters.length + BUS_LINE_VARS * (dl + mb);
+  b.saw('plans');
+  b.saw('accounts');
+  b.saw('meters');
+  return b.finish();
 }
 
-/** Validates and applies a new configuration, keeping state by name; an error text or null. */
-export function apply(u: Unit, next: RawConfig): string | null {
-  // A change needs room for the new configuration beside the old one: refused, not half
-  // done, when the heap lacks it (running out in the middle would leave the unit torn).
-  if (u.hal.freeVars) {
-    const need = applyVars(next, !!u.metering);
-    const free = u.hal.freeVars();
-    if (free < need) return 'not applied: too little memory for this configuration (needs about ' + need + ' variables, ' + free + ' free)';
-  }
-  const p = parseConfig(next);
-  if (!p.ok) return p.error;
+/** Applies a parsed configuration, keeping state by name; an error text or null. */
+export function apply(u: Unit, next: Config): string | null {
   if (u.metering) u.metering.emitPulses(); // counted pulses are billed under the meter map they were counted in
   u.flush(); // account numbers change below
   const old = u.core;
-  const nextCore = carryOver(old, u.newCore(p.value));
+  const nextCore = carryOver(old, u.newCore(next));
   const storage = u.storage;
   if (storage) {
     const gone: string[] = [];
-    for (let a = 0; a < old.cfg.accounts.length; a++) {
-      let kept = false;
-      for (let b = 0; b < p.value.accounts.length; b++) if (p.value.accounts[b].name === old.cfg.accounts[a].name) kept = true;
-      if (!kept) gone.push(old.cfg.accounts[a].name);
-    }
-    if (!storage.config(JSON.stringify(next), nextCore, gone)) {
+    const was = old.cfg.accounts;
+    for (let a = 0; a < was.n; a++) if (next.accounts.name.indexOf(was.name[a]) < 0) gone.push(was.name[a]);
+    if (!saveConfig(storage, encodeConfig(next), nextCore, gone)) {
       u.problem();
       return 'not applied: ' + storage.error;
     }
   }
+  u.cfg = next;
   u.core = nextCore;
-  u.raw = next;
   if (u.metering) u.metering.build();
   const ds = nextCore.start(u.time());
   u.persist(ds, -1);
@@ -84,23 +157,31 @@ export function apply(u: Unit, next: RawConfig): string | null {
   return null;
 }
 
+/** Checks the room, rebuilds with the edits and applies; the answer. */
+function change(u: Unit, edits: Edit[], accounts: number, meters: number, ok: string, proto?: unknown): Answer {
+  const room = noRoom(u, accounts, meters, proto);
+  if (room) return fail(room);
+  const r = rebuild(u.cfg, edits);
+  if (!r.ok) return fail(r.error);
+  const e = apply(u, r.value);
+  return e ? fail(e) : changed([ok]);
+}
+
 function factoryReset(u: Unit): void {
   u.log(-1, 'config', 'factory reset');
-  u.raw = EMPTY_RAW;
-  const p = parseConfig(u.raw);
-  if (p.ok) u.core = u.newCore(p.value);
+  const b = new ConfigBuilder();
+  feedConfig(b, EMPTY_RAW);
+  const p = b.finish();
+  if (!p.ok) return;
+  u.cfg = p.value;
+  u.core = u.newCore(p.value);
   for (const k in u.tokens) delete u.tokens[k];
   u.unsaved = [];
   u.unitUnsaved = false;
-  if (u.storage && !u.storage.reset(JSON.stringify(u.raw), u.core)) u.problem();
+  if (u.storage && !resetStorage(u.storage, encodeConfig(u.cfg), u.core)) u.problem();
   if (u.metering) u.metering.build();
 }
 
-function copy(raw: RawConfig): RawConfig {
-  return JSON.parse(JSON.stringify(raw));
-}
-
-/** Account option words (money in currency units) onto a raw account. */
 function accountOptions(raw: { [k: string]: unknown }, args: string[], from: number): string | null {
   const o = parseOptions(args, from, ['plan', 'alarms', 'limit', 'reconnect', 'max', 'friendly', 'mode', 'maxpower']);
   if (!o.ok) return o.error;
@@ -146,11 +227,6 @@ function accountOptions(raw: { [k: string]: unknown }, args: string[], from: num
   return null;
 }
 
-function applied(u: Unit, raw: RawConfig, ok: string): Answer {
-  const e = apply(u, raw);
-  return e ? fail(e) : changed([ok]);
-}
-
 /** Prices "0.85" (currency per kWh) into milli per kWh. */
 function price(s: string, what: string): number | string {
   const m = parseMoney(s, what, true);
@@ -175,8 +251,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
     switch (name) {
       case 'acct':
         return {
-          name: 'acct', role: READ, usage: 'acct [name | open|set|close <name> ...]',
-          help: 'acct: list; acct R1: details; acct open R1 plan=P [alarms=30,20,10 limit=2 reconnect=5 max=500 friendly=22:00-07:00 mode=auto maxpower=4400]; acct set R1 <same options>; acct close R1 (final record, balance refunded).',
+          name: 'acct', role: READ, usage: about('acct')![0], help: about('acct')![1],
           run: function (ctx) {
             const core = u.core;
             const sub = ctx.args[0];
@@ -184,34 +259,38 @@ export function configCommands(u: Unit): (name: string) => Command | null {
               if (ctx.role < OPERATOR) return fail('acct ' + sub + ' needs the operator role');
               const name = ctx.args[1];
               if (!name) return fail('usage: acct ' + sub + ' <name> ...');
-              const raw = copy(u.raw);
-              let idx = -1;
-              for (let i = 0; i < raw.accounts.length; i++) if (raw.accounts[i].name === name) idx = i;
+              const idx = accountIndex(u, name);
+              const n = u.cfg.accounts.n;
+              const m = u.cfg.meters.n;
               if (sub === 'open') {
                 if (idx >= 0) return fail('account "' + name + '" exists already');
-                const acc: { [k: string]: unknown; name: string } = { name: name };
+                const acc: Obj = { name: name };
                 const e = accountOptions(acc, ctx.args, 2);
                 if (e) return fail(e);
                 if (acc.plan === undefined) return fail('give the price plan: acct open ' + name + ' plan=<plan>');
-                raw.accounts.push(acc);
-                return applied(u, raw, 'account ' + name + ' opened');
+                return change(u, [{ kind: 'account', name: name, obj: acc }], n + 1, m, 'account ' + name + ' opened');
               }
               if (idx < 0) return noAccount(name);
               if (sub === 'set') {
                 if (ctx.args.length < 3) return fail('usage: acct set <name> key=value ...');
-                const e = accountOptions(raw.accounts[idx], ctx.args, 2);
-                return e ? fail(e) : applied(u, raw, 'account ' + name + ' changed');
+                const acc = exportAccount(u.cfg, idx);
+                const e = accountOptions(acc, ctx.args, 2);
+                return e ? fail(e) : change(u, [{ kind: 'account', name: name, obj: acc }], n, m, 'account ' + name + ' changed');
               }
               // close: refund what is left, print the closing record, drop the account and its meters
-              const a = accountIndex(u, name);
+              const room = noRoom(u, n, m);
+              if (room) return fail(room);
+              const a = idx;
+              const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
+              for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: u.cfg.meters.name[k], obj: null });
+              const next = rebuild(u.cfg, edits);
+              if (!next.ok) return fail(next.error);
               const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(core.energyWh[a]) + ' kWh charged ' + formatMoney(core.chargedMilli[a])];
               if (core.balance[a] > 0) {
                 const r = run(u, { t: 'refund', time: u.time(), account: a, amountMilli: core.balance[a] });
                 lines.push(receipt(u, r.ds, ctx.role).lines[0]);
               } else if (core.balance[a] < 0) lines.push('OWED ' + formatMoney(-core.balance[a]) + ' (debt stays in the log)');
-              raw.accounts.splice(idx, 1);
-              raw.meters = raw.meters.filter(function (m) { return m.account !== name; });
-              const e = apply(u, raw);
+              const e = apply(u, next.value);
               if (e) return fail(e);
               lines.push('account ' + name + ' closed');
               return changed(lines, { closed: name });
@@ -222,8 +301,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
 
       case 'meter':
         return {
-          name: 'meter', role: READ, usage: 'meter [name | add|set|rm|read <name> ...]',
-          help: 'meter: list; meter add M1 acct=R1 [proto=dlt645|modbus|pulse addr=.. profile=sdm120|dds238 imp=1000 maxw=13800 plan=P]; meter set M1 <same>; meter rm M1; meter read M1 (now).',
+          name: 'meter', role: READ, usage: about('meter')![0], help: about('meter')![1],
           run: function (ctx) {
             const core = u.core;
             const sub = ctx.args[0];
@@ -231,23 +309,26 @@ export function configCommands(u: Unit): (name: string) => Command | null {
             if (sub === 'add' || sub === 'set' || sub === 'rm') {
               if (ctx.role < TECHNICIAN) return fail('meter ' + sub + ' needs the technician role');
               if (!name) return fail('usage: meter ' + sub + ' <name> ...');
-              const raw = copy(u.raw);
-              let idx = -1;
-              for (let i = 0; i < raw.meters.length; i++) if (raw.meters[i].name === name) idx = i;
+              const idx = u.cfg.meters.name.indexOf(name);
+              const n = u.cfg.accounts.n;
+              const k = u.cfg.meters.n;
               if (sub === 'add' && idx >= 0) return fail('meter "' + name + '" exists already');
               if (sub !== 'add' && idx < 0) return fail('no meter "' + name + '"');
-              if (sub === 'rm') {
-                raw.meters.splice(idx, 1);
-                return applied(u, raw, 'meter ' + name + ' removed');
-              }
+              if (sub === 'rm') return change(u, [{ kind: 'meter', name: name, obj: null }], n, k, 'meter ' + name + ' removed');
               const o = parseOptions(ctx.args, 2, ['acct', 'proto', 'addr', 'profile', 'imp', 'maxw', 'plan']);
               if (!o.ok) return fail(o.error);
-              const m = sub === 'add' ? { name: name, account: '' } : raw.meters[idx];
+              const m: Obj = sub === 'add' ? { name: name, account: '' } : exportMeter(u.cfg, idx);
               const v = o.value;
               if (v.acct !== undefined) m.account = v.acct;
               if (!m.account) return fail('give the account: meter add ' + name + ' acct=<account>');
               if (v.proto !== undefined) {
                 if (v.proto !== 'dlt645' && v.proto !== 'modbus' && v.proto !== 'pulse') return fail('proto must be dlt645, modbus or pulse');
+                // another protocol: what belonged to the old one goes
+                if (v.proto !== m.proto) {
+                  delete m.addr;
+                  delete m.profile;
+                  delete m.impPerKwh;
+                }
                 m.proto = v.proto;
               }
               if (v.addr !== undefined) m.addr = v.addr;
@@ -263,8 +344,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
                 if (!n.ok) return fail(n.error);
                 m.maxPowerW = n.value;
               }
-              if (sub === 'add') raw.meters.push(m);
-              return applied(u, raw, 'meter ' + name + (sub === 'add' ? ' added to ' : ' set, account ') + m.account);
+              return change(u, [{ kind: 'meter', name: name, obj: m }], n, k + (sub === 'add' ? 1 : 0), 'meter ' + name + (sub === 'add' ? ' added to ' : ' set, account ') + m.account, m.proto);
             }
             return elsewhere(ctx);
           },
@@ -272,10 +352,8 @@ export function configCommands(u: Unit): (name: string) => Command | null {
 
       case 'tariff':
         return {
-          name: 'tariff', role: READ, usage: 'tariff [plan | set <plan> ...]',
-          help: 'tariff: list plans; tariff P: show; tariff set P price=0.60 | sharp=1.2 peak=0.85 flat=0.55 valley=0.30 workday=00:00/valley,08:00/peak weekend=... ; tiers=200:0,400:0.05,*:0.30 (kWh:adder).',
+          name: 'tariff', role: READ, usage: about('tariff')![0], help: about('tariff')![1],
           run: function (ctx) {
-            const raw = copy(u.raw);
             const sub = ctx.args[0];
             if (sub !== 'set') return elsewhere(ctx);
             if (ctx.role < TECHNICIAN) return fail('tariff set needs the technician role');
@@ -284,7 +362,8 @@ export function configCommands(u: Unit): (name: string) => Command | null {
             const o = parseOptions(ctx.args, 2, ['price', 'sharp', 'peak', 'flat', 'valley', 'workday', 'weekend', 'tiers']);
             if (!o.ok) return fail(o.error);
             const v = o.value;
-            const plan: { [k: string]: unknown } = raw.plans[name] ? raw.plans[name] : {};
+            const pi = u.cfg.planNames.indexOf(name);
+            const plan: Obj = pi >= 0 ? exportPlan(u.cfg, pi) : {};
             if (v.price !== undefined) {
               const p = price(v.price, 'price');
               if (typeof p === 'string') return fail(p);
@@ -331,24 +410,22 @@ export function configCommands(u: Unit): (name: string) => Command | null {
               if (tiers.length) plan.tiers = tiers;
               else delete plan.tiers;
             }
-            raw.plans[name] = plan;
-            return applied(u, raw, 'plan ' + name + ' set');
+            return change(u, [{ kind: 'plan', name: name, obj: plan }], u.cfg.accounts.n, u.cfg.meters.n, 'plan ' + name + ' set');
           },
         };
       case 'config':
         return {
-          name: 'config', role: TECHNICIAN, usage: 'config export | config import', help: 'export prints the configuration as JSON text; import reads it back (paste, then END CONFIG).',
+          name: 'config', role: TECHNICIAN, usage: about('config')![0], help: about('config')![1],
           run: function (ctx) {
-            if (ctx.args[0] === 'export') {
-              const text = JSON.stringify(u.raw);
-              const lines = ['BEGIN CONFIG'];
-              for (let i = 0; i < text.length; i += 76) lines.push(text.substr(i, 76));
-              lines.push('END CONFIG');
-              return done(lines, { config: u.raw });
-            }
-            if (ctx.args[0] !== 'import') return fail('usage: config export | config import');
-            let text = '';
             const sh = ctx.shell;
+            // `config export` is the cmd module's (firmware/unit.ts moduleFor)
+            if (ctx.args[0] !== 'import') return fail('usage: config export | config import');
+            // Read as it arrives: only the element being read is held as text; the new
+            // tables grow beside the old ones until END CONFIG.
+            const b = new ConfigBuilder();
+            const reader = new ConfigReader(b);
+            let chars = 0;
+            let error: string | null = null;
             sh.collect = function (line: string) {
               const l = line.trim();
               if (l === 'BEGIN CONFIG') return;
@@ -359,22 +436,24 @@ export function configCommands(u: Unit): (name: string) => Command | null {
                 return ctx.later(fail('configuration import cancelled; signed out'));
               }
               if (l !== 'END CONFIG') {
-                text += l;
-                // The text waits in the heap until END CONFIG: stop before it crowds out the change itself.
-                if (text.length > 16000 || (u.hal.freeVars && u.hal.freeVars() < PASTE_MIN_FREE)) {
+                chars += line.length;
+                if (!error) error = reader.feed(line);
+                // Stop before the growing tables crowd out the change itself.
+                if (!error && u.hal.freeVars && u.hal.freeVars() < PASTE_MIN_FREE) {
                   sh.collect = null;
-                  ctx.later(fail('configuration text too long' + (text.length > 16000 ? '' : ' for the memory left') + ' (' + text.length + ' characters)'));
+                  ctx.later(fail('configuration too large for the memory left (' + chars + ' characters read)'));
                 }
                 return;
               }
               sh.collect = null;
-              let raw: RawConfig;
-              try {
-                raw = JSON.parse(text);
-              } catch (e) {
-                return ctx.later(fail('not valid JSON: ' + e));
-              }
-              ctx.later(applied(u, raw, 'configuration imported'));
+              if (!error) error = reader.end();
+              if (error) return ctx.later(fail(error));
+              const r = b.finish();
+              if (!r.ok) return ctx.later(fail(r.error));
+              const room = noRoom(u, 0, 0);
+              if (room) return ctx.later(fail(room));
+              const e = apply(u, r.value);
+              ctx.later(e ? fail(e) : changed(['configuration imported']));
             };
             sh.say(done(['paste the configuration, then a line END CONFIG']));
             return null;
@@ -382,7 +461,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
         };
       case 'factory-reset':
         return {
-          name: 'factory-reset', role: TECHNICIAN, usage: 'factory-reset yes', help: 'Erases the configuration, accounts, balances and freeze records (the event log is kept). Type yes to confirm.',
+          name: 'factory-reset', role: TECHNICIAN, usage: about('factory-reset')![0], help: about('factory-reset')![1],
           run: function (ctx) {
             if (ctx.args[0] !== 'yes') return fail('this erases everything; confirm with: factory-reset yes');
             factoryReset(u);

@@ -73,15 +73,11 @@ export function stamp(utc: number, off: number): string {
 }
 
 export function accountIndex(u: Unit, name: string | undefined): number {
-  const list = u.core.cfg.accounts;
-  for (let i = 0; i < list.length; i++) if (list[i].name === name) return i;
-  return -1;
+  return name === undefined ? -1 : u.cfg.accounts.name.indexOf(name);
 }
 
 export function meterIndex(u: Unit, name: string | undefined): number {
-  const list = u.core.cfg.meters;
-  for (let i = 0; i < list.length; i++) if (list[i].name === name) return i;
-  return -1;
+  return name === undefined ? -1 : u.cfg.meters.name.indexOf(name);
 }
 
 export function noAccount(name: string | undefined): Answer {
@@ -116,7 +112,7 @@ export function receipt(u: Unit, ds: Decision[], role: number): Answer {
   for (let i = 0; i < ds.length; i++) {
     const d = ds[i];
     if (d.kind === 'ledger') {
-      const name = u.core.cfg.accounts[d.account].name;
+      const name = u.cfg.accounts.name[d.account];
       lines.push('RECEIPT #' + d.seq + ' ' + stamp(u.time(), offset(u)) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by ' + roleNames()[role]);
       data = { seq: d.seq, account: name, entry: d.code, amount: d.value, balance: d.balance };
     } else lines.push(formatDecision(d));

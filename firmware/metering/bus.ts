@@ -1,13 +1,16 @@
-// The one transaction layer of the meter bus: a queue so that only one request is ever on
-// the half-duplex line, reply framing (DL/T 645 by its length byte, Modbus by expected
-// length or 3.5-character silence), timeouts sized from the protocol, retries, per-meter
-// back-off and statistics. Codecs stay pure; this owns time.
+// The one transaction layer of the meter bus: one UART, one request on the half-duplex line at
+// a time (a queue), the line settings of each meter (DL/T 645 and Modbus meters share the wire
+// at their own settings: the UART is set again between their transactions), reply framing
+// (DL/T 645 by its length byte, Modbus by expected length or 3.5-character silence), timeouts
+// sized from the protocol, retries, per-meter back-off and statistics. Codecs stay pure; this
+// owns time.
 import { Clock } from '../../hal/clock';
-import { LineSettings, SerialOptions, SerialPort } from '../../hal/serial';
-import { Result } from '../../hal/result';
+import { LineSettings, SerialOptions, SerialPort, bitsPerChar } from '../../hal/serial';
 import { Dlt645Frame, Dlt645Framer, checkReply, hasMore, readData, readNextRequest, readRequest } from './dlt645';
+import { Result } from '../../hal/result';
 import { parseReply, replyLength } from './modbus';
 import { crc16 } from '../lib/crc16';
+import { F64, U32, U8, table } from '../tables';
 
 export const PROTO_DLT645 = 0;
 export const PROTO_MODBUS = 1;
@@ -24,7 +27,11 @@ export interface BusOptions {
   clock: Clock;
   /** Opens the UART with these settings and receiver (the board or the simulator adds pins). */
   open: (o: SerialOptions) => SerialPort;
-  line: LineSettings;
+  /** The line settings of the meters (one, or one per kind of meter) ... */
+  line?: LineSettings;
+  lines?: LineSettings[];
+  /** ... and the one each meter talks at (index into lines; default 0). */
+  lineOf?: number[];
   /** Meters on this bus: size of the statistics and back-off tables. */
   meters: number;
   /** Further attempts after a timeout or a corrupt reply (default 2). */
@@ -42,6 +49,7 @@ export interface BusOptions {
   backoffMaxMs?: number;
 }
 
+/** A queued transaction: meter, protocol, request, expected reply length, callback, tag. */
 interface Txn {
   m: number;
   p: number;
@@ -59,32 +67,34 @@ function opt(v: number | undefined, d: number): number {
 /** A meter bus on one UART. */
 export class MeterBus {
   /** Statistics per meter: transactions, good replies, retries, timeouts, checksum/CRC/framing errors. */
-  readonly requests: Uint32Array;
-  readonly successes: Uint32Array;
-  readonly retries: Uint32Array;
-  readonly timeouts: Uint32Array;
-  readonly crcErrors: Uint32Array;
+  readonly requests: number[];
+  readonly successes: number[];
+  readonly retries: number[];
+  readonly timeouts: number[];
+  readonly crcErrors: number[];
   /** Clock time of the meter's last reply (any reply, also an abnormal one), 0 = never. */
-  readonly lastReplyMs: Float64Array;
+  readonly lastReplyMs: number[];
   /** Failed transactions in a row per meter. */
-  readonly failStreak: Uint8Array;
-  private hold: Float64Array;
+  readonly failStreak: number[];
+  private hold: number[];
   private o: BusOptions;
-  private clock: Clock;
+  private lines: LineSettings[];
   private port: SerialPort;
-  private framer: Dlt645Framer;
+  /** Index of the line settings the UART is set to. */
+  private at = 0;
   private q: Txn[] = [];
   private cur: Txn | null = null;
   private listening = false;
-  private rx = new Uint8Array(256);
+  /** Modbus reply bytes (at most 5 + 2 x 80 registers); DL/T 645 frames go to the framer. */
+  private rx = new Uint8Array(170);
+  private framer: Dlt645Framer;
   private n = 0;
+  /** The attempt's deadline, the Modbus silence and the wait for a quiet line. */
   private timer = -1;
   private gap = -1;
   private wake = -1;
   private closed = false;
   private quietAt = 0;
-  private charMs: number;
-  private t35: number;
   private sentFn: () => void;
   private timeoutFn: () => void;
   private gapFn: () => void;
@@ -94,15 +104,15 @@ export class MeterBus {
     const self = this;
     const n = o.meters;
     this.o = o;
-    this.clock = o.clock;
-    this.requests = new Uint32Array(n);
-    this.successes = new Uint32Array(n);
-    this.retries = new Uint32Array(n);
-    this.timeouts = new Uint32Array(n);
-    this.crcErrors = new Uint32Array(n);
-    this.lastReplyMs = new Float64Array(n);
-    this.failStreak = new Uint8Array(n);
-    this.hold = new Float64Array(n);
+    this.lines = o.lines || [o.line as LineSettings];
+    this.requests = table(U32, n);
+    this.successes = table(U32, n);
+    this.retries = table(U32, n);
+    this.timeouts = table(U32, n);
+    this.crcErrors = table(U32, n);
+    this.lastReplyMs = table(F64, n);
+    this.failStreak = table(U8, n);
+    this.hold = table(F64, n);
     this.framer = new Dlt645Framer(function (r) {
       self.onFrame(r);
     });
@@ -123,7 +133,7 @@ export class MeterBus {
       self.wake = -1;
       self.pump();
     };
-    const l = o.line;
+    const l = this.lines[0];
     this.port = o.open({
       baud: l.baud,
       dataBits: l.dataBits,
@@ -133,8 +143,15 @@ export class MeterBus {
         self.onData(b);
       },
     });
-    this.charMs = (this.port.bitsPerChar() * 1000) / l.baud;
-    this.t35 = opt(o.silenceMs, l.baud > 19200 ? 1.75 : 3.5 * this.charMs);
+  }
+
+  /** Milliseconds per character at line settings i. */
+  private charMs(i: number): number {
+    return (bitsPerChar(this.lines[i]) * 1000) / this.lines[i].baud;
+  }
+
+  private t35(i: number): number {
+    return opt(this.o.silenceMs, this.lines[i].baud > 19200 ? 1.75 : 3.5 * this.charMs(i));
   }
 
   /** Queues a request to meter m (-1: none, e.g. a broadcast) expecting a reply of about
@@ -173,7 +190,7 @@ export class MeterBus {
 
   /** True unless meter m is in back-off after failures. */
   ready(m: number): boolean {
-    return this.clock.now() >= this.hold[m];
+    return this.o.clock.now() >= this.hold[m];
   }
 
   /** Nothing queued or on the line. */
@@ -182,19 +199,20 @@ export class MeterBus {
   }
 
   /** Longest time one attempt to meter m may take (for callers sizing their own cycles). */
-  attemptMs(proto: number, expectLen: number): number {
-    return proto === PROTO_DLT645
-      ? opt(this.o.replyDelayMs, 500) + (expectLen + 4) * this.charMs
-      : opt(this.o.turnaroundMs, 200) + expectLen * this.charMs + this.t35;
+  attemptMs(proto: number, expectLen: number, m?: number): number {
+    const i = m === undefined || m < 0 ? this.at : this.lineOf(m);
+    return proto === PROTO_DLT645 ? opt(this.o.replyDelayMs, 500) + (expectLen + 4) * this.charMs(i) : opt(this.o.turnaroundMs, 200) + expectLen * this.charMs(i) + this.t35(i);
+  }
+
+  private lineOf(m: number): number {
+    return this.o.lineOf && m >= 0 ? this.o.lineOf[m] : 0;
   }
 
   /** Stops for good: the transaction on the line and those queued are dropped without their
    *  callbacks, every timer is cancelled, nothing more is sent (a rebuilt configuration opens a
    *  new bus; the old one must not keep talking, nor stay alive through its timers). */
   close(): void {
-    this.stopTimers();
-    if (this.wake >= 0) this.clock.cancel(this.wake);
-    this.wake = -1;
+    this.stop(true);
     this.closed = true;
     this.cur = null;
     this.q = [];
@@ -202,26 +220,28 @@ export class MeterBus {
     this.port.close();
   }
 
-  private stopTimers(): void {
-    const c = this.clock;
+  /** Cancels the deadline and the silence timer (and the wait for a quiet line). */
+  private stop(all: boolean): void {
+    const c = this.o.clock;
     if (this.timer >= 0) c.cancel(this.timer);
     if (this.gap >= 0) c.cancel(this.gap);
+    if (all && this.wake >= 0) c.cancel(this.wake);
     this.timer = this.gap = -1;
+    if (all) this.wake = -1;
   }
 
   private pump(): void {
     if (this.closed || this.cur || !this.q.length || this.wake >= 0) return;
-    const wait = this.quietAt - this.clock.now();
+    const wait = this.quietAt - this.o.clock.now();
     if (wait > 0) {
-      this.wake = this.clock.after(wait, this.wakeFn);
+      this.wake = this.o.clock.after(wait, this.wakeFn);
       return;
     }
-    this.cur = this.q.shift() as Txn;
-    this.send();
-  }
-
-  private send(): void {
-    const t = this.cur as Txn;
+    const t = this.q.shift() as Txn;
+    this.cur = t;
+    const line = this.lineOf(t.m);
+    if (line !== this.at && this.port.setLine) this.port.setLine(this.lines[line]);
+    this.at = line;
     t.tries++;
     this.n = 0;
     this.framer.reset();
@@ -234,22 +254,22 @@ export class MeterBus {
     if (!t) return;
     if (!t.exp) return this.finish(null, null, false);
     this.listening = true;
-    this.timer = this.clock.after(this.attemptMs(t.p, t.exp), this.timeoutFn);
+    this.timer = this.o.clock.after(this.attemptMs(t.p, t.exp, t.m), this.timeoutFn);
   }
 
   private onData(b: Uint8Array): void {
     const t = this.cur;
     if (!t || !this.listening) {
       // our own echo, or a late reply: not ours, but the line is busy until it ends
-      if (!t) this.quietAt = Math.max(this.quietAt, this.clock.now() + 4 * this.charMs);
+      if (!t) this.quietAt = Math.max(this.quietAt, this.o.clock.now() + 4 * this.charMs(this.at));
       return;
     }
     if (t.p === PROTO_DLT645) return this.framer.feed(b);
     for (let i = 0; i < b.length && this.n < this.rx.length; i++) this.rx[this.n++] = b[i];
-    if (this.gap >= 0) this.clock.cancel(this.gap);
+    if (this.gap >= 0) this.o.clock.cancel(this.gap);
     this.gap = -1;
     if (this.n >= replyLength(t.req, this.rx, this.n)) this.endModbus();
-    else this.gap = this.clock.after(this.t35, this.gapFn);
+    else this.gap = this.o.clock.after(this.t35(this.at), this.gapFn);
   }
 
   private endModbus(): void {
@@ -288,11 +308,11 @@ export class MeterBus {
     }
     if (t.tries <= opt(this.o.retries, 2)) {
       if (m >= 0) this.retries[m]++;
-      this.stopTimers();
+      this.stop(false);
       this.listening = false;
       this.cur = null;
       this.q.unshift(t);
-      this.quietAt = this.clock.now() + this.t35;
+      this.quietAt = this.o.clock.now() + this.t35(this.at);
       return this.pump();
     }
     this.finish(err, null, false);
@@ -301,8 +321,8 @@ export class MeterBus {
   private finish(err: string | null, reply: any, answered: boolean): void {
     const t = this.cur as Txn;
     const m = t.m;
-    const now = this.clock.now();
-    this.stopTimers();
+    const now = this.o.clock.now();
+    this.stop(false);
     this.listening = false;
     this.cur = null;
     // After a DL/T 645 timeout the meter may still answer (Td up to 500 ms): let it finish
@@ -310,7 +330,7 @@ export class MeterBus {
     // reply one character lets the meter's transceiver release the line (the standard asks
     // for no silence: frames end by their length); Modbus keeps its 3.5 characters.
     const dl = t.p === PROTO_DLT645;
-    this.quietAt = now + (dl && !answered && t.exp ? 500 : dl && answered ? this.charMs : this.t35);
+    this.quietAt = now + (dl && !answered && t.exp ? 500 : dl && answered ? this.charMs(this.at) : this.t35(this.at));
     if (m >= 0) {
       if (answered) {
         this.lastReplyMs[m] = now;

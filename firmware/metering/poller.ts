@@ -1,42 +1,15 @@
 // Polls every bus meter's energy each cycle and its other values every Nth cycle, one
 // transaction at a time, meter after meter. A dead meter costs at most timeout x attempts
 // per cycle, and nothing while the bus holds it in back-off; it is reported lost after K
-// failed polls in a row and found when it answers again. Per-meter state: typed arrays.
+// failed polls in a row and found when it answers again. The meters are the configuration's
+// table (tables.ts); per-meter state is typed arrays, the reading being assembled is a few
+// numbers: nothing per meter is an object.
 import { Clock } from '../../hal/clock';
-import { Result, ok, fail } from '../../hal/result';
 import * as dlt from './dlt645';
 import { FN_HOLDING, readRequest as mbRead, value as mbValue } from './modbus';
-import { ModbusField, ModbusProfile, ReadBlock, builtinProfile, offsetIn, parseProfile, planReads } from './meter-profiles';
-import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './bus';
-
-/** One meter on the bus, as configured. */
-export interface BusMeter {
-  proto: number;
-  /** DL/T 645 wire address (6 bytes), else null. */
-  addr: Uint8Array | null;
-  /** Modbus slave id. */
-  id: number;
-  profile: ModbusProfile | null;
-}
-
-/** A meter from { protocol: 'dlt645', address: '000000000161' } or
- *  { protocol: 'modbus', id: 1, profile: 'sdm120' | 'sdm230' | 'dds238' | { register map } }. */
-export function parseBusMeter(o: any): Result<BusMeter> {
-  if (!o || typeof o !== 'object') return fail('meter', 'object');
-  if (o.protocol === 'dlt645') {
-    const a = dlt.parseAddress(o.address);
-    return a.ok ? ok({ proto: PROTO_DLT645, addr: a.value, id: 0, profile: null }) : fail(a.error, a.detail);
-  }
-  if (o.protocol !== 'modbus') return fail('meter', 'protocol');
-  if (!(o.id >= 1 && o.id <= 247 && Math.floor(o.id) === o.id)) return fail('meter', 'id');
-  let p: ModbusProfile | null = typeof o.profile === 'string' ? builtinProfile(o.profile) : null;
-  if (!p) {
-    const r = parseProfile(o.profile);
-    if (!r.ok) return fail(r.error, r.detail);
-    p = r.value;
-  }
-  return ok({ proto: PROTO_MODBUS, addr: null, id: o.id, profile: p });
-}
+import { ModbusField, ModbusProfile, ReadBlock, builtinProfile, offsetIn, planReads } from './meter-profiles';
+import { MeterBus, PROTO_MODBUS } from './bus';
+import { I32, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, table } from '../tables';
 
 /** A meter's registers, as values. powerW is present when it was read in this cycle. */
 export interface Reading {
@@ -51,7 +24,10 @@ export interface Reading {
 export interface PollerOptions {
   bus: MeterBus;
   clock: Clock;
-  meters: BusMeter[];
+  /** The meters (those with proto DL/T 645 or Modbus are polled), and the configuration's own
+   *  Modbus register maps (MeterTable.profile 4 + i). */
+  meters: MeterTable;
+  profiles: ModbusProfile[];
   /** Cycle length (default 60 s). */
   intervalMs?: number;
   /** Power, voltage, current and status / relay register every Nth cycle (default 5). */
@@ -63,64 +39,63 @@ export interface PollerOptions {
   onEvent: (kind: string, meterIndex: number, detail: string) => void;
 }
 
+/** Unknown detail value. */
+export const UNKNOWN = -2147483648;
 // DL/T 645 reads in step order: energy first, then the detail values, with their data sizes.
 const DLT_DI = [dlt.DI_IMPORT, dlt.DI_EXPORT, dlt.DI_POWER, dlt.DI_VOLTAGE_A, dlt.DI_CURRENT_A, dlt.DI_STATUS3];
 const DLT_SIZE = [4, 4, 3, 2, 3, 2];
-const NO_EXPORT = 1;
+
+/** The Modbus register map of profile index p (MeterTable.profile). */
+export function profileOf(p: number, own: ModbusProfile[]): ModbusProfile {
+  return p >= 4 ? own[p - 4] : (builtinProfile(p === 3 ? 'dds238' : 'sdm120') as ModbusProfile);
+}
+
+/** The 6 wire bytes of DL/T 645 meter m's address. */
+export function addrOf(t: MeterTable, m: number): Uint8Array {
+  const a = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) a[i] = t.addr[m * 6 + i];
+  return a;
+}
 
 /** The poller. */
 export class Poller {
-  readonly importWh: Float64Array;
-  readonly exportWh: Float64Array;
-  /** Latest detail values; NaN until read. */
-  readonly powerW: Float64Array;
-  readonly voltageDv: Float64Array;
-  readonly currentMa: Float64Array;
-  /** DL/T 645 status word 3, or the Modbus relay register; -1 until read. */
-  readonly status: Float64Array;
-  readonly failStreak: Uint8Array;
-  readonly lost: Uint8Array;
-  private flags: Uint8Array;
+  /** Latest detail values (power W, voltage 0.1 V, current mA, DL/T 645 status word 3 or the
+   *  Modbus relay register); UNKNOWN until read. */
+  readonly powerW: number[];
+  readonly voltageDv: number[];
+  readonly currentMa: number[];
+  readonly status: number[];
+  readonly failStreak: number[];
+  readonly lost: number[];
+  /** 1: the DL/T 645 meter has no reverse register. */
+  private noExport: number[];
   private o: PollerOptions;
-  // Modbus reads per meter: energy blocks, then detail blocks.
+  /** Modbus reads per profile index: energy blocks, then detail blocks; and how many of them
+   *  are energy. Planned on first use. */
   private blocks: ReadBlock[][] = [];
   private energyBlocks: number[] = [];
   private cycle = 0;
   private detail = false;
   private m = -1;
   private step = 0;
+  private imp = 0;
+  private exp = 0;
   private havePower = false;
   private handle = -1;
   private replyFn: (err: string | null, reply: any) => void;
 
   constructor(o: PollerOptions) {
     const self = this;
-    const n = o.meters.length;
+    const n = o.meters.n;
     this.o = o;
-    this.importWh = new Float64Array(n);
-    this.exportWh = new Float64Array(n);
-    this.powerW = new Float64Array(n);
-    this.voltageDv = new Float64Array(n);
-    this.currentMa = new Float64Array(n);
-    this.status = new Float64Array(n);
-    this.failStreak = new Uint8Array(n);
-    this.lost = new Uint8Array(n);
-    this.flags = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      this.powerW[i] = this.voltageDv[i] = this.currentMa[i] = NaN;
-      this.status[i] = -1;
-      const p = o.meters[i].profile;
-      let b: ReadBlock[] = [];
-      let e = 0;
-      if (p) {
-        b = planReads([p.importWh, p.exportWh]);
-        e = b.length;
-        b = b.concat(planReads([p.powerW, p.voltageDv, p.currentMa]));
-        if (p.relayReg >= 0) b.push([FN_HOLDING, p.relayReg, 1]);
-      }
-      this.blocks.push(b);
-      this.energyBlocks.push(e);
-    }
+    this.powerW = table(I32, n);
+    this.voltageDv = table(I32, n);
+    this.currentMa = table(I32, n);
+    this.status = table(I32, n);
+    for (let i = 0; i < n; i++) this.powerW[i] = this.voltageDv[i] = this.currentMa[i] = this.status[i] = UNKNOWN;
+    this.failStreak = table(U8, n);
+    this.lost = table(U8, n);
+    this.noExport = table(U8, n);
     this.replyFn = function (err, reply) {
       self.onReply(err, reply);
     };
@@ -157,47 +132,64 @@ export class Poller {
     return this.m >= 0;
   }
 
-  private steps(m: number): number {
-    const dl = this.o.meters[m].proto === PROTO_DLT645;
-    if (!this.detail) return dl ? 2 : this.energyBlocks[m];
-    return dl ? DLT_DI.length : this.blocks[m].length;
+  /** The Modbus reads of meter m's profile (energy first, then details and the relay register). */
+  private plan(m: number): ReadBlock[] {
+    const pi = this.o.meters.profile[m];
+    if (!this.blocks[pi]) {
+      const p = profileOf(pi, this.o.profiles);
+      const b = planReads([p.importWh, p.exportWh]);
+      this.energyBlocks[pi] = b.length;
+      const all = b.concat(planReads([p.powerW, p.voltageDv, p.currentMa]));
+      if (p.relayReg >= 0) all.push([FN_HOLDING, p.relayReg, 1]);
+      this.blocks[pi] = all;
+    }
+    return this.blocks[pi];
   }
 
-  private energyStep(m: number, k: number): boolean {
-    return k < (this.o.meters[m].proto === PROTO_DLT645 ? 2 : this.energyBlocks[m]);
+  /** Reads of meter m this cycle, and how many of them are energy. */
+  private steps(m: number, energy: boolean): number {
+    if (this.o.meters.proto[m] === P_DLT645) return energy || !this.detail ? 2 : DLT_DI.length;
+    const b = this.plan(m);
+    const e = this.energyBlocks[this.o.meters.profile[m]];
+    return energy || !this.detail ? e : b.length;
   }
 
   // Issues the current meter's next read, or moves on to the next meter.
   private next(): void {
     const o = this.o;
+    const t = o.meters;
     const bus = o.bus;
     while (this.m >= 0) {
       const m = this.m;
       const k = this.step;
-      if (m >= o.meters.length) {
+      if (m >= t.n) {
         this.m = -1;
         return;
       }
-      if (k === 0 && !bus.ready(m)) {
-        this.nextMeter(); // in back-off: not polled, not counted
+      const pr = t.proto[m];
+      if ((pr !== P_DLT645 && pr !== P_MODBUS) || (k === 0 && !bus.ready(m))) {
+        this.nextMeter(); // not on the bus, or in back-off: not polled, not counted
         continue;
       }
-      if (k >= this.steps(m)) {
+      if (k === 0) {
+        this.imp = 0;
+        this.exp = 0;
+      }
+      if (k >= this.steps(m, false)) {
         this.emit(m);
         this.nextMeter();
         continue;
       }
-      const me = o.meters[m];
       let sent: boolean;
-      if (me.proto === PROTO_DLT645) {
-        if (k === 1 && this.flags[m] & NO_EXPORT) {
+      if (pr === P_DLT645) {
+        if (k === 1 && this.noExport[m]) {
           this.step++;
           continue;
         }
-        sent = bus.readDlt(m, me.addr as Uint8Array, DLT_DI[k], DLT_SIZE[k], this.replyFn);
+        sent = bus.readDlt(m, addrOf(t, m), DLT_DI[k], DLT_SIZE[k], this.replyFn);
       } else {
-        const b = this.blocks[m][k];
-        sent = bus.request(m, PROTO_MODBUS, mbRead(me.id, b[0], b[1], b[2]), 5 + 2 * b[2], this.replyFn, 0);
+        const b = this.plan(m)[k];
+        sent = bus.request(m, PROTO_MODBUS, mbRead(t.id[m], b[0], b[1], b[2]), 5 + 2 * b[2], this.replyFn, 0);
       }
       if (sent) return;
       this.failed(m, k); // went into back-off during this poll
@@ -211,8 +203,8 @@ export class Poller {
   }
 
   private failed(m: number, k: number): void {
-    if (!this.energyStep(m, k)) {
-      this.step++;
+    if (k >= this.steps(m, true)) {
+      this.step++; // a detail value: the energy is read, the reading still goes out
       return;
     }
     if (this.failStreak[m] < 255) this.failStreak[m]++;
@@ -227,26 +219,26 @@ export class Poller {
     const m = this.m;
     const k = this.step;
     if (m < 0) return;
-    const me = this.o.meters[m];
     let e = err;
-    if (me.proto === PROTO_DLT645) {
+    if (this.o.meters.proto[m] === P_DLT645) {
       if (e === 'no-data' && k === 1) {
-        this.flags[m] |= NO_EXPORT; // a meter without the reverse register
-        this.exportWh[m] = 0;
+        this.noExport[m] = 1; // a meter without the reverse register
+        this.exp = 0;
       } else if (!e) {
         const r = dlt.decode(DLT_DI[k], reply);
         if (r.ok) this.store(m, k, r.value[0]);
         else e = r.error;
       }
-    } else if (!e) e = this.storeModbus(m, this.blocks[m][k], reply);
+    } else if (!e) e = this.storeModbus(m, this.plan(m)[k], reply);
     if (e && !(e === 'no-data' && k === 1)) this.failed(m, k);
     else this.step++;
     this.next();
   }
 
+  /** Value k (import, export, power, voltage, current, status) of meter m. */
   private store(m: number, k: number, v: number): void {
-    if (k === 0) this.importWh[m] = v;
-    else if (k === 1) this.exportWh[m] = v;
+    if (k === 0) this.imp = v;
+    else if (k === 1) this.exp = v;
     else if (k === 2) {
       this.powerW[m] = v;
       this.havePower = true;
@@ -256,9 +248,8 @@ export class Poller {
   }
 
   private storeModbus(m: number, b: ReadBlock, d: Uint8Array): string | null {
-    const p = this.o.meters[m].profile as ModbusProfile;
+    const p = profileOf(this.o.meters.profile[m], this.o.profiles);
     const fs: (ModbusField | null)[] = [p.importWh, p.exportWh, p.powerW, p.voltageDv, p.currentMa];
-    if (!p.exportWh) this.exportWh[m] = 0;
     for (let i = 0; i < fs.length; i++) {
       const f = fs[i];
       const at = offsetIn(f, b);
@@ -272,7 +263,7 @@ export class Poller {
   }
 
   private emit(m: number): void {
-    const r: Reading = { meterIndex: m, importWh: this.importWh[m], exportWh: this.exportWh[m], timeMs: this.o.clock.now() };
+    const r: Reading = { meterIndex: m, importWh: this.imp, exportWh: this.exp, timeMs: this.o.clock.now() };
     if (this.havePower) r.powerW = this.powerW[m];
     this.failStreak[m] = 0;
     if (this.lost[m]) {

@@ -51,6 +51,14 @@ export class PulseCounters {
     return true;
   }
 
+  /** The handler of input i's pulses (a HAL pulse input's onPulse). */
+  counter(i: number): (t: number) => void {
+    const self = this;
+    return function (t: number) {
+      self.pulse(i, t);
+    };
+  }
+
   /** Adds n already-judged pulses to input i (a HAL that counts in hardware). */
   add(i: number, n: number): void {
     this.pulses[i] += n;

@@ -1,26 +1,23 @@
-// Drives supply relays of three kinds and believes only what it reads back: a DL/T 645
-// meter's relay (1CH, confirmed by status word 3), a Modbus meter's relay register
-// (written with function 10, read back), or a GPIO relay with a feedback pin. A relay that
-// has not obeyed after N tries raises an alarm. One relay operation at a time.
+// Drives the meters' own supply relays and believes only what it reads back: a DL/T 645
+// meter's relay (1CH, confirmed by status word 3) or a Modbus meter's relay register (written
+// with function 10, read back). A relay that has not obeyed after N tries raises an alarm. One
+// relay operation at a time. Per meter: the wanted and confirmed state and the tries, in
+// typed arrays indexed by meter.
 import { Clock } from '../../hal/clock';
-import { RelayOutput } from '../../hal/relay';
 import * as dlt from './dlt645';
 import { FN_HOLDING, readRequest as mbRead, writeRequest as mbWrite } from './modbus';
 import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './bus';
-import { BusMeter } from './poller';
-
-/** One switched supply: a bus meter's own relay (meter >= 0) or a GPIO relay. */
-export interface RelayTarget {
-  meter: number;
-  gpio: RelayOutput | null;
-}
+import { ModbusProfile } from './meter-profiles';
+import { addrOf, profileOf } from './poller';
+import { I8, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, table } from '../tables';
 
 /** How relay control is built. */
 export interface RelayControlOptions {
-  bus: MeterBus | null;
+  bus: MeterBus;
   clock: Clock;
-  meters: BusMeter[];
-  targets: RelayTarget[];
+  /** The meters (those on the bus have relays), and the configuration's own register maps. */
+  meters: MeterTable;
+  profiles: ModbusProfile[];
   /** Commands before an alarm (default 3). */
   tries?: number;
   /** Wait between a command and its read-back (default 1000 ms). */
@@ -44,10 +41,10 @@ const FOREVER_S = 4102444799;
 
 /** Relay control. */
 export class RelayControl {
-  /** Wanted state per target: -1 none, 0 open, 1 closed. Confirmed state: -1 unknown. */
-  readonly want: Int8Array;
-  readonly state: Int8Array;
-  private tries: Uint8Array;
+  /** Wanted state per meter: -1 none, 0 open, 1 closed. Confirmed state: -1 unknown. */
+  readonly want: number[];
+  readonly state: number[];
+  private tries: number[];
   private o: RelayControlOptions;
   private cur = -1;
   private settle = -1;
@@ -58,11 +55,11 @@ export class RelayControl {
 
   constructor(o: RelayControlOptions) {
     const self = this;
-    const n = o.targets.length;
+    const n = o.meters.n;
     this.o = o;
-    this.want = new Int8Array(n);
-    this.state = new Int8Array(n);
-    this.tries = new Uint8Array(n);
+    this.want = table(I8, n);
+    this.state = table(I8, n);
+    this.tries = table(U8, n);
     for (let i = 0; i < n; i++) this.want[i] = this.state[i] = -1;
     this.cmdFn = function (err) {
       self.lastErr = err || 'no-confirm';
@@ -86,7 +83,7 @@ export class RelayControl {
     for (let i = 0; i < this.want.length; i++) this.want[i] = -1;
   }
 
-  /** Asks for target i to be closed (supply on) or open; retried until read back. */
+  /** Asks for meter i's relay to be closed (supply on) or open; retried until read back. */
   set(i: number, closed: boolean): void {
     this.want[i] = closed ? 1 : 0;
     this.tries[i] = 0;
@@ -106,29 +103,23 @@ export class RelayControl {
   private command(): void {
     const o = this.o;
     const i = this.cur;
-    const t = o.targets[i];
+    const t = o.meters;
     const close = this.want[i] === 1;
     this.tries[i]++;
-    if (t.gpio) {
-      t.gpio.set(close);
-      return this.cmdFn(null);
-    }
-    const me = o.meters[t.meter];
-    const bus = o.bus as MeterBus;
+    const p = t.proto[i] === P_MODBUS ? profileOf(t.profile[i], o.profiles) : null;
     let req: Uint8Array | null = null;
     let proto = PROTO_DLT645;
     let exp = 12;
-    if (me.proto === PROTO_DLT645) {
-      req = dlt.relayRequest(me.addr as Uint8Array, {
+    if (t.proto[i] === P_DLT645) {
+      req = dlt.relayRequest(addrOf(t, i), {
         pa: o.pa || 2,
         password: o.password || 0,
         operator: o.operator || 0,
         n1: close ? o.closeCode || dlt.RELAY_CLOSE : dlt.RELAY_TRIP,
         validUntilS: o.timeS ? o.timeS() + (o.validS || 3600) : FOREVER_S,
       });
-    } else if (me.profile && me.profile.relayReg >= 0) {
-      const p = me.profile;
-      req = mbWrite(me.id, p.relayReg, [close ? p.relayOn : p.relayOff]);
+    } else if (p && p.relayReg >= 0) {
+      req = mbWrite(t.id[i], p.relayReg, [close ? p.relayOn : p.relayOff]);
       proto = PROTO_MODBUS;
       exp = 8;
     }
@@ -136,29 +127,27 @@ export class RelayControl {
       this.tries[i] = 255;
       return this.done('relay-alarm', 'no-relay');
     }
-    if (!bus.request(t.meter, proto, req, exp, this.cmdFn, 0)) this.cmdFn('backoff');
+    if (!o.bus.request(i, proto, req, exp, this.cmdFn, 0)) this.cmdFn('backoff');
   }
 
   private check(): void {
     const o = this.o;
-    const t = o.targets[this.cur];
-    if (t.gpio) return this.judge(t.gpio.read() ? 1 : 0, -1);
-    const me = o.meters[t.meter];
-    const dl = me.proto === PROTO_DLT645;
-    const bus = o.bus as MeterBus;
-    const sent = dl ? bus.readDlt(t.meter, me.addr as Uint8Array, dlt.DI_STATUS3, 2, this.readFn) : bus.request(t.meter, PROTO_MODBUS, mbRead(me.id, FN_HOLDING, (me.profile as any).relayReg, 1), 7, this.readFn, 0);
+    const t = o.meters;
+    const i = this.cur;
+    const sent = t.proto[i] === P_DLT645 ? o.bus.readDlt(i, addrOf(t, i), dlt.DI_STATUS3, 2, this.readFn) : o.bus.request(i, PROTO_MODBUS, mbRead(t.id[i], FN_HOLDING, profileOf(t.profile[i], o.profiles).relayReg, 1), 7, this.readFn, 0);
     if (!sent) this.readBack('backoff', null);
   }
 
   private readBack(err: string | null, reply: any): void {
-    const me = this.o.meters[this.o.targets[this.cur].meter];
+    const t = this.o.meters;
+    const i = this.cur;
     if (err) {
       this.lastErr = err;
       return this.judge(-1, -1);
     }
-    if (me.proto === PROTO_MODBUS) {
+    if (t.proto[i] === P_MODBUS) {
       const v = (reply[0] << 8) | reply[1];
-      const p = me.profile as any;
+      const p = profileOf(t.profile[i], this.o.profiles);
       return this.judge(v === p.relayOn ? 1 : v === p.relayOff ? 0 : -1, v);
     }
     const r = dlt.decode(dlt.DI_STATUS3, reply);

@@ -7,6 +7,7 @@ import { Core } from '../core';
 import { civilFromSeconds } from '../../hal/calendar';
 import { Reader, Writer } from './bytes';
 import { SlotRing } from './slot-ring';
+import { newest } from './slot-scan';
 
 /** Filters for reading the event log back. */
 export interface EventFilter {
@@ -46,7 +47,7 @@ export function dateText(day: number): string {
 /** Events newest first through the filter, at most max, each formatted by fmt. */
 export function readEvents(ring: SlotRing, f: EventFilter, max: number, fmt: (time: number, account: string, kind: string, text: string) => string): string[] {
   const out: string[] = [];
-  ring.newest(function (d: Uint8Array) {
+  newest(ring, function (d: Uint8Array) {
     const r = new Reader(d, 0, d.length);
     const t = r.u32();
     const a = r.str();
@@ -63,7 +64,7 @@ export function appendFreeze(ring: SlotRing, core: Core, a: number, day: number,
   const w = new Writer(ring.size);
   w.u16(day);
   w.u8(late ? 1 : 0);
-  w.str(core.cfg.accounts[a].name);
+  w.str(core.cfg.accounts.name[a]);
   for (let p = 0; p < 5; p++) w.num(core.periodWh[a * 5 + p]);
   w.num(core.chargedMilli[a]);
   w.num(core.topupMilli[a]);
@@ -97,7 +98,7 @@ function decodeFreeze(d: Uint8Array): Freeze | null {
 /** Freeze records newest first (account '' for all), days in [from, to]. */
 export function readFreezes(ring: SlotRing, account: string, from: number, to: number, max: number): Freeze[] {
   const out: Freeze[] = [];
-  ring.newest(function (d: Uint8Array) {
+  newest(ring, function (d: Uint8Array) {
     const f = decodeFreeze(d);
     if (f && (!account || f.account === account) && f.day >= from && f.day <= to) out.push(f);
     return out.length < max;
@@ -109,7 +110,7 @@ export function readFreezes(ring: SlotRing, account: string, from: number, to: n
 export function lastFrozen(ring: SlotRing): { day: number; accounts: string[] } {
   let day = -1;
   const names: string[] = [];
-  ring.newest(function (d: Uint8Array) {
+  newest(ring, function (d: Uint8Array) {
     const f = decodeFreeze(d);
     if (!f) return true;
     if (day < 0) day = f.day;

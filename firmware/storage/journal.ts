@@ -11,11 +11,11 @@
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
 import { crc32, u32At } from '../lib/crc32';
-import { Reader, Writer } from './bytes';
+import { Writer } from './bytes';
 
-const MAGIC = 0xb5;
-const UNIT = 16;
-const HEAD = 8;
+export const MAGIC = 0xb5;
+export const UNIT = 16;
+export const HEAD = 8;
 
 /** What a boot scan found. */
 export interface JournalScan {
@@ -47,19 +47,19 @@ export class Journal {
   head = 0;
   seq = 0;
   /** Unit of the batch holding the newest copy of each live record, and that batch's span. */
-  private at: { [name: string]: number } = {};
-  private span: { [name: string]: number } = {};
+  at: { [name: string]: number } = {};
+  span: { [name: string]: number } = {};
   /** Sequence numbers in the headers of batches that failed their CRC at the last scan. */
-  private bad: number[] = [];
+  bad: number[] = [];
   /** Bytes written by commits and copies, for wear statistics. */
   written = 0;
 
-  constructor(private ee: Eeprom, private start: number, size: number, public version: number) {
+  constructor(readonly ee: Eeprom, readonly start: number, size: number, public version: number) {
     this.units = Math.floor(size / UNIT);
     this.maxUnits = Math.floor(this.units / 6);
   }
 
-  private read(unit: number, len: number): Result<Uint8Array> {
+  read(unit: number, len: number): Result<Uint8Array> {
     const a = unit * UNIT;
     const size = this.units * UNIT;
     if (a + len <= size) return this.ee.read(this.start + a, len);
@@ -73,7 +73,7 @@ export class Journal {
     return ok(b);
   }
 
-  private write(unit: number, b: Uint8Array): Result<true> {
+  write(unit: number, b: Uint8Array): Result<true> {
     const a = unit * UNIT;
     const size = this.units * UNIT;
     this.written += b.length;
@@ -82,8 +82,9 @@ export class Journal {
     return r.ok ? this.ee.write(this.start, new Uint8Array(b.buffer, b.byteOffset + size - a, b.length - (size - a))) : r;
   }
 
-  /** The batch at unit u, or null when there is none (blank, torn, corrupt: corrupt counts). */
-  private batchAt(u: number, scan: JournalScan | null): Uint8Array | null {
+  /** The batch at unit u, or null when there is none (blank, torn, corrupt: when `scan`, its
+   *  sequence number goes to `bad`). */
+  batchAt(u: number, scan: boolean): Uint8Array | null {
     const h = this.read(u, HEAD);
     if (!h.ok || h.value[0] !== MAGIC) return null;
     const len = h.value[6] + h.value[7] * 256;
@@ -99,79 +100,19 @@ export class Journal {
     return b;
   }
 
-  /** Calls fn for each record of a batch. */
-  private each(b: Uint8Array, fn: (name: string, data: Uint8Array) => void): void {
-    const r = new Reader(b, HEAD, b.length - 4);
-    while (r.pos < r.end) {
-      const name = r.str();
-      const data = r.take(r.u16());
-      if (r.bad) return;
-      fn(name, data);
-    }
-  }
-
-  /** Forgets everything: the region has just been erased. Returns what a scan would find. */
-  clear(): JournalScan {
-    this.at = {};
-    this.span = {};
-    this.head = 0;
-    this.seq = 0;
-    return { records: {}, versions: {}, batches: 0, corrupt: 0, lastSeq: 0 };
-  }
-
-  /** Scans the region, finds the newest complete copy of every record and the head. */
-  open(): JournalScan {
-    const scan = this.clear();
-    const seqOf: { [name: string]: number } = {};
-    const self = this;
-    let best = -1;
-    let bestSpan = 0;
-    let u = 0;
-    while (u < this.units) {
-      const b = this.batchAt(u, scan);
-      if (!b) {
-        u++;
-        continue;
-      }
-      const seq = u32At(b, 2);
-      const n = Math.ceil(b.length / UNIT);
-      const at = u;
-      scan.batches++;
-      this.each(b, function (name: string, data: Uint8Array) {
-        if (seqOf[name] === undefined || seq > seqOf[name]) {
-          seqOf[name] = seq;
-          scan.records[name] = new Uint8Array(data);
-          scan.versions[name] = b[1];
-          self.at[name] = at;
-          self.span[name] = n;
-        }
-      });
-      if (seq > scan.lastSeq || best < 0) {
-        scan.lastSeq = seq;
-        best = u;
-        bestSpan = n;
-      }
-      u += n;
-    }
-    // A bad batch older than the newest copy of every record is old data partly written over
-    // (the journal going round), not a loss; a newer one was torn by a cut or corrupted.
-    let oldest = -1;
-    for (const k in seqOf) if (oldest < 0 || seqOf[k] < oldest) oldest = seqOf[k];
-    // Above the next sequence number it is no batch of ours at all (bytes that look like one).
-    for (let i = 0; i < this.bad.length; i++) if (this.bad[i] > oldest && this.bad[i] <= scan.lastSeq + 1) scan.corrupt++;
-    this.bad = [];
-    this.seq = scan.lastSeq;
-    this.head = best < 0 ? 0 : (best + bestSpan) % this.units;
-    return scan;
-  }
-
-  /** Only these records stay live; the others' space is reused (accounts closed). */
-  retain(names: string[]): void {
-    for (const k in this.at) {
-      if (names.indexOf(k) < 0) {
-        delete this.at[k];
-        delete this.span[k];
-      }
+  /** Calls fn for each record of a batch: [name length, name, data length (2 bytes), data]. */
+  each(b: Uint8Array, fn: (name: string, data: Uint8Array) => void): void {
+    const end = b.length - 4;
+    let pos = HEAD;
+    while (pos < end) {
+      let name = '';
+      const n = b[pos++];
+      for (let i = 0; i < n && pos < end; i++) name += String.fromCharCode(b[pos++]);
+      const len = b[pos] + b[pos + 1] * 256;
+      pos += 2;
+      if (pos + len > end) return;
+      fn(name, new Uint8Array(b.buffer, b.byteOffset + pos, len));
+      pos += len;
     }
   }
 
@@ -222,7 +163,7 @@ export class Journal {
       if (moves-- < 0) return fail('full', 'journal full: too many records for this EEPROM');
       const f = this.free();
       const v = (this.head + f) % this.units;
-      const b = this.batchAt(v, null);
+      const b = this.batchAt(v, false);
       const live: JournalRecord[] = [];
       const self = this;
       if (b) {

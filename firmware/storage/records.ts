@@ -3,7 +3,8 @@
 // its meters' last billed registers, its token counters and the number of its newest ledger
 // entry, so one batch makes a reading or a top-up durable as a whole. Lists carry their
 // length: a record written by older firmware, with fewer fields, restores with zeros.
-import { Core } from '../core';
+import { Core, accountState, meterState, setAccountState, setMeterState } from '../core';
+import { loadLedger, saveLedger } from '../billing/ledger';
 import { TokenState } from '../tokens/openpaygo';
 import { Reader, Writer } from './bytes';
 
@@ -25,17 +26,17 @@ export function encodeAccount(core: Core, a: number, token: TokenState | null, f
   // The account's own newest entry, not the ledger's: another account's entry may not be
   // committed yet, and its number must be given again after a cut, not skipped.
   w.num(core.lastSeq[a]);
-  const st = core.accountState(a);
+  const st = accountState(core, a);
   nums(w, format < 2 ? st.slice(0, 20) : st);
   if (format >= 2) nums(w, token ? [token.lastCount, token.usedBitmap, token.invalidCount, token.lockedUntil] : []);
   const ms = core.cfg.meters;
   let n = 0;
-  for (let m = 0; m < ms.length; m++) if (ms[m].account === a) n++;
+  for (let m = 0; m < ms.n; m++) if (ms.account[m] === a) n++;
   w.num(n);
-  for (let m = 0; m < ms.length; m++) {
-    if (ms[m].account !== a) continue;
-    w.str(ms[m].name);
-    nums(w, core.meterState(m));
+  for (let m = 0; m < ms.n; m++) {
+    if (ms.account[m] !== a) continue;
+    w.str(ms.name[m]);
+    nums(w, meterState(core, m));
   }
   return w.out();
 }
@@ -55,12 +56,12 @@ export function decodeAccount(core: Core, a: number, data: Uint8Array, format: n
     states.push(readNums(r));
   }
   if (r.bad || st.length < 20) return null;
-  core.setAccountState(a, st);
+  setAccountState(core, a, st);
   core.lastSeq[a] = seq;
   const ms = core.cfg.meters;
-  for (let m = 0; m < ms.length; m++) {
-    const i = names.indexOf(ms[m].name);
-    if (ms[m].account === a && i >= 0) core.setMeterState(m, states[i]);
+  for (let m = 0; m < ms.n; m++) {
+    const i = names.indexOf(ms.name[m]);
+    if (ms.account[m] === a && i >= 0) setMeterState(core, m, states[i]);
   }
   return { token: tk.length === 4 ? { lastCount: tk[0], usedBitmap: tk[1], invalidCount: tk[2], lockedUntil: tk[3] } : null, seq: seq };
 }
@@ -70,7 +71,7 @@ export function decodeAccount(core: Core, a: number, data: Uint8Array, format: n
 export function encodeUnit(core: Core, configGen: number): Uint8Array {
   const w = new Writer(128);
   w.num(configGen);
-  nums(w, core.ledger.save());
+  nums(w, saveLedger(core.ledger));
   return w.out();
 }
 
@@ -88,6 +89,6 @@ export function decodeUnit(core: Core, data: Uint8Array): boolean {
   r.num();
   const v = readNums(r);
   if (r.bad || v.length < 3) return false;
-  core.ledger.load(v);
+  loadLedger(core.ledger, v);
   return true;
 }

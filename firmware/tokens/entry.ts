@@ -5,32 +5,27 @@ import { Answer, changed, fail } from '../console/answer';
 import { formatMoney } from '../console/words';
 import { timeText } from '../storage/history';
 import type { Unit } from '../unit';
+import { HAS_TOKEN } from '../tables';
 import { enterToken, freshTokenState, parseToken, useChainWalker, walkChain } from './openpaygo';
 import { checkedWalker } from './walker-check';
 
 /** The token module's entry: enters `digits` for account a and answers. */
 export type TokenEntry = (u: Unit, a: number, digits: string) => Answer;
 
-/** An account's OpenPAYGO identity from its `token` config: 32 hex digits of key, the starting code,
- *  and milli-currency per token value unit (default 1000: one currency unit). */
-function tokenSecret(o: unknown): { key: Uint8Array; startingCode: number; unit: number } | null {
-  if (!o || typeof o !== 'object') return null;
-  const t = o as { key?: unknown; start?: unknown; unit?: unknown };
-  if (typeof t.key !== 'string' || t.key.length !== 32 || typeof t.start !== 'number') return null;
+/** Account a's OpenPAYGO identity from the configuration, or null when it has none. */
+function tokenSecret(u: Unit, a: number): { key: Uint8Array; startingCode: number; unit: number } | null {
+  const t = u.cfg.accounts;
+  if (!(t.flags[a] & HAS_TOKEN)) return null;
   const key = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) {
-    const b = parseInt(t.key.substr(i * 2, 2), 16);
-    if (!(b >= 0)) return null;
-    key[i] = b;
-  }
-  return { key: key, startingCode: t.start, unit: typeof t.unit === 'number' ? t.unit : 1000 };
+  for (let i = 0; i < 16; i++) key[i] = t.tokenKey[a * 16 + i];
+  return { key: key, startingCode: t.tokenStart[a], unit: t.tokenUnit[a] };
 }
 
 /** Enters a token for account a. */
 export function enterTokenFor(u: Unit, a: number, digits: string): Answer {
   const core = u.core;
-  const name = core.cfg.accounts[a].name;
-  const secret = tokenSecret(u.raw.accounts[a].token);
+  const name = u.cfg.accounts.name[a];
+  const secret = tokenSecret(u, a);
   if (!secret) return fail('account ' + name + ' has no token identity (set its token key and start code)');
   const p = parseToken(digits);
   if (!p.ok) return fail('token ' + p.detail);

@@ -37,3 +37,6 @@ declare function clearTimeout(id: number): void;
 declare function clearInterval(id: number): void;
 
 declare var console: { log(...args: any[]): void };
+
+/** The global scope object. */
+declare var global: object;

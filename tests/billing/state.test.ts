@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core, CoreEvent, carryOver, formatDecision } from '../../firmware/core';
+import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
 import { parseConfig } from '../../firmware/config';
 
 const raw = {
@@ -45,8 +46,8 @@ describe('core state', () => {
           if (i === cut) {
             // power cut: a fresh core gets the saved state and the ledger position, then boots
             const fresh = new Core(c);
-            for (let k = 0; k < 2; k++) fresh.setAccountState(k, b.accountState(k));
-            for (let m = 0; m < 3; m++) fresh.setMeterState(m, b.meterState(m));
+            for (let k = 0; k < 2; k++) setAccountState(fresh, k, accountState(b, k));
+            for (let m = 0; m < 3; m++) setMeterState(fresh, m, meterState(b, m));
             fresh.ledger.seq = b.ledger.seq;
             for (let k = 0; k < 2; k++) fresh.relay[k] = b.relay[k];
             // live power is not saved state: after a real reboot the next poll measures it again

@@ -54,39 +54,29 @@ describe('unit composition root', () => {
 
   it('refuses a configuration change the heap has no room for, and changes nothing', () => {
     const lines: string[] = [];
-    let free = 600;
+    let free = 1300;
     const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT, { metering: busMetering });
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 640 variables, 600 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1354 variables, 1300 free)']);
     lines.length = 0;
     unit.input('acct A\n');
     expect(lines.join('\n')).toContain('limit 0.000');
-    free = 900;
+    free = 1700;
     lines.length = 0;
     unit.input('acct set A limit=2\n');
     expect(lines).toEqual(['account A changed']);
     // a bus line in use needs room for its bus, poller and relay control
     lines.length = 0;
     unit.input('meter add D1 acct=A proto=dlt645 addr=000000000001\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1110 variables, 900 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1818 variables, 1700 free)']);
   });
 
   it('counts the heap a configuration needs by its accounts, meters and the RS485 lines it uses', () => {
-    const raw = (accounts: number, protos: (string | undefined)[]) => ({
-      plans: {},
-      accounts: Array.from({ length: accounts }, (_, i) => ({ name: 'A' + i })),
-      meters: protos.map((p, i) => ({ name: 'm' + i, account: 'A0', proto: p })),
-    });
-    expect(applyVars(raw(1, [undefined, 'pulse']), true)).toBe(550 + 60 + 60);
-    expect(applyVars(raw(1, ['dlt645', 'dlt645']), true)).toBe(550 + 60 + 60 + 440);
-    expect(applyVars(raw(2, ['dlt645', 'modbus']), true)).toBe(550 + 120 + 60 + 880);
-    expect(applyVars(raw(2, ['dlt645', 'modbus']), false)).toBe(550 + 120 + 60);
-    // the measured peaks stay below it: 4 accounts and 4 meters 824, 20 and 4 1,672, 4 and 16 1,118
-    expect(applyVars(raw(4, [1, 2, 3, 4].map(() => undefined)), true)).toBeGreaterThan(824);
-    expect(applyVars(raw(20, [1, 2, 3, 4].map(() => undefined)), true)).toBeGreaterThan(1672);
-    expect(applyVars(raw(4, Array.from({ length: 16 }, () => undefined)), true)).toBeGreaterThan(1118);
+    expect(applyVars(1, 2, 0)).toBe(1300 + 30 + 48);
+    expect(applyVars(1, 2, 1)).toBe(1300 + 30 + 48 + 440);
+    expect(applyVars(2, 2, 2)).toBe(1300 + 60 + 48 + 880);
   });
 
   it('stops a pasted configuration before it crowds out the memory a change needs', () => {
@@ -94,10 +84,10 @@ describe('unit composition root', () => {
     let free = 2000;
     const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT);
     unit.input('login 4444\nconfig import\nBEGIN CONFIG\n{"plans":\n');
-    free = 950;
+    free = 550;
     lines.length = 0;
     unit.input('{"f":{"price":1000}},\n');
-    expect(lines).toEqual(['error: configuration text too long for the memory left (30 characters)']);
+    expect(lines).toEqual(['error: configuration too large for the memory left (30 characters read)']);
     lines.length = 0;
     unit.input('acct A\n');
     expect(lines[0]).toMatch(/^account /);

@@ -110,7 +110,10 @@ describe('technician console', () => {
     expect(say('acct')[1]).toMatch(/^R9 /);
     say('config import');
     unit.input('{"plans": {}\n');
-    expect(say('END CONFIG')[0]).toMatch(/^error: not valid JSON: /);
+    expect(say('END CONFIG')).toEqual(['error: the configuration ends before its closing }']);
+    say('config import');
+    unit.input('{"plans": {"flat": {"price": 1}}, "accounts": [{"name": "R1", "plan": "flat",]}\n');
+    expect(say('END CONFIG')[0]).toMatch(/^error: accounts\[0\]: not valid JSON/);
     say('config import');
     unit.input('{"plans": {}, "accounts": [], "meters": []}\n');
     expect(say('END CONFIG')).toEqual(['error: plans: needs at least one price plan']);

@@ -122,3 +122,20 @@ export class FakePort implements SerialPort {
     this.closed = true;
   }
 }
+
+import { parseConfig } from '../../firmware/config';
+import { MeterTable } from '../../firmware/tables';
+import { ModbusProfile } from '../../firmware/metering/meter-profiles';
+
+/** Bus meters as the configuration gives them: { protocol: 'dlt645', address } or
+ *  { protocol: 'modbus', id, profile } (a name or a register map), in order. */
+export function busMeters(list: ({ protocol: string; address?: string; id?: number; profile?: unknown })[]): { meters: MeterTable; profiles: ModbusProfile[] } {
+  const meters = list.map((o, i) => {
+    const m: { [k: string]: unknown } = { name: 'M' + i, account: 'A', proto: o.protocol, addr: o.protocol === 'dlt645' ? o.address : String(o.id) };
+    if (o.protocol === 'modbus' && o.profile !== undefined) m.profile = o.profile;
+    return m;
+  });
+  const r = parseConfig({ plans: { p: { price: 1 } }, accounts: [{ name: 'A', plan: 'p' }], meters });
+  if (!r.ok) throw new Error(r.error);
+  return { meters: r.value.meters, profiles: r.value.profiles };
+}

@@ -5,16 +5,12 @@ import { VirtualClock } from '../../sim/virtual-clock';
 import { VirtualBus } from '../../sim/virtual-bus';
 import { VirtualDlt645Meter } from '../../sim/virtual-dlt645-meter';
 import { MeterBus } from '../../firmware/metering/bus';
-import { BusMeter, Poller, Reading, parseBusMeter } from '../../firmware/metering/poller';
+import { Poller, Reading } from '../../firmware/metering/poller';
+import { busMeters } from './fakes';
 import { LineSettings } from '../../hal/serial';
 
 const LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
 
-function meter(o: unknown): BusMeter {
-  const r = parseBusMeter(o);
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
 
 function rig(frameDataMax: number) {
   const clock = new VirtualClock();
@@ -22,11 +18,11 @@ function rig(frameDataMax: number) {
   const split = new VirtualDlt645Meter(clock, vbus, { address: '000000000161', frameDataMax, model: { importCkwh: 1234567, exportCkwh: 126 } });
   const plain = new VirtualDlt645Meter(clock, vbus, { address: '000000000001', model: { importCkwh: 42 } });
   split.model.setPowerW(1207.5);
-  const meters = [meter({ protocol: 'dlt645', address: '000000000161' }), meter({ protocol: 'dlt645', address: '000000000001' })];
+  const { meters, profiles } = busMeters([{ protocol: 'dlt645', address: '000000000161' }, { protocol: 'dlt645', address: '000000000001' }]);
   const bus = new MeterBus({ clock, line: LINE, meters: 2, open: (o) => vbus.attach(o), retries: 2 });
   const readings: Reading[] = [];
   const events: string[] = [];
-  const poller = new Poller({ bus, clock, meters, detailEvery: 1, onReading: (r) => readings.push(r), onEvent: (k, m, d) => events.push(k + ':' + m + (d ? ':' + d : '')) });
+  const poller = new Poller({ bus, clock, meters, profiles, detailEvery: 1, onReading: (r) => readings.push(r), onEvent: (k, m, d) => events.push(k + ':' + m + (d ? ':' + d : '')) });
   return { clock, vbus, split, plain, bus, poller, readings, events };
 }
 

@@ -11,7 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { MeterBus, PROTO_MODBUS } from '../../firmware/metering/bus';
 import { FN_HOLDING, FN_INPUT, readRequest, writeRequest } from '../../firmware/metering/modbus';
-import { BusMeter, Poller, Reading, parseBusMeter } from '../../firmware/metering/poller';
+import { Poller, Reading } from '../../firmware/metering/poller';
+import { busMeters } from './fakes';
 import { LineSettings } from '../../hal/serial';
 import { NodeSerialAdapter, openNodeSerialPort } from '../../sim/node-serial-port';
 import { realClock } from '../../sim/pty-bridge';
@@ -66,11 +67,6 @@ const clock = realClock();
 let adapter: NodeSerialAdapter | null = null;
 let bus: MeterBus;
 
-function meter(o: unknown): BusMeter {
-  const r = parseBusMeter(o);
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
 
 /** One transaction through MeterBus; resolves with its error and reply. */
 function txn(req: Uint8Array, expect: number): Promise<{ err: string | null; reply: Uint8Array | null }> {
@@ -116,9 +112,9 @@ describe.skipIf(skip !== '')('interop: our Modbus master against a pymodbus 3.0 
   });
 
   it('the poller reads SDM120 float32 and DDS238 uint32 registers, with details', async () => {
-    const meters = [meter({ protocol: 'modbus', id: 1, profile: 'sdm120' }), meter({ protocol: 'modbus', id: 2, profile: 'dds238' })];
+    const { meters, profiles } = busMeters([{ protocol: 'modbus', id: 1, profile: 'sdm120' }, { protocol: 'modbus', id: 2, profile: 'dds238' }]);
     const readings: Reading[] = [];
-    const p = new Poller({ bus, clock, meters, intervalMs: 600000, onReading: (r) => readings.push(r), onEvent: (k, m) => readings.push({ meterIndex: m, importWh: -1, exportWh: -1, timeMs: 0 }) });
+    const p = new Poller({ bus, clock, meters, profiles, intervalMs: 600000, onReading: (r) => readings.push(r), onEvent: (k, m) => readings.push({ meterIndex: m, importWh: -1, exportWh: -1, timeMs: 0 }) });
     p.start();
     const t0 = Date.now();
     while (readings.length < 2 && Date.now() - t0 < 10000) await sleep(20);

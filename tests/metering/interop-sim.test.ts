@@ -6,15 +6,11 @@ import { VirtualBus } from '../../sim/virtual-bus';
 import { VirtualDlt645Meter } from '../../sim/virtual-dlt645-meter';
 import { VirtualModbusMeter, SDM120 as SIM_SDM, DDS238 as SIM_DDS } from '../../sim/virtual-modbus-meter';
 import { MeterBus } from '../../firmware/metering/bus';
-import { BusMeter, Poller, Reading, parseBusMeter } from '../../firmware/metering/poller';
+import { Poller, Reading } from '../../firmware/metering/poller';
+import { busMeters } from './fakes';
 import { RelayControl } from '../../firmware/metering/relay-control';
 import { LineSettings } from '../../hal/serial';
 
-function meter(o: unknown): BusMeter {
-  const r = parseBusMeter(o);
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
 
 for (const slice of [1, 3, 8]) {
   describe('virtual meters, bus handing over ' + slice + '-byte slices', () => {
@@ -25,11 +21,11 @@ for (const slice of [1, 3, 8]) {
       const a = new VirtualDlt645Meter(clock, vbus, { address: '000000000161', preamble: 4, model: { importCkwh: 26, exportCkwh: 126 } });
       const b = new VirtualDlt645Meter(clock, vbus, { address: '000000000001', turnaroundMs: 300, model: { importCkwh: 1234567 } });
       a.model.setPowerW(1207.5);
-      const meters = [meter({ protocol: 'dlt645', address: '000000000161' }), meter({ protocol: 'dlt645', address: '000000000001' })];
+      const { meters, profiles } = busMeters([{ protocol: 'dlt645', address: '000000000161' }, { protocol: 'dlt645', address: '000000000001' }]);
       const bus = new MeterBus({ clock, line, meters: 2, open: (o) => vbus.attach(o) });
       const readings: Reading[] = [];
       const events: string[] = [];
-      const p = new Poller({ bus, clock, meters, onReading: (r) => readings.push(r), onEvent: (k, m) => events.push(k + m) });
+      const p = new Poller({ bus, clock, meters, profiles, onReading: (r) => readings.push(r), onEvent: (k, m) => events.push(k + m) });
       p.start();
       clock.advance(30000);
       expect(readings.length).toBe(2);
@@ -40,7 +36,7 @@ for (const slice of [1, 3, 8]) {
       expect(vbus.collisions).toBe(0);
       expect(events).toEqual([]);
       const ev: string[] = [];
-      const rc = new RelayControl({ bus, clock, meters, targets: [{ meter: 0, gpio: null }], onEvent: (k, i, d) => ev.push(k + ':' + d), timeS: () => a.timeS() });
+      const rc = new RelayControl({ bus, clock, meters, profiles, onEvent: (k, i, d) => ev.push(k + ':' + d), timeS: () => a.timeS() });
       rc.set(0, false);
       clock.advance(10000);
       expect(ev).toEqual(['relay:open']);
@@ -54,10 +50,10 @@ for (const slice of [1, 3, 8]) {
       const sdm = new VirtualModbusMeter(clock, vbus, SIM_SDM, { id: 1, line, model: { importCkwh: 120000, exportCkwh: 3456 } });
       const dds = new VirtualModbusMeter(clock, vbus, SIM_DDS, { id: 2, line, model: { importCkwh: 123456, exportCkwh: 123 } });
       sdm.model.setPowerW(1207.5);
-      const meters = [meter({ protocol: 'modbus', id: 1, profile: 'sdm120' }), meter({ protocol: 'modbus', id: 2, profile: 'dds238' })];
+      const { meters, profiles } = busMeters([{ protocol: 'modbus', id: 1, profile: 'sdm120' }, { protocol: 'modbus', id: 2, profile: 'dds238' }]);
       const bus = new MeterBus({ clock, line, meters: 2, open: (o) => vbus.attach(o) });
       const readings: Reading[] = [];
-      const p = new Poller({ bus, clock, meters, onReading: (r) => readings.push(r), onEvent: () => undefined });
+      const p = new Poller({ bus, clock, meters, profiles, onReading: (r) => readings.push(r), onEvent: () => undefined });
       p.start();
       clock.advance(30000);
       expect(readings.map((r) => [r.importWh, r.exportWh])).toEqual([
@@ -69,8 +65,8 @@ for (const slice of [1, 3, 8]) {
       // 11-byte request's tail for a 1.5-character gap and drops the frame (a simulator matter).
       if (slice === 8) return;
       const ev: string[] = [];
-      const rc = new RelayControl({ bus, clock, meters, targets: [{ meter: 1, gpio: null }], onEvent: (k, i, d) => ev.push(k + ':' + d) });
-      rc.set(0, false);
+      const rc = new RelayControl({ bus, clock, meters, profiles, onEvent: (k, i, d) => ev.push(k + ':' + d) });
+      rc.set(1, false);
       clock.advance(10000);
       expect(ev).toEqual(['relay:open']);
       expect(dds.model.relayOpen).toBe(true);

@@ -1,20 +1,14 @@
 // The poller and relay control over the real bus, a fake port and fake meters.
 import { describe, expect, it } from 'vitest';
 import { MeterBus, PROTO_DLT645 } from '../../firmware/metering/bus';
-import { BusMeter, Poller, Reading, parseBusMeter } from '../../firmware/metering/poller';
+import { Poller, Reading } from '../../firmware/metering/poller';
 import { RelayControl } from '../../firmware/metering/relay-control';
 import { RELAY_CLOSE_ALLOWED } from '../../firmware/metering/dlt645';
 import { LineSettings } from '../../hal/serial';
-import { FakeClock, FakePort } from './fakes';
+import { FakeClock, FakePort, busMeters } from './fakes';
 import { FakeDlt, FakeModbus, responder, setF32, setU32 } from './meters';
 
 const LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
-
-function meter(o: unknown): BusMeter {
-  const r = parseBusMeter(o);
-  if (!r.ok) throw new Error(r.error + ' ' + r.detail);
-  return r.value;
-}
 
 function setup(extra: { intervalMs?: number; detailEvery?: number } = {}) {
   const clock = new FakeClock();
@@ -34,13 +28,13 @@ function setup(extra: { intervalMs?: number; detailEvery?: number } = {}) {
   dds.regs[0x0d] = 525;
   dds.regs[0x0e] = 0x10000 - 200; // -200 W
   dds.regs[0x1a] = 1;
-  const meters = [
-    meter({ protocol: 'dlt645', address: '000000000161' }),
-    meter({ protocol: 'dlt645', address: '000000000001' }),
-    meter({ protocol: 'modbus', id: 1, profile: 'sdm120' }),
-    meter({ protocol: 'modbus', id: 2, profile: 'dds238' }),
-  ];
-  const bus = new MeterBus({ clock, line: LINE, meters: meters.length, open: (o) => (port = new FakePort(clock, o)), retries: 1, backoffMs: 30000 });
+  const { meters, profiles } = busMeters([
+    { protocol: 'dlt645', address: '000000000161' },
+    { protocol: 'dlt645', address: '000000000001' },
+    { protocol: 'modbus', id: 1, profile: 'sdm120' },
+    { protocol: 'modbus', id: 2, profile: 'dds238' },
+  ]);
+  const bus = new MeterBus({ clock, line: LINE, meters: meters.n, open: (o) => (port = new FakePort(clock, o)), retries: 1, backoffMs: 30000 });
   port.responder = responder([d1, d2], [sdm, dds]);
   const readings: Reading[] = [];
   const events: string[] = [];
@@ -48,12 +42,13 @@ function setup(extra: { intervalMs?: number; detailEvery?: number } = {}) {
     bus,
     clock,
     meters,
+    profiles,
     intervalMs: extra.intervalMs || 60000,
     detailEvery: extra.detailEvery || 5,
     onReading: (r) => readings.push(r),
     onEvent: (k, m, d) => events.push(k + ':' + m + (d ? ':' + d : '')),
   });
-  return { clock, port: () => port, bus, poller, readings, events, d1, d2, sdm, dds, meters };
+  return { clock, port: () => port, bus, poller, readings, events, d1, d2, sdm, dds, meters, profiles };
 }
 
 describe('poller', () => {
@@ -112,27 +107,17 @@ describe('poller', () => {
     s.clock.advance(1500);
     expect(s.events[0]).toMatch(/^overrun/);
   });
-  it('configuration errors are typed', () => {
-    expect(parseBusMeter({ protocol: 'dlt645', address: '12' })).toMatchObject({ ok: false, error: 'address' });
-    expect(parseBusMeter({ protocol: 'modbus', id: 0, profile: 'sdm120' })).toMatchObject({ ok: false, error: 'meter', detail: 'id' });
-    expect(parseBusMeter({ protocol: 'modbus', id: 3, profile: 'nope' })).toMatchObject({ ok: false, error: 'profile' });
-    expect(parseBusMeter({ protocol: 'x' })).toMatchObject({ ok: false, error: 'meter', detail: 'protocol' });
-  });
 });
 
 describe('relay control', () => {
-  function relays(s: ReturnType<typeof setup>, gpio: { set(c: boolean): void; read(): boolean } | null, extra = {}) {
+  // Relays by meter index: 0 DL/T 645 000000000161, 2 SDM120 (no relay), 3 DDS238.
+  function relays(s: ReturnType<typeof setup>, extra = {}) {
     const ev: string[] = [];
     const rc = new RelayControl({
       bus: s.bus,
       clock: s.clock,
       meters: s.meters,
-      targets: [
-        { meter: 0, gpio: null },
-        { meter: 2, gpio: null },
-        { meter: 3, gpio: null },
-        { meter: -1, gpio },
-      ],
+      profiles: s.profiles,
       onEvent: (k, i, d) => ev.push(k + ':' + i + ':' + d),
       ...extra,
     });
@@ -140,7 +125,7 @@ describe('relay control', () => {
   }
   it('DL/T 645 trip and close, confirmed by status word 3', () => {
     const s = setup();
-    const { rc, ev } = relays(s, null);
+    const { rc, ev } = relays(s);
     rc.set(0, false);
     s.clock.advance(5000);
     expect(s.d1.relayOpen).toBe(true);
@@ -152,7 +137,7 @@ describe('relay control', () => {
   });
   it('1BH close-allowed is confirmed by the trip command being lifted', () => {
     const s = setup();
-    const { rc, ev } = relays(s, null, { closeCode: RELAY_CLOSE_ALLOWED });
+    const { rc, ev } = relays(s, { closeCode: RELAY_CLOSE_ALLOWED });
     s.d1.relayOpen = s.d1.trip = true;
     rc.set(0, true);
     s.clock.advance(5000);
@@ -162,7 +147,7 @@ describe('relay control', () => {
   it('a refused or disobeying meter relay raises an alarm after N tries', () => {
     const s = setup();
     s.d1.refuseRelay = true;
-    const { rc, ev } = relays(s, null, { tries: 3 });
+    const { rc, ev } = relays(s, { tries: 3 });
     rc.set(0, false);
     s.clock.advance(20000);
     expect(ev).toEqual(['relay-alarm:0:unauthorised']);
@@ -175,28 +160,14 @@ describe('relay control', () => {
   });
   it('DDS238 relay register written with function 10 and read back; SDM has no relay', () => {
     const s = setup();
-    const { rc, ev } = relays(s, null);
+    const { rc, ev } = relays(s);
+    rc.set(3, false);
     rc.set(2, false);
-    rc.set(1, false);
     s.clock.advance(10000);
     expect(s.dds.regs[0x1a]).toBe(0);
     expect(s.dds.writes).toBe(1);
     expect(s.port().writes.some((w) => w.bytes[0] === 2 && w.bytes[1] === 6)).toBe(false);
-    expect(ev).toEqual(['relay:2:open', 'relay-alarm:1:no-relay']);
-  });
-  it('GPIO relay with read-back', () => {
-    const s = setup();
-    let coil = true;
-    let stuck = false;
-    let contact = true;
-    const { rc, ev } = relays(s, { set: (c) => { coil = c; if (!stuck) contact = c; }, read: () => contact });
-    rc.set(3, false);
-    s.clock.advance(5000);
-    expect([coil, ev]).toEqual([false, ['relay:3:open']]);
-    stuck = true;
-    rc.set(3, true);
-    s.clock.advance(5000);
-    expect(ev[1]).toBe('relay-alarm:3:reads 0');
+    expect(ev).toEqual(['relay:3:open', 'relay-alarm:2:no-relay']);
   });
 });
 

@@ -119,12 +119,12 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     const name = sc.meterNames[f.meter];
     const rm = sim.rig!.byScenario[f.meter]!;
     expect(rm.preResetWh).toHaveLength(1);
-    const m = sim.core.cfg.meters.findIndex((x) => x.name === name);
+    const m = sim.core.cfg.meters.name.indexOf(name);
     const codes = sim.log.filter((e) => e.kind === 'event' && e.text.includes(' m' + m + ' ')).map((e) => e.text.split(' ')[3]);
     expect(codes).toContain('register-backwards');
     expect(codes).toContain('register-rebased');
     const advance = rm.preResetWh[0] - rm.startWh + registerWhOf(rm);
-    const billed = sim.core.energyWh[sim.core.cfg.meters[m].account];
+    const billed = sim.core.energyWh[sim.core.cfg.meters.account[m]];
     const unknown = advance - billed;
     expect(unknown).toBeGreaterThanOrEqual(0);
     expect(unknown).toBeLessThanOrEqual(Math.ceil((13800 * POLL_S) / 3600) + 10); // at most one poll interval at max power
@@ -135,9 +135,9 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     let n = 0;
     for (const rm of sim.rig!.meters) {
       if (rm.preResetWh.length) continue;
-      const m = core.cfg.meters.findIndex((x) => x.name === rm.name);
+      const m = core.cfg.meters.name.indexOf(rm.name);
       const advance = registerWhOf(rm) - rm.startWh;
-      expect(core.energyWh[core.cfg.meters[m].account], rm.name).toBe(advance);
+      expect(core.energyWh[core.cfg.meters.account[m]], rm.name).toBe(advance);
       expect(core.lastImp[m], rm.name).toBe(registerWhOf(rm));
       expect(advance).toBeGreaterThan(5000);
       n++;
@@ -151,16 +151,16 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     const cutAccounts = summary.accounts.filter((a) => a.cutoffs > 0).map((a) => a.name).sort();
     expect(cutAccounts).toEqual(['RD03', 'RM02', 'RM03', 'RP1']);
     for (const name of cutAccounts) {
-      const a = core.cfg.accounts.findIndex((x) => x.name === name);
-      const m = core.cfg.meters.findIndex((x) => x.account === a);
-      const meter = core.cfg.meters[m].name;
+      const a = core.cfg.accounts.name.indexOf(name);
+      const m = Array.from(core.cfg.meters.account).indexOf(a);
+      const meter = core.cfg.meters.name[m];
       const rm = sim.rig!.meters.find((x) => x.name === meter) as RigMeter;
       // opened once and closed again after the top-up; supply back on at the end
       expect(rm.relayMoves.map((x) => x.open), meter).toEqual([true, false]);
       expect(core.relay[a]).toBe(1);
       expect(rm.model.relayOpen).toBe(false);
-      if (core.cfg.accounts[a].relay >= 0) {
-        expect(sim.rig!.gpio[core.cfg.accounts[a].relay]).toBe(true);
+      if (core.cfg.accounts.relay[a] >= 0) {
+        expect(sim.rig!.gpio[core.cfg.accounts.relay[a]]).toBe(true);
         continue;
       }
       const confirmed = sim.log.filter((e) => e.kind === 'relay' && e.text.startsWith('meter ' + meter + ' relay '));
@@ -233,7 +233,7 @@ describe('the console over a bus unit', () => {
     const m = s.rig!.byScenario[s.sc.meterNames.indexOf('M02')]!;
     expect(say('meter read M02')[0]).toBe('meter M02 import ' + (registerWhOf(m) / 1000).toFixed(3) + ' kWh, export 0.000 kWh');
     expect(say('meter read P1')[0]).toMatch(/^meter P1 import \d+\.\d{3} kWh, export 0\.000 kWh$/);
-    expect(s.core.lastImp[s.core.cfg.meters.findIndex((x) => x.name === 'D01')]).toBe(registerWhOf(d));
+    expect(s.core.lastImp[s.core.cfg.meters.name.indexOf('D01')]).toBe(registerWhOf(d));
   });
 
   it('a meter added from the console on the bus is polled from then on; a silent one answers with an error', () => {
@@ -241,16 +241,15 @@ describe('the console over a bus unit', () => {
     say('login 3000');
     expect(say('meter add D02 acct=RD01 proto=dlt645 addr=000000000002')).toEqual(['meter D02 added to RD01']);
     s.clock.advance(60000);
-    const u = s.core.cfg.meters.findIndex((x) => x.name === 'D02');
+    const u = s.core.cfg.meters.name.indexOf('D02');
     const d2 = s.rig!.byScenario[s.sc.meterNames.indexOf('D02')]!;
     expect(s.core.has[u]).toBe(1);
     expect(s.core.lastImp[u]).toBe(registerWhOf(d2));
     d2.dlt!.faults.silent = true;
     const ans = say('meter read D02');
     expect(ans).toEqual(['error: meter D02 did not answer: timeout']);
-    expect(say('meter add X9 acct=RD01 proto=dlt645 addr=12')).toEqual(['meter X9 added to RD01']);
-    expect(s.log.some((e) => e.text === 'meter X9 not polled: address needs 12 digits')).toBe(true);
-    expect(say('meter add X8 acct=RD01 proto=modbus addr=5 profile=abb')).toEqual(['meter X8 added to RD01']);
-    expect(s.log.some((e) => e.text === 'meter X8 not polled: unknown profile (sdm120, sdm230, dds238)')).toBe(true);
+    // A meter that could never be read is refused, not added unpolled (issue 11).
+    expect(say('meter add X9 acct=RD01 proto=dlt645 addr=12')).toEqual(['error: meters[' + s.unit.core.cfg.meters.n + '].addr: a DL/T 645 address is 12 digits (printed on the meter), got "12"']);
+    expect(say('meter add X8 acct=RD01 proto=modbus addr=5 profile=abb')).toEqual(['error: meters[' + s.unit.core.cfg.meters.n + '].profile: unknown profile "abb" (known: sdm120, sdm230, dds238)']);
   });
 });

@@ -9,6 +9,8 @@ import { parseConfig } from '../../firmware/config';
 import { Core } from '../../firmware/core';
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
+import { newest, openRing } from '../../firmware/storage/slot-scan';
+import { openJournal } from '../../firmware/storage/journal-scan';
 import { StorageRig } from '../../sim/storage-rig';
 
 class MemEeprom implements Eeprom {
@@ -30,7 +32,7 @@ class MemEeprom implements Eeprom {
 /** What newest() gives, as [seq, hex of data]. */
 function listOf(ring: SlotRing, max = 1000): [number, string][] {
   const out: [number, string][] = [];
-  ring.newest((d, seq) => {
+  newest(ring, (d, seq) => {
     out.push([seq, Buffer.from(d).toString('hex')]);
     return out.length < max;
   });
@@ -55,7 +57,7 @@ describe('slot ring', () => {
         (slots, size, start, steps) => {
           const ee = new MemEeprom(start + slots * size + 16);
           let ring = new SlotRing(ee, start, slots, size);
-          ring.open();
+          openRing(ring);
           expect(listOf(ring)).toEqual([]);
           const model: [number, string][] = [];
           for (const s of steps) {
@@ -69,7 +71,7 @@ describe('slot ring', () => {
             }
             if (s.reopen) {
               ring = new SlotRing(ee, start, slots, size);
-              ring.open();
+              openRing(ring);
             }
             expect(ring.seq).toBe(model.length);
             expect(ring.next).toBe(model.length % slots);
@@ -86,11 +88,11 @@ describe('slot ring', () => {
 
   it('newest() stops as soon as the callback returns false', () => {
     const ring = new SlotRing(new MemEeprom(1024), 0, 8, 16);
-    ring.open();
+    openRing(ring);
     for (let i = 0; i < 11; i++) ring.append(new Uint8Array([i]));
     expect(listOf(ring, 3).map((e) => e[0])).toEqual([11, 10, 9]);
     let calls = 0;
-    ring.newest(() => {
+    newest(ring, () => {
       calls++;
       return false;
     });
@@ -101,12 +103,12 @@ describe('slot ring', () => {
     for (const seq of [0xffffff, 0x7fffffff, 0x80000005]) {
       const ee = new MemEeprom(256);
       const ring = new SlotRing(ee, 0, 4, 16);
-      ring.open();
+      openRing(ring);
       ring.seq = seq;
       expect(ring.append(new Uint8Array([1])).ok).toBe(true);
       expect(ring.append(new Uint8Array([2])).ok).toBe(true);
       const r2 = new SlotRing(ee, 0, 4, 16);
-      r2.open();
+      openRing(r2);
       expect(r2.seq).toBe(seq + 2);
       expect(r2.next).toBe(2);
       expect(listOf(r2).map((e) => e[0])).toEqual([seq + 2, seq + 1]);
@@ -116,7 +118,7 @@ describe('slot ring', () => {
   it('a failed write leaves the ring where it was', () => {
     const ee = new MemEeprom(256);
     const ring = new SlotRing(ee, 0, 4, 16);
-    ring.open();
+    openRing(ring);
     ring.append(new Uint8Array([1]));
     const w = ee.write.bind(ee);
     ee.write = () => fail<true>('verify', 'x');
@@ -137,7 +139,7 @@ describe('slot ring', () => {
         rig.chip.powerOn();
         rig.chip.restore(blank);
         const ring = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
-        ring.open();
+        openRing(ring);
         const model: [number, string][] = [];
         for (let i = 0; i < before; i++) {
           const p = new Uint8Array(20).fill(i + 1);
@@ -150,7 +152,7 @@ describe('slot ring', () => {
         const p = new Uint8Array(30).fill(0xab);
         // the slot as a complete write leaves it (dry run)
         const dry = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
-        dry.open();
+        openRing(dry);
         expect(dry.append(p).ok).toBe(true);
         const image = rig.chip.snapshot().slice(at, at + EVENT_SLOT);
         rig.chip.restore(snap);
@@ -162,7 +164,7 @@ describe('slot ring', () => {
         // complete when every byte is as the dry run left it (the uncut cell may already have held it)
         const complete = same(now, image);
         const r2 = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
-        r2.open();
+        openRing(r2);
         // counted by the scan (newest() below counts again: corrupt is read right after open())
         expect(r2.corrupt).toBeLessThanOrEqual(1);
         if (k >= 4 && !complete) expect(r2.corrupt).toBe(1);
@@ -179,7 +181,7 @@ describe('slot ring', () => {
         const q = new Uint8Array([7, 7]);
         expect(r2.append(q).ok).toBe(true);
         const r3 = new SlotRing(rig.eeprom, START, SLOTS, EVENT_SLOT);
-        r3.open();
+        openRing(r3);
         expect(r3.corrupt).toBe(0);
         want = want.concat([[r2.seq, padded(q, EVENT_SLOT)]]).slice(-SLOTS);
         expect(listOf(r3)).toEqual(want.slice().reverse());
@@ -192,18 +194,18 @@ describe('slot ring', () => {
   it('a flipped bit hides that one slot and is counted', () => {
     const ee = new MemEeprom(512);
     const ring = new SlotRing(ee, 0, 5, 16);
-    ring.open();
+    openRing(ring);
     for (let i = 1; i <= 7; i++) ring.append(new Uint8Array([i]));
     // slot of entry 6 (slot 0 holds 6, slot 1 holds 7)
     ee.mem[0 * 16 + 5] ^= 4;
     const r2 = new SlotRing(ee, 0, 5, 16);
-    r2.open();
+    openRing(r2);
     expect(r2.corrupt).toBe(1);
     expect(listOf(r2).map((e) => e[0])).toEqual([7, 5, 4, 3]);
     // the newest one corrupted: the head goes back to the one before
     ee.mem[1 * 16 + 2] ^= 1;
     const r3 = new SlotRing(ee, 0, 5, 16);
-    r3.open();
+    openRing(r3);
     expect([r3.seq, r3.next]).toEqual([5, 0]);
     expect(listOf(r3).map((e) => e[0])).toEqual([5, 4, 3]);
   });
@@ -216,7 +218,7 @@ const fmt = (t: number, a: string, k: string, x: string) => t + '|' + a + '|' + 
 
 function eventRing(slots: number): SlotRing {
   const ring = new SlotRing(new MemEeprom(slots * EVENT_SLOT + 64), 32, slots, EVENT_SLOT);
-  ring.open();
+  openRing(ring);
   return ring;
 }
 
@@ -252,7 +254,7 @@ describe('event log', () => {
         expect(readEvents(ring, f, max, fmt)).toEqual(want);
         // a reboot finds the same
         const r2 = new SlotRing((ring as unknown as { ee: Eeprom }).ee, 32, slots, EVENT_SLOT);
-        r2.open();
+        openRing(r2);
         expect(readEvents(r2, f, max, fmt)).toEqual(want);
       }),
       { numRuns: 200 },
@@ -299,11 +301,11 @@ describe('event log', () => {
   it('slots torn or corrupted are skipped when reading', () => {
     const ee = new MemEeprom(2048);
     const ring = new SlotRing(ee, 0, 6, EVENT_SLOT);
-    ring.open();
+    openRing(ring);
     for (let i = 0; i < 4; i++) appendEvent(ring, T0 + i, 'A1', 'topup', 'e' + i);
     ee.mem[1 * EVENT_SLOT + 10] ^= 0x20;
     const r2 = new SlotRing(ee, 0, 6, EVENT_SLOT);
-    r2.open();
+    openRing(r2);
     expect(r2.corrupt).toBe(1);
     expect(readEvents(r2, { account: '', kind: '', from: 0, to: 2 ** 32 }, 10, (t, a, k, x) => x)).toEqual(['e3', 'e2', 'e0']);
   });
@@ -331,7 +333,7 @@ describe('freeze records', () => {
 
   function freezeRing(slots = 16): SlotRing {
     const ring = new SlotRing(new MemEeprom(slots * FREEZE_SLOT + 64), 64, slots, FREEZE_SLOT);
-    ring.open();
+    openRing(ring);
     return ring;
   }
   function setCounters(core: Core, a: number, c: Counters): void {
@@ -356,7 +358,7 @@ describe('freeze records', () => {
           const want = entries
             .slice(-slots)
             .reverse()
-            .map((e) => ({ day: e.day, late: e.late, account: cfg.accounts[e.a].name, periodWh: e.c.periodWh, chargedMilli: e.c.charged, topupMilli: e.c.topup, balanceMilli: e.c.balance }));
+            .map((e) => ({ day: e.day, late: e.late, account: cfg.accounts.name[e.a], periodWh: e.c.periodWh, chargedMilli: e.c.charged, topupMilli: e.c.topup, balanceMilli: e.c.balance }));
           expect(readFreezes(ring, '', 0, 65535, 1000)).toEqual(want);
         },
       ),
@@ -397,13 +399,13 @@ describe('freeze records', () => {
     const core = new Core(cfg);
     const ee = new MemEeprom(2048);
     const ring = new SlotRing(ee, 0, 8, FREEZE_SLOT);
-    ring.open();
+    openRing(ring);
     appendFreeze(ring, core, 0, 300, false);
     appendFreeze(ring, core, 1, 300, false);
     appendFreeze(ring, core, 0, 301, false);
     ee.mem[2 * FREEZE_SLOT + 7] ^= 1;
     const r2 = new SlotRing(ee, 0, 8, FREEZE_SLOT);
-    r2.open();
+    openRing(r2);
     expect(lastFrozen(r2)).toEqual({ day: 300, accounts: ['R301', 'R1'] });
   });
 
@@ -420,7 +422,7 @@ describe('freeze records', () => {
     const core = new Core(cfg);
     const ee = new MemEeprom(1024);
     const ring = new SlotRing(ee, 0, 8, 64); // the old 64-byte slots
-    ring.open();
+    openRing(ring);
     setCounters(core, 2, { periodWh: [2 ** 50, 2 ** 50, 2 ** 50, 2 ** 50, 0], charged: 2 ** 50, topup: 2 ** 50, balance: 2 ** 50 });
     const before = ee.mem.slice();
     expect(appendFreeze(ring, core, 2, 500, false)).toBe(false);

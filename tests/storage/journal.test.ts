@@ -12,6 +12,7 @@ import { Core } from '../../firmware/core';
 import { crc32 } from '../../firmware/lib/crc32';
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
+import { openJournal, retainRecords } from '../../firmware/storage/journal-scan';
 import { StorageRig } from '../../sim/storage-rig';
 
 // ---------------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ function view(recs: Model): { [name: string]: string } {
 
 function reopen(ee: Eeprom, start: number, size: number, version = 2): { j: Journal; scan: JournalScan } {
   const j = new Journal(ee, start, size, version);
-  return { j, scan: j.open() };
+  return { j, scan: openJournal(j) };
 }
 
 // Some records change often, some seldom: the seldom ones must be copied forward.
@@ -317,7 +318,7 @@ describe('journal: model-based', () => {
           ee.mem.fill(0xff, start, start + size);
           const outside = ee.mem.slice();
           let j = new Journal(ee, start, size, 2);
-          expect(j.open().batches).toBe(0);
+          expect(openJournal(j).batches).toBe(0);
           let model: Model = {};
           let lastSeq = 0;
           let commits = 0;
@@ -379,7 +380,7 @@ describe('journal: model-based', () => {
         (steps) => {
           const ee = new MemEeprom(1024);
           const j = new Journal(ee, 0, 1024, 2);
-          j.open();
+          openJournal(j);
           for (const recs of steps) {
             j.commit(recs);
             expect(reopen(ee, 0, 1024).scan.corrupt).toBe(0);
@@ -394,7 +395,7 @@ describe('journal: model-based', () => {
     const ee = new MemEeprom(1000);
     // 1000 bytes: 62 units, 8 bytes at the end are not the journal's
     const j = new Journal(ee, 0, 1000, 2);
-    j.open();
+    openJournal(j);
     expect(j.units).toBe(62);
     let wrappedSeen = false;
     let model: Model = {};
@@ -428,7 +429,7 @@ describe('journal: torn batches', () => {
   /** Commits prior batches, then cuts the power k bytes into the next commit's writes. */
   function tornCase(ee: MemEeprom, size: number, prior: JournalRecord[][], last: JournalRecord[], kRaw: number, garbage: number | undefined) {
     const j = new Journal(ee, 0, size, 2);
-    j.open();
+    openJournal(j);
     let model: Model = {};
     for (const recs of prior) if (j.commit(recs).ok) model = apply(model, recs);
     // a dry run measures the bytes this commit writes (relocations first, the batch last)
@@ -485,7 +486,7 @@ describe('journal: torn batches', () => {
         (steps) => {
           const ee = new MemEeprom(1024);
           let j = new Journal(ee, 0, 1024, 2);
-          j.open();
+          openJournal(j);
           let model: Model = {};
           for (const s of steps) {
             if (s.cut === null) {
@@ -520,7 +521,7 @@ describe('journal: torn batches', () => {
   it('a torn batch with its header complete is counted as corrupt at the next open', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     expect(j.commit([{ name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
     ee.cutAfter(20);
     expect(j.commit([{ name: 'A1', data: new Uint8Array(50).fill(7) }]).ok).toBe(false);
@@ -549,7 +550,7 @@ describe('journal: torn batches', () => {
           rig.chip.restore(blank);
           clock += 1000;
           const j = new Journal(rig.eeprom, START, SIZE, 2);
-          j.open();
+          openJournal(j);
           let model: Model = {};
           for (const recs of prior) if (j.commit(recs).ok) model = apply(model, recs);
           const snap = rig.chip.snapshot();
@@ -586,7 +587,7 @@ describe('journal: torn batches', () => {
 function leftoverCorrupt(fakeSeq: number[]): number {
   const ee = new MemEeprom(1024);
   const j = new Journal(ee, 0, 1024, 2);
-  j.open();
+  openJournal(j);
   // batch offsets: header 0-7, name length 8, 'X' 9, data length 10-11, data from 12: data[4]
   // is on the unit boundary (offset 16), data[6..9] where a header keeps its sequence number,
   // data[10..11] its length
@@ -619,7 +620,7 @@ describe('journal: flipped bits', () => {
         // every older copy is still there.
         const ee = new MemEeprom(4096);
         const j = new Journal(ee, 0, 4096, 2);
-        j.open();
+        openJournal(j);
         const starts: number[] = [];
         for (const recs of commits) {
           expect(batchUnits(recs)).toBeLessThanOrEqual(j.maxUnits);
@@ -684,7 +685,7 @@ describe('journal: flipped bits', () => {
   it('a flipped magic byte hides the batch (previous copy wins) without counting it corrupt', () => {
     const rig = new StorageRig({ now: () => 0, part: 'AT24C32' });
     const j = new Journal(rig.eeprom, 512, 2048, 2);
-    j.open();
+    openJournal(j);
     j.commit([{ name: 'A1', data: new Uint8Array([1]) }]);
     const h = j.head;
     j.commit([{ name: 'A1', data: new Uint8Array([2]) }, { name: '', data: new Uint8Array([9, 9]) }]);
@@ -697,7 +698,7 @@ describe('journal: flipped bits', () => {
   it('a record whose only copy is corrupt is absent (not empty)', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     j.commit([{ name: 'A1', data: new Uint8Array([1]) }]);
     const h = j.head;
     j.commit([{ name: 'A2', data: new Uint8Array([2]) }]);
@@ -712,7 +713,7 @@ describe('journal: limits', () => {
   it("a commit larger than maxUnits fails with 'too-big' and writes nothing; one unit less fits", () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     expect(j.maxUnits).toBe(10);
     expect(j.commit([{ name: 'A1', data: new Uint8Array([5]) }]).ok).toBe(true);
     const snap = ee.mem.slice();
@@ -731,7 +732,7 @@ describe('journal: limits', () => {
   it("a too-big commit never changes what open() finds, even when relocation was due", () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     let model: Model = {};
     const keep = [{ name: 'B', data: new Uint8Array(40).fill(0xbb) }];
     j.commit(keep);
@@ -748,7 +749,7 @@ describe('journal: limits', () => {
   it("more live data than the region holds gives 'full' (no exception, no endless loop) and keeps what was committed", () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     let model: Model = {};
     const results: string[] = [];
     for (let i = 0; i < 16; i++) {
@@ -767,7 +768,7 @@ describe('journal: limits', () => {
     expect(j.commit([{ name: 'N0', data: new Uint8Array(60) }])).toMatchObject({ ok: false, error: 'full' });
     expect(view(reopen(ee, 0, 1024).scan.records)).toEqual(view(model));
     // closing accounts frees the space again
-    j.retain(['N0', 'N1']);
+    retainRecords(j, ['N0', 'N1']);
     const recs = [{ name: 'N0', data: new Uint8Array([42]) }];
     expect(j.commit(recs)).toEqual({ ok: true, value: true });
     model = apply(model, recs);
@@ -778,7 +779,7 @@ describe('journal: limits', () => {
   it('a write error leaves the head where it was, and the next commit succeeds there', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     j.commit([{ name: 'A1', data: new Uint8Array([1]) }]);
     const head = j.head;
     const realWrite = ee.write.bind(ee);
@@ -799,7 +800,7 @@ describe('journal: limits', () => {
         const ee = new MemEeprom(1024);
         ee.mem.set(junk);
         const j = new Journal(ee, 0, 1024, 2);
-        expect(() => j.open()).not.toThrow();
+        expect(() => openJournal(j)).not.toThrow();
         expect(j.head).toBeGreaterThanOrEqual(0);
         expect(j.head).toBeLessThan(j.units);
         const r = j.commit(recs);
@@ -816,7 +817,7 @@ describe('journal: record lifetime', () => {
   it('empty data (a tombstone) is returned as an empty array; after wrapping the old data never comes back', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     j.commit([{ name: 'gone', data: new Uint8Array([1, 2, 3]) }]);
     j.commit([{ name: 'gone', data: new Uint8Array(0) }, { name: 'A1', data: new Uint8Array([7]) }]);
     let s = reopen(ee, 0, 1024).scan;
@@ -833,9 +834,9 @@ describe('journal: record lifetime', () => {
   it('retain(): records left out are no longer copied forward and disappear once overwritten; kept ones stay', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
-    j.open();
+    openJournal(j);
     j.commit([{ name: 'closed', data: new Uint8Array([1]) }, { name: 'kept', data: new Uint8Array([2]) }]);
-    j.retain(['kept', 'A1']);
+    retainRecords(j, ['kept', 'A1']);
     for (let i = 0; i < 60; i++) j.commit([{ name: 'A1', data: new Uint8Array(40).fill(i) }]);
     const s = reopen(ee, 0, 1024).scan;
     expect('closed' in s.records).toBe(false);
@@ -845,7 +846,7 @@ describe('journal: record lifetime', () => {
   it('the names the unit uses ("", "!", "@", account names) and 1-byte binary data round-trip', () => {
     const ee = new MemEeprom(2048);
     const j = new Journal(ee, 0, 2048, 2);
-    j.open();
+    openJournal(j);
     const recs = [
       { name: '', data: new Uint8Array([0]) },
       { name: '!', data: new Uint8Array([0xff]) },
@@ -873,10 +874,10 @@ describe('journal: format versions', () => {
   it('open() reports the version of the batch each newest record came from', () => {
     const ee = new MemEeprom(2048);
     const j1 = new Journal(ee, 0, 2048, 1);
-    j1.open();
+    openJournal(j1);
     j1.commit([{ name: 'old', data: new Uint8Array([1]) }, { name: 'x', data: new Uint8Array([1]) }]);
     const j2 = new Journal(ee, 0, 2048, 2);
-    j2.open();
+    openJournal(j2);
     j2.commit([{ name: 'x', data: new Uint8Array([2]) }]);
     const s = reopen(ee, 0, 2048).scan;
     expect(s.versions).toEqual({ old: 1, x: 2 });
@@ -891,10 +892,10 @@ describe('journal: format versions', () => {
     core.has[1] = 1;
     core.lastImp[1] = 999;
     const j1 = new Journal(ee, 0, 1024, 1);
-    j1.open();
+    openJournal(j1);
     expect(j1.commit([{ name: 'B', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
     const j2 = new Journal(ee, 0, 1024, 2);
-    j2.open();
+    openJournal(j2);
     for (let i = 0; i < 40; i++) {
       core.balance[0] = i;
       expect(j2.commit([{ name: 'A', data: encodeAccount(core, 0, null, 2) }]).ok).toBe(true);

@@ -13,6 +13,19 @@ import { Core, CoreConfig } from '../../firmware/core';
 import { TokenState } from '../../firmware/tokens/openpaygo';
 import { Eeprom } from '../../hal/eeprom';
 import { fail } from '../../hal/result';
+
+/** Configuration bytes from text, and back (the store keeps bytes; these tests write text). */
+function bytes(t: string): Uint8Array {
+  return new Uint8Array(Array.from(t, (c) => c.charCodeAt(0)));
+}
+function textOf(b: Uint8Array | null): string | null {
+  return b === null ? null : String.fromCharCode(...Array.from(b));
+}
+import { bootStore, configCommitted, formatStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
+import { openJournal } from '../../firmware/storage/journal-scan';
+import { newest, openRing } from '../../firmware/storage/slot-scan';
+import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
+import { saveLedger } from '../../firmware/billing/ledger';
 import { PARTS, StorageRig } from '../../sim/storage-rig';
 
 function rigOf(part = 'AT24C32'): StorageRig {
@@ -74,15 +87,15 @@ describe('Store: header and format', () => {
   it('a blank EEPROM is formatted at boot, and the report says it was blank', () => {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
-    const b = st.boot(() => 0);
+    const b = bootStore(st, () => 0);
     expect(b.formatted).toBe(true);
     expect(b.report[0]).toMatch(/^EEPROM blank: formatted, starting from factory defaults$/);
     expect(b.report.join('\n')).not.toMatch(/unreadable|PREVIOUS|failed/i);
-    expect(b.configText).toBeNull();
+    expect(b.config).toBeNull();
     expect(b.format).toBe(FORMAT);
     expect(b.scan.batches).toBe(0);
     // the next boot finds a formatted EEPROM and says nothing
-    const b2 = again(rig).boot(() => 0);
+    const b2 = bootStore(again(rig), () => 0);
     expect(b2.formatted).toBe(false);
     expect(b2.report).toEqual([]);
     expect(b2.format).toBe(FORMAT);
@@ -91,7 +104,7 @@ describe('Store: header and format', () => {
   it('formatting a blank part writes only the headers and the first bytes of the config slots', () => {
     const rig = rigOf('AT24C256');
     const w0 = rig.chip.bytesWritten;
-    new Store(rig.eeprom).boot(() => 0);
+    bootStore(new Store(rig.eeprom), () => 0);
     // 2 headers x 8 + 4 spans x 16 of 0xFF; blank cells are not written again
     expect(rig.chip.bytesWritten - w0).toBe(2 * 8 + 4 * 16);
   });
@@ -99,11 +112,11 @@ describe('Store: header and format', () => {
   function withData(part = 'AT24C32') {
     const rig = rigOf(part);
     const st = new Store(rig.eeprom);
-    st.boot(() => 0);
-    const g = st.writeConfig('{"cfg":1}');
+    bootStore(st, () => 0);
+    const g = writeConfig(st, bytes('{"cfg":1}'));
     expect(g).toEqual({ ok: true, value: 1 });
     expect(st.journal.commit([{ name: '', data: new Uint8Array([1]) }, { name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
-    st.configCommitted(1);
+    configCommitted(st, 1);
     expect(appendEvent(st.events, 1000, 'A1', 'topup', 'hello')).toBe(true);
     return { rig, st };
   }
@@ -113,15 +126,15 @@ describe('Store: header and format', () => {
     rig.chip.flipBit(st.layout.header[0] + 1, 3);
     rig.chip.flipBit(st.layout.header[1] + 6, 0);
     const s2 = again(rig);
-    const b = s2.boot(() => 1);
+    const b = bootStore(s2, () => 1);
     expect(b.formatted).toBe(true);
     expect(b.report[0]).toBe('EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS, previous data lost');
-    expect(b.configText).toBeNull();
+    expect(b.config).toBeNull();
     expect(b.scan.records).toEqual({});
     expect(b.format).toBe(FORMAT);
     expect(readEvents(s2.events, allEvents, 10, text)).toEqual([]);
     // and it is a valid, empty store now
-    const b3 = again(rig).boot(() => 0);
+    const b3 = bootStore(again(rig), () => 0);
     expect(b3.formatted).toBe(false);
     expect(b3.report).toEqual([]);
   });
@@ -133,11 +146,11 @@ describe('Store: header and format', () => {
         const w0 = rig.chip.bytesWritten;
         rig.chip.flipBit(st.layout.header[k] + byte, 1);
         const s2 = again(rig);
-        const b = s2.boot((scan) => (scan.records[''] ? scan.records[''][0] : 0));
+        const b = bootStore(s2, (scan) => (scan.records[''] ? scan.records[''][0] : 0));
         expect(b.formatted).toBe(false);
         expect(b.report).toEqual([]);
         expect(b.format).toBe(FORMAT);
-        expect(b.configText).toBe('{"cfg":1}');
+        expect(textOf(b.config)).toBe('{"cfg":1}');
         expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
         expect(readEvents(s2.events, allEvents, 10, text)).toEqual(['hello']);
         expect(rig.chip.bytesWritten).toBe(w0);
@@ -148,27 +161,27 @@ describe('Store: header and format', () => {
   it('one header copy erased (0xFF) and the other good: no format', () => {
     const { rig, st } = withData();
     expect(rig.eeprom.write(st.layout.header[0], new Uint8Array(8).fill(0xff)).ok).toBe(true);
-    const b = again(rig).boot(() => 1);
+    const b = bootStore(again(rig), () => 1);
     expect(b.formatted).toBe(false);
-    expect(b.configText).toBe('{"cfg":1}');
+    expect(textOf(b.config)).toBe('{"cfg":1}');
   });
 
   it('an EEPROM of a newer format is left untouched (nothing written) and the store is read-only', () => {
     const { rig, st } = withData();
-    expect(st.writeHeader(FORMAT + 1).ok).toBe(true);
+    expect(writeHeader(st, FORMAT + 1).ok).toBe(true);
     const w0 = rig.chip.bytesWritten;
     const pw0 = rig.chip.pageWrites;
     const image = rig.chip.snapshot();
     const s2 = again(rig);
-    const b = s2.boot(() => 1);
+    const b = bootStore(s2, () => 1);
     expect(b.formatted).toBe(false);
     expect(s2.readOnly).toBe(true);
     expect(b.format).toBe(FORMAT + 1);
     expect(b.report).toEqual(['EEPROM written by newer firmware (format ' + (FORMAT + 1) + '): left untouched, running from RAM only']);
     // still readable
-    expect(b.configText).toBe('{"cfg":1}');
+    expect(textOf(b.config)).toBe('{"cfg":1}');
     expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
-    expect(s2.writeConfig('{"x":2}')).toMatchObject({ ok: false, error: 'read-only' });
+    expect(writeConfig(s2, bytes('{"x":2}'))).toMatchObject({ ok: false, error: 'read-only' });
     expect(rig.chip.bytesWritten).toBe(w0);
     expect(rig.chip.pageWrites).toBe(pw0);
     expect(rig.chip.snapshot()).toEqual(image);
@@ -177,8 +190,8 @@ describe('Store: header and format', () => {
   // Fixed in 235f3d6 (boot() returned format 0 after formatting, and the caller "migrated").
   it('a header naming format 0 is formatted, and boot then reports the current format', () => {
     const { rig, st } = withData();
-    expect(st.writeHeader(0).ok).toBe(true);
-    const b = again(rig).boot(() => 0);
+    expect(writeHeader(st, 0).ok).toBe(true);
+    const b = bootStore(again(rig), () => 0);
     expect(b.formatted).toBe(true);
     expect(b.report[0]).toMatch(/EEPROM header unreadable: formatted/);
     expect(b.format).toBe(FORMAT);
@@ -192,12 +205,12 @@ describe('Store: header and format', () => {
       const { rig, st } = withData();
       expect(appendFreeze(st.daily, core, 0, 100, false)).toBe(true);
       expect(appendFreeze(st.monthly, core, 0, 100, false)).toBe(true);
-      expect(st.format(keep).ok).toBe(true);
+      expect(formatStore(st, keep).ok).toBe(true);
       expect(st.configGen).toBe(0);
       const s2 = again(rig);
-      const b = s2.boot(() => 0);
+      const b = bootStore(s2, () => 0);
       expect(b.formatted).toBe(false);
-      expect(b.configText).toBeNull();
+      expect(b.config).toBeNull();
       expect(b.scan.records).toEqual({});
       expect(s2.daily.seq).toBe(0);
       expect(s2.monthly.seq).toBe(0);
@@ -213,7 +226,7 @@ describe('Store: header and format', () => {
       read: (a, n) => rig.eeprom.read(a, n),
       write: () => fail<true>('timeout', 'write cycle at 0'),
     };
-    const b = new Store(broken).boot(() => 0);
+    const b = bootStore(new Store(broken), () => 0);
     expect(b.formatted).toBe(true);
     expect(b.report).toContain('EEPROM format failed: timeout write cycle at 0 - running without storage');
   });
@@ -224,21 +237,21 @@ describe('Store: header and format', () => {
     const w0 = rig.chip.bytesWritten;
     rig.chip.powerOff();
     const s2 = again(rig);
-    const b = s2.boot(() => 1);
+    const b = bootStore(s2, () => 1);
     expect(b.report[0]).toBe('EEPROM not answering on I2C: running from RAM only, nothing survives a power cut');
     expect(b.report.join('\n')).not.toMatch(/formatted/);
     expect(b.formatted).toBe(false);
     expect(s2.readOnly).toBe(true);
     expect(b.format).toBe(FORMAT);
-    expect(b.configText).toBeNull();
-    expect(s2.writeConfig('{}')).toMatchObject({ ok: false, error: 'read-only' });
+    expect(b.config).toBeNull();
+    expect(writeConfig(s2, bytes('{}'))).toMatchObject({ ok: false, error: 'read-only' });
     rig.chip.powerOn();
     expect(rig.chip.bytesWritten).toBe(w0);
     expect(rig.chip.snapshot()).toEqual(image);
     // and once it answers again, everything is there
-    const b3 = again(rig).boot(() => 1);
+    const b3 = bootStore(again(rig), () => 1);
     expect(b3.report).toEqual([]);
-    expect(b3.configText).toBe('{"cfg":1}');
+    expect(textOf(b3.config)).toBe('{"cfg":1}');
   });
 
   it('one header copy not answering (the other good) is a normal boot', () => {
@@ -250,11 +263,11 @@ describe('Store: header and format', () => {
       write: (a, b) => rig.eeprom.write(a, b),
     };
     const s2 = new Store(flaky);
-    const b = s2.boot(() => 1);
+    const b = bootStore(s2, () => 1);
     expect(b.formatted).toBe(false);
     expect(s2.readOnly).toBe(false);
     expect(b.report).toEqual([]);
-    expect(b.configText).toBe('{"cfg":1}');
+    expect(textOf(b.config)).toBe('{"cfg":1}');
   });
 
   it('a torn journal batch and a torn event slot are reported at boot', () => {
@@ -265,7 +278,7 @@ describe('Store: header and format', () => {
     rig.chip.cutAfterBytes(10);
     expect(appendEvent(st.events, 2000, 'A1', 'topup', 'second')).toBe(false);
     rig.chip.powerOn();
-    const b = again(rig).boot(() => 1);
+    const b = bootStore(again(rig), () => 1);
     expect(b.report).toContain('1 journal batch(es) torn or corrupt: older complete copies used');
     expect(b.report).toContain('1 event log slot(s) torn or corrupt');
     expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
@@ -276,11 +289,11 @@ describe('Store: configuration slots', () => {
   function twoGenerations() {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
-    st.boot(() => 0);
-    expect(st.writeConfig('one')).toEqual({ ok: true, value: 1 });
-    st.configCommitted(1);
+    bootStore(st, () => 0);
+    expect(writeConfig(st, bytes('one'))).toEqual({ ok: true, value: 1 });
+    configCommitted(st, 1);
     // generation 2 written but its unit record never committed (a cut)
-    expect(st.writeConfig('two')).toEqual({ ok: true, value: 2 });
+    expect(writeConfig(st, bytes('two'))).toEqual({ ok: true, value: 2 });
     return { rig, st };
   }
 
@@ -294,19 +307,19 @@ describe('Store: configuration slots', () => {
   it('the slot named by the unit record wins, even when the other slot holds a higher generation', () => {
     const { rig } = twoGenerations();
     const s = again(rig);
-    const b = s.boot(() => 1);
-    expect(b.configText).toBe('one');
+    const b = bootStore(s, () => 1);
+    expect(textOf(b.config)).toBe('one');
     expect(b.report).toEqual([]);
     expect([s.configGen, s.configSlot]).toEqual([1, 0]);
     const s2 = again(rig);
-    expect(s2.boot(() => 2).configText).toBe('two');
+    expect(textOf(bootStore(s2, () => 2).config)).toBe('two');
     expect([s2.configGen, s2.configSlot]).toEqual([2, 1]);
   });
 
   it('without a unit record the newest readable slot is used', () => {
     const { rig } = twoGenerations();
     const s = again(rig);
-    expect(s.boot(() => 0).configText).toBe('two');
+    expect(textOf(bootStore(s, () => 0).config)).toBe('two');
     expect(s.configGen).toBe(2);
   });
 
@@ -314,18 +327,18 @@ describe('Store: configuration slots', () => {
     const { rig, st } = twoGenerations();
     rig.chip.flipBit(st.layout.config[0] + 8, 5);
     const s = again(rig);
-    const b = s.boot(() => 1);
-    expect(b.configText).toBe('two');
+    const b = bootStore(s, () => 1);
+    expect(textOf(b.config)).toBe('two');
     expect(b.report).toEqual(['configuration generation 1 unreadable: using generation 2, check the accounts']);
     expect([s.configGen, s.configSlot]).toEqual([2, 1]);
   });
 
   it('the named slot unreadable and the other holding an older generation: the older one is used, said so', () => {
     const { rig, st } = twoGenerations();
-    st.configCommitted(2);
+    configCommitted(st, 2);
     rig.chip.flipBit(st.layout.config[1] + 2, 0); // generation bytes of slot B
-    const b = again(rig).boot(() => 2);
-    expect(b.configText).toBe('one');
+    const b = bootStore(again(rig), () => 2);
+    expect(textOf(b.config)).toBe('one');
     expect(b.report).toEqual(['configuration generation 2 unreadable: using generation 1, check the accounts']);
   });
 
@@ -333,39 +346,39 @@ describe('Store: configuration slots', () => {
     const { rig, st } = twoGenerations();
     rig.chip.flipBit(st.layout.config[0] + 8, 5);
     rig.chip.flipBit(st.layout.config[1] + 0, 0); // magic
-    const b = again(rig).boot(() => 1);
-    expect(b.configText).toBeNull();
+    const b = bootStore(again(rig), () => 1);
+    expect(b.config).toBeNull();
     expect(b.report).toEqual(['configuration unreadable in both slots: starting from factory defaults']);
   });
 
   it('a new configuration never overwrites the committed one, across reboots and many generations', () => {
     const rig = rigOf();
     let st = new Store(rig.eeprom);
-    st.boot(() => 0);
+    bootStore(st, () => 0);
     let committed = 0;
     let committedText = '';
     for (let g = 1; g <= 12; g++) {
       const t = 'config ' + g + ' ' + 'x'.repeat(g * 7);
-      const w = st.writeConfig(t);
+      const w = writeConfig(st, bytes(t));
       expect(w).toEqual({ ok: true, value: committed + 1 });
       // the committed generation is still readable whatever happens to the new one now
-      if (committed) expect(again(rig).boot(() => committed).configText).toBe(committedText);
+      if (committed) expect(textOf(bootStore(again(rig), () => committed).config)).toBe(committedText);
       if (g % 3 === 0) {
         // a cut before the unit record: the new text is not committed; reboot
         st = again(rig);
-        expect(st.boot(() => committed).configText).toBe(committed ? committedText : t);
+        expect(textOf(bootStore(st, () => committed).config)).toBe(committed ? committedText : t);
         if (!committed) {
           committed = st.configGen;
           committedText = t;
         }
         continue;
       }
-      st.configCommitted(w.ok ? w.value : -1);
+      configCommitted(st, w.ok ? w.value : -1);
       committed = st.configGen;
       committedText = t;
       if (g % 2 === 0) {
         st = again(rig);
-        expect(st.boot(() => committed).configText).toBe(committedText);
+        expect(textOf(bootStore(st, () => committed).config)).toBe(committedText);
         expect(st.configGen).toBe(committed);
       }
     }
@@ -374,23 +387,23 @@ describe('Store: configuration slots', () => {
   it("writeConfig: text up to configSize - 11 bytes fits and round-trips; one byte more is 'too-big' and writes nothing", () => {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
-    st.boot(() => 0);
+    bootStore(st, () => 0);
     const max = st.layout.configSize - 11;
     const w0 = rig.chip.bytesWritten;
-    expect(st.writeConfig('y'.repeat(max + 1))).toMatchObject({ ok: false, error: 'too-big' });
+    expect(writeConfig(st, bytes('y'.repeat(max + 1)))).toMatchObject({ ok: false, error: 'too-big' });
     expect(rig.chip.bytesWritten).toBe(w0);
     const big = Array.from({ length: max }, (_, i) => String.fromCharCode(32 + (i % 90))).join('');
-    expect(st.writeConfig(big)).toEqual({ ok: true, value: 1 });
-    expect(again(rig).boot(() => 1).configText).toBe(big);
+    expect(writeConfig(st, bytes(big))).toEqual({ ok: true, value: 1 });
+    expect(textOf(bootStore(again(rig), () => 1).config)).toBe(big);
   });
 
   it('every latin-1 character round-trips through a configuration slot', () => {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
-    st.boot(() => 0);
+    bootStore(st, () => 0);
     const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
-    expect(st.writeConfig(all).ok).toBe(true);
-    expect(again(rig).boot(() => 1).configText).toBe(all);
+    expect(writeConfig(st, bytes(all)).ok).toBe(true);
+    expect(textOf(bootStore(again(rig), () => 1).config)).toBe(all);
   });
 });
 
@@ -418,15 +431,15 @@ function cfgOf(raw: unknown): CoreConfig {
   return c.value;
 }
 
-// accountState(): [balance, remainder, monthlyWh, cycle*, alarmMask*, cut*, deferred*, mode*,
-// ovTripped*, ovReopen, ovWinStart, ovTrips*, ovLocked*, energyWh, chargedMilli, periodWh x5,
-// topupMilli]; * = 32-bit tables. meterState(): [has*, lastImp, lastExp, lastT, susp*, suspImp,
-// suspExp, suspT].
-const ACCOUNT_SMALL = [3, 4, 5, 6, 7, 8, 11, 12];
-const METER_SMALL = [0, 4];
+// accountState(): [balance, remainder, monthlyWh, cycle, alarmMask, cut, deferred, mode,
+// ovTripped, ovReopen, ovWinStart, ovTrips, ovLocked, energyWh, chargedMilli, periodWh x5,
+// topupMilli]; meterState(): [has, lastImp, lastExp, lastT, susp, suspImp, suspExp, suspT].
+// Each field over the range its table holds (core.ts: doubles, 32-bit, 16-bit and byte tables).
 const big = fc.integer({ min: -(2 ** 50), max: 2 ** 50 });
-const small = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-const stateArb = (n: number, smalls: number[]) => fc.tuple(...Array.from({ length: n }, (_, i) => (smalls.indexOf(i) >= 0 ? small : big)));
+const u = (bits: number) => fc.integer({ min: 0, max: 2 ** bits - 1 });
+const ACCOUNT_FIELDS = [big, fc.integer({ min: 0, max: 999 }), u(32), u(16), u(8), u(8), u(8), u(8), u(8), big, big, u(8), u(8), big, big, big, big, big, big, big, big];
+const METER_FIELDS = [u(8), big, big, big, u(8), big, big, big];
+const stateArb = (n: number, fields: fc.Arbitrary<number>[]) => fc.tuple(...fields.slice(0, n));
 const tokenArb: fc.Arbitrary<TokenState> = fc.record({
   lastCount: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   usedBitmap: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
@@ -435,24 +448,24 @@ const tokenArb: fc.Arbitrary<TokenState> = fc.record({
 });
 const coreStateArb = (cfg: CoreConfig) =>
   fc.record({
-    accounts: fc.array(stateArb(21, ACCOUNT_SMALL), { minLength: cfg.accounts.length, maxLength: cfg.accounts.length }),
-    meters: fc.array(stateArb(8, METER_SMALL), { minLength: cfg.meters.length, maxLength: cfg.meters.length }),
-    lastSeq: fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: cfg.accounts.length, maxLength: cfg.accounts.length }),
+    accounts: fc.array(stateArb(21, ACCOUNT_FIELDS), { minLength: cfg.accounts.n, maxLength: cfg.accounts.n }),
+    meters: fc.array(stateArb(8, METER_FIELDS), { minLength: cfg.meters.n, maxLength: cfg.meters.n }),
+    lastSeq: fc.array(u(32), { minLength: cfg.accounts.n, maxLength: cfg.accounts.n }),
   });
 type CoreState = { accounts: number[][]; meters: number[][]; lastSeq: number[] };
 
 function coreWith(cfg: CoreConfig, s: CoreState): Core {
   const core = new Core(cfg);
-  s.accounts.forEach((v, a) => core.setAccountState(a, v));
-  s.meters.forEach((v, m) => core.setMeterState(m, v));
+  s.accounts.forEach((v, a) => setAccountState(core, a, v));
+  s.meters.forEach((v, m) => setMeterState(core, m, v));
   s.lastSeq.forEach((v, a) => (core.lastSeq[a] = v));
   return core;
 }
 
 function snapshot(core: Core) {
   return {
-    accounts: core.cfg.accounts.map((_, a) => core.accountState(a)),
-    meters: core.cfg.meters.map((_, m) => core.meterState(m)),
+    accounts: core.cfg.accounts.name.map((_, a) => accountState(core, a)),
+    meters: core.cfg.meters.name.map((_, m) => meterState(core, m)),
     lastSeq: Array.from(core.lastSeq),
   };
 }
@@ -471,11 +484,11 @@ describe('records: account records', () => {
         const want = snapshot(dst);
         const from = snapshot(src);
         const before = snapshot(coreWith(cfg, s2));
-        for (let b = 0; b < cfg.accounts.length; b++) {
+        for (let b = 0; b < cfg.accounts.n; b++) {
           expect(want.accounts[b]).toEqual(b === a ? from.accounts[a] : before.accounts[b]);
           expect(want.lastSeq[b]).toBe(b === a ? s1.lastSeq[a] : s2.lastSeq[b]);
         }
-        for (let m = 0; m < cfg.meters.length; m++) expect(want.meters[m]).toEqual(cfg.meters[m].account === a ? from.meters[m] : before.meters[m]);
+        for (let m = 0; m < cfg.meters.n; m++) expect(want.meters[m]).toEqual(cfg.meters.account[m] === a ? from.meters[m] : before.meters[m]);
       }),
       { numRuns: 200 },
     );
@@ -486,14 +499,14 @@ describe('records: account records', () => {
       fc.property(coreStateArb(cfg), fc.option(tokenArb, { nil: null }), (s, token) => {
         const rig = rigOf('AT24C256');
         const st = new Store(rig.eeprom);
-        st.boot(() => 0);
+        bootStore(st, () => 0);
         const src = coreWith(cfg, s);
-        const recs = cfg.accounts.map((acc, a) => ({ name: acc.name, data: encodeAccount(src, a, a === 1 ? token : null, FORMAT) }));
+        const recs = cfg.accounts.name.map((name, a) => ({ name: name, data: encodeAccount(src, a, a === 1 ? token : null, FORMAT) }));
         expect(st.journal.commit(recs).ok).toBe(true);
-        const b = again(rig).boot(() => 0);
+        const b = bootStore(again(rig), () => 0);
         const dst = new Core(cfg);
-        cfg.accounts.forEach((acc, a) => {
-          const r = decodeAccount(dst, a, b.scan.records[acc.name], b.scan.versions[acc.name]);
+        cfg.accounts.name.forEach((accName, a) => {
+          const r = decodeAccount(dst, a, b.scan.records[accName], b.scan.versions[accName]);
           expect(r).toEqual({ token: a === 1 ? token : null, seq: s.lastSeq[a] });
         });
         expect(snapshot(dst)).toEqual(snapshot(src));
@@ -513,10 +526,10 @@ describe('records: account records', () => {
         dst.topupMilli[a] = 777;
         const r = decodeAccount(dst, a, data, 1);
         expect(r).toEqual({ token: null, seq: s.lastSeq[a] });
-        const want = src.accountState(a).slice(0, 20).concat([0]);
-        expect(dst.accountState(a)).toEqual(want);
+        const want = accountState(src, a).slice(0, 20).concat([0]);
+        expect(accountState(dst, a)).toEqual(want);
         expect(dst.topupMilli[a]).toBe(0);
-        for (let m = 0; m < cfg.meters.length; m++) if (cfg.meters[m].account === a) expect(dst.meterState(m)).toEqual(src.meterState(m));
+        for (let m = 0; m < cfg.meters.n; m++) if (cfg.meters.account[m] === a) expect(meterState(dst, m)).toEqual(meterState(src, m));
       }),
       { numRuns: 100 },
     );
@@ -532,17 +545,17 @@ describe('records: account records', () => {
       fc.property(coreStateArb(cfg), (s) => {
         const src = coreWith(cfg, s);
         const dst = new Core(cfg2);
-        const idx = (c: CoreConfig, n: string) => c.meters.findIndex((m) => m.name === n);
+        const idx = (c: CoreConfig, n: string) => c.meters.name.indexOf(n);
         expect(decodeAccount(dst, 0, encodeAccount(src, 0, null, FORMAT), FORMAT)).not.toBeNull();
-        expect(dst.accountState(0)).toEqual(src.accountState(0));
-        for (const n of ['M1', 'M5']) expect(dst.meterState(idx(cfg2, n))).toEqual(src.meterState(idx(cfg, n)));
+        expect(accountState(dst, 0)).toEqual(accountState(src, 0));
+        for (const n of ['M1', 'M5']) expect(meterState(dst, idx(cfg2, n))).toEqual(meterState(src, idx(cfg, n)));
         // M2 belongs to R2 now: R1's record does not restore it; M6 is new
-        expect(dst.meterState(idx(cfg2, 'M2'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-        expect(dst.meterState(idx(cfg2, 'M6'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+        expect(meterState(dst, idx(cfg2, 'M2'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+        expect(meterState(dst, idx(cfg2, 'M6'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
         // and R2's record does not carry M2 either (it was R1's when written)
         expect(decodeAccount(dst, 1, encodeAccount(src, 1, null, FORMAT), FORMAT)).not.toBeNull();
-        expect(dst.meterState(idx(cfg2, 'M2'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-        expect(dst.meterState(idx(cfg2, 'M3'))).toEqual(src.meterState(idx(cfg, 'M3')));
+        expect(meterState(dst, idx(cfg2, 'M2'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+        expect(meterState(dst, idx(cfg2, 'M3'))).toEqual(meterState(src, idx(cfg, 'M3')));
       }),
       { numRuns: 50 },
     );
@@ -553,15 +566,15 @@ describe('records: account records', () => {
     raw2.accounts.reverse();
     const cfg2 = cfgOf(raw2);
     const src = coreWith(cfg, {
-      accounts: cfg.accounts.map((_, a) => Array.from({ length: 21 }, (_, i) => a * 100 + i)),
-      meters: cfg.meters.map((_, m) => Array.from({ length: 8 }, (_, i) => m * 10 + i)),
+      accounts: cfg.accounts.name.map((_, a) => Array.from({ length: 21 }, (_, i) => a * 100 + i)),
+      meters: cfg.meters.name.map((_, m) => Array.from({ length: 8 }, (_, i) => m * 10 + i)),
       lastSeq: [5, 6, 7],
     });
     const dst = new Core(cfg2);
     expect(decodeAccount(dst, 2, encodeAccount(src, 0, null, FORMAT), FORMAT)).toEqual({ token: null, seq: 5 });
-    expect(dst.accountState(2)).toEqual(src.accountState(0));
+    expect(accountState(dst, 2)).toEqual(accountState(src, 0));
     for (const n of ['M1', 'M2', 'M5']) {
-      expect(dst.meterState(cfg2.meters.findIndex((m) => m.name === n))).toEqual(src.meterState(cfg.meters.findIndex((m) => m.name === n)));
+      expect(meterState(dst, cfg2.meters.name.indexOf(n))).toEqual(meterState(src, cfg.meters.name.indexOf(n)));
     }
   });
 
@@ -602,7 +615,7 @@ describe('records: account records', () => {
     w.num(0);
     const dst = new Core(cfg);
     expect(decodeAccount(dst, 1, w.out(), FORMAT)).toEqual({ token: null, seq: 9 });
-    expect(dst.accountState(1)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect(accountState(dst, 1)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
   });
 
   // Fixed in 235f3d6 (missing fields used to restore as NaN).
@@ -619,7 +632,7 @@ describe('records: account records', () => {
     w.num(500);
     const dst = new Core(cfg);
     expect(decodeAccount(dst, 0, w.out(), FORMAT)).not.toBeNull();
-    expect(dst.meterState(0)).toEqual([1, 500, 0, 0, 0, 0, 0, 0]);
+    expect(meterState(dst, 0)).toEqual([1, 500, 0, 0, 0, 0, 0, 0]);
   });
 
   // Fixed in 235f3d6 by parseConfig: names are 1..16 printable ASCII characters. Before,
@@ -646,17 +659,17 @@ describe('records: account records', () => {
           if (!c.ok) return;
           accepted++;
           const src = new Core(c.value);
-          src.setMeterState(0, [1, 12345, 0, 1000, 0, 0, 0, 0]);
+          setMeterState(src, 0, [1, 12345, 0, 1000, 0, 0, 0, 0]);
           src.balance[0] = 4321;
           const ee = rigOf().eeprom;
           const j = new Journal(ee, 0, 2048, FORMAT);
-          j.open();
+          openJournal(j);
           expect(j.commit([{ name: account, data: encodeAccount(src, 0, null, FORMAT) }]).ok).toBe(true);
-          const scan = new Journal(ee, 0, 2048, FORMAT).open();
+          const scan = openJournal(new Journal(ee, 0, 2048, FORMAT));
           expect(Object.keys(scan.records)).toEqual([account]);
           const dst = new Core(c.value);
           expect(decodeAccount(dst, 0, scan.records[account], scan.versions[account])).not.toBeNull();
-          expect(dst.meterState(0)).toEqual(src.meterState(0));
+          expect(meterState(dst, 0)).toEqual(meterState(src, 0));
           expect(dst.balance[0]).toBe(4321);
         },
       ),
@@ -674,9 +687,9 @@ describe('records: account records', () => {
       if (!c.ok) continue; // refused at the door: also right
       const ee = rigOf().eeprom;
       const j = new Journal(ee, 0, 2048, FORMAT);
-      j.open();
+      openJournal(j);
       expect(j.commit([{ name, data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
-      const scan = new Journal(ee, 0, 2048, FORMAT).open();
+      const scan = openJournal(new Journal(ee, 0, 2048, FORMAT));
       expect(Object.prototype.hasOwnProperty.call(scan.records, name), name).toBe(true);
       expect(Array.from(scan.records[name]), name).toEqual([1, 2, 3]);
     }
@@ -703,7 +716,7 @@ describe('records: unit record', () => {
         expect(unitConfigGen(data)).toBe(gen);
         const dst = new Core(cfg);
         expect(decodeUnit(dst, data)).toBe(true);
-        expect(dst.ledger.save()).toEqual(src.ledger.save());
+        expect(saveLedger(dst.ledger)).toEqual(saveLedger(src.ledger));
         expect(dst.ledger.seq).toBe(topups.length);
       }),
       { numRuns: 50 },
@@ -716,7 +729,7 @@ describe('records: unit record', () => {
     expect(unitConfigGen(new Uint8Array([0x80]))).toBe(0);
     const core = new Core(cfg);
     core.handle({ t: 'topup', time: 1767225600, account: 0, amountMilli: 5 });
-    const before = core.ledger.save();
+    const before = saveLedger(core.ledger);
     const w = new Writer(4);
     w.num(3);
     w.num(2);
@@ -724,6 +737,6 @@ describe('records: unit record', () => {
     w.num(1);
     expect(decodeUnit(core, w.out())).toBe(false);
     expect(decodeUnit(core, new Uint8Array([6]))).toBe(false);
-    expect(core.ledger.save()).toEqual(before);
+    expect(saveLedger(core.ledger)).toEqual(before);
   });
 });

@@ -7,6 +7,8 @@ import { Core } from '../../firmware/core';
 import { parseConfig } from '../../firmware/config';
 import { Journal } from '../../firmware/storage/journal';
 import { encodeAccount, encodeUnit } from '../../firmware/storage/records';
+import { bootStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
+import { openJournal } from '../../firmware/storage/journal-scan';
 import { FORMAT, Store } from '../../firmware/storage/store';
 
 const CONFIG = {
@@ -78,9 +80,9 @@ describe('unit with an EEPROM', () => {
     const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
     // An EEPROM as format-1 firmware left it: accounts without top-up totals or token state.
     const st = new Store(rig.eeprom);
-    st.boot(() => 0);
-    expect(st.writeHeader(1).ok).toBe(true);
-    const gen = st.writeConfig(JSON.stringify(CONFIG));
+    bootStore(st, () => 0);
+    expect(writeHeader(st, 1).ok).toBe(true);
+    const gen = writeConfig(st, new Uint8Array(Array.from(JSON.stringify(CONFIG), (c) => c.charCodeAt(0))), true);
     expect(gen.ok).toBe(true);
     const parsed = parseConfig(CONFIG);
     if (!parsed.ok) throw new Error(parsed.error);
@@ -88,7 +90,7 @@ describe('unit with an EEPROM', () => {
     core.handle({ t: 'topup', time: T0, account: 1, amountMilli: 7000 });
     core.handle({ t: 'reading', time: T0, meter: 1, importWh: 4200, exportWh: 0 });
     const j = new Journal(rig.eeprom, st.layout.journal, st.layout.journalSize, 1);
-    j.open();
+    openJournal(j);
     expect(j.commit([{ name: '', data: encodeUnit(core, 1) }, { name: 'A1', data: encodeAccount(core, 0, null, 1) }, { name: 'A2', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
 
     const out: string[] = [];
@@ -120,7 +122,7 @@ describe('unit with an EEPROM', () => {
     u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
     expect(out.join('\n')).toMatch(/EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS/);
     expect(u.core.balance[0]).toBe(0);
-    expect(u.core.cfg.accounts.map((a) => a.name)).toEqual(['A1', 'A2']);
+    expect(u.core.cfg.accounts.name).toEqual(['A1', 'A2']);
   });
 
   it('keeps the token lock-out and used tokens through a reboot', () => {

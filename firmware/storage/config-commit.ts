@@ -1,0 +1,30 @@
+// A new configuration committed to the EEPROM (a console change, a factory reset, the first
+// boot): its bytes into the free slot, then the unit record that names it.
+import { Core } from '../core';
+import { JournalRecord } from './journal';
+import { configCommitted, formatStore, writeConfig } from './store-boot';
+import { encodeUnit } from './records';
+import { UnitStorage, storageFailed } from './unit-storage';
+
+/** Commits a new configuration: its bytes into the free slot, then one batch with the unit
+ *  record naming it and an empty record for every account that is gone (so an account
+ *  opened again later under the same name starts from zero). */
+export function saveConfig(us: UnitStorage, bytes: Uint8Array, next: Core, gone: string[]): boolean {
+  if (us.store.readOnly) return true;
+  const w = writeConfig(us.store, bytes);
+  if (!w.ok) return storageFailed(us, 'saving the configuration', w);
+  const recs: JournalRecord[] = [{ name: '', data: encodeUnit(next, w.value) }];
+  for (let i = 0; i < gone.length; i++) recs.push({ name: gone[i], data: new Uint8Array(0) });
+  const r = us.store.journal.commit(recs);
+  if (!r.ok) return storageFailed(us, 'saving the configuration', r);
+  configCommitted(us.store, w.value);
+  us.error = '';
+  return true;
+}
+
+/** Factory reset: everything but the event log erased, then this configuration committed. */
+export function resetStorage(us: UnitStorage, bytes: Uint8Array, next: Core): boolean {
+  const f = formatStore(us.store, true);
+  if (!f.ok) return storageFailed(us, 'erasing', f);
+  return saveConfig(us, bytes, next, []);
+}

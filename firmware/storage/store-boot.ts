@@ -1,0 +1,162 @@
+// The rare work on the EEPROM as a whole: reading it back at boot (header, configuration slots,
+// journal, rings), formatting it, writing a new configuration. Functions on a resident Store,
+// loaded with the modules that need them (boot, configuration changes).
+import { Result, fail, ok } from '../../hal/result';
+import { crc16 } from '../lib/crc16';
+import { crc32, u32At } from '../lib/crc32';
+import { Writer } from './bytes';
+import { JournalScan } from './journal';
+import { clearJournal, openJournal } from './journal-scan';
+import { clearRing, openRing } from './slot-scan';
+import { CONFIG_TABLES, CONFIG_TEXT, FORMAT, HEADER_MAGIC, Store, StoreBoot } from './store';
+
+/** The format version in a valid header copy, -1 when both are bad, -2 when blank, -3
+ *  when the EEPROM does not answer. */
+function header(st: Store): number {
+  let blank = true;
+  let answered = false;
+  for (let k = 0; k < 2; k++) {
+    const r = st.ee.read(st.layout.header[k], 8);
+    if (!r.ok) continue;
+    answered = true;
+    const b = r.value;
+    for (let i = 0; i < 8; i++) if (b[i] !== 0xff) blank = false;
+    if (b[0] === HEADER_MAGIC[0] && b[1] === HEADER_MAGIC[1] && b[2] === HEADER_MAGIC[2] && crc16(b, 0, 6) === b[6] + b[7] * 256) return b[3];
+  }
+  return !answered ? -3 : blank ? -2 : -1;
+}
+
+/** Writes both header copies (format version, part size). */
+export function writeHeader(st: Store, format: number): Result<true> {
+  const w = new Writer(8);
+  w.u8(HEADER_MAGIC[0]);
+  w.u8(HEADER_MAGIC[1]);
+  w.u8(HEADER_MAGIC[2]);
+  w.u8(format);
+  w.u16(st.ee.size / 256);
+  w.u16(crc16(w.b, 0, 6));
+  for (let k = 0; k < 2; k++) {
+    const r = st.ee.write(st.layout.header[k], w.out());
+    if (!r.ok) return r;
+  }
+  return ok<true>(true);
+}
+
+/** The configuration in slot k: its generation and bytes (text: JSON text of older
+ *  firmware), or null when bad. */
+function slot(st: Store, k: number): { gen: number; bytes: Uint8Array; text: boolean } | null {
+  const a = st.layout.config[k];
+  const h = st.ee.read(a, 7);
+  if (!h.ok || (h.value[0] !== CONFIG_TEXT && h.value[0] !== CONFIG_TABLES)) return null;
+  const len = h.value[5] + h.value[6] * 256;
+  if (len + 11 > st.layout.configSize) return null;
+  const r = st.ee.read(a, len + 11);
+  if (!r.ok) return null;
+  const b = r.value;
+  if (crc32(b, 0, len + 7) !== u32At(b, len + 7)) return null;
+  return { gen: u32At(b, 1), bytes: b.subarray(7, len + 7), text: b[0] === CONFIG_TEXT };
+}
+
+/** Writes the configuration's bytes into the slot not holding the committed one, as
+ *  generation configGen + 1. It counts only once the journal's unit record names it.
+ *  `text`: JSON text as firmware of format 2 and before wrote it (tests of the migration). */
+export function writeConfig(st: Store, bytes: Uint8Array, text?: boolean): Result<number> {
+  if (st.readOnly) return fail('read-only', 'EEPROM from a newer firmware');
+  if (bytes.length + 11 > st.layout.configSize) return fail('too-big', 'configuration is ' + bytes.length + ' bytes, the EEPROM keeps ' + (st.layout.configSize - 11));
+  const gen = st.configGen + 1;
+  const w = new Writer(bytes.length + 11);
+  w.u8(text ? CONFIG_TEXT : CONFIG_TABLES);
+  w.u32(gen);
+  w.u16(bytes.length);
+  w.bytes(bytes);
+  w.u32(crc32(w.b, 0, w.n));
+  const k = st.configGen ? 1 - st.configSlot : 0;
+  const r = st.ee.write(st.layout.config[k], w.out());
+  return r.ok ? ok(gen) : fail<number>(r.error, r.detail);
+}
+
+/** Makes generation gen (written by writeConfig) the committed one in RAM. */
+export function configCommitted(st: Store, gen: number): void {
+  if (gen !== st.configGen) st.configSlot = st.configGen ? 1 - st.configSlot : 0;
+  st.configGen = gen;
+}
+
+/** Erases every region (0xFF) and writes the header last, so a cut here formats again. */
+export function formatStore(st: Store, keepEvents: boolean): Result<true> {
+  const l = st.layout;
+  const blank = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) blank[i] = 0xff;
+  // Headers first: from here until the new header is written a cut means "blank".
+  const spans = [l.header[0], l.header[1], l.config[0], l.config[1]];
+  for (let i = 0; i < spans.length; i++) {
+    const r = st.ee.write(spans[i], new Uint8Array(blank.buffer, 0, 16));
+    if (!r.ok) return r;
+  }
+  const from = keepEvents ? l.daily : l.events;
+  for (let a = from; a < l.journal + l.journalSize; a += 256) {
+    const n = l.journal + l.journalSize - a < 256 ? l.journal + l.journalSize - a : 256;
+    // Cells already blank are not written again (a new part is blank: no wear, no time).
+    const c = st.ee.read(a, n);
+    let used = !c.ok;
+    for (let i = 0; i < n && !used; i++) if (c.ok && c.value[i] !== 0xff) used = true;
+    if (!used) continue;
+    const r = st.ee.write(a, new Uint8Array(blank.buffer, 0, n));
+    if (!r.ok) return r;
+  }
+  st.configGen = 0;
+  st.configSlot = 0;
+  // Erased: nothing to scan for.
+  clearJournal(st.journal);
+  if (!keepEvents) clearRing(st.events);
+  clearRing(st.daily);
+  clearRing(st.monthly);
+  return writeHeader(st, FORMAT);
+}
+
+/** Reads everything back. unitGen(scan) tells which configuration generation the journal
+ *  committed (0 when it has no unit record). */
+export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): StoreBoot {
+  const report: string[] = [];
+  const v = header(st);
+  let formatted = false;
+  let fresh = false;
+  if (v === -3) {
+    st.readOnly = true;
+    report.push('EEPROM not answering on I2C: running from RAM only, nothing survives a power cut');
+  } else if (v < 0 || v === 0) {
+    report.push(v === -2 ? 'EEPROM blank: formatted, starting from factory defaults' : 'EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS, previous data lost');
+    const f = formatStore(st, false);
+    if (!f.ok) report.push('EEPROM format failed: ' + f.error + (f.detail ? ' ' + f.detail : '') + ' - running without storage');
+    formatted = true;
+    fresh = f.ok;
+  } else if (v > FORMAT) {
+    st.readOnly = true;
+    report.push('EEPROM written by newer firmware (format ' + v + '): left untouched, running from RAM only');
+  }
+  // Just formatted: the regions are blank and already known to be.
+  const scan = fresh ? clearJournal(st.journal) : openJournal(st.journal);
+  if (!fresh) {
+    openRing(st.events);
+    openRing(st.daily);
+    openRing(st.monthly);
+  }
+  const gen = unitGen(scan);
+  const s0 = slot(st, 0);
+  const s1 = slot(st, 1);
+  let pick = -1;
+  if (s0 && (s0.gen === gen || (!gen && (!s1 || s0.gen > s1.gen)))) pick = 0;
+  else if (s1 && (s1.gen === gen || !gen)) pick = 1;
+  else if (gen && (s0 || s1)) {
+    pick = s0 && (!s1 || s0.gen > s1.gen) ? 0 : 1;
+    report.push('configuration generation ' + gen + ' unreadable: using generation ' + (pick ? (s1 as { gen: number }).gen : (s0 as { gen: number }).gen) + ', check the accounts');
+  }
+  const cfg = pick === 0 ? s0 : pick === 1 ? s1 : null;
+  if (cfg) {
+    st.configGen = cfg.gen;
+    st.configSlot = pick;
+  } else if (!formatted && gen) report.push('configuration unreadable in both slots: starting from factory defaults');
+  if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
+  if (st.events.corrupt) report.push(st.events.corrupt + ' event log slot(s) torn or corrupt');
+  if (st.daily.corrupt + st.monthly.corrupt) report.push(st.daily.corrupt + st.monthly.corrupt + ' freeze record(s) torn or corrupt');
+  return { config: cfg ? cfg.bytes : null, configText: cfg ? cfg.text : false, scan: scan, format: formatted || v === -3 ? FORMAT : v, report: report, formatted: formatted };
+}

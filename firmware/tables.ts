@@ -1,0 +1,124 @@
+// Per-account and per-meter data as tables: one typed array per field, indexed by account or
+// meter number. On the board a typed array of 33 doubles costs about 25 variables where 33
+// numbers in objects cost hundreds (../shared/ESPRUINO.md); the Lua build swaps this one module
+// for plain tables. Everything is typed number[] so the code using it stays in the subset.
+
+/** Element kinds of a table. */
+export const F64 = 0;
+export const I32 = 1;
+export const U8 = 2;
+export const I8 = 3;
+export const U16 = 4;
+export const I16 = 5;
+export const U32 = 6;
+
+/** A zero-filled table of n elements of a kind. */
+export function table(kind: number, n: number): number[] {
+  if (kind === F64) return new Float64Array(n) as unknown as number[];
+  if (kind === I32) return new Int32Array(n) as unknown as number[];
+  if (kind === U8) return new Uint8Array(n) as unknown as number[];
+  if (kind === I8) return new Int8Array(n) as unknown as number[];
+  if (kind === U16) return new Uint16Array(n) as unknown as number[];
+  if (kind === U32) return new Uint32Array(n) as unknown as number[];
+  return new Int16Array(n) as unknown as number[];
+}
+
+/** A zero-filled table of n numbers (exact integers up to 2^53). */
+export function numbers(n: number): number[] {
+  return table(F64, n);
+}
+
+/** A zero-filled table of n small integers (flags, modes, 32-bit times). */
+export function smalls(n: number): number[] {
+  return table(I32, n);
+}
+
+/** t with room for n elements: itself, or a copy twice as long (tables being built grow). */
+export function grown(t: number[], kind: number, n: number): number[] {
+  if (n <= t.length) return t;
+  let c = t.length || 8;
+  while (c < n) c *= 2;
+  const g = table(kind, c);
+  for (let i = 0; i < t.length; i++) g[i] = t[i];
+  return g;
+}
+
+/** The first n elements of t as a table of their own (a finished table has no spare room). */
+export function trimmed(t: number[], kind: number, n: number): number[] {
+  if (t.length === n) return t;
+  const g = table(kind, n);
+  for (let i = 0; i < n; i++) g[i] = t[i];
+  return g;
+}
+
+/** Account flags. */
+export const FRIENDLY_REST_DAYS = 1;
+export const IMPORT_ONLY = 2;
+export const HAS_TOKEN = 4;
+
+/** The accounts of a configuration: field[a] for account a. Money in milli-currency. */
+export interface AccountTable {
+  n: number;
+  name: string[];
+  /** Price plan index. */
+  plan: number[];
+  /** Emergency credit: the balance may go down to -creditLimit. */
+  creditLimit: number[];
+  /** After a cut, supply returns when a credit brings the balance above this. */
+  reconnect: number[];
+  /** Hoarding limit: top-ups beyond this balance are refused; 0 = none. */
+  maxBalance: number[];
+  /** Alarm levels of account a are alarm[alarmAt[a]] .. alarm[alarmAt[a + 1] - 1], descending. */
+  alarmAt: number[];
+  alarm: number[];
+  /** Friendly windows of account a, local minutes [start, end, ...] in friend[friendAt[a]] ..
+   *  friend[friendAt[a + 1] - 1]; end < start wraps past midnight. */
+  friendAt: number[];
+  friend: number[];
+  /** FRIENDLY_REST_DAYS, IMPORT_ONLY, HAS_TOKEN. */
+  flags: number[];
+  /** Relay mode as configured (MODE_AUTO, MODE_ON, MODE_OFF). */
+  mode: number[];
+  /** GPIO relay channel on the board, or -1 when the account's meters switch it over the bus. */
+  relay: number[];
+  /** Overload protection (Tasmota's MaxPower, MaxPowerHold, ...): trip above ovMaxW (0: off)
+   *  held ovHoldS, reclose after ovWaitS, lock out after ovTrips trips within ovWindowS. */
+  ovMaxW: number[];
+  ovHoldS: number[];
+  ovWaitS: number[];
+  ovWindowS: number[];
+  ovTrips: number[];
+  /** OpenPAYGO identity: 16 key bytes per account at tokenKey[16 a], starting code, and
+   *  milli-currency per token value unit. */
+  tokenKey: number[];
+  tokenStart: number[];
+  tokenUnit: number[];
+}
+
+/** Meter protocols. */
+export const PROTO_NONE = 0;
+export const PROTO_DLT645 = 1;
+export const PROTO_MODBUS = 2;
+export const PROTO_PULSE = 3;
+
+/** The meters of a configuration: field[m] for meter m. */
+export interface MeterTable {
+  n: number;
+  name: string[];
+  /** Account index. */
+  account: number[];
+  /** Own price plan, or -1 for the account's. */
+  plan: number[];
+  /** Largest plausible power; a register that rises faster is quarantined. */
+  maxPowerW: number[];
+  /** PROTO_NONE (readings given to the unit from outside), PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE. */
+  proto: number[];
+  /** DL/T 645 wire address: 6 bytes per meter at addr[6 m]. */
+  addr: number[];
+  /** Modbus slave id, or pulse input channel. */
+  id: number[];
+  /** Modbus profile: 1 sdm120, 2 sdm230, 3 dds238, 4 + i the configuration's own profile i. */
+  profile: number[];
+  /** Pulse constant, imp/kWh. */
+  impPerKwh: number[];
+}
