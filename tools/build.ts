@@ -14,6 +14,9 @@ import { rollup, Plugin } from 'rollup';
 import { minify } from 'terser';
 import * as ts from 'typescript';
 import { BoardDescription } from '../hal/espruino/board';
+import { parseConfig } from '../firmware/config';
+import { encodeConfig } from '../firmware/config-store';
+import { FACTORY_CONFIG } from '../firmware/factory-config';
 import { BoardImage, boardImage, CodeArea, detokenise, ImageModule, imageProblems, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
 import { bootInStrippedContext, bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
@@ -102,7 +105,7 @@ export function loadBoard(name: string): BoardDescription {
 }
 
 /** Compiles an entry (default firmware/main.ts) and what it imports to ES5 in memory: absolute .js path -> code. */
-export function compileFirmware(entry = 'firmware/main.ts'): { [file: string]: string } {
+export function compileFirmware(entry: string | string[] = 'firmware/main.ts'): { [file: string]: string } {
   const configPath = path.join(ROOT, 'tsconfig.espruino.json');
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
     ...ts.sys,
@@ -124,7 +127,7 @@ export function compileFirmware(entry = 'firmware/main.ts'): { [file: string]: s
     rootDir: ROOT,
     outDir: path.join(ROOT, 'dist', '.obj'),
   };
-  const roots = [path.join(ROOT, entry), path.join(ROOT, 'hal', 'espruino', 'espruino-globals.d.ts')];
+  const roots = ([] as string[]).concat(entry).map((e) => path.join(ROOT, e)).concat([path.join(ROOT, 'hal', 'espruino', 'espruino-globals.d.ts')]);
   const program = ts.createProgram(roots, options);
   const diags = ts.getPreEmitDiagnostics(program);
   if (diags.length) {
@@ -334,8 +337,6 @@ export interface BuildResult {
   varsRam: number;
   variables: number;
   findings: Finding[];
-  /** The WiFi image's run on an interpreter with a Pico's heap (5,100 variables). */
-  espruino?: EspruinoRun;
   /** The run on the interpreter with the board's own heap. */
   espruinoOwnHeap?: EspruinoRun;
   /** What is written to the board's flash, and whether it fits. */
@@ -385,7 +386,7 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 
@@ -395,21 +396,126 @@ export async function bundleEntry(entry: string, globals: string, defines: { [na
   return (await bundleResident(entry, globals, defines)).code;
 }
 
-/** bundleEntry, with the source files (absolute .js paths) the bundle holds. */
-export async function bundleResident(entry: string, globals: string, defines: { [name: string]: boolean } = {}): Promise<{ code: string; files: string[] }> {
-  const files = compileFirmware(entry);
-  const bundle = await rollup({
-    input: path.join(ROOT, entry.replace(/\.ts$/, '.js')),
-    plugins: [memoryModules(files), defineSwitches(defines)],
-    treeshake: { moduleSideEffects: true },
-    onwarn(w) {
-      throw new BuildError('rollup: ' + w.message);
+/** Property names that keep their spelling on the board; every other property name of the
+ *  firmware is shortened by the minifier (a long name costs flash, and heap wherever an object
+ *  holds it). Kept: the JavaScript built-ins (the minifier's own list), every name the Espruino
+ *  typings declare (E, Serial, I2C, Storage ...), every name a string literal of the firmware
+ *  spells out whole, alone or in a list with spaces (configuration keys, names looked up by
+ *  text), the keys of object literals in the files that write JSON (answers, exported
+ *  configuration), and every property name of the files that read parsed JSON without a list
+ *  of known keys (Modbus profiles). */
+let reservedNames: string[] | null = null;
+/** Files that use JSON only to quote a value in a message: their objects never become JSON, and
+ *  every key they read from a configuration is in a list of known keys (a string). */
+const QUOTES_ONLY = ['firmware/config.js'];
+/** Files that read objects parsed from JSON without saying JSON (a Modbus profile). */
+const JSON_READERS = ['firmware/metering/meter-profiles.js'];
+export function reservedProperties(): string[] {
+  if (reservedNames) return reservedNames;
+  const set: { [w: string]: boolean } = {};
+  const words = (text: string) => {
+    const re = /[A-Za-z_$][A-Za-z0-9_$]*/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) set[m[0]] = true;
+  };
+  // Members, parameters and option keys the typings declare (a name before `(`, `:` or `?:`).
+  for (const d of [path.join(ROOT, 'node_modules', '@types', 'espruino', 'index.d.ts'), path.join(ROOT, 'hal', 'espruino', 'espruino-globals.d.ts')]) {
+    const text = fs.readFileSync(d, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const re = /([A-Za-z_$][A-Za-z0-9_$]*)\??\s*[(:]/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) set[m[1]] = true;
+  }
+  const roots: string[] = [];
+  const walkDir = (dir: string) => {
+    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) walkDir(rel);
+      else if (/\.ts$/.test(e.name) && !/\.d\.ts$/.test(e.name)) roots.push(rel);
+    }
+  };
+  walkDir('firmware');
+  walkDir('hal');
+  const files = compileFirmware(roots);
+  type N = acorn.Node & { [k: string]: any };
+  for (const f of Object.keys(files)) {
+    const code = files[f];
+    for (const t of acorn.tokenizer(code, { ecmaVersion: 2020, sourceType: 'module' })) if (t.type.label === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*( [A-Za-z_$][A-Za-z0-9_$]*)*$/.test((t as unknown as { value: string }).value)) words((t as unknown as { value: string }).value);
+    const rel = path.relative(ROOT, f);
+    if ((code.indexOf('JSON.') < 0 || QUOTES_ONLY.indexOf(rel) >= 0) && JSON_READERS.indexOf(rel) < 0) continue;
+    walk.full(acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' }) as N, (n) => {
+      const node = n as N;
+      if (node.type === 'Property' && !node.computed) set[node.key.type === 'Identifier' ? node.key.name : String(node.key.value)] = true;
+      if (node.type === 'MemberExpression' && !node.computed && JSON_READERS.indexOf(rel) >= 0) set[node.property.name] = true;
+    });
+  }
+  reservedNames = Object.keys(set).sort();
+  return reservedNames;
+}
+
+/** The minifier's property shortening, or false with NO_PROPERTY_MANGLE=1 (to compare). */
+function propertyMangle(): false | { reserved: string[]; keep_quoted: boolean } {
+  return process.env.NO_PROPERTY_MANGLE ? false : { reserved: reservedProperties(), keep_quoted: true };
+}
+
+/** What the resident code offers the modules: for each source file (absolute .js path), the
+ *  global name each of its exports has in the minified resident bundle. A module calls these
+ *  instead of carrying a copy (flash is short on the WiFi, and one copy keeps one state). */
+export interface SharedNames {
+  [file: string]: { [exportName: string]: string };
+}
+
+/** bundleEntry, with the source files (absolute .js paths) the bundle holds and the names it
+ *  shares with the modules. */
+export async function bundleResident(entry: string, globals: string, defines: { [name: string]: boolean } = {}, keep: { [file: string]: string[] } = {}): Promise<{ code: string; files: string[]; shared: SharedNames; props: object }> {
+  const files = compileFirmware([entry].concat(Object.keys(keep).map((f) => path.relative(ROOT, f).replace(/\.js$/, '.ts'))));
+  const entryJs = path.join(ROOT, entry.replace(/\.ts$/, '.js'));
+  const generate = async (input: string, extra: Plugin[]) => {
+    const bundle = await rollup({
+      input,
+      plugins: extra.concat([memoryModules(files), defineSwitches(defines)]),
+      treeshake: { moduleSideEffects: true },
+      onwarn(w) {
+        throw new BuildError('rollup: ' + w.message);
+      },
+    });
+    const { output } = await bundle.generate({ format: 'es', strict: false });
+    await bundle.close();
+    return output[0];
+  };
+  // First what the entry needs; then the same bundle from an entry that also re-exports each
+  // included export, so that its local name can be read off the bundle's export list (nothing
+  // more is included: every re-exported name is in the bundle already).
+  const first = await generate(entryJs, []);
+  const wanted: [string, string][] = [];
+  // The entry last: what it runs at its top level (the unit's start) may need a kept file.
+  let virtualCode = '';
+  const want = (id: string, e: string) => {
+    for (const w of wanted) if (w[0] === id && w[1] === e) return;
+    virtualCode += 'export { ' + e + ' as __s' + wanted.length + ' } from ' + JSON.stringify(id) + ';\n';
+    wanted.push([id, e]);
+  };
+  for (const id of Object.keys(first.modules)) if (id !== entryJs) for (const e of first.modules[id].renderedExports) want(id, e);
+  for (const id of Object.keys(keep)) for (const e of keep[id]) want(id, e);
+  virtualCode += 'import ' + JSON.stringify(entryJs) + ';\n';
+  const virtual = path.join(ROOT, '__resident.js');
+  const second = await generate(virtual, [
+    {
+      name: 'resident-entry',
+      resolveId: (source, importer) => (source === virtual || (importer === virtual && files[source] !== undefined) ? source : null),
+      load: (id) => (id === virtual ? virtualCode : null),
     },
-  });
-  const { output } = await bundle.generate({ format: 'es', strict: false });
-  await bundle.close();
-  let code = output[0].code;
-  const included = Object.keys(output[0].modules);
+  ]);
+  const included = Object.keys(second.modules).filter((id) => id !== virtual);
+  let code = second.code;
+  const locals: string[] = [];
+  const exp = /export\s*\{([^}]*)\};?\s*$/.exec(code);
+  if (wanted.length) {
+    if (!exp) throw new BuildError('rollup: the resident bundle has no export list');
+    code = code.slice(0, exp.index);
+    for (const part of exp[1].split(',')) {
+      const m = /^\s*([A-Za-z0-9_$]+)\s+as\s+__s(\d+)\s*$/.exec(part);
+      if (!m) throw new BuildError('rollup: unexpected export "' + part.trim() + '" in the resident bundle');
+      locals[+m[2]] = m[1];
+    }
+  }
 
   for (const h of Object.keys(FORBIDDEN_HELPERS))
     if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('the firmware needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
@@ -417,9 +523,11 @@ export async function bundleResident(entry: string, globals: string, defines: { 
   for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
   code = prelude + globals + code;
 
+  const nameCache: { vars?: { props: { [k: string]: string } }; props?: object } = {};
   const min = await minify(code, {
     ecma: 5,
     toplevel: true,
+    nameCache,
     compress: {
       ecma: 5,
       hoist_funs: true,
@@ -435,12 +543,33 @@ export async function bundleResident(entry: string, globals: string, defines: { 
       // Inlining a call with arguments declares the callee's parameters as `var`s at the end of
       // the caller: Espruino would assign them before the declaration runs (into globals).
       inline: 1,
+      // What the modules share stays, even where the resident code inlined its only use.
+      top_retain: locals.filter((l) => l),
     },
-    mangle: { toplevel: true },
+    mangle: { toplevel: true, properties: propertyMangle() },
     format: { ecma: 5, comments: false, semicolons: false },
   });
   if (!min.code) throw new BuildError('terser produced nothing');
-  return { code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(min.code))), files: included };
+  const props = (nameCache.vars && nameCache.vars.props) || {};
+  const declared = declaredTopLevel(min.code);
+  const shared: SharedNames = {};
+  wanted.forEach(([id, e], i) => {
+    const local = locals[i];
+    const name = local && (props['$' + local] || local);
+    if (!name || !declared[name]) return;
+    (shared[id] = shared[id] || {})[e] = name;
+  });
+  return { code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(min.code))), files: included, shared, props: nameCache.props || {} };
+}
+
+/** The names a script declares at its top level (functions and vars). */
+function declaredTopLevel(code: string): { [name: string]: boolean } {
+  const out: { [name: string]: boolean } = {};
+  for (const s of (acorn.parse(code, { ecmaVersion: 5 }) as acorn.Node & { body: any[] }).body) {
+    if (s.type === 'FunctionDeclaration') out[s.id.name] = true;
+    if (s.type === 'VariableDeclaration') for (const d of s.declarations) out[d.id.name] = true;
+  }
+  return out;
 }
 
 /** The on-demand modules (firmware/modules.ts): name -> the file and the function that is its
@@ -450,7 +579,12 @@ export const MODULES: { [name: string]: { file: string; entry: string } } = {
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
+  day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
 };
+
+/** Classes a module may make objects of although the resident code has them too: the objects
+ *  live only during the module's call (byte readers and writers). */
+const TRANSIENT_CLASSES = ['Reader', 'Writer'];
 
 /** Names of the classes each firmware file exports (a module must not carry one that the
  *  resident code also has: objects it made would keep the whole module alive). */
@@ -464,40 +598,77 @@ function exportedClasses(file: string): string[] {
 
 /** Bundles one on-demand module: its entry file and what it imports, compiled and minified the
  *  Espruino-safe way into one expression statement, `(function(){...; return entry})()`, whose
- *  value is the entry function. `resident` lists the files of the resident bundle: the module
- *  may share their functions (a copy in flash), never their classes. */
-export async function bundleModule(name: string, resident: string[] = []): Promise<string> {
+ *  value is the entry function. A file of the resident bundle whose every export the module
+ *  uses is shared there (`resident.shared`) is not copied: the module reads those exports from
+ *  the resident globals when it is loaded. Any other file is copied into the module (its
+ *  functions only: a class the resident code has would keep the module alive). */
+export async function bundleModule(name: string, resident: { files: string[]; shared: SharedNames; props?: object } = { files: [], shared: {} }, usesOnly = false): Promise<string> {
   const m = MODULES[name];
   if (!m) throw new BuildError('unknown module "' + name + '"');
   const files = compileFirmware(m.file);
   const entryJs = path.join(ROOT, m.file.replace(/\.ts$/, '.js'));
   const virtual = path.join(ROOT, '__module_' + name + '.js');
   files[virtual] = 'import { ' + m.entry + ' } from ' + JSON.stringify(entryJs) + ';\nexport default ' + m.entry + ';\n';
-  const bundle = await rollup({
-    input: virtual,
-    plugins: [
-      {
-        name: 'module-entry',
-        resolveId(source) {
-          return source === virtual || source === entryJs ? source : null;
+  const generate = async (external: { [id: string]: boolean }) => {
+    const mem = memoryModules(files);
+    const bundle = await rollup({
+      input: virtual,
+      plugins: [
+        {
+          name: 'module-entry',
+          resolveId(source, importer) {
+            if (source === virtual || source === entryJs) return source;
+            const id = (mem.resolveId as (s: string, i?: string) => string)(source, importer);
+            return external[id] ? { id, external: true } : id;
+          },
         },
+        mem,
+      ],
+      treeshake: { moduleSideEffects: false },
+      makeAbsoluteExternalsRelative: false,
+      onwarn(w) {
+        throw new BuildError('rollup (module ' + name + '): ' + w.message);
       },
-      memoryModules(files),
-    ],
-    treeshake: { moduleSideEffects: false },
-    onwarn(w) {
-      throw new BuildError('rollup (module ' + name + '): ' + w.message);
-    },
-  });
-  const { output } = await bundle.generate({ format: 'es', strict: false });
-  await bundle.close();
-  const chunk = output[0];
+    });
+    const { output } = await bundle.generate({ format: 'es', strict: false });
+    await bundle.close();
+    return output[0];
+  };
+  const first = await generate({});
+  if (usesOnly) {
+    const uses: { [id: string]: string[] } = {};
+    for (const id of Object.keys(first.modules)) if (id !== entryJs && id !== virtual) uses[id] = first.modules[id].renderedExports;
+    return JSON.stringify(uses);
+  }
+  const external: { [id: string]: boolean } = {};
+  for (const id of Object.keys(first.modules)) {
+    const offer = resident.shared[id];
+    if (offer && id !== entryJs && first.modules[id].renderedExports.every((e) => offer[e] !== undefined)) external[id] = true;
+  }
+  const chunk = Object.keys(external).length ? await generate(external) : first;
   for (const id of Object.keys(chunk.modules)) {
-    if (resident.indexOf(id) < 0) continue;
-    const classes = exportedClasses(id).filter((c) => chunk.modules[id].renderedExports.indexOf(c) >= 0);
+    if (resident.files.indexOf(id) < 0) continue;
+    const classes = exportedClasses(id).filter((c) => TRANSIENT_CLASSES.indexOf(c) < 0 && chunk.modules[id].renderedExports.indexOf(c) >= 0);
     if (classes.length) throw new BuildError('module ' + name + ' carries class ' + classes.join(', ') + ' of ' + path.relative(ROOT, id) + ', which the resident code has too: let the resident code make its objects (see firmware/modules.ts)');
   }
   let code = chunk.code;
+  // The shared imports become reads of the resident globals, through `global` so that no name
+  // of the scope the module is evaluated in can hide them.
+  let imports = '';
+  type N = acorn.Node & { [k: string]: any };
+  const parsed = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' }) as N;
+  const cuts: [number, number][] = [];
+  for (const st of parsed.body as N[]) {
+    if (st.type !== 'ImportDeclaration') continue;
+    const offer = resident.shared[st.source.value];
+    if (!offer) throw new BuildError('module ' + name + ': imports ' + st.source.value + ', which the resident code does not share');
+    for (const sp of st.specifiers as N[]) {
+      if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
+      imports += 'var ' + sp.local.name + ' = global.' + offer[sp.imported.name] + ';\n';
+    }
+    cuts.push([st.start, st.end]);
+  }
+  for (let i = cuts.length - 1; i >= 0; i--) code = code.slice(0, cuts[i][0]) + code.slice(cuts[i][1]);
   const exp = /export\s*\{\s*([A-Za-z0-9_$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
   if (!exp) throw new BuildError('module ' + name + ': no default export in the bundle');
   code = code.slice(0, exp.index);
@@ -506,7 +677,8 @@ export async function bundleModule(name: string, resident: string[] = []): Promi
   let prelude = '';
   for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
   // A global the minifier must keep; the statement's value is taken from it below.
-  code = 'var __module = (function () {\n' + prelude + code + '\nreturn ' + exp[1] + ';\n})();\n';
+  code = 'var __module = (function () {\n' + imports + prelude + code + '\nreturn ' + exp[1] + ';\n})();\n';
+  const cache = { props: resident.props || {} };
   const min = await minify(code, {
     ecma: 5,
     toplevel: false,
@@ -522,11 +694,13 @@ export async function bundleModule(name: string, resident: string[] = []): Promi
       inline: 1,
       negate_iife: false,
     },
-    mangle: { toplevel: false },
+    // The same short property names as the resident code (the cache grows with each module).
+    nameCache: cache,
+    mangle: { toplevel: false, properties: propertyMangle() },
     format: { ecma: 5, comments: false, semicolons: false },
   });
   if (!min.code) throw new BuildError('terser produced nothing for module ' + name);
-  type N = acorn.Node & { [k: string]: any };
+  resident.props = cache.props;
   const ast = acorn.parse(min.code, { ecmaVersion: 5 }) as N;
   const decl = ast.body.length === 1 && ast.body[0].type === 'VariableDeclaration' ? ast.body[0].declarations[0] : null;
   if (!decl || !decl.init) throw new BuildError('module ' + name + ': the minified module is not one declaration');
@@ -534,11 +708,38 @@ export async function bundleModule(name: string, resident: string[] = []): Promi
   return terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr)));
 }
 
+/** What the modules use of files other than their own entries: each such file's exports that
+ *  a module uses, for the files that more than one image would otherwise copy (a resident file,
+ *  or one that two modules use). The resident bundle keeps these so that every module shares
+ *  one copy in flash; each kept function costs the heap a few variables. */
+export async function modulesShare(resident: string[]): Promise<{ [file: string]: string[] }> {
+  const users: { [id: string]: number } = {};
+  const names: { [id: string]: string[] } = {};
+  for (const name of Object.keys(MODULES)) {
+    const uses = JSON.parse(await bundleModule(name, { files: [], shared: {} }, true)) as { [id: string]: string[] };
+    for (const id of Object.keys(uses)) {
+      users[id] = (users[id] || 0) + 1;
+      names[id] = names[id] || [];
+      for (const e of uses[id]) if (names[id].indexOf(e) < 0) names[id].push(e);
+    }
+  }
+  const keep: { [file: string]: string[] } = {};
+  for (const id of Object.keys(names)) if (resident.indexOf(id) >= 0 || users[id] > 1) keep[id] = names[id];
+  return keep;
+}
+
 /** Every module of the firmware, bundled. */
-export async function bundleModules(resident: string[] = []): Promise<ImageModule[]> {
+export async function bundleModules(resident: { files: string[]; shared: SharedNames; props?: object } = { files: [], shared: {} }): Promise<ImageModule[]> {
   const out: ImageModule[] = [];
   for (const name of Object.keys(MODULES)) out.push({ name, code: await bundleModule(name, resident) });
   return out;
+}
+
+/** The factory configuration as the EEPROM keeps it, one character per byte. */
+export function factoryBytes(): string {
+  const p = parseConfig(FACTORY_CONFIG);
+  if (!p.ok) throw new BuildError('firmware/factory-config.ts: ' + p.error);
+  return Buffer.from(encodeConfig(p.value)).toString('latin1');
 }
 
 /** Builds one board's firmware; findings are returned, not thrown. */
@@ -546,9 +747,11 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   const board = loadBoard(name);
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
-  const resident = await bundleResident('firmware/main.ts', prelude, { METERING: board.metering });
+  prelude += 'var FACTORY = ' + JSON.stringify(factoryBytes()) + ';\n';
+  let resident = await bundleResident('firmware/main.ts', prelude);
+  if (board.shareModuleCode) resident = await bundleResident('firmware/main.ts', prelude, {}, await modulesShare(resident.files));
   const code = resident.code;
-  const modules = await bundleModules(resident.files);
+  const modules = await bundleModules(resident);
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });
@@ -563,14 +766,11 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
     for (const f of bootInStrippedContext(image.resident.map(part).join(''), { modules: back }).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
   }
   // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded,
-  // on an interpreter with the board's own heap (and the WiFi's also on a Pico's).
+  // on an interpreter with the board's own heap.
   const run = opts.espruino !== false && opts.boot !== false && findings.length === 0;
   const own = run ? (board.variables === WIFI_HEAP ? espruinoWifiBinary() : espruinoBinary()) : null;
-  const pico = run && board.variables === WIFI_HEAP ? espruinoBinary() : null;
-  const espruino = pico ? bootOnEspruino(imageOnLinux(code, board, modules), pico) : undefined;
   const espruinoOwnHeap = own ? bootOnEspruino(imageOnLinux(code, board, modules), own) : undefined;
   if (espruinoOwnHeap) findings.push(...espruinoOwnHeap.findings);
-  if (espruino) findings.push(...espruino.findings);
   const bytes = Buffer.byteLength(code, 'utf8');
   const file = path.join(ROOT, 'dist', name, 'firmware.js');
   if (opts.write !== false) {
@@ -587,7 +787,6 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
     varsRam: Math.round(bytes * VARS_PER_BYTE_RAM),
     variables: board.variables,
     findings,
-    espruino,
     espruinoOwnHeap,
     image,
     fit,
@@ -628,7 +827,7 @@ export function sizeReport(r: BuildResult): string[] {
   const pct = (v: number) => ((100 * v) / r.variables).toFixed(0) + '%';
   const line = (e: EspruinoRun, heap: number) =>
     '  on Espruino ' + e.version + ' (Linux build, ' + heap + '-variable heap), the image run from flash: ' + (e.freeBefore - e.freeAfterBoot) + ' variables used after boot, ' + e.freeAfterBoot + ' free, ' + e.minFreeInSession + ' at least during a console session';
-  const real = (r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []).concat(r.espruino ? [line(r.espruino, 5100)] : []);
+  const real = (r.espruinoOwnHeap ? [line(r.espruinoOwnHeap, r.variables)] : []);
   const f = r.fit;
   const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
   return [

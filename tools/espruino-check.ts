@@ -774,6 +774,7 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
       reboot: () => calls.push('E.reboot'),
       setConsole: () => calls.push('E.setConsole'),
       CRC32: () => 0,
+      toUint8Array: (s: string) => Uint8Array.from(Array.from(s, (c) => c.charCodeAt(0))),
     },
     process: { memory: () => ({ free: 4000, usage: 1100, total: 5100 }), env: { VERSION: '2v25' } },
     USB: serial('USB'),
@@ -797,6 +798,9 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
   for (const n of ['Serial1', 'Serial2', 'Serial3', 'Serial4', 'Serial6']) sandbox[n] = serial(n);
   for (const n of ['I2C1', 'I2C2', 'I2C3']) sandbox[n] = i2c(n);
   const ctx = vm.createContext(sandbox);
+  // Espruino's `global`: the modules read the resident code's functions through it. Here the
+  // bundle's top-level names are `let`s (see withoutHoisting), which no global object holds.
+  sandbox.global = new Proxy({}, { get: (_t, k) => (typeof k === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? vm.runInContext('typeof ' + k + ' === "undefined" ? undefined : ' + k, ctx) : undefined) });
   vm.runInContext(STRIP, ctx);
 
   const parsed = checkSyntax(code);
@@ -904,6 +908,8 @@ export interface EspruinoRun {
   /** Free after boot, and the least free after any typed command. */
   freeAfterBoot: number;
   minFreeInSession: number;
+  /** The least free while each typed command ran (until the next was typed), in order. */
+  freePerCommand: number[];
   lines: string[];
   findings: Finding[];
 }
@@ -951,7 +957,7 @@ function plainBoot(code: string): StorageBoot {
 /** Runs the bundle (or a board image) on Espruino's Linux build from Storage, types
  *  `login`/`status` on the console ports, and reports errors, memory and whether it printed
  *  "STATUS ". */
-export function bootOnEspruino(code: string | StorageBoot, binary: string, typed: string[] = ['login 3333', 'status'], settleMs = 0): EspruinoRun {
+export function bootOnEspruino(code: string | StorageBoot, binary: string, typed: string[] = ['login 3333', 'status'], settleMs = 0, timeoutMs = 30000): EspruinoRun {
   const load = typeof code === 'string' ? plainBoot(code) : code;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-check-'));
   let write = '';
@@ -965,7 +971,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
   // `settleMs` after the last one, when every timer is cleared.
   const feed =
     'var __cmds = ' + JSON.stringify(typed.map((t) => t + '\r')) + ', __i = 0;' +
-    ' function __next() { if (__i >= __cmds.length) return setTimeout(function () { clearInterval(); }, ' + settleMs + ');' +
+    ' function __next() { if (__i >= __cmds.length) { print("FREE-NOW " + Math.min(__low, process.memory().free)); return setTimeout(function () { clearInterval(); }, ' + settleMs + '); }' +
     ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); print("FREE-NOW " + Math.min(__low, process.memory().free)); __low = 1e9; setTimeout(__next, 300); }';
   const runner =
     ESPRUINO_PRELUDE +
@@ -978,7 +984,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
   fs.writeFileSync(path.join(dir, 'runner.js'), runner);
   let out: string;
   try {
-    out = execFileSync(binary, ['runner.js'], { cwd: dir, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(binary, ['runner.js'], { cwd: dir, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stdout?: string; message: string };
     out = (err.stdout || '') + '\n' + err.message;
@@ -1003,6 +1009,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
     freeBefore: before ? +before.split(' ')[1] : 0,
     freeAfterBoot: after ? +after.split(' ')[1] : 0,
     minFreeInSession: Math.min.apply(null, all.filter((l) => l.indexOf('FREE-NOW ') === 0).map((l) => +l.split(' ')[1]).concat([after ? +after.split(' ')[1] : 0])),
+    freePerCommand: all.filter((l) => l.indexOf('FREE-NOW ') === 0).slice(1).map((l) => +l.split(' ')[1]),
     lines,
     findings,
   };

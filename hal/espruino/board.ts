@@ -63,10 +63,10 @@ export interface BoardDescription {
   variables: number;
   /** Flash Storage for saved code and files, bytes. */
   storageBytes: number;
+  /** Modules share one copy of code with the resident bundle (tools/build.ts modulesShare). */
+  shareModuleCode?: boolean;
   /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
   codeArea?: { address: string; length: number; pageBytes: number; source: string };
-  /** Meter reading built in (bus and pulses); see boards/board.schema.json. */
-  metering: boolean;
   rs485: BoardRs485;
   /** Pulse (S0) input pins; STM32 cannot watch two pins with the same number. */
   pulseInputs: string[];

@@ -12,9 +12,9 @@ describe('on-demand modules', () => {
   });
 
   it('each bundles to one expression whose value is its entry function', async () => {
-    const resident = await bundleResident('firmware/main.ts', 'var BOARD = {}; var PRODUCTION = true;\n', { METERING: true });
+    const resident = await bundleResident('firmware/main.ts', 'var BOARD = {}; var PRODUCTION = true;\n');
     for (const name of Object.keys(MODULES)) {
-      const code = await bundleModule(name, resident.files);
+      const code = await bundleModule(name, resident);
       expect(code.startsWith('(function'), name).toBe(true);
       // eslint-disable-next-line no-new-func
       expect(typeof new Function('return ' + code)(), name).toBe('function');
@@ -23,10 +23,10 @@ describe('on-demand modules', () => {
 
   it('refuses a module that would carry a class the resident code has', async () => {
     // the cfg module with Core among the resident files is fine (it only uses its functions) ...
-    const resident = await bundleResident('firmware/main.ts', 'var BOARD = {}; var PRODUCTION = true;\n', { METERING: true });
-    await expect(bundleModule('cfg', resident.files)).resolves.toMatch(/^\(function/);
+    const resident = await bundleResident('firmware/main.ts', 'var BOARD = {}; var PRODUCTION = true;\n');
+    await expect(bundleModule("cfg", resident)).resolves.toMatch(/^\(function/);
     // ... and an unknown module is a build error
-    await expect(bundleModule('nope', resident.files)).rejects.toBeInstanceOf(BuildError);
+    await expect(bundleModule("nope", resident)).rejects.toBeInstanceOf(BuildError);
   }, 120000);
 
   it('routes configuration changes to the cfg module and the rest to cmd', () => {
@@ -39,7 +39,8 @@ describe('on-demand modules', () => {
     expect(moduleFor('meter read M1')).toBe('cmd');
     expect(moduleFor('tariff set p price=1')).toBe('cfg');
     expect(moduleFor('tariff p')).toBe('cmd');
-    expect(moduleFor('config export')).toBe('cfg');
+    expect(moduleFor('config export')).toBe('cmd');
+    expect(moduleFor('config import')).toBe('cfg');
     expect(moduleFor('factory-reset yes')).toBe('cfg');
     expect(moduleFor('topup R1 5')).toBe('cmd');
   });
