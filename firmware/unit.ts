@@ -184,12 +184,17 @@ export class Unit {
         });
       return;
     }
-    // The waiting readings first, then this event's accounts together in one batch.
+    // The waiting readings first, then this event's accounts, eight to a batch (a batch must fit
+    // the journal's largest commit: about 30 accounts on a 32 KB EEPROM); the last batch holds
+    // the unit record and the event-log text of the money entries. Each account's record
+    // stands alone, so a cut between batches leaves every account whole.
     const older: number[] = [];
     for (let i = 0; i < this.unsaved.length; i++) if (list.indexOf(this.unsaved[i]) < 0) older.push(this.unsaved[i]);
     let okSave = true;
     for (let i = 0; i < older.length && okSave; i += 8) okSave = storage.save(this.core, older.slice(i, i + 8), false, this.tokens);
-    if (okSave && (list.length || unitRec)) okSave = storage.save(this.core, list, unitRec, this.tokens, said);
+    let from = 0;
+    for (; okSave && list.length - from > 8; from += 8) okSave = storage.save(this.core, list.slice(from, from + 8), false, this.tokens);
+    if (okSave && (list.length || unitRec)) okSave = storage.save(this.core, from ? list.slice(from) : list, unitRec, this.tokens, said);
     if (okSave) this.unsaved = [];
     else for (let i = 0; i < list.length; i++) if (this.unsaved.indexOf(list[i]) < 0) this.unsaved.push(list[i]);
     this.unitUnsaved = !okSave && unitRec;
