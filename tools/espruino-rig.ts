@@ -112,12 +112,22 @@ var @CONSOLE@ = __con;
 // The REPL stays where it is (stdout): the firmware moving it to LoopbackA would hide the output.
 var LoopbackA = { setConsole: function () {} };
 if (@BUSPATH@) { var __bs = @BUS@.setup; @BUS@.setup = function (b, o) { __bs.call(@BUS@, b, { path: @BUSPATH@, bytesize: o && o.bytesize, parity: o && o.parity, stopbits: o && o.stopbits }); }; }
-var __cmds = @CMDS@, __ci = 0, __tb = 0;
+// Commands come from a file of the host, one "<ms> <line>" a line, read as they are typed: a
+// pasted configuration is not held in the heap, as it is not on a board.
+var __cf = E.openFile(@CMDS@, "r"), __cb = "", __ci = 0, __tb = 0;
+function __cmd() {
+  var i, s;
+  while ((i = __cb.indexOf("\\n")) < 0) { s = __cf.read(128); if (!s) { if (!__cb) return null; s = "\\n"; } __cb += s; }
+  var l = __cb.substr(0, i), sp = l.indexOf(" ");
+  __cb = __cb.substr(i + 1);
+  return [l.substr(sp + 1), +l.substr(0, sp)];
+}
 function __next() {
   if (__ci > 0) print("MEM cmd " + (__ci - 1) + " " + __low + " " + __mem());
   __low = 1e9;
-  if (__ci >= __cmds.length) return setTimeout(function () { print("MEM end " + __lowAll + " " + __mem()); __ee.close(); clearInterval(); clearTimeout(); }, @SETTLE@);
-  var c = __cmds[__ci++];
+  var c = __cmd();
+  if (!c) return setTimeout(function () { print("MEM end " + __lowAll + " " + __mem()); __ee.close(); __cf.close(); clearInterval(); clearTimeout(); }, @SETTLE@);
+  __ci++;
   print("CMD " + c[0]);
   if (__con.f) __con.f(c[0] + "\\r");
   setTimeout(__next, c[1]);
@@ -148,13 +158,14 @@ export function runRig(o: RigOptions): Promise<RigResult> {
   if (o.eeprom) o.eeprom.copy(ee, 0, 0, Math.min(size, o.eeprom.length));
   const eeFile = path.join(dir, 'eeprom.bin');
   fs.writeFileSync(eeFile, ee);
-  const commands = (o.commands || []).map((c) => [c.line, c.afterMs === undefined ? 300 : c.afterMs]);
+  const cmdFile = path.join(dir, 'commands.txt');
+  fs.writeFileSync(cmdFile, (o.commands || []).map((c) => (c.afterMs === undefined ? 300 : c.afterMs) + ' ' + c.line.replace(/[\r\n]/g, ' ') + '\n').join(''), 'latin1');
   const harness = HARNESS.replace(/@EE@/g, JSON.stringify(eeFile))
     .replace(/@RTC@/g, String(o.rtcStart === undefined ? 1772460000 : o.rtcStart))
     .replace(/@CONSOLE@/g, o.board.console.uart)
     .replace(/@BUSPATH@/g, o.busPath ? JSON.stringify(o.busPath) : '""')
     .replace(/@BUS@/g, o.board.rs485.uart)
-    .replace(/@CMDS@/g, JSON.stringify(commands))
+    .replace(/@CMDS@/g, JSON.stringify(cmdFile))
     .replace(/@SETTLE@/g, String(o.settleMs === undefined ? 1000 : o.settleMs));
   const files: { [name: string]: string } = { ...o.image.files, '.h': harness, '.boot0': o.image.boot, '.run': BOOT_RUNNER(o.sampleMs === undefined ? 1000 : o.sampleMs).replace(/@FIRST@/g, String(o.firstMs === undefined ? 1000 : o.firstMs)) };
   let copy = '';
