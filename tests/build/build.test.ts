@@ -8,6 +8,9 @@ const ROOT = path.resolve(__dirname, '../..');
 // Accounts the WiFi image opens from the console beside its 4 factory accounts before it refuses
 // (measured 2026-12-03: 31, so 35 in all, about 24 variables each; goal: 64 with 64 meters).
 const OPENED_ON_WIFI = 31;
+// One build of each board for the tests that only run its image (a build takes 10-20 s).
+const images: { [name: string]: ReturnType<typeof buildBoard> } = {};
+const imageOf = (name: string) => (images[name] = images[name] || buildBoard(name, { write: false, espruino: false }));
 const pico = () => JSON.parse(fs.readFileSync(path.join(ROOT, 'boards/pico.json'), 'utf8'));
 
 describe('board files', () => {
@@ -86,7 +89,7 @@ describe('firmware build for each board', () => {
   }
 
   it('its image boots on the real interpreter (Espruino Linux build, Pico-sized heap) from flash', async () => {
-    const r = await buildBoard('pico', { write: false, espruino: false });
+    const r = await imageOf('pico');
     // A working session on the board: the EEPROM (emulated in the runner) is formatted at
     // boot, then a top-up is committed, the log and the freeze records are read back.
     const run = bootOnEspruino(imageOnLinux(r.code, loadBoard('pico'), r.modules), espruinoBinary()!, ['login 3333', 'status', 'topup A1 12.5', 'acct A1', 'log n=5', 'freeze day', 'time set 2026-01-02 00:01', 'acct set A2 limit=2', 'status']);
@@ -112,7 +115,7 @@ describe('firmware build for each board', () => {
   }, 60000);
 
   it('the WiFi build reads meters on the real interpreter with a WiFi-sized heap', async () => {
-    const r = await buildBoard('wifi', { write: false, espruino: false });
+    const r = await imageOf('wifi');
     const run = bootOnEspruino(
       imageOnLinux(r.code, loadBoard('wifi'), r.modules),
       espruinoWifiBinary()!,
@@ -130,7 +133,7 @@ describe('firmware build for each board', () => {
   }, 60000);
 
   it('the WiFi build opens accounts from the console until its heap is full, then refuses whole', async () => {
-    const r = await buildBoard('wifi', { write: false, espruino: false });
+    const r = await imageOf('wifi');
     const opens: string[] = [];
     for (let i = 5; i <= 40; i++) opens.push('acct open R' + i + ' plan=flat');
     const run = bootOnEspruino(imageOnLinux(r.code, loadBoard('wifi'), r.modules), espruinoWifiBinary()!, ['login 3333'].concat(opens, ['acct', 'status']), 2000, 240000);
@@ -149,7 +152,7 @@ describe('firmware build for each board', () => {
   }, 300000);
 
   it('every console command runs on the Pico image on the real interpreter', async () => {
-    const r = await buildBoard('pico', { write: false, espruino: false });
+    const r = await imageOf('pico');
     const typed = [
       'status', 'login 1234', 'login 3333', 'help', 'help acct', 'json on', 'status', 'json off', 'time', 'acct',
       'acct open R9 plan=flat alarms=30,20,10 limit=2 reconnect=5 max=500', 'acct set A4 alarms=30,20,10 limit=3 reconnect=5 max=500', 'tariff', 'tariff flat',
