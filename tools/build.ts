@@ -405,6 +405,7 @@ export async function bundleEntry(entry: string, globals: string, defines: { [na
  *  configuration), and every property name of the files that read parsed JSON without a list
  *  of known keys (Modbus profiles). */
 let reservedNames: string[] | null = null;
+const ESPRUINO_OPTION_KEYS = ['baud', 'tx', 'rx', 'ck', 'cts', 'bytesize', 'parity', 'stopbits', 'flow', 'path', 'inverted', 'errors', 'scl', 'sda', 'bitrate', 'repeat', 'edge', 'debounce', 'irq', 'data', 'hispeed', 'force'];
 /** Files that use JSON only to quote a value in a message: their objects never become JSON, and
  *  every key they read from a configuration is in a list of known keys (a string). */
 const QUOTES_ONLY = ['firmware/config.js'];
@@ -423,6 +424,10 @@ export function reservedProperties(): string[] {
     const re = /([A-Za-z_$][A-Za-z0-9_$]*)\??\s*[(:]/g;
     for (let m = re.exec(text); m; m = re.exec(text)) set[m[1]] = true;
   }
+  // Option keys Espruino's functions read from an object the typings leave untyped
+  // (Serial.setup's, I2C.setup's, setWatch's, E.setConsole's): shortened, the interpreter refuses
+  // them ("Unknown option").
+  for (const k of ESPRUINO_OPTION_KEYS) set[k] = true;
   const roots: string[] = [];
   const walkDir = (dir: string) => {
     for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {

@@ -111,7 +111,7 @@ var __con = { f: null, setup: function () {}, on: function (e, f) { if (e === "d
 var @CONSOLE@ = __con;
 // The REPL stays where it is (stdout): the firmware moving it to LoopbackA would hide the output.
 var LoopbackA = { setConsole: function () {} };
-if (@BUSPATH@) { var __bs = @BUS@.setup; @BUS@.setup = function (b, o) { __bs.call(@BUS@, b, { path: @BUSPATH@, bytesize: o && o.bytesize, parity: o && o.parity, stopbits: o && o.stopbits }); }; }
+if (@BUSPATH@) { var __bs = @BUS@.setup; @BUS@.setup = function (b, o) { var k, p = { path: @BUSPATH@ }; for (k in o) if (k !== "tx" && k !== "rx") p[k] = o[k]; __bs.call(@BUS@, b, p); }; }
 // Commands come from a file of the host, one "<ms> <line>" a line, read as they are typed: a
 // pasted configuration is not held in the heap, as it is not on a board.
 var __cf = E.openFile(@CMDS@, "r"), __cb = "", __ci = 0, __tb = 0;
