@@ -44,6 +44,10 @@ async function main(file: string, opts: Options): Promise<void> {
   } catch (e) {
     die('cannot read scenario ' + file + ': ' + (e as Error).message);
   }
+  if (!opts.live) {
+    if (opts.pty !== undefined) die('--pty serves the live console: add --live');
+    if (opts.tcp !== undefined) die('--tcp serves the live console: add --live');
+  }
   if (isSite(raw)) return site(raw, opts);
   const sc = parseScenario(raw);
   if (!sc.ok) {

@@ -1,11 +1,17 @@
 // Live mode: the simulated unit runs paced to the wall clock (times a speed factor) with its
 // technician console on the terminal, on a TCP port, and optionally on a pseudo-terminal
-// (through socat) so picocom or the espruino CLI can connect as to a real board.
+// (through socat) so picocom or the espruino CLI can connect as to a real board. Each of them
+// is a session of its own (sign-in, answers, idle time and lock-out on real time); what the
+// unit itself prints goes to all.
+import * as fs from 'fs';
 import * as net from 'net';
+import * as path from 'path';
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import { Scenario } from './scenario';
 import { Simulation } from './runner';
 import { StartError } from './start-error';
+import { ConsoleSession, SignInState } from './console-session';
+import { realClock } from './real-clock';
 
 /** Where the console is offered. */
 export interface LiveOptions {
@@ -19,6 +25,8 @@ export interface LiveOptions {
   ptyPath?: string;
   /** Echo typed characters back, as a board does for a terminal. */
   echo: boolean;
+  /** A console session signs out after this much real time without a command, ms (default 5 min). */
+  idleMs?: number;
   /** Keep the unit's EEPROM in this file (saved every few seconds and at the end). */
   eepromFile?: string;
   /** Format an EEPROM file the unit cannot read instead of refusing it. */
@@ -37,6 +45,16 @@ export function checkLiveOptions(opts: LiveOptions): void {
   if (opts.ptyPath) {
     const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
     if (r.error) throw new StartError('--pty needs socat, which was not found on PATH (Debian: apt-get install socat)');
+    const dir = path.dirname(path.resolve(opts.ptyPath));
+    if (!fs.existsSync(dir)) throw new StartError('cannot make the pseudo-terminal ' + opts.ptyPath + ': the folder ' + dir + ' does not exist');
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(opts.ptyPath);
+    } catch {
+      st = undefined; // a new path
+    }
+    // socat replaces whatever is at the link's path: only an old link of its own may go.
+    if (st && !st.isSymbolicLink()) throw new StartError('--pty ' + opts.ptyPath + ' exists and is not a link socat made: give a new path (socat would delete it)');
   }
 }
 
@@ -44,12 +62,15 @@ export function checkLiveOptions(opts: LiveOptions): void {
  *  StartError for what can be seen before it starts (checkLiveOptions, the EEPROM file). */
 export function runLive(sc: Scenario, opts: LiveOptions): () => void {
   checkLiveOptions(opts);
-  const sockets: net.Socket[] = [];
+  const clients = new Set<net.Socket>();
   const print = (line: string) => {
     if (opts.terminal) process.stdout.write(line + '\n');
-    for (const s of sockets) s.write(line + '\r\n');
+    for (const s of clients) s.write(line + '\r\n');
   };
   const sim = new Simulation(sc, print, undefined, { eepromFile: opts.eepromFile, formatEeprom: opts.formatEeprom });
+  const wall = realClock();
+  const signIn: SignInState = { wrong: 0, lockouts: 0, lockedUntil: 0 };
+  const session = (write: (line: string) => void): ConsoleSession => new ConsoleSession({ unit: sim.unit, write, clock: wall, signIn, idleMs: opts.idleMs });
   const saver = setInterval(() => {
     if (sim.storage) sim.storage.save();
   }, 5000);
@@ -64,53 +85,93 @@ export function runLive(sc: Scenario, opts: LiveOptions): () => void {
   const timer = setInterval(() => {
     const target = Math.floor(((Date.now() - started) / 1000) * opts.speed / sc.stepSeconds);
     while (!sim.finished() && sim.stepIndex < target) sim.step();
-    if (sim.finished()) stop();
+    if (sim.finished()) stop('the scenario has ended (' + sc.durationHours + ' h simulated): the console closes');
   }, 50);
+  let terminal: ConsoleSession | undefined;
   if (opts.terminal) {
+    const term = session((line) => process.stdout.write(line + '\n'));
+    terminal = term;
     process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => sim.unit.input(d));
+    process.stdin.on('data', (d: string) => term.feed(d));
   }
   if (opts.tcpPort !== undefined) {
     server = net.createServer((sock) => {
-      sockets.push(sock);
+      clients.add(sock);
+      const s = session((line) => {
+        if (!sock.destroyed) sock.write(line + '\r\n');
+      });
       sock.setEncoding('utf8');
       sock.on('data', (d: string) => {
         if (opts.echo) sock.write(d.replace(/\r?\n|\r/g, '\r\n'));
-        sim.unit.input(d);
+        s.feed(d);
       });
-      sock.on('close', () => sockets.splice(sockets.indexOf(sock), 1));
+      sock.on('close', () => {
+        clients.delete(sock);
+        s.close();
+      });
       sock.on('error', () => undefined);
       sock.write('prepaid unit simulator: ' + sc.name + '\r\ntype help\r\n');
     });
     server.on('error', (e: NodeJS.ErrnoException) => {
-      stop();
       const why = e.code === 'EADDRINUSE' ? 'TCP port ' + opts.tcpPort + ' is in use: pick another with --tcp (0: any free port)' : e.code === 'EACCES' ? 'TCP port ' + opts.tcpPort + ' needs more privileges: pick one above 1023' : 'cannot serve the console on TCP port ' + opts.tcpPort + ': ' + e.message;
+      stop(why, false);
       if (opts.onError) opts.onError(why);
     });
     server.listen(opts.tcpPort, '127.0.0.1', () => {
       const port = (server!.address() as net.AddressInfo).port;
-      if (opts.ptyPath) {
-        socat = spawn('socat', ['pty,raw,echo=0,link=' + opts.ptyPath, 'tcp:127.0.0.1:' + port], { stdio: 'ignore' });
-        socat.on('error', (e) => {
-          stop();
-          if (opts.onError) opts.onError('cannot start socat for --pty: ' + e.message);
-        });
+      if (!opts.ptyPath) {
+        if (opts.onReady) opts.onReady(port);
+        return;
       }
-      if (opts.onReady) opts.onReady(port);
+      // Ready once socat has made the pty and connected to the console; if it exits before,
+      // its own error line says why.
+      const child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0,link=' + opts.ptyPath, 'tcp:127.0.0.1:' + port], { stdio: ['ignore', 'ignore', 'pipe'] });
+      socat = child;
+      let said = '';
+      let ready = false;
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (d: string) => {
+        said += d;
+        if (!ready && said.indexOf('starting data transfer loop') >= 0) {
+          ready = true;
+          if (opts.onReady) opts.onReady(port);
+        }
+      });
+      const failed = (why: string): void => {
+        if (stopped) return;
+        stop(why, false);
+        if (opts.onError) opts.onError(why);
+      };
+      child.on('error', (e) => failed('cannot start socat for --pty: ' + e.message));
+      child.on('exit', (code, signal) => {
+        if (stopped) return;
+        const errors = said.split('\n').filter((l) => / E /.test(l));
+        const last = errors.length ? errors[errors.length - 1].replace(/^.* E /, '') : signal ? 'stopped by ' + signal : 'exit code ' + code;
+        if (!ready) failed('socat could not make the pseudo-terminal ' + opts.ptyPath + ': ' + last);
+        // Later (killed from outside, say) the console goes on without the pty.
+        else if (opts.terminal) process.stdout.write('the pseudo-terminal ' + opts.ptyPath + ' is gone (socat: ' + last + '); the console goes on on tcp://127.0.0.1:' + port + '\n');
+      });
     });
   } else if (opts.onReady) opts.onReady(0);
   let stopped = false;
-  function stop(): void {
+  /** Stops; tells every client why (and this terminal, unless the caller reports it). */
+  function stop(why?: string, tellTerminal = true): void {
     if (stopped) return;
     stopped = true;
     clearInterval(timer);
     clearInterval(saver);
     process.removeListener('SIGINT', onSignal);
     if (sim.storage) sim.storage.save();
+    const bye = why || 'the simulator is stopping: the console closes';
+    if (terminal) {
+      terminal.close();
+      if (tellTerminal) process.stdout.write(bye + '\n');
+    }
     if (socat) socat.kill();
-    for (const s of sockets) s.destroy();
+    for (const s of clients) s.end(bye + '\r\n');
+    wall.stop();
     if (server) server.close();
     if (opts.terminal) process.stdin.pause();
   }
-  return stop;
+  return () => stop();
 }

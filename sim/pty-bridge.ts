@@ -3,42 +3,9 @@
 // register maps the firmware is written against. A pty has no baud rate or silences worth
 // trusting, so requests are framed by their length (function code) with a silence as backstop.
 import { SerialPort as NodeSerialPort } from 'serialport';
-import { Clock } from '../hal/clock';
 import { VirtualModbusMeter } from './virtual-modbus-meter';
 
-/** A hal Clock on the real time of this process (for models served in real time). */
-export function realClock(): Clock & { stop(): void } {
-  const t0 = Date.now();
-  const timers: { [id: number]: NodeJS.Timeout } = {};
-  let next = 1;
-  return {
-    now: () => Date.now() - t0,
-    after(ms: number, fn: () => void): number {
-      const id = next++;
-      timers[id] = setTimeout(() => {
-        delete timers[id];
-        fn();
-      }, Math.max(0, ms));
-      return id;
-    },
-    every(ms: number, fn: () => void): number {
-      const id = next++;
-      timers[id] = setInterval(fn, ms);
-      return id;
-    },
-    cancel(id: number): void {
-      const t = timers[id];
-      if (t) {
-        clearTimeout(t);
-        clearInterval(t);
-        delete timers[id];
-      }
-    },
-    stop(): void {
-      for (const k of Object.keys(timers)) this.cancel(Number(k));
-    },
-  };
-}
+export { realClock } from './real-clock';
 
 /** Where and how to serve. */
 export interface PtyBridgeOptions {

@@ -1,6 +1,7 @@
 // The unit's I2C side in the simulator: a virtual AT24C EEPROM and a virtual DS3231 on one
 // virtual bus, read through the same drivers (hal/at24c.ts, hal/ds3231.ts) as on the board.
 import * as fs from 'fs';
+import * as path from 'path';
 import { At24c } from '../hal/at24c';
 import { Ds3231 } from '../hal/ds3231';
 import { VirtualI2cBus } from './virtual-i2c';
@@ -50,6 +51,10 @@ export class StorageRig {
     if (!p) throw new StartError('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
     this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize });
     this.file = o.file;
+    // Checked now: the file is written at the end of the run (and every few seconds live).
+    if (o.file && !fs.existsSync(path.dirname(path.resolve(o.file)))) {
+      throw new StartError('cannot keep the EEPROM in ' + o.file + ': the folder ' + path.dirname(path.resolve(o.file)) + ' does not exist');
+    }
     // Loaded once and saved by save(): writing the image after every page would cost more
     // than the whole simulation.
     if (o.file && fs.existsSync(o.file)) {

@@ -23,11 +23,11 @@ function scenario(hours: number) {
 }
 
 /** The CLI on a short scenario: exit code and output. */
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
   const file = path.join(dir, 'sc.json');
   fs.writeFileSync(file, JSON.stringify({ ...example, durationHours: 1 }));
-  const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(ROOT, 'sim/cli.ts'), file, '--no-progress', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
+  const r = spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(ROOT, 'sim/cli.ts'), file, '--no-progress', ...args], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -84,6 +84,38 @@ describe('simulator start-up errors', () => {
     new Simulation(scenario(1), (l) => out.push(l), undefined, { eepromFile: file });
     expect(out.some((l) => /restored 33 of 33 accounts/.test(l))).toBe(true);
   });
+
+  it('--pty without socat on PATH, --pty or --tcp without --live: one line each, exit 2', () => {
+    const noSocat = fs.mkdtempSync(path.join(os.tmpdir(), 'nopath-'));
+    const pty = path.join(noSocat, 'tty');
+    let r = cli(['--live', '--pty', pty], { ...process.env, PATH: noSocat });
+    expect(r.status).toBe(2);
+    expect(oneLine(r.stderr)).toBe('error: --pty needs socat, which was not found on PATH (Debian: apt-get install socat)');
+    r = cli(['--pty', pty]);
+    expect(r.status).toBe(2);
+    expect(oneLine(r.stderr)).toBe('error: --pty serves the live console: add --live');
+    r = cli(['--tcp', '4000']);
+    expect(r.status).toBe(2);
+    expect(oneLine(r.stderr)).toBe('error: --tcp serves the live console: add --live');
+  }, 120000);
+
+  it('an --eeprom or --pty path in a missing folder, and a --pty path that is a file: one line before the run, exit 2; the file untouched', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paths-'));
+    const missing = path.join(dir, 'no-such-folder', 'x');
+    let r = cli(['--eeprom', missing]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe(''); // refused before the run, not after it
+    expect(oneLine(r.stderr)).toBe('error: cannot keep the EEPROM in ' + missing + ': the folder ' + path.dirname(missing) + ' does not exist');
+    r = cli(['--live', '--pty', missing]);
+    expect(r.status).toBe(2);
+    expect(oneLine(r.stderr)).toBe('error: cannot make the pseudo-terminal ' + missing + ': the folder ' + path.dirname(missing) + ' does not exist');
+    const file = path.join(dir, 'notes.txt');
+    fs.writeFileSync(file, 'keep me');
+    r = cli(['--live', '--pty', file]);
+    expect(r.status).toBe(2);
+    expect(oneLine(r.stderr)).toBe('error: --pty ' + file + ' exists and is not a link socat made: give a new path (socat would delete it)');
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
+  }, 120000);
 
   it('--pty without socat on PATH, and a port out of range, are refused before anything starts', () => {
     const saved = process.env.PATH;

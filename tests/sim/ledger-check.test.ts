@@ -1,6 +1,7 @@
 // The ledger check tells a balance carried over from an EEPROM file and energy quarantined by
 // a meter's plausibility limit (each explained) from a real inconsistency (issue 11).
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -42,6 +43,19 @@ describe('ledger check', () => {
     expect(text).toMatch(/ledger check: balances = opening \+ sum of entries; every registered Wh billed,\n  except:\n  carried over from the EEPROM file/);
     expect(text).not.toMatch(/INCONSISTENT/);
   });
+
+  it('the CLI: a second run with the same --eeprom file exits 0 and names the carried-over balances', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ee-cli-'));
+    const sc = path.join(dir, 'sc.json');
+    fs.writeFileSync(sc, JSON.stringify({ ...example, durationHours: 2 }));
+    const run = () => spawnSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(__dirname, '../../sim/cli.ts'), sc, '--no-progress', '--eeprom', path.join(dir, 'unit.bin')], { encoding: 'utf8', timeout: 60000 });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    const second = run();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/carried over from the EEPROM file: 33 account\(s\)/);
+    expect(second.stdout).not.toMatch(/INCONSISTENT/);
+  }, 120000);
 
   it('a load above its meter\'s plausibility limit: the held-back energy is explained, not called inconsistent', () => {
     const sc = scenario((s) => {
