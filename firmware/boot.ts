@@ -16,7 +16,7 @@ export type BootEntry = (u: Unit, factory: unknown) => void;
 export function bootUnit(u: Unit, factory: unknown): void {
   const hal = u.hal;
   const storage = u.storage;
-  const b = storage ? bootStorage(storage) : null;
+  let b = storage ? bootStorage(storage) : null;
   const report: string[] = b ? b.report.slice() : [];
   let cfg: Config | null = null;
   // Whether the configuration in use is the one the EEPROM holds as tables (else it is saved).
@@ -31,6 +31,7 @@ export function bootUnit(u: Unit, factory: unknown): void {
       else report.push('saved configuration unreadable (' + e + '): factory configuration used');
     } else {
       cfg = decodeConfig(b.config);
+      b.config = null; // its bytes leave the heap
       saved = cfg !== null;
       if (!cfg) report.push('saved configuration unreadable: factory configuration used');
     }
@@ -61,8 +62,10 @@ export function bootUnit(u: Unit, factory: unknown): void {
     }
     const mig = migrateStorage(storage, core, u.tokens);
     if (mig) report.push(mig);
-    // The scan's copies of every record are done with: they leave the heap with this module.
+    // The scan's copies of every record are done with: they leave the heap now, before the
+    // meters are wired and the first commit is written.
     storage.booted = null;
+    b = null;
   }
   u.log(-1, 'boot', 'boot');
   for (let i = 0; i < report.length; i++) {

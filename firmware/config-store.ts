@@ -4,7 +4,7 @@
 // by older firmware, with fewer fields, reads back with the defaults of the missing ones.
 import { Reader, Writer } from './storage/bytes';
 import type { Config } from './config';
-import { AccountTable, F64, I16, I32, I8, MeterTable, U16, U8, table } from './tables';
+import { AccountTable, F64, I16, MeterTable, emptyAccounts, emptyMeters, grown, pack, table, trimmed } from './tables';
 import { LineSettings } from '../hal/serial';
 import { parseProfile } from './metering/meter-profiles';
 
@@ -21,6 +21,16 @@ function readList(r: Reader): number[] {
   const v: number[] = [];
   for (let i = 0; i < n && !r.bad; i++) v.push(r.num());
   return v;
+}
+
+/** Field k of a record of nf numbers: the next number, or d when the record is shorter. */
+function field(r: Reader, k: number, nf: number, d: number): number {
+  return k < nf ? r.num() : d;
+}
+
+/** Reads past n numbers a newer layout may have added. */
+function skip(r: Reader, n: number): void {
+  for (let i = 0; i < n && !r.bad; i++) r.num();
 }
 
 function line(w: Writer, l: LineSettings): void {
@@ -130,62 +140,72 @@ export function decodeConfig(b: Uint8Array): Config | null {
     const tierAdder = readList(r);
     c.plans.push({ periodPrice: periodPrice, workday: workday, weekend: weekend, tierUptoWh: tierUptoWh, tierAdder: tierAdder, safePrice: r.num() });
   }
-  const a: AccountTable = {
-    n: na, name: [], plan: table(U8, na), creditLimit: table(F64, na), reconnect: table(F64, na), maxBalance: table(F64, na),
-    alarmAt: table(U16, na + 1), alarm: [], friendAt: table(U16, na + 1), friend: [], flags: table(U8, na), mode: table(U8, na),
-    relay: table(I8, na), ovMaxW: table(I32, na), ovHoldS: table(I32, na), ovWaitS: table(I32, na), ovWindowS: table(I32, na), ovTrips: table(U8, na),
-    tokenKey: table(U8, na * 16), tokenStart: table(F64, na), tokenUnit: table(I32, na),
-  };
-  // Alarm levels and windows: read into lists first, then tables of their exact size.
-  const alarms: number[] = [];
-  const friends: number[] = [];
+  const a = emptyAccounts();
+  a.n = na;
+  pack(a, na, { alarmAt: na + 1, friendAt: na + 1, tokenKey: na * 16, alarm: 0, friend: 0 });
+  // Records are read straight into the tables (a list of the heap's numbers per account would
+  // cost the board more than the tables). Alarm levels and windows go into tables that grow.
+  let alarm = table(F64, na * 3);
+  let friend = table(I16, na * 2);
+  let nAlarm = 0;
+  let nFriend = 0;
   for (let i = 0; i < na && !r.bad; i++) {
     a.name.push(r.str());
     a.plan[i] = r.num();
-    const f = readList(r);
     // Defaults of fields a shorter record lacks (none yet: every layout-1 record has 13).
-    a.creditLimit[i] = f[0] || 0;
-    a.reconnect[i] = f[1] || 0;
-    a.maxBalance[i] = f[2] || 0;
-    a.flags[i] = f[3] || 0;
-    a.mode[i] = f[4] || 0;
-    a.relay[i] = f[5] === undefined ? -1 : f[5];
-    a.ovMaxW[i] = f[6] || 0;
-    a.ovHoldS[i] = f[7] || 0;
-    a.ovWaitS[i] = f[8] || 0;
-    a.ovWindowS[i] = f[9] || 0;
-    a.ovTrips[i] = f[10] || 3;
-    a.tokenStart[i] = f[11] || 0;
-    a.tokenUnit[i] = f[12] || 1000;
-    const lv = readList(r);
-    a.alarmAt[i] = alarms.length;
-    for (let k = 0; k < lv.length; k++) alarms.push(lv[k]);
-    const fr = readList(r);
-    a.friendAt[i] = friends.length;
-    for (let k = 0; k < fr.length; k++) friends.push(fr[k]);
-    const key = readList(r);
-    for (let k = 0; k < key.length && k < 16; k++) a.tokenKey[i * 16 + k] = key[k];
+    const nf = r.num();
+    a.creditLimit[i] = field(r, 0, nf, 0);
+    a.reconnect[i] = field(r, 1, nf, 0);
+    a.maxBalance[i] = field(r, 2, nf, 0);
+    a.flags[i] = field(r, 3, nf, 0);
+    a.mode[i] = field(r, 4, nf, 0);
+    a.relay[i] = field(r, 5, nf, -1);
+    a.ovMaxW[i] = field(r, 6, nf, 0);
+    a.ovHoldS[i] = field(r, 7, nf, 0);
+    a.ovWaitS[i] = field(r, 8, nf, 0);
+    a.ovWindowS[i] = field(r, 9, nf, 0);
+    a.ovTrips[i] = field(r, 10, nf, 3);
+    a.tokenStart[i] = field(r, 11, nf, 0);
+    a.tokenUnit[i] = field(r, 12, nf, 1000);
+    skip(r, nf - 13);
+    const nl = r.num();
+    a.alarmAt[i] = nAlarm;
+    alarm = grown(alarm, F64, nAlarm + nl);
+    for (let k = 0; k < nl && !r.bad; k++) alarm[nAlarm++] = r.num();
+    const nw = r.num();
+    a.friendAt[i] = nFriend;
+    friend = grown(friend, I16, nFriend + nw);
+    for (let k = 0; k < nw && !r.bad; k++) friend[nFriend++] = r.num();
+    const nk = r.num();
+    for (let k = 0; k < nk && !r.bad; k++) {
+      const v = r.num();
+      if (k < 16) a.tokenKey[i * 16 + k] = v;
+    }
   }
-  a.alarmAt[na] = alarms.length;
-  a.friendAt[na] = friends.length;
-  a.alarm = table(F64, alarms.length);
-  for (let k = 0; k < alarms.length; k++) a.alarm[k] = alarms[k];
-  a.friend = table(I16, friends.length);
-  for (let k = 0; k < friends.length; k++) a.friend[k] = friends[k];
+  a.alarmAt[na] = nAlarm;
+  a.friendAt[na] = nFriend;
+  a.alarm = trimmed(alarm, F64, nAlarm);
+  a.friend = trimmed(friend, I16, nFriend);
   c.accounts = a;
-  const m: MeterTable = { n: nm, name: [], account: table(U16, nm), plan: table(I16, nm), maxPowerW: table(I32, nm), proto: table(U8, nm), addr: table(U8, nm * 6), id: table(U16, nm), profile: table(U8, nm), impPerKwh: table(I32, nm) };
+  const m = emptyMeters();
+  m.n = nm;
+  pack(m, nm, { addr: nm * 6 });
   for (let i = 0; i < nm && !r.bad; i++) {
     m.name.push(r.str());
-    const f = readList(r);
-    m.account[i] = f[0] || 0;
-    m.plan[i] = f[1] === undefined ? -1 : f[1];
-    m.maxPowerW[i] = f[2] || 13800;
-    m.proto[i] = f[3] || 0;
-    m.id[i] = f[4] || 0;
-    m.profile[i] = f[5] || 0;
-    m.impPerKwh[i] = f[6] || 0;
-    const ad = readList(r);
-    for (let k = 0; k < ad.length && k < 6; k++) m.addr[i * 6 + k] = ad[k];
+    const nf = r.num();
+    m.account[i] = field(r, 0, nf, 0);
+    m.plan[i] = field(r, 1, nf, -1);
+    m.maxPowerW[i] = field(r, 2, nf, 13800);
+    m.proto[i] = field(r, 3, nf, 0);
+    m.id[i] = field(r, 4, nf, 0);
+    m.profile[i] = field(r, 5, nf, 0);
+    m.impPerKwh[i] = field(r, 6, nf, 0);
+    skip(r, nf - 7);
+    const nd = r.num();
+    for (let k = 0; k < nd && !r.bad; k++) {
+      const v = r.num();
+      if (k < 6) m.addr[i * 6 + k] = v;
+    }
   }
   c.meters = m;
   return r.bad || r.pos !== r.end ? null : c;

@@ -9,7 +9,7 @@ import { daysFromCivil } from '../hal/calendar';
 import { LineSettings } from '../hal/serial';
 import { ModbusProfile, parseProfile } from './metering/meter-profiles';
 import { parseAddress } from './metering/dlt645';
-import { AccountTable, F64, FRIENDLY_REST_DAYS, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, U16, U8, grown, table, trimmed } from './tables';
+import { AccountTable, F64, FRIENDLY_REST_DAYS, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, U16, U8, copyTables, emptyAccounts, emptyMeters, grown, pack, table } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
 export interface RawConfig {
@@ -300,13 +300,10 @@ export class ConfigBuilder {
   private seen: string[] = [];
 
   constructor() {
-    const a: AccountTable = {
-      n: 0, name: [], plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0),
-      alarmAt: table(U16, 1), alarm: table(F64, 0), friendAt: table(U16, 1), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0),
-      relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0), ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0),
-      tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
-    };
-    const m: MeterTable = { n: 0, name: [], account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
+    const a = emptyAccounts();
+    a.alarmAt = table(U16, 1);
+    a.friendAt = table(U16, 1);
+    const m = emptyMeters();
     this.c = {
       calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 },
       plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'],
@@ -586,35 +583,19 @@ export class ConfigBuilder {
     if (e) return { ok: false, error: e };
     const a = c.accounts;
     const n = a.n;
-    a.plan = trimmed(a.plan, U8, n);
-    a.creditLimit = trimmed(a.creditLimit, F64, n);
-    a.reconnect = trimmed(a.reconnect, F64, n);
-    a.maxBalance = trimmed(a.maxBalance, F64, n);
-    a.flags = trimmed(a.flags, U8, n);
-    a.mode = trimmed(a.mode, U8, n);
-    a.relay = trimmed(a.relay, I8, n);
-    a.ovMaxW = trimmed(a.ovMaxW, I32, n);
-    a.ovHoldS = trimmed(a.ovHoldS, I32, n);
-    a.ovWaitS = trimmed(a.ovWaitS, I32, n);
-    a.ovWindowS = trimmed(a.ovWindowS, I32, n);
-    a.ovTrips = trimmed(a.ovTrips, U8, n);
-    a.tokenKey = trimmed(a.tokenKey, U8, n * 16);
-    a.tokenStart = trimmed(a.tokenStart, F64, n);
-    a.tokenUnit = trimmed(a.tokenUnit, I32, n);
-    a.alarmAt = trimmed(a.alarmAt, U16, n + 1);
-    a.friendAt = trimmed(a.friendAt, U16, n + 1);
-    a.alarm = trimmed(a.alarm, F64, this.alarms);
-    a.friend = trimmed(a.friend, I16, this.friends);
-    const m = c.meters;
-    const k = m.n;
-    m.account = trimmed(m.account, U16, k);
-    m.plan = trimmed(m.plan, I16, k);
-    m.maxPowerW = trimmed(m.maxPowerW, I32, k);
-    m.proto = trimmed(m.proto, U8, k);
-    m.addr = trimmed(m.addr, U8, k * 6);
-    m.id = trimmed(m.id, U16, k);
-    m.profile = trimmed(m.profile, U8, k);
-    m.impPerKwh = trimmed(m.impPerKwh, I32, k);
+    // The tables, grown while they were built, copied into their exact sizes.
+    const a2 = emptyAccounts();
+    a2.n = n;
+    a2.name = a.name;
+    pack(a2, n, { tokenKey: n * 16, alarmAt: n + 1, friendAt: n + 1, alarm: this.alarms, friend: this.friends });
+    copyTables(a, a2);
+    c.accounts = a2;
+    const m = emptyMeters();
+    m.n = c.meters.n;
+    m.name = c.meters.name;
+    pack(m, m.n, { addr: m.n * 6 });
+    copyTables(c.meters, m);
+    c.meters = m;
     return { ok: true, value: c };
   }
 }

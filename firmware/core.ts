@@ -2,7 +2,7 @@
 // commands), decisions out (ledger entries, alarms, relay commands, events). It owns no
 // clock and no I/O, so the same trace gives the same decisions on Node, Espruino and Lua.
 // The rules are written out in docs/billing-rules.md; the golden traces in tests/vectors/.
-import { AccountTable, F64, I8, MeterTable, U16, U32, U8, table } from './tables';
+import { AccountTable, F64, I8, MeterTable, U16, U32, U8, pack, table } from './tables';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
 import { CHARGE, CORRECTION, entryName, Ledger, REFUND, RING, TOPUP, TRANSFER, loadLedger, newLedger, remapLedger, saveLedger } from './billing/ledger';
 import { civilFromSeconds } from '../hal/calendar';
@@ -110,41 +110,42 @@ export class Core {
     this.cfg = cfg;
     const na = cfg.accounts.n;
     const nm = cfg.meters.n;
-    this.balance = table(F64, na);
-    this.remainder = table(U16, na);
-    this.monthlyWh = table(U32, na);
-    this.cycle = table(U16, na);
-    this.alarmMask = table(U8, na);
-    this.cut = table(U8, na);
-    this.deferred = table(U8, na);
-    this.relay = table(I8, na);
-    this.mode = table(U8, na);
-    // times in doubles: -1 marks "none", and Int32 seconds end in 2038
-    this.ovSince = table(F64, na);
-    this.ovTripped = table(U8, na);
-    this.ovReopen = table(F64, na);
-    this.ovWinStart = table(F64, na);
-    this.ovTrips = table(U8, na);
-    this.ovLocked = table(U8, na);
-    this.energyWh = table(F64, na);
-    this.chargedMilli = table(F64, na);
-    this.lastSeq = table(U32, na);
-    this.topupMilli = table(F64, na);
-    this.periodWh = table(F64, na * 5);
+    this.balance = table(F64, 0);
+    this.remainder = table(U16, 0);
+    this.monthlyWh = table(U32, 0);
+    this.cycle = table(U16, 0);
+    this.alarmMask = table(U8, 0);
+    this.cut = table(U8, 0);
+    this.deferred = table(U8, 0);
+    this.relay = table(I8, 0);
+    this.mode = table(U8, 0);
+    this.ovSince = table(F64, 0);
+    this.ovTripped = table(U8, 0);
+    this.ovReopen = table(F64, 0);
+    this.ovWinStart = table(F64, 0);
+    this.ovTrips = table(U8, 0);
+    this.ovLocked = table(U8, 0);
+    this.energyWh = table(F64, 0);
+    this.chargedMilli = table(F64, 0);
+    this.lastSeq = table(U32, 0);
+    this.topupMilli = table(F64, 0);
+    this.periodWh = table(F64, 0);
+    this.has = table(U8, 0);
+    this.lastImp = table(F64, 0);
+    this.lastExp = table(F64, 0);
+    this.lastT = table(F64, 0);
+    this.susp = table(U8, 0);
+    this.suspImp = table(F64, 0);
+    this.suspExp = table(F64, 0);
+    this.suspT = table(F64, 0);
+    this.power = table(F64, 0);
+    // One buffer for the lot, in pieces (times in doubles: -1 marks "none", and Int32 seconds end in 2038).
+    pack(this, na, { periodWh: na * 5, has: nm, lastImp: nm, lastExp: nm, lastT: nm, susp: nm, suspImp: nm, suspExp: nm, suspT: nm, power: nm });
     for (let a = 0; a < na; a++) {
       this.relay[a] = -1;
       this.ovSince[a] = -1;
       this.mode[a] = cfg.accounts.mode[a];
     }
-    this.has = table(U8, nm);
-    this.lastImp = table(F64, nm);
-    this.lastExp = table(F64, nm);
-    this.lastT = table(F64, nm);
-    this.susp = table(U8, nm);
-    this.suspImp = table(F64, nm);
-    this.suspExp = table(F64, nm);
-    this.suspT = table(F64, nm);
-    this.power = table(F64, nm);
   }
 
   /** Brings every relay to the state the rules want (at boot). */

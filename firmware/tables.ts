@@ -23,6 +23,69 @@ export function table(kind: number, n: number): number[] {
   return new Int16Array(n) as unknown as number[];
 }
 
+/** Bytes per element of each kind. */
+const SIZE = [8, 4, 1, 1, 2, 2, 4];
+
+/** A view of kind over buf at byte offset at, n elements. */
+function view(kind: number, buf: ArrayBuffer, at: number, n: number): number[] {
+  if (kind === F64) return new Float64Array(buf, at, n) as unknown as number[];
+  if (kind === I32) return new Int32Array(buf, at, n) as unknown as number[];
+  if (kind === U8) return new Uint8Array(buf, at, n) as unknown as number[];
+  if (kind === I8) return new Int8Array(buf, at, n) as unknown as number[];
+  if (kind === U16) return new Uint16Array(buf, at, n) as unknown as number[];
+  if (kind === U32) return new Uint32Array(buf, at, n) as unknown as number[];
+  return new Int16Array(buf, at, n) as unknown as number[];
+}
+
+/** The kind of a table, or -1 when v is not one. */
+function kindOf(v: unknown): number {
+  if (v instanceof Float64Array) return F64;
+  if (v instanceof Int32Array) return I32;
+  if (v instanceof Uint8Array) return U8;
+  if (v instanceof Int8Array) return I8;
+  if (v instanceof Uint16Array) return U16;
+  if (v instanceof Uint32Array) return U32;
+  if (v instanceof Int16Array) return I16;
+  return -1;
+}
+
+/** Largest buffer pack() makes: a buffer is one run of free variables on the board, and a
+ *  fragmented heap may not have a long one (../shared/ESPRUINO.md). */
+const PACK_BYTES = 1024;
+
+/** Gives every empty table of object o room for n elements (len[field] for the fields len
+ *  names), zero-filled, as views over a few shared buffers: on the board a table of its own costs
+ *  about 4 variables besides its bytes, a view about 2. Tables that are not empty are left alone. */
+export function pack(o: object, n: number, len?: { [field: string]: number }): void {
+  const t = o as { [field: string]: number[] };
+  // Largest elements first, so that every view's offset is a multiple of its element size.
+  const order: string[] = [];
+  for (let s = 8; s >= 1; s >>= 1) for (const k in t) if (kindOf(t[k]) >= 0 && t[k].length === 0 && SIZE[kindOf(t[k])] === s) order.push(k);
+  const size = (k: string) => SIZE[kindOf(t[k])] * (len && len[k] !== undefined ? len[k] : n);
+  let from = 0;
+  while (from < order.length) {
+    let bytes = 0;
+    let to = from;
+    for (; to < order.length && (to === from || bytes + size(order[to]) <= PACK_BYTES); to++) bytes += size(order[to]);
+    const buf = new ArrayBuffer(bytes || 1);
+    let at = 0;
+    for (let i = from; i < to; i++) {
+      const k = order[i];
+      const b = size(k);
+      t[k] = view(kindOf(t[k]), buf, at, b / SIZE[kindOf(t[k])]);
+      at += b;
+    }
+    from = to;
+  }
+}
+
+/** Copies every table of `from` into the table of the same field of `to`, as far as both go. */
+export function copyTables(from: object, to: object): void {
+  const f = from as { [field: string]: number[] };
+  const t = to as { [field: string]: number[] };
+  for (const k in t) if (kindOf(t[k]) >= 0 && f[k]) for (let i = 0; i < t[k].length && i < f[k].length; i++) t[k][i] = f[k][i];
+}
+
 /** A zero-filled table of n numbers (exact integers up to 2^53). */
 export function numbers(n: number): number[] {
   return table(F64, n);
@@ -121,4 +184,19 @@ export interface MeterTable {
   profile: number[];
   /** Pulse constant, imp/kWh. */
   impPerKwh: number[];
+}
+
+/** An account table with no accounts (pack() gives it room). */
+export function emptyAccounts(): AccountTable {
+  return {
+    n: 0, name: [], plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0),
+    alarmAt: table(U16, 0), alarm: table(F64, 0), friendAt: table(U16, 0), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0),
+    relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0), ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0),
+    tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
+  };
+}
+
+/** A meter table with no meters (pack() gives it room). */
+export function emptyMeters(): MeterTable {
+  return { n: 0, name: [], account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
 }

@@ -10,7 +10,7 @@ import { RelayOutput } from '../hal/relay';
 import { Rtc } from '../hal/rtc';
 import { SerialOptions, SerialPort } from '../hal/serial';
 import { Core, CoreEvent, Decision, formatDecision } from './core';
-import { AccountTable, F64, I16, I32, I8, MeterTable, U16, U8, table } from './tables';
+import { U16, emptyAccounts, emptyMeters, table } from './tables';
 import type { Config, RawConfig } from './config';
 import { Shell } from './console/shell';
 import { UnitStorage, TokenStates } from './storage/unit-storage';
@@ -73,12 +73,10 @@ export const EMPTY_RAW: RawConfig = { plans: { flat: { price: 0 } }, accounts: [
 
 /** A configuration without accounts, meters or plans (a unit before its boot). */
 function emptyConfig(): Config {
-  const a: AccountTable = {
-    n: 0, name: [], plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0), alarmAt: table(U16, 1), alarm: table(F64, 0),
-    friendAt: table(U16, 1), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0), relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0),
-    ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0), tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
-  };
-  const m: MeterTable = { n: 0, name: [], account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
+  const a = emptyAccounts();
+  a.alarmAt = table(U16, 1);
+  a.friendAt = table(U16, 1);
+  const m = emptyMeters();
   const line = { baud: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
   return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [] };
 }

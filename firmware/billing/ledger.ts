@@ -2,7 +2,7 @@
 // balance always equals the sum of the account's entries. Only a short ring of recent
 // operator entries stays in RAM (for corrections), as small tables; the full history goes to
 // the event log.
-import { F64, I16, U8, table } from '../tables';
+import { F64, I16, U8, pack, table } from '../tables';
 
 /** Entry kinds; their codes are stored in EEPROM, never renumber. */
 export const TOPUP = 1;
@@ -48,7 +48,9 @@ export interface Ledger {
 
 /** An empty ledger. */
 export function newLedger(): Ledger {
-  return { seq: 0, next: 0, used: 0, rSeq: table(F64, RING), rAccount: table(I16, RING), rAmount: table(F64, RING), rKind: table(U8, RING), rCorrected: table(U8, RING) };
+  const l = { seq: 0, next: 0, used: 0, rSeq: table(F64, 0), rAccount: table(I16, 0), rAmount: table(F64, 0), rKind: table(U8, 0), rCorrected: table(U8, 0) };
+  pack(l, RING);
+  return l;
 }
 
 /** The sequence number and the correctable ring as numbers, for the EEPROM. */

@@ -10,7 +10,7 @@ import { Dlt645Frame, Dlt645Framer, checkReply, hasMore, readData, readNextReque
 import { Result } from '../../hal/result';
 import { parseReply, replyLength } from './modbus';
 import { crc16 } from '../lib/crc16';
-import { F64, U32, U8, table } from '../tables';
+import { F64, U32, U8, pack, table } from '../tables';
 
 export const PROTO_DLT645 = 0;
 export const PROTO_MODBUS = 1;
@@ -105,14 +105,15 @@ export class MeterBus {
     const n = o.meters;
     this.o = o;
     this.lines = o.lines || [o.line as LineSettings];
-    this.requests = table(U32, n);
-    this.successes = table(U32, n);
-    this.retries = table(U32, n);
-    this.timeouts = table(U32, n);
-    this.crcErrors = table(U32, n);
-    this.lastReplyMs = table(F64, n);
-    this.failStreak = table(U8, n);
-    this.hold = table(F64, n);
+    this.requests = table(U32, 0);
+    this.successes = table(U32, 0);
+    this.retries = table(U32, 0);
+    this.timeouts = table(U32, 0);
+    this.crcErrors = table(U32, 0);
+    this.lastReplyMs = table(F64, 0);
+    this.failStreak = table(U8, 0);
+    this.hold = table(F64, 0);
+    pack(this, n);
     this.framer = new Dlt645Framer(function (r) {
       self.onFrame(r);
     });

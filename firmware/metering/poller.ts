@@ -9,7 +9,7 @@ import * as dlt from './dlt645';
 import { FN_HOLDING, readRequest as mbRead, value as mbValue } from './modbus';
 import { ModbusField, ModbusProfile, ReadBlock, builtinProfile, offsetIn, planReads } from './meter-profiles';
 import { MeterBus, PROTO_MODBUS } from './bus';
-import { I32, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, table } from '../tables';
+import { I32, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, pack, table } from '../tables';
 
 /** A meter's registers, as values. powerW is present when it was read in this cycle. */
 export interface Reading {
@@ -88,14 +88,15 @@ export class Poller {
     const self = this;
     const n = o.meters.n;
     this.o = o;
-    this.powerW = table(I32, n);
-    this.voltageDv = table(I32, n);
-    this.currentMa = table(I32, n);
-    this.status = table(I32, n);
+    this.powerW = table(I32, 0);
+    this.voltageDv = table(I32, 0);
+    this.currentMa = table(I32, 0);
+    this.status = table(I32, 0);
+    this.failStreak = table(U8, 0);
+    this.lost = table(U8, 0);
+    this.noExport = table(U8, 0);
+    pack(this, n);
     for (let i = 0; i < n; i++) this.powerW[i] = this.voltageDv[i] = this.currentMa[i] = this.status[i] = UNKNOWN;
-    this.failStreak = table(U8, n);
-    this.lost = table(U8, n);
-    this.noExport = table(U8, n);
     this.replyFn = function (err, reply) {
       self.onReply(err, reply);
     };

@@ -9,7 +9,7 @@ import { FN_HOLDING, readRequest as mbRead, writeRequest as mbWrite } from './mo
 import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './bus';
 import { ModbusProfile } from './meter-profiles';
 import { addrOf, profileOf } from './poller';
-import { I8, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, table } from '../tables';
+import { I8, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, pack, table } from '../tables';
 
 /** How relay control is built. */
 export interface RelayControlOptions {
@@ -57,9 +57,10 @@ export class RelayControl {
     const self = this;
     const n = o.meters.n;
     this.o = o;
-    this.want = table(I8, n);
-    this.state = table(I8, n);
-    this.tries = table(U8, n);
+    this.want = table(I8, 0);
+    this.state = table(I8, 0);
+    this.tries = table(U8, 0);
+    pack(this, n);
     for (let i = 0; i < n; i++) this.want[i] = this.state[i] = -1;
     this.cmdFn = function (err) {
       self.lastErr = err || 'no-confirm';

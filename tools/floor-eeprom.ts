@@ -1,0 +1,48 @@
+// The dormitory floor (sim/scenarios/dormitory-floor-rs485.json: 33 accounts, 34 RS485 meters)
+// as a board's EEPROM after a short run of the simulator: its configuration, balances, journal
+// and event log, on the boards' AT24C256. A board image booted on the interpreter with this
+// EEPROM is a unit of that floor after a power cut (bench/memory.ts, the build tests).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseScenario } from '../sim/scenario';
+import { Simulation } from '../sim/runner';
+import { buildBoard, imageOnLinux, loadBoard } from './build';
+import { RigResult, runRig } from './espruino-rig';
+
+export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 'dormitory-floor-rs485.json');
+
+/** The EEPROM after `hours` of the floor, and the UTC second the run ended (the RTC's time). */
+export function floorEeprom(hours = 1): { eeprom: Buffer; rtcStart: number } {
+  const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
+  raw.durationHours = hours;
+  raw.eeprom = 'AT24C256';
+  const p = parseScenario(raw);
+  if (!p.ok) throw new Error(p.errors.join('; '));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-eeprom-'));
+  const file = path.join(dir, 'eeprom.bin');
+  try {
+    const sim = new Simulation(p.value, () => undefined, undefined, { eepromFile: file });
+    sim.run();
+    return { eeprom: fs.readFileSync(file), rtcStart: p.value.start + hours * 3600 };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A technician's look at the floor after the boot: status, accounts, meters, the log. */
+export const FLOOR_COMMANDS = ['status', 'login 3333', 'acct', 'meter', 'log n=5', 'status'];
+
+/** Boots a board's image with the floor's EEPROM on an interpreter (`binary`: the board's own,
+ *  or a larger heap to measure what an image needs) and looks around at the console. */
+export async function bootFloor(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }): Promise<RigResult> {
+  const b = loadBoard(board);
+  const r = await buildBoard(board, { write: false, espruino: false });
+  const commands = FLOOR_COMMANDS.map((line) => ({ line, afterMs: 700 }));
+  return runRig({ binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, commands, timeoutMs: 90000, sampleMs: 500 });
+}
+
+/** Free variables at rest at the end of a run (the least of the last samples). */
+export function freeAtRest(run: RigResult): number {
+  return Math.min.apply(null, run.samples.slice(-3).map((s) => s[1]));
+}
