@@ -80,9 +80,12 @@ export function bootUnit(u: Unit, factory: unknown): void {
   }
   const t = u.time();
   if (u.timeValid !== core.timeValid) u.carry(core.handle({ t: 'clock', time: t, valid: u.timeValid }));
-  const ds = core.start(u.time());
-  u.persist(ds, -1);
-  u.carry(ds);
+  // Eight accounts at a time: the decisions of a whole floor at once would crowd a Pico's heap.
+  for (let a = 0; a === 0 || a < core.cfg.accounts.n; a += 8) {
+    const ds = core.start(u.time(), a, a + 8);
+    u.persist(ds, -1);
+    u.carry(ds);
+  }
   u.freezeDue(u.time());
   if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
   hal.print(u.statusLine());

@@ -148,10 +148,11 @@ export class Core {
     }
   }
 
-  /** Brings every relay to the state the rules want (at boot). */
-  start(time: number): Decision[] {
+  /** Brings every relay (of accounts from .. to - 1) to the state the rules want (at boot). */
+  start(time: number, from?: number, to?: number): Decision[] {
     this.out = [];
-    for (let a = 0; a < this.cfg.accounts.n; a++) this.control(a, time, 'boot', false);
+    const n = this.cfg.accounts.n;
+    for (let a = from || 0; a < n && (to === undefined || a < to); a++) this.control(a, time, 'boot', false);
     return this.done();
   }
 
