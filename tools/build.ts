@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { Command } from 'commander';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { rollup, Plugin } from 'rollup';
@@ -749,6 +750,43 @@ export function factoryBytes(): string {
 
 /** Builds one board's firmware; findings are returned, not thrown. */
 export async function buildBoard(name: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  // A build that writes nothing and runs no interpreter depends only on the sources: the tests
+  // and benchmarks ask for the same one many times (each test file in a process of its own).
+  if (opts.write === false && opts.espruino === false) {
+    const file = path.join(BUILD_CACHE, name + '-' + sourcesHash(JSON.stringify(opts)) + '.json');
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as BuildResult;
+    const r = await buildUncached(name, opts);
+    fs.mkdirSync(BUILD_CACHE, { recursive: true });
+    for (const old of fs.readdirSync(BUILD_CACHE)) if (old.indexOf(name + '-') === 0) fs.unlinkSync(path.join(BUILD_CACHE, old));
+    fs.writeFileSync(file + '.tmp', JSON.stringify(r));
+    fs.renameSync(file + '.tmp', file);
+    return r;
+  }
+  return buildUncached(name, opts);
+}
+
+/** Where pure builds are kept (node_modules: never committed, gone with a clean install). */
+const BUILD_CACHE = path.join(ROOT, 'node_modules', '.cache', 'unit-build');
+
+/** A hash of everything a build reads: the firmware, HAL, boards and build tools, the locked
+ *  dependencies, the switches in the environment, and `extra`. */
+function sourcesHash(extra: string): string {
+  const h = crypto.createHash('sha256');
+  h.update(extra + '|' + (process.env.NO_PROPERTY_MANGLE || ''));
+  const walkDir = (dir: string) => {
+    const entries = fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) walkDir(rel);
+      else if (/\.(ts|json)$/.test(e.name)) h.update(rel + '\0' + fs.readFileSync(path.join(ROOT, rel)) + '\0');
+    }
+  };
+  for (const d of ['firmware', 'hal', 'boards', 'tools']) walkDir(d);
+  h.update(fs.readFileSync(path.join(ROOT, 'package-lock.json')));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function buildUncached(name: string, opts: BuildOptions): Promise<BuildResult> {
   const board = loadBoard(name);
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
