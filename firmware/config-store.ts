@@ -16,8 +16,19 @@ function list(w: Writer, v: number[], from: number, to: number): void {
   for (let i = from; i < to; i++) w.num(v[i]);
 }
 
-function readList(r: Reader): number[] {
+/** A count of what follows: every element takes at least a byte, so a count that is negative or
+ *  larger than the bytes left is damage (the reader turns bad), never an allocation. */
+function count(r: Reader): number {
   const n = r.num();
+  if (n < 0 || n > r.end - r.pos) {
+    r.bad = true;
+    return 0;
+  }
+  return n;
+}
+
+function readList(r: Reader): number[] {
+  const n = count(r);
   const v: number[] = [];
   for (let i = 0; i < n && !r.bad; i++) v.push(r.num());
   return v;
@@ -26,6 +37,17 @@ function readList(r: Reader): number[] {
 /** Field k of a record of nf numbers: the next number, or d when the record is shorter. */
 function field(r: Reader, k: number, nf: number, d: number): number {
   return k < nf ? r.num() : d;
+}
+
+/** JSON text of v in ASCII: every other character as its \u escape. */
+function asciiJson(v: unknown): string {
+  const s = JSON.stringify(v);
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c < 128 ? s.charAt(i) : '\\u' + (65536 + c).toString(16).substr(1);
+  }
+  return out;
 }
 
 /** Reads past n numbers a newer layout may have added. */
@@ -65,7 +87,8 @@ export function encodeConfig(c: Config): Uint8Array {
   line(w, c.dltLine);
   line(w, c.modbusLine);
   for (let i = 0; i < c.profiles.length; i++) {
-    const s = JSON.stringify(c.profileSpecs[i]);
+    // One byte a character: what is beyond ASCII is written as a JSON escape (\u4e09).
+    const s = asciiJson(c.profileSpecs[i]);
     w.u16(s.length);
     for (let k = 0; k < s.length; k++) w.u8(s.charCodeAt(k));
   }
@@ -106,10 +129,10 @@ export function encodeConfig(c: Config): Uint8Array {
 export function decodeConfig(b: Uint8Array): Config | null {
   const r = new Reader(b, 0, b.length);
   if (r.num() !== LAYOUT) return null;
-  const np = r.num();
-  const na = r.num();
-  const nm = r.num();
-  const nf = r.num();
+  const np = count(r);
+  const na = count(r);
+  const nm = count(r);
+  const nf = count(r);
   if (r.bad || np > 255 || na > 4096 || nm > 4096 || nf > 255) return null;
   const c: Config = {
     calendar: { utcOffsetS: r.num(), weekendMask: r.num(), billingDay: r.num(), holidays: readList(r) },
@@ -153,7 +176,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
     a.name.push(r.str());
     a.plan[i] = r.num();
     // Defaults of fields a shorter record lacks (none yet: every layout-1 record has 13).
-    const nf = r.num();
+    const nf = count(r);
     a.creditLimit[i] = field(r, 0, nf, 0);
     a.reconnect[i] = field(r, 1, nf, 0);
     a.maxBalance[i] = field(r, 2, nf, 0);
@@ -168,15 +191,15 @@ export function decodeConfig(b: Uint8Array): Config | null {
     a.tokenStart[i] = field(r, 11, nf, 0);
     a.tokenUnit[i] = field(r, 12, nf, 1000);
     skip(r, nf - 13);
-    const nl = r.num();
+    const nl = count(r);
     a.alarmAt[i] = nAlarm;
     alarm = grown(alarm, F64, nAlarm + nl);
     for (let k = 0; k < nl && !r.bad; k++) alarm[nAlarm++] = r.num();
-    const nw = r.num();
+    const nw = count(r);
     a.friendAt[i] = nFriend;
     friend = grown(friend, I16, nFriend + nw);
     for (let k = 0; k < nw && !r.bad; k++) friend[nFriend++] = r.num();
-    const nk = r.num();
+    const nk = count(r);
     for (let k = 0; k < nk && !r.bad; k++) {
       const v = r.num();
       if (k < 16) a.tokenKey[i * 16 + k] = v;
@@ -192,7 +215,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
   pack(m, nm, { addr: nm * 6 });
   for (let i = 0; i < nm && !r.bad; i++) {
     m.name.push(r.str());
-    const nf = r.num();
+    const nf = count(r);
     m.account[i] = field(r, 0, nf, 0);
     m.plan[i] = field(r, 1, nf, -1);
     m.maxPowerW[i] = field(r, 2, nf, 13800);
@@ -201,7 +224,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
     m.profile[i] = field(r, 5, nf, 0);
     m.impPerKwh[i] = field(r, 6, nf, 0);
     skip(r, nf - 7);
-    const nd = r.num();
+    const nd = count(r);
     for (let k = 0; k < nd && !r.bad; k++) {
       const v = r.num();
       if (k < 6) m.addr[i * 6 + k] = v;
