@@ -95,6 +95,8 @@ export class MeterBus {
   private wake = -1;
   private closed = false;
   private quietAt = 0;
+  /** Clock time of the last byte received. */
+  private rxAt = -1e9;
   private sentFn: () => void;
   private timeoutFn: () => void;
   private gapFn: () => void;
@@ -149,6 +151,14 @@ export class MeterBus {
   /** Milliseconds per character at line settings i. */
   private charMs(i: number): number {
     return (bitsPerChar(this.lines[i]) * 1000) / this.lines[i].baud;
+  }
+
+  /** When the line is free after a transaction that went wrong: 3.5 characters from now, and
+   *  a batch's time and 3.5 characters after the last byte seen (bytes come in batches after
+   *  they were on the wire, so the next batch of a reply judged early may be on the line). */
+  private lineFree(): number {
+    const q = this.t35(this.at);
+    return Math.max(this.o.clock.now() + q, this.rxAt + 8 * this.charMs(this.at) + q);
   }
 
   private t35(i: number): number {
@@ -260,9 +270,11 @@ export class MeterBus {
 
   private onData(b: Uint8Array): void {
     const t = this.cur;
+    this.rxAt = this.o.clock.now();
     if (!t || !this.listening) {
-      // our own echo, or a late reply: not ours, but the line is busy until it ends
-      if (!t) this.quietAt = Math.max(this.quietAt, this.o.clock.now() + 4 * this.charMs(this.at));
+      // our own echo, or a late reply (the rest of one that failed early): not ours, but the
+      // line is busy until it ends
+      if (!t) this.quietAt = Math.max(this.quietAt, this.lineFree());
       return;
     }
     if (t.p === PROTO_DLT645) return this.framer.feed(b);
@@ -313,7 +325,8 @@ export class MeterBus {
       this.listening = false;
       this.cur = null;
       this.q.unshift(t);
-      this.quietAt = this.o.clock.now() + this.t35(this.at);
+      // A reply judged bad before the line fell silent may still be coming: the retry waits.
+      this.quietAt = this.lineFree();
       return this.pump();
     }
     this.finish(err, null, false);
@@ -329,9 +342,10 @@ export class MeterBus {
     // After a DL/T 645 timeout the meter may still answer (Td up to 500 ms): let it finish
     // before the next request, or its late reply collides with a neighbour's. After a DL/T 645
     // reply one character lets the meter's transceiver release the line (the standard asks
-    // for no silence: frames end by their length); Modbus keeps its 3.5 characters.
+    // for no silence: frames end by their length); Modbus keeps its 3.5 characters. A reply
+    // refused as wrong may have been judged on a damaged length, its rest still coming.
     const dl = t.p === PROTO_DLT645;
-    this.quietAt = now + (dl && !answered && t.exp ? 500 : dl && answered ? this.charMs(this.at) : this.t35(this.at));
+    this.quietAt = err ? this.lineFree() : now + (dl && !answered && t.exp ? 500 : dl && answered ? this.charMs(this.at) : this.t35(this.at));
     if (m >= 0) {
       if (answered) {
         this.lastReplyMs[m] = now;

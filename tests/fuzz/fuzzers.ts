@@ -73,12 +73,6 @@ export const KNOWN_BUGS: KnownBug[] = [
     summary: 'inside an escape sequence (after a lone ESC, or ESC [ without its final character) the shell swallows Ctrl-C and Enter: `topup R1 5` ESC Ctrl-C Enter tops up',
     matches: (e) => e instanceof Error && / after an open escape sequence: /.test(e.message),
   },
-  {
-    id: 'bus-retry-over-reply-tail',
-    fuzzer: 'bus-poller',
-    summary: 'after a corrupt DL/T 645 reply the bus retries after 3.5 characters of quiet, while the rest of the reply (bytes handed over in batches) is still arriving',
-    matches: (e) => e instanceof Error && e.message.indexOf('the bus wrote a request while a reply was still arriving') === 0,
-  },
 ];
 
 /** Inputs skipped per known bug in this process (npm run fuzz reports them). */
@@ -334,6 +328,17 @@ const modbusReplies: Fuzzer = {
 
 const LINE: LineSettings = { baud: 9600, dataBits: 8, parity: 'even', stopBits: 1 };
 
+/** True when a good DL/T 645 frame ends before the last of these bytes (noise after a reply). */
+function frameEndsBefore(bytes: Uint8Array): boolean {
+  let at = -1;
+  const f = new dlt.Dlt645Framer((r) => {
+    if (r.ok && at < 0) at = i;
+  });
+  let i = 0;
+  for (; i < bytes.length; i++) f.feed(bytes.subarray(i, i + 1));
+  return at >= 0 && at < bytes.length - 1;
+}
+
 const busReplies: Fuzzer = {
   name: 'bus-poller',
   input: 'DL/T 645 and Modbus replies on the wire: MeterBus + Poller (firmware/metering/bus.ts, poller.ts)',
@@ -360,6 +365,7 @@ const busReplies: Fuzzer = {
         const honest = responder([d1], [sdm, dds]);
         let k = 0;
         let clean = false;
+        let tailNoise = false;
         // Each reply is passed on whole, damaged by a few edits, replaced by random bytes, or
         // (after the damage list) whole again.
         port.responder = (req) => {
@@ -369,7 +375,12 @@ const busReplies: Fuzzer = {
           if (d === null) return r;
           if (d instanceof Uint8Array) return { delayMs: 20, bytes: d, slice };
           if (!r) return null;
-          return { delayMs: r.delayMs, bytes: Uint8Array.from(applyEdits(Array.from(r.bytes), d, 8)), slice };
+          const bytes = Uint8Array.from(applyEdits(Array.from(r.bytes), d, 8));
+          // A whole reply with noise after it: the reply ended where its length said, and nothing
+          // tells a bus that more bytes follow; a request then is no fault of the bus.
+          if (bytes.length > r.bytes.length && r.bytes.every((v, i) => bytes[i] === v)) tailNoise = true;
+          if (frameEndsBefore(bytes)) tailNoise = true;
+          return { delayMs: r.delayMs, bytes, slice };
         };
         const readings: Reading[] = [];
         const poller = new Poller({ bus, clock, meters, profiles, intervalMs: 10000, detailEvery: 2, onReading: (r) => readings.push(r), onEvent: () => undefined });
@@ -391,7 +402,7 @@ const busReplies: Fuzzer = {
           if (m < 2) check(last!.importWh === want[m][0] && last!.exportWh === want[m][1], 'meter ' + m + ' registers after damaged replies', last);
           else check(last!.importWh === want[m][0], 'meter ' + m + ' registers after damaged replies', last);
         }
-        guarded(o, 'bus-poller', () => check(port.overlaps === 0, 'the bus wrote a request while a reply was still arriving', { overlaps: port.overlaps, damage, slice }));
+        if (!tailNoise) check(port.overlaps === 0, 'the bus wrote a request while a reply was still arriving', { overlaps: port.overlaps, damage, slice });
       },
     ),
 };
