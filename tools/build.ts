@@ -347,8 +347,10 @@ export interface BuildResult {
   modules: ImageModule[];
 }
 
-/** Storage left for the unit's own files (the machine-code check mark) and file headers. */
-export const STORAGE_RESERVE_BYTES = 4096;
+/** Storage left for the unit's own files and their headers: the one file it writes is the
+ *  machine-code check mark (a few bytes and a 32-byte header). The margin is what keeps a write
+ *  from ever needing a compaction, which would move the code running from Storage. */
+export const STORAGE_RESERVE_BYTES = 2048;
 
 /** How the board image sits in the board's flash. */
 export interface ImageFit {
@@ -409,7 +411,7 @@ let reservedNames: string[] | null = null;
 const ESPRUINO_OPTION_KEYS = ['baud', 'tx', 'rx', 'ck', 'cts', 'bytesize', 'parity', 'stopbits', 'flow', 'path', 'inverted', 'errors', 'scl', 'sda', 'bitrate', 'repeat', 'edge', 'debounce', 'irq', 'data', 'hispeed', 'force'];
 /** Files that use JSON only to quote a value in a message: their objects never become JSON, and
  *  every key they read from a configuration is in a list of known keys (a string). */
-const QUOTES_ONLY = ['firmware/config.js'];
+const QUOTES_ONLY = ['firmware/config.js', 'firmware/config-store.js'];
 /** Files that read objects parsed from JSON without saying JSON (a Modbus profile). */
 const JSON_READERS = ['firmware/metering/meter-profiles.js'];
 export function reservedProperties(): string[] {
