@@ -298,8 +298,11 @@ export class ConfigBuilder {
   private alarms = 0;
   private friends = 0;
   private seen: string[] = [];
+  /** Pulse inputs the board has (channels 0 to n-1), when the unit knows it; else 0 to 15. */
+  pulseInputs?: number;
 
-  constructor() {
+  constructor(pulseInputs?: number) {
+    this.pulseInputs = pulseInputs;
     const a = emptyAccounts();
     a.alarmAt = table(U16, 1);
     a.friendAt = table(U16, 1);
@@ -509,6 +512,16 @@ export class ConfigBuilder {
       if (!(addrText.length >= 1 && addrText.length <= 3 && id >= 1 && id <= 247)) bad(path + '.addr', 'a Modbus slave id is 1 to 247, got ' + JSON.stringify(o.addr === undefined ? '' : o.addr));
       if (o.profile === undefined || typeof o.profile === 'string') profile = indexOf(profileNames(), o.profile === undefined ? 'sdm120' : o.profile, path + '.profile', 'profile');
       else {
+        // a register map of the configuration's own: its keys checked here, its values by parseProfile
+        // (for...in over a number or null throws on Espruino: objects only)
+        const po = o.profile as { [k: string]: unknown };
+        if (typeof po === 'object' && po) {
+          known(po, path + '.profile', 'name import export power voltage current relay');
+          for (const q in po) {
+            const f = po[q];
+            if (q !== 'name' && typeof f === 'object' && f) known(f as { [k: string]: unknown }, path + '.profile.' + q, q === 'relay' ? 'reg on off' : 'reg fn type scale unit');
+          }
+        }
         const r = parseProfile(o.profile);
         if (!r.ok) bad(path + '.profile', 'register map: ' + r.error + (r.detail ? ' ' + r.detail : ''));
         else {
@@ -518,8 +531,11 @@ export class ConfigBuilder {
         }
       }
     } else if (proto === PROTO_PULSE) {
-      id = addrText === '' ? this.pulseInputs() : digits(addrText, 0, addrText.length);
-      if (!(addrText.length <= 2 && id >= 0 && id <= 15)) bad(path + '.addr', 'a pulse input is 0 to 15, got ' + JSON.stringify(o.addr));
+      id = addrText === '' ? this.nextPulse() : digits(addrText, 0, addrText.length);
+      // an input the board does not have is never read
+      const np = this.pulseInputs;
+      const max = np === undefined ? 16 : np;
+      if (!(addrText.length <= 2 && id >= 0 && id < max)) bad(path + '.addr', max ? 'a pulse input is 0 to ' + (max - 1) + (np === undefined ? '' : ' on this unit') + ', got ' + JSON.stringify(o.addr === undefined ? id : o.addr) : 'this unit has no pulse inputs');
       imp = int(o.impPerKwh, path + '.impPerKwh', 1, 100000, 1000);
     }
     // Unique per line: one address answers once.
@@ -527,7 +543,7 @@ export class ConfigBuilder {
       if (t.proto[k] !== proto || proto === PROTO_NONE) continue;
       let same = proto !== PROTO_DLT645 ? t.id[k] === id : true;
       for (let b = 0; b < 6 && proto === PROTO_DLT645 && wire; b++) if (t.addr[k * 6 + b] !== wire[b]) same = false;
-      if (same) bad(path + '.addr', (proto === PROTO_PULSE ? 'pulse input ' : 'address ') + addrText + ' is already meter ' + t.name[k] + "'s");
+      if (same) bad(path + '.addr', (proto === PROTO_PULSE ? 'pulse input ' + id : 'address ' + addrText) + ' is already meter ' + t.name[k] + "'s");
     }
     const n = i + 1;
     t.account = grown(t.account, U16, n);
@@ -551,7 +567,7 @@ export class ConfigBuilder {
   }
 
   /** The pulse input a pulse meter without an address takes: the next after those taken. */
-  private pulseInputs(): number {
+  private nextPulse(): number {
     let k = 0;
     const t = this.c.meters;
     for (let m = 0; m < t.n; m++) if (t.proto[m] === PROTO_PULSE) k++;

@@ -104,6 +104,7 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
       const p = b.pulseInputs[channel];
       return p ? new EspruinoPulseInput(pin(p), opts, clock) : null;
     },
+    pulseInputs: b.pulseInputs.length,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
     nativeWalker: process.env && process.env.BOARD === b.espruinoBoard ? { make: tokenWalker, marks: require('Storage'), mark: 'tw' + TOKEN_WALK_THUMB_ID } : undefined,
   };

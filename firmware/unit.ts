@@ -42,6 +42,8 @@ export interface UnitHal {
   openMeterBus?: (opts: SerialOptions) => SerialPort;
   /** Opens pulse input `channel` (a pulse meter's `addr`), or null when the board has none. */
   openPulse?: (channel: number, opts: PulseInputOptions) => PulseInput | null;
+  /** Pulse inputs the board has (channels 0 to n-1); meters on other inputs are refused. */
+  pulseInputs?: number;
   /** Sees every event-log entry as it is made (storage journal, simulator reports). */
   onLog?: (time: number, account: number, kind: string, text: string) => void;
   /** Sees every decision the unit carries out, also those of its own meter readings. */

@@ -14,6 +14,7 @@
 //     freeze records equal the uninterrupted run's.
 import { Core, Decision, formatDecision } from '../firmware/core';
 import { nodeModules } from './modules';
+import { formatMoney } from '../firmware/console/words';
 import { startUnit, Unit } from '../firmware/unit';
 import { layoutFor } from '../firmware/storage/store';
 import { Eeprom } from '../hal/eeprom';
@@ -370,8 +371,10 @@ function afterCut(part: string, img: Uint8Array, steps: Step[], s: number, recei
   for (const [k, v] of w.ledger) if (k > seqBefore) ledger.set(k, v);
   for (const [k, v] of ledger) {
     if (v.d.code === 'charge' || k <= seqBefore) continue;
-    const line = formatDecision(v.d);
-    if (!events.some((l) => l.indexOf(line) >= 0)) return 'event log lacks "' + line + '" after the step: ' + events.join(' | ');
+    // as `log` says it (money with three decimals; an entry recovered at boot keeps its account index)
+    const head = 'ledger #' + k + ' ';
+    const tail = ' ' + v.d.code + ' ' + formatMoney(v.d.value) + ' balance ' + formatMoney(v.d.balance);
+    if (!events.some((l) => l.indexOf(head) >= 0 && l.indexOf(tail) >= 0)) return 'event log lacks "' + head + v.name + tail + '" after the step: ' + events.join(' | ');
   }
   for (let i = s + 1; i < steps.length; i++) w.run(steps[i], receipts, false);
   for (const [k, v] of w.ledger) ledger.set(k, v);

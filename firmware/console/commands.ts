@@ -1,7 +1,7 @@
 // The console's commands, an on-demand module (firmware/modules.ts): loaded for each line the
 // shell hands over, released after it. Configuration changes are config-commands.ts, a module
 // of their own; money goes through the core like any event.
-import { Core, formatDecision, modeNames } from '../core';
+import { Core, Decision, formatDecision, modeNames } from '../core';
 import { secondsFromCivil } from '../../hal/calendar';
 import { hasFlag } from '../lib/bits';
 import { dayOf } from '../billing/tariff';
@@ -60,7 +60,8 @@ function signIn(u: Unit, sh: Shell, pin: string): Answer {
     u.log(-1, 'command', 'none: login locked ' + wait / 1000 + 's');
     return fail('wrong PIN; console locked for ' + wait / 1000 + ' s');
   }
-  return fail('wrong PIN (' + (5 - sh.wrong) + ' tries left before a lock-out)');
+  const left = 5 - sh.wrong;
+  return fail('wrong PIN (' + left + (left === 1 ? ' try' : ' tries') + ' left before a lock-out)');
 }
 
 function timeValid(u: Unit): boolean {
@@ -88,29 +89,121 @@ function statusLines(u: Unit): string[] {
     const st = storage.store;
     lines.push('STORAGE  ' + (st.readOnly ? 'NOT WRITTEN (see the boot report): state is lost at power-off' : u.storageError ? 'ERROR ' + u.storageError : 'ok') + ' journal seq ' + st.journal.seq + ' events ' + st.events.seq + ' config gen ' + st.configGen);
   } else lines.push('STORAGE  none: state is lost at power-off');
+  const b = busFigures(u);
+  if (b) lines.push('BUS      requests ' + b[0] + ', answered ' + b[1] + ', retries ' + b[2], 'BUS      timeouts ' + b[3] + ', bad replies ' + b[4] + ', meters lost ' + b[5]);
+  else lines.push('BUS      no meter on the RS485 bus');
   return lines;
 }
 
-/** Event-log lines newest first. */
-function events(u: Unit, f: LogFilter, max: number): string[] {
+/** The meter bus's figures since boot: requests, answered, retries, timeouts, bad replies
+ *  (checksum, CRC, framing), meters lost; null when no meter is on a bus. */
+function busFigures(u: Unit): number[] | null {
+  const m = u.metering;
+  const bus = m && m.bus;
+  if (!bus) return null;
+  const t = [bus.requests, bus.successes, bus.retries, bus.timeouts, bus.crcErrors, m!.poller ? m!.poller.lost : []];
+  const s = [0, 0, 0, 0, 0, 0];
+  for (let k = 0; k < 6; k++) for (let i = 0; i < t[k].length; i++) s[k] += k < 5 ? t[k][i] : t[k][i] ? 1 : 0;
+  return s;
+}
+
+/** Meter "m3" of a decision by its name: a live decision's index is the configuration's now; a
+ *  logged one's was the configuration's then, so it is named only while that meter still
+ *  belongs to the entry's account (`acct`), else left as it is. */
+function meterWord(u: Unit, s: string, acct: string | null): string {
+  const ms = u.cfg.meters;
+  const m = +s.substr(1);
+  return ((acct === '' || u.cfg.accounts.name[ms.account[m]] === acct) && ms.name[m]) || s;
+}
+
+/** An event-log or decision line in the console's words: account and meter names, money with
+ *  three decimals. The core's trace form ("ledger #7 a0 topup 12500 bal 12500", what the log
+ *  stores and golden traces compare) names accounts and meters by index, money in milli-units.
+ *  acct: '' for a live decision (indices are today's); for a log entry the account's name as
+ *  logged, or null when the entry has none (a money entry recovered at boot): an index from
+ *  another configuration is never guessed at, it stays as it is. The figures go into o (JSON).
+ *  Text of another form comes back unchanged. */
+function plain(u: Unit, text: string, acct: string | null, o: { [k: string]: unknown }): string {
+  const w = text.split(' ');
+  const k = w[0];
+  const led = k === 'ledger';
+  let i = led ? 2 : 1;
+  const need = led ? 7 : k === 'relay' || k === 'event' ? 4 : k === 'alarm' || k === 'clear' ? 5 : k === 'refused' ? 3 : 99;
+  if (w.length < need || (led && w[1].charAt(0) !== '#')) return text;
+  const who = w[i++] || '';
+  const n = who.substr(1);
+  if (who !== 'unit' && ((who.charAt(0) !== 'a' && who.charAt(0) !== 'm') || String(parseInt(n, 10)) !== n)) return text;
+  // "a3" is an account, "m3" a meter (without an account), an event may name both.
+  const name = who === 'unit' ? 'unit' : who.charAt(0) === 'm' ? meterWord(u, who, acct === '' ? '' : null) : acct || (acct === '' && u.cfg.accounts.name[+n]) || who;
+  let meter = '';
+  if (k === 'event' && w.length > 4 && w[i].charAt(0) === 'm') meter = ' meter ' + meterWord(u, w[i++], acct);
+  const v = +w[i + 1];
+  if (led) {
+    o.seq = +w[1].substr(1);
+    o.amount = v;
+    o.balance = +w[i + 3];
+    for (let j = i + 4; j < w.length; j++) {
+      if (w[j] === 'ref') meter += ' corrects #' + w[++j];
+      else meter += ' meter ' + meterWord(u, w[j], acct);
+    }
+    return 'ledger ' + w[1] + ' ' + name + ' ' + w[i] + ' ' + formatMoney(v) + ' balance ' + formatMoney(+w[i + 3]) + meter;
+  }
+  if (k === 'relay') return 'relay ' + name + (w[i] === 'close' ? ' on (' : ' off (') + w[i + 1] + ')';
+  if (k === 'alarm' || k === 'clear') return 'alarm ' + name + ' ' + w[i] + (k === 'alarm' ? ' low credit' : ' cleared') + ', balance ' + formatMoney(+w[i + 2]);
+  if (k === 'refused') return name + ' ' + refusal(w[i]);
+  // An event's value: energy (Wh) for register events, money for a deferred cut, watts for an
+  // overload; none for mode and clock events.
+  const c = w[i];
+  const e = c === 'cut-deferred' ? ', balance ' + formatMoney(v) : c.indexOf('overload-') === 0 ? (v ? ' ' + v + ' W' : '') : c.indexOf('mode-') === 0 || c.indexOf('time-') === 0 ? '' : ' ' + formatMoney(v) + ' kWh';
+  return 'event ' + name + meter + ' ' + c + e;
+}
+
+/** A decision the console reports, in its words. */
+function said(u: Unit, d: Decision): string {
+  return plain(u, formatDecision(d), '', {});
+}
+
+/** A receipt, with the decisions that came with it (alarms cleared, supply restored). */
+function receiptWith(u: Unit, ds: Decision[], role: number): Answer {
+  const a = receipt(u, ds, role);
+  for (let i = 0; i < ds.length; i++) if (ds[i].kind !== 'ledger') a.lines.push(said(u, ds[i]));
+  return a;
+}
+
+/** The kinds of the event log (`log kind=`): money, supply, the unit. */
+function logKinds(): string[] {
+  return ['topup refund correction transfer token', 'alarm clear relay relay-alarm event refused meter', 'command time config freeze boot'];
+}
+
+/** Prints event-log entries newest first as they are read, in the console's words: a text line
+ *  each, or a JSON line each with the entry's fields. Printed one by one, a long log never sits
+ *  in the heap whole (as config export). Returns how many. */
+function events(u: Unit, sh: Shell, f: LogFilter, max: number): number {
   const core = u.core;
   const off = core.cfg.calendar.utcOffsetS;
   const storage = u.storage;
+  let n = 0;
+  const line = function (t: number, a: string, k: string, x: string): string {
+    const o: { [k: string]: unknown } = { time: t, account: a, kind: k };
+    o.text = plain(u, x, a || null, o);
+    sh.opts.print(sh.json ? JSON.stringify({ ok: true, cmd: 'log', entry: o }) : stamp(t, off) + ' ' + o.text);
+    n++;
+    return '';
+  };
   if (storage && !storage.store.readOnly) {
-    return readEvents(storage.store.events, { account: f.account >= 0 ? core.cfg.accounts.name[f.account] : '', kind: f.kind, from: f.from, to: f.to }, max, function (t: number, a: string, k: string, x: string) {
-      return stamp(t, off) + ' ' + x;
-    });
+    readEvents(storage.store.events, { account: f.account >= 0 ? core.cfg.accounts.name[f.account] : '', kind: f.kind, from: f.from, to: f.to }, max, line);
+    return n;
   }
-  const out: string[] = [];
   const ring = u.logRing;
-  for (let i = ring.length - 1; i >= 0 && out.length < max; i--) {
+  for (let i = ring.length - 1; i >= 0 && n < max; i--) {
     const e = ring[i];
     if (f.account >= 0 && e.account !== f.account) continue;
     if (f.kind && e.kind !== f.kind) continue;
     if (e.time < f.from || e.time >= f.to) continue;
-    out.push(stamp(e.time, off) + ' ' + e.text);
+    // the RAM log keeps account indices: named by today's configuration, as its filter does
+    line(e.time, e.account >= 0 ? core.cfg.accounts.name[e.account] || '' : '', e.kind, e.text);
   }
-  return out;
+  return n;
 }
 
 /** Freeze record lines newest first. */
@@ -138,8 +231,10 @@ function money(u: Unit, ctx: CommandContext, kind: 'topup' | 'refund'): Answer {
   const m = parseMoney(ctx.args[1], 'amount', false);
   if (!m.ok) return fail(m.error);
   const r = run(u, { t: kind, time: u.time(), account: a, amountMilli: m.value });
+  const max = u.cfg.accounts.maxBalance[a];
+  if (r.refused === 'hoarding') return fail(refusal(r.refused) + ' of ' + formatMoney(max) + ' (at most ' + formatMoney(Math.max(0, max - u.core.balance[a])) + ' more)');
   if (r.refused) return fail(refusal(r.refused));
-  return receipt(u, r.ds, ctx.role);
+  return receiptWith(u, r.ds, ctx.role);
 }
 
 /** An account's row for the JSON answers of `acct`. */
@@ -174,8 +269,16 @@ function parseDay(s: string | undefined, def: number, off: number): number | str
   return secondsFromCivil(t.value[0], t.value[1], t.value[2], t.value[3], t.value[4], t.value[5]) - off;
 }
 
+/** Usage, help and roles of command c as role r may use it: a command whose changes need a
+ *  higher role (acct open, meter add, tariff set, time set) shows a lower role only its reading. */
+function aboutFor(c: Command, r: number): string[] {
+  const x = about(c.name);
+  const more = x && x[4] ? +x[4] : 0;
+  if (more > r) return [x![2], x![3], roleNames()[c.role]];
+  return [c.usage, c.help, roleNames()[c.role] + (more ? ' for ' + x![2] + ', ' + roleNames()[more] + ' for the rest' : '')];
+}
+
 /** The commands by name, in the order help lists them. */
-/** The command table. */
 export function commandNames(): string[] {
   return 'help login logout json status time acct meter topup refund correct relay tariff log freeze config token reboot factory-reset'.split(' ');
 }
@@ -189,19 +292,21 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
         return {
           name: 'help', role: NONE, usage: 'help [command]', help: 'Lists the commands your role may use, or explains one.',
           run: function (ctx) {
-            const sh = ctx.shell;
+            // Not signed in, the list is the read role's, marked "(sign in)".
+            const r = Math.max(ctx.role, READ);
             if (ctx.args.length) {
               const c = find(ctx.args[0]);
               if (!c) return fail('no command "' + ctx.args[0] + '"');
-              return done(['usage: ' + c.usage, c.help, 'role: ' + roleNames()[c.role]], { usage: c.usage, help: c.help, role: roleNames()[c.role] });
+              const x = aboutFor(c, r);
+              return done(['usage: ' + x[0], x[1], 'role: ' + x[2]], { usage: x[0], help: x[1], role: x[2] });
             }
             const lines: string[] = [];
             const names: string[] = [];
             const all = commandNames();
             for (let i = 0; i < all.length; i++) {
               const c = find(all[i]) as Command;
-              if (c.role <= Math.max(ctx.role, READ)) {
-                lines.push(pad(c.usage, 44) + (c.role > ctx.role ? ' (sign in)' : ''));
+              if (c.role <= r) {
+                lines.push(pad(aboutFor(c, r)[0], 44) + (c.role > ctx.role ? ' (sign in)' : ''));
                 names.push(c.name);
               }
             }
@@ -227,7 +332,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
         };
       case 'json':
         return {
-          name: 'json', role: NONE, usage: 'json on|off', help: 'Answers as one JSON line each (for scripts), or as text.',
+          name: 'json', role: NONE, usage: 'json on|off', help: 'Answers as JSON lines for scripts, each with its command (cmd): one per answer; log and config export one per entry, then the answer. Or as text.',
           run: function (ctx) {
             if (ctx.args[0] !== 'on' && ctx.args[0] !== 'off') return fail('usage: json on|off');
             ctx.shell.json = ctx.args[0] === 'on';
@@ -236,7 +341,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
         };
       case 'status':
         return {
-          name: 'status', role: READ, usage: 'status', help: 'Unit, time, accounts, alarms, bus and memory.',
+          name: 'status', role: READ, usage: 'status', help: 'Time, accounts, alarms, storage, the meter bus (requests, answers, errors, meters lost) and, on the board, memory.',
           run: function () {
             const core = u.core;
             let on = 0;
@@ -252,12 +357,14 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
               'accounts ' + core.cfg.accounts.n + ', supplied ' + on + ', in alarm ' + alarmed + ', balances ' + formatMoney(total),
               'meters   ' + core.cfg.meters.n + ', ledger at #' + core.ledger.seq,
             ].concat(statusLines(u));
-            return done(lines, { time: u.time(), timeValid: timeValid(u), accounts: core.cfg.accounts.n, supplied: on, alarmed: alarmed, meters: core.cfg.meters.n, seq: core.ledger.seq });
+            const data: { [k: string]: unknown } = { time: u.time(), timeValid: timeValid(u), accounts: core.cfg.accounts.n, supplied: on, alarmed: alarmed, meters: core.cfg.meters.n, seq: core.ledger.seq, bus: busFigures(u) };
+            if (u.hal.freeVars) data.free = u.hal.freeVars();
+            return done(lines, data);
           },
         };
       case 'time':
         return {
-          name: 'time', role: READ, usage: 'time [set YYYY-MM-DD HH:MM[:SS]]', help: 'Shows the local time, or sets it (technician).',
+          name: 'time', role: READ, usage: about('time')![0], help: about('time')![1],
           run: function (ctx) {
             if (!ctx.args.length) return done([stamp(u.time(), offset(u)) + ' local, UTC' + (offset(u) >= 0 ? '+' : '') + offset(u) / 3600 + (timeValid(u) ? '' : ' NOT SET')], { utc: u.time(), valid: timeValid(u) });
             if (ctx.args[0] !== 'set' || ctx.args.length < 2) return fail('usage: time set YYYY-MM-DD HH:MM[:SS]');
@@ -347,7 +454,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             if (!n.ok || ctx.args.length !== 1) return fail(n.ok ? 'usage: correct <receipt-number>' : n.error);
             const r = run(u, { t: 'correct', time: u.time(), seq: n.value });
             if (r.refused) return fail(refusal(r.refused));
-            return receipt(u, r.ds, ctx.role);
+            return receiptWith(u, r.ds, ctx.role);
           },
         };
       case 'relay':
@@ -361,7 +468,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             if (mode < 0 && what !== 'reset') return fail('usage: relay <account> on|off|auto|reset');
             const ds = u.handle(mode < 0 ? { t: 'overload-reset', time: u.time(), account: a } : { t: 'mode', time: u.time(), account: a, mode: mode });
             const lines: string[] = [];
-            for (let i = 0; i < ds.length; i++) lines.push(formatDecision(ds[i]));
+            for (let i = 0; i < ds.length; i++) lines.push(said(u, ds[i]));
             lines.push(ctx.args[0] + ' relay ' + (u.core.relay[a] === 1 ? 'on' : 'off') + ', mode ' + modeNames()[u.core.mode[a]]);
             return done(lines, { account: ctx.args[0], relay: u.core.relay[a], mode: modeNames()[u.core.mode[a]] });
           },
@@ -385,7 +492,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
 
       case 'log':
         return {
-          name: 'log', role: READ, usage: 'log [acct=R1] [kind=topup] [from=DATE] [to=DATE] [n=20]', help: 'Event log, newest first, with filters.',
+          name: 'log', role: READ, usage: 'log [acct=R1] [kind=topup] [from=DATE] [to=DATE] [n=20]', help: 'Event log, newest first, with filters; kinds: ' + logKinds().join(' ') + '.',
           run: function (ctx) {
             const o = parseOptions(ctx.args, 0, ['acct', 'kind', 'from', 'to', 'n']);
             if (!o.ok) return fail(o.error);
@@ -398,8 +505,16 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             if (typeof to === 'string') return fail(to);
             const n = parseWhole(v.n || '20', 'n', 1, 1000);
             if (!n.ok) return fail(n.error);
-            const lines = events(u, { account: a, kind: v.kind || '', from: from, to: v.to && v.to.length === 10 ? to + 86400 : to }, n.value);
-            return done(lines.length ? lines : ['(no entries)'], { entries: lines });
+            const kinds = logKinds();
+            // An array's indexOf: Espruino's String indexOf takes a needle that runs past the
+            // end of the text for a match when its start matches the end (' boot' in 'x ').
+            const all = kinds.join(' ').split(' ');
+            if (v.kind !== undefined && all.indexOf(v.kind) < 0) {
+              const e = 'no log kind "' + v.kind + '"';
+              return { ok: false, lines: ['error: ' + e + '; the kinds are:'].concat(kinds), data: { error: e, kinds: all } };
+            }
+            const k = events(u, ctx.shell, { account: a, kind: v.kind || '', from: from, to: v.to && v.to.length === 10 ? to + 86400 : to }, n.value);
+            return done(k ? [] : ['(no entries)'], { entries: k });
           },
         };
       case 'freeze':
@@ -440,7 +555,10 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             const a = accountIndex(u, ctx.args[0]);
             if (a < 0) return noAccount(ctx.args[0]);
             if (ctx.args.length < 2) return fail('usage: token <account> <digits>');
-            return u.hal.load('tok')(u, a, ctx.args.slice(1).join(''));
+            const r = u.hal.load('tok')(u, a, ctx.args.slice(1).join(''));
+            // The token module answers its decisions in trace form.
+            for (let i = 0; i < r.lines.length; i++) r.lines[i] = plain(u, r.lines[i], '', {});
+            return r;
           },
         };
       case 'reboot':

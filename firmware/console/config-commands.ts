@@ -93,9 +93,11 @@ function editOf(edits: Edit[], kind: string, name: string): Edit | null {
   return null;
 }
 
-/** The configuration in force built again with the edits, element by element. */
-export function rebuild(c: Config, edits: Edit[]): ConfigResult {
-  const b = new ConfigBuilder();
+/** The configuration in force on unit u built again with the edits, element by element. */
+export function rebuild(u: Unit, edits: Edit[]): ConfigResult {
+  const c = u.cfg;
+  // a change typed on this unit: only the board's pulse inputs are taken
+  const b = new ConfigBuilder(u.hal.pulseInputs);
   const top = exportTop(c);
   for (const k in top) {
     const e = b.top(k, top[k]);
@@ -153,6 +155,13 @@ export function apply(u: Unit, next: Config): string | null {
   const ds = nextCore.start(u.time());
   u.persist(ds, -1);
   u.carry(ds);
+  // A relay mode the configuration changed is the account's saved state too: the next boot
+  // restores the record over the configuration.
+  const oa = old.cfg.accounts;
+  for (let a = 0; a < oa.n; a++) {
+    const b = next.accounts.name.indexOf(oa.name[a]);
+    if (b >= 0 && nextCore.mode[b] !== old.mode[a]) u.persist([], b);
+  }
   if (u.metering) u.metering.emitPulses();
   return null;
 }
@@ -161,10 +170,17 @@ export function apply(u: Unit, next: Config): string | null {
 function change(u: Unit, edits: Edit[], accounts: number, meters: number, ok: string, proto?: unknown): Answer {
   const room = noRoom(u, accounts, meters, proto);
   if (room) return fail(room);
-  const r = rebuild(u.cfg, edits);
-  if (!r.ok) return fail(r.error);
-  const e = apply(u, r.value);
-  return e ? fail(e) : changed([ok]);
+  const r = rebuild(u, edits);
+  if (r.ok) {
+    const e = apply(u, r.value);
+    return e ? fail(e) : changed([ok]);
+  }
+  // A mistake in the account or meter changed is named as typed (`meter M3 addr: ...`, not
+  // `meters[7].addr: ...`); a plan's path names it already.
+  const ed = edits[0];
+  const t = ed.kind === 'meter' ? u.cfg.meters.name : u.cfg.accounts.name;
+  const p = ed.kind + 's[' + (t.indexOf(ed.name) < 0 ? t.length : t.indexOf(ed.name)) + ']';
+  return fail(r.error.indexOf(p) === 0 ? ed.kind + ' ' + ed.name + (r.error.charAt(p.length) === '.' ? ' ' + r.error.substr(p.length + 1) : r.error.substr(p.length)) : r.error);
 }
 
 function factoryReset(u: Unit): void {
@@ -283,7 +299,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
               const a = idx;
               const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
               for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: u.cfg.meters.name[k], obj: null });
-              const next = rebuild(u.cfg, edits);
+              const next = rebuild(u, edits);
               if (!next.ok) return fail(next.error);
               const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(core.energyWh[a]) + ' kWh charged ' + formatMoney(core.chargedMilli[a])];
               if (core.balance[a] > 0) {
@@ -321,6 +337,8 @@ export function configCommands(u: Unit): (name: string) => Command | null {
               const v = o.value;
               if (v.acct !== undefined) m.account = v.acct;
               if (!m.account) return fail('give the account: meter add ' + name + ' acct=<account>');
+              // (noAccount's text: a second call of it here would keep it a function of its own in the heap)
+              if (u.cfg.accounts.name.indexOf(m.account as string) < 0) return fail('no account "' + m.account + '" (see: acct)');
               if (v.proto !== undefined) {
                 if (v.proto !== 'dlt645' && v.proto !== 'modbus' && v.proto !== 'pulse') return fail('proto must be dlt645, modbus or pulse');
                 // another protocol: what belonged to the old one goes
@@ -422,7 +440,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
             if (ctx.args[0] !== 'import') return fail('usage: config export | config import');
             // Read as it arrives: only the element being read is held as text; the new
             // tables grow beside the old ones until END CONFIG.
-            const b = new ConfigBuilder();
+            const b = new ConfigBuilder(u.hal.pulseInputs);
             const reader = new ConfigReader(b);
             let chars = 0;
             let error: string | null = null;

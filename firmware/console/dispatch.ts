@@ -1,6 +1,6 @@
 // What both console modules share (commands.ts, config-commands.ts): a line's dispatch with its
 // role check and audit, and the small helpers their commands use.
-import { CoreEvent, Decision, formatDecision } from '../core';
+import { CoreEvent, Decision } from '../core';
 import { Answer, done, fail } from './answer';
 import { NONE, OPERATOR, roleNames, Shell } from './shell';
 import { formatMoney, splitWords } from './words';
@@ -106,6 +106,7 @@ export function refusal(code: string): string {
   return 'refused: ' + code.split('-').join(' ');
 }
 
+/** The receipt lines of the money entries among ds (the other decisions are the caller's to say). */
 export function receipt(u: Unit, ds: Decision[], role: number): Answer {
   const lines: string[] = [];
   let data: { [k: string]: unknown } = {};
@@ -115,7 +116,7 @@ export function receipt(u: Unit, ds: Decision[], role: number): Answer {
       const name = u.cfg.accounts.name[d.account];
       lines.push('RECEIPT #' + d.seq + ' ' + stamp(u.time(), offset(u)) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by ' + roleNames()[role]);
       data = { seq: d.seq, account: name, entry: d.code, amount: d.value, balance: d.balance };
-    } else lines.push(formatDecision(d));
+    }
   }
   return done(lines, data);
 }

@@ -39,6 +39,8 @@ export class Shell {
   lockedUntil = 0;
   /** A command is running that answers later (meter read, config import). */
   busy = false;
+  /** The first word of the line being answered: every JSON answer names its command. */
+  word = '';
   /** When a multi-line input (config import) is being collected: the collector. */
   collect: ((line: string) => void) | null = null;
   private buf = '';
@@ -54,12 +56,14 @@ export class Shell {
   feed(text: string): void {
     for (let i = 0; i < text.length; i++) {
       const c = text.charAt(i);
-      if (this.esc) {
-        // ESC [ ... final, ESC O x: the sequence ends at its final character.
+      // ESC [ ... final, ESC O x: the sequence ends at its final character. A control character
+      // (Ctrl-C, Enter, another ESC) is never part of one: it ends it and counts as typed.
+      if (this.esc && c >= ' ') {
         if (this.esc === 1) this.esc = c === '[' || c === 'O' ? 2 : 0;
         else if (c >= '@' && c <= '~') this.esc = 0;
         continue;
       }
+      this.esc = 0;
       if (c === '\x1b') this.esc = 1;
       else if (c === '\x03') {
         // Ctrl-C: the line typed so far is dropped, never run.
@@ -77,8 +81,10 @@ export class Shell {
         const long = this.tooLong;
         this.buf = '';
         this.tooLong = false;
-        if (long) this.say({ ok: false, lines: ['error: line longer than ' + MAX_LINE + ' characters: ignored, nothing was run'] });
-        else this.line(line);
+        if (long) {
+          this.word = line.trim().split(' ')[0].toLowerCase();
+          this.say({ ok: false, lines: ['error: line longer than ' + MAX_LINE + ' characters: ignored, nothing was run'] });
+        } else this.line(line);
       } else if (c === '\b' || c === '\x7f') {
         this.buf = this.buf.substr(0, this.buf.length - 1);
       } else if (c >= ' ') {
@@ -93,16 +99,20 @@ export class Shell {
   line(raw: string): void {
     const now = this.opts.clock.now();
     const idle = this.opts.idleMs || 300000;
+    const line = raw.trim();
+    const word = line.split(' ')[0].toLowerCase();
     if (this.role !== NONE && now - this.lastActive > idle) {
       this.role = NONE;
       // An input being collected belongs to the session that began it.
       this.collect = null;
       this.busy = false;
+      this.word = word;
       this.say({ ok: false, lines: ['error: session timed out, sign in again'] });
     }
     this.lastActive = now;
+    // The lines of an input being collected answer as the command that collects them.
     if (this.collect) return this.collect(raw);
-    const line = raw.trim();
+    this.word = word;
     if (line === '') return;
     if (this.busy) return this.say({ ok: false, lines: ['error: busy with the previous command'] });
     this.opts.run(this, line);
@@ -112,7 +122,8 @@ export class Shell {
   say(a: Answer, cmd?: string): void {
     if (this.json) {
       const o: { [k: string]: unknown } = { ok: a.ok };
-      if (cmd) o.cmd = cmd;
+      const c = cmd || this.word;
+      if (c) o.cmd = c;
       const d = a.data || {};
       for (const k in d) o[k] = d[k];
       if (!a.data) o.lines = a.lines;

@@ -59,14 +59,16 @@ export function parseWhole(s: string, what: string, min: number, max: number): P
   return good(n);
 }
 
-/** A money amount "12", "12.5", "12.345" in milli-units (at most 3 decimals, positive unless allowed). */
+/** A money amount "12", "12.5", "12.345" in milli-units (at most 3 decimals and 999,999,999.999,
+ *  positive unless allowed). */
 export function parseMoney(s: string, what: string, allowZero: boolean): Parsed<number> {
   const dot = s.indexOf('.');
   const whole = dot < 0 ? s : s.substr(0, dot);
   const dec = dot < 0 ? '' : s.substr(dot + 1);
-  if (!digits(whole, 1, 9) || (dot >= 0 && !digits(dec, 1, 3))) return bad(what + ' must be an amount like 25 or 12.50 (at most 3 decimals), got "' + s + '"');
+  if (!digits(whole, 1, 400) || (dot >= 0 && !digits(dec, 1, 3))) return bad(what + ' must be an amount like 25 or 12.50 (at most 3 decimals), got "' + s + '"');
   const frac = dec ? parseInt((dec + '00').substr(0, 3), 10) : 0;
   const v = parseInt(whole, 10) * 1000 + frac;
+  if (v > 999999999999) return bad(what + ' is too large: at most 999999999.999, got ' + s);
   if (!allowZero && v === 0) return bad(what + ' must be more than 0');
   return good(v);
 }

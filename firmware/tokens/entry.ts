@@ -28,7 +28,7 @@ export function enterTokenFor(u: Unit, a: number, digits: string): Answer {
   const secret = tokenSecret(u, a);
   if (!secret) return fail('account ' + name + ' has no token identity (set its token key and start code)');
   const p = parseToken(digits);
-  if (!p.ok) return fail('token ' + p.detail);
+  if (!p.ok) return fail(p.detail || 'token: ' + p.error);
   if (u.walker === undefined) {
     const nw = u.hal.nativeWalker;
     u.walker = nw ? checkedWalker(nw.marks, nw.mark, nw.make) : null;

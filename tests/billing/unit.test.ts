@@ -29,7 +29,7 @@ describe('unit composition root', () => {
     expect(relays[0].read()).toBe(true);
     lines.length = 0;
     unit.input('login 1111\nlog\n');
-    expect(lines).toEqual(['signed in as read', '1970-01-01 00:00:00 relay a1 open boot', '1970-01-01 00:00:00 relay a0 close boot', '1970-01-01 00:00:00 event unit time-invalid 0', '1970-01-01 00:00:00 boot']);
+    expect(lines).toEqual(['signed in as read', '1970-01-01 00:00:00 relay B off (boot)', '1970-01-01 00:00:00 relay A on (boot)', '1970-01-01 00:00:00 event unit time-invalid', '1970-01-01 00:00:00 boot']);
     unit.handle({ t: 'mode', time: 10, account: 0, mode: 2 });
     expect(relays[0].read()).toBe(false);
   });

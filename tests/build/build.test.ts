@@ -98,7 +98,7 @@ describe('firmware build for each board', () => {
     expect(run.lines).toContain('STORAGE EEPROM blank: formatted, starting from factory defaults');
     expect(run.lines).toContain('signed in as technician');
     expect(run.lines.some((l) => /^RECEIPT #1 .* A1 topup 12\.500 balance 12\.500/.test(l))).toBe(true);
-    expect(run.lines.some((l) => /ledger #1 a0 topup 12500 bal 12500/.test(l))).toBe(true);
+    expect(run.lines.some((l) => /ledger #1 A1 topup 12\.500 balance 12\.500/.test(l))).toBe(true);
     // With meter reading built in, a configuration change does not fit this Pico's heap yet
     // beside the configuration module (docs/memory.md): taken, or refused whole, before
     // anything changes, with the figures.

@@ -42,9 +42,9 @@ describe('token entry on the unit', () => {
     expect(unit.core.balance[0]).toBe(5000);
     expect(say('token R1 ' + big.token)).toEqual(['error: token already used']); // older add after a set
     const d = tok(s.count, 'disable');
-    expect(say('token R1 ' + d.token)).toContain('event a0 mode-on 1');
+    expect(say('token R1 ' + d.token)).toContain('event R1 mode-on');
     expect(say('token R2 ' + a.token)).toEqual(['error: account R2 has no token identity (set its token key and start code)']);
-    expect(say('token R1 12ab')[0]).toMatch(/^error: token /);
+    expect(say('token R1 12ab')[0]).toMatch(/^error: token: unexpected "a"/);
   });
 
   it('locks token entry after wrong tokens, 2^(n-2) minutes from the third', () => {

@@ -1,7 +1,7 @@
 // The fuzz suite (issue 11): every fuzzer of fuzzers.ts with the fixed seed CI_SEED, so a CI run
 // is deterministic. `npm run fuzz -- N` runs the same fuzzers N times with random seeds.
-// Below them, the bugs the fuzzers found, each as its smallest reproduction: `it.fails` until
-// the firmware is fixed (then the case fails, and it and its entry in KNOWN_BUGS go).
+// Below them, the bugs the fuzzers found, each as its smallest reproduction: `it.fails` with an
+// entry in KNOWN_BUGS while a bug is open, a plain test once it is fixed.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CI_SEED, CONSOLE_CONFIG, fuzzers, KNOWN_BUGS, T0 } from './fuzzers';
@@ -55,9 +55,9 @@ function oneAccount(alarms: number, levels: number[]): Uint8Array {
   return w.out();
 }
 
-describe('bugs the fuzzers found (these cases fail until the firmware is fixed)', () => {
-  it('every known bug has its reproduction here', () => {
-    expect(KNOWN_BUGS.map((b) => b.id).sort()).toEqual(['config-mode-lost-at-boot', 'shell-escape-swallows-controls']);
+describe('bugs the fuzzers found, each reproduced', () => {
+  it('no known bug is open', () => {
+    expect(KNOWN_BUGS.map((b) => b.id)).toEqual([]);
   });
 
   // config-store-wide-profile-text (config-text, config-object): encodeConfig writes a custom
@@ -84,7 +84,7 @@ describe('bugs the fuzzers found (these cases fail until the firmware is fixed)'
   // new core the configured mode (carryOver), commits the configuration and the unit record
   // (saveConfig), but commits only the accounts its start decisions touch; R1's record keeps
   // mode auto, and the boot restores it over the configuration's "on".
-  it.fails('a relay mode set by the configuration survives a power cycle', () => {
+  it('a relay mode set by the configuration survives a power cycle', () => {
     const clock = new VirtualClock();
     const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0 });
     const hal = { load: nodeModules, clock, print: () => undefined, eeprom: rig.eeprom, rtc: rig.rtc };
@@ -94,7 +94,7 @@ describe('bugs the fuzzers found (these cases fail until the firmware is fixed)'
     expect(u.core.mode[0]).toBe(1); // on: guaranteed power
     const again = startUnit({ ...hal, eeprom: new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }).eeprom }, copyJson(CONSOLE_CONFIG));
     expect(again.cfg.accounts.mode[0]).toBe(1); // the configuration says on ...
-    expect(again.core.mode[0]).toBe(1); // ... today the account runs in mode 0 (auto) again
+    expect(again.core.mode[0]).toBe(1); // ... and the account runs in it
   });
 
   // decode-config-negative-count (config-binary): the header's counts are zigzag varints; a
@@ -119,18 +119,18 @@ describe('bugs the fuzzers found (these cases fail until the firmware is fixed)'
 
   // shell-escape-swallows-controls (console-editing): after ESC the shell swallows the next
   // character, and inside ESC [ every character up to one of @..~, Ctrl-C and Enter included.
-  it.fails('Ctrl-C after a stray ESC drops the line: `topup R1 5` ESC Ctrl-C Enter tops up nothing', () => {
+  it('Ctrl-C after a stray ESC drops the line: `topup R1 5` ESC Ctrl-C Enter tops up nothing', () => {
     const u = startUnit({ load: nodeModules, clock: new VirtualClock(), print: () => undefined }, copyJson(CONSOLE_CONFIG));
     u.input('login 2000\r\n');
     u.input('topup R1 5\x1b\x03\r\n');
-    expect(u.core.balance[0]).toBe(0); // today: a receipt, and the balance is 5.000
+    expect(u.core.balance[0]).toBe(0);
   });
 
-  it.fails('Enter ends a line even inside an escape sequence: the next line runs as typed', () => {
+  it('Enter ends a line even inside an escape sequence: the next line runs as typed', () => {
     const ran: string[] = [];
     const sh = new Shell({ clock: new VirtualClock(), print: () => undefined, run: (_s, l) => ran.push(l) });
     sh.feed('status\x1b[\racct\r');
-    expect(ran[ran.length - 1]).toBe('acct'); // today: one line "statuscct"
+    expect(ran[ran.length - 1]).toBe('acct');
   });
 
   // bus-retry-over-reply-tail (bus-poller): a DL/T 645 reply whose length byte is damaged

@@ -138,7 +138,7 @@ describe('live console sessions', () => {
     const port = await live({ hours: 24 * 30, speed: 600 });
     const a = await client(port);
     const b = await client(port);
-    for (let i = 4; i >= 1; i--) expect(await b.ask('login 9999')).toEqual(['error: wrong PIN (' + i + ' tries left before a lock-out)']);
+    for (let i = 4; i >= 1; i--) expect(await b.ask('login 9999')).toEqual(['error: wrong PIN (' + i + (i === 1 ? ' try' : ' tries') + ' left before a lock-out)']);
     expect(await b.ask('login 9999')).toEqual(['error: wrong PIN; console locked for 30 s']);
     await sleep(500); // 5 virtual minutes: far past 30 virtual seconds
     expect((await b.ask('login 3333'))[0]).toMatch(/^error: locked after wrong PINs, try again in (29|30) s$/);

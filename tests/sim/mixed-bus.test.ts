@@ -249,7 +249,7 @@ describe('the console over a bus unit', () => {
     const ans = say('meter read D02');
     expect(ans).toEqual(['error: meter D02 did not answer: timeout']);
     // A meter that could never be read is refused, not added unpolled (issue 11).
-    expect(say('meter add X9 acct=RD01 proto=dlt645 addr=12')).toEqual(['error: meters[' + s.unit.core.cfg.meters.n + '].addr: a DL/T 645 address is 12 digits (printed on the meter), got "12"']);
-    expect(say('meter add X8 acct=RD01 proto=modbus addr=5 profile=abb')).toEqual(['error: meters[' + s.unit.core.cfg.meters.n + '].profile: unknown profile "abb" (known: sdm120, sdm230, dds238)']);
+    expect(say('meter add X9 acct=RD01 proto=dlt645 addr=12')).toEqual(['error: meter X9 addr: a DL/T 645 address is 12 digits (printed on the meter), got "12"']);
+    expect(say('meter add X8 acct=RD01 proto=modbus addr=5 profile=abb')).toEqual(['error: meter X8 profile: unknown profile "abb" (known: sdm120, sdm230, dds238)']);
   });
 });

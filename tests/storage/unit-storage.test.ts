@@ -173,7 +173,7 @@ describe('unit with an EEPROM', () => {
     expect(u.core.balance[0]).toBe(5000);
     out.length = 0;
     u.input('login 3333\nlog kind=topup\nstatus\n');
-    expect(out.some((l) => /ledger #1 a0 topup 5000/.test(l))).toBe(true);
+    expect(out.some((l) => /ledger #1 A1 topup 5\.000/.test(l))).toBe(true);
     expect(out.some((l) => /STORAGE  NOT WRITTEN/.test(l))).toBe(true);
   });
 
@@ -187,6 +187,6 @@ describe('unit with an EEPROM', () => {
     u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
     out.length = 0;
     u.input('login 3333\nlog kind=topup n=100\n');
-    expect(out.filter((l) => /ledger #1 a0 topup 5000/.test(l))).toHaveLength(1);
+    expect(out.filter((l) => /ledger #1 A1 topup 5\.000/.test(l))).toHaveLength(1);
   });
 });

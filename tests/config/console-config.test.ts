@@ -1,0 +1,160 @@
+// Issue 11, items 3 and 4 at the console: `meter add`/`meter set` refuse a meter the unit would
+// never read, and `config import` refuses a document with a mistake; either way nothing changes
+// (the configuration, the balances, the PINs, and what the EEPROM gives back after a reboot).
+import { beforeEach, describe, expect, it } from 'vitest';
+import { nodeModules } from '../../sim/modules';
+import { startUnit, Unit, UnitHal } from '../../firmware/unit';
+import { VirtualClock } from '../../sim/virtual-clock';
+import { StorageRig } from '../../sim/storage-rig';
+import { exportConfig } from '../../firmware/config-export';
+
+const T0 = 1772325000; // 2026-03-01 08:30 local (UTC+8), as UTC seconds
+
+const config = {
+  utcOffsetMinutes: 480,
+  plans: { flat: { price: 600 } },
+  accounts: [
+    { name: 'R301', plan: 'flat', creditLimit: 2000 },
+    { name: 'R302', plan: 'flat' },
+  ],
+  meters: [
+    { name: 'M301', account: 'R301', proto: 'dlt645', addr: '000000000301' },
+    { name: 'M302', account: 'R302', proto: 'modbus', addr: '2', profile: 'sdm120' },
+    { name: 'M303', account: 'R302', proto: 'pulse', addr: 0 },
+  ],
+  console: { pins: { read: '1000', operator: '2000', technician: '3000' } },
+};
+
+let clock: VirtualClock;
+let out: string[];
+let unit: Unit;
+let rig: StorageRig;
+
+function boot(extra?: Partial<UnitHal>): Unit {
+  out = [];
+  return startUnit({ load: nodeModules, clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc, ...extra }, JSON.parse(JSON.stringify(config)));
+}
+
+function say(line: string): string[] {
+  out.length = 0;
+  unit.input(line + '\r\n');
+  return out.slice();
+}
+
+/** Pastes a configuration document after `config import`; the answer to END CONFIG. */
+function importing(doc: unknown): string[] {
+  expect(say('config import')).toEqual(['paste the configuration, then a line END CONFIG']);
+  const text = JSON.stringify(doc, null, 1);
+  for (const line of text.split('\n')) expect(say(line)).toEqual([]);
+  return say('END CONFIG');
+}
+
+/** What a refusal must leave alone: the configuration, balances, credit and token state. */
+function state(u: Unit): string {
+  return JSON.stringify({ cfg: exportConfig(u.cfg), pins: u.cfg.pins, balance: Array.from(u.core.balance), mode: Array.from(u.core.mode), tokens: u.tokens });
+}
+
+beforeEach(() => {
+  clock = new VirtualClock();
+  rig = new StorageRig({ now: () => clock.now(), startEpoch: T0 });
+  unit = boot({ pulseInputs: 4 });
+  expect(say('login 3000')).toEqual(['signed in as technician']);
+  expect(say('topup R301 25')[0]).toMatch(/^RECEIPT #1 .* R301 topup 25\.000 balance 25\.000 by technician$/);
+});
+
+describe('meter add and meter set (issue 11, item 3)', () => {
+  it('refuses a meter that would never be read, with a clear message, and changes nothing', () => {
+    const before = state(unit);
+    const meters = say('meter');
+    // the issue's line: an account that does not exist, and a short address
+    expect(say('meter add M397 acct=R399 proto=dlt645 addr=12')).toEqual(['error: no account "R399" (see: acct)']);
+    expect(say('meter add M397 acct=R399 proto=dlt645 addr=000000000397')).toEqual(['error: no account "R399" (see: acct)']);
+    expect(say('meter add M397 acct=R301 proto=dlt645 addr=12')).toEqual(['error: meter M397 addr: a DL/T 645 address is 12 digits (printed on the meter), got "12"']);
+    expect(say('meter add M397 acct=R301 proto=dlt645 addr=0000000003971')).toEqual(['error: meter M397 addr: a DL/T 645 address is 12 digits (printed on the meter), got "0000000003971"']);
+    expect(say('meter add M397 acct=R301 proto=dlt645')).toEqual(['error: meter M397 addr: a DL/T 645 address is 12 digits (printed on the meter), got ""']);
+    expect(say('meter add M397 acct=R301 proto=dlt645 addr=999999999999')).toEqual(['error: meter M397 addr: the broadcast and wildcard addresses read no single meter']);
+    expect(say('meter add M397 acct=R301 proto=dlt645 addr=000000000301')).toEqual(["error: meter M397 addr: address 000000000301 is already meter M301's"]);
+    // Modbus: ids 1 to 247, a known profile, one meter per id
+    expect(say('meter add M397 acct=R301 proto=modbus addr=0')).toEqual(['error: meter M397 addr: a Modbus slave id is 1 to 247, got "0"']);
+    expect(say('meter add M397 acct=R301 proto=modbus addr=300')).toEqual(['error: meter M397 addr: a Modbus slave id is 1 to 247, got "300"']);
+    expect(say('meter add M397 acct=R301 proto=modbus addr=2')).toEqual(["error: meter M397 addr: address 2 is already meter M302's"]);
+    expect(say('meter add M397 acct=R301 proto=modbus addr=5 profile=sdm999')).toEqual(['error: meter M397 profile: unknown profile "sdm999" (known: sdm120, sdm230, dds238)']);
+    // protocols: the known ones only
+    expect(say('meter add M397 acct=R301 proto=rs232 addr=5')).toEqual(['error: proto must be dlt645, modbus or pulse']);
+    expect(say('meter add M397 acct=R301 addr=5')).toEqual(['error: meter M397 addr: give the meter a proto (dlt645, modbus, pulse) for its address']);
+    // pulse: an input this board has (4 here), one meter each
+    expect(say('meter add M397 acct=R301 proto=pulse addr=4')).toEqual(['error: meter M397 addr: a pulse input is 0 to 3 on this unit, got "4"']);
+    expect(say('meter add M397 acct=R301 proto=pulse addr=0')).toEqual(["error: meter M397 addr: pulse input 0 is already meter M303's"]);
+    // a plan that does not exist
+    expect(say('meter add M397 acct=R301 plan=nope')).toEqual(['error: meter M397 plan: unknown plan "nope" (known: flat)']);
+    // meter set: the same rules, for the meter changed
+    expect(say('meter set M302 addr=248')).toEqual(['error: meter M302 addr: a Modbus slave id is 1 to 247, got "248"']);
+    expect(say('meter set M302 proto=dlt645')).toEqual(['error: meter M302 addr: a DL/T 645 address is 12 digits (printed on the meter), got ""']);
+    expect(say('meter set M303 addr=9')).toEqual(['error: meter M303 addr: a pulse input is 0 to 3 on this unit, got "9"']);
+    expect(say('meter set M301 acct=R399')).toEqual(['error: no account "R399" (see: acct)']);
+    expect(say('meter')).toEqual(meters);
+    expect(state(unit)).toBe(before);
+    // and the good ones are taken
+    expect(say('meter add M397 acct=R301 proto=dlt645 addr=000000000397')).toEqual(['meter M397 added to R301']);
+    expect(say('meter add M398 acct=R301 proto=modbus addr=247 profile=dds238')).toEqual(['meter M398 added to R301']);
+    expect(say('meter add M399 acct=R302 proto=pulse addr=3')).toEqual(['meter M399 added to R302']);
+    expect(say('meter set M302 addr=3')).toEqual(['meter M302 set, account R302']);
+  });
+
+  it('without a pulse input count from the board, inputs 0 to 15 are taken', () => {
+    unit = boot();
+    say('login 3000');
+    expect(say('meter add M397 acct=R301 proto=pulse addr=15')).toEqual(['meter M397 added to R301']);
+    expect(say('meter add M398 acct=R301 proto=pulse addr=16')).toEqual(['error: meter M398 addr: a pulse input is 0 to 15, got "16"']);
+  });
+
+  it('account changes name the account', () => {
+    expect(say('acct open R303 plan=nope')).toEqual(['error: account R303 plan: unknown plan "nope" (known: flat)']);
+    expect(say('acct set R302 mode=sideways')).toEqual(['error: account R302 mode: unknown relay mode "sideways" (known: auto, on, off)']);
+  });
+});
+
+describe('config import (issue 11, item 4)', () => {
+  const mistakes: [string, (c: any) => void, string][] = [
+    ['a misspelled key', (c) => (c.accounts[0].crediLimit = 5000), 'accounts[0].crediLimit: unknown key (did you mean "creditLimit"?)'],
+    ['an unknown key', (c) => (c.colour = 'red'), 'colour: unknown key (known: utcOffsetMinutes, weekend, holidays, billingDay, console, bus, plans, accounts, meters)'],
+    ['a holiday that does not exist', (c) => (c.holidays = ['2026-02-30']), 'holidays[0]: no such date: "2026-02-30"'],
+    ['a token key that is not hexadecimal', (c) => (c.accounts[1].token = { key: 'zz'.repeat(16), start: 1 }), 'accounts[1].token.key: expected 32 hexadecimal digits'],
+    ['an empty technician PIN', (c) => (c.console.pins.technician = ''), 'console.pins.technician: a PIN is 4 to 12 digits, got ""'],
+    ['a one-digit PIN', (c) => (c.console.pins.read = '7'), 'console.pins.read: a PIN is 4 to 12 digits, got "7"'],
+    ['a read PIN equal to the technician\'s', (c) => (c.console.pins.read = '3000'), 'console.pins.technician: the same PIN as read: every role needs its own'],
+    ['a short DL/T 645 address', (c) => (c.meters[0].addr = '12'), 'meters[0].addr: a DL/T 645 address is 12 digits (printed on the meter), got "12"'],
+    ['Modbus id 0', (c) => (c.meters[1].addr = '0'), 'meters[1].addr: a Modbus slave id is 1 to 247, got "0"'],
+    ['two meters on one DL/T 645 address', (c) => c.meters.push({ name: 'M304', account: 'R302', proto: 'dlt645', addr: '000000000301' }), "meters[3].addr: address 000000000301 is already meter M301's"],
+    ['a pulse input the board lacks', (c) => (c.meters[2].addr = 7), 'meters[2].addr: a pulse input is 0 to 3 on this unit, got 7'],
+  ];
+
+  it('refuses each mistake, naming it, and changes nothing, also after a reboot', () => {
+    const before = state(unit);
+    for (const [what, patch, error] of mistakes) {
+      const doc = JSON.parse(JSON.stringify(config));
+      patch(doc);
+      expect(importing(doc), what).toEqual(['error: ' + error]);
+      expect(state(unit), what).toBe(before);
+    }
+    // the technician still signs in with the old PIN, the others never got in
+    expect(say('logout')).toEqual(['signed out']);
+    expect(say('login 3000')).toEqual(['signed in as technician']);
+    // what the EEPROM holds is what was there: a reboot brings the same unit back
+    unit = boot({ pulseInputs: 4 });
+    expect(state(unit)).toBe(before);
+    expect(say('login 3000')).toEqual(['signed in as technician']);
+  });
+
+  it('takes the corrected document, new PINs included', () => {
+    const doc = JSON.parse(JSON.stringify(config));
+    doc.accounts[0].creditLimit = 5000;
+    doc.console.pins = { read: '1001', operator: '2002', technician: '3003' };
+    expect(importing(doc)).toEqual(['configuration imported']);
+    expect(unit.cfg.accounts.creditLimit[0]).toBe(5000);
+    expect(Array.from(unit.core.balance)).toEqual([25000, 0]);
+    say('logout');
+    expect(say('login 3000')[0]).toMatch(/^error: wrong PIN/);
+    expect(say('login 3003')).toEqual(['signed in as technician']);
+  });
+});
