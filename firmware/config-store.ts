@@ -50,6 +50,15 @@ function asciiJson(v: unknown): string {
   return out;
 }
 
+/** A counted list into t from index at, keeping at most max of its numbers. */
+function readInto(r: Reader, t: number[], at: number, max: number): void {
+  const n = count(r);
+  for (let k = 0; k < n && !r.bad; k++) {
+    const v = r.num();
+    if (k < max) t[at + k] = v;
+  }
+}
+
 /** Reads past n numbers a newer layout may have added. */
 function skip(r: Reader, n: number): void {
   for (let i = 0; i < n && !r.bad; i++) r.num();
@@ -199,11 +208,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
     a.friendAt[i] = nFriend;
     friend = grown(friend, I16, nFriend + nw);
     for (let k = 0; k < nw && !r.bad; k++) friend[nFriend++] = r.num();
-    const nk = count(r);
-    for (let k = 0; k < nk && !r.bad; k++) {
-      const v = r.num();
-      if (k < 16) a.tokenKey[i * 16 + k] = v;
-    }
+    readInto(r, a.tokenKey, i * 16, 16);
   }
   a.alarmAt[na] = nAlarm;
   a.friendAt[na] = nFriend;
@@ -224,11 +229,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
     m.profile[i] = field(r, 5, nf, 0);
     m.impPerKwh[i] = field(r, 6, nf, 0);
     skip(r, nf - 7);
-    const nd = count(r);
-    for (let k = 0; k < nd && !r.bad; k++) {
-      const v = r.num();
-      if (k < 6) m.addr[i * 6 + k] = v;
-    }
+    readInto(r, m.addr, i * 6, 6);
   }
   c.meters = m;
   return r.bad || r.pos !== r.end ? null : c;
