@@ -13,6 +13,7 @@
 import { buildBoard, imageOnLinux, loadBoard } from '../tools/build';
 import { bootOnEspruino, espruinoBinary, espruinoWifiBinary, EspruinoRun, runOnEspruino } from '../tools/espruino-check';
 import { bootFloor, floorEeprom, freeAtRest } from '../tools/floor-eeprom';
+import { runRig } from '../tools/espruino-rig';
 
 const SESSION = [
   'status', 'login 1234', 'login 3333', 'help', 'help acct', 'json on', 'status', 'json off', 'time', 'acct', 'tariff', 'tariff flat',
@@ -28,7 +29,7 @@ function emptyFree(bin: string): number {
 }
 
 /** Free figures printed by `status` (BOARD ... vars free=N/T), in order. */
-function statusFree(run: EspruinoRun): number[] {
+function statusFree(run: { lines: string[] }): number[] {
   return run.lines.map((l) => /^BOARD .* vars free=(\d+)\//.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => +m[1]);
 }
 
@@ -64,15 +65,21 @@ async function board(name: string): Promise<void> {
   const k = name === 'wifi' ? 8 : 2;
   const grow = ['login 3333', 'status'];
   for (let i = 0; i < k; i++) grow.push('acct open R' + (10 + i) + ' plan=flat', 'status');
-  for (let i = 0; i < k; i++) grow.push('meter add P' + i + ' acct=R10 proto=pulse addr=' + i, 'status');
-  const g = bootOnEspruino(image(), bin, grow, 500, 180000);
+  // RS485 meters (Modbus ids 20, 21, ...): a board has only a few pulse inputs
+  for (let i = 0; i < k; i++) grow.push('meter add P' + i + ' acct=R10 proto=modbus addr=' + (20 + i) + ' profile=sdm120', 'status');
+  // In the rig (EEPROM a file of this computer): the check runner's EEPROM, pages in Storage,
+  // costs the heap more with every configuration written, which is not the firmware's.
+  const g = await runRig({ binary: bin, board: b, image: image(), commands: grow.map((line) => ({ line, afterMs: 400 })), timeoutMs: 180000, sampleMs: 0 });
   const f = statusFree(g);
   const opened = g.lines.filter((l) => /^account R\d+ opened$/.test(l)).length;
   const added = g.lines.filter((l) => /^meter P\d+ added/.test(l)).length;
   const perAccount = opened ? (f[0] - f[opened]) / opened : NaN;
-  const perMeter = added ? (f[opened] - f[opened + added]) / added : NaN;
+  // The first bus meter also wires the bus (its poller, relay control, buffers): counted apart.
+  const perMeter = added > 1 ? (f[opened + 1] - f[opened + added]) / (added - 1) : NaN;
+  const firstBus = added ? f[opened] - f[opened + 1] : NaN;
   console.log('  per account       ' + (opened ? Math.round(perAccount) + ' variables (' + opened + ' opened)' : 'not measured: ' + (g.lines.find((l) => l.indexOf('error') === 0) || 'no account opened')));
-  console.log('  per meter         ' + (added ? Math.round(perMeter) + ' variables (' + added + ' pulse meters added)' : 'not measured: ' + (g.lines.filter((l) => l.indexOf('error') === 0).pop() || 'no meter added')));
+  const refused = g.lines.filter((l) => l.indexOf('error') === 0).pop();
+  console.log('  per meter         ' + (added > 1 ? Math.round(perMeter) + ' variables (' + added + ' Modbus meters added; the first, which wires the bus, ' + firstBus + ')' : 'not measured: ' + (refused || 'no meter added')) + (added && added < k && refused ? '; then ' + refused : ''));
 }
 
 /** The dormitory floor (33 accounts, 34 RS485 meters) booted from its EEPROM: the WiFi on its
