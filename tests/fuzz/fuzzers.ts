@@ -29,7 +29,7 @@ import { StorageRig } from '../../sim/storage-rig';
 import { parseScenario } from '../../sim/scenario';
 import { generateToken, keyFromHex } from '../../tools/openpaygo-encode';
 import { FakeClock, FakePort, busMeters } from '../metering/fakes';
-import { FakeDlt, FakeModbus, responder, setF32, setU32 } from '../metering/meters';
+import { crc, FakeDlt, FakeModbus, responder, setF32, setU32 } from '../metering/meters';
 import { applyEdits, byteCode, copyJson, edit, mutatedBytes, mutatedJson, mutatedText, slices, splicedBytes } from './mutate';
 
 /** How a fuzzer runs. */
@@ -236,14 +236,6 @@ const dltDecoders: Fuzzer = {
 // ---------------------------------------------------------------------------------------------
 // Modbus RTU
 
-function withCrc(b: number[]): Uint8Array {
-  const out = new Uint8Array(b.length + 2);
-  out.set(b);
-  const c = crc16(out, 0, b.length);
-  out[b.length] = c & 255;
-  out[b.length + 1] = c >> 8;
-  return out;
-}
 
 const mbRequest: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.record({ id: fc.integer({ min: 1, max: 247 }), fn: fc.constantFrom(mb.FN_HOLDING, mb.FN_INPUT), reg: fc.integer({ min: 0, max: 0xffff }), count: fc.integer({ min: 1, max: 125 }) }).map((r) => mb.readRequest(r.id, r.fn, r.reg, r.count)),
@@ -252,12 +244,12 @@ const mbRequest: fc.Arbitrary<Uint8Array> = fc.oneof(
 
 /** The reply a slave gives to req: its registers, the write's echo, or an exception. */
 function mbReply(req: Uint8Array, regs: number[], exception: number): Uint8Array {
-  if (exception) return withCrc([req[0], req[1] | 0x80, exception]);
-  if (req[1] === mb.FN_WRITE) return withCrc(Array.from(req.subarray(0, 6)));
+  if (exception) return crc([req[0], req[1] | 0x80, exception]);
+  if (req[1] === mb.FN_WRITE) return crc(Array.from(req.subarray(0, 6)));
   const n = (req[4] << 8) | req[5];
   const b = [req[0], req[1], 2 * n];
   for (let k = 0; k < n; k++) b.push((regs[k % regs.length] >> 8) & 255, regs[k % regs.length] & 255);
-  return withCrc(b);
+  return crc(b);
 }
 
 const mbExchange = mbRequest.chain((req) =>

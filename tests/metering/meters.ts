@@ -67,7 +67,8 @@ function dltReply(m: FakeDlt, req: Uint8Array): Uint8Array | null {
   return dlt.frame(addr, 0x91, data.slice(0, 4).concat(v)).subarray(2); // 2 x FE preamble
 }
 
-function crc(b: number[]): Uint8Array {
+/** A Modbus frame: b with its CRC. */
+export function crc(b: number[]): Uint8Array {
   const out = new Uint8Array(b.length + 2);
   out.set(b);
   const c = crc16(out, 0, b.length);

@@ -6,21 +6,12 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { parseScenario } from '../../sim/scenario';
 import { checkLiveOptions, runLive } from '../../sim/live';
 import { Simulation } from '../../sim/runner';
 import { StartError } from '../../sim/start-error';
+import { example, exampleScenario } from './example';
 
 const ROOT = path.join(__dirname, '../..');
-const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'sim/scenarios/dormitory-floor.json'), 'utf8'));
-
-function scenario(hours: number) {
-  const s = JSON.parse(JSON.stringify(example));
-  s.durationHours = hours;
-  const r = parseScenario(s);
-  if (!r.ok) throw new Error(r.errors.join('\n'));
-  return r.value;
-}
 
 /** The CLI on a short scenario: exit code and output. */
 function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
@@ -76,12 +67,12 @@ describe('simulator start-up errors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ee-'));
     const file = path.join(dir, 'foreign.bin');
     fs.writeFileSync(file, Buffer.alloc(65536, 0x5a));
-    expect(() => new Simulation(scenario(1), () => undefined, undefined, { eepromFile: file })).toThrow(StartError);
-    const sim = new Simulation(scenario(1), () => undefined, undefined, { eepromFile: file, formatEeprom: true });
+    expect(() => new Simulation(exampleScenario(1), () => undefined, undefined, { eepromFile: file })).toThrow(StartError);
+    const sim = new Simulation(exampleScenario(1), () => undefined, undefined, { eepromFile: file, formatEeprom: true });
     sim.run();
     expect(sim.log.some((e) => e.kind === 'boot' && /EEPROM header unreadable: formatted/.test(e.text))).toBe(true);
     const out: string[] = [];
-    new Simulation(scenario(1), (l) => out.push(l), undefined, { eepromFile: file });
+    new Simulation(exampleScenario(1), (l) => out.push(l), undefined, { eepromFile: file });
     expect(out.some((l) => /restored 33 of 33 accounts/.test(l))).toBe(true);
   });
 
@@ -126,6 +117,6 @@ describe('simulator start-up errors', () => {
       process.env.PATH = saved;
     }
     expect(() => checkLiveOptions({ speed: 60, terminal: false, echo: false, tcpPort: 70000 })).toThrow('--tcp needs a port number 0..65535 (0: any free port)');
-    expect(() => runLive(scenario(1), { speed: 60, terminal: false, echo: false, tcpPort: -1 })).toThrow(StartError);
+    expect(() => runLive(exampleScenario(1), { speed: 60, terminal: false, echo: false, tcpPort: -1 })).toThrow(StartError);
   });
 });

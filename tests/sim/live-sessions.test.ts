@@ -8,18 +8,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { SerialPort } from 'serialport';
-import { parseScenario } from '../../sim/scenario';
 import { runLive } from '../../sim/live';
+import { exampleScenario } from './example';
 
-const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../sim/scenarios/dormitory-floor.json'), 'utf8'));
-
-function scenario(hours: number) {
-  const s = JSON.parse(JSON.stringify(example));
-  s.durationHours = hours;
-  const r = parseScenario(s);
-  if (!r.ok) throw new Error(r.errors.join('\n'));
-  return r.value;
-}
 
 const hasSocat = (() => {
   try {
@@ -86,7 +77,7 @@ const clients: Client[] = [];
 /** A live unit on a free TCP port. */
 async function live(opts: { hours: number; speed: number; idleMs?: number; ptyPath?: string }): Promise<number> {
   return new Promise((resolve, reject) => {
-    stops.push(runLive(scenario(opts.hours), { speed: opts.speed, terminal: false, echo: false, tcpPort: 0, idleMs: opts.idleMs, ptyPath: opts.ptyPath, onReady: resolve, onError: reject }));
+    stops.push(runLive(exampleScenario(opts.hours), { speed: opts.speed, terminal: false, echo: false, tcpPort: 0, idleMs: opts.idleMs, ptyPath: opts.ptyPath, onReady: resolve, onError: reject }));
   });
 }
 
