@@ -91,14 +91,14 @@ describe('the dormitory floor on the WiFi image, meters on RS485', () => {
     // cycles long).
     const baselines: { [m: string]: boolean } = {};
     for (const l of run.lines) {
-      const b = / event a\d+ m(\d+) baseline \d+$/.exec(l);
+      const b = / event \S+ meter (\S+) baseline [\d.]+ kWh$/.exec(l);
       if (b) baselines[b[1]] = true;
     }
     // Not asserted: the oldest baselines leave the event log (it keeps about 150 entries, on an
     // AT24C256 fewer) before 90 s are over, so the meters read first can show neither a logged
     // baseline nor, yet, a billed register (seen: M302 to M311-M319 missing, always the oldest).
     // Printed; a reading check needs the registers read later (docs/memory.md).
-    const missing = listed.filter((l, m) => !(baselines[m] || /\d+\.\d{3}$/.test(l)));
+    const missing = listed.filter((l) => !(baselines[l.split(' ')[0]] || /\d+\.\d{3}$/.test(l)));
     console.log('meters with no reading yet after 90 s: ' + (missing.length ? missing.map((l) => l.split(' ')[0]).join(' ') : 'none'));
     // DL/T 645 relays closed and read back (the scenario's R332 is forced off)
     expect(run.lines.filter((l) => / meter M3\d\d relay closed \(read back\)$/.test(l)).length).toBeGreaterThan(0);
