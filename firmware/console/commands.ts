@@ -514,7 +514,12 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
               return { ok: false, lines: ['error: ' + e + '; the kinds are:'].concat(kinds), data: { error: e, kinds: all } };
             }
             const k = events(u, ctx.shell, { account: a, kind: v.kind || '', from: from, to: v.to && v.to.length === 10 ? to + 86400 : to }, n.value);
-            return done(k ? [] : ['(no entries)'], { entries: k });
+            // The EEPROM's log is a ring: say how much of it the newest entries wrote over.
+            const ev = u.storage && !u.storage.store.readOnly ? u.storage.store.events : null;
+            const over = ev && ev.seq > ev.slots ? ev.seq - ev.slots : 0;
+            const lines = k ? [] : ['(no entries)'];
+            if (over) lines.push('(' + over + ' older ' + (over === 1 ? 'entry' : 'entries') + ' overwritten)');
+            return done(lines, { entries: k, overwritten: over });
           },
         };
       case 'freeze':

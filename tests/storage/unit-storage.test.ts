@@ -189,4 +189,22 @@ describe('unit with an EEPROM', () => {
     u.input('login 3333\nlog kind=topup n=100\n');
     expect(out.filter((l) => /ledger #1 A1 topup 5\.000/.test(l))).toHaveLength(1);
   });
+
+  it('log says how many older entries the ring of the event log wrote over', () => {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
+    const out: string[] = [];
+    const u = boot(rig, clock, out);
+    const slots = u.storage!.store.events.slots;
+    out.length = 0;
+    u.input('login 3333\nlog n=1\n');
+    expect(out.some((l) => / overwritten\)$/.test(l))).toBe(false);
+    const before = u.storage!.store.events.seq;
+    for (let i = 0; i < slots + 5; i++) u.log(-1, 'test', 'event ' + i);
+    const seq = u.storage!.store.events.seq;
+    expect(seq).toBe(before + slots + 5);
+    out.length = 0;
+    u.input('log n=1\n');
+    expect(out).toContain('(' + (seq - slots) + ' older entries overwritten)');
+  });
 });
