@@ -184,7 +184,7 @@ describe('console messages (issue 11, item 7)', () => {
     // whole), then the answer with the count
     expect(say('log kind=topup').map((l) => JSON.parse(l))).toEqual([
       { ok: true, cmd: 'log', entry: { time: expect.any(Number), account: 'R1', kind: 'topup', seq: 1, amount: 12500, balance: 12500, text: 'ledger #1 R1 topup 12.500 balance 12.500' } },
-      { ok: true, cmd: 'log', entries: 1 },
+      { ok: true, cmd: 'log', entries: 1, overwritten: 0 },
     ]);
     const all = say('log').map((l) => JSON.parse(l));
     expect(all.length).toBeGreaterThan(4);
