@@ -188,9 +188,9 @@ describe('console messages (issue 11, item 7)', () => {
     ]);
     const all = say('log').map((l) => JSON.parse(l));
     expect(all.length).toBeGreaterThan(4);
-    expect(all.pop()).toEqual({ ok: true, cmd: 'log', entries: all.length });
+    expect(all.pop()).toEqual({ ok: true, cmd: 'log', entries: all.length, overwritten: 0 });
     for (const { entry: e } of all) expect(typeof e === 'object' && typeof e.text === 'string' && typeof e.kind === 'string' && typeof e.time === 'number').toBe(true);
-    expect(say('log kind=transfer').map((l) => JSON.parse(l))).toEqual([{ ok: true, cmd: 'log', entries: 0 }]);
+    expect(say('log kind=transfer').map((l) => JSON.parse(l))).toEqual([{ ok: true, cmd: 'log', entries: 0, overwritten: 0 }]);
     expect(JSON.parse(say('log kind=bogus')[0])).toMatchObject({ ok: false, cmd: 'log', error: 'no log kind "bogus"', kinds: expect.arrayContaining(['topup', 'command', 'relay-alarm']) });
   });
 });
