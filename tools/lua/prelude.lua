@@ -82,12 +82,18 @@ local function ____forIn(o)
             end
         end
     end
+    local strings = true
     for k in ____pairs(o) do
         if not seen[k] then
-            if ____indexKey(k) then indexes[#indexes + 1] = k else rest[#rest + 1] = k end
+            if ____indexKey(k) then
+                indexes[#indexes + 1] = k
+            else
+                rest[#rest + 1] = k
+                strings = strings and ____type(k) == "string"
+            end
         end
     end
-    ____sort(rest, function(a, b) return ____G_tostring(a) < ____G_tostring(b) end)
+    if strings then ____sort(rest) else ____sort(rest, function(a, b) return ____G_tostring(a) < ____G_tostring(b) end) end
     ____sort(indexes, function(a, b) return ____indexKey(a) < ____indexKey(b) end)
     local keys = indexes
     for i = 1, #names do keys[#keys + 1] = names[i] end
