@@ -31,8 +31,9 @@ function expected(d: ts.Diagnostic): boolean {
   return text.startsWith('Bitwise operations is/are not supported for target Lua universal') || text.startsWith("Only false and nil evaluate to 'false' in Lua");
 }
 
-/** Compiles the core into dir (default dist/lua) and copies the replay program beside it. */
-export function buildLua(dir = path.join(ROOT, 'dist', 'lua')): LuaBuild {
+/** Compiles a TypeScript entry and what it imports into one Lua file, dir/bundle, with the
+ *  prelude at its top; returns its size in bytes. */
+export function compileLua(entry: string, dir: string, bundle: string): number {
   const prelude = fs.readFileSync(path.join(HERE, 'prelude.lua'), 'utf8');
   const written: { [file: string]: string } = {};
   const options: tstl.CompilerOptions = {
@@ -47,12 +48,12 @@ export function buildLua(dir = path.join(ROOT, 'dist', 'lua')): LuaBuild {
     outDir: dir,
     luaTarget: tstl.LuaTarget.Universal,
     luaLibImport: tstl.LuaLibImportKind.RequireMinimal,
-    luaBundle: LUA_MODULE,
-    luaBundleEntry: LUA_ENTRY,
+    luaBundle: bundle,
+    luaBundleEntry: entry,
     noHeader: true,
-    luaPlugins: [{ plugin: jsSemantics(prelude, LUA_MODULE) }],
+    luaPlugins: [{ plugin: jsSemantics(prelude, bundle) }],
   };
-  const result = tstl.transpileFiles([LUA_ENTRY], options, (file, text) => {
+  const result = tstl.transpileFiles([entry], options, (file, text) => {
     written[file] = text;
   });
   const problems = result.diagnostics.filter((d) => !expected(d));
@@ -60,13 +61,17 @@ export function buildLua(dir = path.join(ROOT, 'dist', 'lua')): LuaBuild {
     const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
     throw new LuaBuildError('typescript-to-lua:\n' + ts.formatDiagnostics(problems, host));
   }
+  const file = path.join(dir, bundle);
+  if (written[file] === undefined || Object.keys(written).length !== 1) throw new LuaBuildError('typescript-to-lua wrote ' + Object.keys(written).join(', ') + ', not ' + file + ' alone');
   fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, written[file]);
+  return Buffer.byteLength(written[file]);
+}
+
+/** Compiles the core into dir (default dist/lua) and copies the replay program beside it. */
+export function buildLua(dir = path.join(ROOT, 'dist', 'lua')): LuaBuild {
   const files: { [name: string]: number } = {};
-  for (const file of Object.keys(written)) {
-    fs.writeFileSync(file, written[file]);
-    files[path.relative(dir, file)] = Buffer.byteLength(written[file]);
-  }
-  if (!files[LUA_MODULE]) throw new LuaBuildError('typescript-to-lua wrote no ' + LUA_MODULE);
+  files[LUA_MODULE] = compileLua(LUA_ENTRY, dir, LUA_MODULE);
   const replay = fs.readFileSync(path.join(HERE, 'replay.lua'), 'utf8');
   fs.writeFileSync(path.join(dir, 'replay.lua'), replay);
   files['replay.lua'] = Buffer.byteLength(replay);

@@ -148,6 +148,21 @@ local function tostring(v)
     return ____G_tostring(v)
 end
 
+-- Array.prototype.join, which typescript-to-lua turns into table.concat for lists of numbers or
+-- strings: numbers as String() writes them, undefined as ''.
+local ____table = table
+local table = ____setmetatable({
+    concat = function(t, sep, i, j)
+        local parts = {}
+        for k = i or 1, j or #t do
+            local v = t[k]
+            if ____type(v) ~= "string" then v = v == nil and "" or tostring(v) end
+            parts[#parts + 1] = v
+        end
+        return ____concat(parts, sep or "")
+    end,
+}, { __index = ____table })
+
 -- JavaScript's bit operators on 32-bit integers, with arithmetic only (Lua 5.1 has none, and
 -- LuaJIT's bit.rshift is not >>>). typescript-to-lua calls bit.band etc. for & | ^ ~ << >> >>>.
 local ____TWO32 = 4294967296
