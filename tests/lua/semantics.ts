@@ -74,6 +74,13 @@ export function cases(): string[] {
   put('concat', 'x' + 1.5 + 2 + (1 + 2));
   put('template', `${0.1 * 3}|${2 ** 60}`);
   put('Math', [Math.floor(-2.5), Math.ceil(2.1), Math.floor(1e20), Math.floor(7 / 2), Math.ceil(-0.5)].join(' '));
+  // parseInt, Math.min and Math.max, string methods.
+  const ints: string[] = [];
+  for (const t of ['08', ' 12abc', '-0', '+5', 'x', '', '0x1A', '  -7e3', '\t9', '.5', '123456789012345678901']) ints.push(String(parseInt(t, 10)) + '/' + String(parseInt(t)) + '/' + String(parseInt(t, 16)));
+  put('parseInt', ints.join(' '));
+  put('min max', [Math.min(3, nan), Math.max(nan, 1), Math.min(), Math.max(), Math.min(4, -2, 7), Math.max(4, -2, 7)].join(' '));
+  const word = 'Tariff,Peak,,Valley';
+  put('strings', [word.substr(-6, 3), word.substr(2), word.charCodeAt(40), word.charAt(3), word.split(',').length, ''.split(',').length, word.toLowerCase(), word.indexOf('Peak'), word.length].join('|'));
   // in, instanceof Array, for-in over parsed JSON.
   const o: { [k: string]: unknown } = { x: 1 };
   put('in', ['x' in o, 'y' in o, 'toString' in o, 'constructor' in o].join(' '));

@@ -7,7 +7,8 @@
 //   - `x instanceof Array`, `k in o`, `for (k in o)`: Lua has no Array class, no prototype
 //     names, and no key order;
 //   - `t[i] = v`: a typed array converts v to its element type (the prelude's typed arrays are
-//     plain tables, so the store calls ____store, which converts for them).
+//     plain tables, so the store calls ____store, which converts for them);
+//   - parseInt and substr: typescript-to-lua's take no leading "+" and count a negative start wrongly.
 // The bit operators need no rewriting: for the universal target typescript-to-lua already calls
 // bit.band etc., which the prelude gives JavaScript's 32-bit meaning (tools/lua/build.ts lets
 // their "not supported for this target" notes through, and no other).
@@ -101,8 +102,12 @@ function binary(node: ts.BinaryExpression, context: tstl.TransformationContext):
 
 type AnyNode = { [k: string]: unknown };
 
+/** typescript-to-lua's library functions that differ from JavaScript's, and the prelude's. */
+const REPLACED: { [name: string]: string } = { __TS__ParseInt: '____parseInt', __TS__StringSubstr: '____substr' };
+
 /** Rewrites the compiled file: `%` to ____mod (compound `%=` included), a store at a computed
- *  index to ____store (a typed array converts the value), pairs() of for-in to ____forIn. */
+ *  index to ____store (a typed array converts the value), pairs() of for-in to ____forIn,
+ *  typescript-to-lua's parseInt and substr to the prelude's. */
 function rewrite(n: unknown): unknown {
   if (Array.isArray(n)) {
     for (let i = 0; i < n.length; i++) n[i] = rewrite(n[i]);
@@ -116,6 +121,7 @@ function rewrite(n: unknown): unknown {
   if (lua.isAssignmentStatement(ln) && ln.left.length === 1 && ln.right.length === 1 && lua.isTableIndexExpression(ln.left[0]) && !lua.isStringLiteral(ln.left[0].index)) {
     return lua.createExpressionStatement(call('____store', [ln.left[0].table, ln.left[0].index, ln.right[0]]));
   }
+  if (lua.isCallExpression(ln) && lua.isIdentifier(ln.expression) && REPLACED[ln.expression.text]) ln.expression = lua.createIdentifier(REPLACED[ln.expression.text]);
   if (lua.isForInStatement(ln) && ln.expressions.length === 1) {
     const e = ln.expressions[0];
     if (lua.isCallExpression(e) && lua.isIdentifier(e.expression) && e.expression.text === 'pairs') e.expression = lua.createIdentifier('____forIn');

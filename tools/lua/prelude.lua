@@ -8,7 +8,7 @@
 local ____G_tostring, ____type, ____next, ____pairs = tostring, type, next, pairs
 local ____getmetatable, ____setmetatable, ____error, ____tonumber = getmetatable, setmetatable, error, tonumber
 local ____format, ____sub, ____byte, ____char, ____rep = string.format, string.sub, string.byte, string.char, string.rep
-local ____floor, ____fmod, ____huge = math.floor, math.fmod, math.huge
+local ____floor, ____fmod = math.floor, math.fmod
 local ____mathType = math.type -- Lua 5.3 and later only
 local ____sort, ____concat = table.sort, table.concat
 
@@ -23,10 +23,22 @@ local function ____double(x)
     if ____mathType ~= nil and ____mathType(x) == "integer" then return x + 0.0 end
     return x
 end
-local ____ceil = math.ceil
+-- Math.min and Math.max give NaN when any argument is NaN (Lua's keep whichever compares).
+local ____ceil, ____huge = math.ceil, math.huge
+local function ____extreme(sign, ...)
+    local r = -sign * ____huge
+    for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        if v ~= v then return 0 / 0 end
+        if sign * v > sign * r then r = v end
+    end
+    return r
+end
 local math = ____setmetatable({
     floor = function(x) return ____double(____floor(x)) end,
     ceil = function(x) return ____double(____ceil(x)) end,
+    min = function(...) return ____extreme(-1, ...) end,
+    max = function(...) return ____extreme(1, ...) end,
 }, { __index = math })
 
 -- JavaScript truthiness: 0, NaN and "" are false too.
@@ -269,6 +281,52 @@ local Int16Array = ____typedArray("Int16Array", 2)
 local Uint16Array = ____typedArray("Uint16Array", 2)
 local Int8Array = ____typedArray("Int8Array", 1)
 local Uint8Array = ____typedArray("Uint8Array", 1)
+
+-- parseInt(s, radix) as JavaScript's: leading white space, a sign, "0x" for radix 16 (or none
+-- given), the longest run of digits; NaN when there is none (typescript-to-lua's takes no "+").
+local ____digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+local function ____parseInt(s, radix)
+    s = tostring(s)
+    local at = s:find("[^ \t\n\v\f\r]") or #s + 1
+    local sign = 1
+    local c = ____sub(s, at, at)
+    if c == "-" or c == "+" then
+        if c == "-" then sign = -1 end
+        at = at + 1
+    end
+    local r = radix == nil and 0 or ____int32(____number(radix))
+    local hex = ____sub(s, at, at + 1):lower() == "0x"
+    if r == 0 then r = hex and 16 or 10 end
+    if r < 2 or r > 36 then return 0 / 0 end
+    if r == 16 and hex then at = at + 2 end
+    local from, value = at, 0
+    while at <= #s do
+        local d = ____digits:find(____sub(s, at, at):lower(), 1, true)
+        if d == nil or d > r then break end
+        value = value * r + (d - 1)
+        at = at + 1
+    end
+    if at == from then return 0 / 0 end
+    if r == 10 then value = ____tonumber(____sub(s, from, at - 1)) end -- rounded once, as JavaScript does
+    return ____double(sign * value)
+end
+
+-- String.prototype.substr as JavaScript's (typescript-to-lua's counts a negative start wrongly).
+local function ____integer(v)
+    v = ____number(v)
+    if v ~= v then return 0 end
+    return v >= 0 and ____floor(v) or -____floor(-v)
+end
+local function ____substr(s, from, length)
+    local size = #s
+    from = ____integer(from)
+    if from < 0 then from = size + from < 0 and 0 or size + from end
+    if from > size then from = size end
+    local n = length == nil and size - from or ____integer(length)
+    if n > size - from then n = size - from end
+    if n <= 0 then return "" end
+    return ____sub(s, from + 1, from + n)
+end
 
 -- JSON.parse and JSON.stringify for the traces and the configuration's messages. A JSON null
 -- is nil (Lua has no other), so it reads as undefined.
