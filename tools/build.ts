@@ -4,6 +4,7 @@
 // scope, then checked by tools/espruino-check.ts. Writes dist/<board>/firmware.js and the
 // board image (tools/image.ts) that npm run flash writes to a board.
 //   npm run build -- --board pico        npm run build -- --all        (--dev keeps the REPL)
+//   npm run build -- --lua               the billing core in Lua, dist/lua/ (tools/lua/build.ts)
 import Ajv from 'ajv';
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
@@ -890,14 +891,27 @@ async function main(): Promise<void> {
     .option('--board <name>', 'board file in boards/ (pico, wifi, ...)')
     .option('--all', 'build every board in boards/')
     .option('--dev', 'development build: keep the JS REPL on USB')
+    .option('--lua', 'the billing and credit-control core as a Lua module, dist/lua/ (billing.lua, replay.lua; docs/lua.md)')
     .parse(process.argv);
-  const o = cmd.opts<{ board?: string; all?: boolean; dev?: boolean }>();
+  const o = cmd.opts<{ board?: string; all?: boolean; dev?: boolean; lua?: boolean }>();
   const names = o.all ? boardNames() : o.board ? [o.board] : [];
-  if (names.length === 0) {
-    console.error('build: say --board <name> or --all (boards: ' + boardNames().join(', ') + ')');
+  if (names.length === 0 && !o.lua) {
+    console.error('build: say --board <name>, --all or --lua (boards: ' + boardNames().join(', ') + ')');
     process.exit(2);
   }
   let failed = false;
+  if (o.lua) {
+    // Loaded only here: the board builds need no typescript-to-lua.
+    const { buildLua, LuaBuildError } = await import('./lua/build');
+    try {
+      const r = buildLua();
+      for (const f of Object.keys(r.files)) console.log(path.relative(ROOT, path.join(r.dir, f)) + ': ' + r.files[f] + ' bytes');
+      console.log('  runs on Lua 5.1, LuaJIT 2.1 and Lua 5.4: lua5.4 ' + path.relative(ROOT, path.join(r.dir, 'replay.lua')) + ' tests/vectors/overload.json');
+    } catch (e) {
+      failed = true;
+      console.error('lua: ' + (e instanceof LuaBuildError ? e.message : (e as Error).stack));
+    }
+  }
   for (const name of names) {
     try {
       const r = await buildBoard(name, { production: !o.dev });
