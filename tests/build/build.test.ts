@@ -85,7 +85,7 @@ describe('firmware build for each board', () => {
       // the technician console answers on the board's console port
       const answer = boot.type!('login 3333\r');
       expect(answer).toContain('signed in as technician');
-    }, 60000);
+    }, 180000);
   }
 
   it('its image boots on the real interpreter (Espruino Linux build, Pico-sized heap) from flash', async () => {
@@ -113,7 +113,7 @@ describe('firmware build for each board', () => {
     // tables packed into shared buffers: about 1,340 after boot.
     expect(run.freeAfterBoot).toBeGreaterThan(1250);
     expect(run.minFreeInSession).toBeGreaterThan(150);
-  }, 60000);
+  }, 180000);
 
   it('the WiFi build reads meters on the real interpreter with a WiFi-sized heap', async () => {
     const r = await imageOf('wifi');
@@ -131,7 +131,7 @@ describe('firmware build for each board', () => {
     // nothing answers on the emulated bus: the read times out after its retries
     expect(run.lines).toContain('error: meter D1 did not answer: timeout');
     expect(run.minFreeInSession).toBeGreaterThan(1000);
-  }, 60000);
+  }, 180000);
 
   it('the WiFi build opens accounts from the console until its heap is full, then refuses whole', async () => {
     const r = await imageOf('wifi');
@@ -192,7 +192,7 @@ describe('firmware build for each board', () => {
     has(/^signed out$/);
     // Gate at what the code reaches (measured 2026-12-03: about 200 at a change's peak).
     expect(run.minFreeInSession).toBeGreaterThan(150);
-  }, 60000);
+  }, 180000);
 
   it('a development build keeps the REPL on USB', async () => {
     const r = await buildBoard('pico', { write: false, production: false });
@@ -200,7 +200,7 @@ describe('firmware build for each board', () => {
     expect(boot.ok).toBe(true);
     expect(boot.calls).toContain('USB.setConsole true');
     expect(boot.calls).not.toContain('LoopbackA.setConsole true');
-  }, 60000);
+  }, 180000);
 });
 
 describe('bare returns', () => {
