@@ -13,18 +13,12 @@ const PARITY = { none: 'none', even: 'e', odd: 'o' };
 /** RS485 on an Espruino UART with driver-enable on a GPIO (Espruino has no DE support). */
 export class EspruinoSerialPort implements SerialPort {
   private busy = false;
-  private line: LineSettings;
+  /** Set by setLine(), from the constructor on. */
+  private line!: LineSettings;
 
   constructor(private port: Serial, private pins: Rs485Pins, opts: SerialOptions) {
-    this.line = { baud: opts.baud, dataBits: opts.dataBits, parity: opts.parity, stopBits: opts.stopBits };
     digitalWrite(pins.de, 0);
-    port.setup(opts.baud, {
-      tx: pins.tx,
-      rx: pins.rx,
-      bytesize: opts.dataBits,
-      parity: PARITY[opts.parity],
-      stopbits: opts.stopBits,
-    });
+    this.setLine(opts);
     const onData = opts.onData;
     port.on('data', function (s: string) {
       // Espruino hands over a string of byte values; callers want bytes.
@@ -48,6 +42,13 @@ export class EspruinoSerialPort implements SerialPort {
       if (done) done();
     }, wireTimeMs(this.line, bytes.length + 2));
     return true;
+  }
+
+  /** Sets the UART to a meter's line settings (DL/T 645 and Modbus meters share the wire at
+   *  their own baud rates and parity); the data listener stays. */
+  setLine(l: LineSettings): void {
+    this.line = { baud: l.baud, dataBits: l.dataBits, parity: l.parity, stopBits: l.stopBits };
+    this.port.setup(l.baud, { tx: this.pins.tx, rx: this.pins.rx, bytesize: l.dataBits, parity: PARITY[l.parity], stopbits: l.stopBits });
   }
 
   bitsPerChar(): number {

@@ -76,6 +76,16 @@ describe('EspruinoSerialPort (RS485)', () => {
     expect(port.write(frame)).toBe(true);
     uart.listeners[0]('\x68\xff\x00');
     expect(got).toEqual([[0x68, 0xff, 0x00]]);
+    // A Modbus meter on the same wire: the UART is set again, the listener stays, DE is held
+    // for the new line's character time.
+    vi.advanceTimersByTime(Math.ceil(hold) + 1);
+    port.setLine({ baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+    expect(log[log.length - 1]).toBe('setup 9600 {"tx":"A2","rx":"A3","bytesize":8,"parity":"none","stopbits":1}');
+    expect(port.bitsPerChar()).toBe(10);
+    expect(uart.listeners.length).toBe(1);
+    expect(port.write(frame)).toBe(true);
+    vi.advanceTimersByTime(Math.floor(wireTimeMs({ baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 }, frame.length + 2)) + 1);
+    expect(pins.A1).toBe(0);
     port.close();
     expect(uart.listeners).toEqual([]);
   });
