@@ -20,6 +20,16 @@ export interface I2cTransaction {
   ack: boolean;
 }
 
+/** The answers that do not depend on what was read, made once: the drivers only read a Result,
+ *  and the unit reads its RTC and EEPROM over this bus several times per simulated reading. */
+const ACK: Result<true> = ok<true>(true);
+const nacks: { [key: string]: { ok: false; error: string; detail?: string } } = {};
+
+function nack(address: number, powered: boolean): { ok: false; error: string; detail?: string } {
+  const key = (powered ? 'p' : 'u') + address;
+  return nacks[key] || (nacks[key] = fail<true>('nack', nackText(address, powered)) as { ok: false; error: string; detail?: string });
+}
+
 /** The virtual bus: attach devices, switch power, optionally trace every transaction. */
 export class VirtualI2cBus implements I2cBus {
   /** False models a board without power: every transaction NACKs. */
@@ -42,14 +52,14 @@ export class VirtualI2cBus implements I2cBus {
     const dev = this.powered ? this.devices[address & 0x7f] : undefined;
     const ack = dev ? dev.write(bytes) : false;
     if (this.trace) this.trace.push({ op: 'write', address: address, bytes: bytes.slice(), ack: ack });
-    return ack ? ok<true>(true) : fail<true>('nack', nackText(address, this.powered));
+    return ack ? ACK : nack(address, this.powered);
   }
 
   readFrom(address: number, len: number): Result<Uint8Array> {
     const dev = this.powered ? this.devices[address & 0x7f] : undefined;
     const got = dev ? dev.read(len) : null;
     if (this.trace) this.trace.push({ op: 'read', address: address, bytes: got ? got.slice() : new Uint8Array(0), ack: got !== null });
-    if (!got) return fail<Uint8Array>('nack', nackText(address, this.powered));
+    if (!got) return nack(address, this.powered);
     if (got.length !== len) return fail<Uint8Array>('short', got.length + ' of ' + len);
     return ok(got);
   }
