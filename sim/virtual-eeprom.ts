@@ -129,7 +129,10 @@ export class VirtualAt24c implements VirtualI2cDevice {
   read(len: number): Uint8Array | null {
     if (this.refuse()) return null;
     if (this.pointer + len <= this.size) {
-      const out = this.mem.slice(this.pointer, this.pointer + len);
+      // A view of the cells rather than a copy (V8 makes a typed array of more than 64 bytes
+      // outside its heap, slowly, and the unit reads back every page it writes): the drivers
+      // use what they read at once, and the bus's trace copies it.
+      const out = this.mem.subarray(this.pointer, this.pointer + len);
       this.pointer = (this.pointer + len) % this.size;
       return out;
     }

@@ -7,7 +7,8 @@ import { Result, fail, ok } from '../hal/result';
 export interface VirtualI2cDevice {
   /** A write transaction; false = the device NACKed its address (nothing was taken). */
   write(bytes: Uint8Array): boolean;
-  /** A read transaction of len bytes; null = the device NACKed its address. */
+  /** A read transaction of len bytes (valid until the device's next transaction: the drivers
+   *  use them at once); null = the device NACKed its address. */
   read(len: number): Uint8Array | null;
 }
 
