@@ -23,12 +23,14 @@ export interface I2cTransaction {
 
 /** The answers that do not depend on what was read, made once: the drivers only read a Result,
  *  and the unit reads its RTC and EEPROM over this bus several times per simulated reading. */
+type Nack = { ok: false; error: string; detail?: string };
 const ACK: Result<true> = ok<true>(true);
-const nacks: { [key: string]: { ok: false; error: string; detail?: string } } = {};
+/** By address: the NACK of a powered bus, and of an unpowered one. */
+const nacks: Nack[][] = [[], []];
 
-function nack(address: number, powered: boolean): { ok: false; error: string; detail?: string } {
-  const key = (powered ? 'p' : 'u') + address;
-  return nacks[key] || (nacks[key] = fail<true>('nack', nackText(address, powered)) as { ok: false; error: string; detail?: string });
+function nack(address: number, powered: boolean): Nack {
+  const byAddress = nacks[powered ? 0 : 1];
+  return byAddress[address] || (byAddress[address] = fail<true>('nack', nackText(address, powered)) as Nack);
 }
 
 /** The virtual bus: attach devices, switch power, optionally trace every transaction. */
