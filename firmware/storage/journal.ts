@@ -131,7 +131,7 @@ export class Journal {
     // (growing a small one took up to four more, and a copy each time).
     let len = 0;
     for (let i = 0; i < recs.length; i++) len += 3 + recs[i].name.length + recs[i].data.length;
-    const w = new Writer(HEAD + len + 4 + UNIT);
+    const w = new Writer(len + 2 * UNIT); // the header, the CRC and the padding fit in two units
     w.u8(MAGIC);
     w.u8(version);
     w.u32(this.seq + 1);
