@@ -46,8 +46,9 @@ export interface UnitHal {
   pulseInputs?: number;
   /** Sees every event-log entry as it is made (storage journal, simulator reports). */
   onLog?: (time: number, account: number, kind: string, text: string) => void;
-  /** Sees every decision the unit carries out, also those of its own meter readings. */
-  onDecision?: (time: number, d: Decision) => void;
+  /** Sees every decision the unit carries out, also those of its own meter readings (their
+   *  time is the watcher's: the RTC is not read again for it). */
+  onDecision?: (d: Decision) => void;
   /** A faster token-chain walker (machine code on the board), checked before its first use. */
   nativeWalker?: NativeWalker;
 }
@@ -259,7 +260,7 @@ export class Unit {
     const hal = this.hal;
     for (let i = 0; i < ds.length; i++) {
       const d = ds[i];
-      if (hal.onDecision) hal.onDecision(this.time(), d);
+      if (hal.onDecision) hal.onDecision(d);
       if (d.kind === 'relay') {
         const ch = this.core.cfg.accounts.relay[d.account];
         if (ch >= 0) {

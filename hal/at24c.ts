@@ -54,41 +54,37 @@ export class At24c implements Eeprom {
     return ok(out);
   }
 
-  /** Writes page by page; stops at the first page that fails (earlier pages stay written). */
+  /** Writes page by page: sends the page, polls until the write cycle ends, reads it back and
+   *  compares; stops at the first page that fails (earlier pages stay written). */
   write(addr: number, bytes: Uint8Array): Result<true> {
     if (!this.inRange(addr, bytes.length)) return fail<true>('range', addr + '+' + bytes.length);
+    const dev = this.opts.address;
+    // One frame for all the pages (the two address bytes, then a page's data), not one each.
+    const frame = new Uint8Array(2 + (bytes.length < this.pageSize ? bytes.length : this.pageSize));
+    // The poll writes only the address bytes, so when the chip answers the pointer is set.
+    const ptr = frame.subarray(0, 2);
     let pos = 0;
     while (pos < bytes.length) {
       const at = addr + pos;
       const room = this.pageSize - (at % this.pageSize);
       const n = bytes.length - pos < room ? bytes.length - pos : room;
-      const r = this.writePage(at, bytes.subarray(pos, pos + n));
-      if (!r.ok) return r;
+      frame[0] = at >> 8;
+      frame[1] = at & 0xff;
+      frame.set(bytes.subarray(pos, pos + n), 2);
+      const w = this.bus.writeTo(dev, n + 2 < frame.length ? frame.subarray(0, n + 2) : frame);
+      if (!w.ok) return fail<true>(w.error, 'page write at ' + at + ': ' + w.detail);
+      let acked = false;
+      for (let i = 0; i < this.tries && !acked; i++) {
+        if (i > 0 && this.opts.wait) this.opts.wait(1);
+        acked = this.bus.writeTo(dev, ptr).ok;
+      }
+      if (!acked) return fail<true>('timeout', 'write cycle at ' + at);
+      const r = this.bus.readFrom(dev, n);
+      if (!r.ok) return fail<true>(r.error, 'read-back at ' + at + ': ' + r.detail);
+      for (let i = 0; i < n; i++) {
+        if (r.value[i] !== bytes[pos + i]) return fail<true>('verify', 'at ' + (at + i));
+      }
       pos += n;
-    }
-    return ok<true>(true);
-  }
-
-  /** One page: send, poll until the write cycle ends, read back and compare. */
-  private writePage(at: number, data: Uint8Array): Result<true> {
-    const frame = new Uint8Array(2 + data.length);
-    frame[0] = at >> 8;
-    frame[1] = at & 0xff;
-    frame.set(data, 2);
-    const w = this.bus.writeTo(this.opts.address, frame);
-    if (!w.ok) return fail<true>(w.error, 'page write at ' + at + ': ' + w.detail);
-    // The poll writes only the address bytes, so when the chip answers the pointer is set.
-    const ptr = frame.subarray(0, 2);
-    let acked = false;
-    for (let i = 0; i < this.tries && !acked; i++) {
-      if (i > 0 && this.opts.wait) this.opts.wait(1);
-      acked = this.bus.writeTo(this.opts.address, ptr).ok;
-    }
-    if (!acked) return fail<true>('timeout', 'write cycle at ' + at);
-    const r = this.bus.readFrom(this.opts.address, data.length);
-    if (!r.ok) return fail<true>(r.error, 'read-back at ' + at + ': ' + r.detail);
-    for (let i = 0; i < data.length; i++) {
-      if (r.value[i] !== data[i]) return fail<true>('verify', 'at ' + (at + i));
     }
     return ok<true>(true);
   }

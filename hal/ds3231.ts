@@ -22,7 +22,8 @@ export class Ds3231 implements Rtc {
 
   /** Reads 0x00..0x0F in one burst; 12- and 24-hour modes; OSF makes the time not valid. */
   read(): Result<RtcTime> {
-    const w = this.bus.writeTo(this.address, new Uint8Array([0x00]));
+    // The register pointer to 0x00: a new array is zeros (no array literal to copy it from).
+    const w = this.bus.writeTo(this.address, new Uint8Array(1));
     if (!w.ok) return fail<RtcTime>(w.error, w.detail);
     const r = this.bus.readFrom(this.address, 16);
     if (!r.ok) return fail<RtcTime>(r.error, r.detail);

@@ -218,7 +218,7 @@ class World {
         print: (l) => this.out.push(l),
         eeprom: ee,
         rtc: rig.rtc,
-        onDecision: (_t, d) => {
+        onDecision: (d) => {
           if (d.kind === 'ledger') this.ledger.set(d.seq, { name: this.unit ? this.unit.core.cfg.accounts.name[d.account] : CONFIG.accounts[d.account].name, d });
         },
       },

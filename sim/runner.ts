@@ -206,7 +206,7 @@ export class Simulation {
     const rtc = this.storage ? this.storage.rtc : new ClockRtc(this.clock, sc.start);
     const eeprom = this.storage ? this.storage.eeprom : undefined;
     const onLog = (time: number, account: number, kind: string, text: string): void => this.logged(time, account, kind, text);
-    const decided = (time: number, d: Decision): void => {
+    const decided = (d: Decision): void => {
       if (this.booted) this.apply(d);
       else this.bootDecisions.push(d);
     };

@@ -129,7 +129,10 @@ export class VirtualAt24c implements VirtualI2cDevice {
   read(len: number): Uint8Array | null {
     if (this.refuse()) return null;
     if (this.pointer + len <= this.size) {
-      const out = this.mem.slice(this.pointer, this.pointer + len);
+      // A view of the cells rather than a copy (V8 makes a typed array of more than 64 bytes
+      // outside its heap, slowly, and the unit reads back every page it writes): the drivers
+      // use what they read at once, and the bus's trace copies it.
+      const out = this.mem.subarray(this.pointer, this.pointer + len);
       this.pointer = (this.pointer + len) % this.size;
       return out;
     }
@@ -161,11 +164,21 @@ export class VirtualAt24c implements VirtualI2cDevice {
     if (data.length <= ps && this.cutBudget === null && !this.loseNext) {
       // The usual write: every byte lands in its own cell of the page, in order (the general
       // path below also handles a buffer that wraps onto itself, cuts and lost writes).
-      for (let i = 0; i < data.length; i++) {
-        const a = base + off;
-        this.mem[a] = data[i];
-        this.wear[a]++;
-        off = off + 1 === ps ? 0 : off + 1;
+      const mem = this.mem;
+      const wear = this.wear;
+      if (off + data.length <= ps) {
+        // Not wrapping: the bytes at once (the unit writes whole pages, or their ends).
+        const at = base + off;
+        mem.set(data, at);
+        for (let i = 0; i < data.length; i++) wear[at + i]++;
+        off = off + data.length === ps ? 0 : off + data.length;
+      } else {
+        for (let i = 0; i < data.length; i++) {
+          const a = base + off;
+          mem[a] = data[i];
+          wear[a]++;
+          off = off + 1 === ps ? 0 : off + 1;
+        }
       }
       this.bytesWritten += data.length;
       this.pointer = base + off;

@@ -7,7 +7,8 @@ import { Result, fail, ok } from '../hal/result';
 export interface VirtualI2cDevice {
   /** A write transaction; false = the device NACKed its address (nothing was taken). */
   write(bytes: Uint8Array): boolean;
-  /** A read transaction of len bytes; null = the device NACKed its address. */
+  /** A read transaction of len bytes (valid until the device's next transaction: the drivers
+   *  use them at once); null = the device NACKed its address. */
   read(len: number): Uint8Array | null;
 }
 
@@ -18,6 +19,18 @@ export interface I2cTransaction {
   /** Bytes written, or bytes read (empty when NACKed). */
   bytes: Uint8Array;
   ack: boolean;
+}
+
+/** The answers that do not depend on what was read, made once: the drivers only read a Result,
+ *  and the unit reads its RTC and EEPROM over this bus several times per simulated reading. */
+type Nack = { ok: false; error: string; detail?: string };
+const ACK: Result<true> = ok<true>(true);
+/** By address: the NACK of a powered bus, and of an unpowered one. */
+const nacks: Nack[][] = [[], []];
+
+function nack(address: number, powered: boolean): Nack {
+  const byAddress = nacks[powered ? 0 : 1];
+  return byAddress[address] || (byAddress[address] = fail<true>('nack', nackText(address, powered)) as Nack);
 }
 
 /** The virtual bus: attach devices, switch power, optionally trace every transaction. */
@@ -42,14 +55,14 @@ export class VirtualI2cBus implements I2cBus {
     const dev = this.powered ? this.devices[address & 0x7f] : undefined;
     const ack = dev ? dev.write(bytes) : false;
     if (this.trace) this.trace.push({ op: 'write', address: address, bytes: bytes.slice(), ack: ack });
-    return ack ? ok<true>(true) : fail<true>('nack', nackText(address, this.powered));
+    return ack ? ACK : nack(address, this.powered);
   }
 
   readFrom(address: number, len: number): Result<Uint8Array> {
     const dev = this.powered ? this.devices[address & 0x7f] : undefined;
     const got = dev ? dev.read(len) : null;
     if (this.trace) this.trace.push({ op: 'read', address: address, bytes: got ? got.slice() : new Uint8Array(0), ack: got !== null });
-    if (!got) return fail<Uint8Array>('nack', nackText(address, this.powered));
+    if (!got) return nack(address, this.powered);
     if (got.length !== len) return fail<Uint8Array>('short', got.length + ' of ' + len);
     return ok(got);
   }

@@ -78,7 +78,7 @@ export class VirtualDs3231 implements VirtualI2cDevice {
   private cacheSec = NaN;
   private cacheMode12 = false;
   private cacheDow = 0;
-  private cacheRegs = new Uint8Array(7);
+  private cacheRegs: Uint8Array = new Uint8Array(7);
 
   write(bytes: Uint8Array): boolean {
     if (bytes.length === 0) return true;
@@ -117,7 +117,7 @@ export class VirtualDs3231 implements VirtualI2cDevice {
   }
 
   read(len: number): Uint8Array | null {
-    const t = this.timeRegisters();
+    const t = this.currentTimeRegisters();
     const out = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       const p = this.pointer;
@@ -136,16 +136,20 @@ export class VirtualDs3231 implements VirtualI2cDevice {
     this.baseMs = epochMs;
   }
 
-  /** Registers 0x00..0x06 for the current time, in the hour mode last written. */
+  /** Registers 0x00..0x06 for the current time, in the hour mode last written (a copy). */
   private timeRegisters(): Uint8Array {
+    return this.currentTimeRegisters().slice();
+  }
+
+  /** The same, the cached array itself: only to be read, before the next call. */
+  private currentTimeRegisters(): Uint8Array {
     const sec = this.epochSeconds();
-    if (sec === this.cacheSec && this.mode12 === this.cacheMode12 && this.dowOffset === this.cacheDow) return this.cacheRegs.slice();
-    const regs = this.computeTimeRegisters(sec);
+    if (sec === this.cacheSec && this.mode12 === this.cacheMode12 && this.dowOffset === this.cacheDow) return this.cacheRegs;
+    this.cacheRegs = this.computeTimeRegisters(sec);
     this.cacheSec = sec;
     this.cacheMode12 = this.mode12;
     this.cacheDow = this.dowOffset;
-    this.cacheRegs = regs.slice();
-    return regs;
+    return this.cacheRegs;
   }
 
   private computeTimeRegisters(sec: number): Uint8Array {

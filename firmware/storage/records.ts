@@ -20,9 +20,10 @@ function readNums(r: Reader): number[] {
   return v;
 }
 
-/** Account a's record. format 1 (older firmware) had no top-up total and no token state. */
-export function encodeAccount(core: Core, a: number, token: TokenState | null, format: number): Uint8Array {
-  const w = new Writer(96);
+/** Account a's record, appended to w (the records of a batch share one buffer); a view of it.
+ *  format 1 (older firmware) had no top-up total and no token state. */
+export function encodeAccount(core: Core, a: number, token: TokenState | null | undefined, format: number, w: Writer): Uint8Array {
+  const from = w.n;
   // The account's own newest entry, not the ledger's: another account's entry may not be
   // committed yet, and its number must be given again after a cut, not skipped.
   w.num(core.lastSeq[a]);
@@ -38,7 +39,7 @@ export function encodeAccount(core: Core, a: number, token: TokenState | null, f
     w.str(ms.name[m]);
     nums(w, meterState(core, m));
   }
-  return w.out();
+  return new Uint8Array(w.b.buffer, from, w.n - from);
 }
 
 /** Restores account a (and its meters, by name) from its record; returns the token state

@@ -10,6 +10,7 @@ import { TokenState } from '../tokens/openpaygo';
 import { JournalRecord } from './journal';
 import { FORMAT, Store, StoreBoot } from './store';
 import { encodeAccount, encodeUnit } from './records';
+import { Writer } from './bytes';
 import { appendEvent } from './history';
 
 /** Token state per account name. */
@@ -36,9 +37,11 @@ export class UnitStorage {
   save(core: Core, accounts: number[], unit: boolean, tokens: TokenStates, said?: string): boolean {
     if (this.store.readOnly) return true;
     const recs: JournalRecord[] = [];
+    // One buffer for the accounts' records (about 100 bytes each), not one each.
+    const w = new Writer(accounts.length * 100);
     for (let i = 0; i < accounts.length; i++) {
       const name = core.cfg.accounts.name[accounts[i]];
-      recs.push({ name: name, data: encodeAccount(core, accounts[i], tokens[name] || null, FORMAT) });
+      recs.push({ name: name, data: encodeAccount(core, accounts[i], tokens[name], FORMAT, w) });
     }
     if (unit) recs.push({ name: '', data: encodeUnit(core, this.store.configGen) });
     // With the number the event log will give the first of them: they are the next entries.

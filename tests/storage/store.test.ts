@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EVENT_SLOT, FORMAT, FREEZE_SLOT, Store, layoutFor } from '../../firmware/storage/store';
 import { Journal } from '../../firmware/storage/journal';
-import { decodeAccount, decodeUnit, encodeAccount, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
+import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
 import { Writer } from '../../firmware/storage/bytes';
 import { appendEvent, appendFreeze, readEvents } from '../../firmware/storage/history';
 import { parseConfig } from '../../firmware/config';
@@ -27,6 +27,9 @@ import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
 import { saveLedger } from '../../firmware/billing/ledger';
 import { PARTS, StorageRig } from '../../sim/storage-rig';
+
+/** An account's record in a buffer of its own (the unit's commits share one per batch). */
+const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => encodeInto(core, a, token, format, new Writer(96));
 
 function rigOf(part = 'AT24C32'): StorageRig {
   return new StorageRig({ now: () => 0, part });
@@ -491,6 +494,18 @@ describe('records: account records', () => {
         for (let m = 0; m < cfg.meters.n; m++) expect(want.meters[m]).toEqual(cfg.meters.account[m] === a ? from.meters[m] : before.meters[m]);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("a batch's records share one buffer, started small and grown: each stays the record it was when encoded", () => {
+    fc.assert(
+      fc.property(coreStateArb(cfg), fc.integer({ min: 0, max: 40 }), fc.option(tokenArb, { nil: null }), (s1, initial, token) => {
+        const src = coreWith(cfg, s1);
+        const w = new Writer(initial);
+        const shared = cfg.accounts.name.map((_, a) => encodeInto(src, a, a === 1 ? token : null, FORMAT, w));
+        cfg.accounts.name.forEach((_, a) => expect(Array.from(shared[a])).toEqual(Array.from(encodeAccount(src, a, a === 1 ? token : null, FORMAT))));
+      }),
+      { numRuns: 100 },
     );
   });
 

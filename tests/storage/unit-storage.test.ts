@@ -6,10 +6,14 @@ import { VirtualClock } from '../../sim/virtual-clock';
 import { Core } from '../../firmware/core';
 import { parseConfig } from '../../firmware/config';
 import { Journal } from '../../firmware/storage/journal';
-import { encodeAccount, encodeUnit } from '../../firmware/storage/records';
+import { encodeAccount as encodeInto, encodeUnit } from '../../firmware/storage/records';
+import { Writer } from '../../firmware/storage/bytes';
 import { bootStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { FORMAT, Store } from '../../firmware/storage/store';
+
+/** An account's record in a buffer of its own (the unit's commits share one per batch). */
+const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => encodeInto(core, a, token, format, new Writer(96));
 
 const CONFIG = {
   plans: { flat: { price: 600 } },
