@@ -17,7 +17,7 @@ const VECTORS = path.join(ROOT, 'tests', 'vectors');
 const LUAS = ['lua5.1', 'luajit', 'lua5.4'];
 /** Random streams per run, each fed to Node and to every interpreter (LUA_STREAMS overrides),
  *  and traces with mutated configurations. */
-const STREAMS = Number(process.env.LUA_STREAMS) || 1500;
+const STREAMS = Number(process.env.LUA_STREAMS) || 3000;
 const MUTATED = Math.ceil(STREAMS / 3);
 const SEED = Number(process.env.LUA_SEED) || 20260105;
 
