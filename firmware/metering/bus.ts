@@ -58,6 +58,9 @@ interface Txn {
   cb: BusCallback;
   tag: number;
   tries: number;
+  /** The outcome, kept until it is handed over. */
+  err?: string | null;
+  reply?: any;
 }
 
 function opt(v: number | undefined, d: number): number {
@@ -84,6 +87,8 @@ export class MeterBus {
   private at = 0;
   private q: Txn[] = [];
   private cur: Txn | null = null;
+  /** Finished transactions whose callbacks run from the next timer (see deliver()). */
+  private done: Txn[] = [];
   private listening = false;
   /** Modbus reply bytes (at most 5 + 2 x 80 registers); DL/T 645 frames go to the framer. */
   private rx = new Uint8Array(170);
@@ -101,6 +106,7 @@ export class MeterBus {
   private timeoutFn: () => void;
   private gapFn: () => void;
   private wakeFn: () => void;
+  private deliverFn: () => void;
 
   constructor(o: BusOptions) {
     const self = this;
@@ -135,6 +141,9 @@ export class MeterBus {
     this.wakeFn = function () {
       self.wake = -1;
       self.pump();
+    };
+    this.deliverFn = function () {
+      self.deliver();
     };
     const l = this.lines[0];
     this.port = o.open({
@@ -227,6 +236,7 @@ export class MeterBus {
     this.closed = true;
     this.cur = null;
     this.q = [];
+    this.done = [];
     this.listening = false;
     this.port.close();
   }
@@ -360,7 +370,20 @@ export class MeterBus {
         this.hold[m] = now + Math.min(b, max);
       }
     }
-    t.cb(err, reply, t.tag);
+    t.err = err;
+    t.reply = reply;
+    if (this.done.push(t) === 1) this.o.clock.after(0, this.deliverFn);
     this.pump();
+  }
+
+  /** Hands finished transactions to their callbacks, from a timer of its own. A reply's callback
+   *  usually queues the next request: called from inside the reply's handling (data event,
+   *  framer, finish), that chain nests about seven method calls on the bus, and Espruino keeps
+   *  an object that was ever locked 15 times (two locks per nested method call) for good, so a
+   *  bus loaded for one poll cycle would never be freed. */
+  private deliver(): void {
+    const d = this.done;
+    this.done = [];
+    for (let i = 0; i < d.length && !this.closed; i++) d[i].cb(d[i].err as string | null, d[i].reply, d[i].tag);
   }
 }
