@@ -67,6 +67,19 @@ function opt(v: number | undefined, d: number): number {
   return v === undefined ? d : v;
 }
 
+// Line timing as plain functions, not methods: every method call nested on the bus locks it
+// twice more on Espruino (tests/metering/nesting.test.ts).
+
+/** Milliseconds per character at line settings l. */
+function charMs(l: LineSettings): number {
+  return (bitsPerChar(l) * 1000) / l.baud;
+}
+
+/** The 3.5-character silence at line settings l (1.75 ms above 19200 baud, or as configured). */
+function t35(o: BusOptions, l: LineSettings): number {
+  return opt(o.silenceMs, l.baud > 19200 ? 1.75 : 3.5 * charMs(l));
+}
+
 /** A meter bus on one UART. */
 export class MeterBus {
   /** Statistics per meter: transactions, good replies, retries, timeouts, checksum/CRC/framing errors. */
@@ -157,21 +170,13 @@ export class MeterBus {
     });
   }
 
-  /** Milliseconds per character at line settings i. */
-  private charMs(i: number): number {
-    return (bitsPerChar(this.lines[i]) * 1000) / this.lines[i].baud;
-  }
-
   /** When the line is free after a transaction that went wrong: 3.5 characters from now, and
    *  a batch's time and 3.5 characters after the last byte seen (bytes come in batches after
    *  they were on the wire, so the next batch of a reply judged early may be on the line). */
   private lineFree(): number {
-    const q = this.t35(this.at);
-    return Math.max(this.o.clock.now() + q, this.rxAt + 8 * this.charMs(this.at) + q);
-  }
-
-  private t35(i: number): number {
-    return opt(this.o.silenceMs, this.lines[i].baud > 19200 ? 1.75 : 3.5 * this.charMs(i));
+    const l = this.lines[this.at];
+    const q = t35(this.o, l);
+    return Math.max(this.o.clock.now() + q, this.rxAt + 8 * charMs(l) + q);
   }
 
   /** Queues a request to meter m (-1: none, e.g. a broadcast) expecting a reply of about
@@ -221,7 +226,7 @@ export class MeterBus {
   /** Longest time one attempt to meter m may take (for callers sizing their own cycles). */
   attemptMs(proto: number, expectLen: number, m?: number): number {
     const i = m === undefined || m < 0 ? this.at : this.lineOf(m);
-    return proto === PROTO_DLT645 ? opt(this.o.replyDelayMs, 500) + (expectLen + 4) * this.charMs(i) : opt(this.o.turnaroundMs, 200) + expectLen * this.charMs(i) + this.t35(i);
+    return proto === PROTO_DLT645 ? opt(this.o.replyDelayMs, 500) + (expectLen + 4) * charMs(this.lines[i]) : opt(this.o.turnaroundMs, 200) + expectLen * charMs(this.lines[i]) + t35(this.o, this.lines[i]);
   }
 
   private lineOf(m: number): number {
@@ -292,7 +297,7 @@ export class MeterBus {
     if (this.gap >= 0) this.o.clock.cancel(this.gap);
     this.gap = -1;
     if (this.n >= replyLength(t.req, this.rx, this.n)) this.endModbus();
-    else this.gap = this.o.clock.after(this.t35(this.at), this.gapFn);
+    else this.gap = this.o.clock.after(t35(this.o, this.lines[this.at]), this.gapFn);
   }
 
   private endModbus(): void {
@@ -355,7 +360,7 @@ export class MeterBus {
     // for no silence: frames end by their length); Modbus keeps its 3.5 characters. A reply
     // refused as wrong may have been judged on a damaged length, its rest still coming.
     const dl = t.p === PROTO_DLT645;
-    this.quietAt = err ? this.lineFree() : now + (dl && !answered && t.exp ? 500 : dl && answered ? this.charMs(this.at) : this.t35(this.at));
+    this.quietAt = err ? this.lineFree() : now + (dl && !answered && t.exp ? 500 : dl && answered ? charMs(this.lines[this.at]) : t35(this.o, this.lines[this.at]));
     if (m >= 0) {
       if (answered) {
         this.lastReplyMs[m] = now;
