@@ -667,13 +667,17 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
   type N = acorn.Node & { [k: string]: any };
   const parsed = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' }) as N;
   const cuts: [number, number][] = [];
+  const reads: string[] = [];
   for (const st of parsed.body as N[]) {
     if (st.type !== 'ImportDeclaration') continue;
     const offer = resident.shared[st.source.value];
     if (!offer) throw new BuildError('module ' + name + ': imports ' + st.source.value + ', which the resident code does not share');
     for (const sp of st.specifiers as N[]) {
       if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
-      imports += 'var ' + sp.local.name + ' = global.' + offer[sp.imported.name] + ';\n';
+      // Quoted: the property mangler would take an unquoted `global.q` for a property named q
+      // and rename it (found: the WiFi's cfg module reading config.ts's pin() for newLedger).
+      imports += 'var ' + sp.local.name + ' = global[' + JSON.stringify(offer[sp.imported.name]) + '];\n';
+      reads.push(offer[sp.imported.name]);
     }
     cuts.push([st.start, st.end]);
   }
@@ -713,6 +717,13 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
   const ast = acorn.parse(min.code, { ecmaVersion: 5 }) as N;
   const decl = ast.body.length === 1 && ast.body[0].type === 'VariableDeclaration' ? ast.body[0].declarations[0] : null;
   if (!decl || !decl.init) throw new BuildError('module ' + name + ': the minified module is not one declaration');
+  // Every resident global the module reads is one it was given, by its resident name.
+  const got: string[] = [];
+  walk.full(ast, (n: any) => {
+    if (n.type === 'MemberExpression' && n.object.type === 'Identifier' && n.object.name === 'global') got.push(n.computed ? n.property.value : n.property.name);
+  });
+  const want = reads.slice().sort().join(' ');
+  if (got.sort().join(' ') !== want) throw new BuildError('module ' + name + ': reads resident globals ' + got.join(' ') + ' where it was given ' + want);
   const expr = '(' + min.code.slice(decl.init.start, decl.init.end) + ')';
   return terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr)));
 }
