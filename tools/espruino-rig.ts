@@ -46,6 +46,9 @@ export interface RigOptions {
   onLine?: (line: string) => void;
   /** Called when the run can be stopped early: true ends it. */
   stopWhen?: (lines: string[]) => boolean;
+  /** Interpreter code run once after boot, from flash (a memory breakdown: E.getSizeOf of the
+   *  unit's parts, printed as lines that are not console lines, in `other`). */
+  probe?: string;
 }
 
 /** One command's run. */
@@ -167,7 +170,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
     .replace(/@BUS@/g, o.board.rs485.uart)
     .replace(/@CMDS@/g, JSON.stringify(cmdFile))
     .replace(/@SETTLE@/g, String(o.settleMs === undefined ? 1000 : o.settleMs));
-  const files: { [name: string]: string } = { ...o.image.files, '.h': harness, '.boot0': o.image.boot, '.run': BOOT_RUNNER(o.sampleMs === undefined ? 1000 : o.sampleMs).replace(/@FIRST@/g, String(o.firstMs === undefined ? 1000 : o.firstMs)) };
+  const files: { [name: string]: string } = { ...o.image.files, '.h': harness + (o.probe ? 'function __probe() {\n' + o.probe + '\n}\n' : ''), '.boot0': o.image.boot, '.run': BOOT_RUNNER(o.sampleMs === undefined ? 1000 : o.sampleMs).replace(/@FIRST@/g, String(o.firstMs === undefined ? 1000 : o.firstMs)) };
   let copy = '';
   for (const name of Object.keys(files)) {
     const file = path.join(dir, name.replace(/^\./, '_') + '.bin');
