@@ -349,9 +349,10 @@ export interface BuildResult {
 }
 
 /** Storage left for the unit's own files and their headers: the one file it writes is the
- *  machine-code check mark (a few bytes and a 32-byte header). The margin is what keeps a write
+ *  machine-code check mark (a few bytes and a 32-byte header), written at most three times per
+ *  image flashed ('try', then 'ok' or 'bad'): about 120 bytes. The margin is what keeps a write
  *  from ever needing a compaction, which would move the code running from Storage. */
-export const STORAGE_RESERVE_BYTES = 2048;
+export const STORAGE_RESERVE_BYTES = 1024;
 
 /** How the board image sits in the board's flash. */
 export interface ImageFit {
