@@ -269,7 +269,7 @@ export function configCommands(u: Unit): (name: string) => Command | null {
         return {
           name: 'acct', role: READ, usage: about('acct')![0], help: about('acct')![1],
           run: function (ctx) {
-            const core = u.core;
+            // u.core is read where it is used: a configuration change replaces it
             const sub = ctx.args[0];
             if (sub === 'open' || sub === 'set' || sub === 'close') {
               if (ctx.role < OPERATOR) return fail('acct ' + sub + ' needs the operator role');
@@ -301,11 +301,11 @@ export function configCommands(u: Unit): (name: string) => Command | null {
               for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: u.cfg.meters.name[k], obj: null });
               const next = rebuild(u, edits);
               if (!next.ok) return fail(next.error);
-              const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(core.energyWh[a]) + ' kWh charged ' + formatMoney(core.chargedMilli[a])];
-              if (core.balance[a] > 0) {
-                const r = run(u, { t: 'refund', time: u.time(), account: a, amountMilli: core.balance[a] });
+              const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(u.core.energyWh[a]) + ' kWh charged ' + formatMoney(u.core.chargedMilli[a])];
+              if (u.core.balance[a] > 0) {
+                const r = run(u, { t: 'refund', time: u.time(), account: a, amountMilli: u.core.balance[a] });
                 lines.push(receipt(u, r.ds, ctx.role).lines[0]);
-              } else if (core.balance[a] < 0) lines.push('OWED ' + formatMoney(-core.balance[a]) + ' (debt stays in the log)');
+              } else if (u.core.balance[a] < 0) lines.push('OWED ' + formatMoney(-u.core.balance[a]) + ' (debt stays in the log)');
               const e = apply(u, next.value);
               if (e) return fail(e);
               lines.push('account ' + name + ' closed');
@@ -319,7 +319,6 @@ export function configCommands(u: Unit): (name: string) => Command | null {
         return {
           name: 'meter', role: READ, usage: about('meter')![0], help: about('meter')![1],
           run: function (ctx) {
-            const core = u.core;
             const sub = ctx.args[0];
             const name = ctx.args[1];
             if (sub === 'add' || sub === 'set' || sub === 'rm') {
