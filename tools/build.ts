@@ -129,7 +129,11 @@ export function compileFirmware(entry: string | string[] = 'firmware/main.ts'): 
     rootDir: ROOT,
     outDir: path.join(ROOT, 'dist', '.obj'),
   };
-  const roots = ([] as string[]).concat(entry).map((e) => path.join(ROOT, e)).concat([path.join(ROOT, 'hal', 'espruino', 'espruino-globals.d.ts')]);
+  const roots = ([] as string[])
+    .concat(entry)
+    .concat(Object.keys(BOARD_FILES).map((f) => BOARD_FILES[f]))
+    .map((e) => path.join(ROOT, e))
+    .concat([path.join(ROOT, 'hal', 'espruino', 'espruino-globals.d.ts')]);
   const program = ts.createProgram(roots, options);
   const diags = ts.getPreEmitDiagnostics(program);
   if (diags.length) {
@@ -158,15 +162,21 @@ function defineSwitches(defines: { [name: string]: boolean }): Plugin {
   };
 }
 
+/** HAL services whose board version takes the portable one's place in every board bundle
+ *  (the same exports): hal/crc32.ts is a table in Node, the interpreter's E.CRC32 on the board. */
+const BOARD_FILES: { [file: string]: string } = { 'hal/crc32.ts': 'hal/espruino/crc32.ts' };
+
 /** Rollup reads the compiled modules from memory. */
 export function memoryModules(files: { [file: string]: string }): Plugin {
+  const board: { [file: string]: string } = {};
+  for (const f of Object.keys(BOARD_FILES)) board[path.join(ROOT, f.replace(/\.ts$/, '.js'))] = path.join(ROOT, BOARD_FILES[f].replace(/\.ts$/, '.js'));
   return {
     name: 'compiled-firmware',
     resolveId(source, importer) {
       if (!importer) return source;
       if (!source.startsWith('.')) throw new BuildError(importer + ': imports "' + source + '": firmware may only import firmware/ and hal/');
       const base = path.resolve(path.dirname(importer), source);
-      for (const f of [base + '.js', path.join(base, 'index.js')]) if (files[f] !== undefined) return f;
+      for (const f of [base + '.js', path.join(base, 'index.js')]) if (files[f] !== undefined) return board[f] || f;
       throw new BuildError(importer + ': cannot resolve "' + source + '"');
     },
     load(id) {
@@ -675,6 +685,8 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
     if (!offer) throw new BuildError('module ' + name + ': imports ' + st.source.value + ', which the resident code does not share');
     for (const sp of st.specifiers as N[]) {
       if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
+      // A name the file re-exports from another is not among its own exports (rollup).
+      if (offer[sp.imported.name] === undefined) throw new BuildError('module ' + name + ': imports ' + sp.imported.name + ' from ' + st.source.value + ', which the resident code does not share under that name (a re-export?)');
       // Quoted: the property mangler would take an unquoted `global.q` for a property named q
       // and rename it (found: the WiFi's cfg module reading config.ts's pin() for newLedger).
       imports += 'var ' + sp.local.name + ' = global[' + JSON.stringify(offer[sp.imported.name]) + '];\n';

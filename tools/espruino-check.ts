@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import * as zlib from 'zlib';
 
 /** One problem found in a bundle. */
 export interface Finding {
@@ -773,7 +774,8 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
       on: (ev: string) => calls.push('E.on ' + ev),
       reboot: () => calls.push('E.reboot'),
       setConsole: () => calls.push('E.setConsole'),
-      CRC32: () => 0,
+      // The firmware's CRC-32 on the board (hal/espruino/crc32.ts): the EEPROM's batches must check.
+      CRC32: (d: unknown) => zlib.crc32(typeof d === 'string' ? Buffer.from(d, 'latin1') : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d as number[])),
       toUint8Array: (s: string) => Uint8Array.from(Array.from(s, (c) => c.charCodeAt(0))),
     },
     process: { memory: () => ({ free: 4000, usage: 1100, total: 5100 }), env: { VERSION: '2v25' } },

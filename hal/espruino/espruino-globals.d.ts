@@ -40,3 +40,8 @@ declare var console: { log(...args: any[]): void };
 
 /** The global scope object. */
 declare var global: object;
+
+declare namespace E {
+  /** CRC-32 (IEEE) of a string or an array of bytes, unsigned; no seed. */
+  function CRC32(data: any): number;
+}
