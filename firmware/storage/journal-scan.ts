@@ -9,6 +9,7 @@ export function clearJournal(j: Journal): JournalScan {
   j.span = {};
   j.head = 0;
   j.seq = 0;
+  j.ahead = 0;
   return { records: {}, versions: {}, batches: 0, corrupt: 0, lastSeq: 0 };
 }
 

@@ -53,6 +53,10 @@ export class Journal {
   bad: number[] = [];
   /** Bytes written by commits and copies, for wear statistics. */
   written = 0;
+  /** Units known free ahead of the head (a lower bound: a commit takes its units from it, a
+   *  record written again only frees more); 0 when unknown. Spares a look at every live
+   *  record before most commits. */
+  ahead = 0;
 
   constructor(readonly ee: Eeprom, readonly start: number, size: number, public version: number) {
     this.units = Math.floor(size / UNIT);
@@ -155,15 +159,18 @@ export class Journal {
       this.span[recs[i].name] = n;
     }
     this.head = (this.head + n) % this.units;
+    this.ahead = this.ahead > n ? this.ahead - n : 0;
     return ok<true>(true);
   }
 
   /** Copies live records forward until twice the largest batch is free ahead of the head. */
   private room(): Result<true> {
+    const want = 2 * this.maxUnits;
+    if (this.ahead >= want) return ok<true>(true);
     let moves = Object.keys(this.at).length + 2;
-    while (this.free() < 2 * this.maxUnits) {
+    let f: number;
+    while ((f = this.free()) < want) {
       if (moves-- < 0) return fail('full', 'journal full: too many records for this EEPROM');
-      const f = this.free();
       const v = (this.head + f) % this.units;
       const b = this.batchAt(v, false);
       const live: JournalRecord[] = [];
@@ -190,6 +197,7 @@ export class Journal {
       const r = this.put(live, (b as Uint8Array)[1]);
       if (!r.ok) return r;
     }
+    this.ahead = f;
     return ok<true>(true);
   }
 
