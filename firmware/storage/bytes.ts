@@ -5,10 +5,12 @@
 /** Appends fields to a growing buffer. */
 export class Writer {
   b: Uint8Array;
-  n = 0;
+  /** Bytes written (from 0, or from `start`: a journal batch leaves its header's room). */
+  n: number;
 
-  constructor(size: number) {
+  constructor(size: number, start?: number) {
     this.b = new Uint8Array(size);
+    this.n = start || 0;
   }
 
   private room(k: number): void {

@@ -1,7 +1,8 @@
 // A new configuration committed to the EEPROM (a console change, a factory reset, the first
 // boot): its bytes into the free slot, then the unit record that names it.
 import { Core } from '../core';
-import { JournalRecord } from './journal';
+import { HEAD, UNIT, record } from './journal';
+import { Writer } from './bytes';
 import { configCommitted, formatStore, writeConfig } from './store-boot';
 import { encodeUnit } from './records';
 import { UnitStorage, storageFailed } from './unit-storage';
@@ -13,9 +14,11 @@ export function saveConfig(us: UnitStorage, bytes: Uint8Array, next: Core, gone:
   if (us.store.readOnly) return true;
   const w = writeConfig(us.store, bytes);
   if (!w.ok) return storageFailed(us, 'saving the configuration', w);
-  const recs: JournalRecord[] = [{ name: '', data: encodeUnit(next, w.value) }];
-  for (let i = 0; i < gone.length; i++) recs.push({ name: gone[i], data: new Uint8Array(0) });
-  const r = us.store.journal.commit(recs);
+  const b = new Writer(128 + 2 * UNIT, HEAD);
+  const names = [''].concat(gone);
+  record(b, '', encodeUnit(next, w.value));
+  for (let i = 0; i < gone.length; i++) record(b, gone[i], new Uint8Array(0));
+  const r = us.store.journal.commit(b, names);
   if (!r.ok) return storageFailed(us, 'saving the configuration', r);
   configCommitted(us.store, w.value);
   us.error = '';

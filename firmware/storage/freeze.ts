@@ -4,6 +4,7 @@
 import { Core } from '../core';
 import { civilFromSeconds } from '../../hal/calendar';
 import { Writer } from './bytes';
+import { HEAD, UNIT, record } from './journal';
 import { appendFreeze, lastFrozen } from './history';
 import { UnitStorage, storageFailed } from './unit-storage';
 
@@ -49,10 +50,12 @@ export function freezeDay(us: UnitStorage, core: Core, today: number): string[] 
 
 /** Notes in the journal that the freeze of `day` begins. */
 function begin(us: UnitStorage, day: number, started: number): boolean {
-  const w = new Writer(4);
-  w.num(day);
-  w.num(started);
-  const r = us.store.journal.commit([{ name: '@', data: w.out() }]);
+  const d = new Writer(4);
+  d.num(day);
+  d.num(started);
+  const w = new Writer(8 + 2 * UNIT, HEAD);
+  record(w, '@', d.out());
+  const r = us.store.journal.commit(w, ['@']);
   return r.ok ? true : storageFailed(us, 'freezing', r);
 }
 

@@ -10,7 +10,7 @@
 // payload: records [name length, name, data length (2 bytes), data]; name '' is the unit.
 import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
-import { crc32, u32At } from '../lib/crc32';
+import { crc32, putU32, u32At } from '../lib/crc32';
 import { Writer } from './bytes';
 
 export const MAGIC = 0xb5;
@@ -130,33 +130,27 @@ export class Journal {
     return f;
   }
 
-  private put(recs: JournalRecord[], version: number): Result<true> {
-    // The payload's length first, so that one buffer of the batch's size holds it, never grown
-    // (growing a small one took up to four more, and a copy each time).
-    let len = 0;
-    for (let i = 0; i < recs.length; i++) len += 3 + recs[i].name.length + recs[i].data.length;
-    const w = new Writer(len + 2 * UNIT); // the header, the CRC and the padding fit in two units
-    w.u8(MAGIC);
-    w.u8(version);
-    w.u32(this.seq + 1);
-    w.u16(len);
-    for (let i = 0; i < recs.length; i++) {
-      w.str(recs[i].name);
-      w.u16(recs[i].data.length);
-      w.bytes(recs[i].data);
-    }
-    w.u32(crc32(w.b, 0, w.n));
+  /** Writes a batch laid out in w (records from byte HEAD on) at the head: the header, the
+   *  CRC and the padding are added here. It fits: commit() refused a larger one before
+   *  anything moved, and a copy forward is a part of a batch that fitted. */
+  private put(w: Writer, names: string[], version: number): Result<true> {
+    let b = w.b;
+    const len = w.n - HEAD;
+    b[0] = MAGIC;
+    b[1] = version;
+    putU32(b, 2, this.seq + 1);
+    b[6] = len & 255;
+    b[7] = len >> 8;
+    w.u32(crc32(b, 0, w.n));
     while (w.n % UNIT) w.u8(0xff);
-    const b = w.out();
-    // It fits: commit() refused a larger one before anything moved, and a copy forward is a
-    // part of a batch that fitted.
+    b = w.out();
     const n = b.length / UNIT;
     const r = this.write(this.head, b);
     if (!r.ok) return r;
     this.seq++;
-    for (let i = 0; i < recs.length; i++) {
-      this.at[recs[i].name] = this.head;
-      this.span[recs[i].name] = n;
+    for (let i = 0; i < names.length; i++) {
+      this.at[names[i]] = this.head;
+      this.span[names[i]] = n;
     }
     this.head = (this.head + n) % this.units;
     this.ahead = this.ahead > n ? this.ahead - n : 0;
@@ -173,41 +167,51 @@ export class Journal {
       if (moves-- < 0) return fail('full', 'journal full: too many records for this EEPROM');
       const v = (this.head + f) % this.units;
       const b = this.batchAt(v, false);
-      const live: JournalRecord[] = [];
+      // The old batch's length bounds what is live in it.
+      const w = new Writer((b ? b.length : 0) + 2 * UNIT, HEAD);
+      const names: string[] = [];
       const self = this;
       if (b) {
         this.each(b, function (name: string, data: Uint8Array) {
           if (self.at[name] !== v) return;
           // An empty record (an account closed) has done its work once the head comes round
           // to it: everything written before it has been written over by now.
-          if (data.length) live.push({ name: name, data: data });
-          else {
+          if (data.length) {
+            record(w, name, data);
+            names.push(name);
+          } else {
             delete self.at[name];
             delete self.span[name];
           }
         });
       }
-      if (b && !live.length) continue;
-      if (!live.length) {
+      if (b && !names.length) continue;
+      if (!names.length) {
         // Unreadable now (bit rot): forget it rather than loop; the boot report saw it.
         for (const k in this.at) if (this.at[k] === v) delete this.at[k];
         continue;
       }
       // Copied in the format it was written in: its data is decoded by that format.
-      const r = this.put(live, (b as Uint8Array)[1]);
+      const r = this.put(w, names, (b as Uint8Array)[1]);
       if (!r.ok) return r;
     }
     this.ahead = f;
     return ok<true>(true);
   }
 
-  /** Writes the records as one atomic batch. */
-  commit(recs: JournalRecord[]): Result<true> {
-    let size = HEAD + 4;
-    for (let i = 0; i < recs.length; i++) size += 3 + recs[i].name.length + recs[i].data.length;
+  /** Writes the records laid out in w (a Writer made with start HEAD, filled by record() or
+   *  in place), named in order, as one atomic batch. */
+  commit(w: Writer, names: string[]): Result<true> {
     // Refused before anything is copied forward for it.
-    if (Math.ceil(size / UNIT) > this.maxUnits) return fail('too-big', size + ' bytes in one commit');
+    if (Math.ceil((w.n + 4) / UNIT) > this.maxUnits) return fail('too-big', w.n + 4 + ' bytes in one commit');
     const r = this.room();
-    return r.ok ? this.put(recs, this.version) : r;
+    return r.ok ? this.put(w, names, this.version) : r;
   }
+}
+
+/** Appends a record to a batch buffer: name length, name, data length (2 bytes), data. */
+export function record(w: Writer, name: string, data: Uint8Array): void {
+  w.str(name);
+  w.u16(data.length);
+  w.bytes(data);
 }

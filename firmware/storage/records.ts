@@ -20,10 +20,9 @@ function readNums(r: Reader): number[] {
   return v;
 }
 
-/** Account a's record, appended to w (the records of a batch share one buffer); a view of it.
- *  format 1 (older firmware) had no top-up total and no token state. */
-export function encodeAccount(core: Core, a: number, token: TokenState | null | undefined, format: number, w: Writer): Uint8Array {
-  const from = w.n;
+/** Appends account a's record to w (in place in its batch's buffer). format 1 (older
+ *  firmware) had no top-up total and no token state. */
+export function encodeAccount(core: Core, a: number, token: TokenState | null | undefined, format: number, w: Writer): void {
   // The account's own newest entry, not the ledger's: another account's entry may not be
   // committed yet, and its number must be given again after a cut, not skipped.
   w.num(core.lastSeq[a]);
@@ -39,7 +38,6 @@ export function encodeAccount(core: Core, a: number, token: TokenState | null | 
     w.str(ms.name[m]);
     nums(w, meterState(core, m));
   }
-  return new Uint8Array(w.b.buffer, from, w.n - from);
 }
 
 /** Restores account a (and its meters, by name) from its record; returns the token state

@@ -7,7 +7,7 @@
 import { Eeprom } from '../../hal/eeprom';
 import { Core } from '../core';
 import { TokenState } from '../tokens/openpaygo';
-import { JournalRecord } from './journal';
+import { HEAD, UNIT, record } from './journal';
 import { FORMAT, Store, StoreBoot } from './store';
 import { encodeAccount, encodeUnit } from './records';
 import { Writer } from './bytes';
@@ -36,17 +36,31 @@ export class UnitStorage {
    *  power cut kept from reaching the event log. */
   save(core: Core, accounts: number[], unit: boolean, tokens: TokenStates, said?: string): boolean {
     if (this.store.readOnly) return true;
-    const recs: JournalRecord[] = [];
-    // One buffer for the accounts' records (about 100 bytes each), not one each.
-    const w = new Writer(accounts.length * 100);
+    // The accounts' records (about 100 bytes each) are encoded in place in the batch's buffer.
+    const w = new Writer(accounts.length * 100 + 2 * UNIT, HEAD);
+    const names: string[] = [];
     for (let i = 0; i < accounts.length; i++) {
       const name = core.cfg.accounts.name[accounts[i]];
-      recs.push({ name: name, data: encodeAccount(core, accounts[i], tokens[name], FORMAT, w) });
+      names.push(name);
+      w.str(name);
+      // The data's length, written once it is known.
+      const at = w.n;
+      w.u16(0);
+      encodeAccount(core, accounts[i], tokens[name], FORMAT, w);
+      const len = w.n - at - 2;
+      w.b[at] = len & 255;
+      w.b[at + 1] = len >> 8;
     }
-    if (unit) recs.push({ name: '', data: encodeUnit(core, this.store.configGen) });
-    // With the number the event log will give the first of them: they are the next entries.
-    if (said) recs.push({ name: '!', data: bytesOf(this.store.events.seq + 1 + '\n' + said) });
-    const r = this.store.journal.commit(recs);
+    if (unit) {
+      names.push('');
+      record(w, '', encodeUnit(core, this.store.configGen));
+    }
+    if (said) {
+      names.push('!');
+      // With the number the event log will give the first of them: they are the next entries.
+      record(w, '!', bytesOf(this.store.events.seq + 1 + '\n' + said));
+    }
+    const r = this.store.journal.commit(w, names);
     if (!r.ok) return storageFailed(this, 'saving', r);
     this.error = '';
     return true;

@@ -14,9 +14,14 @@ import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
 import { openJournal, retainRecords } from '../../firmware/storage/journal-scan';
 import { StorageRig } from '../../sim/storage-rig';
+import { commitRecords } from './commit-records';
 
 /** An account's record in a buffer of its own (the unit's commits share one per batch). */
-const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => encodeInto(core, a, token, format, new Writer(96));
+const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => {
+  const w = new Writer(96);
+  encodeInto(core, a, token, format, w);
+  return w.out();
+};
 
 // ---------------------------------------------------------------------------------------
 // A plain in-memory EEPROM (fast), with an optional power cut after n more bytes.
@@ -326,7 +331,7 @@ describe('journal: model-based', () => {
           let lastSeq = 0;
           let commits = 0;
           for (const step of steps) {
-            const r = j.commit(step.recs);
+            const r = commitRecords(j, step.recs);
             if (batchUnits(step.recs) > j.maxUnits) {
               expect(r).toMatchObject({ ok: false, error: 'too-big' });
               stats.tooBig++;
@@ -387,7 +392,7 @@ describe('journal: model-based', () => {
           const j = new Journal(ee, 0, 1024, 2);
           openJournal(j);
           for (const recs of steps) {
-            j.commit(recs);
+            commitRecords(j, recs);
             expect(reopen(ee, 0, 1024).scan.corrupt).toBe(0);
           }
         },
@@ -407,7 +412,7 @@ describe('journal: model-based', () => {
     for (let i = 0; i < 200; i++) {
       const recs = [{ name: 'A' + (i % 4), data: new Uint8Array(5 + ((i * 7) % 40)).fill(i & 255) }];
       const before = j.head;
-      expect(j.commit(recs).ok).toBe(true);
+      expect(commitRecords(j, recs).ok).toBe(true);
       model = apply(model, recs);
       if (j.head < before && j.head > 0) wrappedSeen = true;
       const f = reopen(ee, 0, 1000);
@@ -436,12 +441,12 @@ describe('journal: torn batches', () => {
     const j = new Journal(ee, 0, size, 2);
     openJournal(j);
     let model: Model = {};
-    for (const recs of prior) if (j.commit(recs).ok) model = apply(model, recs);
+    for (const recs of prior) if (commitRecords(j, recs).ok) model = apply(model, recs);
     // a dry run measures the bytes this commit writes (relocations first, the batch last)
     const snap = ee.mem.slice();
     const w0 = ee.bytesWritten;
     const dry = reopen(ee, 0, size).j;
-    expect(dry.commit(last).ok).toBe(true);
+    expect(commitRecords(dry, last).ok).toBe(true);
     const total = ee.bytesWritten - w0;
     const image = ee.mem.slice();
     const at = ((dry.head - batchUnits(last) + dry.units) % dry.units) * UNIT;
@@ -449,7 +454,7 @@ describe('journal: torn batches', () => {
     const k = kRaw % total;
     const live = reopen(ee, 0, size).j;
     ee.cutAfter(k, garbage);
-    expect(live.commit(last).ok).toBe(false);
+    expect(commitRecords(live, last).ok).toBe(false);
     ee.powerOn();
     return { model, expected: batchLanded(ee.mem, image, at, batchBytes(last), dry.units * UNIT) ? apply(model, last) : model };
   }
@@ -469,7 +474,7 @@ describe('journal: torn batches', () => {
           expect(view(f.scan.records)).toEqual(view(c.expected));
           let model = c.expected;
           for (const recs of after) {
-            expect(f.j.commit(recs).ok).toBe(true);
+            expect(commitRecords(f.j, recs).ok).toBe(true);
             model = apply(model, recs);
             f = reopen(ee, 0, 1024);
             expect(view(f.scan.records)).toEqual(view(model));
@@ -495,20 +500,20 @@ describe('journal: torn batches', () => {
           let model: Model = {};
           for (const s of steps) {
             if (s.cut === null) {
-              expect(j.commit(s.recs).ok).toBe(true);
+              expect(commitRecords(j, s.recs).ok).toBe(true);
               model = apply(model, s.recs);
             } else {
               const snap = ee.mem.slice();
               const w0 = ee.bytesWritten;
               const dry = reopen(ee, 0, 1024).j;
-              expect(dry.commit(s.recs).ok).toBe(true);
+              expect(commitRecords(dry, s.recs).ok).toBe(true);
               const total = ee.bytesWritten - w0;
               const image = ee.mem.slice();
               const at = ((dry.head - batchUnits(s.recs) + dry.units) % dry.units) * UNIT;
               ee.mem.set(snap);
               const live = reopen(ee, 0, 1024).j;
               ee.cutAfter(s.cut % total, s.garbage);
-              expect(live.commit(s.recs).ok).toBe(false);
+              expect(commitRecords(live, s.recs).ok).toBe(false);
               ee.powerOn();
               cuts++;
               if (batchLanded(ee.mem, image, at, batchBytes(s.recs), 1024)) model = apply(model, s.recs);
@@ -527,9 +532,9 @@ describe('journal: torn batches', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
     openJournal(j);
-    expect(j.commit([{ name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
+    expect(commitRecords(j, [{ name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
     ee.cutAfter(20);
-    expect(j.commit([{ name: 'A1', data: new Uint8Array(50).fill(7) }]).ok).toBe(false);
+    expect(commitRecords(j, [{ name: 'A1', data: new Uint8Array(50).fill(7) }]).ok).toBe(false);
     ee.powerOn();
     const f = reopen(ee, 0, 1024);
     expect(f.scan.corrupt).toBe(1);
@@ -557,10 +562,10 @@ describe('journal: torn batches', () => {
           const j = new Journal(rig.eeprom, START, SIZE, 2);
           openJournal(j);
           let model: Model = {};
-          for (const recs of prior) if (j.commit(recs).ok) model = apply(model, recs);
+          for (const recs of prior) if (commitRecords(j, recs).ok) model = apply(model, recs);
           const snap = rig.chip.snapshot();
           const w0 = rig.chip.bytesWritten;
-          expect(reopen(rig.eeprom, START, SIZE).j.commit(last).ok).toBe(true);
+          expect(commitRecords(reopen(rig.eeprom, START, SIZE).j, last).ok).toBe(true);
           const total = rig.chip.bytesWritten - w0;
           const image = rig.chip.snapshot();
           const units = SIZE / UNIT;
@@ -569,14 +574,14 @@ describe('journal: torn batches', () => {
           const k = kRaw % total;
           const live = reopen(rig.eeprom, START, SIZE).j;
           rig.chip.cutAfterBytes(k, garbage);
-          expect(live.commit(last).ok).toBe(false);
+          expect(commitRecords(live, last).ok).toBe(false);
           expect(rig.chip.powered).toBe(false);
           rig.chip.powerOn();
           const complete = batchLanded(rig.chip.snapshot(), image, at, batchBytes(last), SIZE, START);
           let expected = complete ? apply(model, last) : model;
           const f = reopen(rig.eeprom, START, SIZE);
           expect(view(f.scan.records)).toEqual(view(expected));
-          expect(f.j.commit(next).ok).toBe(true);
+          expect(commitRecords(f.j, next).ok).toBe(true);
           expected = apply(expected, next);
           expect(view(reopen(rig.eeprom, START, SIZE).scan.records)).toEqual(view(expected));
         },
@@ -600,13 +605,13 @@ function leftoverCorrupt(fakeSeq: number[]): number {
   data[4] = 0xb5;
   data.set(fakeSeq, 6);
   data[10] = 4;
-  expect(j.commit([{ name: 'X', data }]).ok).toBe(true);
+  expect(commitRecords(j, [{ name: 'X', data }]).ok).toBe(true);
   expect(batchUnits([{ name: 'X', data }])).toBe(3);
   // one-unit batches (8 + 4 + 4 bytes) until the head has come round and overwritten unit 0 only
   let guard = 0;
   do {
     expect(batchUnits([{ name: 'A', data: new Uint8Array(0) }])).toBe(1);
-    expect(j.commit([{ name: 'A', data: new Uint8Array(0) }]).ok).toBe(true);
+    expect(commitRecords(j, [{ name: 'A', data: new Uint8Array(0) }]).ok).toBe(true);
     guard++;
   } while (j.head !== 1 && guard < 500);
   expect(j.head).toBe(1);
@@ -630,7 +635,7 @@ describe('journal: flipped bits', () => {
         for (const recs of commits) {
           expect(batchUnits(recs)).toBeLessThanOrEqual(j.maxUnits);
           const h = j.head;
-          expect(j.commit(recs).ok).toBe(true);
+          expect(commitRecords(j, recs).ok).toBe(true);
           starts.push(h);
         }
         expect(j.seq).toBe(commits.length);
@@ -667,7 +672,7 @@ describe('journal: flipped bits', () => {
         // the journal carries on from there
         let model = newestOf(without);
         for (const recs of after) {
-          expect(f.j.commit(recs).ok).toBe(true);
+          expect(commitRecords(f.j, recs).ok).toBe(true);
           model = apply(model, recs);
         }
         expect(view(reopen(ee, 0, 4096).scan.records)).toEqual(view(model));
@@ -691,9 +696,9 @@ describe('journal: flipped bits', () => {
     const rig = new StorageRig({ now: () => 0, part: 'AT24C32' });
     const j = new Journal(rig.eeprom, 512, 2048, 2);
     openJournal(j);
-    j.commit([{ name: 'A1', data: new Uint8Array([1]) }]);
+    commitRecords(j, [{ name: 'A1', data: new Uint8Array([1]) }]);
     const h = j.head;
-    j.commit([{ name: 'A1', data: new Uint8Array([2]) }, { name: '', data: new Uint8Array([9, 9]) }]);
+    commitRecords(j, [{ name: 'A1', data: new Uint8Array([2]) }, { name: '', data: new Uint8Array([9, 9]) }]);
     rig.chip.flipBit(512 + h * UNIT, 0);
     const f = reopen(rig.eeprom, 512, 2048);
     expect(view(f.scan.records)).toEqual({ A1: '01' });
@@ -704,9 +709,9 @@ describe('journal: flipped bits', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
     openJournal(j);
-    j.commit([{ name: 'A1', data: new Uint8Array([1]) }]);
+    commitRecords(j, [{ name: 'A1', data: new Uint8Array([1]) }]);
     const h = j.head;
-    j.commit([{ name: 'A2', data: new Uint8Array([2]) }]);
+    commitRecords(j, [{ name: 'A2', data: new Uint8Array([2]) }]);
     ee.mem[h * UNIT + 12] ^= 0x10;
     const s = reopen(ee, 0, 1024).scan;
     expect('A2' in s.records).toBe(false);
@@ -720,17 +725,17 @@ describe('journal: limits', () => {
     const j = new Journal(ee, 0, 1024, 2);
     openJournal(j);
     expect(j.maxUnits).toBe(10);
-    expect(j.commit([{ name: 'A1', data: new Uint8Array([5]) }]).ok).toBe(true);
+    expect(commitRecords(j, [{ name: 'A1', data: new Uint8Array([5]) }]).ok).toBe(true);
     const snap = ee.mem.slice();
     const head = j.head;
     // 8 + (1 + 2 + 2 + L) + 4 = 17 + L bytes: L = 143 is 160 bytes (10 units), L = 144 is 11
-    const big = j.commit([{ name: 'A1', data: new Uint8Array(144) }]);
+    const big = commitRecords(j, [{ name: 'A1', data: new Uint8Array(144) }]);
     expect(big).toMatchObject({ ok: false, error: 'too-big' });
     expect(ee.mem).toEqual(snap);
     expect(j.head).toBe(head);
     expect(j.seq).toBe(1);
     expect(view(reopen(ee, 0, 1024).scan.records)).toEqual({ A1: '05' });
-    expect(j.commit([{ name: 'A1', data: new Uint8Array(143).fill(3) }]).ok).toBe(true);
+    expect(commitRecords(j, [{ name: 'A1', data: new Uint8Array(143).fill(3) }]).ok).toBe(true);
     expect(reopen(ee, 0, 1024).scan.records.A1.length).toBe(143);
   });
 
@@ -740,13 +745,13 @@ describe('journal: limits', () => {
     openJournal(j);
     let model: Model = {};
     const keep = [{ name: 'B', data: new Uint8Array(40).fill(0xbb) }];
-    j.commit(keep);
+    commitRecords(j, keep);
     model = apply(model, keep);
     for (let i = 0; i < 60; i++) {
-      expect(j.commit([{ name: 'A', data: new Uint8Array(200) }])).toMatchObject({ ok: false, error: 'too-big' });
+      expect(commitRecords(j, [{ name: 'A', data: new Uint8Array(200) }])).toMatchObject({ ok: false, error: 'too-big' });
       expect(view(reopen(ee, 0, 1024).scan.records)).toEqual(view(model));
       const recs = [{ name: 'A', data: new Uint8Array(20).fill(i) }];
-      expect(j.commit(recs).ok).toBe(true);
+      expect(commitRecords(j, recs).ok).toBe(true);
       model = apply(model, recs);
     }
   });
@@ -759,7 +764,7 @@ describe('journal: limits', () => {
     const results: string[] = [];
     for (let i = 0; i < 16; i++) {
       const recs = [{ name: 'N' + i, data: new Uint8Array(60).fill(i) }];
-      const r = j.commit(recs);
+      const r = commitRecords(j, recs);
       results.push(r.ok ? 'ok' : r.error);
       if (r.ok) model = apply(model, recs);
       expect(view(reopen(ee, 0, 1024).scan.records)).toEqual(view(model));
@@ -770,12 +775,12 @@ describe('journal: limits', () => {
     // 5 units each, 20 kept free of 64: at least 8 records fit
     expect(okCount).toBeGreaterThanOrEqual(8);
     // updates of the records it holds fail too now, and change nothing
-    expect(j.commit([{ name: 'N0', data: new Uint8Array(60) }])).toMatchObject({ ok: false, error: 'full' });
+    expect(commitRecords(j, [{ name: 'N0', data: new Uint8Array(60) }])).toMatchObject({ ok: false, error: 'full' });
     expect(view(reopen(ee, 0, 1024).scan.records)).toEqual(view(model));
     // closing accounts frees the space again
     retainRecords(j, ['N0', 'N1']);
     const recs = [{ name: 'N0', data: new Uint8Array([42]) }];
-    expect(j.commit(recs)).toEqual({ ok: true, value: true });
+    expect(commitRecords(j, recs)).toEqual({ ok: true, value: true });
     model = apply(model, recs);
     expect(reopen(ee, 0, 1024).scan.records.N0).toEqual(new Uint8Array([42]));
     expect(reopen(ee, 0, 1024).scan.records.N1).toEqual(model.N1);
@@ -785,15 +790,15 @@ describe('journal: limits', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
     openJournal(j);
-    j.commit([{ name: 'A1', data: new Uint8Array([1]) }]);
+    commitRecords(j, [{ name: 'A1', data: new Uint8Array([1]) }]);
     const head = j.head;
     const realWrite = ee.write.bind(ee);
     ee.write = () => fail<true>('verify', 'at 0');
-    expect(j.commit([{ name: 'A1', data: new Uint8Array([2]) }])).toMatchObject({ ok: false, error: 'verify' });
+    expect(commitRecords(j, [{ name: 'A1', data: new Uint8Array([2]) }])).toMatchObject({ ok: false, error: 'verify' });
     expect(j.head).toBe(head);
     expect(j.seq).toBe(1);
     ee.write = realWrite;
-    expect(j.commit([{ name: 'A1', data: new Uint8Array([3]) }]).ok).toBe(true);
+    expect(commitRecords(j, [{ name: 'A1', data: new Uint8Array([3]) }]).ok).toBe(true);
     const f = reopen(ee, 0, 1024);
     expect(view(f.scan.records)).toEqual({ A1: '03' });
     expect(f.scan.lastSeq).toBe(2);
@@ -808,7 +813,7 @@ describe('journal: limits', () => {
         expect(() => openJournal(j)).not.toThrow();
         expect(j.head).toBeGreaterThanOrEqual(0);
         expect(j.head).toBeLessThan(j.units);
-        const r = j.commit(recs);
+        const r = commitRecords(j, recs);
         expect(r.ok).toBe(true);
         const s = reopen(ee, 0, 1024).scan;
         for (const rec of recs) expect(hex(s.records[rec.name])).toBe(hex(rec.data));
@@ -823,13 +828,13 @@ describe('journal: record lifetime', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
     openJournal(j);
-    j.commit([{ name: 'gone', data: new Uint8Array([1, 2, 3]) }]);
-    j.commit([{ name: 'gone', data: new Uint8Array(0) }, { name: 'A1', data: new Uint8Array([7]) }]);
+    commitRecords(j, [{ name: 'gone', data: new Uint8Array([1, 2, 3]) }]);
+    commitRecords(j, [{ name: 'gone', data: new Uint8Array(0) }, { name: 'A1', data: new Uint8Array([7]) }]);
     let s = reopen(ee, 0, 1024).scan;
     expect('gone' in s.records).toBe(true);
     expect(s.records.gone).toBeInstanceOf(Uint8Array);
     expect(s.records.gone.length).toBe(0);
-    for (let i = 0; i < 100; i++) j.commit([{ name: 'A1', data: new Uint8Array(30).fill(i) }]);
+    for (let i = 0; i < 100; i++) commitRecords(j, [{ name: 'A1', data: new Uint8Array(30).fill(i) }]);
     expect(j.written).toBeGreaterThan(3 * 1024);
     s = reopen(ee, 0, 1024).scan;
     expect(s.records.gone === undefined || s.records.gone.length === 0).toBe(true);
@@ -840,9 +845,9 @@ describe('journal: record lifetime', () => {
     const ee = new MemEeprom(1024);
     const j = new Journal(ee, 0, 1024, 2);
     openJournal(j);
-    j.commit([{ name: 'closed', data: new Uint8Array([1]) }, { name: 'kept', data: new Uint8Array([2]) }]);
+    commitRecords(j, [{ name: 'closed', data: new Uint8Array([1]) }, { name: 'kept', data: new Uint8Array([2]) }]);
     retainRecords(j, ['kept', 'A1']);
-    for (let i = 0; i < 60; i++) j.commit([{ name: 'A1', data: new Uint8Array(40).fill(i) }]);
+    for (let i = 0; i < 60; i++) commitRecords(j, [{ name: 'A1', data: new Uint8Array(40).fill(i) }]);
     const s = reopen(ee, 0, 1024).scan;
     expect('closed' in s.records).toBe(false);
     expect(view(s.records)).toEqual({ A1: hex(new Uint8Array(40).fill(59)), kept: '02' });
@@ -857,7 +862,7 @@ describe('journal: record lifetime', () => {
       { name: '!', data: new Uint8Array([0xff]) },
       { name: '@', data: new Uint8Array([0xb5, 0xb5]) },
     ];
-    expect(j.commit(recs).ok).toBe(true);
+    expect(commitRecords(j, recs).ok).toBe(true);
     expect(view(reopen(ee, 0, 2048).scan.records)).toEqual({ '': '00', '!': 'ff', '@': 'b5b5' });
   });
 });
@@ -880,10 +885,10 @@ describe('journal: format versions', () => {
     const ee = new MemEeprom(2048);
     const j1 = new Journal(ee, 0, 2048, 1);
     openJournal(j1);
-    j1.commit([{ name: 'old', data: new Uint8Array([1]) }, { name: 'x', data: new Uint8Array([1]) }]);
+    commitRecords(j1, [{ name: 'old', data: new Uint8Array([1]) }, { name: 'x', data: new Uint8Array([1]) }]);
     const j2 = new Journal(ee, 0, 2048, 2);
     openJournal(j2);
-    j2.commit([{ name: 'x', data: new Uint8Array([2]) }]);
+    commitRecords(j2, [{ name: 'x', data: new Uint8Array([2]) }]);
     const s = reopen(ee, 0, 2048).scan;
     expect(s.versions).toEqual({ old: 1, x: 2 });
   });
@@ -898,12 +903,12 @@ describe('journal: format versions', () => {
     core.lastImp[1] = 999;
     const j1 = new Journal(ee, 0, 1024, 1);
     openJournal(j1);
-    expect(j1.commit([{ name: 'B', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
+    expect(commitRecords(j1, [{ name: 'B', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
     const j2 = new Journal(ee, 0, 1024, 2);
     openJournal(j2);
     for (let i = 0; i < 40; i++) {
       core.balance[0] = i;
-      expect(j2.commit([{ name: 'A', data: encodeAccount(core, 0, null, 2) }]).ok).toBe(true);
+      expect(commitRecords(j2, [{ name: 'A', data: encodeAccount(core, 0, null, 2) }]).ok).toBe(true);
     }
     expect(j2.seq).toBeGreaterThan(41); // B was copied forward
     const s = reopen(ee, 0, 1024).scan;

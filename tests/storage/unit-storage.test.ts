@@ -11,9 +11,14 @@ import { Writer } from '../../firmware/storage/bytes';
 import { bootStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { FORMAT, Store } from '../../firmware/storage/store';
+import { commitRecords } from './commit-records';
 
 /** An account's record in a buffer of its own (the unit's commits share one per batch). */
-const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => encodeInto(core, a, token, format, new Writer(96));
+const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => {
+  const w = new Writer(96);
+  encodeInto(core, a, token, format, w);
+  return w.out();
+};
 
 const CONFIG = {
   plans: { flat: { price: 600 } },
@@ -117,7 +122,7 @@ describe('unit with an EEPROM', () => {
     core.handle({ t: 'reading', time: T0, meter: 1, importWh: 4200, exportWh: 0 });
     const j = new Journal(rig.eeprom, st.layout.journal, st.layout.journalSize, 1);
     openJournal(j);
-    expect(j.commit([{ name: '', data: encodeUnit(core, 1) }, { name: 'A1', data: encodeAccount(core, 0, null, 1) }, { name: 'A2', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
+    expect(commitRecords(j, [{ name: '', data: encodeUnit(core, 1) }, { name: 'A1', data: encodeAccount(core, 0, null, 1) }, { name: 'A2', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
 
     const out: string[] = [];
     let u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
