@@ -38,11 +38,18 @@ export class Writer {
   /** Signed integer below 2^52 in size (zigzag doubles it), 7 bits a byte (small values take one). */
   num(v: number): void {
     let z = v >= 0 ? v * 2 : -v * 2 - 1;
+    // At most 8 bytes (7 bits each), written straight into the buffer.
+    this.room(8);
+    const b = this.b;
+    let n = this.n;
     while (z >= 128) {
-      this.u8(128 + (z % 128));
-      z = Math.floor(z / 128);
+      // Not z % 128: on a double that is a slow call in V8; z / 128 is exact.
+      const q = Math.floor(z / 128);
+      b[n++] = 128 + (z - q * 128);
+      z = q;
     }
-    this.u8(z);
+    b[n++] = z;
+    this.n = n;
   }
 
   str(s: string): void {
