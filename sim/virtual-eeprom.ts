@@ -33,8 +33,6 @@ export class VirtualAt24c implements VirtualI2cDevice {
   pageWrites = 0;
   /** Transactions NACKed because the chip was busy or without power. */
   nacks = 0;
-  /** Programmings per cell, for wear statistics. */
-  readonly wear: Uint32Array;
   /** Program cycles per page: parts that rewrite the whole page on any write wear by this. */
   readonly pageWear: Uint32Array;
   onCut: (() => void) | undefined;
@@ -46,12 +44,16 @@ export class VirtualAt24c implements VirtualI2cDevice {
   private cutBudget: number | null = null;
   private cutValue: number | undefined;
   private loseNext = false;
+  /** Wear as differences: a run of cells programmed adds 1 at its first cell and takes 1 off
+   *  after its last (one step per write, not one per cell); `wear` sums them up when asked. */
+  private wearStep: Int32Array;
+  private wearSums: Uint32Array | null = null;
 
   constructor(private opts: VirtualAt24cOptions) {
     this.size = opts.size;
     this.pageSize = opts.pageSize;
     this.mem = new Uint8Array(opts.size).fill(0xff);
-    this.wear = new Uint32Array(opts.size);
+    this.wearStep = new Int32Array(opts.size + 1);
     this.pageWear = new Uint32Array(opts.size / opts.pageSize);
     this.onCut = opts.onCut;
     if (opts.file && fs.existsSync(opts.file)) this.restore(fs.readFileSync(opts.file));
@@ -80,6 +82,24 @@ export class VirtualAt24c implements VirtualI2cDevice {
   restore(bytes: Uint8Array): void {
     if (bytes.length !== this.size) throw new Error('VirtualAt24c.restore: ' + bytes.length + ' bytes for a ' + this.size + '-byte chip');
     this.mem.set(bytes);
+  }
+
+  /** Programmings per cell, for wear statistics. */
+  get wear(): Uint32Array {
+    if (!this.wearSums) {
+      const w = new Uint32Array(this.size);
+      let sum = 0;
+      for (let i = 0; i < this.size; i++) w[i] = sum += this.wearStep[i];
+      this.wearSums = w;
+    }
+    return this.wearSums;
+  }
+
+  /** Counts one programming of cells [at, at + n). */
+  private worn(at: number, n: number): void {
+    this.wearStep[at]++;
+    this.wearStep[at + n]--;
+    this.wearSums = null;
   }
 
   /** False after a cut or powerOff(): every transaction NACKs. */
@@ -165,18 +185,17 @@ export class VirtualAt24c implements VirtualI2cDevice {
       // The usual write: every byte lands in its own cell of the page, in order (the general
       // path below also handles a buffer that wraps onto itself, cuts and lost writes).
       const mem = this.mem;
-      const wear = this.wear;
       if (off + data.length <= ps) {
         // Not wrapping: the bytes at once (the unit writes whole pages, or their ends).
         const at = base + off;
         mem.set(data, at);
-        for (let i = 0; i < data.length; i++) wear[at + i]++;
+        this.worn(at, data.length);
         off = off + data.length === ps ? 0 : off + data.length;
       } else {
         for (let i = 0; i < data.length; i++) {
           const a = base + off;
           mem[a] = data[i];
-          wear[a]++;
+          this.worn(a, 1);
           off = off + 1 === ps ? 0 : off + 1;
         }
       }
@@ -212,7 +231,7 @@ export class VirtualAt24c implements VirtualI2cDevice {
         return;
       }
       this.mem[a] = buf[order[i]];
-      this.wear[a]++;
+      this.worn(a, 1);
       this.bytesWritten++;
       if (this.cutBudget !== null) this.cutBudget--;
     }
@@ -222,7 +241,7 @@ export class VirtualAt24c implements VirtualI2cDevice {
   private cut(addr: number): void {
     if (this.cutValue !== undefined) {
       this.mem[addr] = this.cutValue & 0xff;
-      this.wear[addr]++;
+      this.worn(addr, 1);
       this.bytesWritten++;
     }
     this.dead = true;
