@@ -4,6 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { At24c } from '../hal/at24c';
 import { Ds3231 } from '../hal/ds3231';
+import { Result } from '../hal/result';
+import { Rtc, RtcTime } from '../hal/rtc';
 import { VirtualI2cBus } from './virtual-i2c';
 import { VirtualAt24c } from './virtual-eeprom';
 import { VirtualDs3231 } from './virtual-rtc';
@@ -39,7 +41,8 @@ export class StorageRig {
   readonly chip: VirtualAt24c;
   readonly clock: VirtualDs3231;
   readonly eeprom: At24c;
-  readonly rtc: Ds3231;
+  /** The unit's RTC: the DS3231 driver, read once per instant (InstantRtc). */
+  readonly rtc: InstantRtc;
   readonly file?: string;
   /** The image came from the file, and whether it was blank (never written). */
   readonly loaded: boolean = false;
@@ -75,11 +78,49 @@ export class StorageRig {
     this.bus.attach(0x50, this.chip);
     this.bus.attach(0x68, this.clock);
     this.eeprom = new At24c(this.bus, { address: 0x50, size: this.chip.size, pageSize: this.chip.pageSize, writeMs: 5 });
-    this.rtc = new Ds3231(this.bus, 0x68);
+    this.rtc = new InstantRtc(new Ds3231(this.bus, 0x68), this.clock, this.bus);
   }
 
   /** Writes the EEPROM image to the file it came from (if any). */
   save(): void {
     if (this.file) this.chip.save(this.file);
+  }
+}
+
+/** An RTC driver read once per instant of the chip's virtual clock. The virtual bus takes no time, so
+ *  every read within one virtual millisecond (the unit reads the clock for each event, and a
+ *  poll's readings all arrive at one instant) would read the same registers: the first is read
+ *  over the bus and the others get its answer. It reads again when the clock has moved, after
+ *  set(), and after anything else changed the chip or the bus (registers written, battery lost,
+ *  drift, power, devices); a failed read is not kept. */
+export class InstantRtc implements Rtc {
+  /** Reads that went to the driver (the others were answered from the last one). */
+  reads = 0;
+  private at = NaN;
+  private changes = -1;
+  private last: Result<RtcTime> | null = null;
+
+  constructor(
+    readonly driver: Rtc,
+    private chip: VirtualDs3231,
+    private bus: VirtualI2cBus,
+  ) {}
+
+  read(): Result<RtcTime> {
+    const t = this.chip.instant();
+    // Both counters only grow, so their sum changes whenever either does.
+    const changes = this.chip.changes + this.bus.changes;
+    if (this.last && t === this.at && changes === this.changes) return this.last;
+    const r = this.driver.read();
+    this.reads++;
+    this.last = r.ok ? r : null;
+    this.at = t;
+    this.changes = changes;
+    return r;
+  }
+
+  set(epochSeconds: number): Result<true> {
+    this.last = null;
+    return this.driver.set(epochSeconds);
   }
 }

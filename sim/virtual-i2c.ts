@@ -35,34 +35,47 @@ function nack(address: number, powered: boolean): Nack {
 
 /** The virtual bus: attach devices, switch power, optionally trace every transaction. */
 export class VirtualI2cBus implements I2cBus {
-  /** False models a board without power: every transaction NACKs. */
-  powered = true;
   /** When set, transactions are appended here (tests inspect page splitting and polling). */
   trace: I2cTransaction[] | null = null;
+  /** Counts changes of power and of the devices attached (what a cached reading depends on). */
+  changes = 0;
   private devices: (VirtualI2cDevice | undefined)[] = [];
+  private power = true;
+
+  /** False models a board without power: every transaction NACKs. */
+  get powered(): boolean {
+    return this.power;
+  }
+
+  set powered(on: boolean) {
+    this.power = on;
+    this.changes++;
+  }
 
   /** Puts a device at a 7-bit address (replacing any there). */
   attach(address: number, device: VirtualI2cDevice): void {
     this.devices[address & 0x7f] = device;
+    this.changes++;
   }
 
   /** Removes the device at an address, as if unplugged. */
   detach(address: number): void {
     this.devices[address & 0x7f] = undefined;
+    this.changes++;
   }
 
   writeTo(address: number, bytes: Uint8Array): Result<true> {
-    const dev = this.powered ? this.devices[address & 0x7f] : undefined;
+    const dev = this.power ? this.devices[address & 0x7f] : undefined;
     const ack = dev ? dev.write(bytes) : false;
     if (this.trace) this.trace.push({ op: 'write', address: address, bytes: bytes.slice(), ack: ack });
-    return ack ? ACK : nack(address, this.powered);
+    return ack ? ACK : nack(address, this.power);
   }
 
   readFrom(address: number, len: number): Result<Uint8Array> {
-    const dev = this.powered ? this.devices[address & 0x7f] : undefined;
+    const dev = this.power ? this.devices[address & 0x7f] : undefined;
     const got = dev ? dev.read(len) : null;
     if (this.trace) this.trace.push({ op: 'read', address: address, bytes: got ? got.slice() : new Uint8Array(0), ack: got !== null });
-    if (!got) return nack(address, this.powered);
+    if (!got) return nack(address, this.power);
     if (got.length !== len) return fail<Uint8Array>('short', got.length + ' of ' + len);
     return ok(got);
   }

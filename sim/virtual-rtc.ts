@@ -22,6 +22,8 @@ export interface VirtualDs3231Options {
 
 /** The virtual chip; attach it to a VirtualI2cBus at 0x68. */
 export class VirtualDs3231 implements VirtualI2cDevice {
+  /** Counts changes other than time passing: registers written, battery lost, drift changed. */
+  changes = 0;
   private baseNow: number;
   private baseMs: number;
   private ppm: number;
@@ -47,6 +49,11 @@ export class VirtualDs3231 implements VirtualI2cDevice {
     }
   }
 
+  /** The virtual ms clock it runs on, now. */
+  instant(): number {
+    return this.opts.now();
+  }
+
   /** UTC seconds the chip holds now (whole seconds, as its registers show). */
   epochSeconds(): number {
     return Math.floor(this.epochMs() / 1000);
@@ -54,12 +61,14 @@ export class VirtualDs3231 implements VirtualI2cDevice {
 
   /** Changes the crystal error from now on (temperature, ageing). */
   setDrift(ppm: number): void {
+    this.changes++;
     this.rebase(this.epochMs());
     this.ppm = ppm;
   }
 
   /** Backup battery gone while unpowered: OSF set, counters back to 2000-01-01 00:00:00, still running. */
   loseBattery(): void {
+    this.changes++;
     this.rebase(RESET_EPOCH * 1000);
     this.mode12 = false;
     this.dowOffset = dowOffsetFor(RESET_EPOCH, 1);
@@ -84,6 +93,7 @@ export class VirtualDs3231 implements VirtualI2cDevice {
     if (bytes.length === 0) return true;
     this.pointer = bytes[0] % REGS;
     if (bytes.length === 1) return true;
+    this.changes++;
     const nowMs = this.epochMs();
     const img = this.timeRegisters();
     let timeWritten = false;

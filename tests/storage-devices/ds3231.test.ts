@@ -6,6 +6,7 @@ import { I2cBus } from '../../hal/i2c';
 import { Result, ok } from '../../hal/result';
 import { VirtualI2cBus } from '../../sim/virtual-i2c';
 import { VirtualDs3231 } from '../../sim/virtual-rtc';
+import { StorageRig } from '../../sim/storage-rig';
 
 const Y2000 = 946684800;
 const Y2100 = 4102444800;
@@ -266,5 +267,51 @@ describe('Ds3231: errors', () => {
     expect(rtc.read().ok).toBe(true);
     expect(new Ds3231(new VirtualI2cBus()).read()).toMatchObject({ ok: false, error: 'nack' });
     expect(new Ds3231(bus, 0x57).read()).toMatchObject({ ok: false, error: 'nack' });
+  });
+});
+
+describe("the simulator's RTC: the driver read once per virtual instant (sim/storage-rig.ts InstantRtc)", () => {
+  const T0 = 1767225600; // 2026-01-01T00:00:00Z
+
+  function instant() {
+    let t = 0;
+    const r = new StorageRig({ now: () => t, startEpoch: T0 });
+    const direct = r.rtc.driver;
+    return { r, rtc: r.rtc, direct, at: (ms: number) => (t = ms) };
+  }
+
+  it('answers reads at one instant from the first, and reads again when the clock moves', () => {
+    const { rtc, direct, at } = instant();
+    const first = rtc.read();
+    expect(first).toEqual({ ok: true, value: { epochSeconds: T0, valid: true } });
+    for (let i = 0; i < 5; i++) expect(rtc.read()).toBe(first);
+    expect(rtc.reads).toBe(1);
+    at(1);
+    expect(rtc.read()).toEqual(direct.read());
+    expect(rtc.reads).toBe(2);
+    at(61500);
+    expect(rtc.read()).toEqual({ ok: true, value: { epochSeconds: T0 + 61, valid: true } });
+  });
+
+  it('reads again at the same instant after set(), a lost battery, a drift, a register written, the bus losing power', () => {
+    const { r, rtc, direct } = instant();
+    rtc.read();
+    expect(rtc.set(T0 + 3600).ok).toBe(true);
+    expect(rtc.read()).toEqual({ ok: true, value: { epochSeconds: T0 + 3600, valid: true } });
+    r.clock.loseBattery();
+    expect(rtc.read()).toEqual({ ok: true, value: { epochSeconds: Y2000, valid: false } });
+    expect(direct.set(T0).ok).toBe(true); // straight to the chip, not through rtc
+    expect(rtc.read()).toEqual({ ok: true, value: { epochSeconds: T0, valid: true } });
+    r.clock.setDrift(50);
+    const reads = rtc.reads;
+    rtc.read();
+    expect(rtc.reads).toBe(reads + 1);
+    r.bus.powered = false;
+    expect(rtc.read()).toMatchObject({ ok: false, error: 'nack' });
+    expect(rtc.read()).toMatchObject({ ok: false, error: 'nack' });
+    r.bus.powered = true;
+    expect(rtc.read()).toEqual({ ok: true, value: { epochSeconds: T0, valid: true } });
+    r.bus.detach(0x68);
+    expect(rtc.read()).toMatchObject({ ok: false, error: 'nack' });
   });
 });
