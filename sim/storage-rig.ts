@@ -2,7 +2,9 @@
 // virtual bus, read through the same drivers (hal/at24c.ts, hal/ds3231.ts) as on the board.
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { At24c } from '../hal/at24c';
+import { useNativeCrc32 } from '../hal/crc32';
 import { Ds3231 } from '../hal/ds3231';
 import { Result } from '../hal/result';
 import { Rtc, RtcTime } from '../hal/rtc';
@@ -10,6 +12,9 @@ import { VirtualI2cBus } from './virtual-i2c';
 import { VirtualAt24c } from './virtual-eeprom';
 import { VirtualDs3231 } from './virtual-rtc';
 import { StartError } from './start-error';
+
+// The firmware's CRC-32 of journal batches and slots, native as on the board (E.CRC32 there).
+useNativeCrc32((bytes) => zlib.crc32(bytes));
 
 /** EEPROM parts the simulator offers, as on boards/*.json. */
 export const PARTS: { [part: string]: { size: number; pageSize: number } } = {

@@ -163,7 +163,8 @@ function defineSwitches(defines: { [name: string]: boolean }): Plugin {
 }
 
 /** HAL services whose board version takes the portable one's place in every board bundle
- *  (the same exports): hal/crc32.ts is a table in Node, the interpreter's E.CRC32 on the board. */
+ *  (with what the firmware imports of it): hal/crc32.ts is a table or Node's zlib in Node, the
+ *  interpreter's E.CRC32 on the board. */
 const BOARD_FILES: { [file: string]: string } = { 'hal/crc32.ts': 'hal/espruino/crc32.ts' };
 
 /** Rollup reads the compiled modules from memory. */

@@ -1,7 +1,7 @@
 // The CRC-32 of the EEPROM's batches and slots: the table in Node (hal/crc32.ts) is the IEEE
-// CRC-32 the firmware always wrote (the bitwise loop it replaced), and the board's (E.CRC32 on
-// the real interpreter, in hal/crc32.ts's place in every board bundle) gives the same numbers,
-// so an EEPROM written by the simulator boots on the board and back.
+// CRC-32 the firmware always wrote (the bitwise loop it replaced), and so are the simulator's
+// (Node's zlib.crc32) and the board's (E.CRC32 on the real interpreter, in hal/crc32.ts's place
+// in every board bundle), so an EEPROM written by the simulator boots on the board and back.
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../firmware/lib/crc32';
 import { bundleEntry } from '../../tools/build';
@@ -35,6 +35,21 @@ describe('CRC-32', () => {
       const e = s + Math.floor(rnd() * 1000);
       expect(crc32(b, s, e)).toBe(bitwise(b, s, e));
     }
+  });
+
+  it("gives the same numbers once the simulator has handed over Node's zlib.crc32", async () => {
+    const rnd = mulberry32(15);
+    const b = new Uint8Array(1500);
+    for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
+    const runs: number[][] = [];
+    for (let k = 0; k < 100; k++) {
+      const s = Math.floor(rnd() * 700);
+      runs.push([s, s + Math.floor(rnd() * 800)]);
+    }
+    const table = runs.map(([s, e]) => crc32(b, s, e));
+    await import('../../sim/storage-rig'); // useNativeCrc32(zlib.crc32)
+    expect(runs.map(([s, e]) => crc32(b, s, e))).toEqual(table);
+    expect(runs.map(([s, e]) => bitwise(b, s, e))).toEqual(table);
   });
 
   it.skipIf(!espruinoBinary())('gives the same numbers on the board (E.CRC32, views at offsets)', async () => {
