@@ -36,6 +36,8 @@ export class VirtualAt24c implements VirtualI2cDevice {
   /** Program cycles per page: parts that rewrite the whole page on any write wear by this. */
   readonly pageWear: Uint32Array;
   onCut: (() => void) | undefined;
+  /** Its driver does not read pages back (a scenario run): losing a write is refused. */
+  trusted = false;
   private mem: Uint8Array;
   private pointer = 0;
   private busyLeft = 0;
@@ -129,6 +131,7 @@ export class VirtualAt24c implements VirtualI2cDevice {
 
   /** The next page write is ACKed and cycles as usual but programs nothing. */
   failNextWrite(): void {
+    if (this.trusted) throw new Error('VirtualAt24c.failNextWrite: this chip is trusted, its driver would not see the write lost');
     this.loseNext = true;
   }
 

@@ -9,6 +9,7 @@ import { I2cBus } from '../../hal/i2c';
 import { Result, fail, ok } from '../../hal/result';
 import { VirtualAt24c, VirtualAt24cOptions } from '../../sim/virtual-eeprom';
 import { VirtualI2cBus } from '../../sim/virtual-i2c';
+import { StorageRig } from '../../sim/storage-rig';
 
 const PARTS: { name: string; size: number; pageSize: number }[] = [
   { name: 'AT24C32', size: 4096, pageSize: 32 },
@@ -157,6 +158,23 @@ describe('At24c: write cycle, verification and bus errors', () => {
     expect(r).toMatchObject({ ok: false, error: 'verify' });
     expect(chip.pageWrites).toBe(0);
     expect(ee.write(10, bytes(20, 3)).ok).toBe(true); // only the next page was lost
+  });
+
+  it('verify: false (the simulator trusting its chip) writes the same pages without reading them back; a trusted chip refuses to lose a write', () => {
+    const a = rig(4096, 32);
+    const b = rig(4096, 32, {}, { verify: false });
+    a.bus.trace = [];
+    b.bus.trace = [];
+    const data = bytes(150, 5);
+    expect(a.ee.write(20, data).ok).toBe(true);
+    expect(b.ee.write(20, data).ok).toBe(true);
+    expect(Array.from(b.chip.snapshot())).toEqual(Array.from(a.chip.snapshot()));
+    expect(pageWrites(b.bus)).toEqual(pageWrites(a.bus));
+    expect(a.bus.trace.filter((t) => t.op === 'read').length).toBe(pageWrites(a.bus).length);
+    expect(b.bus.trace.filter((t) => t.op === 'read').length).toBe(0);
+    const rig2 = new StorageRig({ now: () => 0, part: 'AT24C32', trusted: true });
+    expect(() => rig2.chip.failNextWrite()).toThrow(/trusted/);
+    expect(() => new StorageRig({ now: () => 0, part: 'AT24C32' }).chip.failNextWrite()).not.toThrow();
   });
 
   it('verification names the first cell that differs, and the write stops at that page', () => {
