@@ -62,19 +62,18 @@ export class At24c implements Eeprom {
   write(addr: number, bytes: Uint8Array): Result<true> {
     if (!this.inRange(addr, bytes.length)) return fail<true>('range', addr + '+' + bytes.length);
     const dev = this.opts.address;
-    // One frame for all the pages (the two address bytes, then a page's data), not one each.
-    const frame = new Uint8Array(2 + (bytes.length < this.pageSize ? bytes.length : this.pageSize));
-    // The poll writes only the address bytes, so when the chip answers the pointer is set.
-    const ptr = frame.subarray(0, 2);
+    // A page goes as its two address bytes and a view of its data, one transaction: no frame
+    // to copy them into. The poll writes only the address bytes, so when the chip answers the
+    // pointer is set.
+    const ptr = new Uint8Array(2);
     let pos = 0;
     while (pos < bytes.length) {
       const at = addr + pos;
       const room = this.pageSize - (at % this.pageSize);
       const n = bytes.length - pos < room ? bytes.length - pos : room;
-      frame[0] = at >> 8;
-      frame[1] = at & 0xff;
-      frame.set(bytes.subarray(pos, pos + n), 2);
-      const w = this.bus.writeTo(dev, n + 2 < frame.length ? frame.subarray(0, n + 2) : frame);
+      ptr[0] = at >> 8;
+      ptr[1] = at & 0xff;
+      const w = this.bus.writeTo(dev, ptr, bytes.subarray(pos, pos + n));
       if (!w.ok) return fail<true>(w.error, 'page write at ' + at + ': ' + w.detail);
       let acked = false;
       for (let i = 0; i < this.tries && !acked; i++) {

@@ -4,7 +4,7 @@
 // everything (what acknowledge polling sees). Faults: a power cut part-way through programming,
 // a silently lost page, flipped bits. It can live in a file so a simulator run stops and resumes.
 import * as fs from 'fs';
-import { VirtualI2cDevice } from './virtual-i2c';
+import { VirtualI2cDevice, joined } from './virtual-i2c';
 
 /** Geometry, write-cycle model, fault defaults and persistence of one virtual chip. */
 export interface VirtualAt24cOptions {
@@ -140,12 +140,19 @@ export class VirtualAt24c implements VirtualI2cDevice {
     this.mem[addr] ^= 1 << bit;
   }
 
-  write(bytes: Uint8Array): boolean {
+  write(bytes: Uint8Array, more?: Uint8Array): boolean {
     if (this.refuse()) return false;
+    // The driver sends the two address bytes and the data apart; any other split is joined.
+    if (more && bytes.length !== 2) {
+      bytes = joined(bytes, more);
+      more = undefined;
+    }
     // Upper address bits beyond the part's size are "don't care" on the real chip.
     if (bytes.length >= 2) this.pointer = ((bytes[0] << 8) | bytes[1]) % this.size;
     else if (bytes.length === 1) this.pointer = ((bytes[0] << 8) | (this.pointer & 0xff)) % this.size;
-    if (bytes.length > 2) this.program(bytes.subarray(2));
+    if (more) {
+      if (more.length) this.program(more);
+    } else if (bytes.length > 2) this.program(bytes.subarray(2));
     return true;
   }
 

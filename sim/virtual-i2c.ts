@@ -5,8 +5,9 @@ import { Result, fail, ok } from '../hal/result';
 
 /** A device on the virtual bus; one call is one whole transaction (START .. STOP). */
 export interface VirtualI2cDevice {
-  /** A write transaction; false = the device NACKed its address (nothing was taken). */
-  write(bytes: Uint8Array): boolean;
+  /** A write transaction of bytes then more (when given); false = the device NACKed its
+   *  address (nothing was taken). */
+  write(bytes: Uint8Array, more?: Uint8Array): boolean;
   /** A read transaction of len bytes (valid until the device's next transaction: the drivers
    *  use them at once); null = the device NACKed its address. */
   read(len: number): Uint8Array | null;
@@ -64,10 +65,10 @@ export class VirtualI2cBus implements I2cBus {
     this.changes++;
   }
 
-  writeTo(address: number, bytes: Uint8Array): Result<true> {
+  writeTo(address: number, bytes: Uint8Array, more?: Uint8Array): Result<true> {
     const dev = this.power ? this.devices[address & 0x7f] : undefined;
-    const ack = dev ? dev.write(bytes) : false;
-    if (this.trace) this.trace.push({ op: 'write', address: address, bytes: bytes.slice(), ack: ack });
+    const ack = dev ? dev.write(bytes, more) : false;
+    if (this.trace) this.trace.push({ op: 'write', address: address, bytes: joined(bytes, more).slice(), ack: ack });
     return ack ? ACK : nack(address, this.power);
   }
 
@@ -79,6 +80,15 @@ export class VirtualI2cBus implements I2cBus {
     if (got.length !== len) return fail<Uint8Array>('short', got.length + ' of ' + len);
     return ok(got);
   }
+}
+
+/** The bytes of a write transaction in one array (bytes itself when there is no more). */
+export function joined(bytes: Uint8Array, more?: Uint8Array): Uint8Array {
+  if (!more) return bytes;
+  const all = new Uint8Array(bytes.length + more.length);
+  all.set(bytes);
+  all.set(more, bytes.length);
+  return all;
 }
 
 function nackText(address: number, powered: boolean): string {

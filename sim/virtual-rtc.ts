@@ -3,7 +3,7 @@
 // from the pointer with the time copied into a read buffer at the START, as the chip does.
 // Time runs on the simulator's virtual ms clock with a drift in ppm; the calendar here uses
 // Node's Date, independent of the driver's own integer arithmetic so each checks the other.
-import { VirtualI2cDevice } from './virtual-i2c';
+import { VirtualI2cDevice, joined } from './virtual-i2c';
 
 /** 2000-01-01T00:00:00Z, where the chip's counters restart after a power-on reset. */
 const RESET_EPOCH = 946684800;
@@ -89,7 +89,8 @@ export class VirtualDs3231 implements VirtualI2cDevice {
   private cacheDow = 0;
   private cacheRegs: Uint8Array = new Uint8Array(7);
 
-  write(bytes: Uint8Array): boolean {
+  write(first: Uint8Array, more?: Uint8Array): boolean {
+    const bytes = joined(first, more);
     if (bytes.length === 0) return true;
     this.pointer = bytes[0] % REGS;
     if (bytes.length === 1) return true;

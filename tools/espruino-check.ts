@@ -929,11 +929,12 @@ const ESPRUINO_PRELUDE = [
   // as on the chip) and a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
   'var __ptr = 0, __St = require("Storage");',
   'var I2C1 = { setup: function () {},',
-  '  writeTo: function (a, d) { if (a !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
-  '    var pg = -1, b;',
-  '    for (var i = 2; i < d.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - 2) & 63);',
+  // (the address bytes, then the data in the same argument or the next: writeTo sends them all)
+  '  writeTo: function (a, d, e) { if (a !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
+  '    var pg = -1, b, x = e || d, o = e ? 0 : 2;',
+  '    for (var i = o; i < x.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - o) & 63);',
   '      if (ad >> 6 !== pg) { pg = ad >> 6; var old = __St.read("ee" + pg); b = new Uint8Array(64); if (old) b.set(E.toUint8Array(old)); else b.fill(255); }',
-  '      b[ad & 63] = d[i]; }',
+  '      b[ad & 63] = x[i]; }',
   '    if (pg >= 0) __St.write("ee" + pg, E.toString(b)); },',
   '  readFrom: function (a, n) { var r = new Uint8Array(n); if (a === 0x68) { r.set([0, 0, 0, 5, 1, 1, 0x26].slice(0, n)); return r; }',
   '    var pg = -1, s;',

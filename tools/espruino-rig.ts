@@ -89,9 +89,9 @@ function __mem() { var f = process.memory().free; if (f < __low) __low = f; if (
 function __bcd(v) { return ((v / 10) | 0) * 16 + v % 10; }
 function __unbcd(v) { return (v >> 4) * 10 + (v & 15); }
 var __i2c = { setup: function () {},
-  writeTo: function (a, d) {
+  writeTo: function (a, d, e) {
     if (typeof d === "number") d = [d];
-    if (a === 0x50) { __mem(); __ptr = (d[0] << 8) | d[1]; if (d.length > 2) { __ee.seek(__ptr); __ee.write(E.toString(new Uint8Array(d).subarray(2))); } return; }
+    if (a === 0x50) { __mem(); __ptr = (d[0] << 8) | d[1]; if (e) { __ee.seek(__ptr); __ee.write(E.toString(e)); } else if (d.length > 2) { __ee.seek(__ptr); __ee.write(E.toString(new Uint8Array(d).subarray(2))); } return; }
     if (a === 0x68) { __rreg = d[0];
       if (d[0] === 0 && d.length >= 8) { var y = 2000 + __unbcd(d[7]), mo = __unbcd(d[6] & 31), da = __unbcd(d[5]), yy = mo <= 2 ? y - 1 : y, era = Math.floor(yy / 400), yoe = yy - era * 400, mp = mo > 2 ? mo - 3 : mo + 9, doy = Math.floor((153 * mp + 2) / 5) + da - 1, doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
         __rtc = (era * 146097 + doe - 719468) * 86400 + __unbcd(d[3] & 63) * 3600 + __unbcd(d[2]) * 60 + __unbcd(d[1]) - Math.floor(getTime() - __t0); } } },

@@ -13,6 +13,11 @@ declare namespace E {
   function reboot(): void;
 }
 
+interface I2C {
+  /** Sends every data argument, in order, in one transaction. */
+  writeTo(address: any, data: any, more: any): void;
+}
+
 interface Serial {
   /** Removes every listener of one event (EventEmitter-like objects). */
   removeAllListeners(event: string): void;

@@ -7,9 +7,11 @@ export class EspruinoI2cBus implements I2cBus {
     bus.setup({ scl: scl, sda: sda, bitrate: bitrate });
   }
 
-  writeTo(address: number, bytes: Uint8Array): Result<true> {
+  writeTo(address: number, bytes: Uint8Array, more?: Uint8Array): Result<true> {
     try {
-      this.bus.writeTo(address, bytes);
+      // Espruino's writeTo sends all its data arguments in one transaction.
+      if (more) this.bus.writeTo(address, bytes, more);
+      else this.bus.writeTo(address, bytes);
       return ok<true>(true);
     } catch (e) {
       return busError<true>(e);

@@ -151,6 +151,21 @@ describe('EspruinoRelayOutput', () => {
 });
 
 describe('EspruinoI2cBus', () => {
+  it('sends an address and its data in one writeTo (Espruino sends every data argument in one transaction)', async () => {
+    const { EspruinoI2cBus } = await load('i2c');
+    const sent: unknown[][] = [];
+    const bus = { setup: () => undefined, writeTo: (...a: unknown[]) => sent.push(a), readFrom: (_a: number, n: number) => new Uint8Array(n) };
+    const i2c = new EspruinoI2cBus(bus, 'B8', 'B9', 100000);
+    const ptr = new Uint8Array([1, 2]);
+    const data = new Uint8Array([3, 4, 5]);
+    expect(i2c.writeTo(0x50, ptr, data).ok).toBe(true);
+    expect(i2c.writeTo(0x50, ptr).ok).toBe(true);
+    expect(sent).toEqual([
+      [0x50, ptr, data],
+      [0x50, ptr],
+    ]);
+  });
+
   it('turns thrown bus errors into values', async () => {
     const { EspruinoI2cBus } = await load('i2c');
     let mode = 'ok';
