@@ -177,7 +177,9 @@ export class Journal {
           // An empty record (an account closed) has done its work once the head comes round
           // to it: everything written before it has been written over by now.
           if (data.length) {
-            record(w, name, data);
+            w.str(name);
+            w.u16(data.length);
+            w.bytes(data);
             names.push(name);
           } else {
             delete self.at[name];

@@ -7,7 +7,7 @@
 import { Eeprom } from '../../hal/eeprom';
 import { Core } from '../core';
 import { TokenState } from '../tokens/openpaygo';
-import { HEAD, UNIT, record } from './journal';
+import { HEAD, UNIT } from './journal';
 import { FORMAT, Store, StoreBoot } from './store';
 import { encodeAccount, encodeUnit } from './records';
 import { Writer } from './bytes';
@@ -53,12 +53,18 @@ export class UnitStorage {
     }
     if (unit) {
       names.push('');
-      record(w, '', encodeUnit(core, this.store.configGen));
+      const u = encodeUnit(core, this.store.configGen);
+      w.str('');
+      w.u16(u.length);
+      w.bytes(u);
     }
     if (said) {
       names.push('!');
       // With the number the event log will give the first of them: they are the next entries.
-      record(w, '!', bytesOf(this.store.events.seq + 1 + '\n' + said));
+      const s = this.store.events.seq + 1 + '\n' + said;
+      w.str('!');
+      w.u16(s.length);
+      for (let i = 0; i < s.length; i++) w.u8(s.charCodeAt(i));
     }
     const r = this.store.journal.commit(w, names);
     if (!r.ok) return storageFailed(this, 'saving', r);
@@ -76,10 +82,4 @@ export class UnitStorage {
 export function storageFailed(us: UnitStorage, what: string, r: { ok: false; error: string; detail?: string }): false {
   us.error = what + ' failed: ' + r.error + (r.detail ? ' (' + r.detail + ')' : '');
   return false;
-}
-
-function bytesOf(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
 }
