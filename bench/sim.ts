@@ -76,6 +76,9 @@ async function whereTimeGoes(days: number): Promise<void> {
 async function siteRun(days: number, workers: number): Promise<void> {
   const s = site(days);
   const started = Date.now();
+  // The machine is shared: what the run's threads got of it says how far other jobs held it back.
+  const cpu0 = process.cpuUsage();
+  const load0 = os.loadavg()[0];
   let lastPrint = started;
   const units = await runSite(s, {
     workers,
@@ -87,6 +90,9 @@ async function siteRun(days: number, workers: number): Promise<void> {
     },
   });
   const wall = (Date.now() - started) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6;
+  const cores = os.cpus().length;
   const readings = units.reduce((n, u) => n + u.record.summary.readings, 0);
   const rate = readings / wall;
   const yearReadings = s.meters * (365 * 24 * 60 + 1);
@@ -95,6 +101,8 @@ async function siteRun(days: number, workers: number): Promise<void> {
   console.log('  wall time                ' + wall.toFixed(1) + ' s');
   console.log('  readings per wall second ' + Math.round(rate).toLocaleString('en-US') + '   (goal ' + GOAL_RATE.toLocaleString('en-US') + ')');
   console.log('  a year of the site       ' + (yearReadings / rate / 60).toFixed(1) + ' min' + (days === 365 ? '' : ' (projected)') + '   (goal ' + GOAL_S / 60 + ' min)');
+  console.log('  CPU time, all threads    ' + cpu.toFixed(1) + ' s: ' + ((100 * cpu) / (wall * cores)).toFixed(0) + '% of the ' + cores + ' cores over the run (load average ' + load0.toFixed(1) + ' at its start, ' + os.loadavg()[0].toFixed(1) + ' at its end)');
+  console.log('  readings per CPU second  ' + Math.round(readings / cpu).toLocaleString('en-US') + '   (with the ' + cores + ' cores to itself, about ' + Math.round((cores * readings) / cpu).toLocaleString('en-US') + ' per wall second)');
   console.log('  ledger check             ' + (units.every((u) => u.record.summary.ledgerConsistent) ? 'consistent in every unit' : 'INCONSISTENT in ' + units.filter((u) => !u.record.summary.ledgerConsistent).map((u) => u.unit).join(', ')));
 }
 
