@@ -1,7 +1,7 @@
 // A new configuration committed to the EEPROM (a console change, a factory reset, the first
 // boot): its bytes into the free slot, then the unit record that names it.
 import { Core } from '../core';
-import { HEAD, UNIT, record } from './journal';
+import { HEAD, UNIT } from './journal';
 import { Writer } from './bytes';
 import { configCommitted, formatStore, writeConfig } from './store-boot';
 import { encodeUnit } from './records';
@@ -14,11 +14,17 @@ export function saveConfig(us: UnitStorage, bytes: Uint8Array, next: Core, gone:
   if (us.store.readOnly) return true;
   const w = writeConfig(us.store, bytes);
   if (!w.ok) return storageFailed(us, 'saving the configuration', w);
+  // The batch laid out in place: each record's name length, name, data length, data.
   const b = new Writer(128 + 2 * UNIT, HEAD);
-  const names = [''].concat(gone);
-  record(b, '', encodeUnit(next, w.value));
-  for (let i = 0; i < gone.length; i++) record(b, gone[i], new Uint8Array(0));
-  const r = us.store.journal.commit(b, names);
+  const u = encodeUnit(next, w.value);
+  b.str('');
+  b.u16(u.length);
+  b.bytes(u);
+  for (let i = 0; i < gone.length; i++) {
+    b.str(gone[i]);
+    b.u16(0);
+  }
+  const r = us.store.journal.commit(b, [''].concat(gone));
   if (!r.ok) return storageFailed(us, 'saving the configuration', r);
   configCommitted(us.store, w.value);
   us.error = '';

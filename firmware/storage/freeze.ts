@@ -4,7 +4,7 @@
 import { Core } from '../core';
 import { civilFromSeconds } from '../../hal/calendar';
 import { Writer } from './bytes';
-import { HEAD, UNIT, record } from './journal';
+import { HEAD, UNIT } from './journal';
 import { appendFreeze, lastFrozen } from './history';
 import { UnitStorage, storageFailed } from './unit-storage';
 
@@ -50,11 +50,14 @@ export function freezeDay(us: UnitStorage, core: Core, today: number): string[] 
 
 /** Notes in the journal that the freeze of `day` begins. */
 function begin(us: UnitStorage, day: number, started: number): boolean {
-  const d = new Writer(4);
-  d.num(day);
-  d.num(started);
-  const w = new Writer(8 + 2 * UNIT, HEAD);
-  record(w, '@', d.out());
+  // The record '@' laid out in place: name, data length (at most 9 bytes: one), the day and
+  // how far its freeze got.
+  const w = new Writer(16 + 2 * UNIT, HEAD);
+  w.str('@');
+  w.u16(0);
+  w.num(day);
+  w.num(started);
+  w.b[HEAD + 2] = w.n - HEAD - 4;
   const r = us.store.journal.commit(w, ['@']);
   return r.ok ? true : storageFailed(us, 'freezing', r);
 }

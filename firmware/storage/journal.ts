@@ -201,19 +201,12 @@ export class Journal {
     return ok<true>(true);
   }
 
-  /** Writes the records laid out in w (a Writer made with start HEAD, filled by record() or
-   *  in place), named in order, as one atomic batch. */
+  /** Writes the records laid out in w (a Writer made with start HEAD; each record its name
+   *  length, name, data length and data), named in order, as one atomic batch. */
   commit(w: Writer, names: string[]): Result<true> {
     // Refused before anything is copied forward for it.
     if (Math.ceil((w.n + 4) / UNIT) > this.maxUnits) return fail('too-big', w.n + 4 + ' bytes in one commit');
     const r = this.room();
     return r.ok ? this.put(w, names, this.version) : r;
   }
-}
-
-/** Appends a record to a batch buffer: name length, name, data length (2 bytes), data. */
-export function record(w: Writer, name: string, data: Uint8Array): void {
-  w.str(name);
-  w.u16(data.length);
-  w.bytes(data);
 }

@@ -1,12 +1,16 @@
 // Commits records given as { name, data } (the firmware lays a batch out in place in one buffer).
 import { Writer } from '../../firmware/storage/bytes';
-import { HEAD, Journal, JournalRecord, UNIT, record } from '../../firmware/storage/journal';
+import { HEAD, Journal, JournalRecord, UNIT } from '../../firmware/storage/journal';
 import { Result } from '../../hal/result';
 
 /** The records as one batch, as Journal.commit(recs) did before batches were laid out in place. */
 export function commitRecords(j: Journal, recs: JournalRecord[]): Result<true> {
   const w = new Writer(2 * UNIT, HEAD);
-  for (const r of recs) record(w, r.name, r.data);
+  for (const r of recs) {
+    w.str(r.name);
+    w.u16(r.data.length);
+    w.bytes(r.data);
+  }
   return j.commit(
     w,
     recs.map((r) => r.name),
