@@ -7,8 +7,16 @@ import { crc32, u32At } from '../lib/crc32';
 import { Writer } from './bytes';
 import { JournalScan } from './journal';
 import { clearJournal, openJournal } from './journal-scan';
+import { SlotRing } from './slot-ring';
 import { clearRing, openRing } from './slot-scan';
-import { CONFIG_TABLES, CONFIG_TEXT, FORMAT, HEADER_MAGIC, Store, StoreBoot } from './store';
+import { EVENT_SLOT, FORMAT, Store, StoreBoot, layoutFor } from './store';
+
+export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
+/** A configuration slot: 0xC7 holds JSON text (format 2 and before), 0xC9 the binary tables
+ *  of config-store.ts. (Here, not in store.ts: the modules then read store.ts from the resident
+ *  code instead of carrying a copy.) */
+export const CONFIG_TEXT = 0xc7;
+export const CONFIG_TABLES = 0xc9;
 
 /** The format version in a valid header copy, -1 when both are bad, -2 when blank, -3
  *  when the EEPROM does not answer. */
@@ -81,21 +89,13 @@ export function configCommitted(st: Store, gen: number): void {
   st.configGen = gen;
 }
 
-/** Erases every region (0xFF) and writes the header last, so a cut here formats again. */
-export function formatStore(st: Store, keepEvents: boolean): Result<true> {
-  const l = st.layout;
+/** Erases [from, to) (0xFF), writing only where a cell is not blank (a new part is blank: no
+ *  wear, no time). */
+export function erase(st: Store, from: number, to: number): Result<true> {
   const blank = new Uint8Array(256);
   for (let i = 0; i < 256; i++) blank[i] = 0xff;
-  // Headers first: from here until the new header is written a cut means "blank".
-  const spans = [l.header[0], l.header[1], l.config[0], l.config[1]];
-  for (let i = 0; i < spans.length; i++) {
-    const r = st.ee.write(spans[i], new Uint8Array(blank.buffer, 0, 16));
-    if (!r.ok) return r;
-  }
-  const from = keepEvents ? l.daily : l.events;
-  for (let a = from; a < l.journal + l.journalSize; a += 256) {
-    const n = l.journal + l.journalSize - a < 256 ? l.journal + l.journalSize - a : 256;
-    // Cells already blank are not written again (a new part is blank: no wear, no time).
+  for (let a = from; a < to; a += 256) {
+    const n = to - a < 256 ? to - a : 256;
     const c = st.ee.read(a, n);
     let used = !c.ok;
     for (let i = 0; i < n && !used; i++) if (c.ok && c.value[i] !== 0xff) used = true;
@@ -103,14 +103,38 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
     const r = st.ee.write(a, new Uint8Array(blank.buffer, 0, n));
     if (!r.ok) return r;
   }
+  return ok<true>(true);
+}
+
+/** The format the store's layout is: the current one, or 3 while it keeps an older format's
+ *  layout (money entries among the events). */
+function formatOf(st: Store): number {
+  return st.money === st.events ? 3 : FORMAT;
+}
+
+/** Erases every region (0xFF) and writes the header last, so a cut here formats again.
+ *  keepEvents: the money log and the event log are kept. */
+export function formatStore(st: Store, keepEvents: boolean): Result<true> {
+  const l = st.layout;
+  // Headers first: from here until the new header is written a cut means "blank".
+  const spans = [l.header[0], l.header[1], l.config[0], l.config[1]];
+  for (let i = 0; i < spans.length; i++) {
+    const r = erase(st, spans[i], spans[i] + 16);
+    if (!r.ok) return r;
+  }
+  const r = erase(st, keepEvents ? l.daily : l.money, l.journal + l.journalSize);
+  if (!r.ok) return r;
   st.configGen = 0;
   st.configSlot = 0;
   // Erased: nothing to scan for.
   clearJournal(st.journal);
-  if (!keepEvents) clearRing(st.events);
+  if (!keepEvents) {
+    clearRing(st.events);
+    clearRing(st.money);
+  }
   clearRing(st.daily);
   clearRing(st.monthly);
-  return writeHeader(st, FORMAT);
+  return writeHeader(st, formatOf(st));
 }
 
 /** Reads everything back. unitGen(scan) tells which configuration generation the journal
@@ -132,11 +156,24 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
   } else if (v > FORMAT) {
     st.readOnly = true;
     report.push('EEPROM written by newer firmware (format ' + v + '): left untouched, running from RAM only');
+  } else if (v < FORMAT) {
+    // Read as the older format laid it out (money entries among the events) until it is
+    // migrated (restore.ts).
+    const l = layoutFor(st.ee.size, st.ee.pageSize, true);
+    st.layout = l;
+    st.events = st.money = new SlotRing(st.ee, l.events, l.eventSlots, EVENT_SLOT);
   }
   // Just formatted: the regions are blank and already known to be.
   const scan = fresh ? clearJournal(st.journal) : openJournal(st.journal);
   if (!fresh) {
     openRing(st.events);
+    const m = st.money;
+    if (m !== st.events) {
+      openRing(m);
+      // A money log that has not gone round yet holds nothing past its head: what a cut left
+      // there (a torn entry, or what the migration was erasing) is erased, said once below.
+      if (m.corrupt && m.seq < m.slots && !st.readOnly) erase(st, m.start + m.next * m.size, m.start + m.slots * m.size);
+    }
     openRing(st.daily);
     openRing(st.monthly);
   }
@@ -156,6 +193,7 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     st.configSlot = pick;
   } else if (!formatted && gen) report.push('configuration unreadable in both slots: starting from factory defaults');
   if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
+  if (st.money !== st.events && st.money.corrupt) report.push(st.money.corrupt + ' money log slot(s) torn or corrupt');
   if (st.events.corrupt) report.push(st.events.corrupt + ' event log slot(s) torn or corrupt');
   if (st.daily.corrupt + st.monthly.corrupt) report.push(st.daily.corrupt + st.monthly.corrupt + ' freeze record(s) torn or corrupt');
   return { config: cfg ? cfg.bytes : null, configText: cfg ? cfg.text : false, scan: scan, format: formatted || v === -3 ? FORMAT : v, report: report, formatted: formatted };

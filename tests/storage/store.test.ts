@@ -3,7 +3,7 @@
 // virtual AT24C through the real driver.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_SLOT, FORMAT, FREEZE_SLOT, Store, layoutFor } from '../../firmware/storage/store';
+import { EVENT_SLOT, FORMAT, FREEZE_SLOT, MONEY_SLOT, Store, layoutFor } from '../../firmware/storage/store';
 import { Journal } from '../../firmware/storage/journal';
 import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
 import { Writer } from '../../firmware/storage/bytes';
@@ -58,6 +58,7 @@ describe('layoutFor', () => {
         ['header B', l.header[1], 8],
         ['config A', l.config[0], l.configSize],
         ['config B', l.config[1], l.configSize],
+        ['money', l.money, l.moneySlots * MONEY_SLOT],
         ['events', l.events, l.eventSlots * EVENT_SLOT],
         ['daily', l.daily, l.dailySlots * FREEZE_SLOT],
         ['monthly', l.monthly, l.monthlySlots * FREEZE_SLOT],
@@ -77,17 +78,40 @@ describe('layoutFor', () => {
       expect(l.journalSize % 16).toBe(0);
       // the journal takes what is left (less than a 16-byte unit is wasted)
       expect(size - (l.journal + l.journalSize)).toBeLessThan(16);
-      expect(l.eventSlots).toBeGreaterThanOrEqual(8);
+      // (the smallest part, AT24C32: 23 money entries and 6 events)
+      expect(l.moneySlots).toBeGreaterThanOrEqual(20);
+      expect(l.eventSlots).toBeGreaterThanOrEqual(6);
       expect(l.dailySlots).toBeGreaterThanOrEqual(5);
       expect(l.monthlySlots).toBeGreaterThanOrEqual(1);
+    });
+
+    it(part + ': format 4 against formats 1 to 3, what the migration relies on', () => {
+      const { size, pageSize } = PARTS[part];
+      const l = layoutFor(size, pageSize);
+      const o = layoutFor(size, pageSize, true);
+      // journal and freezes, header and slot A stay where they were
+      expect([l.header, l.config[0], l.daily, l.dailySlots, l.monthly, l.monthlySlots, l.journal, l.journalSize]).toEqual([o.header, o.config[0], o.daily, o.dailySlots, o.monthly, o.monthlySlots, o.journal, o.journalSize]);
+      expect(o.moneySlots).toBe(0);
+      expect(o.money).toBe(o.events);
+      expect(l.configSize).toBeLessThan(o.configSize);
+      // the event log keeps the last slots of its old region, entries and all
+      expect(l.events + l.eventSlots * EVENT_SLOT).toBe(o.events + o.eventSlots * EVENT_SLOT);
+      expect((l.events - o.events) % EVENT_SLOT).toBe(0);
+      // every money entry of the old event log is copied where the older format keeps nothing:
+      // past slot A's new size (the configuration is there) and before the old event log
+      expect(l.money).toBeGreaterThanOrEqual(o.config[0] + l.configSize);
+      expect(l.money + o.eventSlots * MONEY_SLOT).toBeLessThanOrEqual(o.events);
     });
   }
 
   it('matches the figures of docs/storage.md for the AT24C256 and AT24C512', () => {
     const a = layoutFor(32768, 64);
-    expect([a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize]).toEqual([76, 42, 10, 6144]);
+    expect([a.moneySlots, a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize]).toEqual([190, 51, 42, 10, 4096]);
     const b = layoutFor(65536, 128);
-    expect([b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize]).toEqual([153, 85, 21, 12288]);
+    expect([b.moneySlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize]).toEqual([383, 102, 85, 21, 8192]);
+    // formats 1 to 3
+    const c = layoutFor(65536, 128, true);
+    expect([c.eventSlots, c.dailySlots, c.monthlySlots, c.configSize]).toEqual([153, 85, 21, 12288]);
   });
 });
 
@@ -113,8 +137,9 @@ describe('Store: header and format', () => {
     const rig = rigOf('AT24C256');
     const w0 = rig.chip.bytesWritten;
     bootStore(new Store(rig.eeprom), () => 0);
-    // 2 headers x 8 + 4 spans x 16 of 0xFF; blank cells are not written again
-    expect(rig.chip.bytesWritten - w0).toBe(2 * 8 + 4 * 16);
+    // 2 headers x 8; blank cells are not written again (not even the headers' and slots' first
+    // 16 bytes, erased first when they are not blank)
+    expect(rig.chip.bytesWritten - w0).toBe(2 * 8);
   });
 
   function withData(part = 'AT24C32') {

@@ -126,7 +126,7 @@ describe('unit with an EEPROM', () => {
 
     const out: string[] = [];
     let u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
-    expect(out).toContain('STORAGE migrated EEPROM format 1 to ' + FORMAT);
+    expect(out).toContain('STORAGE migrated EEPROM format 1 to ' + FORMAT + ', 0 money entries into a log of their own');
     expect(u.core.balance[1]).toBe(7000);
     expect(u.core.lastImp[1]).toBe(4200);
     expect(u.core.topupMilli[1]).toBe(0);
@@ -199,7 +199,7 @@ describe('unit with an EEPROM', () => {
     expect(out.filter((l) => /ledger #1 A1 topup 5\.000/.test(l))).toHaveLength(1);
   });
 
-  it('log says how many older entries the ring of the event log wrote over', () => {
+  it('log says how many older events the ring of the event log wrote over', () => {
     const clock = new VirtualClock();
     const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part: 'AT24C256' });
     const out: string[] = [];
@@ -214,6 +214,6 @@ describe('unit with an EEPROM', () => {
     expect(seq).toBe(before + slots + 5);
     out.length = 0;
     u.input('log n=1\n');
-    expect(out).toContain('(' + (seq - slots) + ' older entries overwritten)');
+    expect(out).toContain('(' + (seq - slots) + ' older events overwritten)');
   });
 });
