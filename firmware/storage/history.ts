@@ -1,5 +1,5 @@
 // The money log, the event log and the freeze records as EEPROM slots. A money entry (a ledger
-// entry other than a charge: top-up, refund, correction, transfer) in 32 bytes: time, kind,
+// entry other than a charge: top-up, refund, correction, transfer) in 40 bytes: time, kind,
 // entry number, amount, balance after it, related entry or account, the account's name. An
 // event: time, account, kind and a reason text (cut to fit the slot). A freeze record: an
 // account's cumulative counters at the end of a local day or billing month (energy by tariff
@@ -35,10 +35,11 @@ export function appendEvent(ring: SlotRing, time: number, account: string, kind:
 }
 
 /** Appends money entry d of account `account`: its numbers, then its name. A name longer than
- *  the slot has room for after the numbers (amounts and balances below 1,048.576 and entry
- *  numbers below 2^26 leave 8 characters; 5 beside the number a correction corrects) keeps
+ *  the slot has room for after the numbers (16 characters beside amounts and balances below
+ *  1,048.576 and entry numbers below 2^27; 13 beside the number a correction corrects) keeps
  *  what fits but two bytes, and those hold the whole name's CRC-16 (kind + 128): the reader
- *  finds the account it names among the names it is given. */
+ *  finds the account it names among the names it is given. Numbers too large to leave those
+ *  two bytes (more than any amount the console takes with balances above 2^46) are refused. */
 export function appendMoney(ring: SlotRing, time: number, account: string, d: Decision): boolean {
   const n = ring.size - 8;
   const w = new Writer(n + 32);
@@ -52,6 +53,7 @@ export function appendMoney(ring: SlotRing, time: number, account: string, d: De
   w.num(d.ref);
   const at = w.n;
   w.bytes(ascii(account));
+  if (at > n - 2) return false;
   if (w.n > n) {
     w.b[4] += 128;
     const h = crc16(w.b, at, w.n);

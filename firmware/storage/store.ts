@@ -14,7 +14,7 @@ import { SlotRing } from './slot-ring';
 export const FORMAT = 4;
 /** Event, money entry and freeze slot sizes (bytes). */
 export const EVENT_SLOT = 80;
-export const MONEY_SLOT = 32;
+export const MONEY_SLOT = 40;
 export const FREEZE_SLOT = 96;
 
 /** Where each part lives (byte addresses). */

@@ -48,7 +48,7 @@ interface Old {
 /** Writes an EEPROM as format 3 did: `n` top-ups and refunds with a relay event after each,
  *  the committed configuration in slot B, and (`lost`) one more top-up committed whose log
  *  write a power cut prevented (its '!' record, as format 3 wrote it, names no account). */
-function formatThree(part: string, n: number, lost: boolean): Old {
+function formatThree(part: string, n: number, lost: boolean, config: object = CONFIG): Old {
   const clock = new VirtualClock();
   const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0 + 86400, part });
   const ee = rig.eeprom;
@@ -57,7 +57,7 @@ function formatThree(part: string, n: number, lost: boolean): Old {
   st.layout = o;
   st.events = st.money = new SlotRing(ee, o.events, o.eventSlots, EVENT_SLOT);
   expect(writeHeader(st, 3).ok).toBe(true);
-  const parsed = parseConfig(CONFIG);
+  const parsed = parseConfig(config);
   if (!parsed.ok) throw new Error(parsed.error);
   const bytes = encodeConfig(parsed.value);
   for (let g = 1; g <= 2; g++) {
@@ -96,12 +96,12 @@ function formatThree(part: string, n: number, lost: boolean): Old {
   return { rig, clock, money, others, balances: names.map((_, a) => core.balance[a]) };
 }
 
-function boot(old: Old, eeprom: Eeprom, out: string[]): Unit {
-  return startUnit({ load: nodeModules, clock: old.clock, print: (l) => out.push(l), eeprom, rtc: old.rig.rtc }, CONFIG);
+function boot(old: Old, eeprom: Eeprom, out: string[], config: object = CONFIG): Unit {
+  return startUnit({ load: nodeModules, clock: old.clock, print: (l) => out.push(l), eeprom, rtc: old.rig.rtc }, config);
 }
 
-function again(old: Old, out: string[]): Unit {
-  return boot(old, new StorageRig({ now: () => old.clock.now(), chip: old.rig.chip, clock: old.rig.clock }).eeprom, out);
+function again(old: Old, out: string[], config: object = CONFIG): Unit {
+  return boot(old, new StorageRig({ now: () => old.clock.now(), chip: old.rig.chip, clock: old.rig.clock }).eeprom, out, config);
 }
 
 function say(u: Unit, out: string[], line: string): string[] {
@@ -157,6 +157,39 @@ describe('migration from format 3 (money entries among the events) to format 4',
       expect(u.storage!.store.money.seq).toBeGreaterThan(0);
     });
   }
+
+  it('a configuration too large for format 4\'s slots keeps format 3 (said at every boot, money entries still logged among the events), and migrates once it is smaller', () => {
+    // 30 accounts on an AT24C128: about 2,500 bytes of configuration; format 4's slots hold 2,037
+    const big = { plans: { flat: { price: 600 } }, accounts: [] as object[], meters: [] as object[] };
+    for (let i = 1; i <= 30; i++) {
+      big.accounts.push({ name: i < 4 ? ['R1', 'R2', 'Room-Twelve-B'][i - 1] : 'Room-' + (100 + i), plan: 'flat', alarmLevels: [30000, 20000, 10000] });
+      big.meters.push({ name: 'Meter-' + (100 + i), account: i < 4 ? ['R1', 'R2', 'Room-Twelve-B'][i - 1] : 'Room-' + (100 + i) });
+    }
+    const old = formatThree('AT24C128', 6, false, big);
+    const out: string[] = [];
+    let u = again(old, out, big);
+    expect(out.filter((l) => /^STORAGE (EEPROM kept in format 3: the configuration \(\d+ bytes\) does not fit format 4 \(2037 bytes in slot A\)|.*fail)/.test(l))).toEqual([expect.stringMatching(/kept in format 3/)]);
+    expect(u.storage!.store.money).toBe(u.storage!.store.events);
+    for (let a = 0; a < 3; a++) expect(u.core.balance[a]).toBe(old.balances[a]);
+    expect(say(u, out, 'topup R2 1')[0]).toMatch(/^RECEIPT #7 .* R2 topup 1\.000/);
+    const got = moneyLog(u, out);
+    expect(got[got.length - 1]).toMatch(/^ledger #7 R2 topup 1\.000 balance /);
+    out.length = 0;
+    u = again(old, out, big);
+    expect(out.filter((l) => /kept in format 3/.test(l))).toHaveLength(1);
+    // (the boot's own events, 30 relays among them, push older money entries out: format 3)
+    const last = got[got.length - 1];
+    expect(moneyLog(u, out)).toContain(last);
+    // accounts closed until it fits, and the next boot migrates
+    for (let i = 4; i <= 30; i++) say(u, out, 'acct close Room-' + (100 + i));
+    out.length = 0;
+    u = again(old, out, big);
+    expect(out.some((l) => /^STORAGE migrated EEPROM format 3 to 4, \d+ money entries into a log of their own$/.test(l)), out.join('\n')).toBe(true);
+    expect(u.storage!.store.money).not.toBe(u.storage!.store.events);
+    // (closing 27 accounts in format 3 pushed the older money entries out of its event log)
+    expect(say(u, out, 'topup R1 3')[0]).toMatch(/^RECEIPT #8 .* R1 topup 3\.000/);
+    expect(moneyLog(u, out).pop()).toBe('ledger #8 R1 topup 3.000 balance ' + ((old.balances[0] + 3000) / 1000).toFixed(3));
+  });
 
   it('a power cut at any EEPROM write of the migration (first, middle and last byte): the next boot migrates, every money entry once, balances kept', () => {
     const part = 'AT24C256';
