@@ -5,8 +5,8 @@
 import type { Config } from './config';
 import { decodeConfig, encodeConfig } from './config-store';
 import type { Unit } from './unit';
-import { bootStorage, frozenNote, ledgerLine, migrateStorage, restoreStorage, unloggedEntries } from './storage/restore';
-import { FORMAT } from './storage/store';
+import { bootStorage, frozenNote, restoreStorage, unloggedEntries } from './storage/restore';
+import { Decision, formatDecision } from './core';
 import { saveConfig } from './storage/config-commit';
 
 /** The boot module's entry: configures and starts a freshly made unit. */
@@ -52,37 +52,29 @@ export function bootUnit(u: Unit, factory: unknown): void {
   }
   const core = u.core;
   // Money entries a cut kept from the money log: found before anything is logged at this boot.
-  let lost: string[] = [];
-  let format = FORMAT;
+  let lost: { a: number; d: Decision }[] = [];
+  // The format of an EEPROM to migrate (0: none): an older one is read in its own layout, with
+  // money entries among the events.
+  let format = 0;
   if (storage && b) {
     const restored = restoreStorage(storage, core, u.tokens);
-    lost = unloggedEntries(storage);
+    lost = unloggedEntries(storage, core.cfg.accounts.name);
     storage.note = frozenNote(storage);
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
-    format = b.format;
-    // An older format is migrated with the configuration in slot A (restore.ts): saved again
-    // when it is in slot B.
-    for (let k = 0; k < 2; k++) {
-      if (k ? format < FORMAT && storage.store.configSlot : !saved || b.formatted || storage.store.configGen === 0) {
-        if (!saveConfig(storage, encodeConfig(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
-      }
+    if (storage.store.money === storage.store.events && !storage.store.readOnly) format = b.format;
+    if (!saved || b.formatted || storage.store.configGen === 0) {
+      if (!saveConfig(storage, encodeConfig(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
     }
     // The scan's copies of every record are done with: they leave the heap now, before the
     // meters are wired and the first commit is written.
     storage.booted = null;
     b = null;
   }
-  // Logged as when they were made, under the entry's own kind; the account named in the line
-  // (format 4) is looked up by name, an index from an older line is not guessed at.
-  for (let i = 0; i < lost.length; i++) {
-    const w = lost[i].split(' ');
-    const name = w.length === 8 || w.length === 10 ? w.pop() : '';
-    const d = ledgerLine(w);
-    u.log(core.cfg.accounts.name.indexOf(name as string), d.code || 'ledger', w.join(' '), d);
-  }
+  // Logged as when they were made, under the entry's own kind and its account.
+  for (let i = 0; i < lost.length; i++) u.log(lost[i].a, lost[i].d.code || 'ledger', formatDecision(lost[i].d), lost[i].d);
   // After those (it empties the record that kept them), before the boot's own lines (an older
-  // format's event log loses its first slots to the money log).
-  const mig = storage ? migrateStorage(storage, core, u.tokens, format) : null;
+  // format's event log loses its first slots to the money log): a module of its own.
+  const mig = format ? hal.load('mig')(u, format) : null;
   if (mig) report.push(mig);
   u.log(-1, 'boot', 'boot');
   for (let i = 0; i < report.length; i++) {

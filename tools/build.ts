@@ -601,6 +601,7 @@ export const MODULES: { [name: string]: { file: string; entry: string } } = {
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
   day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
+  mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
 };
 
 /** Classes a module may make objects of although the resident code has them too: the objects

@@ -1,14 +1,11 @@
 // Boot's part of the storage: reading the EEPROM back, restoring the accounts, meters, tokens
-// and ledger, migrating an older format, and finding the money entries a power cut kept from
-// the money log. Runs once, in the boot module.
+// and ledger, and finding the money entries a power cut kept from the money log. Runs once, in
+// the boot module (an older format is migrated by the mig module, storage/migrate.ts).
 import { Core, Decision } from '../core';
 import { Reader } from './bytes';
-import { EVENT_SLOT, FORMAT, MONEY_SLOT, StoreBoot, layoutFor } from './store';
-import { bootStore, erase, writeHeader } from './store-boot';
+import { StoreBoot } from './store';
+import { bootStore } from './store-boot';
 import { decodeAccount, decodeUnit, unitConfigGen } from './records';
-import { appendMoney } from './history';
-import { SlotRing } from './slot-ring';
-import { openRing, slotAt } from './slot-scan';
 import { TokenStates, UnitStorage } from './unit-storage';
 
 /** Reads the EEPROM; the configuration to start from (null: use the factory one). */
@@ -51,73 +48,27 @@ export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates)
   return lines;
 }
 
-/** Brings an EEPROM of an older format (`format`, read at boot) to the current one: every
- *  record rewritten, the money entries of the event log copied into the money log of their own,
- *  then the header. Until the header is written nothing the older format reads has changed
- *  (the money log's first slots lie in the second half of what was configuration slot B; the
- *  boot put the configuration into slot A), so a cut on the way migrates again at the next
- *  boot. The entries a cut kept from the log must be logged before (unloggedEntries): the
- *  '!' record is emptied here. A configuration too large for format 4's slots keeps the
- *  older format (said so, every boot). */
-export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates, format: number): string | null {
-  const st = us.store;
-  if (format >= FORMAT || st.readOnly) return null;
-  const ee = st.ee;
-  const l = layoutFor(ee.size, ee.pageSize);
-  const h = ee.read(l.config[0], 7);
-  const len = h.ok ? h.value[5] + h.value[6] * 256 : 0;
-  if (st.configSlot || len + 11 > l.configSize) return 'EEPROM kept in format ' + format + ': the configuration (' + (st.configSlot ? 'in slot B' : len + ' bytes') + ') does not fit format ' + FORMAT + ' (' + (l.configSize - 11) + ' bytes in slot A)';
-  for (let a = 0; a < core.cfg.accounts.n; a++) if (!us.save(core, [a], a === 0, tokens)) return us.error;
-  const c = st.journal.commit([{ name: '!', data: new Uint8Array(0) }]);
-  if (!c.ok) return c.error;
-  const ev = st.events;
-  const m = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);
-  for (let k = ev.slots; k > 0; k--) {
-    const s = slotAt(ev, (ev.next - k + ev.slots) % ev.slots);
-    if (!s || s.seq > ev.seq || s.seq <= ev.seq - ev.slots) continue;
-    // An event: time, account, kind, text; a money entry's text is its ledger line (charges
-    // were never logged).
-    const r = new Reader(s.data, 0, s.data.length);
-    const t = r.u32();
-    const a = r.str();
-    r.str();
-    const w = r.str().split(' ');
-    if (r.bad || w[0] !== 'ledger') continue;
-    const d = ledgerLine(w);
-    if (!appendMoney(m, t, a || 'a' + d.account, d)) return 'money log write failed';
-  }
-  const hw = writeHeader(st, FORMAT);
-  if (!hw.ok) return hw.error;
-  st.layout = l;
-  st.money = m;
-  st.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
-  openRing(st.events);
-  // Past the copies the money log holds what slot B and the old event log held: erased, or
-  // boot would count it as torn slots.
-  erase(st, l.money + m.seq * MONEY_SLOT, l.events);
-  return 'migrated EEPROM format ' + format + ' to ' + FORMAT + ', ' + m.seq + ' money entries into a log of their own';
-}
-
-/** A money entry's decision from its trace line's words ("ledger #7 a0 topup 12500 bal 12500
- *  ref 3"). */
-export function ledgerLine(w: string[]): Decision {
-  return { kind: 'ledger', account: +(w[2] || '').substr(1), meter: -1, code: w[3], value: +w[4], balance: +w[6], seq: +(w[1] || '').substr(1), ref: w[7] === 'ref' ? +w[8] : -1 };
-}
-
 /** The money entries of the newest commit that are not in the money log (a power cut between
- *  the commit and the log writes), to be logged now: their lines, each ending in the account's
- *  name (not in lines of format 3 and before). */
-export function unloggedEntries(us: UnitStorage): string[] {
+ *  the commit and the log writes), to be logged now: each as its decision and its account's
+ *  index in `names` (the line names it; -1 when it is gone, or in a line of format 3 and
+ *  before, which names none: its index is not guessed at). */
+export function unloggedEntries(us: UnitStorage, names: string[]): { a: number; d: Decision }[] {
   const b = us.booted as StoreBoot;
   const d = b.scan.records['!'];
-  if (!d || !d.length || us.store.readOnly) return [];
+  const out: { a: number; d: Decision }[] = [];
+  if (!d || !d.length || us.store.readOnly) return out;
   let text = '';
   for (let i = 0; i < d.length; i++) text += String.fromCharCode(d[i]);
   const lines = text.split('\n');
-  const first = parseInt(lines[0], 10);
   // Logged so far: as many as the money log has gone past the number it was to give.
-  const done = us.store.money.seq - first + 1;
-  return done >= lines.length - 1 ? [] : lines.slice(1 + (done > 0 ? done : 0));
+  const done = us.store.money.seq - parseInt(lines[0], 10) + 1;
+  for (let i = 1 + (done > 0 ? done : 0); i < lines.length; i++) {
+    // "ledger #7 a0 topup 12500 bal 12500 [ref 3] [R1]"
+    const w = lines[i].split(' ');
+    const name = w.length === 8 || w.length === 10 ? w.pop() : '';
+    out.push({ a: names.indexOf(name as string), d: { kind: 'ledger', account: +(w[2] || '').substr(1), meter: -1, code: w[3], value: +w[4], balance: +w[6], seq: +(w[1] || '').substr(1), ref: w[7] === 'ref' ? +w[8] : -1 } });
+  }
+  return out;
 }
 
 /** The day and state of the newest freeze the journal notes ('@' record), -1 when none. */

@@ -89,13 +89,22 @@ export function configCommitted(st: Store, gen: number): void {
   st.configGen = gen;
 }
 
-/** Erases [from, to) (0xFF), writing only where a cell is not blank (a new part is blank: no
- *  wear, no time). */
-export function erase(st: Store, from: number, to: number): Result<true> {
+/** Erases every region (0xFF) and writes the header last, so a cut here formats again.
+ *  keepEvents: the money log and the event log are kept. */
+export function formatStore(st: Store, keepEvents: boolean): Result<true> {
+  const l = st.layout;
   const blank = new Uint8Array(256);
   for (let i = 0; i < 256; i++) blank[i] = 0xff;
-  for (let a = from; a < to; a += 256) {
-    const n = to - a < 256 ? to - a : 256;
+  // Headers first: from here until the new header is written a cut means "blank".
+  const spans = [l.header[0], l.header[1], l.config[0], l.config[1]];
+  for (let i = 0; i < spans.length; i++) {
+    const r = st.ee.write(spans[i], new Uint8Array(blank.buffer, 0, 16));
+    if (!r.ok) return r;
+  }
+  const from = keepEvents ? l.daily : l.money;
+  for (let a = from; a < l.journal + l.journalSize; a += 256) {
+    const n = l.journal + l.journalSize - a < 256 ? l.journal + l.journalSize - a : 256;
+    // Cells already blank are not written again (a new part is blank: no wear, no time).
     const c = st.ee.read(a, n);
     let used = !c.ok;
     for (let i = 0; i < n && !used; i++) if (c.ok && c.value[i] !== 0xff) used = true;
@@ -103,27 +112,6 @@ export function erase(st: Store, from: number, to: number): Result<true> {
     const r = st.ee.write(a, new Uint8Array(blank.buffer, 0, n));
     if (!r.ok) return r;
   }
-  return ok<true>(true);
-}
-
-/** The format the store's layout is: the current one, or 3 while it keeps an older format's
- *  layout (money entries among the events). */
-function formatOf(st: Store): number {
-  return st.money === st.events ? 3 : FORMAT;
-}
-
-/** Erases every region (0xFF) and writes the header last, so a cut here formats again.
- *  keepEvents: the money log and the event log are kept. */
-export function formatStore(st: Store, keepEvents: boolean): Result<true> {
-  const l = st.layout;
-  // Headers first: from here until the new header is written a cut means "blank".
-  const spans = [l.header[0], l.header[1], l.config[0], l.config[1]];
-  for (let i = 0; i < spans.length; i++) {
-    const r = erase(st, spans[i], spans[i] + 16);
-    if (!r.ok) return r;
-  }
-  const r = erase(st, keepEvents ? l.daily : l.money, l.journal + l.journalSize);
-  if (!r.ok) return r;
   st.configGen = 0;
   st.configSlot = 0;
   // Erased: nothing to scan for.
@@ -134,7 +122,8 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
   }
   clearRing(st.daily);
   clearRing(st.monthly);
-  return writeHeader(st, formatOf(st));
+  // An older format's layout (money entries among the events) stays format 3 until migrated.
+  return writeHeader(st, st.money === st.events ? 3 : FORMAT);
 }
 
 /** Reads everything back. unitGen(scan) tells which configuration generation the journal
@@ -170,9 +159,9 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     const m = st.money;
     if (m !== st.events) {
       openRing(m);
-      // A money log that has not gone round yet holds nothing past its head: what a cut left
-      // there (a torn entry, or what the migration was erasing) is erased, said once below.
-      if (m.corrupt && m.seq < m.slots && !st.readOnly) erase(st, m.start + m.next * m.size, m.start + m.slots * m.size);
+      // A money log that has not gone round yet holds nothing past its head: what is there
+      // (what slot B and the old event log held before a migration, a torn entry) is no entry.
+      if (m.seq < m.slots) m.corrupt = 0;
     }
     openRing(st.daily);
     openRing(st.monthly);
