@@ -1,6 +1,7 @@
 // The money log, the event log and the freeze records as EEPROM slots. A money entry (a ledger
 // entry other than a charge: top-up, refund, correction, transfer) in 40 bytes: time, kind,
-// entry number, amount, balance after it, related entry or account, the account's name. An
+// entry number, amount, balance after it, related entry or account, the number of the event
+// logged before it, the account's name. An
 // event: time, account, kind and a reason text (cut to fit the slot). A freeze record: an
 // account's cumulative counters at the end of a local day or billing month (energy by tariff
 // period, money charged, money topped up, balance); a day's or month's figures are the
@@ -34,13 +35,15 @@ export function appendEvent(ring: SlotRing, time: number, account: string, kind:
   return ring.append(w.out()).ok;
 }
 
-/** Appends money entry d of account `account`: its numbers, then its name. A name longer than
- *  the slot has room for after the numbers (16 characters beside amounts and balances below
- *  1,048.576 and entry numbers below 2^27; 13 beside the number a correction corrects) keeps
- *  what fits but two bytes, and those hold the whole name's CRC-16 (kind + 128): the reader
- *  finds the account it names among the names it is given. Numbers too large to leave those
- *  two bytes (more than any amount the console takes with balances above 2^46) are refused. */
-export function appendMoney(ring: SlotRing, time: number, account: string, d: Decision): boolean {
+/** Appends money entry d of account `account`, logged after event `ev` of the event log (its
+ *  sequence number: how the console orders the two logs): its numbers, then its name. A name
+ *  longer than the slot has room for after the numbers (12 characters beside amounts and
+ *  balances below 1,048.576, entry numbers below 2^27 and events below 2^20; 9 beside the
+ *  number a correction corrects) keeps what fits but two bytes, and those hold the whole
+ *  name's CRC-16 (kind + 128): the reader finds the account it names among the names it is
+ *  given. Numbers too large to leave those two bytes are refused: never below entry numbers
+ *  of 2^34, events of 2^20, balances of 2^41 (2.2 billion) and any amount the console takes. */
+export function appendMoney(ring: SlotRing, time: number, account: string, d: Decision, ev: number): boolean {
   const n = ring.size - 8;
   const w = new Writer(n + 32);
   let k = 1;
@@ -51,6 +54,7 @@ export function appendMoney(ring: SlotRing, time: number, account: string, d: De
   w.num(d.value);
   w.num(d.balance);
   w.num(d.ref);
+  w.num(ev);
   const at = w.n;
   w.bytes(ascii(account));
   if (at > n - 2) return false;
@@ -71,12 +75,14 @@ export function ascii(s: string): Uint8Array {
 }
 
 /** Where reading one ring has got to: slot k back from the head is next, and the entry it gave
- *  last (t < 0: none left). */
+ *  last (t < 0: none left), with its place among the events (q: an event's sequence number, the
+ *  number of the event logged before a money entry). */
 interface Cursor {
   r: SlotRing;
   money: boolean;
   k: number;
   t: number;
+  q: number;
   a: string;
   kind: string;
   x: string;
@@ -97,11 +103,13 @@ function step(c: Cursor, skip: boolean, names: string[]): void {
     const d = s.data;
     const rd = new Reader(d, 0, d.length);
     const t = rd.u32();
+    c.q = s.seq;
     if (c.money) {
       const k = rd.u8();
       c.kind = entryName(k & 127);
       const x = 'ledger #' + rd.num() + ' a0 ' + c.kind + ' ' + rd.num() + ' bal ' + rd.num();
       const ref = rd.num();
+      c.q = rd.num();
       const cut = k > 127;
       const end = cut ? d.length - 2 : d.length;
       let a = '';
@@ -130,21 +138,22 @@ function step(c: Cursor, skip: boolean, names: string[]): void {
 }
 
 /** Entries newest first from the event log and the money log (null when money entries are
- *  events, before format 4), by time (of one second, the event first: a command is logged after
- *  the money entry it made), through the filter, at most max; fmt gets each. `names`: the
- *  accounts a money entry may name in part (the configuration's). */
+ *  events, before format 4), in the order they were logged, through the filter, at most max;
+ *  fmt gets each. `names`: the accounts a money entry may name in part (the configuration's). */
 export function readLog(events: SlotRing, money: SlotRing | null, f: EventFilter, max: number, fmt: (time: number, account: string, kind: string, text: string) => void, names?: string[]): void {
   const cs: Cursor[] = [];
   const rs = money ? [events, money] : [events];
   const ns = names || [];
   for (let i = 0; i < rs.length; i++) {
-    const c = { r: rs[i], money: i > 0, k: 1, t: -1, a: '', kind: '', x: '' };
+    const c = { r: rs[i], money: i > 0, k: 1, t: -1, q: 0, a: '', kind: '', x: '' };
     if (rs[i].slots) step(c, !!money, ns);
     cs.push(c);
   }
   let n = 0;
   while (n < max) {
-    const c = cs.length > 1 && cs[1].t > cs[0].t ? cs[1] : cs[0];
+    // The money entry when it was logged after the event (or no event is left).
+    const m = cs[1];
+    const c = m && m.t >= 0 && (cs[0].t < 0 || m.q >= cs[0].q) ? m : cs[0];
     if (c.t < 0) return;
     if ((!f.account || c.a === f.account) && (!f.kind || c.kind === f.kind) && c.t >= f.from && c.t < f.to) {
       fmt(c.t, c.a, c.kind, c.x);

@@ -58,7 +58,8 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
     const w = r.str().split(' ');
     if (r.bad || w[0] !== 'ledger') continue;
     const d = ledgerLine(w);
-    if (!appendMoney(m, t, a || 'a' + d.account, d)) return 'money log write failed';
+    // after the events logged before it
+    if (!appendMoney(m, t, a || 'a' + d.account, d, s.seq - 1)) return 'money log write failed';
   }
   const hw = writeHeader(st, FORMAT);
   if (!hw.ok) return hw.error;

@@ -76,7 +76,7 @@ export class UnitStorage {
    *  account that is not known by name (an entry recovered at boot) is named by its index. */
   event(time: number, account: string, kind: string, text: string, d?: Decision): void {
     const st = this.store;
-    if (!st.readOnly && !(d && st.money !== st.events ? appendMoney(st.money, time, account || 'a' + d.account, d) : appendEvent(st.events, time, account, kind, text))) this.error = 'event log write failed';
+    if (!st.readOnly && !(d && st.money !== st.events ? appendMoney(st.money, time, account || 'a' + d.account, d, st.events.seq) : appendEvent(st.events, time, account, kind, text))) this.error = 'event log write failed';
   }
 }
 
