@@ -520,27 +520,25 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
               return { ok: false, lines: ['error: ' + e + '; the kinds are:'].concat(kinds), data: { error: e, kinds: all } };
             }
             const k = events(u, ctx.shell, { account: a, kind: v.kind || '', from: from, to: v.to && v.to.length === 10 ? to + 86400 : to }, n.value);
-            // The EEPROM's logs are rings: say how much of each the newest entries wrote over,
-            // and the accounts' totals, which no ring can lose.
+            // The EEPROM's logs are rings: what each wrote over, and the accounts' totals, which
+            // no ring can lose (the balance is every entry's sum: other = refunds, corrections
+            // and transfers).
             const st = u.storage && !u.storage.store.readOnly ? u.storage.store : null;
             const over = st ? overwritten(st.events) : 0;
             const mo = st && st.money !== st.events ? overwritten(st.money) : 0;
             const core = u.core;
-            const tot = [0, 0, 0];
+            const t = { entries: k, overwritten: over, moneyOverwritten: mo, toppedUp: 0, charged: 0, other: 0, balance: 0 };
             for (let i = 0; i < core.cfg.accounts.n; i++) {
               if (a >= 0 && i !== a) continue;
-              tot[0] += core.topupMilli[i];
-              tot[1] += core.chargedMilli[i];
-              tot[2] += core.balance[i];
+              t.toppedUp += core.topupMilli[i];
+              t.charged += core.chargedMilli[i];
+              t.balance += core.balance[i];
             }
+            t.other = t.balance - t.toppedUp + t.charged;
             const lines = k ? [] : ['(no entries)'];
-            if (mo) lines.push('(' + mo + ' older money ' + (mo === 1 ? 'entry' : 'entries') + ' overwritten)');
-            if (over) lines.push('(' + over + ' older ' + (over === 1 ? 'event' : 'events') + ' overwritten)');
-            // The balance is every entry's sum: what is neither a top-up nor a charge is refunds,
-            // corrections and transfers.
-            const oth = tot[2] - tot[0] + tot[1];
-            if (mo || a >= 0) lines.push('(' + (a >= 0 ? core.cfg.accounts.name[a] : 'all accounts') + ' since start: topped up ' + formatMoney(tot[0]) + ', charged ' + formatMoney(tot[1]) + ', other ' + formatMoney(oth) + ', balance ' + formatMoney(tot[2]) + ')');
-            return done(lines, { entries: k, overwritten: over, moneyOverwritten: mo, toppedUp: tot[0], charged: tot[1], other: oth, balance: tot[2] });
+            if (mo + over) lines.push('(older entries overwritten: money log ' + mo + ', event log ' + over + ')');
+            if (mo || a >= 0) lines.push('(' + (a >= 0 ? core.cfg.accounts.name[a] : 'all accounts') + ' since start: topped up ' + formatMoney(t.toppedUp) + ', charged ' + formatMoney(t.charged) + ', other ' + formatMoney(t.other) + ', balance ' + formatMoney(t.balance) + ')');
+            return done(lines, t);
           },
         };
       case 'freeze':

@@ -96,9 +96,8 @@ interface Cursor {
 function step(c: Cursor, skip: boolean, names: string[]): void {
   const r = c.r;
   c.t = -1;
-  while (c.k <= r.slots) {
-    const s = slotAt(r, (r.next - c.k + r.slots) % r.slots);
-    c.k++;
+  while (c.t < 0 && c.k <= r.slots) {
+    const s = slotAt(r, (r.next - c.k++ + r.slots) % r.slots);
     if (!s || s.seq > r.seq || s.seq <= r.seq - r.slots) continue;
     const d = s.data;
     const rd = new Reader(d, 0, d.length);
@@ -107,33 +106,26 @@ function step(c: Cursor, skip: boolean, names: string[]): void {
     if (c.money) {
       const k = rd.u8();
       c.kind = entryName(k & 127);
-      const x = 'ledger #' + rd.num() + ' a0 ' + c.kind + ' ' + rd.num() + ' bal ' + rd.num();
+      c.x = 'ledger #' + rd.num() + ' a0 ' + c.kind + ' ' + rd.num() + ' bal ' + rd.num();
       const ref = rd.num();
+      if (ref >= 0) c.x += ' ref ' + ref;
       c.q = rd.num();
-      const cut = k > 127;
-      const end = cut ? d.length - 2 : d.length;
+      const end = k > 127 ? d.length - 2 : d.length;
       let a = '';
       while (rd.pos < end && d[rd.pos] !== 0xff) a += String.fromCharCode(d[rd.pos++]);
-      if (cut) {
-        const h = d[end] + d[end + 1] * 256;
-        let full = a + '~';
-        for (let i = 0; i < names.length; i++) {
-          const b = ascii(names[i]);
-          if (names[i].substr(0, a.length) === a && crc16(b, 0, b.length) === h) full = names[i];
-        }
-        a = full;
-      }
       c.a = a;
-      c.x = ref >= 0 ? x + ' ref ' + ref : x;
+      for (let i = 0; end < d.length && i < names.length; i++) {
+        const b = ascii(names[i]);
+        if (names[i].substr(0, a.length) === a && crc16(b, 0, b.length) === d[end] + d[end + 1] * 256) c.a = names[i];
+      }
+      if (c.a === a && end < d.length) c.a += '~';
     } else {
       c.a = rd.str();
       c.kind = rd.str();
       c.x = rd.str();
       if (skip && c.x.substr(0, 7) === 'ledger ') continue;
     }
-    if (rd.bad) continue;
-    c.t = t;
-    return;
+    if (!rd.bad) c.t = t;
   }
 }
 

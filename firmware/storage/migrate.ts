@@ -40,7 +40,7 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   const l = layoutFor(ee.size, ee.pageSize);
   const h = ee.read(l.config[0], 7);
   const len = h.ok ? h.value[5] + h.value[6] * 256 : 0;
-  if (len + 11 > l.configSize) return 'EEPROM kept in format ' + format + ': the configuration (' + len + ' bytes) does not fit format ' + FORMAT + ' (' + (l.configSize - 11) + ' bytes in slot A)';
+  if (len + 11 > l.configSize) return 'EEPROM kept in format ' + format + ': configuration of ' + len + ' bytes, format ' + FORMAT + ' keeps ' + (l.configSize - 11);
   for (let a = 0; a < core.cfg.accounts.n; a++) if (!us.save(core, [a], a === 0, tokens)) return us.error;
   const c = st.journal.commit([{ name: '!', data: new Uint8Array(0) }]);
   if (!c.ok) return c.error;
@@ -67,7 +67,7 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   st.money = m;
   st.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
   openRing(st.events);
-  return 'migrated EEPROM format ' + format + ' to ' + FORMAT + ', ' + m.seq + ' money entries into a log of their own';
+  return 'migrated EEPROM format ' + format + ' to ' + FORMAT + ' (' + m.seq + ' money entries moved)';
 }
 
 /** A money entry's decision from its ledger line's words ("ledger #7 a0 topup 12500 bal 12500

@@ -182,8 +182,8 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     st.configSlot = pick;
   } else if (!formatted && gen) report.push('configuration unreadable in both slots: starting from factory defaults');
   if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
-  if (st.money !== st.events && st.money.corrupt) report.push(st.money.corrupt + ' money log slot(s) torn or corrupt');
-  if (st.events.corrupt) report.push(st.events.corrupt + ' event log slot(s) torn or corrupt');
+  const bad = st.events.corrupt + (st.money !== st.events ? st.money.corrupt : 0);
+  if (bad) report.push(bad + ' event or money log slot(s) torn or corrupt');
   if (st.daily.corrupt + st.monthly.corrupt) report.push(st.daily.corrupt + st.monthly.corrupt + ' freeze record(s) torn or corrupt');
   return { config: cfg ? cfg.bytes : null, configText: cfg ? cfg.text : false, scan: scan, format: formatted || v === -3 ? FORMAT : v, report: report, formatted: formatted };
 }

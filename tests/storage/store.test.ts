@@ -312,7 +312,7 @@ describe('Store: header and format', () => {
     rig.chip.powerOn();
     const b = bootStore(again(rig), () => 1);
     expect(b.report).toContain('1 journal batch(es) torn or corrupt: older complete copies used');
-    expect(b.report).toContain('1 event log slot(s) torn or corrupt');
+    expect(b.report).toContain('1 event or money log slot(s) torn or corrupt');
     expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
   });
 });
