@@ -63,7 +63,6 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   }
   const hw = writeHeader(st, FORMAT);
   if (!hw.ok) return hw.error;
-  st.layout = l;
   st.money = m;
   st.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
   openRing(st.events);

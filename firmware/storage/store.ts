@@ -91,7 +91,6 @@ export interface StoreBoot {
 
 /** The unit's EEPROM. */
 export class Store {
-  layout: StoreLayout;
   readonly journal: Journal;
   /** The money entries, and the other events: one ring before format 4 (the same object). */
   money: SlotRing;
@@ -105,8 +104,8 @@ export class Store {
   readOnly = false;
 
   constructor(readonly ee: Eeprom) {
+    // The layout is not kept (its object would stay in the heap): store-boot.ts layoutOf().
     const l = layoutFor(ee.size, ee.pageSize);
-    this.layout = l;
     this.journal = new Journal(ee, l.journal, l.journalSize, FORMAT);
     this.money = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);
     this.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);

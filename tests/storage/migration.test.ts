@@ -54,7 +54,6 @@ function formatThree(part: string, n: number, lost: boolean, config: object = CO
   const ee = rig.eeprom;
   const o = layoutFor(ee.size, ee.pageSize, true);
   const st = new Store(ee);
-  st.layout = o;
   st.events = st.money = new SlotRing(ee, o.events, o.eventSlots, EVENT_SLOT);
   expect(writeHeader(st, 3).ok).toBe(true);
   const parsed = parseConfig(config);

@@ -21,7 +21,7 @@ function bytes(t: string): Uint8Array {
 function textOf(b: Uint8Array | null): string | null {
   return b === null ? null : String.fromCharCode(...Array.from(b));
 }
-import { bootStore, configCommitted, formatStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
+import { bootStore, configCommitted, formatStore, layoutOf, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
@@ -155,8 +155,8 @@ describe('Store: header and format', () => {
 
   it('both header copies damaged: formats loudly, the data is gone', () => {
     const { rig, st } = withData();
-    rig.chip.flipBit(st.layout.header[0] + 1, 3);
-    rig.chip.flipBit(st.layout.header[1] + 6, 0);
+    rig.chip.flipBit(layoutOf(st).header[0] + 1, 3);
+    rig.chip.flipBit(layoutOf(st).header[1] + 6, 0);
     const s2 = again(rig);
     const b = bootStore(s2, () => 1);
     expect(b.formatted).toBe(true);
@@ -176,7 +176,7 @@ describe('Store: header and format', () => {
       it('header copy ' + 'AB'[k] + ' damaged at byte ' + byte + ': no format, everything kept', () => {
         const { rig, st } = withData();
         const w0 = rig.chip.bytesWritten;
-        rig.chip.flipBit(st.layout.header[k] + byte, 1);
+        rig.chip.flipBit(layoutOf(st).header[k] + byte, 1);
         const s2 = again(rig);
         const b = bootStore(s2, (scan) => (scan.records[''] ? scan.records[''][0] : 0));
         expect(b.formatted).toBe(false);
@@ -192,7 +192,7 @@ describe('Store: header and format', () => {
 
   it('one header copy erased (0xFF) and the other good: no format', () => {
     const { rig, st } = withData();
-    expect(rig.eeprom.write(st.layout.header[0], new Uint8Array(8).fill(0xff)).ok).toBe(true);
+    expect(rig.eeprom.write(layoutOf(st).header[0], new Uint8Array(8).fill(0xff)).ok).toBe(true);
     const b = bootStore(again(rig), () => 1);
     expect(b.formatted).toBe(false);
     expect(textOf(b.config)).toBe('{"cfg":1}');
@@ -291,7 +291,7 @@ describe('Store: header and format', () => {
     const flaky: Eeprom = {
       size: rig.eeprom.size,
       pageSize: rig.eeprom.pageSize,
-      read: (a, n) => (a === st.layout.header[0] ? fail<Uint8Array>('nack', 'address ' + a) : rig.eeprom.read(a, n)),
+      read: (a, n) => (a === layoutOf(st).header[0] ? fail<Uint8Array>('nack', 'address ' + a) : rig.eeprom.read(a, n)),
       write: (a, b) => rig.eeprom.write(a, b),
     };
     const s2 = new Store(flaky);
@@ -331,7 +331,7 @@ describe('Store: configuration slots', () => {
 
   it('the first configuration goes to slot A, the next to slot B, and they alternate', () => {
     const { rig, st } = twoGenerations();
-    const l = st.layout;
+    const l = layoutOf(st);
     expect(rig.eeprom.read(l.config[0], 1).ok && (rig.eeprom.read(l.config[0] + 7, 3) as { value: Uint8Array }).value).toEqual(new Uint8Array([0x6f, 0x6e, 0x65]));
     expect((rig.eeprom.read(l.config[1] + 7, 3) as { value: Uint8Array }).value).toEqual(new Uint8Array([0x74, 0x77, 0x6f]));
   });
@@ -357,7 +357,7 @@ describe('Store: configuration slots', () => {
 
   it('the named slot unreadable: the other is used and the report says so', () => {
     const { rig, st } = twoGenerations();
-    rig.chip.flipBit(st.layout.config[0] + 8, 5);
+    rig.chip.flipBit(layoutOf(st).config[0] + 8, 5);
     const s = again(rig);
     const b = bootStore(s, () => 1);
     expect(textOf(b.config)).toBe('two');
@@ -368,7 +368,7 @@ describe('Store: configuration slots', () => {
   it('the named slot unreadable and the other holding an older generation: the older one is used, said so', () => {
     const { rig, st } = twoGenerations();
     configCommitted(st, 2);
-    rig.chip.flipBit(st.layout.config[1] + 2, 0); // generation bytes of slot B
+    rig.chip.flipBit(layoutOf(st).config[1] + 2, 0); // generation bytes of slot B
     const b = bootStore(again(rig), () => 2);
     expect(textOf(b.config)).toBe('one');
     expect(b.report).toEqual(['configuration generation 2 unreadable: using generation 1, check the accounts']);
@@ -376,8 +376,8 @@ describe('Store: configuration slots', () => {
 
   it('both slots unreadable: no configuration, and the report says so', () => {
     const { rig, st } = twoGenerations();
-    rig.chip.flipBit(st.layout.config[0] + 8, 5);
-    rig.chip.flipBit(st.layout.config[1] + 0, 0); // magic
+    rig.chip.flipBit(layoutOf(st).config[0] + 8, 5);
+    rig.chip.flipBit(layoutOf(st).config[1] + 0, 0); // magic
     const b = bootStore(again(rig), () => 1);
     expect(b.config).toBeNull();
     expect(b.report).toEqual(['configuration unreadable in both slots: starting from factory defaults']);
@@ -420,7 +420,7 @@ describe('Store: configuration slots', () => {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
     bootStore(st, () => 0);
-    const max = st.layout.configSize - 11;
+    const max = layoutOf(st).configSize - 11;
     const w0 = rig.chip.bytesWritten;
     expect(writeConfig(st, bytes('y'.repeat(max + 1)))).toMatchObject({ ok: false, error: 'too-big' });
     expect(rig.chip.bytesWritten).toBe(w0);

@@ -120,7 +120,7 @@ describe('unit with an EEPROM', () => {
     const core = new Core(parsed.value);
     core.handle({ t: 'topup', time: T0, account: 1, amountMilli: 7000 });
     core.handle({ t: 'reading', time: T0, meter: 1, importWh: 4200, exportWh: 0 });
-    const j = new Journal(rig.eeprom, st.layout.journal, st.layout.journalSize, 1);
+    const j = new Journal(rig.eeprom, st.journal.start, st.journal.units * 16, 1);
     openJournal(j);
     expect(commitRecords(j, [{ name: '', data: encodeUnit(core, 1) }, { name: 'A1', data: encodeAccount(core, 0, null, 1) }, { name: 'A2', data: encodeAccount(core, 1, null, 1) }]).ok).toBe(true);
 
