@@ -1,7 +1,8 @@
 // Boot, an on-demand module (firmware/modules.ts): reads the EEPROM, picks the configuration
 // (the committed one, else the factory one given), restores balances, registers and token
 // counters, says what it found, wires the meters and brings every relay to the state the rules
-// want. Runs once; its code leaves the heap afterwards.
+// want. Runs once; its code leaves the heap afterwards (and then startUnit takes a freeze that
+// is due, the pulse baselines and the status line).
 import type { Config } from './config';
 import { decodeConfig, encodeConfig } from './config-store';
 import type { Unit } from './unit';
@@ -93,8 +94,5 @@ export function bootUnit(u: Unit, factory: unknown): void {
     u.persist(ds, -1);
     u.carry(ds);
   }
-  u.freezeDue(u.time());
-  if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
-  hal.print(u.statusLine());
 }
 

@@ -312,5 +312,10 @@ export function moduleFor(line: string): 'cmd' | 'cfg' {
 export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Unit {
   const u = new Unit(hal, parts);
   hal.load('boot')(u, config);
+  // Once the boot module has left the heap: a freeze that is due loads the day module, which
+  // beside it made the boot's peak (the first event is not billed before it either way).
+  u.freezeDue(u.time());
+  if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
+  hal.print(u.statusLine());
   return u;
 }
