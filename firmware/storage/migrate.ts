@@ -3,7 +3,8 @@
 import type { Unit } from '../unit';
 import type { Core, Decision } from '../core';
 import { encodeConfig } from '../config-store';
-import { Reader } from './bytes';
+import { Reader, Writer } from './bytes';
+import { HEAD, UNIT } from './journal';
 import { EVENT_SLOT, FORMAT, MONEY_SLOT, layoutFor } from './store';
 import { writeHeader } from './store-boot';
 import { saveConfig } from './config-commit';
@@ -42,7 +43,10 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   const len = h.ok ? h.value[5] + h.value[6] * 256 : 0;
   if (len + 11 > l.configSize) return 'EEPROM kept in format ' + format + ': configuration of ' + len + ' bytes, format ' + FORMAT + ' keeps ' + (l.configSize - 11);
   for (let a = 0; a < core.cfg.accounts.n; a++) if (!us.save(core, [a], a === 0, tokens)) return us.error;
-  const c = st.journal.commit([{ name: '!', data: new Uint8Array(0) }]);
+  const w = new Writer(2 * UNIT, HEAD);
+  w.str('!');
+  w.u16(0);
+  const c = st.journal.commit(w, ['!']);
   if (!c.ok) return c.error;
   const ev = st.events;
   const m = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);

@@ -11,7 +11,7 @@ import { HEAD, UNIT } from './journal';
 import { FORMAT, Store, StoreBoot } from './store';
 import { encodeAccount, encodeUnit } from './records';
 import { Writer } from './bytes';
-import { appendEvent, appendMoney, ascii } from './history';
+import { appendEvent, appendMoney } from './history';
 
 /** Token state per account name. */
 export type TokenStates = { [name: string]: TokenState };

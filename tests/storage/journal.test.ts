@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Reader, Writer } from '../../firmware/storage/bytes';
 import { Journal, JournalRecord, JournalScan } from '../../firmware/storage/journal';
-import { decodeAccount, encodeAccount as encodeInto } from '../../firmware/storage/records';
+import { decodeAccount } from '../../firmware/storage/records';
 import { parseConfig } from '../../firmware/config';
 import { Core } from '../../firmware/core';
 import { crc32 } from '../../firmware/lib/crc32';
@@ -14,14 +14,9 @@ import { Eeprom } from '../../hal/eeprom';
 import { Result, fail, ok } from '../../hal/result';
 import { openJournal, retainRecords } from '../../firmware/storage/journal-scan';
 import { StorageRig } from '../../sim/storage-rig';
-import { commitRecords } from './commit-records';
+import { accountBytes, commitRecords } from './commit-records';
 
-/** An account's record in a buffer of its own (the unit's commits share one per batch). */
-const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => {
-  const w = new Writer(96);
-  encodeInto(core, a, token, format, w);
-  return w.out();
-};
+const encodeAccount = accountBytes;
 
 // ---------------------------------------------------------------------------------------
 // A plain in-memory EEPROM (fast), with an optional power cut after n more bytes.

@@ -13,7 +13,8 @@ import { parseConfig } from '../../firmware/config';
 import { encodeConfig } from '../../firmware/config-store';
 import { Journal } from '../../firmware/storage/journal';
 import { Writer } from '../../firmware/storage/bytes';
-import { encodeAccount, encodeUnit } from '../../firmware/storage/records';
+import { encodeUnit } from '../../firmware/storage/records';
+import { accountBytes, commitRecords } from './commit-records';
 import { SlotRing } from '../../firmware/storage/slot-ring';
 import { appendEvent } from '../../firmware/storage/history';
 import { configCommitted, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
@@ -88,10 +89,10 @@ function formatThree(part: string, n: number, lost: boolean, config: object = CO
   }
   const j = new Journal(ee, o.journal, o.journalSize, 3);
   const recs = [{ name: '', data: encodeUnit(core, 2) }];
-  for (let a = 0; a < names.length; a++) recs.push({ name: names[a], data: encodeAccount(core, a, null, 3, new Writer(100)) });
+  for (let a = 0; a < names.length; a++) recs.push({ name: names[a], data: accountBytes(core, a, null, 3) });
   if (lost) recs.push({ name: '!', data: new Uint8Array(Array.from(st.events.seq + 1 + '\n' + said, (c) => c.charCodeAt(0))) });
   // one record a batch: an AT24C32's journal takes no larger ones
-  for (const r of recs) expect(j.commit([r]).ok).toBe(true);
+  for (const r of recs) expect(commitRecords(j, [r]).ok).toBe(true);
   return { rig, clock, money, others, balances: names.map((_, a) => core.balance[a]) };
 }
 

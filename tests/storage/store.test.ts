@@ -27,14 +27,9 @@ import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
 import { saveLedger } from '../../firmware/billing/ledger';
 import { PARTS, StorageRig } from '../../sim/storage-rig';
-import { commitRecords } from './commit-records';
+import { accountBytes, commitRecords } from './commit-records';
 
-/** An account's record in a buffer of its own (the unit's commits share one per batch). */
-const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => {
-  const w = new Writer(96);
-  encodeInto(core, a, token, format, w);
-  return w.out();
-};
+const encodeAccount = accountBytes;
 
 function rigOf(part = 'AT24C32'): StorageRig {
   return new StorageRig({ now: () => 0, part });
