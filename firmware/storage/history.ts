@@ -155,6 +155,12 @@ export function readLog(events: SlotRing, money: SlotRing | null, f: EventFilter
   }
 }
 
+/** A money entry's decision from the words of its ledger line ("ledger #7 a0 topup 12500 bal
+ *  12500 ref 3": the event log's text for it before format 4, the '!' record's lines). */
+export function ledgerLine(w: string[]): Decision {
+  return { kind: 'ledger', account: +(w[2] || '').substr(1), meter: -1, code: w[3], value: +w[4], balance: +w[6], seq: +(w[1] || '').substr(1), ref: w[7] === 'ref' ? +w[8] : -1 };
+}
+
 function two(n: number): string {
   return (n < 10 ? '0' : '') + String(n);
 }

@@ -1,14 +1,14 @@
 // The migration module (firmware/modules.ts): loaded by the boot only when the EEPROM is of an
 // older format, so that no other boot carries its code.
 import type { Unit } from '../unit';
-import type { Core, Decision } from '../core';
+import type { Core } from '../core';
 import { encodeConfig } from '../config-store';
 import { Reader, Writer } from './bytes';
 import { HEAD, UNIT } from './journal';
 import { EVENT_SLOT, FORMAT, MONEY_SLOT, layoutFor } from './store';
 import { writeHeader } from './store-boot';
 import { saveConfig } from './config-commit';
-import { appendMoney } from './history';
+import { appendMoney, ledgerLine } from './history';
 import { SlotRing } from './slot-ring';
 import { openRing, slotAt } from './slot-scan';
 import { TokenStates, UnitStorage } from './unit-storage';
@@ -71,10 +71,4 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   st.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
   openRing(st.events);
   return 'migrated EEPROM format ' + format + ' to ' + FORMAT + ' (' + m.seq + ' money entries moved)';
-}
-
-/** A money entry's decision from its ledger line's words ("ledger #7 a0 topup 12500 bal 12500
- *  ref 3", as format 3 logged it). */
-function ledgerLine(w: string[]): Decision {
-  return { kind: 'ledger', account: +(w[2] || '').substr(1), meter: -1, code: w[3], value: +w[4], balance: +w[6], seq: +(w[1] || '').substr(1), ref: w[7] === 'ref' ? +w[8] : -1 };
 }

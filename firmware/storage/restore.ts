@@ -3,6 +3,7 @@
 // the boot module (an older format is migrated by the mig module, storage/migrate.ts).
 import { Core, Decision } from '../core';
 import { Reader } from './bytes';
+import { ledgerLine } from './history';
 import { StoreBoot } from './store';
 import { bootStore } from './store-boot';
 import { decodeAccount, decodeUnit, unitConfigGen } from './records';
@@ -66,7 +67,7 @@ export function unloggedEntries(us: UnitStorage, names: string[]): { a: number; 
     // "ledger #7 a0 topup 12500 bal 12500 [ref 3] [R1]"
     const w = lines[i].split(' ');
     const name = w.length === 8 || w.length === 10 ? w.pop() : '';
-    out.push({ a: names.indexOf(name as string), d: { kind: 'ledger', account: +(w[2] || '').substr(1), meter: -1, code: w[3], value: +w[4], balance: +w[6], seq: +(w[1] || '').substr(1), ref: w[7] === 'ref' ? +w[8] : -1 } });
+    out.push({ a: names.indexOf(name as string), d: ledgerLine(w) });
   }
   return out;
 }

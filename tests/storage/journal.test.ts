@@ -237,7 +237,7 @@ describe('bytes: Writer and Reader', () => {
     return w;
   }
   function readFields(r: Reader, fs: Field[]): unknown[] {
-    return fs.map((f) => (f.k === 'str' ? r.str() : f.k === 'bytes' ? r.take(f.v.length).slice() : r[f.k]()));
+    return fs.map((f) => (f.k === 'str' ? r.str() : f.k === 'bytes' ? Uint8Array.from(f.v as Uint8Array, () => r.u8()) : r[f.k]()));
   }
 
   it('u8/u16/u32/num/str/bytes mixed in any order round-trip exactly, whatever the initial buffer size', () => {
@@ -277,7 +277,6 @@ describe('bytes: Writer and Reader', () => {
         expect(r.u32()).toBe(0);
         expect(r.num()).toBe(0);
         expect(r.str()).toBe('');
-        expect(r.take(3).length).toBe(0);
         expect(r.bad).toBe(true);
       }),
       { numRuns: 300, interruptAfterTimeLimit: 20000, markInterruptAsFailure: true },
@@ -292,14 +291,13 @@ describe('bytes: Writer and Reader', () => {
     expect(r.pos).toBe(8);
   });
 
-  it('a Reader honours pos/end inside a larger buffer and take() returns a view of exactly n bytes', () => {
+  it('a Reader honours pos/end inside a larger buffer', () => {
     const b = new Uint8Array([9, 9, 3, 0x41, 0x42, 0x43, 7, 8, 9, 9]);
     const r = new Reader(b.subarray(1), 1, 7);
     expect(r.str()).toBe('ABC');
-    const t = r.take(2);
-    expect(Array.from(t)).toEqual([7, 8]);
+    expect([r.u8(), r.u8()]).toEqual([7, 8]);
     expect(r.bad).toBe(false);
-    expect(r.take(1).length).toBe(0);
+    expect(r.u8()).toBe(0);
     expect(r.bad).toBe(true);
   });
 });
