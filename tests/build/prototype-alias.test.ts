@@ -1,10 +1,10 @@
-// The prototype alias pass (tools/prototype-alias.ts): the same behaviour in fewer bytes, and
-// no name a method reads is shadowed by the alias.
+// The passes that assign class methods in fewer bytes (tools/prototype-alias.ts): the same
+// behaviour, and no name a method reads is shadowed.
 import * as vm from 'vm';
 import { describe, expect, it } from 'vitest';
 import { minify } from 'terser';
 import * as ts from 'typescript';
-import { aliasPrototypes } from '../../tools/prototype-alias';
+import { aliasPrototypes, methodsThroughHelper } from '../../tools/prototype-alias';
 
 const SOURCE = `
 var Z = 'outer Z';
@@ -55,5 +55,21 @@ describe('prototype alias pass', () => {
     const b = aliasPrototypes(busy);
     expect(b).toContain('var $p=t.prototype');
     expect(run(b)).toEqual([22, 3]);
+  });
+
+  it('through the helper: runs of two methods or more in one call, inheritance, super calls and outer names unchanged, no name reused', async () => {
+    const code = await es5();
+    const out = methodsThroughHelper(code);
+    expect(run(out)).toEqual(run(code));
+    expect(out.match(/\.prototype\.\w+=/g)).toBeNull();
+    // one word `prototype` in the helper instead of one per method
+    expect(out.split('prototype').length).toBeLessThan(code.split('prototype').length - 4);
+    // A method named as a reserved word or an accessor prefix is quoted; a name the code uses
+    // is not taken for the helper.
+    const odd = 'var $m=7\nvar C=function(){function t(){}t.prototype.get=function(){return $m}\nt.prototype.delete=function(){return 2}\nt.prototype.x=5\nt.prototype.y=function(){return 3}\nreturn t}()\nvar c=new C()\nresult=[c.get(),c.delete(),c.x,c.y()]';
+    const o = methodsThroughHelper(odd);
+    expect(o).toContain('$m0(t,{"get":function(){return $m},"delete":function(){return 2}})');
+    expect(o).toContain('t.prototype.y=function');
+    expect(run(o)).toEqual([7, 2, 5, 3]);
   });
 });
