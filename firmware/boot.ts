@@ -1,11 +1,13 @@
 // Boot, an on-demand module (firmware/modules.ts): reads the EEPROM, picks the configuration
 // (the committed one, else the factory one given), restores balances, registers and token
 // counters, says what it found, wires the meters and brings every relay to the state the rules
-// want. Runs once; its code leaves the heap afterwards.
+// want. Runs once; its code leaves the heap afterwards (and then startUnit takes a freeze that
+// is due, the pulse baselines and the status line).
 import type { Config } from './config';
 import { decodeConfig, encodeConfig } from './config-store';
 import type { Unit } from './unit';
-import { bootStorage, frozenNote, migrateStorage, restoreStorage, unloggedEntries } from './storage/restore';
+import { bootStorage, frozenNote, restoreStorage, unloggedEntries } from './storage/restore';
+import { Decision, formatDecision } from './core';
 import { saveConfig } from './storage/config-commit';
 
 /** The boot module's entry: configures and starts a freshly made unit. */
@@ -50,30 +52,36 @@ export function bootUnit(u: Unit, factory: unknown): void {
     u.core = u.newCore(cfg);
   }
   const core = u.core;
-  // Money entries a cut kept from the event log: found before anything is logged at this boot.
-  let lost: string[] = [];
+  // Money entries a cut kept from the money log: found before anything is logged at this boot.
+  let lost: { a: number; d: Decision }[] = [];
+  // The format of an EEPROM to migrate (0: none): an older one is read in its own layout, with
+  // money entries among the events.
+  let format = 0;
   if (storage && b) {
     const restored = restoreStorage(storage, core, u.tokens);
-    lost = unloggedEntries(storage);
+    lost = unloggedEntries(storage, core.cfg.accounts.name);
     storage.note = frozenNote(storage);
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
+    if (storage.store.money === storage.store.events && !storage.store.readOnly) format = b.format;
     if (!saved || b.formatted || storage.store.configGen === 0) {
       if (!saveConfig(storage, encodeConfig(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
     }
-    const mig = migrateStorage(storage, core, u.tokens);
-    if (mig) report.push(mig);
     // The scan's copies of every record are done with: they leave the heap now, before the
     // meters are wired and the first commit is written.
     storage.booted = null;
     b = null;
   }
+  // Logged as when they were made, under the entry's own kind and its account.
+  for (let i = 0; i < lost.length; i++) u.log(lost[i].a, lost[i].d.code || 'ledger', formatDecision(lost[i].d), lost[i].d);
+  // After those (it empties the record that kept them), before the boot's own lines (an older
+  // format's event log loses its first slots to the money log): a module of its own.
+  const mig = format ? hal.load('mig')(u, format) : null;
+  if (mig) report.push(mig);
   u.log(-1, 'boot', 'boot');
   for (let i = 0; i < report.length; i++) {
     hal.print('STORAGE ' + report[i]);
     u.log(-1, 'boot', report[i]);
   }
-  // Logged under the entry's own kind ("ledger #7 a0 topup ..."), so filters find it.
-  for (let i = 0; i < lost.length; i++) u.log(-1, lost[i].split(' ')[3] || 'ledger', lost[i]);
   if (u.parts && u.parts.metering) {
     u.metering = u.parts.metering(u);
     u.metering.build();
@@ -86,8 +94,5 @@ export function bootUnit(u: Unit, factory: unknown): void {
     u.persist(ds, -1);
     u.carry(ds);
   }
-  u.freezeDue(u.time());
-  if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
-  hal.print(u.statusLine());
 }
 

@@ -1,6 +1,7 @@
 // The firmware's on-demand parts. What runs every poll stays resident; what runs rarely (boot,
-// console commands, token entry) is a module with one entry function, loaded when it is needed
-// and released afterwards (see docs/memory.md). Loading is a HAL service: on the board it
+// console commands, token entry, the midnight freeze, an older EEPROM's migration) is a module
+// with one entry function, loaded when it is needed and released afterwards (see
+// docs/memory.md). Loading is a HAL service: on the board it
 // evaluates the module's code from flash, in the simulator and in Node tests it hands over the
 // imported function (sim/modules.ts), so the same firmware code runs everywhere.
 //
@@ -12,6 +13,7 @@ import type { CommandEntry } from './console/commands';
 import type { ConfigEntry } from './console/config-commands';
 import type { TokenEntry } from './tokens/entry';
 import type { DayEntry } from './storage/day';
+import type { MigrateEntry } from './storage/migrate';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -20,6 +22,7 @@ export interface Modules {
   cfg: ConfigEntry;
   tok: TokenEntry;
   day: DayEntry;
+  mig: MigrateEntry;
 }
 
 export type ModuleName = keyof Modules;

@@ -173,7 +173,7 @@ export class Unit {
       if (d.kind !== 'ledger' || d.code !== 'charge') urgent = true;
       if (d.kind === 'ledger' && d.code !== 'charge') {
         unitRec = true;
-        said += (said ? '\n' : '') + formatDecision(d);
+        said += (said ? '\n' : '') + formatDecision(d) + ' ' + this.core.cfg.accounts.name[d.account];
       }
     }
     if (!urgent) {
@@ -241,12 +241,12 @@ export class Unit {
     return this.timeBase + Math.floor(hal.clock.now() / 1000);
   }
 
-  /** Appends to the event log. */
-  log(account: number, kind: string, text: string): void {
+  /** Appends to the event log; a money entry (d: its ledger decision) to the money log. */
+  log(account: number, kind: string, text: string, d?: Decision): void {
     const t = this.time();
     const storage = this.storage;
     if (storage && !storage.store.readOnly) {
-      storage.event(t, account >= 0 && account < this.core.cfg.accounts.n ? this.core.cfg.accounts.name[account] : '', kind, text);
+      storage.event(t, account >= 0 && account < this.core.cfg.accounts.n ? this.core.cfg.accounts.name[account] : '', kind, text, d);
       this.problem();
     } else {
       if (this.logRing.length >= RAM_LOG) this.logRing.shift();
@@ -267,7 +267,8 @@ export class Unit {
           if (hal.relays && hal.relays[ch]) hal.relays[ch].set(d.value === 1);
         } else if (this.metering) this.metering.relays(d.account, d.value === 1);
       }
-      if (d.kind !== 'ledger' || d.code !== 'charge') this.log(d.account, d.kind === 'ledger' ? d.code : d.kind, formatDecision(d));
+      const led = d.kind === 'ledger';
+      if (!led || d.code !== 'charge') this.log(d.account, led ? d.code : d.kind, formatDecision(d), led ? d : undefined);
     }
     return ds;
   }
@@ -311,5 +312,10 @@ export function moduleFor(line: string): 'cmd' | 'cfg' {
 export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Unit {
   const u = new Unit(hal, parts);
   hal.load('boot')(u, config);
+  // Once the boot module has left the heap: a freeze that is due loads the day module, which
+  // beside it made the boot's peak (the first event is not billed before it either way).
+  u.freezeDue(u.time());
+  if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
+  hal.print(u.statusLine());
   return u;
 }

@@ -6,6 +6,7 @@ import { runConfigCommand } from '../firmware/console/config-commands';
 import { Load, Modules } from '../firmware/modules';
 import { enterTokenFor } from '../firmware/tokens/entry';
 import { newDay } from '../firmware/storage/day';
+import { migrateUnit } from '../firmware/storage/migrate';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -14,6 +15,7 @@ export const MODULE_ENTRIES: Modules = {
   cfg: runConfigCommand,
   tok: enterTokenFor,
   day: newDay,
+  mig: migrateUnit,
 };
 
 /** Loads a module in Node: the entry itself. */

@@ -8,6 +8,7 @@
 import Ajv from 'ajv';
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
+import { aliasPrototypes, methodsThroughHelper } from './prototype-alias';
 import { Command } from 'commander';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -361,9 +362,9 @@ export interface BuildResult {
 
 /** Storage left for the unit's own files and their headers: the one file it writes is the
  *  machine-code check mark (a few bytes and a 32-byte header), written at most three times per
- *  image flashed ('try', then 'ok' or 'bad'): about 120 bytes. The margin is what keeps a write
- *  from ever needing a compaction, which would move the code running from Storage. */
-export const STORAGE_RESERVE_BYTES = 1024;
+ *  image flashed ('try', then 'ok' or 'bad'): about 120 bytes. Twice that is kept, so that no
+ *  write ever needs a compaction, which would move the code running from Storage. */
+export const STORAGE_RESERVE_BYTES = 256;
 
 /** How the board image sits in the board's flash. */
 export interface ImageFit {
@@ -402,7 +403,7 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'prototypeAlias'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 
@@ -601,6 +602,7 @@ export const MODULES: { [name: string]: { file: string; entry: string } } = {
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
   day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
+  mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
 };
 
 /** Classes a module may make objects of although the resident code has them too: the objects
@@ -821,8 +823,9 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   prelude += 'var FACTORY = ' + JSON.stringify(factoryBytes()) + ';\n';
   let resident = await bundleResident('firmware/main.ts', prelude);
   if (board.shareModuleCode) resident = await bundleResident('firmware/main.ts', prelude, {}, await modulesShare(resident.files));
-  const code = resident.code;
-  const modules = await bundleModules(resident);
+  // A board short of flash assigns class methods in fewer bytes (tools/prototype-alias.ts).
+  const code = board.prototypeAlias ? methodsThroughHelper(resident.code) : resident.code;
+  const modules = (await bundleModules(resident)).map((m) => ({ name: m.name, code: board.prototypeAlias ? aliasPrototypes(m.code) : m.code }));
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });
@@ -904,7 +907,7 @@ export function sizeReport(r: BuildResult): string[] {
   return [
     path.relative(ROOT, r.file) + ': ' + r.bytes + ' bytes (' + (r.bytes / 1024).toFixed(1) + ' KB of the ' + BUDGET_BYTES / 1024 + ' KB budget)',
     '  on the board, pretokenised: ' + (f.areaCapacity ? f.areaBytes + ' bytes in the code area (' + kb(f.areaBytes) + ' of ' + kb(f.areaCapacity) + ') + ' : '') +
-      f.storageBytes + ' in Storage (' + kb(f.storageBytes) + ' of ' + kb(f.storageCapacity) + ' beside ' + STORAGE_RESERVE_BYTES / 1024 + ' KB kept for files): ' + (f.fits ? 'fits' : 'DOES NOT FIT'),
+      f.storageBytes + ' in Storage (' + kb(f.storageBytes) + ' of ' + kb(f.storageCapacity) + ' beside ' + STORAGE_RESERVE_BYTES + ' bytes kept for files): ' + (f.fits ? 'fits' : 'DOES NOT FIT'),
     '  from flash: ~' + r.varsFlash + ' variables (' + pct(r.varsFlash) + ' of ' + r.variables + ');  uploaded to RAM: ~' + r.varsRam + ' (' + pct(r.varsRam) + ')',
   ].concat(real);
 }

@@ -11,7 +11,7 @@ import { NONE, OPERATOR, READ, Shell, TECHNICIAN, roleNames } from './shell';
 import { formatMoney, freezeLine, parseDateTime, parseMoney, parseOptions, parseWhole } from './words';
 import { Unit, defaultPins } from '../unit';
 import { exportLines, exportMeter, exportPlan } from '../config-export';
-import { readEvents, readFreezes } from '../storage/history';
+import { readLog, readFreezes } from '../storage/history';
 import { about } from './about';
 
 /** The command module's entry: runs one line typed in session sh. */
@@ -191,7 +191,8 @@ function events(u: Unit, sh: Shell, f: LogFilter, max: number): number {
     return '';
   };
   if (storage && !storage.store.readOnly) {
-    readEvents(storage.store.events, { account: f.account >= 0 ? core.cfg.accounts.name[f.account] : '', kind: f.kind, from: f.from, to: f.to }, max, line);
+    const st = storage.store;
+    readLog(st.events, st.money === st.events ? null : st.money, { account: f.account >= 0 ? core.cfg.accounts.name[f.account] : '', kind: f.kind, from: f.from, to: f.to }, max, line, core.cfg.accounts.name);
     return n;
   }
   const ring = u.logRing;
@@ -204,6 +205,11 @@ function events(u: Unit, sh: Shell, f: LogFilter, max: number): number {
     line(e.time, e.account >= 0 ? core.cfg.accounts.name[e.account] || '' : '', e.kind, e.text);
   }
   return n;
+}
+
+/** Entries a ring wrote over: all it was given beyond its slots. */
+function overwritten(r: { seq: number; slots: number }): number {
+  return r.seq > r.slots ? r.seq - r.slots : 0;
 }
 
 /** Freeze record lines newest first. */
@@ -514,12 +520,25 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
               return { ok: false, lines: ['error: ' + e + '; the kinds are:'].concat(kinds), data: { error: e, kinds: all } };
             }
             const k = events(u, ctx.shell, { account: a, kind: v.kind || '', from: from, to: v.to && v.to.length === 10 ? to + 86400 : to }, n.value);
-            // The EEPROM's log is a ring: say how much of it the newest entries wrote over.
-            const ev = u.storage && !u.storage.store.readOnly ? u.storage.store.events : null;
-            const over = ev && ev.seq > ev.slots ? ev.seq - ev.slots : 0;
+            // The EEPROM's logs are rings: what each wrote over, and the accounts' totals, which
+            // no ring can lose (the balance is every entry's sum: other = refunds, corrections
+            // and transfers).
+            const st = u.storage && !u.storage.store.readOnly ? u.storage.store : null;
+            const over = st ? overwritten(st.events) : 0;
+            const mo = st && st.money !== st.events ? overwritten(st.money) : 0;
+            const core = u.core;
+            const t = { entries: k, overwritten: over, moneyOverwritten: mo, toppedUp: 0, charged: 0, other: 0, balance: 0 };
+            for (let i = 0; i < core.cfg.accounts.n; i++) {
+              if (a >= 0 && i !== a) continue;
+              t.toppedUp += core.topupMilli[i];
+              t.charged += core.chargedMilli[i];
+              t.balance += core.balance[i];
+            }
+            t.other = t.balance - t.toppedUp + t.charged;
             const lines = k ? [] : ['(no entries)'];
-            if (over) lines.push('(' + over + ' older ' + (over === 1 ? 'entry' : 'entries') + ' overwritten)');
-            return done(lines, { entries: k, overwritten: over });
+            if (mo + over) lines.push('(older entries overwritten: money log ' + mo + ', event log ' + over + ')');
+            if (mo || a >= 0) lines.push('(' + (a >= 0 ? core.cfg.accounts.name[a] : 'all accounts') + ' since start: topped up ' + formatMoney(t.toppedUp) + ', charged ' + formatMoney(t.charged) + ', other ' + formatMoney(t.other) + ', balance ' + formatMoney(t.balance) + ')');
+            return done(lines, t);
           },
         };
       case 'freeze':

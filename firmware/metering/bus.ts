@@ -218,11 +218,6 @@ export class MeterBus {
     return this.o.clock.now() >= this.hold[m];
   }
 
-  /** Nothing queued or on the line. */
-  idle(): boolean {
-    return !this.cur && !this.q.length;
-  }
-
   /** Longest time one attempt to meter m may take (for callers sizing their own cycles). */
   attemptMs(proto: number, expectLen: number, m?: number): number {
     const i = m === undefined || m < 0 ? this.at : this.lineOf(m);

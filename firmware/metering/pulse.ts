@@ -67,11 +67,4 @@ export class PulseCounters {
     this.wh[i] += q;
     this.rem[i] = r - q * this.imp[i];
   }
-
-  /** Sets input i's registers after a restore from storage (pulses since install). */
-  restore(i: number, pulses: number): void {
-    this.pulses[i] = pulses;
-    this.wh[i] = Math.floor((pulses * 1000) / this.imp[i]);
-    this.rem[i] = pulses * 1000 - this.wh[i] * this.imp[i];
-  }
 }

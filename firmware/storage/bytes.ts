@@ -110,15 +110,4 @@ export class Reader {
     for (let i = 0; i < n; i++) s += String.fromCharCode(this.u8());
     return s;
   }
-
-  /** The next n bytes (a view). */
-  take(n: number): Uint8Array {
-    if (this.pos + n > this.end) {
-      this.bad = true;
-      n = 0;
-    }
-    const v = new Uint8Array(this.b.buffer, this.b.byteOffset + this.pos, n);
-    this.pos += n;
-    return v;
-  }
 }

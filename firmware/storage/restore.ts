@@ -1,10 +1,11 @@
 // Boot's part of the storage: reading the EEPROM back, restoring the accounts, meters, tokens
-// and ledger, migrating an older format, and finding the money entries a power cut kept from
-// the event log. Runs once, in the boot module.
-import { Core } from '../core';
+// and ledger, and finding the money entries a power cut kept from the money log. Runs once, in
+// the boot module (an older format is migrated by the mig module, storage/migrate.ts).
+import { Core, Decision } from '../core';
 import { Reader } from './bytes';
-import { FORMAT, StoreBoot } from './store';
-import { bootStore, writeHeader } from './store-boot';
+import { ledgerLine } from './history';
+import { StoreBoot } from './store';
+import { bootStore } from './store-boot';
 import { decodeAccount, decodeUnit, unitConfigGen } from './records';
 import { TokenStates, UnitStorage } from './unit-storage';
 
@@ -48,29 +49,27 @@ export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates)
   return lines;
 }
 
-/** Brings an EEPROM of an older format to the current one: every record rewritten. */
-export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates): string | null {
-  const b = us.booted as StoreBoot;
-  if (b.format >= FORMAT || us.store.readOnly) return null;
-  for (let a = 0; a < core.cfg.accounts.n; a++) if (!us.save(core, [a], a === 0, tokens)) return us.error;
-  const h = writeHeader(us.store, FORMAT);
-  if (!h.ok) return h.error;
-  return 'migrated EEPROM format ' + b.format + ' to ' + FORMAT;
-}
-
-/** The money entries of the newest commit that are not in the event log (a power cut
- *  between the commit and the log writes), to be logged now. */
-export function unloggedEntries(us: UnitStorage): string[] {
+/** The money entries of the newest commit that are not in the money log (a power cut between
+ *  the commit and the log writes), to be logged now: each as its decision and its account's
+ *  index in `names` (the line names it; -1 when it is gone, or in a line of format 3 and
+ *  before, which names none: its index is not guessed at). */
+export function unloggedEntries(us: UnitStorage, names: string[]): { a: number; d: Decision }[] {
   const b = us.booted as StoreBoot;
   const d = b.scan.records['!'];
-  if (!d || !d.length || us.store.readOnly) return [];
+  const out: { a: number; d: Decision }[] = [];
+  if (!d || !d.length || us.store.readOnly) return out;
   let text = '';
   for (let i = 0; i < d.length; i++) text += String.fromCharCode(d[i]);
   const lines = text.split('\n');
-  const first = parseInt(lines[0], 10);
-  // Logged so far: as many as the event log has gone past the number it was to give.
-  const done = us.store.events.seq - first + 1;
-  return done >= lines.length - 1 ? [] : lines.slice(1 + (done > 0 ? done : 0));
+  // Logged so far: as many as the money log has gone past the number it was to give.
+  const done = us.store.money.seq - parseInt(lines[0], 10) + 1;
+  for (let i = 1 + (done > 0 ? done : 0); i < lines.length; i++) {
+    // "ledger #7 a0 topup 12500 bal 12500 [ref 3] [R1]"
+    const w = lines[i].split(' ');
+    const name = w.length === 8 || w.length === 10 ? w.pop() : '';
+    out.push({ a: names.indexOf(name as string), d: ledgerLine(w) });
+  }
+  return out;
 }
 
 /** The day and state of the newest freeze the journal notes ('@' record), -1 when none. */

@@ -7,16 +7,30 @@ import { crc32, u32At } from '../lib/crc32';
 import { Writer } from './bytes';
 import { JournalScan } from './journal';
 import { clearJournal, openJournal } from './journal-scan';
+import { SlotRing } from './slot-ring';
 import { clearRing, openRing } from './slot-scan';
-import { CONFIG_TABLES, CONFIG_TEXT, FORMAT, HEADER_MAGIC, Store, StoreBoot } from './store';
+import { EVENT_SLOT, FORMAT, Store, StoreBoot, StoreLayout, layoutFor } from './store';
+
+export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
+/** A configuration slot: 0xC7 holds JSON text (format 2 and before), 0xC9 the binary tables
+ *  of config-store.ts. (Here, not in store.ts: the modules then read store.ts from the resident
+ *  code instead of carrying a copy.) */
+export const CONFIG_TEXT = 0xc7;
+export const CONFIG_TABLES = 0xc9;
+
+/** The store's layout: an older format's (money entries among the events) until migrated. */
+export function layoutOf(st: Store): StoreLayout {
+  return layoutFor(st.ee.size, st.ee.pageSize, st.money === st.events);
+}
 
 /** The format version in a valid header copy, -1 when both are bad, -2 when blank, -3
  *  when the EEPROM does not answer. */
 function header(st: Store): number {
   let blank = true;
   let answered = false;
+  const l = layoutOf(st);
   for (let k = 0; k < 2; k++) {
-    const r = st.ee.read(st.layout.header[k], 8);
+    const r = st.ee.read(l.header[k], 8);
     if (!r.ok) continue;
     answered = true;
     const b = r.value;
@@ -35,8 +49,9 @@ export function writeHeader(st: Store, format: number): Result<true> {
   w.u8(format);
   w.u16(st.ee.size / 256);
   w.u16(crc16(w.b, 0, 6));
+  const l = layoutOf(st);
   for (let k = 0; k < 2; k++) {
-    const r = st.ee.write(st.layout.header[k], w.out());
+    const r = st.ee.write(l.header[k], w.out());
     if (!r.ok) return r;
   }
   return ok<true>(true);
@@ -45,11 +60,12 @@ export function writeHeader(st: Store, format: number): Result<true> {
 /** The configuration in slot k: its generation and bytes (text: JSON text of older
  *  firmware), or null when bad. */
 function slot(st: Store, k: number): { gen: number; bytes: Uint8Array; text: boolean } | null {
-  const a = st.layout.config[k];
+  const l = layoutOf(st);
+  const a = l.config[k];
   const h = st.ee.read(a, 7);
   if (!h.ok || (h.value[0] !== CONFIG_TEXT && h.value[0] !== CONFIG_TABLES)) return null;
   const len = h.value[5] + h.value[6] * 256;
-  if (len + 11 > st.layout.configSize) return null;
+  if (len + 11 > l.configSize) return null;
   const r = st.ee.read(a, len + 11);
   if (!r.ok) return null;
   const b = r.value;
@@ -62,7 +78,8 @@ function slot(st: Store, k: number): { gen: number; bytes: Uint8Array; text: boo
  *  `text`: JSON text as firmware of format 2 and before wrote it (tests of the migration). */
 export function writeConfig(st: Store, bytes: Uint8Array, text?: boolean): Result<number> {
   if (st.readOnly) return fail('read-only', 'EEPROM from a newer firmware');
-  if (bytes.length + 11 > st.layout.configSize) return fail('too-big', 'configuration is ' + bytes.length + ' bytes, the EEPROM keeps ' + (st.layout.configSize - 11));
+  const l = layoutOf(st);
+  if (bytes.length + 11 > l.configSize) return fail('too-big', 'configuration is ' + bytes.length + ' bytes, the EEPROM keeps ' + (l.configSize - 11));
   const gen = st.configGen + 1;
   const w = new Writer(bytes.length + 11);
   w.u8(text ? CONFIG_TEXT : CONFIG_TABLES);
@@ -71,7 +88,7 @@ export function writeConfig(st: Store, bytes: Uint8Array, text?: boolean): Resul
   w.bytes(bytes);
   w.u32(crc32(w.b, 0, w.n));
   const k = st.configGen ? 1 - st.configSlot : 0;
-  const r = st.ee.write(st.layout.config[k], w.out());
+  const r = st.ee.write(l.config[k], w.out());
   return r.ok ? ok(gen) : fail<number>(r.error, r.detail);
 }
 
@@ -81,9 +98,10 @@ export function configCommitted(st: Store, gen: number): void {
   st.configGen = gen;
 }
 
-/** Erases every region (0xFF) and writes the header last, so a cut here formats again. */
+/** Erases every region (0xFF) and writes the header last, so a cut here formats again.
+ *  keepEvents: the money log and the event log are kept. */
 export function formatStore(st: Store, keepEvents: boolean): Result<true> {
-  const l = st.layout;
+  const l = layoutOf(st);
   const blank = new Uint8Array(256);
   for (let i = 0; i < 256; i++) blank[i] = 0xff;
   // Headers first: from here until the new header is written a cut means "blank".
@@ -92,7 +110,7 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
     const r = st.ee.write(spans[i], new Uint8Array(blank.buffer, 0, 16));
     if (!r.ok) return r;
   }
-  const from = keepEvents ? l.daily : l.events;
+  const from = keepEvents ? l.daily : l.money;
   for (let a = from; a < l.journal + l.journalSize; a += 256) {
     const n = l.journal + l.journalSize - a < 256 ? l.journal + l.journalSize - a : 256;
     // Cells already blank are not written again (a new part is blank: no wear, no time).
@@ -107,10 +125,14 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
   st.configSlot = 0;
   // Erased: nothing to scan for.
   clearJournal(st.journal);
-  if (!keepEvents) clearRing(st.events);
+  if (!keepEvents) {
+    clearRing(st.events);
+    clearRing(st.money);
+  }
   clearRing(st.daily);
   clearRing(st.monthly);
-  return writeHeader(st, FORMAT);
+  // An older format's layout (money entries among the events) stays format 3 until migrated.
+  return writeHeader(st, st.money === st.events ? 3 : FORMAT);
 }
 
 /** Reads everything back. unitGen(scan) tells which configuration generation the journal
@@ -132,11 +154,23 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
   } else if (v > FORMAT) {
     st.readOnly = true;
     report.push('EEPROM written by newer firmware (format ' + v + '): left untouched, running from RAM only');
+  } else if (v < FORMAT) {
+    // Read as the older format laid it out (money entries among the events) until it is
+    // migrated (restore.ts).
+    const l = layoutFor(st.ee.size, st.ee.pageSize, true);
+    st.events = st.money = new SlotRing(st.ee, l.events, l.eventSlots, EVENT_SLOT);
   }
   // Just formatted: the regions are blank and already known to be.
   const scan = fresh ? clearJournal(st.journal) : openJournal(st.journal);
   if (!fresh) {
     openRing(st.events);
+    const m = st.money;
+    if (m !== st.events) {
+      openRing(m);
+      // A money log that has not gone round yet holds nothing past its head: what is there
+      // (what slot B and the old event log held before a migration, a torn entry) is no entry.
+      if (m.seq < m.slots) m.corrupt = 0;
+    }
     openRing(st.daily);
     openRing(st.monthly);
   }
@@ -156,7 +190,8 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     st.configSlot = pick;
   } else if (!formatted && gen) report.push('configuration unreadable in both slots: starting from factory defaults');
   if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
-  if (st.events.corrupt) report.push(st.events.corrupt + ' event log slot(s) torn or corrupt');
+  const bad = st.events.corrupt + (st.money !== st.events ? st.money.corrupt : 0);
+  if (bad) report.push(bad + ' event or money log slot(s) torn or corrupt');
   if (st.daily.corrupt + st.monthly.corrupt) report.push(st.daily.corrupt + st.monthly.corrupt + ' freeze record(s) torn or corrupt');
   return { config: cfg ? cfg.bytes : null, configText: cfg ? cfg.text : false, scan: scan, format: formatted || v === -3 ? FORMAT : v, report: report, formatted: formatted };
 }

@@ -1,23 +1,20 @@
 // The EEPROM as the unit uses it: a format header, two configuration slots, the record
-// journal, the event log and the freeze records. Boot finds the newest complete copy of
-// everything, says what it recovered or lost, and formats a blank or unreadable EEPROM
+// journal, the money log, the event log and the freeze records. Boot finds the newest complete
+// copy of everything, says what it recovered or lost, and formats a blank or unreadable EEPROM
 // with factory defaults (loudly). Layout, in proportion to the part's size:
-//   header x2 (one page each) | config slot A | config slot B | events | daily freezes |
-//   monthly freezes | journal
+//   header x2 (one page each) | config slot A | config slot B | money log | events |
+//   daily freezes | monthly freezes | journal
 import { Eeprom } from '../../hal/eeprom';
 import { Journal, JournalScan } from './journal';
 import { SlotRing } from './slot-ring';
 
 /** Current format. 1: accounts without the top-up total and token state. 2: with them. 3: the
- *  configuration as binary tables (config-store.ts) instead of JSON text. */
-export const FORMAT = 3;
-export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
-/** A configuration slot: 0xC7 holds JSON text (format 2 and before), 0xC9 the binary tables
- *  of config-store.ts. */
-export const CONFIG_TEXT = 0xc7;
-export const CONFIG_TABLES = 0xc9;
-/** Event and freeze slot sizes (bytes). */
+ *  configuration as binary tables (config-store.ts) instead of JSON text. 4: money entries in
+ *  a ring of their own (smaller configuration slots; the journal and freezes where they were). */
+export const FORMAT = 4;
+/** Event, money entry and freeze slot sizes (bytes). */
 export const EVENT_SLOT = 80;
+export const MONEY_SLOT = 40;
 export const FREEZE_SLOT = 96;
 
 /** Where each part lives (byte addresses). */
@@ -25,6 +22,9 @@ export interface StoreLayout {
   header: number[];
   config: number[];
   configSize: number;
+  /** The money log (no slots before format 4: money entries were events then). */
+  money: number;
+  moneySlots: number;
   events: number;
   eventSlots: number;
   daily: number;
@@ -39,25 +39,35 @@ function pages(bytes: number, page: number): number {
   return Math.floor(bytes / page) * page;
 }
 
-/** The layout for an EEPROM of size bytes with the given page size. */
-export function layoutFor(size: number, page: number): StoreLayout {
+/** The layout for an EEPROM of size bytes with the given page size, in the current format or
+ *  (`old`) as formats 1 to 3 had it. Format 4 keeps the journal and the freezes where they
+ *  were and shares out what the older formats gave the configuration slots (3/16 each) and
+ *  the event log (3/16): configuration slots of 1/8 each; the event log keeps the last slots
+ *  of its old region (1/8 of the part), entries and all; the money log takes the rest,
+ *  between slot B and the event log. */
+export function layoutFor(size: number, page: number, old?: boolean): StoreLayout {
   const hp = page < 32 ? 32 : page;
   const cs = pages((size * 3) / 16, page);
   const ev = pages((size * 3) / 16, EVENT_SLOT);
   const fd = pages((size * 4) / 32, FREEZE_SLOT);
   const fm = pages(size / 32, FREEZE_SLOT);
   const c0 = 2 * hp;
-  const e = c0 + 2 * cs;
-  const j = e + ev + fd + fm;
+  const e = c0 + 2 * cs + ev;
+  const j = e + fd + fm;
+  const c = old ? cs : pages(size / 8, page);
+  const n = old ? ev / EVENT_SLOT : Math.floor(size / 8 / EVENT_SLOT);
+  const m = e - n * EVENT_SLOT;
   return {
     header: [0, hp],
-    config: [c0, c0 + cs],
-    configSize: cs,
-    events: e,
-    eventSlots: ev / EVENT_SLOT,
-    daily: e + ev,
+    config: [c0, c0 + c],
+    configSize: c,
+    money: c0 + 2 * c,
+    moneySlots: Math.floor((m - c0 - 2 * c) / MONEY_SLOT),
+    events: m,
+    eventSlots: n,
+    daily: e,
     dailySlots: fd / FREEZE_SLOT,
-    monthly: e + ev + fd,
+    monthly: e + fd,
     monthlySlots: fm / FREEZE_SLOT,
     journal: j,
     journalSize: pages(size - j, 16),
@@ -81,9 +91,10 @@ export interface StoreBoot {
 
 /** The unit's EEPROM. */
 export class Store {
-  readonly layout: StoreLayout;
   readonly journal: Journal;
-  readonly events: SlotRing;
+  /** The money entries, and the other events: one ring before format 4 (the same object). */
+  money: SlotRing;
+  events: SlotRing;
   readonly daily: SlotRing;
   readonly monthly: SlotRing;
   /** Generation of the committed configuration, and the slot holding it. */
@@ -93,9 +104,10 @@ export class Store {
   readOnly = false;
 
   constructor(readonly ee: Eeprom) {
+    // The layout is not kept (its object would stay in the heap): store-boot.ts layoutOf().
     const l = layoutFor(ee.size, ee.pageSize);
-    this.layout = l;
     this.journal = new Journal(ee, l.journal, l.journalSize, FORMAT);
+    this.money = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);
     this.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
     this.daily = new SlotRing(ee, l.daily, l.dailySlots, FREEZE_SLOT);
     this.monthly = new SlotRing(ee, l.monthly, l.monthlySlots, FREEZE_SLOT);

@@ -5,13 +5,13 @@
 // configuration's commit (storage/config-commit.ts) and the midnight freeze (storage/freeze.ts)
 // are functions on this object that run in the modules needing them.
 import { Eeprom } from '../../hal/eeprom';
-import { Core } from '../core';
+import { Core, Decision } from '../core';
 import { TokenState } from '../tokens/openpaygo';
 import { HEAD, UNIT } from './journal';
 import { FORMAT, Store, StoreBoot } from './store';
 import { encodeAccount, encodeUnit } from './records';
 import { Writer } from './bytes';
-import { appendEvent } from './history';
+import { appendEvent, appendMoney } from './history';
 
 /** Token state per account name. */
 export type TokenStates = { [name: string]: TokenState };
@@ -32,8 +32,8 @@ export class UnitStorage {
   }
 
   /** Commits the records of these accounts (and the unit record) as one batch; `said` is the
-   *  event-log text of the money entries in it, kept with them so that boot can log what a
-   *  power cut kept from reaching the event log. */
+   *  event-log text of the money entries in it (each line ending in the account's name), kept
+   *  with them so that boot can log what a power cut kept from reaching the money log. */
   save(core: Core, accounts: number[], unit: boolean, tokens: TokenStates, said?: string): boolean {
     if (this.store.readOnly) return true;
     // The accounts' records (about 100 bytes each) are encoded in place in the batch's buffer.
@@ -60,8 +60,8 @@ export class UnitStorage {
     }
     if (said) {
       names.push('!');
-      // With the number the event log will give the first of them: they are the next entries.
-      const s = this.store.events.seq + 1 + '\n' + said;
+      // With the number the money log will give the first of them: they are its next entries.
+      const s = this.store.money.seq + 1 + '\n' + said;
       w.str('!');
       w.u16(s.length);
       for (let i = 0; i < s.length; i++) w.u8(s.charCodeAt(i));
@@ -72,9 +72,11 @@ export class UnitStorage {
     return true;
   }
 
-  /** Appends to the event log. */
-  event(time: number, account: string, kind: string, text: string): void {
-    if (!this.store.readOnly && !appendEvent(this.store.events, time, account, kind, text)) this.error = 'event log write failed';
+  /** Appends to the event log, or a money entry (d: its ledger decision) to the money log; an
+   *  account that is not known by name (an entry recovered at boot) is named by its index. */
+  event(time: number, account: string, kind: string, text: string, d?: Decision): void {
+    const st = this.store;
+    if (!st.readOnly && !(d && st.money !== st.events ? appendMoney(st.money, time, account || 'a' + d.account, d, st.events.seq) : appendEvent(st.events, time, account, kind, text))) this.error = 'event log write failed';
   }
 }
 

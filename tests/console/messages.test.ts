@@ -184,13 +184,13 @@ describe('console messages (issue 11, item 7)', () => {
     // whole), then the answer with the count
     expect(say('log kind=topup').map((l) => JSON.parse(l))).toEqual([
       { ok: true, cmd: 'log', entry: { time: expect.any(Number), account: 'R1', kind: 'topup', seq: 1, amount: 12500, balance: 12500, text: 'ledger #1 R1 topup 12.500 balance 12.500' } },
-      { ok: true, cmd: 'log', entries: 1, overwritten: 0 },
+      { ok: true, cmd: 'log', entries: 1, overwritten: 0, moneyOverwritten: 0, toppedUp: 12500, charged: 0, other: 0, balance: 12500 },
     ]);
     const all = say('log').map((l) => JSON.parse(l));
     expect(all.length).toBeGreaterThan(4);
-    expect(all.pop()).toEqual({ ok: true, cmd: 'log', entries: all.length, overwritten: 0 });
+    expect(all.pop()).toEqual({ ok: true, cmd: 'log', entries: all.length, overwritten: 0, moneyOverwritten: 0, toppedUp: 12500, charged: 0, other: 0, balance: 12500 });
     for (const { entry: e } of all) expect(typeof e === 'object' && typeof e.text === 'string' && typeof e.kind === 'string' && typeof e.time === 'number').toBe(true);
-    expect(say('log kind=transfer').map((l) => JSON.parse(l))).toEqual([{ ok: true, cmd: 'log', entries: 0, overwritten: 0 }]);
+    expect(say('log kind=transfer').map((l) => JSON.parse(l))).toEqual([{ ok: true, cmd: 'log', entries: 0, overwritten: 0, moneyOverwritten: 0, toppedUp: 12500, charged: 0, other: 0, balance: 12500 }]);
     expect(JSON.parse(say('log kind=bogus')[0])).toMatchObject({ ok: false, cmd: 'log', error: 'no log kind "bogus"', kinds: expect.arrayContaining(['topup', 'command', 'relay-alarm']) });
   });
 });

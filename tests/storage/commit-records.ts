@@ -2,6 +2,7 @@
 import { Writer } from '../../firmware/storage/bytes';
 import { HEAD, Journal, JournalRecord, UNIT } from '../../firmware/storage/journal';
 import { Result } from '../../hal/result';
+import { encodeAccount } from '../../firmware/storage/records';
 
 /** The records as one batch, as Journal.commit(recs) did before batches were laid out in place. */
 export function commitRecords(j: Journal, recs: JournalRecord[]): Result<true> {
@@ -15,4 +16,11 @@ export function commitRecords(j: Journal, recs: JournalRecord[]): Result<true> {
     w,
     recs.map((r) => r.name),
   );
+}
+
+/** An account's record in a buffer of its own (the unit's commits lay it out in the batch). */
+export function accountBytes(...a: [Parameters<typeof encodeAccount>[0], number, Parameters<typeof encodeAccount>[2], number]): Uint8Array {
+  const w = new Writer(96);
+  encodeAccount(a[0], a[1], a[2], a[3], w);
+  return w.out();
 }

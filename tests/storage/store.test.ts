@@ -3,7 +3,7 @@
 // virtual AT24C through the real driver.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_SLOT, FORMAT, FREEZE_SLOT, Store, layoutFor } from '../../firmware/storage/store';
+import { EVENT_SLOT, FORMAT, FREEZE_SLOT, MONEY_SLOT, Store, layoutFor } from '../../firmware/storage/store';
 import { Journal } from '../../firmware/storage/journal';
 import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
 import { Writer } from '../../firmware/storage/bytes';
@@ -21,20 +21,15 @@ function bytes(t: string): Uint8Array {
 function textOf(b: Uint8Array | null): string | null {
   return b === null ? null : String.fromCharCode(...Array.from(b));
 }
-import { bootStore, configCommitted, formatStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
+import { bootStore, configCommitted, formatStore, layoutOf, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
 import { saveLedger } from '../../firmware/billing/ledger';
 import { PARTS, StorageRig } from '../../sim/storage-rig';
-import { commitRecords } from './commit-records';
+import { accountBytes, commitRecords } from './commit-records';
 
-/** An account's record in a buffer of its own (the unit's commits share one per batch). */
-const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => {
-  const w = new Writer(96);
-  encodeInto(core, a, token, format, w);
-  return w.out();
-};
+const encodeAccount = accountBytes;
 
 function rigOf(part = 'AT24C32'): StorageRig {
   return new StorageRig({ now: () => 0, part });
@@ -58,6 +53,7 @@ describe('layoutFor', () => {
         ['header B', l.header[1], 8],
         ['config A', l.config[0], l.configSize],
         ['config B', l.config[1], l.configSize],
+        ['money', l.money, l.moneySlots * MONEY_SLOT],
         ['events', l.events, l.eventSlots * EVENT_SLOT],
         ['daily', l.daily, l.dailySlots * FREEZE_SLOT],
         ['monthly', l.monthly, l.monthlySlots * FREEZE_SLOT],
@@ -77,17 +73,40 @@ describe('layoutFor', () => {
       expect(l.journalSize % 16).toBe(0);
       // the journal takes what is left (less than a 16-byte unit is wasted)
       expect(size - (l.journal + l.journalSize)).toBeLessThan(16);
-      expect(l.eventSlots).toBeGreaterThanOrEqual(8);
+      // (the smallest part, AT24C32: 18 money entries and 6 events)
+      expect(l.moneySlots).toBeGreaterThanOrEqual(18);
+      expect(l.eventSlots).toBeGreaterThanOrEqual(6);
       expect(l.dailySlots).toBeGreaterThanOrEqual(5);
       expect(l.monthlySlots).toBeGreaterThanOrEqual(1);
+    });
+
+    it(part + ': format 4 against formats 1 to 3, what the migration relies on', () => {
+      const { size, pageSize } = PARTS[part];
+      const l = layoutFor(size, pageSize);
+      const o = layoutFor(size, pageSize, true);
+      // journal and freezes, header and slot A stay where they were
+      expect([l.header, l.config[0], l.daily, l.dailySlots, l.monthly, l.monthlySlots, l.journal, l.journalSize]).toEqual([o.header, o.config[0], o.daily, o.dailySlots, o.monthly, o.monthlySlots, o.journal, o.journalSize]);
+      expect(o.moneySlots).toBe(0);
+      expect(o.money).toBe(o.events);
+      expect(l.configSize).toBeLessThan(o.configSize);
+      // the event log keeps the last slots of its old region, entries and all
+      expect(l.events + l.eventSlots * EVENT_SLOT).toBe(o.events + o.eventSlots * EVENT_SLOT);
+      expect((l.events - o.events) % EVENT_SLOT).toBe(0);
+      // every money entry of the old event log is copied where the older format keeps nothing:
+      // past slot A's new size (the configuration is there) and before the old event log
+      expect(l.money).toBeGreaterThanOrEqual(o.config[0] + l.configSize);
+      expect(l.money + o.eventSlots * MONEY_SLOT).toBeLessThanOrEqual(o.events);
     });
   }
 
   it('matches the figures of docs/storage.md for the AT24C256 and AT24C512', () => {
     const a = layoutFor(32768, 64);
-    expect([a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize]).toEqual([76, 42, 10, 6144]);
+    expect([a.moneySlots, a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize]).toEqual([152, 51, 42, 10, 4096]);
     const b = layoutFor(65536, 128);
-    expect([b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize]).toEqual([153, 85, 21, 12288]);
+    expect([b.moneySlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize]).toEqual([306, 102, 85, 21, 8192]);
+    // formats 1 to 3
+    const c = layoutFor(65536, 128, true);
+    expect([c.eventSlots, c.dailySlots, c.monthlySlots, c.configSize]).toEqual([153, 85, 21, 12288]);
   });
 });
 
@@ -131,8 +150,8 @@ describe('Store: header and format', () => {
 
   it('both header copies damaged: formats loudly, the data is gone', () => {
     const { rig, st } = withData();
-    rig.chip.flipBit(st.layout.header[0] + 1, 3);
-    rig.chip.flipBit(st.layout.header[1] + 6, 0);
+    rig.chip.flipBit(layoutOf(st).header[0] + 1, 3);
+    rig.chip.flipBit(layoutOf(st).header[1] + 6, 0);
     const s2 = again(rig);
     const b = bootStore(s2, () => 1);
     expect(b.formatted).toBe(true);
@@ -152,7 +171,7 @@ describe('Store: header and format', () => {
       it('header copy ' + 'AB'[k] + ' damaged at byte ' + byte + ': no format, everything kept', () => {
         const { rig, st } = withData();
         const w0 = rig.chip.bytesWritten;
-        rig.chip.flipBit(st.layout.header[k] + byte, 1);
+        rig.chip.flipBit(layoutOf(st).header[k] + byte, 1);
         const s2 = again(rig);
         const b = bootStore(s2, (scan) => (scan.records[''] ? scan.records[''][0] : 0));
         expect(b.formatted).toBe(false);
@@ -168,7 +187,7 @@ describe('Store: header and format', () => {
 
   it('one header copy erased (0xFF) and the other good: no format', () => {
     const { rig, st } = withData();
-    expect(rig.eeprom.write(st.layout.header[0], new Uint8Array(8).fill(0xff)).ok).toBe(true);
+    expect(rig.eeprom.write(layoutOf(st).header[0], new Uint8Array(8).fill(0xff)).ok).toBe(true);
     const b = bootStore(again(rig), () => 1);
     expect(b.formatted).toBe(false);
     expect(textOf(b.config)).toBe('{"cfg":1}');
@@ -267,7 +286,7 @@ describe('Store: header and format', () => {
     const flaky: Eeprom = {
       size: rig.eeprom.size,
       pageSize: rig.eeprom.pageSize,
-      read: (a, n) => (a === st.layout.header[0] ? fail<Uint8Array>('nack', 'address ' + a) : rig.eeprom.read(a, n)),
+      read: (a, n) => (a === layoutOf(st).header[0] ? fail<Uint8Array>('nack', 'address ' + a) : rig.eeprom.read(a, n)),
       write: (a, b) => rig.eeprom.write(a, b),
     };
     const s2 = new Store(flaky);
@@ -288,7 +307,7 @@ describe('Store: header and format', () => {
     rig.chip.powerOn();
     const b = bootStore(again(rig), () => 1);
     expect(b.report).toContain('1 journal batch(es) torn or corrupt: older complete copies used');
-    expect(b.report).toContain('1 event log slot(s) torn or corrupt');
+    expect(b.report).toContain('1 event or money log slot(s) torn or corrupt');
     expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
   });
 });
@@ -307,7 +326,7 @@ describe('Store: configuration slots', () => {
 
   it('the first configuration goes to slot A, the next to slot B, and they alternate', () => {
     const { rig, st } = twoGenerations();
-    const l = st.layout;
+    const l = layoutOf(st);
     expect(rig.eeprom.read(l.config[0], 1).ok && (rig.eeprom.read(l.config[0] + 7, 3) as { value: Uint8Array }).value).toEqual(new Uint8Array([0x6f, 0x6e, 0x65]));
     expect((rig.eeprom.read(l.config[1] + 7, 3) as { value: Uint8Array }).value).toEqual(new Uint8Array([0x74, 0x77, 0x6f]));
   });
@@ -333,7 +352,7 @@ describe('Store: configuration slots', () => {
 
   it('the named slot unreadable: the other is used and the report says so', () => {
     const { rig, st } = twoGenerations();
-    rig.chip.flipBit(st.layout.config[0] + 8, 5);
+    rig.chip.flipBit(layoutOf(st).config[0] + 8, 5);
     const s = again(rig);
     const b = bootStore(s, () => 1);
     expect(textOf(b.config)).toBe('two');
@@ -344,7 +363,7 @@ describe('Store: configuration slots', () => {
   it('the named slot unreadable and the other holding an older generation: the older one is used, said so', () => {
     const { rig, st } = twoGenerations();
     configCommitted(st, 2);
-    rig.chip.flipBit(st.layout.config[1] + 2, 0); // generation bytes of slot B
+    rig.chip.flipBit(layoutOf(st).config[1] + 2, 0); // generation bytes of slot B
     const b = bootStore(again(rig), () => 2);
     expect(textOf(b.config)).toBe('one');
     expect(b.report).toEqual(['configuration generation 2 unreadable: using generation 1, check the accounts']);
@@ -352,8 +371,8 @@ describe('Store: configuration slots', () => {
 
   it('both slots unreadable: no configuration, and the report says so', () => {
     const { rig, st } = twoGenerations();
-    rig.chip.flipBit(st.layout.config[0] + 8, 5);
-    rig.chip.flipBit(st.layout.config[1] + 0, 0); // magic
+    rig.chip.flipBit(layoutOf(st).config[0] + 8, 5);
+    rig.chip.flipBit(layoutOf(st).config[1] + 0, 0); // magic
     const b = bootStore(again(rig), () => 1);
     expect(b.config).toBeNull();
     expect(b.report).toEqual(['configuration unreadable in both slots: starting from factory defaults']);
@@ -396,7 +415,7 @@ describe('Store: configuration slots', () => {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
     bootStore(st, () => 0);
-    const max = st.layout.configSize - 11;
+    const max = layoutOf(st).configSize - 11;
     const w0 = rig.chip.bytesWritten;
     expect(writeConfig(st, bytes('y'.repeat(max + 1)))).toMatchObject({ ok: false, error: 'too-big' });
     expect(rig.chip.bytesWritten).toBe(w0);

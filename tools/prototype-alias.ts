@@ -1,0 +1,117 @@
+// A build pass for boards short of flash rather than heap (the WiFi). tsc's ES5 classes assign
+// each method as `t.prototype.a=function..`, and `prototype` is not one of the pretokeniser's
+// tokens: nine letters of flash per method. Two forms, both for minified code:
+// - methodsThroughHelper: each run of method assignments becomes one call of a helper the code
+//   defines once, `H(t,{a:function..,b:function..})` (H copies the object's fields onto the
+//   prototype); no variable is left behind in the class's scope, so this suits resident code.
+// - aliasPrototypes: `var Z=t.prototype` then `Z.a=function..`; one variable in each class's
+//   scope, which a module gives back when it is released.
+import * as acorn from 'acorn';
+import * as walk from 'acorn-walk';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type N = any;
+
+/** Names tried as the alias, each taken only where nothing inside the class reads or declares
+ *  it (so nothing the methods see is shadowed). */
+const ALIASES = 'ZQXJKVWYGHBUzqxjkvwyg'.split('').concat(['$p', '$q', '_p', '_q']);
+
+/** Words an object literal's key must not be left bare as (ES5 reserved words, and the getter
+ *  and setter prefixes an interpreter might misread). */
+const QUOTED = 'break case catch class const continue debugger default delete do else enum export extends false finally for function get if import in instanceof new null return set super switch this throw true try typeof var void while with'.split(' ');
+
+/** A method assignment `C.prototype.name = <function>` as a statement, or null. */
+function methodOf(s: N): { cls: string; key: string; proto: N; value: N } | null {
+  const e = s.type === 'ExpressionStatement' ? s.expression : null;
+  const l = e && e.type === 'AssignmentExpression' && e.operator === '=' ? e.left : null;
+  const o = l && l.type === 'MemberExpression' && !l.computed ? l.object : null;
+  if (!o || o.type !== 'MemberExpression' || o.computed || o.property.name !== 'prototype' || o.object.type !== 'Identifier') return null;
+  return { cls: o.object.name, key: l.property.name, proto: o, value: e.right };
+}
+
+/** Every identifier name in a piece of code. */
+function namesIn(node: N): { [name: string]: boolean } {
+  const names: { [name: string]: boolean } = {};
+  walk.full(node, (n: N) => {
+    if (n.type === 'Identifier') names[n.name] = true;
+  });
+  return names;
+}
+
+/** Applies edits (non-overlapping ranges) to code. */
+function edited(code: string, edits: { at: number; end: number; text: string }[]): string {
+  edits.sort((a, b) => b.at - a.at || b.end - a.end);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.at) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** The code with each run of at least `min` consecutive method assignments of one class made
+ *  one call of a helper defined at the top of the code (a name the code does not use). */
+export function methodsThroughHelper(code: string, min = 2): string {
+  const ast = acorn.parse(code, { ecmaVersion: 5 }) as N;
+  const used = namesIn(ast);
+  let h = '$m';
+  for (let i = 0; used[h]; i++) h = '$m' + i;
+  const edits: { at: number; end: number; text: string }[] = [];
+  walk.full(ast, (fn: N) => {
+    if (fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return;
+    const body = fn.body.body as N[];
+    for (let i = 0; i < body.length; ) {
+      const m = methodOf(body[i]);
+      let j = i + 1;
+      if (m && m.value.type === 'FunctionExpression') {
+        while (j < body.length) {
+          const n = methodOf(body[j]);
+          if (!n || n.cls !== m.cls || n.value.type !== 'FunctionExpression') break;
+          j++;
+        }
+        if (j - i >= min) {
+          const fields: string[] = [];
+          for (let k = i; k < j; k++) {
+            const n = methodOf(body[k]) as { key: string; value: N };
+            fields.push((QUOTED.indexOf(n.key) >= 0 ? JSON.stringify(n.key) : n.key) + ':' + code.slice(n.value.start, n.value.end));
+          }
+          edits.push({ at: body[i].start, end: body[j - 1].end, text: h + '(' + m.cls + ',{' + fields.join(',') + '})' });
+        }
+      }
+      i = j;
+    }
+  });
+  if (!edits.length) return code;
+  return 'function ' + h + '(c,o){for(var k in o)c.prototype[k]=o[k]}\n' + edited(code, edits);
+}
+
+/** The code with each class's prototype assignments going through an alias; a class with
+ *  fewer than `min` methods is left as it is (the alias would cost more than it saves). */
+export function aliasPrototypes(code: string, min = 3): string {
+  const ast = acorn.parse(code, { ecmaVersion: 5 }) as N;
+  const edits: { at: number; end: number; text: string }[] = [];
+  walk.full(ast, (fn: N) => {
+    if (fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return;
+    const body = fn.body.body as N[];
+    // The class: a function declared in this body whose prototype gets methods assigned here.
+    const byClass: { [name: string]: N[] } = {};
+    for (const s of body) {
+      const m = methodOf(s);
+      if (m) (byClass[m.cls] = byClass[m.cls] || []).push(s);
+    }
+    const declared: { [name: string]: boolean } = {};
+    for (const s of body) if (s.type === 'FunctionDeclaration') declared[s.id.name] = true;
+    for (const cls of Object.keys(byClass)) {
+      const uses = byClass[cls];
+      if (uses.length < min || !declared[cls]) continue;
+      const names = namesIn(fn);
+      const alias = ALIASES.filter((a) => !names[a])[0];
+      if (!alias) continue;
+      // The prototype may be replaced (__extends) before the first method: the alias is taken
+      // right before the first assignment.
+      edits.push({ at: uses[0].start, end: uses[0].start, text: 'var ' + alias + '=' + cls + '.prototype\n' });
+      for (const s of uses) {
+        const o = (methodOf(s) as { proto: N }).proto;
+        edits.push({ at: o.start, end: o.end, text: alias });
+      }
+    }
+  });
+  return edited(code, edits);
+}
