@@ -1,8 +1,9 @@
 // Boot, an on-demand module (firmware/modules.ts): reads the EEPROM, picks the configuration
 // (the committed one, else the factory one given), restores balances, registers and token
 // counters, says what it found, wires the meters and brings every relay to the state the rules
-// want. Runs once; its code leaves the heap afterwards (and then startUnit takes a freeze that
-// is due, the pulse baselines and the status line).
+// want. Runs once; its code leaves the heap afterwards (and then startUnit wires the meters,
+// brings the relays to the state the rules want, takes a freeze that is due, the pulse
+// baselines and the status line).
 import type { Config } from './config';
 import { decodeConfig, encodeConfig } from './config-store';
 import type { Unit } from './unit';
@@ -82,17 +83,4 @@ export function bootUnit(u: Unit, factory: unknown): void {
     hal.print('STORAGE ' + report[i]);
     u.log(-1, 'boot', report[i]);
   }
-  if (u.parts && u.parts.metering) {
-    u.metering = u.parts.metering(u);
-    u.metering.build();
-  }
-  const t = u.time();
-  if (u.timeValid !== core.timeValid) u.carry(core.handle({ t: 'clock', time: t, valid: u.timeValid }));
-  // Eight accounts at a time: the decisions of a whole floor at once would crowd a Pico's heap.
-  for (let a = 0; a === 0 || a < core.cfg.accounts.n; a += 8) {
-    const ds = core.start(u.time(), a, a + 8);
-    u.persist(ds, -1);
-    u.carry(ds);
-  }
 }
-

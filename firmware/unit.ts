@@ -312,8 +312,23 @@ export function moduleFor(line: string): 'cmd' | 'cfg' {
 export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Unit {
   const u = new Unit(hal, parts);
   hal.load('boot')(u, config);
-  // Once the boot module has left the heap: a freeze that is due loads the day module, which
-  // beside it made the boot's peak (the first event is not billed before it either way).
+  // Once the boot module has left the heap (beside it, the meters' objects and the first
+  // decisions made the boot's peak): the meters wired, every relay brought to the state the
+  // rules want, eight accounts at a time (a whole floor's decisions at once would crowd a
+  // Pico's heap).
+  if (u.parts && u.parts.metering) {
+    u.metering = u.parts.metering(u);
+    u.metering.build();
+  }
+  const core = u.core;
+  if (u.timeValid !== core.timeValid) u.carry(core.handle({ t: 'clock', time: u.time(), valid: u.timeValid }));
+  for (let a = 0; a === 0 || a < core.cfg.accounts.n; a += 8) {
+    const ds = core.start(u.time(), a, a + 8);
+    u.persist(ds, -1);
+    u.carry(ds);
+  }
+  // A freeze that is due loads the day module, which beside the boot module made the boot's
+  // peak (the first event is not billed before it either way).
   u.freezeDue(u.time());
   if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
   hal.print(u.statusLine());
