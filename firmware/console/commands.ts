@@ -258,6 +258,25 @@ function accountLine(core: Core, a: number): string {
   return pad(t.name[a], 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(modeNames()[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
 }
 
+/** Prints a list row by row as it is made (a floor's rows at once would crowd a Pico's heap):
+ *  the header and a text line each, or a JSON line each with the row as `key`; the answer that
+ *  follows gives the count (as `key` + 's'). */
+function listed(sh: Shell, cmd: string, key: string, header: string, n: number, row: (i: number, json: boolean) => unknown): Answer {
+  if (!sh.json) sh.opts.print(header);
+  for (let i = 0; i < n; i++) {
+    if (!sh.json) {
+      sh.opts.print(row(i, false) as string);
+      continue;
+    }
+    const o: { [k: string]: unknown } = { ok: true, cmd: cmd };
+    o[key] = row(i, true);
+    sh.opts.print(JSON.stringify(o));
+  }
+  const d: { [k: string]: unknown } = {};
+  d[key + 's'] = n;
+  return done([], d);
+}
+
 function pad(s: string, n: number): string {
   while (s.length < n) s += ' ';
   return s;
@@ -338,7 +357,7 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
         };
       case 'json':
         return {
-          name: 'json', role: NONE, usage: 'json on|off', help: 'Answers as JSON lines for scripts, each with its command (cmd): one per answer; log and config export one per entry, then the answer. Or as text.',
+          name: 'json', role: NONE, usage: 'json on|off', help: 'Answers as JSON lines for scripts, each with its command (cmd): one per answer; log, config export and the acct and meter lists one per entry, then the answer. Or as text.',
           run: function (ctx) {
             if (ctx.args[0] !== 'on' && ctx.args[0] !== 'off') return fail('usage: json on|off');
             ctx.shell.json = ctx.args[0] === 'on';
@@ -389,11 +408,9 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             const core = u.core;
             const sub = ctx.args[0];
             if (sub === undefined) {
-              const lines = ['account      balance relay mode alarm  energy kWh meters'];
-              for (let a = 0; a < core.cfg.accounts.n; a++) lines.push(accountLine(core, a));
-              const rows = [];
-              for (let a = 0; a < core.cfg.accounts.n; a++) rows.push(accountJson(core, a));
-              return done(lines, { accounts: rows });
+              return listed(ctx.shell, 'acct', 'account', 'account      balance relay mode alarm  energy kWh meters', core.cfg.accounts.n, function (a: number, json: boolean) {
+                return json ? accountJson(core, a) : accountLine(core, a);
+              });
             }
             if (sub === 'open' || sub === 'set' || sub === 'close') return elsewhere(ctx);
             const a = accountIndex(u, sub);
@@ -418,14 +435,10 @@ export function makeCommands(u: Unit): (name: string) => Command | null {
             const core = u.core;
             const sub = ctx.args[0];
             if (sub === undefined) {
-              const lines = ['meter    account  proto   address        import kWh'];
-              const rows = [];
-              for (let m = 0; m < u.cfg.meters.n; m++) {
+              return listed(ctx.shell, 'meter', 'meter', 'meter    account  proto   address        import kWh', u.cfg.meters.n, function (m: number, json: boolean) {
                 const r = exportMeter(u.cfg, m);
-                lines.push(pad(r.name as string, 8) + ' ' + pad(r.account as string, 8) + ' ' + pad(String(r.proto || '-'), 7) + ' ' + pad(String(r.addr || '-'), 12) + lpad(core.has[m] ? formatMoney(core.lastImp[m]) : '-', 12));
-                rows.push(r);
-              }
-              return done(lines, { meters: rows });
+                return json ? r : pad(r.name as string, 8) + ' ' + pad(r.account as string, 8) + ' ' + pad(String(r.proto || '-'), 7) + ' ' + pad(String(r.addr || '-'), 12) + lpad(core.has[m] ? formatMoney(core.lastImp[m]) : '-', 12);
+              });
             }
             const name = ctx.args[1];
             if (sub === 'read') {

@@ -41,13 +41,14 @@ describe('unit composition root', () => {
     expect(lines[1]).toMatch(/^STATUS accounts=0 /);
   });
 
-  it('answers acct in JSON with one row per account, and the charges for one', () => {
+  it('answers acct in JSON with one line per account as it is made, then the count, and the charges for one', () => {
     const lines: string[] = [];
     const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l) }, ONE_ACCOUNT);
     lines.length = 0;
     unit.input('login 4444\njson on\nacct\nacct A\n');
     expect(lines.slice(2)).toEqual([
-      '{"ok":true,"cmd":"acct","accounts":[{"name":"A","balance":0,"relay":1,"mode":"auto","energyWh":0}]}',
+      '{"ok":true,"cmd":"acct","account":{"name":"A","balance":0,"relay":1,"mode":"auto","energyWh":0}}',
+      '{"ok":true,"cmd":"acct","accounts":1}',
       '{"ok":true,"cmd":"acct","name":"A","balance":0,"relay":1,"mode":"auto","energyWh":0,"chargedMilli":0}',
     ]);
   });

@@ -97,6 +97,17 @@ describe('technician console', () => {
     expect(say('acct close R1')[0]).toMatch(/^CLOSED R1 /);
     expect(say('acct')).toHaveLength(2);
     expect(say('meter')).toHaveLength(3);
+    // In JSON one line per row as it is made, then the answer with the count.
+    say('json on');
+    const ms = say('meter').map((l) => JSON.parse(l));
+    expect(ms.map((o) => o.meter && o.meter.name)).toEqual(['M2', 'M3', undefined]);
+    expect(ms[2]).toEqual({ ok: true, cmd: 'meter', meters: 2 });
+    expect(ms[1]).toMatchObject({ ok: true, cmd: 'meter', meter: { name: 'M3', account: 'R2', proto: 'modbus', addr: '1' } });
+    expect(say('acct').map((l) => JSON.parse(l))).toEqual([
+      { ok: true, cmd: 'acct', account: { name: 'R2', balance: 0, relay: 0, mode: 'off', energyWh: 0 } },
+      { ok: true, cmd: 'acct', accounts: 1 },
+    ]);
+    say('json off');
   });
 
   it('exports and imports the configuration as text, and refuses bad text without change', () => {
