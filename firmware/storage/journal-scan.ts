@@ -6,7 +6,6 @@ import { Journal, JournalScan, UNIT } from './journal';
 /** Forgets everything: the region has just been erased. Returns what a scan would find. */
 export function clearJournal(j: Journal): JournalScan {
   j.at = {};
-  j.span = {};
   j.head = 0;
   j.seq = 0;
   j.ahead = 0;
@@ -36,7 +35,6 @@ export function openJournal(j: Journal): JournalScan {
         scan.records[name] = new Uint8Array(data);
         scan.versions[name] = b[1];
         j.at[name] = at;
-        j.span[name] = n;
       }
     });
     if (seq > scan.lastSeq || best < 0) {
@@ -61,9 +59,6 @@ export function openJournal(j: Journal): JournalScan {
 /** Only these records stay live; the others' space is reused (accounts closed). */
 export function retainRecords(j: Journal, names: string[]): void {
   for (const k in j.at) {
-    if (names.indexOf(k) < 0) {
-      delete j.at[k];
-      delete j.span[k];
-    }
+    if (names.indexOf(k) < 0) delete j.at[k];
   }
 }

@@ -46,9 +46,8 @@ export class Journal {
   /** Unit where the next batch goes. */
   head = 0;
   seq = 0;
-  /** Unit of the batch holding the newest copy of each live record, and that batch's span. */
+  /** Unit of the batch holding the newest copy of each live record. */
   at: { [name: string]: number } = {};
-  span: { [name: string]: number } = {};
   /** Sequence numbers in the headers of batches that failed their CRC at the last scan. */
   bad: number[] = [];
   /** Bytes written by commits and copies, for wear statistics. */
@@ -150,7 +149,6 @@ export class Journal {
     this.seq++;
     for (let i = 0; i < names.length; i++) {
       this.at[names[i]] = this.head;
-      this.span[names[i]] = n;
     }
     this.head = (this.head + n) % this.units;
     this.ahead = this.ahead > n ? this.ahead - n : 0;
@@ -181,10 +179,7 @@ export class Journal {
             w.u16(data.length);
             w.bytes(data);
             names.push(name);
-          } else {
-            delete self.at[name];
-            delete self.span[name];
-          }
+          } else delete self.at[name];
         });
       }
       if (b && !names.length) continue;

@@ -11,16 +11,16 @@ import { espruinoWifiBinary } from '../../tools/espruino-check';
 import { RigResult } from '../../tools/espruino-rig';
 import { bootFloor, floorEeprom, freeAtRest } from '../../tools/floor-eeprom';
 
-/** WiFi, floor: free at rest (measured 2,414) and at the lowest after boot (1,727, `acct`/`meter` printed row by row). */
-const WIFI_REST = 2350;
-const WIFI_LOWEST = 1650;
-/** The Pico's image with the floor: variables used at rest (measured 4,511) and at the boot's peak
- *  (5,083: the meters wired and the relays set once the boot module has left the heap). */
-const PICO_USED_AT_REST = 4650;
-const PICO_USED_AT_BOOT = 5200;
-/** ... and at the lowest in the technician session (measured 5,664: the command module beside
+/** WiFi, floor: free at rest (measured 2,457) and at the lowest after boot (1,773, `acct`/`meter` printed row by row). */
+const WIFI_REST = 2400;
+const WIFI_LOWEST = 1700;
+/** The Pico's image with the floor: variables used at rest (measured 4,465) and at the boot's peak
+ *  (5,033: the meters wired and the relays set once the boot module has left the heap). */
+const PICO_USED_AT_REST = 4550;
+const PICO_USED_AT_BOOT = 5120;
+/** ... and at the lowest in the technician session (measured 5,618: the command module beside
  *  the floor's state, since the acct and meter lists are printed row by row). */
-const PICO_USED_IN_SESSION = 5750;
+const PICO_USED_IN_SESSION = 5700;
 
 describe('the dormitory floor booted from its EEPROM', () => {
   let wifi: RigResult;
