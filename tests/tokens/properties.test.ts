@@ -53,9 +53,12 @@ describe('encode then decode', () => {
 
 describe('replay', () => {
   // The vendor issues a run of tokens; the user enters some of them in any order, some twice,
-  // then tries every one again. Nothing is ever accepted a second time, and the device's count
-  // never goes down.
-  it('a token is never accepted twice, whatever the order of entry', () => {
+  // then tries every one again. No count is ever accepted a second time, and the device's count
+  // never goes down. A token typed again is refused, or, rarely, its digits are also the token
+  // of a later count within the device's reach (64 counts of 10^6 codes: the odds
+  // tests/tokens/brute-force.test.ts measures), and that later count is taken (found by this
+  // test: seed 955119804, an extended token accepted at count 4, then at count 38).
+  it('no count is ever accepted twice and a token typed again only ever takes a later count, whatever the order of entry', () => {
     const step = fc.record({ kind: kindArb, raw: fc.nat(), enter: fc.boolean() });
     fc.assert(
       fc.property(secretArb, fc.boolean(), fc.array(step, { minLength: 1, maxLength: 12 }), fc.nat(), (secret, extended, steps, seed) => {
@@ -72,14 +75,17 @@ describe('replay', () => {
           order[i] = order[j];
           order[j] = t;
         }
-        const accepted = new Set<string>();
+        const counts = new Set<number>();
+        const countOf = new Map<string, number>();
         let lastCount = d.state.lastCount;
         for (const t of order.concat(order, issued.map((i) => i.token))) {
           const r = d.enter(t);
           expect(r.ok === false && r.error === 'invalid').toBe(false);
           if (r.ok) {
-            expect(accepted.has(t)).toBe(false);
-            accepted.add(t);
+            expect(counts.has(r.count)).toBe(false);
+            if (countOf.has(t)) expect(r.count).toBeGreaterThan(countOf.get(t) as number);
+            counts.add(r.count);
+            countOf.set(t, r.count);
           }
           expect(d.state.lastCount).toBeGreaterThanOrEqual(lastCount);
           lastCount = d.state.lastCount;
