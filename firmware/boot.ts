@@ -1,9 +1,8 @@
 // Boot, an on-demand module (firmware/modules.ts): reads the EEPROM, picks the configuration
 // (the committed one, else the factory one given), restores balances, registers and token
-// counters, says what it found, wires the meters and brings every relay to the state the rules
-// want. Runs once; its code leaves the heap afterwards (and then startUnit wires the meters,
-// brings the relays to the state the rules want, takes a freeze that is due, the pulse
-// baselines and the status line).
+// counters and says what it found. Runs once; its code leaves the heap afterwards, and then
+// startUnit wires the meters, brings every relay to the state the rules want, takes a freeze
+// that is due, the pulse baselines and the status line.
 import type { Config } from './config';
 import { decodeConfig, encodeConfig } from './config-store';
 import type { Unit } from './unit';
