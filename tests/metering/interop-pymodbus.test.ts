@@ -92,8 +92,11 @@ describe.skipIf(skip !== '')('interop: our Modbus master against a pymodbus 3.0 
     adapter = await openNodeSerialPort(B, LINE);
     const a = adapter;
     // A pty has no wire time; pymodbus needs a moment per request, more on a loaded machine
-    // (CI runs the power-cut test beside it): allow 3 s per attempt.
-    bus = new MeterBus({ clock, line: LINE, meters: 2, open: (o) => a.use(o), turnaroundMs: 3000, retries: 2, backoffMs: 1 });
+    // (CI runs the power-cut test beside it): allow 3 s per attempt. Nor does a pty keep a
+    // reply's bytes together: on a loaded machine they can arrive with more than the 4 ms of
+    // silence that ends a frame at 9600 baud between them (seen: a retry after a reply cut in
+    // two), so a frame here ends after 50 ms of silence.
+    bus = new MeterBus({ clock, line: LINE, meters: 2, open: (o) => a.use(o), turnaroundMs: 3000, retries: 2, backoffMs: 1, silenceMs: 50 });
     // Wait until the slave answers (python start-up).
     for (let i = 0; i < 50; i++) {
       const r = await txn(readRequest(1, FN_INPUT, 0x48, 2), 9);
