@@ -8,26 +8,12 @@ import { EVENT_SLOT, FREEZE_SLOT } from '../../firmware/storage/store';
 import { parseConfig } from '../../firmware/config';
 import { Core } from '../../firmware/core';
 import { Eeprom } from '../../hal/eeprom';
-import { Result, fail, ok } from '../../hal/result';
+import { fail } from '../../hal/result';
 import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { StorageRig } from '../../sim/storage-rig';
+import { MemEeprom } from './mem-eeprom';
 
-class MemEeprom implements Eeprom {
-  readonly mem: Uint8Array;
-  constructor(readonly size: number, readonly pageSize = 32) {
-    this.mem = new Uint8Array(size).fill(0xff);
-  }
-  read(addr: number, len: number): Result<Uint8Array> {
-    if (addr < 0 || addr + len > this.size) return fail('range', addr + '+' + len);
-    return ok(this.mem.slice(addr, addr + len));
-  }
-  write(addr: number, bytes: Uint8Array): Result<true> {
-    if (addr < 0 || addr + bytes.length > this.size) return fail('range', addr + '+' + bytes.length);
-    this.mem.set(bytes, addr);
-    return ok<true>(true);
-  }
-}
 
 /** What newest() gives, as [seq, hex of data]. */
 function listOf(ring: SlotRing, max = 1000): [number, string][] {

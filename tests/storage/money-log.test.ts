@@ -144,25 +144,9 @@ import { EventFilter, appendEvent, appendMoney, readLog } from '../../firmware/s
 import { EVENT_SLOT, MONEY_SLOT } from '../../firmware/storage/store';
 import { openRing } from '../../firmware/storage/slot-scan';
 import { Decision } from '../../firmware/core';
-import { Eeprom } from '../../hal/eeprom';
-import { Result, fail, ok } from '../../hal/result';
+import { Result, fail } from '../../hal/result';
+import { MemEeprom } from './mem-eeprom';
 
-class MemEeprom implements Eeprom {
-  readonly mem: Uint8Array;
-  readonly pageSize = 32;
-  constructor(readonly size: number) {
-    this.mem = new Uint8Array(size).fill(0xff);
-  }
-  read(addr: number, len: number): Result<Uint8Array> {
-    if (addr < 0 || addr + len > this.size) return fail('range', addr + '+' + len);
-    return ok(this.mem.slice(addr, addr + len));
-  }
-  write(addr: number, bytes: Uint8Array): Result<true> {
-    if (addr < 0 || addr + bytes.length > this.size) return fail('range', addr + '+' + bytes.length);
-    this.mem.set(bytes, addr);
-    return ok<true>(true);
-  }
-}
 
 /** Two rings on one memory: events at 0, money entries after them. */
 function rings(events: number, money: number): { ev: SlotRing; mo: SlotRing; ee: MemEeprom } {
