@@ -156,7 +156,7 @@ export class Journal {
   }
 
   /** Copies live records forward until twice the largest batch is free ahead of the head. */
-  private room(): Result<true> {
+  room(): Result<true> {
     const want = 2 * this.maxUnits;
     if (this.ahead >= want) return ok<true>(true);
     let moves = Object.keys(this.at).length + 2;

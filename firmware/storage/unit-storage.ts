@@ -36,6 +36,10 @@ export class UnitStorage {
    *  with them so that boot can log what a power cut kept from reaching the money log. */
   save(core: Core, accounts: number[], unit: boolean, tokens: TokenStates, said?: string): boolean {
     if (this.store.readOnly) return true;
+    // Live records copied forward first, so that the batch's buffer is not in the heap beside
+    // the copies (commit() then finds the room made).
+    const rm = this.store.journal.room();
+    if (!rm.ok) return storageFailed(this, 'saving', rm);
     // The accounts' records (about 100 bytes each) are encoded in place in the batch's buffer.
     const w = new Writer(accounts.length * 100 + 2 * UNIT, HEAD);
     const names: string[] = [];
