@@ -8,7 +8,7 @@
 import Ajv from 'ajv';
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
-import { aliasPrototypes, methodsThroughHelper } from './prototype-alias';
+import { methodsThroughHelper } from './method-helper';
 import { Command } from 'commander';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -403,7 +403,7 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'prototypeAlias'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 
@@ -823,9 +823,9 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   prelude += 'var FACTORY = ' + JSON.stringify(factoryBytes()) + ';\n';
   let resident = await bundleResident('firmware/main.ts', prelude);
   if (board.shareModuleCode) resident = await bundleResident('firmware/main.ts', prelude, {}, await modulesShare(resident.files));
-  // A board short of flash assigns class methods in fewer bytes (tools/prototype-alias.ts).
-  const code = board.prototypeAlias ? methodsThroughHelper(resident.code) : resident.code;
-  const modules = (await bundleModules(resident)).map((m) => ({ name: m.name, code: board.prototypeAlias ? aliasPrototypes(m.code) : m.code }));
+  // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
+  const code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
+  const modules = await bundleModules(resident);
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });

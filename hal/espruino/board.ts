@@ -65,8 +65,8 @@ export interface BoardDescription {
   storageBytes: number;
   /** Modules share one copy of code with the resident bundle (tools/build.ts modulesShare). */
   shareModuleCode?: boolean;
-  /** Class methods assigned in fewer bytes of flash (tools/prototype-alias.ts). */
-  prototypeAlias?: boolean;
+  /** Class methods assigned in fewer bytes of flash (tools/method-helper.ts). */
+  methodHelper?: boolean;
   /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
   codeArea?: { address: string; length: number; pageBytes: number; source: string };
   rs485: BoardRs485;

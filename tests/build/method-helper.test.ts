@@ -1,10 +1,10 @@
-// The passes that assign class methods in fewer bytes (tools/prototype-alias.ts): the same
-// behaviour, and no name a method reads is shadowed.
+// The pass that assigns class methods in fewer bytes (tools/method-helper.ts): the same
+// behaviour, and no name the code uses taken for its helper.
 import * as vm from 'vm';
 import { describe, expect, it } from 'vitest';
 import { minify } from 'terser';
 import * as ts from 'typescript';
-import { aliasPrototypes, methodsThroughHelper } from '../../tools/prototype-alias';
+import { methodsThroughHelper } from '../../tools/method-helper';
 
 const SOURCE = `
 var Z = 'outer Z';
@@ -33,30 +33,7 @@ function run(code: string): unknown {
   return box.result;
 }
 
-describe('prototype alias pass', () => {
-  it('classes with three methods or more take the alias; behaviour, inheritance and outer names are unchanged', async () => {
-    const code = await es5();
-    const out = aliasPrototypes(code);
-    expect(run(out)).toEqual(run(code));
-    expect(run(out)).toEqual([42, 'sub of base', 'outer Z 42', 3, 'a', 'b', true, 'constructor,name,plusZ,three']);
-    // Sub's three methods go through an alias; Base's and Two's two methods do not.
-    const assigned = (c: string) => (c.match(/\.prototype\.\w+=/g) || []).length;
-    expect(assigned(code) - assigned(out)).toBe(3);
-    expect(out.length).toBeLessThan(code.length + 10);
-  });
-
-  it('with a minimum of two every class takes one, and the alias never shadows a name the class reads', async () => {
-    const code = await es5();
-    const out = aliasPrototypes(code, 2);
-    expect(run(out)).toEqual(run(code));
-    expect(out.match(/\.prototype\.\w+=/g)).toBeNull();
-    // A class that reads every single-letter alias candidate keeps the longer ones.
-    const busy = 'var C=function(){' + 'var Z=1,Q=2,X=3,J=4,K=5,V=6,W=7,Y=8,G=9,H=10,B=11,U=12,z=13,q=14,x=15,j=16,k=17,v=18,w=19,y=20,g=21\n' + 'function t(){}t.prototype.a=function(){return Z+g}\nt.prototype.b=function(){return Q}\nt.prototype.c=function(){return X}\nreturn t}()\nresult=[new C().a(),new C().c()]';
-    const b = aliasPrototypes(busy);
-    expect(b).toContain('var $p=t.prototype');
-    expect(run(b)).toEqual([22, 3]);
-  });
-
+describe('class methods through a helper', () => {
   it('through the helper: runs of two methods or more in one call, inheritance, super calls and outer names unchanged, no name reused', async () => {
     const code = await es5();
     const out = methodsThroughHelper(code);

@@ -1,32 +1,27 @@
 // A build pass for boards short of flash rather than heap (the WiFi). tsc's ES5 classes assign
 // each method as `t.prototype.a=function..`, and `prototype` is not one of the pretokeniser's
-// tokens: nine letters of flash per method. Two forms, both for minified code:
-// - methodsThroughHelper: each run of method assignments becomes one call of a helper the code
-//   defines once, `H(t,{a:function..,b:function..})` (H copies the object's fields onto the
-//   prototype); no variable is left behind in the class's scope, so this suits resident code.
-// - aliasPrototypes: `var Z=t.prototype` then `Z.a=function..`; one variable in each class's
-//   scope, which a module gives back when it is released.
+// tokens: nine letters of flash per method. In minified resident code each run of method
+// assignments becomes one call of a helper the code defines once,
+// `H(t,{a:function..,b:function..})` (H copies the object's fields onto the prototype): no
+// variable is left behind in the class's scope. (The modules have few classes: a prototype
+// alias there saved about 65 bytes on the WiFi, not worth a second pass.)
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type N = any;
 
-/** Names tried as the alias, each taken only where nothing inside the class reads or declares
- *  it (so nothing the methods see is shadowed). */
-const ALIASES = 'ZQXJKVWYGHBUzqxjkvwyg'.split('').concat(['$p', '$q', '_p', '_q']);
-
 /** Words an object literal's key must not be left bare as (ES5 reserved words, and the getter
  *  and setter prefixes an interpreter might misread). */
 const QUOTED = 'break case catch class const continue debugger default delete do else enum export extends false finally for function get if import in instanceof new null return set super switch this throw true try typeof var void while with'.split(' ');
 
 /** A method assignment `C.prototype.name = <function>` as a statement, or null. */
-function methodOf(s: N): { cls: string; key: string; proto: N; value: N } | null {
+function methodOf(s: N): { cls: string; key: string; value: N } | null {
   const e = s.type === 'ExpressionStatement' ? s.expression : null;
   const l = e && e.type === 'AssignmentExpression' && e.operator === '=' ? e.left : null;
   const o = l && l.type === 'MemberExpression' && !l.computed ? l.object : null;
   if (!o || o.type !== 'MemberExpression' || o.computed || o.property.name !== 'prototype' || o.object.type !== 'Identifier') return null;
-  return { cls: o.object.name, key: l.property.name, proto: o, value: e.right };
+  return { cls: o.object.name, key: l.property.name, value: e.right };
 }
 
 /** Every identifier name in a piece of code. */
@@ -80,38 +75,4 @@ export function methodsThroughHelper(code: string, min = 2): string {
   });
   if (!edits.length) return code;
   return 'function ' + h + '(c,o){for(var k in o)c.prototype[k]=o[k]}\n' + edited(code, edits);
-}
-
-/** The code with each class's prototype assignments going through an alias; a class with
- *  fewer than `min` methods is left as it is (the alias would cost more than it saves). */
-export function aliasPrototypes(code: string, min = 3): string {
-  const ast = acorn.parse(code, { ecmaVersion: 5 }) as N;
-  const edits: { at: number; end: number; text: string }[] = [];
-  walk.full(ast, (fn: N) => {
-    if (fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return;
-    const body = fn.body.body as N[];
-    // The class: a function declared in this body whose prototype gets methods assigned here.
-    const byClass: { [name: string]: N[] } = {};
-    for (const s of body) {
-      const m = methodOf(s);
-      if (m) (byClass[m.cls] = byClass[m.cls] || []).push(s);
-    }
-    const declared: { [name: string]: boolean } = {};
-    for (const s of body) if (s.type === 'FunctionDeclaration') declared[s.id.name] = true;
-    for (const cls of Object.keys(byClass)) {
-      const uses = byClass[cls];
-      if (uses.length < min || !declared[cls]) continue;
-      const names = namesIn(fn);
-      const alias = ALIASES.filter((a) => !names[a])[0];
-      if (!alias) continue;
-      // The prototype may be replaced (__extends) before the first method: the alias is taken
-      // right before the first assignment.
-      edits.push({ at: uses[0].start, end: uses[0].start, text: 'var ' + alias + '=' + cls + '.prototype\n' });
-      for (const s of uses) {
-        const o = (methodOf(s) as { proto: N }).proto;
-        edits.push({ at: o.start, end: o.end, text: alias });
-      }
-    }
-  });
-  return edited(code, edits);
 }
