@@ -9,7 +9,7 @@
 //   ts-node tools/espruino-check.ts dist/pico/firmware.js [--no-boot]
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -862,6 +862,25 @@ function interpreter(env: string | undefined, file: string): string | null {
   return fs.existsSync(p) ? p : null;
 }
 
+const launchers = new Map<string, string[]>();
+
+/** How to start an interpreter binary with args: [program, ...args]. The binary itself where
+ *  the kernel runs it; where it cannot (the shared builds are 32-bit, and some kernels have no
+ *  IA-32 support: "Exec format error"), through qemu-i386 from Debian's qemu-user, which runs
+ *  the same binary (same heap, same variable layout) in user mode. Asked once per binary. */
+export function interpreterCommand(binary: string, args: string[]): string[] {
+  let pre = launchers.get(binary);
+  if (!pre) {
+    const runs = (cmd: string[]) => {
+      const r = spawnSync(cmd[0], cmd.slice(1).concat(['-e', 'print("RUNS"+1)']), { encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'pipe'] });
+      return !r.error && /RUNS1/.test(r.stdout || '');
+    };
+    pre = runs([binary]) ? [binary] : runs(['qemu-i386', binary]) ? ['qemu-i386', binary] : [binary];
+    launchers.set(binary, pre);
+  }
+  return pre.concat(args);
+}
+
 /** Espruino's Linux build with a Pico's heap (5,100 variables): $ESPRUINO, or ../shared/espruino/espruino-pico. */
 export function espruinoBinary(): string | null {
   return interpreter(process.env.ESPRUINO, 'espruino-pico');
@@ -886,7 +905,8 @@ export function runOnEspruino(code: string, binary: string, encoding: 'utf8' | '
   } else fs.writeFileSync(path.join(dir, 'run.js'), bytes);
   let out = '';
   try {
-    out = execFileSync(binary, ['run.js'], { cwd: dir, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = interpreterCommand(binary, ['run.js']);
+    out = execFileSync(c[0], c.slice(1), { cwd: dir, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -987,7 +1007,8 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
   fs.writeFileSync(path.join(dir, 'runner.js'), runner);
   let out: string;
   try {
-    out = execFileSync(binary, ['runner.js'], { cwd: dir, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = interpreterCommand(binary, ['runner.js']);
+    out = execFileSync(c[0], c.slice(1), { cwd: dir, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stdout?: string; message: string };
     out = (err.stdout || '') + '\n' + err.message;

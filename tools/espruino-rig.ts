@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BoardDescription } from '../hal/espruino/board';
-import { StorageBoot } from './espruino-check';
+import { StorageBoot, interpreterCommand } from './espruino-check';
 
 /** One console command: typed `afterMs` after the previous one was typed. */
 export interface RigCommand {
@@ -182,7 +182,8 @@ export function runRig(o: RigOptions): Promise<RigResult> {
   const runner = 'print("MEM start " + process.memory().free);\n' + copy + 'eval(require("Storage").read(".h"));\neval(require("Storage").read(".run"));\n';
   fs.writeFileSync(path.join(dir, 'runner.js'), runner);
   return new Promise((resolve) => {
-    const p = spawn(o.binary, ['runner.js'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = interpreterCommand(o.binary, ['runner.js']);
+    const p = spawn(c[0], c.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     const lines: string[] = [];
     const other: string[] = [];

@@ -8,7 +8,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { buildBoard, loadBoard, writeImage } from '../../tools/build';
-import { espruinoBinary } from '../../tools/espruino-check';
+import { espruinoBinary, interpreterCommand } from '../../tools/espruino-check';
 import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, verifyImage, versionNumber } from '../../tools/flash';
 import { boardImage, CodeArea } from '../../tools/image';
 
@@ -70,7 +70,8 @@ describe('flash settings and images', () => {
 const found = espruinoBinary();
 // The interop tests talk to the interpreter over its telnet console: a build without one
 // (no TELNET library) cannot take part.
-const help = found ? spawnSync(found, ['--help'], { encoding: 'utf8', timeout: 5000 }) : null;
+const helpCmd = found ? interpreterCommand(found, ['--help']) : [];
+const help = found ? spawnSync(helpCmd[0], helpCmd.slice(1), { encoding: 'utf8', timeout: 5000 }) : null;
 const binary = help && /--telnet/.test((help.stdout || '') + (help.stderr || '')) ? found : null;
 
 /** Throws when something already listens on the telnet port (a test would talk to it). */
@@ -100,7 +101,8 @@ async function telnetPortFree(): Promise<void> {
  *  goes to stdout. */
 async function interpreter(dir: string): Promise<{ link: Link; output: () => string; stop: () => void }> {
   await telnetPortFree();
-  const p = spawn(binary!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const tc = interpreterCommand(binary!, ['--telnet']);
+  const p = spawn(tc[0], tc.slice(1), { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const listeners: ((s: string) => void)[] = [];
   p.stdout.on('data', (b: Buffer) => {
@@ -262,7 +264,8 @@ describe.skipIf(!socat)('npm run flash on a serial port', () => {
     writeImage(img, r.image, loadBoard('pico'));
     // The interpreter's console on a pseudo-terminal, as a board's USB serial port appears.
     await telnetPortFree();
-    const p = spawn(binary!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const tc = interpreterCommand(binary!, ['--telnet']);
+    const p = spawn(tc[0], tc.slice(1), { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let booted = '';
     p.stdout!.on('data', (b: Buffer) => (booted += b.toString()));
     let bridge: ReturnType<typeof spawn> | null = null;
