@@ -881,6 +881,22 @@ export function interpreterCommand(binary: string, args: string[]): string[] {
   return pre.concat(args);
 }
 
+/** How many times longer the interpreters take through qemu-i386 than run natively (a guess
+ *  from runs of the tests; $ESPRUINO_SLOWDOWN sets another). */
+const EMULATED_SLOWDOWN = 4;
+
+/** A time limit for running an interpreter binary: ms when the machine runs it natively,
+ *  longer when it runs through qemu-i386 (interpreterCommand). */
+export function interpreterTime(binary: string | null, ms: number): number {
+  if (!binary || interpreterCommand(binary, [])[0] === binary) return ms;
+  return ms * (Number(process.env.ESPRUINO_SLOWDOWN) || EMULATED_SLOWDOWN);
+}
+
+/** interpreterTime for the Pico-heap interpreter espruinoBinary() finds (for test time limits). */
+export function slowIfEmulated(ms: number): number {
+  return interpreterTime(espruinoBinary(), ms);
+}
+
 /** Espruino's Linux build with a Pico's heap (5,100 variables): $ESPRUINO, or ../shared/espruino/espruino-pico. */
 export function espruinoBinary(): string | null {
   return interpreter(process.env.ESPRUINO, 'espruino-pico');
@@ -906,7 +922,7 @@ export function runOnEspruino(code: string, binary: string, encoding: 'utf8' | '
   let out = '';
   try {
     const c = interpreterCommand(binary, ['run.js']);
-    out = execFileSync(c[0], c.slice(1), { cwd: dir, encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(c[0], c.slice(1), { cwd: dir, encoding: 'utf8', timeout: interpreterTime(binary, 30000), stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -1008,7 +1024,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
   let out: string;
   try {
     const c = interpreterCommand(binary, ['runner.js']);
-    out = execFileSync(c[0], c.slice(1), { cwd: dir, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(c[0], c.slice(1), { cwd: dir, encoding: 'utf8', timeout: interpreterTime(binary, timeoutMs), stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stdout?: string; message: string };
     out = (err.stdout || '') + '\n' + err.message;

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BoardDescription } from '../hal/espruino/board';
-import { StorageBoot, interpreterCommand } from './espruino-check';
+import { StorageBoot, interpreterCommand, interpreterTime } from './espruino-check';
 
 /** One console command: typed `afterMs` after the previous one was typed. */
 export interface RigCommand {
@@ -204,7 +204,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
     };
     p.stdout.on('data', (d: Buffer) => onText(d.toString('latin1')));
     p.stderr.on('data', (d: Buffer) => onText(d.toString('latin1')));
-    const timer = setTimeout(() => p.kill('SIGTERM'), o.timeoutMs || 120000);
+    const timer = setTimeout(() => p.kill('SIGTERM'), interpreterTime(o.binary, o.timeoutMs || 120000));
     p.on('close', () => {
       clearTimeout(timer);
       if (buf) onText('\n');

@@ -8,7 +8,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { buildBoard, loadBoard, writeImage } from '../../tools/build';
-import { espruinoBinary, interpreterCommand } from '../../tools/espruino-check';
+import { espruinoBinary, interpreterCommand, slowIfEmulated } from '../../tools/espruino-check';
 import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, verifyImage, versionNumber } from '../../tools/flash';
 import { boardImage, CodeArea } from '../../tools/image';
 
@@ -243,7 +243,7 @@ describe('flashing the Espruino interpreter through its REPL', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 90000);
+  }, slowIfEmulated(90000));
 
   it('a silent port gets a message about production builds', async () => {
     const silent: Link = { write: () => undefined, onData: () => undefined, close: () => undefined };
@@ -291,5 +291,5 @@ describe.skipIf(!socat)('npm run flash on a serial port', () => {
       p.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 120000);
+  }, slowIfEmulated(120000));
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import { buildBoard, codeAreaOf, imageFit, loadBoard } from '../../tools/build';
-import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
+import { espruinoBinary, runOnEspruino, slowIfEmulated } from '../../tools/espruino-check';
 import { boardImage, crc32, detokenise, imageProblems, loaderFor, pretokenise, topLevelPieces } from '../../tools/image';
 
 const bytes = (s: string) => Array.from(s).map((c) => c.charCodeAt(0));
@@ -71,7 +71,7 @@ describe('reading an image back without Espruino', () => {
       expect(imageProblems(r.code, r.image), name).toEqual([]);
       expect(r.findings.filter((f) => f.kind === 'image'), name).toEqual([]);
     }
-  }, 120000);
+  }, slowIfEmulated(120000));
 });
 
 describe('board image', () => {
@@ -141,7 +141,7 @@ describe('board image', () => {
       expect(r.fit.fits, name + ' ' + JSON.stringify(r.fit)).toBe(true);
       expect(r.fit.areaBytes).toBeGreaterThan(0);
     }
-  }, 120000);
+  }, slowIfEmulated(120000));
 });
 
 const binary = espruinoBinary();

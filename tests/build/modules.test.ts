@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BuildError, bundleModule, bundleResident, MODULES } from '../../tools/build';
 import { MODULE_ENTRIES } from '../../sim/modules';
 import { moduleFor } from '../../firmware/unit';
+import { slowIfEmulated } from '../../tools/espruino-check';
 
 describe('on-demand modules', () => {
   it('the build and the simulator know the same modules and entries', () => {
@@ -19,7 +20,7 @@ describe('on-demand modules', () => {
       // eslint-disable-next-line no-new-func
       expect(typeof new Function('return ' + code)(), name).toBe('function');
     }
-  }, 120000);
+  }, slowIfEmulated(120000));
 
   it('refuses a module that would carry a class the resident code has', async () => {
     // the cfg module with Core among the resident files is fine (it only uses its functions) ...
@@ -27,7 +28,7 @@ describe('on-demand modules', () => {
     await expect(bundleModule("cfg", resident)).resolves.toMatch(/^\(function/);
     // ... and an unknown module is a build error
     await expect(bundleModule("nope", resident)).rejects.toBeInstanceOf(BuildError);
-  }, 120000);
+  }, slowIfEmulated(120000));
 
   it('routes configuration changes to the cfg module and the rest to cmd', () => {
     expect(moduleFor('acct set R1 limit=2')).toBe('cfg');

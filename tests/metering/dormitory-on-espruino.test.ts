@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildBoard, imageOnLinux, loadBoard } from '../../tools/build';
-import { espruinoWifiBinary } from '../../tools/espruino-check';
+import { espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { RigCommand, RigResult, runRig } from '../../tools/espruino-rig';
 import { parseScenario, Scenario } from '../../sim/scenario';
 import { PtyMeters, servePtyMeters } from '../../sim/pty-meters';
@@ -105,7 +105,7 @@ describe('the dormitory floor on the WiFi image, meters on RS485', () => {
     // in the runs above where meters miss their first reading, relays may be reported as not
     // obeying too: printed, not asserted, with them
     console.log('relays not obeying: ' + run.lines.filter((l) => /relay did not obey/.test(l)).length);
-  }, 320000);
+  }, slowIfEmulated(320000));
 
   it('keeps its memory gates while it polls (figures printed)', () => {
     const rest = run.samples.slice(-10).map((s) => s[1]);

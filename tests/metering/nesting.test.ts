@@ -15,6 +15,7 @@ import { RelayControl } from '../../firmware/metering/relay-control';
 import { Dlt645Framer } from '../../firmware/metering/dlt645';
 import { runScenario } from '../../sim/runner';
 import { parseScenario } from '../../sim/scenario';
+import { slowIfEmulated } from '../../tools/espruino-check';
 
 /** At most this many method calls nested on one object: 2 x 5 = 10 locks, 5 to spare for the
  *  closures and argument lookups that also lock it for a moment. */
@@ -80,6 +81,6 @@ describe('calls never nest deep enough on one meter-reading object to lock it fo
       }
       // the instrumented classes really ran
       expect(m.deepest.MeterBus).toBeGreaterThan(1);
-    }, 120000);
+    }, slowIfEmulated(120000));
   }
 });
