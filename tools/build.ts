@@ -9,6 +9,8 @@ import Ajv from 'ajv';
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { methodsThroughHelper } from './method-helper';
+import { paramsAsLocals } from './params-as-locals';
+import { classesAtTopLevel } from './classes-at-top';
 import { Command } from 'commander';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -403,7 +405,7 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 
@@ -543,7 +545,8 @@ export async function bundleResident(entry: string, globals: string, defines: { 
     if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('the firmware needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
   let prelude = '';
   for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
-  code = prelude + globals + code;
+  // Classes written at the top level, not each in a wrapper function (tools/classes-at-top.ts).
+  code = prelude + globals + classesAtTopLevel(code);
 
   const nameCache: { vars?: { props: { [k: string]: string } }; props?: object } = {};
   const min = await minify(code, {
@@ -824,8 +827,13 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   let resident = await bundleResident('firmware/main.ts', prelude);
   if (board.shareModuleCode) resident = await bundleResident('firmware/main.ts', prelude, {}, await modulesShare(resident.files));
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
-  const code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
-  const modules = await bundleModules(resident);
+  let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
+  let modules = await bundleModules(resident);
+  // A board short of heap declares no function parameters (tools/params-as-locals.ts).
+  if (board.paramsAsLocals) {
+    code = paramsAsLocals(code);
+    modules = modules.map((m) => ({ ...m, code: paramsAsLocals(m.code) }));
+  }
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });

@@ -49,9 +49,12 @@ export function methodsThroughHelper(code: string, min = 2): string {
   let h = '$m';
   for (let i = 0; used[h]; i++) h = '$m' + i;
   const edits: { at: number; end: number; text: string }[] = [];
+  // Classes are written at the top level (tools/classes-at-top.ts) or inside functions.
+  const bodies: N[][] = [ast.body];
   walk.full(ast, (fn: N) => {
-    if (fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return;
-    const body = fn.body.body as N[];
+    if (fn.type === 'FunctionExpression' || fn.type === 'FunctionDeclaration') bodies.push(fn.body.body);
+  });
+  for (const body of bodies) {
     for (let i = 0; i < body.length; ) {
       const m = methodOf(body[i]);
       let j = i + 1;
@@ -72,7 +75,7 @@ export function methodsThroughHelper(code: string, min = 2): string {
       }
       i = j;
     }
-  });
+  }
   if (!edits.length) return code;
   return 'function ' + h + '(c,o){for(var k in o)c.prototype[k]=o[k]}\n' + edited(code, edits);
 }

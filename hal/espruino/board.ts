@@ -67,6 +67,8 @@ export interface BoardDescription {
   shareModuleCode?: boolean;
   /** Class methods assigned in fewer bytes of flash (tools/method-helper.ts). */
   methodHelper?: boolean;
+  /** Functions declare no parameters and read `arguments` instead (tools/params-as-locals.ts). */
+  paramsAsLocals?: boolean;
   /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
   codeArea?: { address: string; length: number; pageBytes: number; source: string };
   rs485: BoardRs485;

@@ -1,0 +1,77 @@
+// The pass that writes tsc's ES5 classes at the top level instead of each in a wrapper function
+// (tools/classes-at-top.ts): which classes it unwraps, the same behaviour in Node and on the
+// real interpreter (run from flash), and what it saves there.
+import * as vm from 'vm';
+import { describe, expect, it } from 'vitest';
+import * as ts from 'typescript';
+import { classesAtTopLevel } from '../../tools/classes-at-top';
+import { methodsThroughHelper } from '../../tools/method-helper';
+import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
+
+const SOURCE = `
+var made = 0;
+class Meter {
+  static count = 0;
+  constructor(public id: string, private kwh: number) { Meter.count++; made++; }
+  add(n: number) { this.kwh += n; return this; }
+  get reading() { return this.id + '=' + this.kwh; }
+  static of(id: string) { return new Meter(id, 0); }
+}
+class Base { constructor(public n: number) {} name() { return 'base ' + this.n; } }
+function local() { class Inner { v() { return 'inner'; } } return new Inner().v(); }
+var m = Meter.of('M1').add(5).add(7);
+result = JSON.stringify([m.reading, Meter.count, made, m instanceof Meter, new Base(2).name(), local(), typeof Meter.prototype.add]);
+`;
+/** A subclass: tsc's wrapper takes the base class (Espruino cannot run tsc's __extends: Node only). */
+const SUB = `
+class Sub extends Base { name() { return 'sub of ' + super.name(); } }
+result += new Sub(3).name();
+`;
+
+function es5(extra = ''): string {
+  return ts.transpileModule(SOURCE + extra, { compilerOptions: { target: ts.ScriptTarget.ES5, useDefineForClassFields: false } }).outputText;
+}
+
+function run(code: string): unknown {
+  const box: { result?: unknown } = {};
+  vm.runInNewContext(code, box);
+  return box.result;
+}
+
+describe('classes at the top level', () => {
+  it('unwraps a class whose wrapper holds only it; keeps subclasses (the wrapper takes the base) and classes inside functions', () => {
+    const code = es5(SUB);
+    const out = classesAtTopLevel(code);
+    expect(out).toMatch(/^function Meter\(id, kwh\)/m);
+    expect(out).toMatch(/^function Base\(n\)/m);
+    expect(out).not.toMatch(/var Meter =/);
+    expect(out).toMatch(/var Sub = \/\*\* @class \*\/ \(function \(_super\)/);
+    expect(out).toMatch(/var Inner = \/\*\* @class \*\/ \(function \(\)/);
+  });
+
+  it('does the same in Node, and with the methods then assigned through the helper', () => {
+    const code = es5(SUB);
+    const out = classesAtTopLevel(code);
+    expect(run(out)).toEqual(run(code));
+    expect(run(methodsThroughHelper(out))).toEqual(run(code));
+  });
+
+  const binary = espruinoBinary();
+  it.runIf(binary)('does the same on the interpreter, run from flash, and saves a variable per method and two per class', () => {
+    const code = es5();
+    const printed = (c: string) => runOnEspruino('var result;\n' + c + '\nprint("RESULT " + result);\n', binary!, 'latin1').filter((l) => l.indexOf('RESULT ') === 0);
+    expect(printed(classesAtTopLevel(code))).toEqual(['RESULT ' + run(code)]);
+    // Ten classes of five methods each, defined from flash: what they hold at rest.
+    let src = '';
+    for (let i = 0; i < 10; i++) src += 'class C' + i + ' { a() { return 1; } b() { return 2; } c() { return 3; } d() { return 4; } e() { return ' + i + '; } }\n';
+    const js = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
+    const used = (c: string) => {
+      const l = runOnEspruino('var u0 = process.memory().usage;\n' + c + 'print("USED " + (process.memory().usage - u0) + " " + new C7().e());\n', binary!, 'latin1').filter((x) => x.indexOf('USED ') === 0)[0];
+      return l.split(' ').slice(1).map(Number);
+    };
+    const [wrapped, r1] = used(js);
+    const [top, r2] = used(classesAtTopLevel(js));
+    expect(r2).toBe(r1);
+    expect(wrapped - top).toBeGreaterThanOrEqual(10 * (5 + 2));
+  });
+});
