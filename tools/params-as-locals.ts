@@ -44,7 +44,10 @@ export function paramsAsLocals(code: string): string {
     if (n.params.some((p: N) => p.type !== 'Identifier')) return;
     const names: string[] = n.params.map((p: N) => p.name);
     edits.push({ at: n.params[0].start, end: n.params[names.length - 1].end, text: '' });
-    edits.push({ at: n.body.start + 1, end: n.body.start + 1, text: 'var ' + names.map((p, i) => p + '=arguments[' + i + ']').join(',') + ';' });
+    // After a directive ('ram': Espruino looks for it as the body's first token).
+    const first = n.body.body[0];
+    const at = first && first.directive !== undefined ? first.end : n.body.start + 1;
+    edits.push({ at: at, end: at, text: (at > n.body.start + 1 ? '\n' : '') + 'var ' + names.map((p, i) => p + '=arguments[' + i + ']').join(',') + ';' });
   });
   edits.sort((a, b) => b.at - a.at || b.end - a.end);
   let out = code;

@@ -46,6 +46,7 @@ describe('function parameters read from arguments', () => {
         'var o={set v(x){this.w=x},get v(){return 1}}',
         'function reads(a){var n=arguments.length;return function(x){return x}}',
         'function none(){return 1}',
+        'function fast(a){"ram";return a}',
       ].join('\n'),
     );
     expect(out).toContain('function leaf(){var a=arguments[0],b=arguments[1];return a+b}');
@@ -56,6 +57,8 @@ describe('function parameters read from arguments', () => {
     // Inside a function that reads arguments itself: its arguments would be found instead.
     expect(out).toContain('function reads(a){var n=arguments.length;return function(x){return x}}');
     expect(out).toContain('function none(){return 1}');
+    // Espruino keeps a function in RAM when "ram" is the first token of its body.
+    expect(out).toContain('function fast(){"ram";\nvar a=arguments[0];return a}');
   });
 
   it('does the same in Node: classes, closures, rest parameters, eval, accessors, apply, call and bind', async () => {
