@@ -28,6 +28,10 @@ export const PARTS: { [part: string]: { size: number; pageSize: number } } = {
   AT24CM02: { size: 262144, pageSize: 256 },
 };
 
+/** The part the simulator gives a unit unless its scenario picks another: the boards' part
+ *  (boards/*.json), so that the simulator runs what the board carries. */
+export const DEFAULT_PART = 'AT24CM01';
+
 /** Options of the rig. */
 export interface StorageRigOptions {
   /** Virtual milliseconds (the simulation's clock). */
@@ -60,7 +64,7 @@ export class StorageRig {
   readonly blank: boolean = true;
 
   constructor(o: StorageRigOptions) {
-    const part = o.part || 'AT24C512';
+    const part = o.part || DEFAULT_PART;
     const p = PARTS[part];
     if (!p) throw new StartError('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
     this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize });
