@@ -1,7 +1,7 @@
 // Simulator speed at site scale: seed 001's site (696 rooms on 22 floor units, 1-minute polls,
 // every reading through the unit's full firmware path: billing, credit control, the EEPROM
-// journal on the virtual AT24C512, the RTC over virtual I2C, read once per virtual instant:
-// the unit's reads of one poll's readings share it, sim/storage-rig.ts) for a year on worker threads, in
+// journal on the virtual AT24CM01 (the boards' part), the RTC over virtual I2C, read once per
+// virtual instant: the unit's reads of one poll's readings share it, sim/storage-rig.ts) for a year on worker threads, in
 // meter readings per wall second, against the goal (a year in at most 6 minutes, about
 // 1,000,000 readings per second on 2 cores). First, where the time of one floor unit goes
 // (V8's sampling profiler, self time by folder: firmware/ and hal/ against sim/).

@@ -54,7 +54,8 @@ export interface Scenario {
   startRegisterWh: number[];
   /** Meters with a `proto` are virtual meters on virtual buses (or pulse inputs) that the unit polls itself. */
   bus: boolean;
-  /** The unit's EEPROM part (default AT24C512), or false for a unit without one. */
+  /** The unit's EEPROM part (default the boards' AT24CM01: sim/storage-rig.ts DEFAULT_PART), or
+   *  false for a unit without one. */
   eeprom: string | false;
   /** The RTC's drift (ppm) and when its backup battery is lost (UTC s, -1 never): time then
    *  restarts at 2000-01-01 with the not-valid flag (needs the EEPROM rig's DS3231). */
@@ -160,7 +161,7 @@ const schema = {
       additionalProperties: false,
       properties: { driftPpm: { type: 'number', minimum: -500, maximum: 500 }, batteryLostAt: { type: 'string' } },
     },
-    eeprom: { oneOf: [{ enum: ['AT24C32', 'AT24C64', 'AT24C128', 'AT24C256', 'AT24C512'] }, { const: false }] },
+    eeprom: { oneOf: [{ enum: ['AT24C32', 'AT24C64', 'AT24C128', 'AT24C256', 'AT24C512', 'AT24CM01', 'AT24CM02'] }, { const: false }] },
     config: { type: 'object' },
     loads: { type: 'object', additionalProperties: loadSchema },
     topups: {
@@ -302,7 +303,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
       tenants,
       startRegisterWh,
       bus: !!r.bus,
-      eeprom: r.eeprom === undefined ? 'AT24C512' : r.eeprom,
+      eeprom: r.eeprom === undefined ? 'AT24CM01' : r.eeprom,
       rtc,
       wires,
       faults,

@@ -16,14 +16,21 @@ import { StartError } from './start-error';
 // The firmware's CRC-32 of journal batches and slots, native as on the board (E.CRC32 there).
 useNativeCrc32((bytes) => zlib.crc32(bytes));
 
-/** EEPROM parts the simulator offers, as on boards/*.json. */
+/** EEPROM parts the simulator offers, as on boards/*.json. The AT24CM01 and AT24CM02 take
+ *  address bit 16 (and 17) in the device address: the chip answers at 2 (4) addresses. */
 export const PARTS: { [part: string]: { size: number; pageSize: number } } = {
   AT24C32: { size: 4096, pageSize: 32 },
   AT24C64: { size: 8192, pageSize: 32 },
   AT24C128: { size: 16384, pageSize: 64 },
   AT24C256: { size: 32768, pageSize: 64 },
   AT24C512: { size: 65536, pageSize: 128 },
+  AT24CM01: { size: 131072, pageSize: 256 },
+  AT24CM02: { size: 262144, pageSize: 256 },
 };
+
+/** The part the simulator gives a unit unless its scenario picks another: the boards' part
+ *  (boards/*.json), so that the simulator runs what the board carries. */
+export const DEFAULT_PART = 'AT24CM01';
 
 /** Options of the rig. */
 export interface StorageRigOptions {
@@ -57,7 +64,7 @@ export class StorageRig {
   readonly blank: boolean = true;
 
   constructor(o: StorageRigOptions) {
-    const part = o.part || 'AT24C512';
+    const part = o.part || DEFAULT_PART;
     const p = PARTS[part];
     if (!p) throw new StartError('unknown EEPROM part ' + o.part + ' (' + Object.keys(PARTS).join(', ') + ')');
     this.chip = o.chip || new VirtualAt24c({ size: p.size, pageSize: p.pageSize });
@@ -83,7 +90,7 @@ export class StorageRig {
       for (let i = 0; i < image.length && this.blank; i++) if (image[i] !== 0xff) this.blank = false;
     }
     this.clock = o.clock || new VirtualDs3231({ now: o.now, startEpoch: o.startEpoch });
-    this.bus.attach(0x50, this.chip);
+    for (let i = 0; i < this.chip.addresses; i++) this.bus.attach(0x50 + i, this.chip);
     this.bus.attach(0x68, this.clock);
     if (o.trusted) this.chip.trusted = true;
     this.eeprom = new At24c(this.bus, { address: 0x50, size: this.chip.size, pageSize: this.chip.pageSize, writeMs: 5, verify: !o.trusted });

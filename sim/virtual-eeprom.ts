@@ -1,7 +1,8 @@
 // A virtual AT24C-class EEPROM on the virtual I2C bus, modelled on the chip rather than on the
-// driver: a 2-byte address pointer, sequential reads wrapping at the end of memory, a page
-// buffer that wraps inside its page, and an internal write cycle during which it NACKs
-// everything (what acknowledge polling sees). Faults: a power cut part-way through programming,
+// driver: an address pointer loaded by the two address bytes of a write (and, on the AT24CM01 and
+// AT24CM02, by the device address's low bits: bit 16, bits 16 and 17), sequential reads wrapping
+// at the end of the whole memory, a page buffer that wraps inside its page, and an internal write
+// cycle during which it NACKs everything (what acknowledge polling sees). Faults: a power cut part-way through programming,
 // a silently lost page, flipped bits. It can live in a file so a simulator run stops and resumes.
 import * as fs from 'fs';
 import { VirtualI2cDevice, joined } from './virtual-i2c';
@@ -23,7 +24,8 @@ export interface VirtualAt24cOptions {
   file?: string;
 }
 
-/** The virtual chip; attach it to a VirtualI2cBus at 0x50..0x57. */
+/** The virtual chip; attach it to a VirtualI2cBus at its base address (0x50..0x57) and, for a
+ *  part above 64 KB, at each address its memory address bits take (`addresses`). */
 export class VirtualAt24c implements VirtualI2cDevice {
   readonly size: number;
   readonly pageSize: number;
@@ -140,22 +142,33 @@ export class VirtualAt24c implements VirtualI2cDevice {
     this.mem[addr] ^= 1 << bit;
   }
 
-  write(bytes: Uint8Array, more?: Uint8Array): boolean {
+  /** How many device addresses the part answers at: 1, 2 for the AT24CM01 (its A16), 4 for the
+   *  AT24CM02 (A16, A17); attach it at base + 0 .. base + n - 1. */
+  get addresses(): number {
+    return this.size > 65536 ? this.size / 65536 : 1;
+  }
+
+  write(bytes: Uint8Array, more?: Uint8Array, address = 0): boolean {
     if (this.refuse()) return false;
     // The driver sends the two address bytes and the data apart; any other split is joined.
     if (more && bytes.length !== 2) {
       bytes = joined(bytes, more);
       more = undefined;
     }
-    // Upper address bits beyond the part's size are "don't care" on the real chip.
-    if (bytes.length >= 2) this.pointer = ((bytes[0] << 8) | bytes[1]) % this.size;
-    else if (bytes.length === 1) this.pointer = ((bytes[0] << 8) | (this.pointer & 0xff)) % this.size;
+    // A write's device address carries the bits above the two address bytes (none below 128 KB);
+    // upper address bits beyond the part's size are "don't care" on the real chip.
+    const high = (address & (this.addresses - 1)) * 65536;
+    if (bytes.length >= 2) this.pointer = (high + ((bytes[0] << 8) | bytes[1])) % this.size;
+    else if (bytes.length === 1) this.pointer = (high + ((bytes[0] << 8) | (this.pointer & 0xff))) % this.size;
     if (more) {
       if (more.length) this.program(more);
     } else if (bytes.length > 2) this.program(bytes.subarray(2));
     return true;
   }
 
+  /** A read goes on from the pointer, whatever the device address's memory bits say: they are
+   *  "don't care" in a read (the datasheets' current address read; a random read's dummy write set
+   *  the pointer). */
   read(len: number): Uint8Array | null {
     if (this.refuse()) return null;
     if (this.pointer + len <= this.size) {

@@ -3,14 +3,16 @@
 import { I2cBus } from '../hal/i2c';
 import { Result, fail, ok } from '../hal/result';
 
-/** A device on the virtual bus; one call is one whole transaction (START .. STOP). */
+/** A device on the virtual bus; one call is one whole transaction (START .. STOP). `address` is
+ *  the 7-bit device address it came to (a device attached at several, as an AT24CM01 is, tells
+ *  them apart: their low bits are memory address bits). */
 export interface VirtualI2cDevice {
   /** A write transaction of bytes then more (when given); false = the device NACKed its
    *  address (nothing was taken). */
-  write(bytes: Uint8Array, more?: Uint8Array): boolean;
+  write(bytes: Uint8Array, more?: Uint8Array, address?: number): boolean;
   /** A read transaction of len bytes (valid until the device's next transaction: the drivers
    *  use them at once); null = the device NACKed its address. */
-  read(len: number): Uint8Array | null;
+  read(len: number, address?: number): Uint8Array | null;
 }
 
 /** One transaction as the bus saw it (kept only while tracing). */
@@ -53,7 +55,8 @@ export class VirtualI2cBus implements I2cBus {
     this.changes++;
   }
 
-  /** Puts a device at a 7-bit address (replacing any there). */
+  /** Puts a device at a 7-bit address (replacing any there); a device that answers at several
+   *  is attached at each. */
   attach(address: number, device: VirtualI2cDevice): void {
     this.devices[address & 0x7f] = device;
     this.changes++;
@@ -67,14 +70,14 @@ export class VirtualI2cBus implements I2cBus {
 
   writeTo(address: number, bytes: Uint8Array, more?: Uint8Array): Result<true> {
     const dev = this.power ? this.devices[address & 0x7f] : undefined;
-    const ack = dev ? dev.write(bytes, more) : false;
+    const ack = dev ? dev.write(bytes, more, address & 0x7f) : false;
     if (this.trace) this.trace.push({ op: 'write', address: address, bytes: joined(bytes, more).slice(), ack: ack });
     return ack ? ACK : nack(address, this.power);
   }
 
   readFrom(address: number, len: number): Result<Uint8Array> {
     const dev = this.power ? this.devices[address & 0x7f] : undefined;
-    const got = dev ? dev.read(len) : null;
+    const got = dev ? dev.read(len, address & 0x7f) : null;
     if (this.trace) this.trace.push({ op: 'read', address: address, bytes: got ? got.slice() : new Uint8Array(0), ack: got !== null });
     if (!got) return nack(address, this.power);
     if (got.length !== len) return fail<Uint8Array>('short', got.length + ' of ' + len);

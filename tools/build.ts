@@ -90,7 +90,15 @@ export function validateBoard(json: unknown): string[] {
   if (b.console.uart !== 'USB' && (!b.console.tx || !b.console.rx)) errors.push('console: a UART console needs tx and rx pins');
   if (b.console.uart === b.rs485.uart) errors.push('console.uart: ' + b.console.uart + ' is the meter bus (rs485.uart)');
   if (b.eeprom.size % b.eeprom.pageSize !== 0) errors.push('eeprom.pageSize: ' + b.eeprom.pageSize + ' does not divide size ' + b.eeprom.size);
-  if (b.eeprom.address === b.rtc.address) errors.push('rtc.address: same I2C address as the EEPROM');
+  // Above 64 KB the device address's low bits are memory address bits 16 (and 17): the part
+  // answers at one address per 64 KB, from one whose low bits its pins cannot set (an AT24CM01
+  // has no A0 pin, an AT24CM02 no A0 or A1).
+  const span = b.eeprom.size > 65536 ? b.eeprom.size / 65536 : 1;
+  const bases: string[] = [];
+  for (let a = 0x50; a < 0x58; a += span) bases.push('0x' + a.toString(16));
+  if (span !== 1 && span !== 2 && span !== 4) errors.push('eeprom.size: above 64 KB, 131072 (AT24CM01) or 262144 (AT24CM02)');
+  else if (b.eeprom.address % span) errors.push('eeprom.address: 0x' + b.eeprom.address.toString(16) + ' cannot be a ' + b.eeprom.size / 1024 + ' KB part\'s: it answers at ' + span + ' addresses, for address bits 16' + (span > 2 ? ' and 17' : '') + ', from ' + bases.join(', '));
+  if (b.rtc.address >= b.eeprom.address && b.rtc.address < b.eeprom.address + span) errors.push('rtc.address: same I2C address as the EEPROM');
   return errors;
 }
 

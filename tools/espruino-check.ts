@@ -960,22 +960,25 @@ const ESPRUINO_PRELUDE = [
   'var __low = 1e9;',
   'function __port(name) { return { setup: function () {}, on: function (e, f) { this.f = f; }, write: function (s) { if (typeof s === "string") { var m = process.memory().free; if (m < __low) __low = m; print(name + "> " + s.trim()); } }, setConsole: function () {}, removeAllListeners: function () {} }; }',
   'var Serial1 = __port("Serial1"), Serial2 = __port("Serial2"), Serial3 = __port("Serial3"), Serial4 = __port("Serial4"), Serial6 = __port("Serial6"), USB = __port("USB"), LoopbackA = __port("LoopbackA");',
-  // I2C: an AT24C256 at 0x50 whose 64-byte pages are files in Storage (read back from flash,
-  // so the chip's contents take no variables, as on the board; page writes wrap in their page
-  // as on the chip) and a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
+  // I2C: an AT24C EEPROM of up to 256 KB at 0x50 (for an AT24CM01/02 at 0x50 to 0x53, whose
+  // low bits are address bits 16 and 17) whose 256-byte pages are files in Storage (read back
+  // from flash, so the chip's contents take no variables, as on the board; page writes wrap in
+  // their page as on an AT24CM01: the smaller parts' drivers never cross their smaller pages) and
+  // a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
   'var __ptr = 0, __St = require("Storage");',
   'var I2C1 = { setup: function () {},',
   // (the address bytes, then the data in the same argument or the next: writeTo sends them all)
-  '  writeTo: function (a, d, e) { if (a !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = ((d[0] << 8) | d[1]) & 0x7fff;',
+  '  writeTo: function (a, d, e) { if ((a & 0x7c) !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = (a & 3) << 16 | d[0] << 8 | d[1];',
   '    var pg = -1, b, x = e || d, o = e ? 0 : 2;',
-  '    for (var i = o; i < x.length; i++) { var ad = (__ptr & 0x7fc0) | ((__ptr + i - o) & 63);',
-  '      if (ad >> 6 !== pg) { pg = ad >> 6; var old = __St.read("ee" + pg); b = new Uint8Array(64); if (old) b.set(E.toUint8Array(old)); else b.fill(255); }',
-  '      b[ad & 63] = x[i]; }',
+  '    for (var i = o; i < x.length; i++) { var ad = (__ptr & 0x3ff00) | ((__ptr + i - o) & 255);',
+  '      if (ad >> 8 !== pg) { pg = ad >> 8; var old = __St.read("ee" + pg); b = new Uint8Array(256); if (old) b.set(E.toUint8Array(old)); else b.fill(255); }',
+  '      b[ad & 255] = x[i]; }',
   '    if (pg >= 0) __St.write("ee" + pg, E.toString(b)); },',
   '  readFrom: function (a, n) { var r = new Uint8Array(n); if (a === 0x68) { r.set([0, 0, 0, 5, 1, 1, 0x26].slice(0, n)); return r; }',
-  '    var pg = -1, s;',
-  '    for (var i = 0; i < n; i++) { var ad = (__ptr + i) & 0x7fff; if (ad >> 6 !== pg) { pg = ad >> 6; s = __St.read("ee" + pg); } r[i] = s ? s.charCodeAt(ad & 63) : 255; }',
-  '    __ptr = (__ptr + n) & 0x7fff; return r; } },',
+  // (page by page, not byte by byte: a blank 128 KB part is read whole when it is formatted)
+  '    r.fill(255);',
+  '    for (var i = 0; i < n; ) { var ad = (__ptr + i) & 0x3ffff, k = Math.min(n - i, 256 - (ad & 255)), s = __St.read("ee" + (ad >> 8), ad & 255, k); if (s) r.set(E.toUint8Array(s), i); i += k; }',
+  '    __ptr = (__ptr + n) & 0x3ffff; return r; } },',
   '  I2C2 = I2C1, I2C3 = I2C1;',
   'var digitalWrite = function () {}, digitalRead = function () { return 0; }, pinMode = function () {}, setWatch = function () { return 1; }, clearWatch = function () {};',
   'E.enableWatchdog = function () {}; E.kickWatchdog = function () {};',

@@ -1,5 +1,6 @@
 // Runs a board image on the real interpreter (../shared/espruino/, 32-bit, the boards' heaps)
-// as a unit in its cabinet: the EEPROM is a file of this computer (AT24C at 0x50), the RTC a
+// as a unit in its cabinet: the EEPROM is a file of this computer (an AT24C at 0x50; at 0x50 to
+// 0x53, the device address's low bits as address bits 16 and 17, for an AT24CM01/02), the RTC a
 // DS3231 at 0x68 running on the interpreter's clock, the technician console is fed a script
 // of commands, and the RS485 UART can be a pseudo-terminal (bridged by the caller to virtual
 // meters). The harness is itself evaluated from flash, as the firmware is, so that it costs
@@ -91,12 +92,12 @@ function __unbcd(v) { return (v >> 4) * 10 + (v & 15); }
 var __i2c = { setup: function () {},
   writeTo: function (a, d, e) {
     if (typeof d === "number") d = [d];
-    if (a === 0x50) { __mem(); __ptr = (d[0] << 8) | d[1]; if (e) { __ee.seek(__ptr); __ee.write(E.toString(e)); } else if (d.length > 2) { __ee.seek(__ptr); __ee.write(E.toString(new Uint8Array(d).subarray(2))); } return; }
+    if ((a & 0x7c) === 0x50) { __mem(); __ptr = (a & 3) << 16 | d[0] << 8 | d[1]; if (e) { __ee.seek(__ptr); __ee.write(E.toString(e)); } else if (d.length > 2) { __ee.seek(__ptr); __ee.write(E.toString(new Uint8Array(d).subarray(2))); } return; }
     if (a === 0x68) { __rreg = d[0];
       if (d[0] === 0 && d.length >= 8) { var y = 2000 + __unbcd(d[7]), mo = __unbcd(d[6] & 31), da = __unbcd(d[5]), yy = mo <= 2 ? y - 1 : y, era = Math.floor(yy / 400), yoe = yy - era * 400, mp = mo > 2 ? mo - 3 : mo + 9, doy = Math.floor((153 * mp + 2) / 5) + da - 1, doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
         __rtc = (era * 146097 + doe - 719468) * 86400 + __unbcd(d[3] & 63) * 3600 + __unbcd(d[2]) * 60 + __unbcd(d[1]) - Math.floor(getTime() - __t0); } } },
   readFrom: function (a, n) {
-    if (a === 0x50) { __ee.seek(__ptr); var s = __ee.read(n); __ptr += n; return E.toUint8Array(s); }
+    if ((a & 0x7c) === 0x50) { __ee.seek(__ptr); var s = __ee.read(n); __ptr += n; return E.toUint8Array(s); }
     var r = new Uint8Array(n);
     if (a === 0x68) { var t = __rtc + Math.floor(getTime() - __t0), days = Math.floor(t / 86400), sod = t - days * 86400, z = days + 719468, era = Math.floor(z / 146097), doe = z - era * 146097,
       yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365), doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)), mp = Math.floor((5 * doy + 2) / 153),

@@ -1,7 +1,8 @@
 // The dormitory floor (sim/scenarios/dormitory-floor-rs485.json: 33 accounts, 34 RS485 meters)
 // as a board's EEPROM after a short run of the simulator: its configuration, balances, journal
-// and event log, on the boards' AT24C256. A board image booted on the interpreter with this
-// EEPROM is a unit of that floor after a power cut (bench/memory.ts, the build tests).
+// and event log, on the boards' part (boards/*.json: both carry an AT24CM01). A board image
+// booted on the interpreter with this EEPROM is a unit of that floor after a power cut
+// (bench/memory.ts, the build tests).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,7 +17,11 @@ export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 
 export function floorEeprom(hours = 1): { eeprom: Buffer; rtcStart: number } {
   const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
   raw.durationHours = hours;
-  raw.eeprom = 'AT24C256';
+  // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
+  // serves both boards only while they carry the same part.
+  const part = loadBoard('pico').eeprom;
+  if (loadBoard('wifi').eeprom.size !== part.size) throw new Error('the boards carry EEPROMs of different sizes: one floor image does not fit both');
+  raw.eeprom = part.part;
   const p = parseScenario(raw);
   if (!p.ok) throw new Error(p.errors.join('; '));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-eeprom-'));

@@ -1,7 +1,8 @@
 // The EEPROM as the unit uses it: a format header, two configuration slots, the record
 // journal, the money log, the event log and the freeze records. Boot finds the newest complete
 // copy of everything, says what it recovered or lost, and formats a blank or unreadable EEPROM
-// with factory defaults (loudly). Layout, in proportion to the part's size:
+// with factory defaults (loudly). Layout, in proportion to the part's size (above 64 KB, to
+// the first 64 KB's, the rest going to the money log):
 //   header x2 (one page each) | config slot A | config slot B | money log | events |
 //   daily freezes | monthly freezes | journal
 import { Eeprom } from '../../hal/eeprom';
@@ -44,15 +45,20 @@ function pages(bytes: number, page: number): number {
  *  were and shares out what the older formats gave the configuration slots (3/16 each) and
  *  the event log (3/16): configuration slots of 1/8 each; the event log keeps the last slots
  *  of its old region (1/8 of the part), entries and all; the money log takes the rest,
- *  between slot B and the event log. */
+ *  between slot B and the event log. A part above 64 KB (AT24CM01, AT24CM02) has its first
+ *  64 KB shared out as a 64 KB part's and gives the rest, x bytes, to the money log: a year of
+ *  money entries, in one ring; what follows the money log moves up by x. (Formats 1 to 3 never
+ *  used more than 64 KB: the driver stopped there.) */
 export function layoutFor(size: number, page: number, old?: boolean): StoreLayout {
+  const x = size > 65536 && !old ? size - 65536 : 0;
+  if (size > 65536) size = 65536;
   const hp = page < 32 ? 32 : page;
   const cs = pages((size * 3) / 16, page);
   const ev = pages((size * 3) / 16, EVENT_SLOT);
   const fd = pages((size * 4) / 32, FREEZE_SLOT);
   const fm = pages(size / 32, FREEZE_SLOT);
   const c0 = 2 * hp;
-  const e = c0 + 2 * cs + ev;
+  const e = c0 + 2 * cs + ev + x;
   const j = e + fd + fm;
   const c = old ? cs : pages(size / 8, page);
   const n = old ? ev / EVENT_SLOT : Math.floor(size / 8 / EVENT_SLOT);
@@ -70,7 +76,7 @@ export function layoutFor(size: number, page: number, old?: boolean): StoreLayou
     monthly: e + fd,
     monthlySlots: fm / FREEZE_SLOT,
     journal: j,
-    journalSize: pages(size - j, 16),
+    journalSize: pages(size + x - j, 16),
   };
 }
 

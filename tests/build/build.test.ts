@@ -48,6 +48,25 @@ describe('board files', () => {
     ]);
   });
 
+  it('the boards carry an AT24CM01; a part above 64 KB needs a base address its address bits leave free', () => {
+    for (const name of ['pico', 'wifi']) expect(loadBoard(name).eeprom).toEqual({ part: 'AT24CM01', address: 0x50, size: 131072, pageSize: 256, writeMs: 5 });
+    const errorsWith = (eeprom: object, rtc = 0x68) => {
+      const b = pico();
+      b.eeprom = { ...b.eeprom, ...eeprom };
+      b.rtc.address = rtc;
+      return validateBoard(b);
+    };
+    expect(errorsWith({ address: 0x52 })).toEqual([]);
+    expect(errorsWith({ address: 0x51 })).toEqual(['eeprom.address: 0x51 cannot be a 128 KB part\'s: it answers at 2 addresses, for address bits 16, from 0x50, 0x52, 0x54, 0x56']);
+    expect(errorsWith({ part: 'AT24CM02', size: 262144, address: 0x54, writeMs: 10 })).toEqual([]);
+    expect(errorsWith({ part: 'AT24CM02', size: 262144, address: 0x52, writeMs: 10 })).toEqual(['eeprom.address: 0x52 cannot be a 256 KB part\'s: it answers at 4 addresses, for address bits 16 and 17, from 0x50, 0x54']);
+    expect(errorsWith({ part: 'AT24C256', size: 32768, pageSize: 64, address: 0x51 })).toEqual([]);
+    expect(errorsWith({ size: 196608 })).toEqual(['eeprom.size: above 64 KB, 131072 (AT24CM01) or 262144 (AT24CM02)']);
+    expect(errorsWith({ size: 524288 })).toEqual([expect.stringMatching(/^eeprom\.size: must be <= 262144/)]);
+    // the RTC cannot sit at the upper half's address
+    expect(errorsWith({}, 0x51)).toEqual(['rtc.address: same I2C address as the EEPROM']);
+  });
+
   it('reports an unknown board with the known ones', () => {
     expect(() => loadBoard('nope')).toThrow(/unknown board "nope" \(known: .*pico.*wifi/);
   });

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { checkLiveOptions, runLive } from '../../sim/live';
 import { Simulation } from '../../sim/runner';
 import { StartError } from '../../sim/start-error';
+import { DEFAULT_PART, PARTS } from '../../sim/storage-rig';
 import { example, exampleScenario } from './example';
 
 const ROOT = path.join(__dirname, '../..');
@@ -36,9 +37,9 @@ describe('simulator start-up errors', () => {
     fs.writeFileSync(small, Buffer.alloc(1000, 7));
     let r = cli(['--eeprom', small]);
     expect(r.status).toBe(2);
-    expect(oneLine(r.stderr)).toBe('error: the EEPROM file ' + small + " holds 1000 bytes, but this scenario's AT24C512 holds 65536: give the file of a unit with that part, or a new file name");
+    expect(oneLine(r.stderr)).toBe('error: the EEPROM file ' + small + " holds 1000 bytes, but this scenario's AT24CM01 holds 131072: give the file of a unit with that part, or a new file name");
     const foreign = path.join(dir, 'foreign.bin');
-    const bytes = Buffer.alloc(65536);
+    const bytes = Buffer.alloc(PARTS[DEFAULT_PART].size);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) & 0xff;
     fs.writeFileSync(foreign, bytes);
     r = cli(['--eeprom', foreign]);
@@ -66,7 +67,7 @@ describe('simulator start-up errors', () => {
   it('--format-eeprom formats a foreign file on purpose; the next run boots from it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ee-'));
     const file = path.join(dir, 'foreign.bin');
-    fs.writeFileSync(file, Buffer.alloc(65536, 0x5a));
+    fs.writeFileSync(file, Buffer.alloc(PARTS[DEFAULT_PART].size, 0x5a));
     expect(() => new Simulation(exampleScenario(1), () => undefined, undefined, { eepromFile: file })).toThrow(StartError);
     const sim = new Simulation(exampleScenario(1), () => undefined, undefined, { eepromFile: file, formatEeprom: true });
     sim.run();

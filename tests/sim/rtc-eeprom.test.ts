@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseScenario } from '../../sim/scenario';
 import { Simulation, runScenario } from '../../sim/runner';
+import { DEFAULT_PART, PARTS } from '../../sim/storage-rig';
 
 const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../sim/scenarios/dormitory-floor.json'), 'utf8'));
 
@@ -46,11 +47,20 @@ describe('simulated RTC and EEPROM', () => {
     expect(sim.unit.time() - sim.now).toBeLessThanOrEqual(9);
   });
 
+  it('a unit gets the boards\' part unless its scenario picks another; a scenario may pick any part of the rig, AT24C32 to AT24CM02', () => {
+    const boards = ['pico', 'wifi'].map((b) => JSON.parse(fs.readFileSync(path.join(__dirname, '../../boards', b + '.json'), 'utf8')).eeprom);
+    for (const b of boards) expect([b.part, b.size, b.pageSize]).toEqual([DEFAULT_PART, PARTS[DEFAULT_PART].size, PARTS[DEFAULT_PART].pageSize]);
+    expect(scenario(() => undefined).eeprom).toBe(DEFAULT_PART);
+    for (const part of Object.keys(PARTS)) expect(scenario((s) => (s.eeprom = part)).eeprom).toBe(part);
+    expect(scenario((s) => (s.eeprom = false)).eeprom).toBe(false);
+    expect(parseScenario({ ...example, eeprom: 'AT24CM04' }).ok).toBe(false);
+  });
+
   it('a file-backed EEPROM carries the unit over to the next run', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ee-')), 'unit.bin');
     const sc = scenario(() => undefined);
     const first = runScenario(sc, undefined, { eepromFile: file });
-    expect(fs.statSync(file).size).toBe(65536);
+    expect(fs.statSync(file).size).toBe(PARTS[DEFAULT_PART].size); // the boards' AT24CM01: 131,072
     const out: string[] = [];
     const sim = new Simulation(sc, (l) => out.push(l), undefined, { eepromFile: file });
     expect(out.some((l) => /restored 33 of 33 accounts/.test(l))).toBe(true);

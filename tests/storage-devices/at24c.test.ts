@@ -15,12 +15,15 @@ const PARTS: { name: string; size: number; pageSize: number }[] = [
   { name: 'AT24C32', size: 4096, pageSize: 32 },
   { name: 'AT24C256', size: 32768, pageSize: 64 },
   { name: 'AT24C512', size: 65536, pageSize: 128 },
+  { name: 'AT24CM01', size: 131072, pageSize: 256 },
+  { name: 'AT24CM02', size: 262144, pageSize: 256 },
 ];
 
+/** The chip at 0x50 and, above 64 KB, at each device address its address bits take. */
 function rig(size: number, pageSize: number, chipOpts?: Partial<VirtualAt24cOptions>, drvOpts?: Partial<At24cOptions>) {
   const bus = new VirtualI2cBus();
   const chip = new VirtualAt24c({ size: size, pageSize: pageSize, ...chipOpts });
-  bus.attach(0x50, chip);
+  for (let i = 0; i < chip.addresses; i++) bus.attach(0x50 + i, chip);
   const ee = new At24c(bus, { address: 0x50, size: size, pageSize: pageSize, writeMs: 5, ...drvOpts });
   return { bus, chip, ee };
 }
@@ -37,9 +40,14 @@ function pattern(size: number): Uint8Array {
   return b;
 }
 
+/** The memory address a write transaction set: bits 16 and 17 from the device address (0x50..0x53). */
+function addressOf(t: { address: number; bytes: Uint8Array }): number {
+  return (t.address - 0x50) * 65536 + ((t.bytes[0] << 8) | t.bytes[1]);
+}
+
 /** The page writes (address + data) the bus carried, as [addr, len]. */
 function pageWrites(bus: VirtualI2cBus): [number, number][] {
-  return (bus.trace || []).filter((t) => t.op === 'write' && t.ack && t.bytes.length > 2).map((t) => [(t.bytes[0] << 8) | t.bytes[1], t.bytes.length - 2]);
+  return (bus.trace || []).filter((t) => t.op === 'write' && t.ack && t.bytes.length > 2).map((t) => [addressOf(t), t.bytes.length - 2]);
 }
 
 describe('At24c: page splitting', () => {
@@ -375,5 +383,182 @@ describe('VirtualAt24c: file-backed', () => {
     expect(Buffer.from(resumed.chip.snapshot()).equals(Buffer.from(chip.snapshot()))).toBe(true);
     const r = resumed.ee.read(200, 6);
     expect(r.ok && Array.from(r.value)).toEqual([...Array.from(bytes(20, 2).subarray(0, 5)), 0xff]);
+  });
+});
+
+describe('At24c: parts above 64 KB (AT24CM01, AT24CM02)', () => {
+  const BIG = PARTS.filter((p) => p.size > 65536);
+
+  /** Every transaction of the trace as [device address, memory address set or read from, bytes]. */
+  function wire(bus: VirtualI2cBus): { op: string; dev: number; at: number; n: number }[] {
+    const out: { op: string; dev: number; at: number; n: number }[] = [];
+    let at = -1;
+    for (const t of bus.trace || []) {
+      if (!t.ack) continue;
+      if (t.op === 'write') {
+        at = addressOf(t);
+        out.push({ op: t.bytes.length > 2 ? 'page' : 'address', dev: t.address, at, n: t.bytes.length - 2 });
+        if (t.bytes.length > 2) at += t.bytes.length - 2;
+      } else {
+        out.push({ op: 'read', dev: t.address, at, n: t.bytes.length });
+        at += t.bytes.length;
+      }
+    }
+    return out;
+  }
+
+  for (const part of BIG) {
+    const bounds = part.size === 131072 ? [65536] : [65536, 131072, 196608];
+    for (const b of bounds) {
+      it(part.name + ': a write and a read straddling ' + b / 1024 + ' KB land in the right cells, each 64 KB at its own device address', () => {
+        const { bus, chip, ee } = rig(part.size, part.pageSize);
+        const addr = b - 300;
+        const data = bytes(700, b);
+        bus.trace = [];
+        expect(ee.write(addr, data)).toEqual(ok(true));
+        const mem = chip.snapshot();
+        expect(Buffer.from(mem.subarray(addr, addr + 700)).equals(Buffer.from(data))).toBe(true);
+        expect(mem.subarray(0, addr).every((x) => x === 0xff)).toBe(true);
+        expect(mem.subarray(addr + 700).every((x) => x === 0xff)).toBe(true);
+        // Pages below the boundary go to its 64 KB's device address, pages above to the next.
+        const pages = wire(bus).filter((w) => w.op === 'page');
+        expect(pages.map((w) => w.at)).toEqual([b - 300, b - 256, b, b + 256]);
+        expect(pages.map((w) => w.dev)).toEqual([0x50 + b / 65536 - 1, 0x50 + b / 65536 - 1, 0x50 + b / 65536, 0x50 + b / 65536]);
+        // Every transaction of a page (write, polls, read-back) uses that page's device address.
+        for (const w of wire(bus)) expect(w.dev, 'at ' + w.at).toBe(0x50 + Math.floor(w.at / 65536));
+        bus.trace = [];
+        const r = ee.read(addr, 700);
+        expect(r.ok && Buffer.from(r.value).equals(Buffer.from(data))).toBe(true);
+        // The read is split at the boundary: no read transaction crosses it (the chip's counter
+        // would go on across it, but the driver does not rely on that).
+        const reads = wire(bus).filter((w) => w.op === 'read');
+        for (const w of reads) {
+          expect(Math.floor(w.at / 65536), 'read at ' + w.at).toBe(Math.floor((w.at + w.n - 1) / 65536));
+          expect(w.dev).toBe(0x50 + Math.floor(w.at / 65536));
+          expect(w.n).toBeLessThanOrEqual(64);
+        }
+        expect(reads.reduce((s, w) => s + w.n, 0)).toBe(700);
+        expect(reads.some((w) => w.at + w.n === b)).toBe(true);
+      });
+    }
+
+    it(part.name + ': the last byte answers at the last device address; past the end is refused without touching the bus', () => {
+      const { bus, chip, ee } = rig(part.size, part.pageSize);
+      bus.trace = [];
+      expect(ee.write(part.size - 1, new Uint8Array([0x5a]))).toEqual(ok(true));
+      expect(chip.snapshot()[part.size - 1]).toBe(0x5a);
+      expect(bus.trace[0]).toMatchObject({ op: 'write', address: 0x50 + part.size / 65536 - 1, ack: true });
+      expect(Array.from(bus.trace[0].bytes)).toEqual([0xff, 0xff, 0x5a]);
+      bus.trace = [];
+      expect(ee.read(part.size - 1, 2)).toMatchObject({ ok: false, error: 'range' });
+      expect(ee.write(part.size, new Uint8Array(1))).toMatchObject({ ok: false, error: 'range' });
+      expect(ee.write(part.size - 2, new Uint8Array(3))).toMatchObject({ ok: false, error: 'range' });
+      expect(ee.read(-1, 1)).toMatchObject({ ok: false, error: 'range' });
+      expect(bus.trace).toHaveLength(0);
+      expect(ee.size).toBe(part.size);
+      const r = ee.read(part.size - 1, 1);
+      expect(r.ok && r.value[0]).toBe(0x5a);
+    });
+  }
+
+  it('any write on an AT24CM01 or AT24CM02 lands in exactly its cells and reads back (any address and length)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...BIG), fc.nat(), fc.integer({ min: 1, max: 1200 }), (part, a, len) => {
+        const addr = a % (part.size - len + 1);
+        const { chip, ee } = rig(part.size, part.pageSize);
+        const before = pattern(part.size);
+        chip.restore(before);
+        const data = bytes(len, a);
+        expect(ee.write(addr, data)).toEqual(ok(true));
+        const want = before.slice();
+        want.set(data, addr);
+        expect(Buffer.from(chip.snapshot()).equals(Buffer.from(want))).toBe(true);
+        const r = ee.read(addr, len);
+        expect(r.ok && Buffer.from(r.value).equals(Buffer.from(data))).toBe(true);
+        expect(chip.pageWrites).toBe(Math.floor((addr + len - 1) / part.pageSize) - Math.floor(addr / part.pageSize) + 1);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a driver for an AT24CM01 finds nothing at 0x51 when the chip there is a 64 KB part (each 64 KB is its own device address)', () => {
+    // An AT24C512 answers at 0x50 only: the upper half of what the driver believes is there NACKs.
+    const bus = new VirtualI2cBus();
+    bus.attach(0x50, new VirtualAt24c({ size: 65536, pageSize: 128 }));
+    const ee = new At24c(bus, { address: 0x50, size: 131072, pageSize: 256, writeMs: 5 });
+    expect(ee.write(65535, new Uint8Array([1, 2]))).toMatchObject({ ok: false, error: 'nack' });
+    expect(ee.read(70000, 4)).toMatchObject({ ok: false, error: 'nack' });
+  });
+});
+
+describe('VirtualAt24c: the 1 and 2 Mbit parts, as their datasheets have them', () => {
+  function chipAt(size: number): { bus: VirtualI2cBus; chip: VirtualAt24c; p: Uint8Array } {
+    const bus = new VirtualI2cBus();
+    const chip = new VirtualAt24c({ size, pageSize: 256, busyPolls: 0 });
+    for (let i = 0; i < chip.addresses; i++) bus.attach(0x50 + i, chip);
+    const p = pattern(size);
+    chip.restore(p);
+    return { bus, chip, p };
+  }
+
+  it('answers at one device address per 64 KB: AT24C512 1, AT24CM01 2, AT24CM02 4', () => {
+    expect(new VirtualAt24c({ size: 65536, pageSize: 128 }).addresses).toBe(1);
+    expect(new VirtualAt24c({ size: 131072, pageSize: 256 }).addresses).toBe(2);
+    expect(new VirtualAt24c({ size: 262144, pageSize: 256 }).addresses).toBe(4);
+    // The simulator's rig attaches each part at all of its addresses, and at no other.
+    for (const [part, n] of [['AT24C512', 1], ['AT24CM01', 2], ['AT24CM02', 4]] as [string, number][]) {
+      const r = new StorageRig({ now: () => 0, part });
+      for (let a = 0x50; a < 0x58; a++) expect(r.bus.readFrom(a, 1).ok, part + ' at 0x' + a.toString(16)).toBe(a < 0x50 + n);
+    }
+  });
+
+  it('a write\'s device address gives the pointer bit 16 (AT24CM01) and bits 16-17 (AT24CM02)', () => {
+    for (const size of [131072, 262144]) {
+      const { bus, p } = chipAt(size);
+      for (let k = 0; k < size / 65536; k++) {
+        expect(bus.writeTo(0x50 + k, new Uint8Array([0x12, 0x34])).ok).toBe(true);
+        const r = bus.readFrom(0x50 + k, 2);
+        expect(r.ok && Array.from(r.value)).toEqual([p[k * 65536 + 0x1234], p[k * 65536 + 0x1235]]);
+      }
+      // Data written through 0x51 lands in the upper 64 KB (the page buffer of that page).
+      const { bus: b2, chip } = chipAt(size);
+      expect(b2.writeTo(0x51, new Uint8Array([0x00, 0x10]), new Uint8Array([0xaa, 0xbb])).ok).toBe(true);
+      expect(Array.from(chip.snapshot().subarray(0x10010, 0x10012))).toEqual([0xaa, 0xbb]);
+      expect(chip.snapshot()[0x10]).toBe(p[0x10]);
+    }
+  });
+
+  it('in a read the device address\'s memory bits are "don\'t care": it goes on from the pointer', () => {
+    const { bus, p } = chipAt(131072);
+    bus.writeTo(0x51, new Uint8Array([0x00, 0x20]));
+    const r = bus.readFrom(0x50, 2);
+    expect(r.ok && Array.from(r.value)).toEqual([p[0x10020], p[0x10021]]);
+    // current address reads carry on from there, at either address
+    const r2 = bus.readFrom(0x51, 1);
+    expect(r2.ok && r2.value[0]).toBe(p[0x10022]);
+  });
+
+  it('a sequential read rolls over the whole memory: across each 64 KB boundary, and from the last byte to the first', () => {
+    for (const size of [131072, 262144]) {
+      const { bus, p } = chipAt(size);
+      bus.writeTo(0x50, new Uint8Array([0xff, 0xfe]));
+      const r = bus.readFrom(0x50, 4);
+      expect(r.ok && Array.from(r.value)).toEqual([p[0xfffe], p[0xffff], p[0x10000], p[0x10001]]);
+      const last = 0x50 + size / 65536 - 1;
+      bus.writeTo(last, new Uint8Array([0xff, 0xfe]));
+      const r2 = bus.readFrom(last, 4);
+      expect(r2.ok && Array.from(r2.value)).toEqual([p[size - 2], p[size - 1], p[0], p[1]]);
+    }
+  });
+
+  it('a page write wraps inside its 256-byte page, in the upper 64 KB too', () => {
+    const { bus, chip, p } = chipAt(131072);
+    const data = bytes(20, 3);
+    expect(bus.writeTo(0x51, new Uint8Array([0x01, 0xf8]), data).ok).toBe(true); // 0x101F8, 8 bytes before the page's end
+    const mem = chip.snapshot();
+    expect(Array.from(mem.subarray(0x101f8, 0x10200))).toEqual(Array.from(data.subarray(0, 8)));
+    expect(Array.from(mem.subarray(0x10100, 0x1010c))).toEqual(Array.from(data.subarray(8)));
+    expect(mem[0x10200]).toBe(p[0x10200]);
+    expect(mem[0x1f8]).toBe(p[0x1f8]);
   });
 });

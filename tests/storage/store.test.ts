@@ -84,6 +84,12 @@ describe('layoutFor', () => {
       const { size, pageSize } = PARTS[part];
       const l = layoutFor(size, pageSize);
       const o = layoutFor(size, pageSize, true);
+      if (size > 65536) {
+        // Formats 1 to 3 never used more than 64 KB (their driver stopped there): nothing to
+        // migrate from a larger part but what they laid out in its first 64 KB.
+        expect(o).toEqual(layoutFor(65536, pageSize, true));
+        return;
+      }
       // journal and freezes, header and slot A stay where they were
       expect([l.header, l.config[0], l.daily, l.dailySlots, l.monthly, l.monthlySlots, l.journal, l.journalSize]).toEqual([o.header, o.config[0], o.daily, o.dailySlots, o.monthly, o.monthlySlots, o.journal, o.journalSize]);
       expect(o.moneySlots).toBe(0);
@@ -98,6 +104,35 @@ describe('layoutFor', () => {
       expect(l.money + o.eventSlots * MONEY_SLOT).toBeLessThanOrEqual(o.events);
     });
   }
+
+  for (const size of [131072, 262144]) {
+    it(size / 1024 + ' KB: the first 64 KB laid out as a 64 KB part, everything above it in the money log', () => {
+      const l = layoutFor(size, 256);
+      const s = layoutFor(65536, 256);
+      const x = size - 65536;
+      // header, configuration slots and the money log's start as on a 64 KB part of 256-byte pages
+      expect([l.header, l.config, l.configSize, l.money]).toEqual([s.header, s.config, s.configSize, s.money]);
+      // the money log grows by x, in one ring; everything after it moves up by x, sized as before
+      expect(l.events).toBe(s.events + x);
+      expect(l.moneySlots).toBe(Math.floor((s.events - s.money + x) / MONEY_SLOT));
+      expect(l.money + l.moneySlots * MONEY_SLOT).toBeLessThanOrEqual(l.events);
+      expect(l.events - (l.money + l.moneySlots * MONEY_SLOT)).toBeLessThan(MONEY_SLOT);
+      expect([l.eventSlots, l.daily, l.dailySlots, l.monthly, l.monthlySlots, l.journal, l.journalSize]).toEqual([s.eventSlots, s.daily + x, s.dailySlots, s.monthly + x, s.monthlySlots, s.journal + x, s.journalSize]);
+      // the regions follow each other inside the part: the journal ends where the 64 KB one did, moved up
+      expect(l.daily).toBe(l.events + l.eventSlots * EVENT_SLOT);
+      expect(l.monthly).toBe(l.daily + l.dailySlots * FREEZE_SLOT);
+      expect(l.journal).toBe(l.monthly + l.monthlySlots * FREEZE_SLOT);
+      expect(l.journal + l.journalSize).toBeLessThanOrEqual(size);
+      expect(size - (l.journal + l.journalSize)).toBeLessThan(16);
+    });
+  }
+
+  it('matches the figures of docs/storage.md for the AT24CM01 and AT24CM02 (the money log above 64 KB)', () => {
+    const a = layoutFor(131072, 256);
+    expect([a.moneySlots, a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize, a.journalSize]).toEqual([1945, 102, 85, 21, 8192, 18032]);
+    const b = layoutFor(262144, 256);
+    expect([b.moneySlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize, b.journalSize]).toEqual([5222, 102, 85, 21, 8192, 18032]);
+  });
 
   it('matches the figures of docs/storage.md for the AT24C256 and AT24C512', () => {
     const a = layoutFor(32768, 64);
