@@ -116,7 +116,17 @@ function boot(): void {
   const hal = buildHal(BOARD, function (text: string) {
     if (unit) unit.input(text);
   });
+  // Boot reads the whole EEPROM (on the boards' AT24CM01 about 140 KB, some 3 s of wire at
+  // 400 kHz and more in the interpreter), which may outlast the watchdog: until the unit has
+  // started, each I2C read kicks it. A boot stuck elsewhere still resets the board.
+  const i2c = hal.i2c as { readFrom: (a: number, n: number) => unknown };
+  const read = i2c.readFrom;
+  i2c.readFrom = function (a: number, n: number) {
+    dog.kick();
+    return read.call(i2c, a, n);
+  };
   unit = startUnit(hal, E.toUint8Array(FACTORY), { metering: busMetering });
+  delete (i2c as { readFrom?: unknown }).readFrom;
   const u = unit;
   // A development build leaves the unit where a technician at the REPL (and the memory probe) finds it.
   if (!PRODUCTION) (global as unknown as { UNIT: Unit }).UNIT = u;
