@@ -1,8 +1,8 @@
 // The pass that writes tsc's ES5 classes at the top level instead of each in a wrapper function
 // (tools/classes-at-top.ts): which classes it unwraps, the same behaviour in Node and on the
 // real interpreter (run from flash), and what it saves there.
-import * as vm from 'vm';
 import { describe, expect, it } from 'vitest';
+import { resultOf } from './es5-code';
 import * as ts from 'typescript';
 import { classesAtTopLevel } from '../../tools/classes-at-top';
 import { methodsThroughHelper } from '../../tools/method-helper';
@@ -32,11 +32,7 @@ function es5(extra = ''): string {
   return ts.transpileModule(SOURCE + extra, { compilerOptions: { target: ts.ScriptTarget.ES5, useDefineForClassFields: false } }).outputText;
 }
 
-function run(code: string): unknown {
-  const box: { result?: unknown } = {};
-  vm.runInNewContext(code, box);
-  return box.result;
-}
+const run = resultOf;
 
 describe('classes at the top level', () => {
   it('unwraps a class whose wrapper holds only it; keeps subclasses (the wrapper takes the base) and classes inside functions', () => {

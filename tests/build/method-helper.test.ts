@@ -1,9 +1,7 @@
 // The pass that assigns class methods in fewer bytes (tools/method-helper.ts): the same
 // behaviour, and no name the code uses taken for its helper.
-import * as vm from 'vm';
 import { describe, expect, it } from 'vitest';
-import { minify } from 'terser';
-import * as ts from 'typescript';
+import { minifiedEs5, resultOf } from './es5-code';
 import { methodsThroughHelper } from '../../tools/method-helper';
 
 const SOURCE = `
@@ -21,17 +19,8 @@ var t = new Two();
 result = [s.twice(), s.name(), s.plusZ(), s.three(), t.a(), t.b(), s instanceof Base, Object.keys(Sub.prototype).sort().join()];
 `;
 
-async function es5(): Promise<string> {
-  const js = ts.transpileModule(SOURCE, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
-  const min = await minify(js, { ecma: 5, toplevel: true, compress: { sequences: false, join_vars: false }, mangle: { toplevel: true }, format: { semicolons: false } });
-  return min.code as string;
-}
-
-function run(code: string): unknown {
-  const box: { result?: unknown } = {};
-  vm.runInNewContext(code, box);
-  return box.result;
-}
+const es5 = () => minifiedEs5(SOURCE);
+const run = resultOf;
 
 describe('class methods through a helper', () => {
   it('through the helper: runs of two methods or more in one call, inheritance, super calls and outer names unchanged, no name reused', async () => {

@@ -1,10 +1,8 @@
 // The pass that declares no function parameters on boards short of heap
 // (tools/params-as-locals.ts): which functions it rewrites, that the code does the same in Node
 // and on the real interpreter (run from flash, as on a board), and what it saves there.
-import * as vm from 'vm';
 import { describe, expect, it } from 'vitest';
-import { minify } from 'terser';
-import * as ts from 'typescript';
+import { minifiedEs5, resultOf } from './es5-code';
 import { paramsAsLocals } from '../../tools/params-as-locals';
 import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
 
@@ -24,17 +22,8 @@ const parts: unknown[] = [add(1, 2), add(1, 2, 3), adder(5)(6), sum(1, 2, 3, 4),
 result = JSON.stringify(parts);
 `;
 
-async function es5(): Promise<string> {
-  const js = ts.transpileModule(SOURCE, { compilerOptions: { target: ts.ScriptTarget.ES5, downlevelIteration: false } }).outputText;
-  const min = await minify(js, { ecma: 5, toplevel: true, compress: { sequences: false, join_vars: false }, mangle: { toplevel: true }, format: { semicolons: false } });
-  return min.code as string;
-}
-
-function run(code: string): unknown {
-  const box: { result?: unknown } = {};
-  vm.runInNewContext(code, box);
-  return box.result;
-}
+const es5 = () => minifiedEs5(SOURCE);
+const run = resultOf;
 
 describe('function parameters read from arguments', () => {
   it('rewrites functions that define none inside them, and no other', () => {
