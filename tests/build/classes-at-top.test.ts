@@ -2,11 +2,11 @@
 // (tools/classes-at-top.ts): which classes it unwraps, the same behaviour in Node and on the
 // real interpreter (run from flash), and what it saves there.
 import { describe, expect, it } from 'vitest';
-import { resultOf } from './es5-code';
+import { heldOnEspruino, resultOf, resultOnEspruino } from './es5-code';
 import * as ts from 'typescript';
 import { classesAtTopLevel } from '../../tools/classes-at-top';
 import { methodsThroughHelper } from '../../tools/method-helper';
-import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
+import { espruinoBinary } from '../../tools/espruino-check';
 
 const SOURCE = `
 var made = 0;
@@ -55,16 +55,12 @@ describe('classes at the top level', () => {
   const binary = espruinoBinary();
   it.runIf(binary)('does the same on the interpreter, run from flash, and saves a variable per method and two per class', () => {
     const code = es5();
-    const printed = (c: string) => runOnEspruino('var result;\n' + c + '\nprint("RESULT " + result);\n', binary!, 'latin1').filter((l) => l.indexOf('RESULT ') === 0);
-    expect(printed(classesAtTopLevel(code))).toEqual(['RESULT ' + run(code)]);
+    expect(resultOnEspruino(classesAtTopLevel(code), binary!)).toEqual(['RESULT ' + run(code)]);
     // Ten classes of five methods each, defined from flash: what they hold at rest.
     let src = '';
     for (let i = 0; i < 10; i++) src += 'class C' + i + ' { a() { return 1; } b() { return 2; } c() { return 3; } d() { return 4; } e() { return ' + i + '; } }\n';
     const js = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
-    const used = (c: string) => {
-      const l = runOnEspruino('var u0 = process.memory().usage;\n' + c + 'print("USED " + (process.memory().usage - u0) + " " + new C7().e());\n', binary!, 'latin1').filter((x) => x.indexOf('USED ') === 0)[0];
-      return l.split(' ').slice(1).map(Number);
-    };
+    const used = (c: string) => heldOnEspruino(c, 'new C7().e()', binary!);
     const [wrapped, r1] = used(js);
     const [top, r2] = used(classesAtTopLevel(js));
     expect(r2).toBe(r1);

@@ -2,7 +2,7 @@
 // (tools/params-as-locals.ts): which functions it rewrites, that the code does the same in Node
 // and on the real interpreter (run from flash, as on a board), and what it saves there.
 import { describe, expect, it } from 'vitest';
-import { minifiedEs5, resultOf } from './es5-code';
+import { heldOnEspruino, minifiedEs5, resultOf, resultOnEspruino } from './es5-code';
 import { paramsAsLocals } from '../../tools/params-as-locals';
 import { espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
 
@@ -61,15 +61,11 @@ describe('function parameters read from arguments', () => {
   it.runIf(binary)('does the same on the interpreter, run from flash, and saves one variable per parameter', async () => {
     const code = await es5();
     const out = paramsAsLocals(code);
-    const printed = (c: string) => runOnEspruino('var result;\n' + c + '\nprint("RESULT " + result);\n', binary!, 'latin1').filter((l) => l.indexOf('RESULT ') === 0);
-    expect(printed(out)).toEqual(['RESULT ' + run(code)]);
+    expect(resultOnEspruino(out, binary!)).toEqual(['RESULT ' + run(code)]);
     // Twenty functions of three parameters, defined from flash: what they hold at rest.
     let fns = '';
     for (let i = 0; i < 20; i++) fns += 'function f' + i + '(a,b,c){return a+b+c+' + i + '}\n';
-    const cost = (c: string) => {
-      const l = runOnEspruino('var u0 = process.memory().usage;\n' + c + 'print("USED " + (process.memory().usage - u0) + " " + f7(1, 2, 3));\n', binary!, 'latin1').filter((x) => x.indexOf('USED ') === 0)[0];
-      return l.split(' ').slice(1).map(Number);
-    };
+    const cost = (c: string) => heldOnEspruino(c, 'f7(1, 2, 3)', binary!);
     const [declared, r1] = cost(fns);
     const [read, r2] = cost(paramsAsLocals(fns));
     expect(r2).toBe(r1);
