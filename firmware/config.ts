@@ -314,9 +314,9 @@ export class ConfigBuilder {
     };
   }
 
-  private guard(fn: () => void): string | null {
+  private guard(fn: (v?: unknown) => void, v?: unknown): string | null {
     try {
-      fn();
+      fn.call(this, v);
       return null;
     } catch (e) {
       return typeof e === 'string' ? e : 'config: ' + e;
@@ -372,10 +372,7 @@ export class ConfigBuilder {
 
   /** The next account. */
   account(v: unknown): string | null {
-    const self = this;
-    return this.guard(function () {
-      self.addAccount(v);
-    });
+    return this.guard(this.addAccount, v);
   }
 
   private addAccount(v: unknown): void {
@@ -475,10 +472,7 @@ export class ConfigBuilder {
 
   /** The next meter. */
   meter(v: unknown): string | null {
-    const self = this;
-    return this.guard(function () {
-      self.addMeter(v);
-    });
+    return this.guard(this.addMeter, v);
   }
 
   private addMeter(v: unknown): void {
@@ -489,7 +483,7 @@ export class ConfigBuilder {
     known(o, path, 'name account plan maxPowerW proto addr profile impPerKwh');
     const name = nameOf(o.name, path + '.name');
     if (t.name.indexOf(name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
-    if (typeof o.account !== 'string') bad(path + '.account', 'expected a non-empty string');
+    str(o.account, path + '.account');
     if (o.plan !== undefined) str(o.plan, path + '.plan');
     const maxW = int(o.maxPowerW, path + '.maxPowerW', 1, 1e7, ACCOUNT_DEFAULTS.maxPowerW);
     const proto = o.proto === undefined ? PROTO_NONE : indexOf(protoNames(), o.proto, path + '.proto', 'protocol');
@@ -586,8 +580,8 @@ export class ConfigBuilder {
     const e = this.guard(function () {
       if (self.seen.indexOf('plans') < 0) bad('plans', 'expected an object');
       if (!c.plans.length) bad('plans', 'needs at least one price plan');
-      if (self.seen.indexOf('accounts') < 0) bad('accounts', 'expected a list');
-      if (self.seen.indexOf('meters') < 0) bad('meters', 'expected a list');
+      const lists = ['accounts', 'meters'];
+      for (let i = 0; i < 2; i++) if (self.seen.indexOf(lists[i]) < 0) bad(lists[i], 'expected a list');
       const a = c.accounts;
       for (let i = 0; i < a.n; i++) a.plan[i] = indexOf(c.planNames, self.acctPlan[i], 'accounts[' + i + '].plan', 'plan');
       const m = c.meters;

@@ -23,6 +23,9 @@ export function layoutOf(st: Store): StoreLayout {
   return layoutFor(st.ee.size, st.ee.pageSize, st.money === st.events);
 }
 
+/** The part size (in 256 bytes) the valid header copy names: header() sets it. */
+let headerPart = 0;
+
 /** The format version in a valid header copy, -1 when both are bad, -2 when blank, -3
  *  when the EEPROM does not answer. */
 function header(st: Store): number {
@@ -35,7 +38,10 @@ function header(st: Store): number {
     answered = true;
     const b = r.value;
     for (let i = 0; i < 8; i++) if (b[i] !== 0xff) blank = false;
-    if (b[0] === HEADER_MAGIC[0] && b[1] === HEADER_MAGIC[1] && b[2] === HEADER_MAGIC[2] && crc16(b, 0, 6) === b[6] + b[7] * 256) return b[3];
+    if (b[0] === HEADER_MAGIC[0] && b[1] === HEADER_MAGIC[1] && b[2] === HEADER_MAGIC[2] && crc16(b, 0, 6) === b[6] + b[7] * 256) {
+      headerPart = b[4] + b[5] * 256;
+      return b[3];
+    }
   }
   return !answered ? -3 : blank ? -2 : -1;
 }
@@ -101,6 +107,8 @@ export function configCommitted(st: Store, gen: number): void {
 /** Erases every region (0xFF) and writes the header last, so a cut here formats again.
  *  keepEvents: the money log and the event log are kept. */
 export function formatStore(st: Store, keepEvents: boolean): Result<true> {
+  // A read-only store holds another firmware's or another part's layout: nothing of it is kept.
+  if (st.readOnly) keepEvents = false;
   const l = layoutOf(st);
   const blank = new Uint8Array(256);
   for (let i = 0; i < 256; i++) blank[i] = 0xff;
@@ -132,17 +140,27 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
   clearRing(st.daily);
   clearRing(st.monthly);
   // An older format's layout (money entries among the events) stays format 3 until migrated.
-  return writeHeader(st, st.money === st.events ? 3 : FORMAT);
+  const h = writeHeader(st, st.money === st.events ? 3 : FORMAT);
+  if (h.ok) st.readOnly = false;
+  return h;
 }
 
 /** Reads everything back. unitGen(scan) tells which configuration generation the journal
  *  committed (0 when it has no unit record). */
 export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): StoreBoot {
   const report: string[] = [];
+  headerPart = 0;
   const v = header(st);
+  const part = st.ee.size / 256;
   let formatted = false;
   let fresh = false;
-  if (v === -3) {
+  if (v > 0 && headerPart !== part) {
+    // Formatted for another part (the board file changed part, or names the wrong one): its
+    // regions lie elsewhere, and reading them in this part's layout could take stray slots for
+    // entries. Nothing is read and nothing written.
+    st.readOnly = fresh = true;
+    report.push('EEPROM formatted for ' + headerPart / 4 + ' KB, board file says ' + part / 4 + ' KB: untouched, RAM only. Fix the board file, or factory-reset (erases it)');
+  } else if (v === -3) {
     st.readOnly = true;
     report.push('EEPROM not answering on I2C: running from RAM only, nothing survives a power cut');
   } else if (v < 0 || v === 0) {
@@ -175,8 +193,8 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     openRing(st.monthly);
   }
   const gen = unitGen(scan);
-  const s0 = slot(st, 0);
-  const s1 = slot(st, 1);
+  const s0 = fresh ? null : slot(st, 0);
+  const s1 = fresh ? null : slot(st, 1);
   let pick = -1;
   if (s0 && (s0.gen === gen || (!gen && (!s1 || s0.gen > s1.gen)))) pick = 0;
   else if (s1 && (s1.gen === gen || !gen)) pick = 1;
@@ -188,7 +206,7 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
   if (cfg) {
     st.configGen = cfg.gen;
     st.configSlot = pick;
-  } else if (!formatted && gen) report.push('configuration unreadable in both slots: starting from factory defaults');
+  } else if (!formatted && !fresh && gen) report.push('configuration unreadable in both slots: starting from factory defaults');
   if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
   const bad = st.events.corrupt + (st.money !== st.events ? st.money.corrupt : 0);
   if (bad) report.push(bad + ' event or money log slot(s) torn or corrupt');

@@ -13,6 +13,7 @@ import { Core, CoreConfig } from '../../firmware/core';
 import { TokenState } from '../../firmware/tokens/openpaygo';
 import { Eeprom } from '../../hal/eeprom';
 import { fail } from '../../hal/result';
+import { At24c } from '../../hal/at24c';
 
 /** Configuration bytes from text, and back (the store keeps bytes; these tests write text). */
 function bytes(t: string): Uint8Array {
@@ -248,6 +249,50 @@ describe('Store: header and format', () => {
     expect(rig.chip.pageWrites).toBe(pw0);
     expect(rig.chip.snapshot()).toEqual(image);
   });
+
+  // Issue 11: a board file that changes part (or names the wrong one) must not read the EEPROM in
+  // another layout: stray slots would be taken for entries, and writes would land elsewhere.
+  for (const [wrote, named] of [[PARTS.AT24C512, PARTS.AT24CM01], [PARTS.AT24CM01, PARTS.AT24C512]]) {
+    it('formatted for a ' + wrote.size / 1024 + ' KB part, booted with a board file naming ' + named.size / 1024 + ' KB: nothing read or written, read-only until a factory reset', () => {
+      const rig = rigOf('AT24CM01');
+      const as = (p: { size: number; pageSize: number }) => new At24c(rig.bus, { address: 0x50, size: p.size, pageSize: p.pageSize, writeMs: 5 });
+      const st = new Store(as(wrote));
+      bootStore(st, () => 0);
+      expect(writeConfig(st, bytes('{"cfg":1}')).ok).toBe(true);
+      expect(commitRecords(st.journal, [{ name: '', data: new Uint8Array([1]) }, { name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
+      configCommitted(st, 1);
+      expect(appendEvent(st.events, 1000, 'A1', 'topup', 'hello')).toBe(true);
+      const image = rig.chip.snapshot();
+      const w0 = rig.chip.bytesWritten;
+      const s2 = new Store(as(named));
+      const b = bootStore(s2, () => 1);
+      expect(b.report).toEqual([
+        'EEPROM formatted for ' + wrote.size / 1024 + ' KB, board file says ' + named.size / 1024 + ' KB: untouched, RAM only. Fix the board file, or factory-reset (erases it)',
+      ]);
+      expect(s2.readOnly).toBe(true);
+      expect(b.formatted).toBe(false);
+      expect(b.config).toBe(null);
+      expect(Object.keys(b.scan.records)).toEqual([]);
+      expect(readEvents(s2.events, allEvents, 10, text)).toEqual([]);
+      expect(writeConfig(s2, bytes('{"x":2}'))).toMatchObject({ ok: false, error: 'read-only' });
+      expect(rig.chip.bytesWritten).toBe(w0);
+      expect(rig.chip.snapshot()).toEqual(image);
+      // the board file corrected: all there
+      const s3 = new Store(as(wrote));
+      const b3 = bootStore(s3, () => 1);
+      expect(b3.report).toEqual([]);
+      expect(textOf(b3.config)).toBe('{"cfg":1}');
+      expect(readEvents(s3.events, allEvents, 10, text)).toEqual(['hello']);
+      // or a factory reset formats it for the named part, events not kept (another layout's)
+      expect(formatStore(s2, true).ok).toBe(true);
+      expect(s2.readOnly).toBe(false);
+      const s4 = new Store(as(named));
+      const b4 = bootStore(s4, () => 0);
+      expect(b4.report).toEqual([]);
+      expect(s4.readOnly).toBe(false);
+      expect(readEvents(s4.events, allEvents, 10, text)).toEqual([]);
+    });
+  }
 
   // Fixed in 235f3d6 (boot() returned format 0 after formatting, and the caller "migrated").
   it('a header naming format 0 is formatted, and boot then reports the current format', () => {
