@@ -20,6 +20,8 @@ export interface Modules {
   boot: BootEntry;
   cmd: CommandEntry;
   cfg: ConfigEntry;
+  lst: CommandEntry;
+  log: CommandEntry;
   tok: TokenEntry;
   day: DayEntry;
   mig: MigrateEntry;

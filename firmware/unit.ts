@@ -124,8 +124,9 @@ export class Unit {
       print: hal.print,
       echo: false,
       run: function (sh: Shell, line: string) {
-        if (moduleFor(line) === 'cfg') hal.load('cfg')(self, sh, line);
-        else hal.load('cmd')(self, sh, line);
+        const m = moduleFor(line);
+        if (m === 'cfg') hal.load('cfg')(self, sh, line);
+        else hal.load(m)(self, sh, line);
       },
     });
   }
@@ -292,19 +293,22 @@ export class Unit {
   }
 }
 
-/** The module that runs a console line: configuration changes (acct open|set|close, meter
- *  add|set|rm, tariff set, config, factory-reset) in 'cfg', everything else in 'cmd', so that
- *  only one of the two is in the heap at a time. */
-export function moduleFor(line: string): 'cmd' | 'cfg' {
+/** The module that runs a console line, so that only one is in the heap at a time:
+ *  configuration changes (acct open|set|close, meter add|set|rm, tariff set, config import,
+ *  factory-reset) in 'cfg'; the lists (acct, meter, meter read, tariff, config export) in
+ *  'lst'; log and freeze in 'log'; everything else (and what is no command) in 'cmd'. */
+export function moduleFor(line: string): 'cmd' | 'cfg' | 'lst' | 'log' {
   const l = line.toLowerCase().split('\t').join(' ') + ' ';
   const c = l.substr(0, l.indexOf(' '));
   const r = l.substr(c.length).trim() + ' ';
   const s = r.substr(0, r.indexOf(' '));
   if (c === 'factory-reset') return 'cfg';
-  if (c === 'config') return s === 'export' ? 'cmd' : 'cfg';
-  if (c === 'acct') return s === 'open' || s === 'set' || s === 'close' ? 'cfg' : 'cmd';
-  if (c === 'meter') return s === 'add' || s === 'set' || s === 'rm' ? 'cfg' : 'cmd';
-  return c === 'tariff' && s === 'set' ? 'cfg' : 'cmd';
+  if (c === 'log' || c === 'freeze') return 'log';
+  if (c === 'config') return s === 'export' ? 'lst' : 'cfg';
+  if (c === 'acct') return s === 'open' || s === 'set' || s === 'close' ? 'cfg' : 'lst';
+  if (c === 'meter') return s === 'add' || s === 'set' || s === 'rm' ? 'cfg' : 'lst';
+  if (c === 'tariff') return s === 'set' ? 'cfg' : 'lst';
+  return 'cmd';
 }
 
 /** Boots the unit from its EEPROM, or from this configuration object when the EEPROM holds

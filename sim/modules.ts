@@ -3,6 +3,8 @@
 import { bootUnit } from '../firmware/boot';
 import { runCommand } from '../firmware/console/commands';
 import { runConfigCommand } from '../firmware/console/config-commands';
+import { runListCommand } from '../firmware/console/list-commands';
+import { runLogCommand } from '../firmware/console/log-commands';
 import { Load, Modules } from '../firmware/modules';
 import { enterTokenFor } from '../firmware/tokens/entry';
 import { newDay } from '../firmware/storage/day';
@@ -13,6 +15,8 @@ export const MODULE_ENTRIES: Modules = {
   boot: bootUnit,
   cmd: runCommand,
   cfg: runConfigCommand,
+  lst: runListCommand,
+  log: runLogCommand,
   tok: enterTokenFor,
   day: newDay,
   mig: migrateUnit,

@@ -611,6 +611,8 @@ export const MODULES: { [name: string]: { file: string; entry: string } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
+  lst: { file: 'firmware/console/list-commands.ts', entry: 'runListCommand' },
+  log: { file: 'firmware/console/log-commands.ts', entry: 'runLogCommand' },
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
   day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
   mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },

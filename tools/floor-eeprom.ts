@@ -40,10 +40,10 @@ export const FLOOR_COMMANDS = ['status', 'login 3333', 'acct', 'meter', 'log n=5
 
 /** Boots a board's image with the floor's EEPROM on an interpreter (`binary`: the board's own,
  *  or a larger heap to measure what an image needs) and looks around at the console. */
-export async function bootFloor(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }): Promise<RigResult> {
+export async function bootFloor(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }, lines: string[] = FLOOR_COMMANDS): Promise<RigResult> {
   const b = loadBoard(board);
   const r = await buildBoard(board, { write: false, espruino: false });
-  const commands = FLOOR_COMMANDS.map((line) => ({ line, afterMs: 700 }));
+  const commands = lines.map((line) => ({ line, afterMs: 700 }));
   return runRig({ binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, commands, timeoutMs: 90000, sampleMs: 500 });
 }
 

@@ -11,7 +11,7 @@ import { encodeConfig } from '../config-store';
 import { resetStorage, saveConfig } from '../storage/config-commit';
 import { ConfigReader } from '../config-stream';
 import { Answer, changed, done, fail } from './answer';
-import { Command, accountIndex, elsewhere, noAccount, offset, receipt, run, runLine, stamp } from './dispatch';
+import { CommandContext, Run, accountIndex, elsewhere, noAccount, offset, receipt, run, runLine, stamp } from './dispatch';
 import { NONE, OPERATOR, READ, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
@@ -262,228 +262,213 @@ function schedule(s: string): string[][] | string {
 
 /** The configuration commands (acct open/set/close, meter add/set/rm, tariff set, config,
  *  factory-reset), built when asked for. */
-export function configCommands(u: Unit): (name: string) => Command | null {
-  return function (name: string): Command | null {
+export function configCommands(u: Unit): (name: string) => Run | null {
+  return function (name: string): Run | null {
     switch (name) {
       case 'acct':
-        return {
-          name: 'acct', role: READ, usage: about('acct')![0], help: about('acct')![1],
-          run: function (ctx) {
-            // u.core is read where it is used: a configuration change replaces it
-            const sub = ctx.args[0];
-            if (sub === 'open' || sub === 'set' || sub === 'close') {
-              if (ctx.role < OPERATOR) return fail('acct ' + sub + ' needs the operator role');
-              const name = ctx.args[1];
-              if (!name) return fail('usage: acct ' + sub + ' <name> ...');
-              const idx = accountIndex(u, name);
-              const n = u.cfg.accounts.n;
-              const m = u.cfg.meters.n;
-              if (sub === 'open') {
-                if (idx >= 0) return fail('account "' + name + '" exists already');
-                const acc: Obj = { name: name };
-                const e = accountOptions(acc, ctx.args, 2);
-                if (e) return fail(e);
-                if (acc.plan === undefined) return fail('give the price plan: acct open ' + name + ' plan=<plan>');
-                return change(u, [{ kind: 'account', name: name, obj: acc }], n + 1, m, 'account ' + name + ' opened');
-              }
-              if (idx < 0) return noAccount(name);
-              if (sub === 'set') {
-                if (ctx.args.length < 3) return fail('usage: acct set <name> key=value ...');
-                const acc = exportAccount(u.cfg, idx);
-                const e = accountOptions(acc, ctx.args, 2);
-                return e ? fail(e) : change(u, [{ kind: 'account', name: name, obj: acc }], n, m, 'account ' + name + ' changed');
-              }
-              // close: refund what is left, print the closing record, drop the account and its meters
-              const room = noRoom(u, n, m);
-              if (room) return fail(room);
-              const a = idx;
-              const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
-              for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: u.cfg.meters.name[k], obj: null });
-              const next = rebuild(u, edits);
-              if (!next.ok) return fail(next.error);
-              const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(u.core.energyWh[a]) + ' kWh charged ' + formatMoney(u.core.chargedMilli[a])];
-              if (u.core.balance[a] > 0) {
-                const r = run(u, { t: 'refund', time: u.time(), account: a, amountMilli: u.core.balance[a] });
-                lines.push(receipt(u, r.ds, ctx.role).lines[0]);
-              } else if (u.core.balance[a] < 0) lines.push('OWED ' + formatMoney(-u.core.balance[a]) + ' (debt stays in the log)');
-              const e = apply(u, next.value);
+        return function (ctx: CommandContext): Answer | null {
+          // u.core is read where it is used: a configuration change replaces it
+          const sub = ctx.args[0];
+          if (sub === 'open' || sub === 'set' || sub === 'close') {
+            if (ctx.role < OPERATOR) return fail('acct ' + sub + ' needs the operator role');
+            const name = ctx.args[1];
+            if (!name) return fail('usage: acct ' + sub + ' <name> ...');
+            const idx = accountIndex(u, name);
+            const n = u.cfg.accounts.n;
+            const m = u.cfg.meters.n;
+            if (sub === 'open') {
+              if (idx >= 0) return fail('account "' + name + '" exists already');
+              const acc: Obj = { name: name };
+              const e = accountOptions(acc, ctx.args, 2);
               if (e) return fail(e);
-              lines.push('account ' + name + ' closed');
-              return changed(lines, { closed: name });
+              if (acc.plan === undefined) return fail('give the price plan: acct open ' + name + ' plan=<plan>');
+              return change(u, [{ kind: 'account', name: name, obj: acc }], n + 1, m, 'account ' + name + ' opened');
             }
-            return elsewhere(ctx);
-          },
+            if (idx < 0) return noAccount(name);
+            if (sub === 'set') {
+              if (ctx.args.length < 3) return fail('usage: acct set <name> key=value ...');
+              const acc = exportAccount(u.cfg, idx);
+              const e = accountOptions(acc, ctx.args, 2);
+              return e ? fail(e) : change(u, [{ kind: 'account', name: name, obj: acc }], n, m, 'account ' + name + ' changed');
+            }
+            // close: refund what is left, print the closing record, drop the account and its meters
+            const room = noRoom(u, n, m);
+            if (room) return fail(room);
+            const a = idx;
+            const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
+            for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: u.cfg.meters.name[k], obj: null });
+            const next = rebuild(u, edits);
+            if (!next.ok) return fail(next.error);
+            const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(u.core.energyWh[a]) + ' kWh charged ' + formatMoney(u.core.chargedMilli[a])];
+            if (u.core.balance[a] > 0) {
+              const r = run(u, { t: 'refund', time: u.time(), account: a, amountMilli: u.core.balance[a] });
+              lines.push(receipt(u, r.ds, ctx.role).lines[0]);
+            } else if (u.core.balance[a] < 0) lines.push('OWED ' + formatMoney(-u.core.balance[a]) + ' (debt stays in the log)');
+            const e = apply(u, next.value);
+            if (e) return fail(e);
+            lines.push('account ' + name + ' closed');
+            return changed(lines, { closed: name });
+          }
+          return elsewhere(ctx);
         };
 
       case 'meter':
-        return {
-          name: 'meter', role: READ, usage: about('meter')![0], help: about('meter')![1],
-          run: function (ctx) {
-            const sub = ctx.args[0];
-            const name = ctx.args[1];
-            if (sub === 'add' || sub === 'set' || sub === 'rm') {
-              if (ctx.role < TECHNICIAN) return fail('meter ' + sub + ' needs the technician role');
-              if (!name) return fail('usage: meter ' + sub + ' <name> ...');
-              const idx = u.cfg.meters.name.indexOf(name);
-              const n = u.cfg.accounts.n;
-              const k = u.cfg.meters.n;
-              if (sub === 'add' && idx >= 0) return fail('meter "' + name + '" exists already');
-              if (sub !== 'add' && idx < 0) return fail('no meter "' + name + '"');
-              if (sub === 'rm') return change(u, [{ kind: 'meter', name: name, obj: null }], n, k, 'meter ' + name + ' removed');
-              const o = parseOptions(ctx.args, 2, ['acct', 'proto', 'addr', 'profile', 'imp', 'maxw', 'plan']);
-              if (!o.ok) return fail(o.error);
-              const m: Obj = sub === 'add' ? { name: name, account: '' } : exportMeter(u.cfg, idx);
-              const v = o.value;
-              if (v.acct !== undefined) m.account = v.acct;
-              if (!m.account) return fail('give the account: meter add ' + name + ' acct=<account>');
-              // (noAccount's text: a second call of it here would keep it a function of its own in the heap)
-              if (u.cfg.accounts.name.indexOf(m.account as string) < 0) return fail('no account "' + m.account + '" (see: acct)');
-              if (v.proto !== undefined) {
-                if (v.proto !== 'dlt645' && v.proto !== 'modbus' && v.proto !== 'pulse') return fail('proto must be dlt645, modbus or pulse');
-                // another protocol: what belonged to the old one goes
-                if (v.proto !== m.proto) {
-                  delete m.addr;
-                  delete m.profile;
-                  delete m.impPerKwh;
-                }
-                m.proto = v.proto;
+        return function (ctx: CommandContext): Answer | null {
+          const sub = ctx.args[0];
+          const name = ctx.args[1];
+          if (sub === 'add' || sub === 'set' || sub === 'rm') {
+            if (ctx.role < TECHNICIAN) return fail('meter ' + sub + ' needs the technician role');
+            if (!name) return fail('usage: meter ' + sub + ' <name> ...');
+            const idx = u.cfg.meters.name.indexOf(name);
+            const n = u.cfg.accounts.n;
+            const k = u.cfg.meters.n;
+            if (sub === 'add' && idx >= 0) return fail('meter "' + name + '" exists already');
+            if (sub !== 'add' && idx < 0) return fail('no meter "' + name + '"');
+            if (sub === 'rm') return change(u, [{ kind: 'meter', name: name, obj: null }], n, k, 'meter ' + name + ' removed');
+            const o = parseOptions(ctx.args, 2, ['acct', 'proto', 'addr', 'profile', 'imp', 'maxw', 'plan']);
+            if (!o.ok) return fail(o.error);
+            const m: Obj = sub === 'add' ? { name: name, account: '' } : exportMeter(u.cfg, idx);
+            const v = o.value;
+            if (v.acct !== undefined) m.account = v.acct;
+            if (!m.account) return fail('give the account: meter add ' + name + ' acct=<account>');
+            // (noAccount's text: a second call of it here would keep it a function of its own in the heap)
+            if (u.cfg.accounts.name.indexOf(m.account as string) < 0) return fail('no account "' + m.account + '" (see: acct)');
+            if (v.proto !== undefined) {
+              if (v.proto !== 'dlt645' && v.proto !== 'modbus' && v.proto !== 'pulse') return fail('proto must be dlt645, modbus or pulse');
+              // another protocol: what belonged to the old one goes
+              if (v.proto !== m.proto) {
+                delete m.addr;
+                delete m.profile;
+                delete m.impPerKwh;
               }
-              if (v.addr !== undefined) m.addr = v.addr;
-              if (v.profile !== undefined) m.profile = v.profile;
-              if (v.plan !== undefined) m.plan = v.plan;
-              if (v.imp !== undefined) {
-                const n = parseWhole(v.imp, 'imp', 1, 100000);
-                if (!n.ok) return fail(n.error);
-                m.impPerKwh = n.value;
-              }
-              if (v.maxw !== undefined) {
-                const n = parseWhole(v.maxw, 'maxw', 1, 10000000);
-                if (!n.ok) return fail(n.error);
-                m.maxPowerW = n.value;
-              }
-              return change(u, [{ kind: 'meter', name: name, obj: m }], n, k + (sub === 'add' ? 1 : 0), 'meter ' + name + (sub === 'add' ? ' added to ' : ' set, account ') + m.account, m.proto);
+              m.proto = v.proto;
             }
-            return elsewhere(ctx);
-          },
+            if (v.addr !== undefined) m.addr = v.addr;
+            if (v.profile !== undefined) m.profile = v.profile;
+            if (v.plan !== undefined) m.plan = v.plan;
+            if (v.imp !== undefined) {
+              const n = parseWhole(v.imp, 'imp', 1, 100000);
+              if (!n.ok) return fail(n.error);
+              m.impPerKwh = n.value;
+            }
+            if (v.maxw !== undefined) {
+              const n = parseWhole(v.maxw, 'maxw', 1, 10000000);
+              if (!n.ok) return fail(n.error);
+              m.maxPowerW = n.value;
+            }
+            return change(u, [{ kind: 'meter', name: name, obj: m }], n, k + (sub === 'add' ? 1 : 0), 'meter ' + name + (sub === 'add' ? ' added to ' : ' set, account ') + m.account, m.proto);
+          }
+          return elsewhere(ctx);
         };
 
       case 'tariff':
-        return {
-          name: 'tariff', role: READ, usage: about('tariff')![0], help: about('tariff')![1],
-          run: function (ctx) {
-            const sub = ctx.args[0];
-            if (sub !== 'set') return elsewhere(ctx);
-            if (ctx.role < TECHNICIAN) return fail('tariff set needs the technician role');
-            const name = ctx.args[1];
-            if (!name) return fail('usage: tariff set <plan> key=value ...');
-            const o = parseOptions(ctx.args, 2, ['price', 'sharp', 'peak', 'flat', 'valley', 'workday', 'weekend', 'tiers']);
-            if (!o.ok) return fail(o.error);
-            const v = o.value;
-            const pi = u.cfg.planNames.indexOf(name);
-            const plan: Obj = pi >= 0 ? exportPlan(u.cfg, pi) : {};
-            if (v.price !== undefined) {
-              const p = price(v.price, 'price');
+        return function (ctx: CommandContext): Answer | null {
+          const sub = ctx.args[0];
+          if (sub !== 'set') return elsewhere(ctx);
+          if (ctx.role < TECHNICIAN) return fail('tariff set needs the technician role');
+          const name = ctx.args[1];
+          if (!name) return fail('usage: tariff set <plan> key=value ...');
+          const o = parseOptions(ctx.args, 2, ['price', 'sharp', 'peak', 'flat', 'valley', 'workday', 'weekend', 'tiers']);
+          if (!o.ok) return fail(o.error);
+          const v = o.value;
+          const pi = u.cfg.planNames.indexOf(name);
+          const plan: Obj = pi >= 0 ? exportPlan(u.cfg, pi) : {};
+          if (v.price !== undefined) {
+            const p = price(v.price, 'price');
+            if (typeof p === 'string') return fail(p);
+            plan.price = p;
+            delete plan.prices;
+            delete plan.workday;
+            delete plan.weekend;
+          }
+          const periods = ['sharp', 'peak', 'flat', 'valley'];
+          for (let i = 0; i < periods.length; i++) {
+            if (v[periods[i]] !== undefined) {
+              const p = price(v[periods[i]], periods[i]);
               if (typeof p === 'string') return fail(p);
-              plan.price = p;
-              delete plan.prices;
-              delete plan.workday;
-              delete plan.weekend;
+              const prices = (plan.prices || {}) as { [k: string]: number };
+              prices[periods[i]] = p;
+              plan.prices = prices;
+              delete plan.price;
             }
-            const periods = ['sharp', 'peak', 'flat', 'valley'];
-            for (let i = 0; i < periods.length; i++) {
-              if (v[periods[i]] !== undefined) {
-                const p = price(v[periods[i]], periods[i]);
-                if (typeof p === 'string') return fail(p);
-                const prices = (plan.prices || {}) as { [k: string]: number };
-                prices[periods[i]] = p;
-                plan.prices = prices;
-                delete plan.price;
+          }
+          if (v.workday !== undefined || v.weekend !== undefined) {
+            const keys = ['workday', 'weekend'];
+            for (let i = 0; i < 2; i++) {
+              if (v[keys[i]] === undefined) continue;
+              const s = schedule(v[keys[i]]);
+              if (typeof s === 'string') return fail(s);
+              plan[keys[i]] = s;
+            }
+          }
+          if (v.tiers !== undefined) {
+            const tiers: { [k: string]: number }[] = [];
+            const parts = v.tiers === 'none' ? [] : v.tiers.split(',');
+            for (let i = 0; i < parts.length; i++) {
+              const kv = parts[i].split(':');
+              const add = kv.length === 2 ? price(kv[1], 'tier adder') : 'tiers look like 200:0,400:0.05,*:0.30';
+              if (typeof add === 'string') return fail(add);
+              const t: { [k: string]: number } = { add: add };
+              if (kv[0] !== '*') {
+                const kwh = parseWhole(kv[0], 'tier limit (kWh)', 1, 1000000);
+                if (!kwh.ok) return fail(kwh.error);
+                t.uptoWh = kwh.value * 1000;
               }
+              tiers.push(t);
             }
-            if (v.workday !== undefined || v.weekend !== undefined) {
-              const keys = ['workday', 'weekend'];
-              for (let i = 0; i < 2; i++) {
-                if (v[keys[i]] === undefined) continue;
-                const s = schedule(v[keys[i]]);
-                if (typeof s === 'string') return fail(s);
-                plan[keys[i]] = s;
-              }
-            }
-            if (v.tiers !== undefined) {
-              const tiers: { [k: string]: number }[] = [];
-              const parts = v.tiers === 'none' ? [] : v.tiers.split(',');
-              for (let i = 0; i < parts.length; i++) {
-                const kv = parts[i].split(':');
-                const add = kv.length === 2 ? price(kv[1], 'tier adder') : 'tiers look like 200:0,400:0.05,*:0.30';
-                if (typeof add === 'string') return fail(add);
-                const t: { [k: string]: number } = { add: add };
-                if (kv[0] !== '*') {
-                  const kwh = parseWhole(kv[0], 'tier limit (kWh)', 1, 1000000);
-                  if (!kwh.ok) return fail(kwh.error);
-                  t.uptoWh = kwh.value * 1000;
-                }
-                tiers.push(t);
-              }
-              if (tiers.length) plan.tiers = tiers;
-              else delete plan.tiers;
-            }
-            return change(u, [{ kind: 'plan', name: name, obj: plan }], u.cfg.accounts.n, u.cfg.meters.n, 'plan ' + name + ' set');
-          },
+            if (tiers.length) plan.tiers = tiers;
+            else delete plan.tiers;
+          }
+          return change(u, [{ kind: 'plan', name: name, obj: plan }], u.cfg.accounts.n, u.cfg.meters.n, 'plan ' + name + ' set');
         };
       case 'config':
-        return {
-          name: 'config', role: TECHNICIAN, usage: about('config')![0], help: about('config')![1],
-          run: function (ctx) {
-            const sh = ctx.shell;
-            // `config export` is the cmd module's (firmware/unit.ts moduleFor)
-            if (ctx.args[0] !== 'import') return fail('usage: config export | config import');
-            // Read as it arrives: only the element being read is held as text; the new
-            // tables grow beside the old ones until END CONFIG.
-            const b = new ConfigBuilder(u.hal.pulseInputs);
-            const reader = new ConfigReader(b);
-            let chars = 0;
-            let error: string | null = null;
-            sh.collect = function (line: string) {
-              const l = line.trim();
-              if (l === 'BEGIN CONFIG') return;
-              // Signing out ends the import: its text is not taken as configuration.
-              if (l === 'logout') {
-                sh.collect = null;
-                sh.role = NONE;
-                return ctx.later(fail('configuration import cancelled; signed out'));
-              }
-              if (l !== 'END CONFIG') {
-                chars += line.length;
-                if (!error) error = reader.feed(line);
-                // Stop before the growing tables crowd out the change itself.
-                if (!error && u.hal.freeVars && u.hal.freeVars() < PASTE_MIN_FREE) {
-                  sh.collect = null;
-                  ctx.later(fail('configuration too large for the memory left (' + chars + ' characters read)'));
-                }
-                return;
-              }
+        return function (ctx: CommandContext): Answer | null {
+          const sh = ctx.shell;
+          // `config export` is the cmd module's (firmware/unit.ts moduleFor)
+          if (ctx.args[0] !== 'import') return fail('usage: config export | config import');
+          // Read as it arrives: only the element being read is held as text; the new
+          // tables grow beside the old ones until END CONFIG.
+          const b = new ConfigBuilder(u.hal.pulseInputs);
+          const reader = new ConfigReader(b);
+          let chars = 0;
+          let error: string | null = null;
+          sh.collect = function (line: string) {
+            const l = line.trim();
+            if (l === 'BEGIN CONFIG') return;
+            // Signing out ends the import: its text is not taken as configuration.
+            if (l === 'logout') {
               sh.collect = null;
-              if (!error) error = reader.end();
-              if (error) return ctx.later(fail(error));
-              const r = b.finish();
-              if (!r.ok) return ctx.later(fail(r.error));
-              const room = noRoom(u, 0, 0);
-              if (room) return ctx.later(fail(room));
-              const e = apply(u, r.value);
-              ctx.later(e ? fail(e) : changed(['configuration imported']));
-            };
-            sh.say(done(['paste the configuration, then a line END CONFIG']));
-            return null;
-          },
+              sh.role = NONE;
+              return ctx.later(fail('configuration import cancelled; signed out'));
+            }
+            if (l !== 'END CONFIG') {
+              chars += line.length;
+              if (!error) error = reader.feed(line);
+              // Stop before the growing tables crowd out the change itself.
+              if (!error && u.hal.freeVars && u.hal.freeVars() < PASTE_MIN_FREE) {
+                sh.collect = null;
+                ctx.later(fail('configuration too large for the memory left (' + chars + ' characters read)'));
+              }
+              return;
+            }
+            sh.collect = null;
+            if (!error) error = reader.end();
+            if (error) return ctx.later(fail(error));
+            const r = b.finish();
+            if (!r.ok) return ctx.later(fail(r.error));
+            const room = noRoom(u, 0, 0);
+            if (room) return ctx.later(fail(room));
+            const e = apply(u, r.value);
+            ctx.later(e ? fail(e) : changed(['configuration imported']));
+          };
+          sh.say(done(['paste the configuration, then a line END CONFIG']));
+          return null;
         };
       case 'factory-reset':
-        return {
-          name: 'factory-reset', role: TECHNICIAN, usage: about('factory-reset')![0], help: about('factory-reset')![1],
-          run: function (ctx) {
-            if (ctx.args[0] !== 'yes') return fail('this erases everything; confirm with: factory-reset yes');
-            factoryReset(u);
-            return done(['factory reset done']);
-          },
+        return function (ctx: CommandContext): Answer | null {
+          if (ctx.args[0] !== 'yes') return fail('this erases everything; confirm with: factory-reset yes');
+          factoryReset(u);
+          return done(['factory reset done']);
         };
     }
     return null;

@@ -6,6 +6,7 @@ import { NONE, OPERATOR, roleNames, Shell } from './shell';
 import { formatMoney, splitWords } from './words';
 import { timeText } from '../storage/history';
 import type { Unit } from '../unit';
+import { about } from './about';
 
 /** What a command gets: its words (after the command name), the session, and a way to answer later. */
 export interface CommandContext {
@@ -16,41 +17,37 @@ export interface CommandContext {
   later: (a: Answer) => void;
 }
 
-/** A command: the least role allowed, a one-line usage, a help text, and the handler.
- *  A handler returns its answer, or null when it answers through ctx.later() (now or later). */
-export interface Command {
-  name: string;
-  role: number;
-  usage: string;
-  help: string;
-  run: (ctx: CommandContext) => Answer | null;
-}
+/** A command's handler: returns its answer, or null when it answers through ctx.later() (now
+ *  or later). Its usage, help and least role are in about.ts. */
+export type Run = (ctx: CommandContext) => Answer | null;
 
-/** The run of a command whose lines the other console module takes (see moduleFor in unit.ts);
- *  reached only if the routing and the tables disagree. */
+/** The run of a sub-command whose lines another console module takes (see moduleFor in
+ *  unit.ts); reached only if the routing and the tables disagree. */
 export function elsewhere(ctx: CommandContext): Answer {
   return fail('this command is not run here (' + ctx.args.join(' ') + '): please report it');
 }
 
 /** Runs one command line in session sh with the commands `find` knows. */
-export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) => Command | null): void {
+export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) => Run | null): void {
   const w = splitWords(line);
   if (!w.ok) return sh.say(fail(w.error));
   const name = w.value[0].toLowerCase();
-  const cmd = find(name);
+  const x = about(name);
+  const cmd = x && find(name);
   if (!cmd) return sh.say(fail('unknown command "' + name + '", type help'));
-  if (cmd.role > sh.role) {
-    return sh.say(fail(name + ' needs the ' + roleNames()[cmd.role] + ' role' + (sh.role === NONE ? ', sign in with: login <pin>' : '')));
+  const need = +x![2];
+  if (need > sh.role) {
+    return sh.say(fail(name + ' needs the ' + roleNames()[need] + ' role' + (sh.role === NONE ? ', sign in with: login <pin>' : '')));
   }
   let answered = false;
   const role = sh.role;
   const finish = function (a: Answer): void {
     answered = true;
     sh.busy = false;
-    if (a.ok && (a.changed || cmd.role >= OPERATOR)) u.log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
-    sh.say(a, cmd.name);
+    if (a.ok && (a.changed || need >= OPERATOR)) u.log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
+    sh.say(a, name);
   };
-  const a = cmd.run({
+  const a = cmd({
     args: w.value.slice(1),
     role: role,
     shell: sh,

@@ -116,3 +116,13 @@ export function freezeLine(f: Freeze): string {
   const w = f.periodWh;
   return dateText(f.day) + ' ' + f.account + ' kWh ' + formatMoney(w[0] + w[1] + w[2] + w[3] + w[4]) + ' (S ' + formatMoney(w[0]) + ' P ' + formatMoney(w[1]) + ' F ' + formatMoney(w[2]) + ' V ' + formatMoney(w[3]) + (w[4] ? ' ? ' + formatMoney(w[4]) : '') + ') charged ' + formatMoney(f.chargedMilli) + ' topups ' + formatMoney(f.topupMilli) + ' bal ' + formatMoney(f.balanceMilli) + (f.late ? ' late' : '');
 }
+
+export function pad(s: string, n: number): string {
+  while (s.length < n) s += ' ';
+  return s;
+}
+
+export function lpad(s: string, n: number): string {
+  while (s.length < n) s = ' ' + s;
+  return s;
+}

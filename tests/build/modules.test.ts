@@ -30,17 +30,23 @@ describe('on-demand modules', () => {
     await expect(bundleModule("nope", resident)).rejects.toBeInstanceOf(BuildError);
   }, slowIfEmulated(120000));
 
-  it('routes configuration changes to the cfg module and the rest to cmd', () => {
+  it('routes configuration changes to cfg, the lists to lst, the history to log and the rest to cmd', () => {
     expect(moduleFor('acct set R1 limit=2')).toBe('cfg');
     expect(moduleFor('ACCT   open R2 plan=x')).toBe('cfg');
     expect(moduleFor('acct\tclose R2')).toBe('cfg');
-    expect(moduleFor('acct R1')).toBe('cmd');
-    expect(moduleFor('acct')).toBe('cmd');
+    expect(moduleFor('acct R1')).toBe('lst');
+    expect(moduleFor('acct')).toBe('lst');
     expect(moduleFor('meter add M1 acct=R1')).toBe('cfg');
-    expect(moduleFor('meter read M1')).toBe('cmd');
+    expect(moduleFor('meter read M1')).toBe('lst');
+    expect(moduleFor('Meter')).toBe('lst');
     expect(moduleFor('tariff set p price=1')).toBe('cfg');
-    expect(moduleFor('tariff p')).toBe('cmd');
-    expect(moduleFor('config export')).toBe('cmd');
+    expect(moduleFor('tariff p')).toBe('lst');
+    expect(moduleFor('config export')).toBe('lst');
+    expect(moduleFor('config')).toBe('cfg');
+    expect(moduleFor('log n=5')).toBe('log');
+    expect(moduleFor('FREEZE day')).toBe('log');
+    expect(moduleFor('status')).toBe('cmd');
+    expect(moduleFor('bogus')).toBe('cmd');
     expect(moduleFor('config import')).toBe('cfg');
     expect(moduleFor('factory-reset yes')).toBe('cfg');
     expect(moduleFor('topup R1 5')).toBe('cmd');

@@ -3,6 +3,9 @@ import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { secondsFromCivil } from '../../hal/calendar';
+import { about } from '../../firmware/console/about';
+import { commandNames } from '../../firmware/console/commands';
+import { logKinds } from '../../firmware/console/log-commands';
 
 const config = {
   utcOffsetMinutes: 480,
@@ -38,6 +41,24 @@ describe('technician console', () => {
     expect(say('topup R1 10')).toEqual(['error: topup needs the operator role']);
     expect(say('login 3000')).toEqual(['signed in as technician']);
     expect(say('status')[1]).toBe('accounts 1, supplied 1, in alarm 0, balances 0.000');
+  });
+
+  // The commands are run by four modules (firmware/unit.ts moduleFor): every command and
+  // sub-command a technician can type must reach the module that has it.
+  it('every command and sub-command reaches a module that runs it', () => {
+    say('login 3000');
+    const lines = commandNames().concat(['acct R1', 'acct open R9 plan=flat', 'acct set R9 limit=1', 'acct close R9', 'meter M1', 'meter read M1', 'meter add M9 acct=R1', 'meter set M9 maxw=1000', 'meter rm M9',
+      'tariff flat', 'tariff set flat price=0.7', 'config export', 'config import', 'log n=1', 'freeze day', 'time set 2026-03-01 08:30', 'topup R1 1', 'refund R1 1', 'correct 1', 'relay R1 auto', 'json off', 'token R1 123456789', 'help log']);
+    for (const line of lines) {
+      if (line === 'reboot' || line === 'logout') continue;
+      const said = say(line);
+      expect(said.join('\n'), line).not.toMatch(/unknown command|not run here|please report/);
+      if (line === 'config import') say('END CONFIG');
+    }
+    // each command's usage, help and role in one table
+    for (const n of commandNames()) expect(about(n)!.length === 3 || about(n)!.length === 6, n).toBe(true);
+    // log's help names the kinds `log kind=` takes
+    expect(about('log')![1]).toContain('kinds: ' + logKinds().join(' ') + '.');
   });
 
   it('locks after 5 wrong PINs for a growing time', () => {
