@@ -127,6 +127,13 @@ function boot(): void {
   };
   unit = startUnit(hal, E.toUint8Array(FACTORY), { metering: busMetering });
   delete (i2c as { readFrom?: unknown }).readFrom;
+  // What of the board's description only set the hardware up leaves the heap (the meter bus,
+  // the pulse inputs and the EEPROM's part are read again; the rest is about 60 variables).
+  const bd = BOARD as unknown as { [k: string]: unknown };
+  delete bd.relays;
+  delete bd.i2c;
+  delete bd.console;
+  delete bd.rtc;
   const u = unit;
   // A development build leaves the unit where a technician at the REPL (and the memory probe) finds it.
   if (!PRODUCTION) (global as unknown as { UNIT: Unit }).UNIT = u;

@@ -579,7 +579,9 @@ export async function bundleResident(entry: string, globals: string, defines: { 
       // What the modules share stays, even where the resident code inlined its only use.
       top_retain: locals.filter((l) => l),
     },
-    mangle: { toplevel: true, properties: propertyMangle() },
+    // NO_MANGLE=1 (with NO_PROPERTY_MANGLE=1): the resident code keeps its names, to read a heap
+    // dump (E.dumpVariables) by them; never for an image.
+    mangle: process.env.NO_MANGLE ? false : { toplevel: true, properties: propertyMangle() },
     format: { ecma: 5, comments: false, semicolons: false },
   });
   if (!min.code) throw new BuildError('terser produced nothing');
@@ -815,7 +817,7 @@ const BUILD_CACHE = path.join(ROOT, 'node_modules', '.cache', 'unit-build');
  *  dependencies, the switches in the environment, and `extra`. */
 function sourcesHash(extra: string): string {
   const h = crypto.createHash('sha256');
-  h.update(extra + '|' + (process.env.NO_PROPERTY_MANGLE || ''));
+  h.update(extra + '|' + (process.env.NO_PROPERTY_MANGLE || '') + '|' + (process.env.NO_MANGLE || ''));
   const walkDir = (dir: string) => {
     const entries = fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {

@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
 import * as zlib from 'zlib';
+import { modulesText } from './image';
 
 /** One problem found in a bundle. */
 export interface Finding {
@@ -792,7 +793,7 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
     modPlaces[m.name] = [9, modTexts.length, m.code.length];
     modTexts.push(parsed.ast ? withoutHoisting(m.code, parsed.ast) : m.code);
   }
-  sandbox.MODULES = modPlaces;
+  sandbox.MODULES = modulesText(modPlaces);
   sandbox.__piece = (w: number, o: number) => {
     if (w !== 9 || modTexts[o] === undefined) throw new Error('__piece: no module at ' + w + ',' + o);
     return modTexts[o];

@@ -136,6 +136,16 @@ export interface LoaderAccess {
   checkStorage?: boolean;
 }
 
+/** Where the modules lie, as the loader gives it to the firmware (hal/espruino/load.ts): one
+ *  string, " name:where,offset,length" each (where: 0 code area, 1 Storage file). An object of
+ *  arrays would hold about 7 variables a module for as long as the unit runs; a string of this
+ *  length, a few. */
+export function modulesText(places: { [name: string]: number[] }): string {
+  let t = '';
+  for (const n of Object.keys(places)) t += ' ' + n + ':' + places[n].join(',');
+  return t;
+}
+
 /** The parts of an image the loader needs. */
 export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident'>;
 
@@ -157,7 +167,7 @@ export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: 
   const names = Object.keys(img.modules);
   let define = '';
   if (names.length) {
-    define = 'var MODULES=' + JSON.stringify(img.modules) + ';\n';
+    define = 'var MODULES=' + JSON.stringify(modulesText(img.modules)) + ';\n';
   }
   if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){return w?' + file + ',o,l):' + readArea('o', 'l') + ';};\n';
   let runs = '';

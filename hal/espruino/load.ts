@@ -3,14 +3,17 @@
 // there); evaluating it from there keeps its function bodies in flash, and its functions leave
 // the heap once nothing refers to them.
 
-// Defined by the loader (.bootcde, tools/image.ts): where each module lies (0 area / 1 Storage
-// file, offset, length), and how to read a piece of flash as a string.
-declare const MODULES: { [name: string]: number[] };
+// Defined by the loader (.bootcde, tools/image.ts modulesText): where each module lies, as
+// " name:where,offset,length" each (where: 0 area, 1 Storage file), and how to read a piece of
+// flash as a string.
+declare const MODULES: string;
 declare function __piece(where: number, offset: number, length: number): string;
 
 /** The entry function of module `name`. An indirect eval: a direct one would keep the minifier
  *  from shortening any name around it (Espruino evaluates both kinds in the calling scope). */
 export function loadModule(name: string): any {
-  const at = MODULES[name];
-  return (0, eval)(__piece(at[0], at[1], at[2]));
+  const k = MODULES.indexOf(' ' + name + ':');
+  // "where,offset,length name2:..." (the length's number ends at the space)
+  const at = MODULES.substr(k + name.length + 2, 30).split(',');
+  return (0, eval)(__piece(+at[0], +at[1], parseInt(at[2], 10)));
 }
