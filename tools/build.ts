@@ -478,6 +478,17 @@ export function reservedProperties(): string[] {
       if (node.type === 'MemberExpression' && !node.computed && JSON_READERS.indexOf(rel) >= 0) set[node.property.name] = true;
     });
   }
+  // Property names of one or two letters stay as they are: shortening them gains nothing, and
+  // a module's own `t` could be taken for the short name the resident code gave another
+  // property (the shared cache maps names both ways: found when events the console modules
+  // made reached the core as `{t: ...}` while the core read another name).
+  for (const f of Object.keys(files)) {
+    walk.full(acorn.parse(files[f], { ecmaVersion: 2020, sourceType: 'module' }) as N, (n) => {
+      const node = n as N;
+      const name = node.type === 'Property' && !node.computed && node.key.type === 'Identifier' ? node.key.name : node.type === 'MemberExpression' && !node.computed ? node.property.name : '';
+      if (name && name.length <= 2) set[name] = true;
+    });
+  }
   reservedNames = Object.keys(set).sort();
   return reservedNames;
 }
@@ -549,6 +560,8 @@ export async function bundleResident(entry: string, globals: string, defines: { 
     }
   }
 
+  // Exports that are constants (`export const X = 3`): a module gets the value, not a global.
+  const constants = wanted.map(([id, e]) => constantValue(id, e));
   for (const h of Object.keys(FORBIDDEN_HELPERS))
     if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('the firmware needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
   let prelude = '';
@@ -556,29 +569,39 @@ export async function bundleResident(entry: string, globals: string, defines: { 
   // Classes written at the top level, not each in a wrapper function (tools/classes-at-top.ts).
   code = prelude + globals + classesAtTopLevel(code);
 
+  const compress = (hoistVars: boolean) => ({
+    ecma: 5 as const,
+    hoist_funs: true,
+    // Espruino does not hoist `var` either: declare every var at the top of its function.
+    hoist_vars: hoistVars,
+    sequences: false,
+    join_vars: false,
+    unsafe: false,
+    unsafe_arrows: false,
+    unsafe_methods: false,
+    keep_fargs: true,
+    passes: 2,
+    // Inlining a call with arguments declares the callee's parameters as `var`s at the end of
+    // the caller: Espruino would assign them before the declaration runs (into globals).
+    inline: 1 as const,
+    // What the modules share stays, even where the resident code inlined its only use.
+    // (Constants not: the modules carry their values, so the resident code can inline them.)
+    top_retain: locals.filter((l, i) => l && constants[i] === null),
+  });
+  // Twice: first without hoisting, which inlines every top-level constant (hoisted, each is a
+  // declaration and a later assignment, which the minifier does not inline: about 60 variables
+  // of the Pico's heap for good); then hoisting every var to the top of its function, since
+  // the first pass leaves some assigned before their declaration.
+  // (Quoted property names stay quoted, for the second pass's property shortening to leave
+  // them alone: keys of JSON text, and `o["name"]` reads.)
+  const pre = await minify(code, { ecma: 5, toplevel: true, compress: { ...compress(false), properties: false }, mangle: false, format: { ecma: 5, comments: false, keep_quoted_props: true } });
+  if (!pre.code) throw new BuildError('terser produced nothing');
   const nameCache: { vars?: { props: { [k: string]: string } }; props?: object } = {};
-  const min = await minify(code, {
+  const min = await minify(pre.code, {
     ecma: 5,
     toplevel: true,
     nameCache,
-    compress: {
-      ecma: 5,
-      hoist_funs: true,
-      // Espruino does not hoist `var` either: declare every var at the top of its function.
-      hoist_vars: true,
-      sequences: false,
-      join_vars: false,
-      unsafe: false,
-      unsafe_arrows: false,
-      unsafe_methods: false,
-      keep_fargs: true,
-      passes: 2,
-      // Inlining a call with arguments declares the callee's parameters as `var`s at the end of
-      // the caller: Espruino would assign them before the declaration runs (into globals).
-      inline: 1,
-      // What the modules share stays, even where the resident code inlined its only use.
-      top_retain: locals.filter((l) => l),
-    },
+    compress: compress(true),
     // NO_MANGLE=1 (with NO_PROPERTY_MANGLE=1): the resident code keeps its names, to read a heap
     // dump (E.dumpVariables) by them; never for an image.
     mangle: process.env.NO_MANGLE ? false : { toplevel: true, properties: propertyMangle() },
@@ -589,12 +612,29 @@ export async function bundleResident(entry: string, globals: string, defines: { 
   const declared = declaredTopLevel(min.code);
   const shared: SharedNames = {};
   wanted.forEach(([id, e], i) => {
+    if (constants[i] !== null) {
+      (shared[id] = shared[id] || {})[e] = '=' + constants[i];
+      return;
+    }
     const local = locals[i];
     const name = local && (props['$' + local] || local);
     if (!name || !declared[name]) return;
     (shared[id] = shared[id] || {})[e] = name;
   });
   return { code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(min.code))), files: included, shared, props: nameCache.props || {} };
+}
+
+/** The literal an export is declared with in its TypeScript source (`export const NAME = 12;`,
+ *  a number, a quoted string or a boolean), or null when it is anything else. A module given
+ *  the literal needs no global of the resident code for it, and the resident code may inline it:
+ *  each top-level constant the resident code keeps is a variable of the heap for good. */
+function constantValue(id: string, name: string): string | null {
+  const file = id.replace(/\.js$/, '.ts');
+  if (!fs.existsSync(file)) return null;
+  const src = fs.readFileSync(file, 'utf8');
+  const lit = '(-?(?:0x[0-9a-fA-F]+|[0-9]+(?:\\.[0-9]+)?(?:e[+-]?[0-9]+)?)|\'[^\'\\\\\\n]*\'|"[^"\\\\\\n]*"|true|false)';
+  const m = new RegExp('(?:^|\\n)export const ' + name.replace(/\$/g, '\\$') + '(?:: *(?:number|string|boolean))? *= *' + lit + ';').exec(src);
+  return m ? m[1] : null;
 }
 
 /** The names a script declares at its top level (functions and vars). */
@@ -705,6 +745,11 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
       if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
       // A name the file re-exports from another is not among its own exports (rollup).
       if (offer[sp.imported.name] === undefined) throw new BuildError('module ' + name + ': imports ' + sp.imported.name + ' from ' + st.source.value + ', which the resident code does not share under that name (a re-export?)');
+      // A constant: its value (see constantValue).
+      if (offer[sp.imported.name].charAt(0) === '=') {
+        imports += 'var ' + sp.local.name + ' = ' + offer[sp.imported.name].substr(1) + ';\n';
+        continue;
+      }
       // Quoted: the property mangler would take an unquoted `global.q` for a property named q
       // and rename it (found: the WiFi's cfg module reading config.ts's pin() for newLedger).
       imports += 'var ' + sp.local.name + ' = global[' + JSON.stringify(offer[sp.imported.name]) + '];\n';

@@ -5,6 +5,7 @@ import { BuildError, bundleModule, bundleResident, MODULES } from '../../tools/b
 import { MODULE_ENTRIES } from '../../sim/modules';
 import { moduleFor } from '../../firmware/unit';
 import { slowIfEmulated } from '../../tools/espruino-check';
+import * as acorn from 'acorn';
 
 describe('on-demand modules', () => {
   it('the build and the simulator know the same modules and entries', () => {
@@ -19,6 +20,37 @@ describe('on-demand modules', () => {
       expect(code.startsWith('(function'), name).toBe(true);
       // eslint-disable-next-line no-new-func
       expect(typeof new Function('return ' + code)(), name).toBe('function');
+    }
+  }, slowIfEmulated(120000));
+
+  it('the resident code keeps no top-level constant, and every global a module reads is declared by it', async () => {
+    const resident = await bundleResident('firmware/main.ts', 'var BOARD = {}; var PRODUCTION = true;\n');
+    type Lit = { type: string; value?: unknown };
+    const ast = acorn.parse(resident.code, { ecmaVersion: 5 }) as unknown as { body: { type: string; declarations?: { id: { name: string }; init: Lit | null }[]; id?: { name: string }; expression?: { type: string; left?: { type: string; name?: string }; right?: Lit } }[] };
+    const literal = (v: Lit | null | undefined) => !!v && v.type === 'Literal' && v.value !== null && typeof v.value !== 'object';
+    const declared: string[] = [];
+    const constants: string[] = [];
+    for (const st of ast.body) {
+      if (st.type === 'FunctionDeclaration') declared.push(st.id!.name);
+      for (const d of st.declarations || []) {
+        declared.push(d.id.name);
+        // a number, string or boolean kept as a global is a variable of the heap for good
+        if (literal(d.init)) constants.push(d.id.name);
+      }
+      // or declared at the top and assigned later (what hoisting made of `var X = 3`)
+      const x = st.expression;
+      if (st.type === 'ExpressionStatement' && x && x.type === 'AssignmentExpression' && x.left!.type === 'Identifier' && literal(x.right)) constants.push(x.left!.name!);
+    }
+    expect(constants).toEqual([]);
+    // No property name of one or two letters is shortened: a module's own `t` would otherwise
+    // be taken for the short name another property got (events the console modules made reached
+    // the core unread).
+    const cache = (resident.props as { props?: { [k: string]: string } }).props || {};
+    expect(Object.keys(cache).filter((k) => k.length <= 3)).toEqual([]);
+    for (const name of Object.keys(MODULES)) {
+      const code = await bundleModule(name, resident);
+      const reads = (code.match(/global\["[^"]+"\]/g) || []).map((r) => r.slice(8, -2));
+      for (const r of reads) expect(declared, name + ' reads ' + r).toContain(r);
     }
   }, slowIfEmulated(120000));
 
