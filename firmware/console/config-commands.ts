@@ -12,11 +12,10 @@ import { resetStorage, saveConfig } from '../storage/config-commit';
 import { ConfigReader } from '../config-stream';
 import { Answer, changed, done, fail } from './answer';
 import { CommandContext, Run, accountIndex, elsewhere, noAccount, offset, receipt, run, runLine, stamp } from './dispatch';
-import { NONE, OPERATOR, READ, Shell, TECHNICIAN } from './shell';
+import { NONE, OPERATOR, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
 import { PROTO_DLT645, PROTO_MODBUS } from '../tables';
-import { about } from './about';
 
 /** The configuration module's entry: runs one configuration-changing line typed in session sh;
  *  without a session, parses `line` as a whole configuration document into u.cfg (boot: the
