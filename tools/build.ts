@@ -471,22 +471,19 @@ export function reservedProperties(): string[] {
     const code = files[f];
     for (const t of acorn.tokenizer(code, { ecmaVersion: 2020, sourceType: 'module' })) if (t.type.label === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*( [A-Za-z_$][A-Za-z0-9_$]*)*$/.test((t as unknown as { value: string }).value)) words((t as unknown as { value: string }).value);
     const rel = path.relative(ROOT, f);
-    if ((code.indexOf('JSON.') < 0 || QUOTES_ONLY.indexOf(rel) >= 0) && JSON_READERS.indexOf(rel) < 0) continue;
+    const json = (code.indexOf('JSON.') >= 0 && QUOTES_ONLY.indexOf(rel) < 0) || JSON_READERS.indexOf(rel) >= 0;
     walk.full(acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' }) as N, (n) => {
       const node = n as N;
-      if (node.type === 'Property' && !node.computed) set[node.key.type === 'Identifier' ? node.key.name : String(node.key.value)] = true;
-      if (node.type === 'MemberExpression' && !node.computed && JSON_READERS.indexOf(rel) >= 0) set[node.property.name] = true;
-    });
-  }
-  // Property names of one or two letters stay as they are: shortening them gains nothing, and
-  // a module's own `t` could be taken for the short name the resident code gave another
-  // property (the shared cache maps names both ways: found when events the console modules
-  // made reached the core as `{t: ...}` while the core read another name).
-  for (const f of Object.keys(files)) {
-    walk.full(acorn.parse(files[f], { ecmaVersion: 2020, sourceType: 'module' }) as N, (n) => {
-      const node = n as N;
-      const name = node.type === 'Property' && !node.computed && node.key.type === 'Identifier' ? node.key.name : node.type === 'MemberExpression' && !node.computed ? node.property.name : '';
-      if (name && name.length <= 2) set[name] = true;
+      const key = node.type === 'Property' && !node.computed ? (node.key.type === 'Identifier' ? node.key.name : String(node.key.value)) : '';
+      const member = node.type === 'MemberExpression' && !node.computed ? node.property.name : '';
+      if (json && key) set[key] = true;
+      if (json && member && JSON_READERS.indexOf(rel) >= 0) set[member] = true;
+      // Property names of one or two letters stay as they are: shortening them gains nothing,
+      // and a module's own `t` could be taken for the short name the resident code gave another
+      // property (the shared cache maps names both ways: found when events the console modules
+      // made reached the core as `{t: ...}` while the core read another name).
+      const short = node.type === 'Property' && node.key.type === 'Identifier' ? key : member;
+      if (short && short.length <= 2) set[short] = true;
     });
   }
   reservedNames = Object.keys(set).sort();
