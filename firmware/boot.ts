@@ -59,7 +59,7 @@ export function bootUnit(u: Unit, factory: unknown): void {
   let format = 0;
   if (storage && b) {
     const restored = restoreStorage(storage, core, u.tokens);
-    lost = unloggedEntries(storage, core.cfg.accounts.name);
+    lost = unloggedEntries(storage, core.cfg.accounts.names);
     storage.note = frozenNote(storage);
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
     if (storage.store.money === storage.store.events && !storage.store.readOnly) format = b.format;

@@ -5,7 +5,7 @@ import type { Config, RawConfig } from './config';
 import { ACCOUNT_DEFAULTS, dayNames, modeList, periodNames, profileNames, protoNames } from './config';
 import { formatAddress } from './metering/dlt645';
 import { civilFromSeconds } from '../hal/calendar';
-import { FRIENDLY_REST_DAYS, HAS_TOKEN, IMPORT_ONLY, PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE } from './tables';
+import { FRIENDLY_REST_DAYS, HAS_TOKEN, IMPORT_ONLY, nameAt, PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE } from './tables';
 
 type Obj = { [k: string]: unknown };
 
@@ -107,7 +107,7 @@ function hex2(b: number): string {
 export function exportAccount(c: Config, a: number): Obj {
   const t = c.accounts;
   const d = ACCOUNT_DEFAULTS;
-  const o: Obj = { name: t.name[a], plan: c.planNames[t.plan[a]] };
+  const o: Obj = { name: nameAt(t.names, a), plan: c.planNames[t.plan[a]] };
   const lv: number[] = [];
   for (let i = t.alarmAt[a]; i < t.alarmAt[a + 1]; i++) lv.push(t.alarm[i]);
   if (lv.join(',') !== d.alarmLevels.join(',')) o.alarmLevels = lv;
@@ -140,7 +140,7 @@ export function exportAccount(c: Config, a: number): Obj {
 /** Meter m. */
 export function exportMeter(c: Config, m: number): Obj {
   const t = c.meters;
-  const o: Obj = { name: t.name[m], account: c.accounts.name[t.account[m]] };
+  const o: Obj = { name: nameAt(t.names, m), account: nameAt(c.accounts.names, t.account[m]) };
   if (t.plan[m] >= 0) o.plan = c.planNames[t.plan[m]];
   if (t.maxPowerW[m] !== d13800()) o.maxPowerW = t.maxPowerW[m];
   const p = t.proto[m];

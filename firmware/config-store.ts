@@ -4,7 +4,7 @@
 // by older firmware, with fewer fields, reads back with the defaults of the missing ones.
 import { Reader, Writer } from './storage/bytes';
 import type { Config } from './config';
-import { AccountTable, F64, I16, MeterTable, emptyAccounts, emptyMeters, grown, pack, table, trimmed } from './tables';
+import { AccountTable, emptyAccounts, emptyMeters, F64, grown, I16, MeterTable, nameAt, pack, table, trimmed } from './tables';
 import { LineSettings } from '../hal/serial';
 import { parseProfile } from './metering/meter-profiles';
 
@@ -117,7 +117,7 @@ export function encodeConfig(c: Config): Uint8Array {
     w.num(p.safePrice);
   }
   for (let i = 0; i < a.n; i++) {
-    w.str(a.name[i]);
+    w.str(nameAt(a.names, i));
     w.num(a.plan[i]);
     const f = [a.creditLimit[i], a.reconnect[i], a.maxBalance[i], a.flags[i], a.mode[i], a.relay[i], a.ovMaxW[i], a.ovHoldS[i], a.ovWaitS[i], a.ovWindowS[i], a.ovTrips[i], a.tokenStart[i], a.tokenUnit[i]];
     list(w, f, 0, f.length);
@@ -126,12 +126,21 @@ export function encodeConfig(c: Config): Uint8Array {
     list(w, a.tokenKey, i * 16, i * 16 + 16);
   }
   for (let i = 0; i < m.n; i++) {
-    w.str(m.name[i]);
+    w.str(nameAt(m.names, i));
     const f = [m.account[i], m.plan[i], m.maxPowerW[i], m.proto[i], m.id[i], m.profile[i], m.impPerKwh[i]];
     list(w, f, 0, f.length);
     list(w, m.addr, i * 6, i * 6 + 6);
   }
   return w.out();
+}
+
+/** A name as the configuration accepts them (1 or more printable ASCII characters, no space:
+ *  the tables keep names separated by spaces); anything else makes the record bad. */
+function nameFrom(r: Reader): string {
+  const s = r.str();
+  if (!s) r.bad = true;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) <= 32 || s.charCodeAt(k) >= 127) r.bad = true;
+  return s;
 }
 
 /** A configuration from bytes encodeConfig wrote, or null when they do not read as one. */
@@ -182,7 +191,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
   let nAlarm = 0;
   let nFriend = 0;
   for (let i = 0; i < na && !r.bad; i++) {
-    a.name.push(r.str());
+    a.names += nameFrom(r) + ' ';
     a.plan[i] = r.num();
     // Defaults of fields a shorter record lacks (none yet: every layout-1 record has 13).
     const nf = count(r);
@@ -219,7 +228,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
   m.n = nm;
   pack(m, nm, { addr: nm * 6 });
   for (let i = 0; i < nm && !r.bad; i++) {
-    m.name.push(r.str());
+    m.names += nameFrom(r) + ' ';
     const nf = count(r);
     m.account[i] = field(r, 0, nf, 0);
     m.plan[i] = field(r, 1, nf, -1);

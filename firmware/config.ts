@@ -9,7 +9,7 @@ import { daysFromCivil } from '../hal/calendar';
 import { LineSettings } from '../hal/serial';
 import { ModbusProfile, parseProfile } from './metering/meter-profiles';
 import { parseAddress } from './metering/dlt645';
-import { AccountTable, F64, FRIENDLY_REST_DAYS, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, U16, U8, copyTables, emptyAccounts, emptyMeters, grown, pack, table } from './tables';
+import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U16, U8 } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
 export interface RawConfig {
@@ -382,7 +382,7 @@ export class ConfigBuilder {
     const o = obj(v, path);
     known(o, path, 'name plan alarmLevels creditLimit reconnect maxBalance friendly friendlyRestDays mode importOnly relay overload token');
     const name = nameOf(o.name, path + '.name');
-    if (t.name.indexOf(name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
+    if (nameIndex(t.names, name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
     str(o.plan, path + '.plan');
     const d = ACCOUNT_DEFAULTS;
     const levels = o.alarmLevels === undefined ? d.alarmLevels : arr(o.alarmLevels, path + '.alarmLevels');
@@ -445,7 +445,7 @@ export class ConfigBuilder {
     t.friendAt = grown(t.friendAt, U16, n + 1);
     t.alarm = grown(t.alarm, F64, this.alarms + lv.length);
     t.friend = grown(t.friend, I16, this.friends + fr.length);
-    t.name.push(name);
+    t.names += name + ' ';
     this.acctPlan.push(o.plan as string);
     t.creditLimit[i] = credit;
     t.reconnect[i] = reconnect;
@@ -482,7 +482,7 @@ export class ConfigBuilder {
     const o = obj(v, path);
     known(o, path, 'name account plan maxPowerW proto addr profile impPerKwh');
     const name = nameOf(o.name, path + '.name');
-    if (t.name.indexOf(name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
+    if (nameIndex(t.names, name) >= 0) bad(path + '.name', 'duplicate name "' + name + '"');
     str(o.account, path + '.account');
     if (o.plan !== undefined) str(o.plan, path + '.plan');
     const maxW = int(o.maxPowerW, path + '.maxPowerW', 1, 1e7, ACCOUNT_DEFAULTS.maxPowerW);
@@ -537,7 +537,7 @@ export class ConfigBuilder {
       if (t.proto[k] !== proto || proto === PROTO_NONE) continue;
       let same = proto !== PROTO_DLT645 ? t.id[k] === id : true;
       for (let b = 0; b < 6 && proto === PROTO_DLT645 && wire; b++) if (t.addr[k * 6 + b] !== wire[b]) same = false;
-      if (same) bad(path + '.addr', (proto === PROTO_PULSE ? 'pulse input ' + id : 'address ' + addrText) + ' is already meter ' + t.name[k] + "'s");
+      if (same) bad(path + '.addr', (proto === PROTO_PULSE ? 'pulse input ' + id : 'address ' + addrText) + ' is already meter ' + nameAt(t.names, k) + "'s");
     }
     const n = i + 1;
     t.account = grown(t.account, U16, n);
@@ -548,7 +548,7 @@ export class ConfigBuilder {
     t.id = grown(t.id, U16, n);
     t.profile = grown(t.profile, U8, n);
     t.impPerKwh = grown(t.impPerKwh, I32, n);
-    t.name.push(name);
+    t.names += name + ' ';
     this.meterAcct.push(o.account as string);
     this.meterPlan.push(o.plan === undefined ? '' : (o.plan as string));
     t.maxPowerW[i] = maxW;
@@ -585,8 +585,10 @@ export class ConfigBuilder {
       const a = c.accounts;
       for (let i = 0; i < a.n; i++) a.plan[i] = indexOf(c.planNames, self.acctPlan[i], 'accounts[' + i + '].plan', 'plan');
       const m = c.meters;
+      const names = a.names.split(' ');
+      names.pop();
       for (let i = 0; i < m.n; i++) {
-        m.account[i] = indexOf(a.name, self.meterAcct[i], 'meters[' + i + '].account', 'account');
+        m.account[i] = indexOf(names, self.meterAcct[i], 'meters[' + i + '].account', 'account');
         m.plan[i] = self.meterPlan[i] === '' ? -1 : indexOf(c.planNames, self.meterPlan[i], 'meters[' + i + '].plan', 'plan');
       }
     });
@@ -596,13 +598,13 @@ export class ConfigBuilder {
     // The tables, grown while they were built, copied into their exact sizes.
     const a2 = emptyAccounts();
     a2.n = n;
-    a2.name = a.name;
+    a2.names = a.names;
     pack(a2, n, { tokenKey: n * 16, alarmAt: n + 1, friendAt: n + 1, alarm: this.alarms, friend: this.friends });
     copyTables(a, a2);
     c.accounts = a2;
     const m = emptyMeters();
     m.n = c.meters.n;
-    m.name = c.meters.name;
+    m.names = c.meters.names;
     pack(m, m.n, { addr: m.n * 6 });
     copyTables(c.meters, m);
     c.meters = m;

@@ -2,7 +2,7 @@
 // commands), decisions out (ledger entries, alarms, relay commands, events). It owns no
 // clock and no I/O, so the same trace gives the same decisions on Node, Espruino and Lua.
 // The rules are written out in docs/billing-rules.md; the golden traces in tests/vectors/.
-import { AccountTable, F64, I8, MeterTable, U16, U32, U8, pack, table } from './tables';
+import { AccountTable, F64, I32, I8, MeterTable, nameAt, nameIndex, pack, table, U16, U32, U8 } from './tables';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
 import { CHARGE, CORRECTION, entryName, Ledger, REFUND, RING, TOPUP, TRANSFER, loadLedger, newLedger, remapLedger, saveLedger } from './billing/ledger';
 import { civilFromSeconds } from '../hal/calendar';
@@ -121,25 +121,27 @@ export class Core {
     this.mode = table(U8, 0);
     this.ovSince = table(F64, 0);
     this.ovTripped = table(U8, 0);
-    this.ovReopen = table(F64, 0);
-    this.ovWinStart = table(F64, 0);
+    this.ovReopen = table(U32, 0);
+    this.ovWinStart = table(U32, 0);
     this.ovTrips = table(U8, 0);
     this.ovLocked = table(U8, 0);
-    this.energyWh = table(F64, 0);
+    this.energyWh = table(U32, 0);
     this.chargedMilli = table(F64, 0);
     this.lastSeq = table(U32, 0);
     this.topupMilli = table(F64, 0);
-    this.periodWh = table(F64, 0);
+    this.periodWh = table(U32, 0);
     this.has = table(U8, 0);
-    this.lastImp = table(F64, 0);
-    this.lastExp = table(F64, 0);
-    this.lastT = table(F64, 0);
+    this.lastImp = table(U32, 0);
+    this.lastExp = table(U32, 0);
+    this.lastT = table(U32, 0);
     this.susp = table(U8, 0);
-    this.suspImp = table(F64, 0);
-    this.suspExp = table(F64, 0);
-    this.suspT = table(F64, 0);
-    this.power = table(F64, 0);
-    // One buffer for the lot, in pieces (times in doubles: -1 marks "none", and Int32 seconds end in 2038).
+    this.suspImp = table(U32, 0);
+    this.suspExp = table(U32, 0);
+    this.suspT = table(U32, 0);
+    this.power = table(I32, 0);
+    // One buffer for the lot, in pieces. Registers, times and energies are whole numbers below 2^32
+    // (readings that are not are refused), so 32 bits hold them; ovSince stays a double (-1 marks
+    // "none", and Int32 seconds end in 2038).
     pack(this, na, { periodWh: na * 5, has: nm, lastImp: nm, lastExp: nm, lastT: nm, susp: nm, suspImp: nm, suspExp: nm, suspT: nm, power: nm });
     for (let a = 0; a < na; a++) {
       this.relay[a] = -1;
@@ -250,7 +252,7 @@ export class Core {
   // ---- billing ----
 
   private reading(m: number, imp: number, exp: number, powerW: number | undefined, time: number): void {
-    if (!(m >= 0 && m < this.cfg.meters.n) || !(imp >= 0) || !(exp >= 0)) {
+    if (!(m >= 0 && m < this.cfg.meters.n) || imp >>> 0 !== imp || exp >>> 0 !== exp) {
       this.emit('refused', -1, m, 'bad-reading', 0);
       return;
     }
@@ -410,8 +412,8 @@ export class Core {
     const m = ev.meter;
     if (!(m >= 0 && m < this.cfg.meters.n)) return this.refuse(-1, 'unknown-meter');
     const a = this.cfg.meters.account[m];
+    if (ev.newImportWh >>> 0 !== ev.newImportWh || ev.newExportWh >>> 0 !== ev.newExportWh || ev.finalImportWh >>> 0 !== ev.finalImportWh || ev.finalExportWh >>> 0 !== ev.finalExportWh) return this.refuse(a, 'bad-reading');
     if (this.has[m] && (ev.finalImportWh < this.lastImp[m] || ev.finalExportWh < this.lastExp[m])) return this.refuse(a, 'final-below-billed');
-    if (!(ev.newImportWh >= 0 && ev.newExportWh >= 0)) return this.refuse(a, 'bad-reading');
     if (this.has[m]) this.bill(m, ev.finalImportWh, ev.finalExportWh, time);
     this.has[m] = 1;
     this.susp[m] = 0;
@@ -590,7 +592,7 @@ export function carryOver(old: Core, core: Core): Core {
   const oa = old.cfg.accounts;
   const map: number[] = [];
   for (let a = 0; a < oa.n; a++) {
-    const b = na.name.indexOf(oa.name[a]);
+    const b = nameIndex(na.names, nameAt(oa.names, a));
     map[a] = b;
     if (b < 0) continue;
     setAccountState(core, b, accountState(old, a));
@@ -601,7 +603,7 @@ export function carryOver(old: Core, core: Core): Core {
   const nm = core.cfg.meters;
   const om = old.cfg.meters;
   for (let m = 0; m < om.n; m++) {
-    const n = nm.name.indexOf(om.name[m]);
+    const n = nameIndex(nm.names, nameAt(om.names, m));
     if (n >= 0 && nm.account[n] === map[om.account[m]]) setMeterState(core, n, meterState(old, m));
   }
   loadLedger(core.ledger, saveLedger(old.ledger));

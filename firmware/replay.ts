@@ -3,6 +3,7 @@
 import { Core, CoreEvent, formatDecision, modeNames } from './core';
 import { parseConfig } from './config';
 import { secondsFromCivil } from '../hal/calendar';
+import { nameIndex } from './tables';
 
 /** One step of a trace: an event as written in the JSON file. */
 export interface TraceEvent {
@@ -37,8 +38,8 @@ export function parseStamp(at: string | number): number {
   return secondsFromCivil(n(0, 4), n(5, 2), n(8, 2), n(11, 2), n(14, 2), at.length >= 19 ? n(17, 2) : 0);
 }
 
-function find(list: { name: string[] }, name: string | undefined): number {
-  return name === undefined ? -1 : list.name.indexOf(name);
+function find(list: { names: string }, name: string | undefined): number {
+  return name === undefined ? -1 : nameIndex(list.names, name);
 }
 
 /** Turns a trace event into a core event; 'start' is returned as null (boot). */

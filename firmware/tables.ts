@@ -114,6 +114,40 @@ export function trimmed(t: number[], kind: number, n: number): number[] {
   return g;
 }
 
+/** Name i of a table (accounts, meters) whose names are kept in one string, each followed by a
+ *  space (names have none): on the board an array of short strings costs about two variables a
+ *  name, one string one variable per 9 characters. '' when there is no name i. */
+export function nameAt(names: string, i: number): string {
+  let at = i >= 0 ? 0 : -1;
+  for (let k = 0; k < i && at >= 0; k++) {
+    const sp = names.indexOf(' ', at);
+    at = sp < 0 ? -1 : sp + 1;
+  }
+  const end = at >= 0 ? names.indexOf(' ', at) : -1;
+  return end > at ? names.slice(at, end) : '';
+}
+
+/** The names of such a string as a list (host side: tests, the simulator, tools). */
+export function nameList(names: string): string[] {
+  const l = names.split(' ');
+  l.pop();
+  return l;
+}
+
+/** Index of name in such a string of names, or -1. */
+export function nameIndex(names: string, name: string): number {
+  if (!name || name.indexOf(' ') >= 0) return -1;
+  const key = ' ' + name + ' ';
+  const s = ' ' + names;
+  const k = s.indexOf(key);
+  // Espruino (2v29) also finds a needle whose end runs past the string's: " R301 ".indexOf(" R302 ")
+  // gives 5, the last space. Only the string's tail can match so, so one check is enough.
+  if (k < 0 || s.substr(k, key.length) !== key) return -1;
+  let i = 0;
+  for (let at = names.indexOf(' '); at >= 0 && at < k; at = names.indexOf(' ', at + 1)) i++;
+  return i;
+}
+
 /** Account flags. */
 export const FRIENDLY_REST_DAYS = 1;
 export const IMPORT_ONLY = 2;
@@ -122,7 +156,8 @@ export const HAS_TOKEN = 4;
 /** The accounts of a configuration: field[a] for account a. Money in milli-currency. */
 export interface AccountTable {
   n: number;
-  name: string[];
+  /** The accounts' names, each followed by a space (see nameAt). */
+  names: string;
   /** Price plan index. */
   plan: number[];
   /** Emergency credit: the balance may go down to -creditLimit. */
@@ -167,7 +202,8 @@ export const PROTO_PULSE = 3;
 /** The meters of a configuration: field[m] for meter m. */
 export interface MeterTable {
   n: number;
-  name: string[];
+  /** The meters' names, each followed by a space (see nameAt). */
+  names: string;
   /** Account index. */
   account: number[];
   /** Own price plan, or -1 for the account's. */
@@ -189,7 +225,7 @@ export interface MeterTable {
 /** An account table with no accounts (pack() gives it room). */
 export function emptyAccounts(): AccountTable {
   return {
-    n: 0, name: [], plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0),
+    n: 0, names: '', plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0),
     alarmAt: table(U16, 0), alarm: table(F64, 0), friendAt: table(U16, 0), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0),
     relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0), ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0),
     tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
@@ -198,5 +234,5 @@ export function emptyAccounts(): AccountTable {
 
 /** A meter table with no meters (pack() gives it room). */
 export function emptyMeters(): MeterTable {
-  return { n: 0, name: [], account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
+  return { n: 0, names: '', account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
 }

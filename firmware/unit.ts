@@ -10,7 +10,7 @@ import { RelayOutput } from '../hal/relay';
 import { Rtc } from '../hal/rtc';
 import { SerialOptions, SerialPort } from '../hal/serial';
 import { Core, CoreEvent, Decision, formatDecision } from './core';
-import { U16, emptyAccounts, emptyMeters, table } from './tables';
+import { emptyAccounts, emptyMeters, nameAt, table, U16 } from './tables';
 import type { Config, RawConfig } from './config';
 import { Shell } from './console/shell';
 import { UnitStorage, TokenStates } from './storage/unit-storage';
@@ -174,7 +174,7 @@ export class Unit {
       if (d.kind !== 'ledger' || d.code !== 'charge') urgent = true;
       if (d.kind === 'ledger' && d.code !== 'charge') {
         unitRec = true;
-        said += (said ? '\n' : '') + formatDecision(d) + ' ' + this.core.cfg.accounts.name[d.account];
+        said += (said ? '\n' : '') + formatDecision(d) + ' ' + nameAt(this.core.cfg.accounts.names, d.account);
       }
     }
     if (!urgent) {
@@ -247,7 +247,7 @@ export class Unit {
     const t = this.time();
     const storage = this.storage;
     if (storage && !storage.store.readOnly) {
-      storage.event(t, account >= 0 && account < this.core.cfg.accounts.n ? this.core.cfg.accounts.name[account] : '', kind, text, d);
+      storage.event(t, account >= 0 && account < this.core.cfg.accounts.n ? nameAt(this.core.cfg.accounts.names, account) : '', kind, text, d);
       this.problem();
     } else {
       if (this.logRing.length >= RAM_LOG) this.logRing.shift();

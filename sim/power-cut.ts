@@ -25,6 +25,7 @@ import { VirtualAt24c } from './virtual-eeprom';
 import { VirtualClock } from './virtual-clock';
 import { accountState, meterState } from '../firmware/core';
 import { VirtualDs3231 } from './virtual-rtc';
+import { nameList } from '../firmware/tables';
 
 /** 2026-03-31 06:00 UTC: the day crosses into April, so a monthly freeze falls due too. */
 const T0 = 1774936800;
@@ -130,8 +131,8 @@ interface Snap {
 
 function snap(core: Core): Snap {
   const s: Snap = { seq: core.ledger.seq, acc: {}, met: {} };
-  core.cfg.accounts.name.forEach((name, i) => (s.acc[name] = accountState(core, i)));
-  core.cfg.meters.name.forEach((name, i) => {
+  nameList(core.cfg.accounts.names).forEach((name, i) => (s.acc[name] = accountState(core, i)));
+  nameList(core.cfg.meters.names).forEach((name, i) => {
     const v = meterState(core, i);
     v[3] = 0; // time of the last reading: a reading that moved nothing is not written
     s.met[name] = v;
@@ -157,8 +158,8 @@ function same(a: Snap, b: Snap): string {
 /** The states of account `name`'s meters in a snapshot. */
 function metersOf(x: Snap, name: string, core: Core): { [m: string]: number[] } {
   const out: { [m: string]: number[] } = {};
-  const a = core.cfg.accounts.name.indexOf(name);
-  core.cfg.meters.name.forEach((m, i) => {
+  const a = nameList(core.cfg.accounts.names).indexOf(name);
+  nameList(core.cfg.meters.names).forEach((m, i) => {
     if (core.cfg.meters.account[i] === a) out[m] = x.met[m] || [0, 0, 0, 0, 0, 0, 0, 0];
   });
   return out;
@@ -219,7 +220,7 @@ class World {
         eeprom: ee,
         rtc: rig.rtc,
         onDecision: (d) => {
-          if (d.kind === 'ledger') this.ledger.set(d.seq, { name: this.unit ? this.unit.core.cfg.accounts.name[d.account] : CONFIG.accounts[d.account].name, d });
+          if (d.kind === 'ledger') this.ledger.set(d.seq, { name: this.unit ? nameList(this.unit.core.cfg.accounts.names)[d.account] : CONFIG.accounts[d.account].name, d });
         },
       },
       CONFIG,
@@ -245,7 +246,7 @@ class World {
     const u = this.unit;
     if (s.readings) {
       for (const m of Object.keys(s.readings)) {
-        const i = u.core.cfg.meters.name.indexOf(m);
+        const i = nameList(u.core.cfg.meters.names).indexOf(m);
         if (i >= 0) u.handle({ t: 'reading', time: u.time(), meter: i, importWh: s.readings[m], exportWh: 0 });
       }
       u.handle({ t: 'tick', time: u.time() });
@@ -395,10 +396,10 @@ function afterCut(part: string, img: Uint8Array, steps: Step[], s: number, recei
   const sums: { [n: string]: number } = {};
   for (const v of ledger.values()) if (v.d.code !== 'charge') sums[v.name] = (sums[v.name] || 0) + v.d.value;
   for (let a = 0; a < core.cfg.accounts.n; a++) {
-    const n = core.cfg.accounts.name[a];
+    const n = nameList(core.cfg.accounts.names)[a];
     if ((sums[n] || 0) - core.chargedMilli[a] !== core.balance[a]) return 'balance of ' + n + ' ' + core.balance[a] + ' is not its ledger: ' + sums[n] + ' - ' + core.chargedMilli[a];
     let wh = 0;
-    core.cfg.meters.name.forEach((m, i) => {
+    nameList(core.cfg.meters.names).forEach((m, i) => {
       if (core.cfg.meters.account[i] === a) wh += core.lastImp[i] - (firstReg[m] || 0);
     });
     if (n !== 'A3' && wh !== core.energyWh[a]) return 'energy of ' + n + ' ' + core.energyWh[a] + ' Wh billed, its meters advanced ' + wh + ' Wh';

@@ -15,7 +15,7 @@ import { CommandContext, Run, accountIndex, elsewhere, noAccount, offset, receip
 import { NONE, OPERATOR, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
-import { PROTO_DLT645, PROTO_MODBUS } from '../tables';
+import { nameAt, nameIndex, PROTO_DLT645, PROTO_MODBUS } from '../tables';
 
 /** The configuration module's entry: runs one configuration-changing line typed in session sh;
  *  without a session, parses `line` as a whole configuration document into u.cfg (boot: the
@@ -117,7 +117,7 @@ export function rebuild(u: Unit, edits: Edit[]): ConfigResult {
         if (e) return { ok: false, error: e };
       }
       if (last) break;
-      const name = k === 0 ? c.planNames[i] : k === 1 ? c.accounts.name[i] : c.meters.name[i];
+      const name = k === 0 ? c.planNames[i] : k === 1 ? nameAt(c.accounts.names, i) : nameAt(c.meters.names, i);
       const ed = editOf(edits, kind, name);
       if (ed) ed.used = true;
       if (ed && !ed.obj) continue;
@@ -142,7 +142,7 @@ export function apply(u: Unit, next: Config): string | null {
   if (storage) {
     const gone: string[] = [];
     const was = old.cfg.accounts;
-    for (let a = 0; a < was.n; a++) if (next.accounts.name.indexOf(was.name[a]) < 0) gone.push(was.name[a]);
+    for (let a = 0; a < was.n; a++) if (nameIndex(next.accounts.names, nameAt(was.names, a)) < 0) gone.push(nameAt(was.names, a));
     if (!saveConfig(storage, encodeConfig(next), nextCore, gone)) {
       u.problem();
       return 'not applied: ' + storage.error;
@@ -158,7 +158,7 @@ export function apply(u: Unit, next: Config): string | null {
   // restores the record over the configuration.
   const oa = old.cfg.accounts;
   for (let a = 0; a < oa.n; a++) {
-    const b = next.accounts.name.indexOf(oa.name[a]);
+    const b = nameIndex(next.accounts.names, nameAt(oa.names, a));
     if (b >= 0 && nextCore.mode[b] !== old.mode[a]) u.persist([], b);
   }
   if (u.metering) u.metering.emitPulses();
@@ -177,8 +177,9 @@ function change(u: Unit, edits: Edit[], accounts: number, meters: number, ok: st
   // A mistake in the account or meter changed is named as typed (`meter M3 addr: ...`, not
   // `meters[7].addr: ...`); a plan's path names it already.
   const ed = edits[0];
-  const t = ed.kind === 'meter' ? u.cfg.meters.name : u.cfg.accounts.name;
-  const p = ed.kind + 's[' + (t.indexOf(ed.name) < 0 ? t.length : t.indexOf(ed.name)) + ']';
+  const t = ed.kind === 'meter' ? u.cfg.meters : u.cfg.accounts;
+  const i = nameIndex(t.names, ed.name);
+  const p = ed.kind + 's[' + (i < 0 ? t.n : i) + ']';
   return fail(r.error.indexOf(p) === 0 ? ed.kind + ' ' + ed.name + (r.error.charAt(p.length) === '.' ? ' ' + r.error.substr(p.length + 1) : r.error.substr(p.length)) : r.error);
 }
 
@@ -295,7 +296,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
             if (room) return fail(room);
             const a = idx;
             const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
-            for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: u.cfg.meters.name[k], obj: null });
+            for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: nameAt(u.cfg.meters.names, k), obj: null });
             const next = rebuild(u, edits);
             if (!next.ok) return fail(next.error);
             const lines = ['CLOSED ' + name + ' ' + stamp(u.time(), offset(u)) + ' energy ' + formatMoney(u.core.energyWh[a]) + ' kWh charged ' + formatMoney(u.core.chargedMilli[a])];
@@ -318,7 +319,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
           if (sub === 'add' || sub === 'set' || sub === 'rm') {
             if (ctx.role < TECHNICIAN) return fail('meter ' + sub + ' needs the technician role');
             if (!name) return fail('usage: meter ' + sub + ' <name> ...');
-            const idx = u.cfg.meters.name.indexOf(name);
+            const idx = nameIndex(u.cfg.meters.names, name);
             const n = u.cfg.accounts.n;
             const k = u.cfg.meters.n;
             if (sub === 'add' && idx >= 0) return fail('meter "' + name + '" exists already');
@@ -331,7 +332,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
             if (v.acct !== undefined) m.account = v.acct;
             if (!m.account) return fail('give the account: meter add ' + name + ' acct=<account>');
             // (noAccount's text: a second call of it here would keep it a function of its own in the heap)
-            if (u.cfg.accounts.name.indexOf(m.account as string) < 0) return fail('no account "' + m.account + '" (see: acct)');
+            if (nameIndex(u.cfg.accounts.names, m.account as string) < 0) return fail('no account "' + m.account + '" (see: acct)');
             if (v.proto !== undefined) {
               if (v.proto !== 'dlt645' && v.proto !== 'modbus' && v.proto !== 'pulse') return fail('proto must be dlt645, modbus or pulse');
               // another protocol: what belonged to the old one goes

@@ -7,6 +7,7 @@ import { formatMoney, splitWords } from './words';
 import { timeText } from '../storage/history';
 import type { Unit } from '../unit';
 import { about } from './about';
+import { nameAt, nameIndex } from '../tables';
 
 /** What a command gets: its words (after the command name), the session, and a way to answer later. */
 export interface CommandContext {
@@ -70,11 +71,11 @@ export function stamp(utc: number, off: number): string {
 }
 
 export function accountIndex(u: Unit, name: string | undefined): number {
-  return name === undefined ? -1 : u.cfg.accounts.name.indexOf(name);
+  return name === undefined ? -1 : nameIndex(u.cfg.accounts.names, name);
 }
 
 export function meterIndex(u: Unit, name: string | undefined): number {
-  return name === undefined ? -1 : u.cfg.meters.name.indexOf(name);
+  return name === undefined ? -1 : nameIndex(u.cfg.meters.names, name);
 }
 
 export function noAccount(name: string | undefined): Answer {
@@ -110,7 +111,7 @@ export function receipt(u: Unit, ds: Decision[], role: number): Answer {
   for (let i = 0; i < ds.length; i++) {
     const d = ds[i];
     if (d.kind === 'ledger') {
-      const name = u.cfg.accounts.name[d.account];
+      const name = nameAt(u.cfg.accounts.names, d.account);
       lines.push('RECEIPT #' + d.seq + ' ' + stamp(u.time(), offset(u)) + ' ' + name + ' ' + d.code + ' ' + formatMoney(d.value) + ' balance ' + formatMoney(d.balance) + ' by ' + roleNames()[role]);
       data = { seq: d.seq, account: name, entry: d.code, amount: d.value, balance: d.balance };
     }

@@ -9,6 +9,7 @@ import { Shell } from './shell';
 import { formatMoney, lpad, pad } from './words';
 import { Unit } from '../unit';
 import { exportLines, exportMeter, exportPlan } from '../config-export';
+import { nameAt } from '../tables';
 
 /** Runs one line of a list command in session sh. */
 export function runListCommand(u: Unit, sh: Shell, line: string): void {
@@ -17,17 +18,17 @@ export function runListCommand(u: Unit, sh: Shell, line: string): void {
 
 /** An account's row for the JSON answers of `acct`. */
 function accountJson(core: Core, a: number): { [k: string]: unknown } {
-  return { name: core.cfg.accounts.name[a], balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] };
+  return { name: nameAt(core.cfg.accounts.names, a), balance: core.balance[a], relay: core.relay[a], mode: modeNames()[core.mode[a]], energyWh: core.energyWh[a] };
 }
 
 function accountLine(core: Core, a: number): string {
   const t = core.cfg.accounts;
   const ms = core.cfg.meters;
   let meters = '';
-  for (let m = 0; m < ms.n; m++) if (ms.account[m] === a) meters += (meters ? ',' : '') + ms.name[m];
+  for (let m = 0; m < ms.n; m++) if (ms.account[m] === a) meters += (meters ? ',' : '') + nameAt(ms.names, m);
   let alarms = 0;
   for (let i = 0; i < t.alarmAt[a + 1] - t.alarmAt[a]; i++) if (hasFlag(core.alarmMask[a], i)) alarms = i + 1;
-  return pad(t.name[a], 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(modeNames()[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
+  return pad(nameAt(t.names, a), 8) + ' ' + lpad(formatMoney(core.balance[a]), 11) + ' ' + pad(core.relay[a] === 1 ? 'on' : 'OFF', 4) + pad(modeNames()[core.mode[a]], 5) + pad(alarms ? 'L' + alarms : '-', 3) + lpad(formatMoney(core.energyWh[a]), 11) + ' ' + meters;
 }
 
 /** Prints a list row by row as it is made (a floor's rows at once would crowd a Pico's heap):

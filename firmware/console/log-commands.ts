@@ -9,6 +9,7 @@ import { formatMoney, freezeLine, parseDateTime, parseOptions, parseWhole } from
 import { Unit } from '../unit';
 import { readLog, readFreezes } from '../storage/history';
 import { plain } from './plain';
+import { nameAt } from '../tables';
 
 /** Event-log filter for `log`. */
 export interface LogFilter {
@@ -45,7 +46,7 @@ function events(u: Unit, sh: Shell, f: LogFilter, max: number): number {
   };
   if (storage && !storage.store.readOnly) {
     const st = storage.store;
-    readLog(st.events, st.money === st.events ? null : st.money, { account: f.account >= 0 ? core.cfg.accounts.name[f.account] : '', kind: f.kind, from: f.from, to: f.to }, max, line, core.cfg.accounts.name);
+    readLog(st.events, st.money === st.events ? null : st.money, { account: f.account >= 0 ? nameAt(core.cfg.accounts.names, f.account) : '', kind: f.kind, from: f.from, to: f.to }, max, line, core.cfg.accounts.names);
     return n;
   }
   const ring = u.logRing;
@@ -55,7 +56,7 @@ function events(u: Unit, sh: Shell, f: LogFilter, max: number): number {
     if (f.kind && e.kind !== f.kind) continue;
     if (e.time < f.from || e.time >= f.to) continue;
     // the RAM log keeps account indices: named by today's configuration, as its filter does
-    line(e.time, e.account >= 0 ? core.cfg.accounts.name[e.account] || '' : '', e.kind, e.text);
+    line(e.time, e.account >= 0 ? nameAt(core.cfg.accounts.names, e.account) || '' : '', e.kind, e.text);
   }
   return n;
 }
@@ -71,7 +72,7 @@ function freeze(u: Unit, kind: string, a: number, from: number, to: number): str
   if (!storage) return ['no EEPROM on this unit: no freeze records'];
   const core = u.core;
   const off = core.cfg.calendar.utcOffsetS;
-  const fs = readFreezes(kind === 'month' ? storage.store.monthly : storage.store.daily, a >= 0 ? core.cfg.accounts.name[a] : '', dayOf(from + off), dayOf(to + off), 200);
+  const fs = readFreezes(kind === 'month' ? storage.store.monthly : storage.store.daily, a >= 0 ? nameAt(core.cfg.accounts.names, a) : '', dayOf(from + off), dayOf(to + off), 200);
   const out: string[] = [];
   for (let i = 0; i < fs.length; i++) out.push(freezeLine(fs[i]));
   return out;
@@ -127,7 +128,7 @@ function logCommands(u: Unit): (name: string) => Run | null {
           t.other = t.balance - t.toppedUp + t.charged;
           const lines = k ? [] : ['(no entries)'];
           if (mo + over) lines.push('(older entries overwritten: money log ' + mo + ', event log ' + over + ')');
-          if (mo || a >= 0) lines.push('(' + (a >= 0 ? core.cfg.accounts.name[a] : 'all accounts') + ' since start: topped up ' + formatMoney(t.toppedUp) + ', charged ' + formatMoney(t.charged) + ', other ' + formatMoney(t.other) + ', balance ' + formatMoney(t.balance) + ')');
+          if (mo || a >= 0) lines.push('(' + (a >= 0 ? nameAt(core.cfg.accounts.names, a) : 'all accounts') + ' since start: topped up ' + formatMoney(t.toppedUp) + ', charged ' + formatMoney(t.charged) + ', other ' + formatMoney(t.other) + ', balance ' + formatMoney(t.balance) + ')');
           return done(lines, t);
         };
       case 'freeze':

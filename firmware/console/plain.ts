@@ -3,6 +3,7 @@
 import { Unit } from '../unit';
 import { refusal } from './dispatch';
 import { formatMoney } from './words';
+import { nameAt } from '../tables';
 
 /** Meter "m3" of a decision by its name: a live decision's index is the configuration's now; a
  *  logged one's was the configuration's then, so it is named only while that meter still
@@ -10,7 +11,7 @@ import { formatMoney } from './words';
 function meterWord(u: Unit, s: string, acct: string | null): string {
   const ms = u.cfg.meters;
   const m = +s.substr(1);
-  return ((acct === '' || u.cfg.accounts.name[ms.account[m]] === acct) && ms.name[m]) || s;
+  return ((acct === '' || nameAt(u.cfg.accounts.names, ms.account[m]) === acct) && nameAt(ms.names, m)) || s;
 }
 
 /** An event-log or decision line in the console's words: account and meter names, money with
@@ -31,7 +32,7 @@ export function plain(u: Unit, text: string, acct: string | null, o: { [k: strin
   const n = who.substr(1);
   if (who !== 'unit' && ((who.charAt(0) !== 'a' && who.charAt(0) !== 'm') || String(parseInt(n, 10)) !== n)) return text;
   // "a3" is an account, "m3" a meter (without an account), an event may name both.
-  const name = who === 'unit' ? 'unit' : who.charAt(0) === 'm' ? meterWord(u, who, acct === '' ? '' : null) : acct || (acct === '' && u.cfg.accounts.name[+n]) || who;
+  const name = who === 'unit' ? 'unit' : who.charAt(0) === 'm' ? meterWord(u, who, acct === '' ? '' : null) : acct || (acct === '' && nameAt(u.cfg.accounts.names, +n)) || who;
   let meter = '';
   if (k === 'event' && w.length > 4 && w[i].charAt(0) === 'm') meter = ' meter ' + meterWord(u, w[i++], acct);
   const v = +w[i + 1];

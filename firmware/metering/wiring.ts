@@ -5,7 +5,7 @@
 import { PulseInput } from '../../hal/pulse';
 import { Answer, done, fail } from '../console/answer';
 import { formatMoney } from '../console/words';
-import { PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, PROTO_PULSE as P_PULSE, U8, table } from '../tables';
+import { nameAt, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, PROTO_PULSE as P_PULSE, table, U8 } from '../tables';
 import type { Unit } from '../unit';
 import { MeterBus, PROTO_MODBUS } from './bus';
 import * as dlt from './dlt645';
@@ -45,7 +45,7 @@ export function busMetering(u: Unit): Metering {
   const me: Metering = { build: build, emitPulses: emitPulses, relays: meterRelays, read: readMeter, bus: null, poller: null };
 
   function meterName(m: number): string {
-    return 'meter ' + u.cfg.meters.name[m];
+    return 'meter ' + nameAt(u.cfg.meters.names, m);
   }
 
   function reading(m: number, imp: number, exp: number, powerW: number | undefined): void {
@@ -167,7 +167,7 @@ export function busMetering(u: Unit): Metering {
     const t = u.cfg.meters;
     const answer = function (imp: number, exp: number): void {
       reading(m, imp, exp, undefined);
-      cb(done([meterName(m) + ' import ' + formatMoney(imp) + ' kWh, export ' + formatMoney(exp) + ' kWh'], { meter: t.name[m], importWh: imp, exportWh: exp }));
+      cb(done([meterName(m) + ' import ' + formatMoney(imp) + ' kWh, export ' + formatMoney(exp) + ' kWh'], { meter: nameAt(t.names, m), importWh: imp, exportWh: exp }));
     };
     const pi = pulseMeter.indexOf(m);
     if (pi >= 0 && pulses) return answer(pulseBase[pi] + pulses.wh[pi], 0);

@@ -7,13 +7,14 @@ import { Writer } from './bytes';
 import { HEAD, UNIT } from './journal';
 import { appendFreeze, lastFrozen } from './history';
 import { UnitStorage, storageFailed } from './unit-storage';
+import { nameAt } from '../tables';
 
 /** Writes the freeze records due by local day `today` (the records of the day before),
  *  and completes a freeze a power cut interrupted. Returns lines for the log. */
 export function freezeDay(us: UnitStorage, core: Core, today: number): string[] {
   const out: string[] = [];
   if (us.store.readOnly) return out;
-  const accts = core.cfg.accounts.name;
+  const accts = core.cfg.accounts;
   if (us.frozen < 0) {
     // Journal record '@': the day of the newest freeze and its state, 0 the first day of a
     // new unit (nothing to freeze), 1 begun, 2 done. Written before and after the records,
@@ -26,8 +27,8 @@ export function freezeDay(us: UnitStorage, core: Core, today: number): string[] 
     if (state === 1) {
       const lf = lastFrozen(us.store.daily);
       let late = 0;
-      for (let a = 0; a < accts.length; a++) {
-        if (lf.day !== noted || lf.accounts.indexOf(accts[a]) < 0) {
+      for (let a = 0; a < accts.n; a++) {
+        if (lf.day !== noted || lf.accounts.indexOf(nameAt(accts.names, a)) < 0) {
           appendFreeze(us.store.daily, core, a, noted, true);
           late++;
         }
@@ -40,7 +41,7 @@ export function freezeDay(us: UnitStorage, core: Core, today: number): string[] 
   if (today - 1 > us.frozen) {
     const day = today - 1;
     if (!begin(us, day, 1)) return out;
-    for (let a = 0; a < accts.length; a++) appendFreeze(us.store.daily, core, a, day, false);
+    for (let a = 0; a < accts.n; a++) appendFreeze(us.store.daily, core, a, day, false);
     us.frozen = day;
     monthlyIfDue(us, core, day, out);
     begin(us, day, 2);
@@ -67,10 +68,10 @@ function monthlyIfDue(us: UnitStorage, core: Core, day: number, out: string[]): 
   const c = civilFromSeconds((day + 1) * 86400);
   if (c.day !== core.cfg.calendar.billingDay) return;
   const lf = lastFrozen(us.store.monthly);
-  const accts = core.cfg.accounts.name;
+  const accts = core.cfg.accounts;
   let n = 0;
-  for (let a = 0; a < accts.length; a++) {
-    if (lf.day === day && lf.accounts.indexOf(accts[a]) >= 0) continue;
+  for (let a = 0; a < accts.n; a++) {
+    if (lf.day === day && lf.accounts.indexOf(nameAt(accts.names, a)) >= 0) continue;
     appendFreeze(us.store.monthly, core, a, day, lf.day === day);
     n++;
   }

@@ -14,6 +14,7 @@ import { crc16 } from '../lib/crc16';
 import { Reader, Writer } from './bytes';
 import { SlotRing } from './slot-ring';
 import { newest, slotAt } from './slot-scan';
+import { nameAt } from '../tables';
 
 /** Filters for reading the event log back. */
 export interface EventFilter {
@@ -93,7 +94,7 @@ interface Cursor {
  *  from its own field); a name kept in part is the one of `names` it is the start and CRC of,
  *  else its start and ~. In the event log ledger lines are skipped when `skip` (format 4: the
  *  money entries an older format logged there, which the migration copied). */
-function step(c: Cursor, skip: boolean, names: string[]): void {
+function step(c: Cursor, skip: boolean, names: string): void {
   const r = c.r;
   c.t = -1;
   while (c.t < 0 && c.k <= r.slots) {
@@ -114,9 +115,10 @@ function step(c: Cursor, skip: boolean, names: string[]): void {
       let a = '';
       while (rd.pos < end && d[rd.pos] !== 0xff) a += String.fromCharCode(d[rd.pos++]);
       c.a = a;
-      for (let i = 0; end < d.length && i < names.length; i++) {
-        const b = ascii(names[i]);
-        if (names[i].substr(0, a.length) === a && crc16(b, 0, b.length) === d[end] + d[end + 1] * 256) c.a = names[i];
+      for (let at = 0, sp = names.indexOf(' '); end < d.length && sp > 0; at = sp + 1, sp = names.indexOf(' ', at)) {
+        const nm = names.slice(at, sp);
+        const b = ascii(nm);
+        if (nm.substr(0, a.length) === a && crc16(b, 0, b.length) === d[end] + d[end + 1] * 256) c.a = nm;
       }
       if (c.a === a && end < d.length) c.a += '~';
     } else {
@@ -131,11 +133,12 @@ function step(c: Cursor, skip: boolean, names: string[]): void {
 
 /** Entries newest first from the event log and the money log (null when money entries are
  *  events, before format 4), in the order they were logged, through the filter, at most max;
- *  fmt gets each. `names`: the accounts a money entry may name in part (the configuration's). */
-export function readLog(events: SlotRing, money: SlotRing | null, f: EventFilter, max: number, fmt: (time: number, account: string, kind: string, text: string) => void, names?: string[]): void {
+ *  fmt gets each. `names`: the accounts a money entry may name in part (the configuration's, as
+ *  AccountTable.names keeps them). */
+export function readLog(events: SlotRing, money: SlotRing | null, f: EventFilter, max: number, fmt: (time: number, account: string, kind: string, text: string) => void, names?: string): void {
   const cs: Cursor[] = [];
   const rs = money ? [events, money] : [events];
-  const ns = names || [];
+  const ns = names || '';
   for (let i = 0; i < rs.length; i++) {
     const c = { r: rs[i], money: i > 0, k: 1, t: -1, q: 0, a: '', kind: '', x: '' };
     if (rs[i].slots) step(c, !!money, ns);
@@ -190,7 +193,7 @@ export function appendFreeze(ring: SlotRing, core: Core, a: number, day: number,
   const w = new Writer(ring.size);
   w.u16(day);
   w.u8(late ? 1 : 0);
-  w.str(core.cfg.accounts.name[a]);
+  w.str(nameAt(core.cfg.accounts.names, a));
   for (let p = 0; p < 5; p++) w.num(core.periodWh[a * 5 + p]);
   w.num(core.chargedMilli[a]);
   w.num(core.topupMilli[a]);

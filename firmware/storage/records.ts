@@ -7,6 +7,7 @@ import { Core, accountState, meterState, setAccountState, setMeterState } from '
 import { loadLedger, saveLedger } from '../billing/ledger';
 import { TokenState } from '../tokens/openpaygo';
 import { Reader, Writer } from './bytes';
+import { nameAt } from '../tables';
 
 function nums(w: Writer, v: number[]): void {
   w.num(v.length);
@@ -35,7 +36,7 @@ export function encodeAccount(core: Core, a: number, token: TokenState | null | 
   w.num(n);
   for (let m = 0; m < ms.n; m++) {
     if (ms.account[m] !== a) continue;
-    w.str(ms.name[m]);
+    w.str(nameAt(ms.names, m));
     nums(w, meterState(core, m));
   }
 }
@@ -59,7 +60,7 @@ export function decodeAccount(core: Core, a: number, data: Uint8Array, format: n
   core.lastSeq[a] = seq;
   const ms = core.cfg.meters;
   for (let m = 0; m < ms.n; m++) {
-    const i = names.indexOf(ms.name[m]);
+    const i = names.indexOf(nameAt(ms.names, m));
     if (ms.account[m] === a && i >= 0) setMeterState(core, m, states[i]);
   }
   return { token: tk.length === 4 ? { lastCount: tk[0], usedBitmap: tk[1], invalidCount: tk[2], lockedUntil: tk[3] } : null, seq: seq };

@@ -8,6 +8,7 @@ import { StoreBoot } from './store';
 import { bootStore } from './store-boot';
 import { decodeAccount, decodeUnit, unitConfigGen } from './records';
 import { TokenStates, UnitStorage } from './unit-storage';
+import { nameIndex } from '../tables';
 
 /** Reads the EEPROM; the configuration to start from (null: use the factory one). */
 export function bootStorage(us: UnitStorage): StoreBoot {
@@ -22,12 +23,14 @@ export function bootStorage(us: UnitStorage): StoreBoot {
 export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates): string[] {
   const b = us.booted as StoreBoot;
   const recs = b.scan.records;
-  const accts = core.cfg.accounts.name;
+  const accts = core.cfg.accounts;
   let restored = 0;
   const fresh: string[] = [];
   let seq = 0;
-  for (let a = 0; a < accts.length; a++) {
-    const name = accts[a];
+  for (let a = 0, at = 0; a < accts.n; a++) {
+    const sp = accts.names.indexOf(' ', at);
+    const name = accts.names.slice(at, sp);
+    at = sp + 1;
     const d = recs[name];
     if (!d || !d.length) {
       fresh.push(name);
@@ -44,7 +47,7 @@ export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates)
   }
   if (recs[''] && recs[''].length) decodeUnit(core, recs['']);
   if (seq > core.ledger.seq) core.ledger.seq = seq;
-  const lines = ['restored ' + restored + ' of ' + accts.length + ' accounts, ledger #' + core.ledger.seq + ', journal seq ' + us.store.journal.seq + ', config gen ' + us.store.configGen];
+  const lines = ['restored ' + restored + ' of ' + accts.n + ' accounts, ledger #' + core.ledger.seq + ', journal seq ' + us.store.journal.seq + ', config gen ' + us.store.configGen];
   if (fresh.length) lines.push('no saved state (starting at zero): ' + fresh.join(' '));
   return lines;
 }
@@ -53,7 +56,7 @@ export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates)
  *  the commit and the log writes), to be logged now: each as its decision and its account's
  *  index in `names` (the line names it; -1 when it is gone, or in a line of format 3 and
  *  before, which names none: its index is not guessed at). */
-export function unloggedEntries(us: UnitStorage, names: string[]): { a: number; d: Decision }[] {
+export function unloggedEntries(us: UnitStorage, names: string): { a: number; d: Decision }[] {
   const b = us.booted as StoreBoot;
   const d = b.scan.records['!'];
   const out: { a: number; d: Decision }[] = [];
@@ -67,7 +70,7 @@ export function unloggedEntries(us: UnitStorage, names: string[]): { a: number; 
     // "ledger #7 a0 topup 12500 bal 12500 [ref 3] [R1]"
     const w = lines[i].split(' ');
     const name = w.length === 8 || w.length === 10 ? w.pop() : '';
-    out.push({ a: names.indexOf(name as string), d: ledgerLine(w) });
+    out.push({ a: nameIndex(names, name as string), d: ledgerLine(w) });
   }
   return out;
 }

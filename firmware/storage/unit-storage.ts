@@ -12,6 +12,7 @@ import { FORMAT, Store, StoreBoot } from './store';
 import { encodeAccount, encodeUnit } from './records';
 import { Writer } from './bytes';
 import { appendEvent, appendMoney } from './history';
+import { nameAt } from '../tables';
 
 /** Token state per account name. */
 export type TokenStates = { [name: string]: TokenState };
@@ -44,7 +45,7 @@ export class UnitStorage {
     const w = new Writer(accounts.length * 100 + 2 * UNIT, HEAD);
     const names: string[] = [];
     for (let i = 0; i < accounts.length; i++) {
-      const name = core.cfg.accounts.name[accounts[i]];
+      const name = nameAt(core.cfg.accounts.names, accounts[i]);
       names.push(name);
       w.str(name);
       // The data's length, written once it is known.

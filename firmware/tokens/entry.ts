@@ -5,7 +5,7 @@ import { Answer, changed, fail } from '../console/answer';
 import { formatMoney } from '../console/words';
 import { timeText } from '../storage/history';
 import type { Unit } from '../unit';
-import { HAS_TOKEN } from '../tables';
+import { HAS_TOKEN, nameAt } from '../tables';
 import { enterToken, freshTokenState, parseToken, useChainWalker, walkChain } from './openpaygo';
 import { checkedWalker } from './walker-check';
 
@@ -24,7 +24,7 @@ function tokenSecret(u: Unit, a: number): { key: Uint8Array; startingCode: numbe
 /** Enters a token for account a. */
 export function enterTokenFor(u: Unit, a: number, digits: string): Answer {
   const core = u.core;
-  const name = u.cfg.accounts.name[a];
+  const name = nameAt(u.cfg.accounts.names, a);
   const secret = tokenSecret(u, a);
   if (!secret) return fail('account ' + name + ' has no token identity (set its token key and start code)');
   const p = parseToken(digits);

@@ -16,6 +16,7 @@ import { nodeModules } from '../../sim/modules';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { StorageRig } from '../../sim/storage-rig';
 import { FakeClock, FakePort, h } from '../metering/fakes';
+import { nameList } from '../../firmware/tables';
 
 describe('fuzzing every external input (fixed seed ' + CI_SEED + ')', () => {
   for (const f of fuzzers) {
@@ -75,9 +76,9 @@ describe('bugs the fuzzers found, each reproduced', () => {
     const text = JSON.stringify(cfg);
     for (let i = 0; i < text.length; i += 70) u.input(text.substr(i, 70) + '\r\n');
     u.input('END CONFIG\r\n');
-    expect(u.cfg.meters.name).toEqual(['M1', 'M2', 'M3']); // imported
+    expect(nameList(u.cfg.meters.names)).toEqual(['M1', 'M2', 'M3']); // imported
     const again = startUnit({ ...hal, eeprom: new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }).eeprom }, copyJson(CONSOLE_CONFIG));
-    expect(again.cfg.meters.name).toEqual(['M1', 'M2', 'M3']);
+    expect(nameList(again.cfg.meters.names)).toEqual(['M1', 'M2', 'M3']);
   });
 
   // config-mode-lost-at-boot (console): apply() (firmware/console/config-commands.ts) gives the
@@ -105,7 +106,7 @@ describe('bugs the fuzzers found, each reproduced', () => {
 
   it('the hand-written binary configuration of oneAccount() is one decodeConfig reads', () => {
     const c = decodeConfig(oneAccount(1, [5000]));
-    expect(c && c.accounts.name).toEqual(['R1']);
+    expect(c && nameList(c.accounts.names)).toEqual(['R1']);
     expect(c && Array.from(c.accounts.alarm)).toEqual([5000]);
   });
 

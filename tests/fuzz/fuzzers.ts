@@ -31,6 +31,7 @@ import { generateToken, keyFromHex } from '../../tools/openpaygo-encode';
 import { FakeClock, FakePort, busMeters } from '../metering/fakes';
 import { crc, FakeDlt, FakeModbus, responder, setF32, setU32 } from '../metering/meters';
 import { applyEdits, byteCode, copyJson, edit, mutatedBytes, mutatedJson, mutatedText, slices, splicedBytes } from './mutate';
+import { nameList } from '../../firmware/tables';
 
 /** How a fuzzer runs. */
 export interface FuzzOptions {
@@ -631,7 +632,7 @@ const configBinary: Fuzzer = {
       fc.nat(),
       ({ b, whole }, cut) => {
         const c = guarded(o, 'config-binary', () => decodeConfig(b), b);
-        check(c === null || (typeof c === 'object' && c.accounts.n === c.accounts.name.length && c.meters.n === c.meters.name.length), 'decodeConfig gives null or a configuration', { b, c });
+        check(c === null || (typeof c === 'object' && c.accounts.n === nameList(c.accounts.names).length && c.meters.n === nameList(c.meters.names).length), 'decodeConfig gives null or a configuration', { b, c });
         if (whole) {
           check(c !== null, 'decodeConfig refuses a valid configuration', b);
           // Every strict prefix and every longer record is refused, never misread.
@@ -858,7 +859,7 @@ function snapshot(u: Unit): { [part: string]: string } {
   // counters as they were (fresh): the same state as none.
   for (const k of Object.keys(u.tokens).sort()) {
     const t = u.tokens[k];
-    if (u.cfg.accounts.name.indexOf(k) >= 0 && (t.lastCount !== 1 || t.usedBitmap)) tokens[k] = [t.lastCount, t.usedBitmap];
+    if (nameList(u.cfg.accounts.names).indexOf(k) >= 0 && (t.lastCount !== 1 || t.usedBitmap)) tokens[k] = [t.lastCount, t.usedBitmap];
   }
   return {
     balance: JSON.stringify(Array.from(core.balance)),

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { parseScenario, Scenario } from '../../sim/scenario';
 import { RunSummary, Simulation } from '../../sim/runner';
 import { RigMeter, registerWhOf } from '../../sim/bus-rig';
+import { nameList } from '../../firmware/tables';
 
 const raw = JSON.parse(fs.readFileSync(path.join(__dirname, '../../sim/scenarios/mixed-bus-week.json'), 'utf8'));
 
@@ -119,7 +120,7 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     const name = sc.meterNames[f.meter];
     const rm = sim.rig!.byScenario[f.meter]!;
     expect(rm.preResetWh).toHaveLength(1);
-    const m = sim.core.cfg.meters.name.indexOf(name);
+    const m = nameList(sim.core.cfg.meters.names).indexOf(name);
     const codes = sim.log.filter((e) => e.kind === 'event' && e.text.includes(' m' + m + ' ')).map((e) => e.text.split(' ')[3]);
     expect(codes).toContain('register-backwards');
     expect(codes).toContain('register-rebased');
@@ -135,7 +136,7 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     let n = 0;
     for (const rm of sim.rig!.meters) {
       if (rm.preResetWh.length) continue;
-      const m = core.cfg.meters.name.indexOf(rm.name);
+      const m = nameList(core.cfg.meters.names).indexOf(rm.name);
       const advance = registerWhOf(rm) - rm.startWh;
       expect(core.energyWh[core.cfg.meters.account[m]], rm.name).toBe(advance);
       expect(core.lastImp[m], rm.name).toBe(registerWhOf(rm));
@@ -151,9 +152,9 @@ describe('mixed bus week: the unit polls 32 bus meters and counts 2 pulse inputs
     const cutAccounts = summary.accounts.filter((a) => a.cutoffs > 0).map((a) => a.name).sort();
     expect(cutAccounts).toEqual(['RD03', 'RM02', 'RM03', 'RP1']);
     for (const name of cutAccounts) {
-      const a = core.cfg.accounts.name.indexOf(name);
+      const a = nameList(core.cfg.accounts.names).indexOf(name);
       const m = Array.from(core.cfg.meters.account).indexOf(a);
-      const meter = core.cfg.meters.name[m];
+      const meter = nameList(core.cfg.meters.names)[m];
       const rm = sim.rig!.meters.find((x) => x.name === meter) as RigMeter;
       // opened once and closed again after the top-up; supply back on at the end
       expect(rm.relayMoves.map((x) => x.open), meter).toEqual([true, false]);
@@ -233,7 +234,7 @@ describe('the console over a bus unit', () => {
     const m = s.rig!.byScenario[s.sc.meterNames.indexOf('M02')]!;
     expect(say('meter read M02')[0]).toBe('meter M02 import ' + (registerWhOf(m) / 1000).toFixed(3) + ' kWh, export 0.000 kWh');
     expect(say('meter read P1')[0]).toMatch(/^meter P1 import \d+\.\d{3} kWh, export 0\.000 kWh$/);
-    expect(s.core.lastImp[s.core.cfg.meters.name.indexOf('D01')]).toBe(registerWhOf(d));
+    expect(s.core.lastImp[nameList(s.core.cfg.meters.names).indexOf('D01')]).toBe(registerWhOf(d));
   });
 
   it('a meter added from the console on the bus is polled from then on; a silent one answers with an error', () => {
@@ -241,7 +242,7 @@ describe('the console over a bus unit', () => {
     say('login 3000');
     expect(say('meter add D02 acct=RD01 proto=dlt645 addr=000000000002')).toEqual(['meter D02 added to RD01']);
     s.clock.advance(60000);
-    const u = s.core.cfg.meters.name.indexOf('D02');
+    const u = nameList(s.core.cfg.meters.names).indexOf('D02');
     const d2 = s.rig!.byScenario[s.sc.meterNames.indexOf('D02')]!;
     expect(s.core.has[u]).toBe(1);
     expect(s.core.lastImp[u]).toBe(registerWhOf(d2));

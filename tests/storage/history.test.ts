@@ -13,6 +13,7 @@ import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { StorageRig } from '../../sim/storage-rig';
 import { MemEeprom } from './mem-eeprom';
+import { nameList } from '../../firmware/tables';
 
 
 /** What newest() gives, as [seq, hex of data]. */
@@ -311,10 +312,11 @@ describe('freeze records', () => {
   });
   if (!cfgR.ok) throw new Error(cfgR.error);
   const cfg = cfgR.value;
-  // a 16-character name and eight counters of up to 8 varint bytes (|v| < 2^52) fill 84 of
-  // the 88 bytes a 96-byte slot holds
+  // a 16-character name, period energies as the core holds them (whole Wh below 2^32) and three
+  // money counters of up to 8 varint bytes (|v| < 2^52) fit the 88 bytes a 96-byte slot holds
   const counter = fc.oneof(fc.integer({ min: -(2 ** 52) + 1, max: 2 ** 52 - 1 }), fc.integer({ min: -(10 ** 6), max: 10 ** 9 }), fc.constantFrom(2 ** 52 - 1, -(2 ** 52) + 1));
-  const countersArb = fc.record({ periodWh: fc.array(counter, { minLength: 5, maxLength: 5 }), charged: counter, topup: counter, balance: counter });
+  const energy = fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 10 ** 6 }), fc.constant(2 ** 32 - 1));
+  const countersArb = fc.record({ periodWh: fc.array(energy, { minLength: 5, maxLength: 5 }), charged: counter, topup: counter, balance: counter });
   type Counters = { periodWh: number[]; charged: number; topup: number; balance: number };
 
   function freezeRing(slots = 16): SlotRing {
@@ -344,7 +346,7 @@ describe('freeze records', () => {
           const want = entries
             .slice(-slots)
             .reverse()
-            .map((e) => ({ day: e.day, late: e.late, account: cfg.accounts.name[e.a], periodWh: e.c.periodWh, chargedMilli: e.c.charged, topupMilli: e.c.topup, balanceMilli: e.c.balance }));
+            .map((e) => ({ day: e.day, late: e.late, account: nameList(cfg.accounts.names)[e.a], periodWh: e.c.periodWh, chargedMilli: e.c.charged, topupMilli: e.c.topup, balanceMilli: e.c.balance }));
           expect(readFreezes(ring, '', 0, 65535, 1000)).toEqual(want);
         },
       ),
@@ -409,7 +411,7 @@ describe('freeze records', () => {
     const ee = new MemEeprom(1024);
     const ring = new SlotRing(ee, 0, 8, 64); // the old 64-byte slots
     openRing(ring);
-    setCounters(core, 2, { periodWh: [2 ** 50, 2 ** 50, 2 ** 50, 2 ** 50, 0], charged: 2 ** 50, topup: 2 ** 50, balance: 2 ** 50 });
+    setCounters(core, 2, { periodWh: [2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 0], charged: 2 ** 50, topup: 2 ** 50, balance: 2 ** 50 });
     const before = ee.mem.slice();
     expect(appendFreeze(ring, core, 2, 500, false)).toBe(false);
     expect(ee.mem).toEqual(before);
@@ -419,7 +421,7 @@ describe('freeze records', () => {
   it('appendFreeze never reports success for a record it cannot read back', () => {
     const core = new Core(cfg);
     const ring = freezeRing(8);
-    setCounters(core, 2, { periodWh: [2 ** 36, 2 ** 36, 2 ** 36, 2 ** 36, 0], charged: 2 ** 40, topup: 2 ** 40, balance: 2 ** 36 });
+    setCounters(core, 2, { periodWh: [2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 0], charged: 2 ** 40, topup: 2 ** 40, balance: 2 ** 36 });
     const okWrite = appendFreeze(ring, core, 2, 500, false);
     const back = readFreezes(ring, '', 0, 65535, 10);
     expect(okWrite ? back.length : 1).toBe(1);

@@ -21,6 +21,7 @@ import { configCommitted, writeConfig, writeHeader } from '../../firmware/storag
 import { EVENT_SLOT, FORMAT, Store, layoutFor } from '../../firmware/storage/store';
 import { Eeprom } from '../../hal/eeprom';
 import { Result } from '../../hal/result';
+import { nameList } from '../../firmware/tables';
 
 const CONFIG = {
   plans: { flat: { price: 600 } },
@@ -66,7 +67,7 @@ function formatThree(part: string, n: number, lost: boolean, config: object = CO
   }
   expect(st.configSlot).toBe(1);
   const core = new Core(parsed.value);
-  const names = parsed.value.accounts.name;
+  const names = nameList(parsed.value.accounts.names);
   const money: string[] = [];
   const others: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -198,7 +198,7 @@ describe('money log slots', () => {
           const r = reboot ? new SlotRing(ee, mo.start, slots, MONEY_SLOT) : mo;
           if (reboot) openRing(r);
           const got: string[] = [];
-          readLog(ev, r, ALL, 1000, (t, a, k, x) => got.push(t + '|' + a + '|' + k + '|' + x), names.slice());
+          readLog(ev, r, ALL, 1000, (t, a, k, x) => got.push(t + '|' + a + '|' + k + '|' + x), names.join(' ') + ' ');
           expect(got).toEqual(want.map((m) => m.time + '|' + m.account + '|' + m.d.code + '|' + lineOf(m)));
           // without the names, a name that was cut shows its start and ~, never another name
           const bare: string[] = [];
@@ -272,7 +272,7 @@ describe('money log slots', () => {
           .slice(0, max)
           .map((e) => e.t + '|' + e.a + '|' + e.k + '|' + e.x);
         const got: string[] = [];
-        readLog(ev, mo, f, max, (tt, a, k, x) => got.push(tt + '|' + a + '|' + k + '|' + x), names.slice());
+        readLog(ev, mo, f, max, (tt, a, k, x) => got.push(tt + '|' + a + '|' + k + '|' + x), names.join(' ') + ' ');
         expect(got).toEqual(want);
       }),
       { numRuns: 400 },

@@ -29,6 +29,7 @@ import { accountState, meterState, setAccountState, setMeterState } from '../../
 import { saveLedger } from '../../firmware/billing/ledger';
 import { PARTS, StorageRig } from '../../sim/storage-rig';
 import { accountBytes, commitRecords } from './commit-records';
+import { nameList } from '../../firmware/tables';
 
 const encodeAccount = accountBytes;
 
@@ -571,8 +572,8 @@ function coreWith(cfg: CoreConfig, s: CoreState): Core {
 
 function snapshot(core: Core) {
   return {
-    accounts: core.cfg.accounts.name.map((_, a) => accountState(core, a)),
-    meters: core.cfg.meters.name.map((_, m) => meterState(core, m)),
+    accounts: nameList(core.cfg.accounts.names).map((_, a) => accountState(core, a)),
+    meters: nameList(core.cfg.meters.names).map((_, m) => meterState(core, m)),
     lastSeq: Array.from(core.lastSeq),
   };
 }
@@ -606,12 +607,12 @@ describe('records: account records', () => {
       fc.property(coreStateArb(cfg), fc.integer({ min: 0, max: 40 }), fc.option(tokenArb, { nil: null }), (s1, initial, token) => {
         const src = coreWith(cfg, s1);
         const w = new Writer(initial);
-        const spans = cfg.accounts.name.map((_, a) => {
+        const spans = nameList(cfg.accounts.names).map((_, a) => {
           const from = w.n;
           encodeInto(src, a, a === 1 ? token : null, FORMAT, w);
           return [from, w.n];
         });
-        cfg.accounts.name.forEach((_, a) => expect(Array.from(w.b.subarray(spans[a][0], spans[a][1]))).toEqual(Array.from(encodeAccount(src, a, a === 1 ? token : null, FORMAT))));
+        nameList(cfg.accounts.names).forEach((_, a) => expect(Array.from(w.b.subarray(spans[a][0], spans[a][1]))).toEqual(Array.from(encodeAccount(src, a, a === 1 ? token : null, FORMAT))));
       }),
       { numRuns: 100 },
     );
@@ -624,11 +625,11 @@ describe('records: account records', () => {
         const st = new Store(rig.eeprom);
         bootStore(st, () => 0);
         const src = coreWith(cfg, s);
-        const recs = cfg.accounts.name.map((name, a) => ({ name: name, data: encodeAccount(src, a, a === 1 ? token : null, FORMAT) }));
+        const recs = nameList(cfg.accounts.names).map((name, a) => ({ name: name, data: encodeAccount(src, a, a === 1 ? token : null, FORMAT) }));
         expect(commitRecords(st.journal, recs).ok).toBe(true);
         const b = bootStore(again(rig), () => 0);
         const dst = new Core(cfg);
-        cfg.accounts.name.forEach((accName, a) => {
+        nameList(cfg.accounts.names).forEach((accName, a) => {
           const r = decodeAccount(dst, a, b.scan.records[accName], b.scan.versions[accName]);
           expect(r).toEqual({ token: a === 1 ? token : null, seq: s.lastSeq[a] });
         });
@@ -668,7 +669,7 @@ describe('records: account records', () => {
       fc.property(coreStateArb(cfg), (s) => {
         const src = coreWith(cfg, s);
         const dst = new Core(cfg2);
-        const idx = (c: CoreConfig, n: string) => c.meters.name.indexOf(n);
+        const idx = (c: CoreConfig, n: string) => nameList(c.meters.names).indexOf(n);
         expect(decodeAccount(dst, 0, encodeAccount(src, 0, null, FORMAT), FORMAT)).not.toBeNull();
         expect(accountState(dst, 0)).toEqual(accountState(src, 0));
         for (const n of ['M1', 'M5']) expect(meterState(dst, idx(cfg2, n))).toEqual(meterState(src, idx(cfg, n)));
@@ -689,15 +690,15 @@ describe('records: account records', () => {
     raw2.accounts.reverse();
     const cfg2 = cfgOf(raw2);
     const src = coreWith(cfg, {
-      accounts: cfg.accounts.name.map((_, a) => Array.from({ length: 21 }, (_, i) => a * 100 + i)),
-      meters: cfg.meters.name.map((_, m) => Array.from({ length: 8 }, (_, i) => m * 10 + i)),
+      accounts: nameList(cfg.accounts.names).map((_, a) => Array.from({ length: 21 }, (_, i) => a * 100 + i)),
+      meters: nameList(cfg.meters.names).map((_, m) => Array.from({ length: 8 }, (_, i) => m * 10 + i)),
       lastSeq: [5, 6, 7],
     });
     const dst = new Core(cfg2);
     expect(decodeAccount(dst, 2, encodeAccount(src, 0, null, FORMAT), FORMAT)).toEqual({ token: null, seq: 5 });
     expect(accountState(dst, 2)).toEqual(accountState(src, 0));
     for (const n of ['M1', 'M2', 'M5']) {
-      expect(meterState(dst, cfg2.meters.name.indexOf(n))).toEqual(meterState(src, cfg.meters.name.indexOf(n)));
+      expect(meterState(dst, nameList(cfg2.meters.names).indexOf(n))).toEqual(meterState(src, nameList(cfg.meters.names).indexOf(n)));
     }
   });
 

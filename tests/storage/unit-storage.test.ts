@@ -12,6 +12,7 @@ import { bootStore, writeConfig, writeHeader } from '../../firmware/storage/stor
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { FORMAT, Store } from '../../firmware/storage/store';
 import { commitRecords } from './commit-records';
+import { nameList } from '../../firmware/tables';
 
 /** An account's record in a buffer of its own (the unit's commits share one per batch). */
 const encodeAccount = (core: Parameters<typeof encodeInto>[0], a: number, token: Parameters<typeof encodeInto>[2], format: number): Uint8Array => {
@@ -153,7 +154,7 @@ describe('unit with an EEPROM', () => {
     u = boot(new StorageRig({ now: () => clock.now(), chip: rig.chip, clock: rig.clock }), clock, out);
     expect(out.join('\n')).toMatch(/EEPROM header unreadable: formatted, STARTING FROM FACTORY DEFAULTS/);
     expect(u.core.balance[0]).toBe(0);
-    expect(u.core.cfg.accounts.name).toEqual(['A1', 'A2']);
+    expect(nameList(u.core.cfg.accounts.names)).toEqual(['A1', 'A2']);
   });
 
   it('keeps the token lock-out and used tokens through a reboot', () => {
