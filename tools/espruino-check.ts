@@ -947,7 +947,7 @@ export interface EspruinoRun {
   /** Free after boot, and the least free after any typed command. */
   freeAfterBoot: number;
   minFreeInSession: number;
-  /** The least free while each typed command ran (until the next was typed), in order. */
+  /** The least free while each typed command ran (from its typing until the next's), in order. */
   freePerCommand: number[];
   lines: string[];
   findings: Finding[];
@@ -1011,11 +1011,14 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
     write += '\n' + copyToStorage(file, name, bytes.length);
   }
   // One command every 300 ms, as typed (a reply's timers run between them); the run ends
-  // `settleMs` after the last one, when every timer is cleared.
+  // `settleMs` after the last one, when every timer is cleared. The lowest free is printed just
+  // before each command is typed and at the end, so each figure after the first covers one
+  // command from its typing (the line is handled at once) to the next's.
   const feed =
     'var __cmds = ' + JSON.stringify(typed.map((t) => t + '\r')) + ', __i = 0;' +
-    ' function __next() { if (__i >= __cmds.length) { print("FREE-NOW " + Math.min(__low, process.memory().free)); return setTimeout(function () { clearInterval(); }, ' + settleMs + '); }' +
-    ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); print("FREE-NOW " + Math.min(__low, process.memory().free)); __low = 1e9; setTimeout(__next, 300); }';
+    ' function __next() { print("FREE-NOW " + Math.min(__low, process.memory().free)); __low = 1e9;' +
+    ' if (__i >= __cmds.length) return setTimeout(function () { clearInterval(); }, ' + settleMs + ');' +
+    ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); setTimeout(__next, 300); }';
   const runner =
     ESPRUINO_PRELUDE +
     '\nvar __S = require("Storage");' +

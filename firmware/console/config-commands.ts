@@ -43,9 +43,13 @@ export function runConfigCommand(u: Unit, sh: Shell | null, line: string): strin
 
 // Heap a configuration change takes beside this module at its peak: the new configuration and
 // core beside the old, and the storage commit of every account. Measured on the 32-bit
-// interpreter (opening accounts 5 to 16 and adding meters 5 to 12 one at a time): about 1,100
-// + 25 per account + 20 per meter beside the module; with a fifth to spare:
-const APPLY_VARS = 1300;
+// interpreter (opening accounts 5 to 16 and adding meters 5 to 12 one at a time): 25 per
+// account + 20 per meter beside the module; and on espruino-pico a change of its 4 factory
+// accounts and meters, started with 1,001 free, went through beside 300 variables held as
+// ballast and ran out of memory beside 380, so it needs 620 to 700 (2026-12-04, after the
+// 32-bit registers and the names in one string; 1,100 + the per-account part before). With a
+// fifth to spare:
+const APPLY_VARS = 630;
 const ACCOUNT_VARS = 30;
 const METER_VARS = 24;
 const BUS_LINE_VARS = 440;
