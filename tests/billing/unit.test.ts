@@ -55,29 +55,29 @@ describe('unit composition root', () => {
 
   it('refuses a configuration change the heap has no room for, and changes nothing', () => {
     const lines: string[] = [];
-    let free = 1300;
+    let free = 650;
     const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT, { metering: busMetering });
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1354 variables, 1300 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 684 variables, 650 free)']);
     lines.length = 0;
     unit.input('acct A\n');
     expect(lines.join('\n')).toContain('limit 0.000');
-    free = 1700;
+    free = 1000;
     lines.length = 0;
     unit.input('acct set A limit=2\n');
     expect(lines).toEqual(['account A changed']);
     // a bus line in use needs room for its bus, poller and relay control
     lines.length = 0;
     unit.input('meter add D1 acct=A proto=dlt645 addr=000000000001\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1818 variables, 1700 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 1148 variables, 1000 free)']);
   });
 
   it('counts the heap a configuration needs by its accounts, meters and the RS485 lines it uses', () => {
-    expect(applyVars(1, 2, 0)).toBe(1300 + 30 + 48);
-    expect(applyVars(1, 2, 1)).toBe(1300 + 30 + 48 + 440);
-    expect(applyVars(2, 2, 2)).toBe(1300 + 60 + 48 + 880);
+    expect(applyVars(1, 2, 0)).toBe(630 + 30 + 48);
+    expect(applyVars(1, 2, 1)).toBe(630 + 30 + 48 + 440);
+    expect(applyVars(2, 2, 2)).toBe(630 + 60 + 48 + 880);
   });
 
   it('stops a pasted configuration before it crowds out the memory a change needs', () => {
