@@ -25,7 +25,7 @@ import { VirtualAt24c } from './virtual-eeprom';
 import { VirtualClock } from './virtual-clock';
 import { accountState, meterState } from '../firmware/core';
 import { VirtualDs3231 } from './virtual-rtc';
-import { nameList } from '../firmware/tables';
+import { nameAt, nameIndex, nameList } from '../firmware/tables';
 
 /** 2026-03-31 06:00 UTC: the day crosses into April, so a monthly freeze falls due too. */
 const T0 = 1774936800;
@@ -158,7 +158,7 @@ function same(a: Snap, b: Snap): string {
 /** The states of account `name`'s meters in a snapshot. */
 function metersOf(x: Snap, name: string, core: Core): { [m: string]: number[] } {
   const out: { [m: string]: number[] } = {};
-  const a = nameList(core.cfg.accounts.names).indexOf(name);
+  const a = nameIndex(core.cfg.accounts.names, name);
   nameList(core.cfg.meters.names).forEach((m, i) => {
     if (core.cfg.meters.account[i] === a) out[m] = x.met[m] || [0, 0, 0, 0, 0, 0, 0, 0];
   });
@@ -220,7 +220,7 @@ class World {
         eeprom: ee,
         rtc: rig.rtc,
         onDecision: (d) => {
-          if (d.kind === 'ledger') this.ledger.set(d.seq, { name: this.unit ? nameList(this.unit.core.cfg.accounts.names)[d.account] : CONFIG.accounts[d.account].name, d });
+          if (d.kind === 'ledger') this.ledger.set(d.seq, { name: this.unit ? nameAt(this.unit.core.cfg.accounts.names, d.account) : CONFIG.accounts[d.account].name, d });
         },
       },
       CONFIG,
@@ -246,7 +246,7 @@ class World {
     const u = this.unit;
     if (s.readings) {
       for (const m of Object.keys(s.readings)) {
-        const i = nameList(u.core.cfg.meters.names).indexOf(m);
+        const i = nameIndex(u.core.cfg.meters.names, m);
         if (i >= 0) u.handle({ t: 'reading', time: u.time(), meter: i, importWh: s.readings[m], exportWh: 0 });
       }
       u.handle({ t: 'tick', time: u.time() });
@@ -396,7 +396,7 @@ function afterCut(part: string, img: Uint8Array, steps: Step[], s: number, recei
   const sums: { [n: string]: number } = {};
   for (const v of ledger.values()) if (v.d.code !== 'charge') sums[v.name] = (sums[v.name] || 0) + v.d.value;
   for (let a = 0; a < core.cfg.accounts.n; a++) {
-    const n = nameList(core.cfg.accounts.names)[a];
+    const n = nameAt(core.cfg.accounts.names, a);
     if ((sums[n] || 0) - core.chargedMilli[a] !== core.balance[a]) return 'balance of ' + n + ' ' + core.balance[a] + ' is not its ledger: ' + sums[n] + ' - ' + core.chargedMilli[a];
     let wh = 0;
     nameList(core.cfg.meters.names).forEach((m, i) => {

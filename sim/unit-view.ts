@@ -5,7 +5,7 @@
 // (onDecision, onLog) and are not read here.
 import { CoreConfig, CoreEvent } from '../firmware/core';
 import { Unit } from '../firmware/unit';
-import { IMPORT_ONLY, nameList } from '../firmware/tables';
+import { IMPORT_ONLY, nameAt, nameIndex, nameList } from '../firmware/tables';
 
 /** Energy periods, in the order of periodWhOf(): the four time-of-use periods, then energy
  *  billed while the unit's clock was not valid. */
@@ -23,9 +23,9 @@ export interface ConfigFacts {
 
 export function configFacts(cfg: CoreConfig): ConfigFacts {
   return {
-    accounts: nameList(cfg.accounts.names).slice(),
+    accounts: nameList(cfg.accounts.names),
     relays: Array.from(cfg.accounts.relay),
-    meters: nameList(cfg.meters.names).map((name, m) => ({ name, account: nameList(cfg.accounts.names)[cfg.meters.account[m]] })),
+    meters: nameList(cfg.meters.names).map((name, m) => ({ name, account: nameAt(cfg.accounts.names, cfg.meters.account[m]) })),
     utcOffsetS: cfg.calendar.utcOffsetS,
   };
 }
@@ -41,11 +41,11 @@ export function accountCount(unit: Unit): number {
 }
 
 export function accountNames(unit: Unit): string[] {
-  return nameList(unit.core.cfg.accounts.names).slice();
+  return nameList(unit.core.cfg.accounts.names);
 }
 
 export function accountIndex(unit: Unit, name: string): number {
-  return nameList(unit.core.cfg.accounts.names).indexOf(name);
+  return nameIndex(unit.core.cfg.accounts.names, name);
 }
 
 export function meterCount(unit: Unit): number {
@@ -53,11 +53,11 @@ export function meterCount(unit: Unit): number {
 }
 
 export function meterNames(unit: Unit): string[] {
-  return nameList(unit.core.cfg.meters.names).slice();
+  return nameList(unit.core.cfg.meters.names);
 }
 
 export function meterIndex(unit: Unit, name: string): number {
-  return nameList(unit.core.cfg.meters.names).indexOf(name);
+  return nameIndex(unit.core.cfg.meters.names, name);
 }
 
 /** Account index of meter m. */

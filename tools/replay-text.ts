@@ -5,7 +5,7 @@ import { Core, accountState, formatDecision, meterState } from '../firmware/core
 import { parseConfig } from '../firmware/config';
 import { saveLedger } from '../firmware/billing/ledger';
 import { TraceEvent, parseStamp, toCoreEvent } from '../firmware/replay';
-import { nameList } from '../firmware/tables';
+import { nameAt } from '../firmware/tables';
 
 /** A golden trace as in tests/vectors/*.json. */
 export interface Trace {
@@ -39,9 +39,9 @@ function numbers(v: number[]): string {
 export function stateLines(core: Core): string[] {
   const lines: string[] = [];
   const a = core.cfg.accounts;
-  for (let i = 0; i < a.n; i++) lines.push('account ' + nameList(a.names)[i] + ' ' + numbers(accountState(core, i)));
+  for (let i = 0; i < a.n; i++) lines.push('account ' + nameAt(a.names, i) + ' ' + numbers(accountState(core, i)));
   const m = core.cfg.meters;
-  for (let i = 0; i < m.n; i++) lines.push('meter ' + nameList(m.names)[i] + ' ' + numbers(meterState(core, i)));
+  for (let i = 0; i < m.n; i++) lines.push('meter ' + nameAt(m.names, i) + ' ' + numbers(meterState(core, i)));
   lines.push('ledger ' + numbers(saveLedger(core.ledger)));
   return lines;
 }

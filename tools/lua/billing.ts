@@ -10,7 +10,7 @@ import { RING, entryName } from '../../firmware/billing/ledger';
 import { hasFlag } from '../../firmware/lib/bits';
 import { TraceEvent, parseStamp, toCoreEvent } from '../../firmware/replay';
 import { ReplayOptions, replayText as replayTextOf, stateLines } from '../replay-text';
-import { nameList } from '../../firmware/tables';
+import { nameAt, nameIndex, nameList } from '../../firmware/tables';
 
 /** typescript-to-lua's multiple return values (its language extensions, recognised by these
  *  brands; declared here so that no other file sees them). */
@@ -110,18 +110,18 @@ export class Unit {
 
   /** The accounts' names, in configuration order. */
   accounts(): string[] {
-    return nameList(this.core.cfg.accounts.names).slice();
+    return nameList(this.core.cfg.accounts.names);
   }
 
   /** The meters' names, in configuration order. */
   meters(): string[] {
-    return nameList(this.core.cfg.meters.names).slice();
+    return nameList(this.core.cfg.meters.names);
   }
 
   /** An account's state, or nil for a name the configuration does not have. */
   account(name: string): LuaAccount | undefined {
     const c = this.core;
-    const a = nameList(c.cfg.accounts.names).indexOf(name);
+    const a = nameIndex(c.cfg.accounts.names, name);
     if (a < 0) return undefined;
     const t = c.cfg.accounts;
     const alarms: number[] = [];
@@ -150,11 +150,11 @@ export class Unit {
   /** A meter's state, or nil for a name the configuration does not have. */
   meter(name: string): LuaMeter | undefined {
     const c = this.core;
-    const m = nameList(c.cfg.meters.names).indexOf(name);
+    const m = nameIndex(c.cfg.meters.names, name);
     if (m < 0) return undefined;
     return {
       name: name,
-      account: nameList(c.cfg.accounts.names)[c.cfg.meters.account[m]],
+      account: nameAt(c.cfg.accounts.names, c.cfg.meters.account[m]),
       read: c.has[m] === 1,
       importWh: c.lastImp[m],
       exportWh: c.lastExp[m],
@@ -172,7 +172,7 @@ export class Unit {
     for (let k = 0; k < l.used; k++) {
       const i = (first + k) % RING;
       const a = l.rAccount[i];
-      recent.push({ seq: l.rSeq[i], account: a >= 0 ? nameList(this.core.cfg.accounts.names)[a] : '', kind: entryName(l.rKind[i]), amount: l.rAmount[i], corrected: l.rCorrected[i] === 1 });
+      recent.push({ seq: l.rSeq[i], account: a >= 0 ? nameAt(this.core.cfg.accounts.names, a) : '', kind: entryName(l.rKind[i]), amount: l.rAmount[i], corrected: l.rCorrected[i] === 1 });
     }
     return { seq: l.seq, recent: recent };
   }
@@ -190,8 +190,8 @@ export class Unit {
       const d = ds[i];
       out.push({
         kind: d.kind,
-        account: d.account >= 0 ? nameList(cfg.accounts.names)[d.account] : undefined,
-        meter: d.meter >= 0 ? nameList(cfg.meters.names)[d.meter] : undefined,
+        account: d.account >= 0 ? nameAt(cfg.accounts.names, d.account) : undefined,
+        meter: d.meter >= 0 ? nameAt(cfg.meters.names, d.meter) : undefined,
         code: d.code,
         value: d.value,
         balance: d.balance,
