@@ -29,6 +29,8 @@ export interface PtyMeters {
   /** Requests of each meter index (scenario order) answered, and bytes seen that no meter took. */
   answered: number[];
   ignored: number;
+  /** Set to stop answering (the meters fall silent; a soak ends its readings so). */
+  mute: boolean;
   /** Every request and the reply it got, in order (tests decode them). */
   log: { meter: number; t: number; req: Uint8Array; reply: Uint8Array }[];
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export function servePtyMeters(sc: Scenario, path: string, o: { log?: boolean; r
     replies: 0,
     answered: sc.meterNames.map(() => 0),
     ignored: 0,
+    mute: false,
     log: [],
     close(): Promise<void> {
       closed = true;
@@ -74,6 +77,7 @@ export function servePtyMeters(sc: Scenario, path: string, o: { log?: boolean; r
     },
   };
   const serve = (frame: Uint8Array): void => {
+    if (me.mute) return;
     me.requests++;
     for (const m of rig.meters) {
       const v = m.dlt || m.modbus;

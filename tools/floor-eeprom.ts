@@ -13,10 +13,12 @@ import { RigResult, runRig } from './espruino-rig';
 
 export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 'dormitory-floor-rs485.json');
 
-/** The EEPROM after `hours` of the floor, and the UTC second the run ended (the RTC's time). */
-export function floorEeprom(hours = 1): { eeprom: Buffer; rtcStart: number } {
+/** The EEPROM after `hours` of the floor, and the UTC second the run ended (the RTC's time);
+ *  `bus` replaces settings of the configuration's `bus` (poll interval, line settings). */
+export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }): { eeprom: Buffer; rtcStart: number } {
   const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
   raw.durationHours = hours;
+  for (const k in bus) raw.config.bus[k] = bus[k];
   // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
   // serves both boards only while they carry the same part.
   const part = loadBoard('pico').eeprom;
