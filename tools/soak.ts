@@ -115,6 +115,13 @@ function requestKey(req: Uint8Array, exact: boolean): string {
   return Array.from(req).join(',');
 }
 
+/** Whether exchange i of the log is one the unit sent again at once to the same meter: a retry,
+ *  whose reply the unit did not take (it came while the unit was still sending, or garbled). */
+function retried(log: PtyMeters['log'], i: number): boolean {
+  const n = log[i + 1];
+  return !!n && n.meter === log[i].meter && requestKey(n.req, true) === requestKey(log[i].req, true);
+}
+
 /** Bills the recorded exchanges again in Node: the firmware started from `eeprom` at `rtcStart`
  *  on a virtual clock, its meter bus answered from `log` (each request with the next reply
  *  recorded for the same request), run for `seconds`. Balances by account name. */
@@ -133,11 +140,8 @@ export function billAgain(eeprom: Buffer, rtcStart: number, log: PtyMeters['log'
     };
     for (let i = 0; i < log.length; i++) {
       const e = log[i];
-      // A request sent again at once to the same meter is a retry: the unit did not take the
-      // reply to the first (it came while the unit was still sending, or garbled), so Node must
-      // not take it either.
-      const n = log[i + 1];
-      if (n && n.meter === e.meter && requestKey(n.req, true) === requestKey(e.req, true)) continue;
+      // the unit did not take a retried request's first reply: neither does Node
+      if (retried(log, i)) continue;
       push(requestKey(e.req, true), e.reply);
       push(requestKey(e.req, false), e.reply);
     }
@@ -241,11 +245,13 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
       if (free > c.rest) c.rest = free;
       if (free < c.lowest) c.lowest = free;
     }
-    // cycles done: the fewest times a meter was asked its first request again
+    // cycles done: the fewest times a meter was asked its first request again (retries not counted)
     let cyclesDone = 1e9;
     const first: string[] = [];
     const count: number[] = [];
-    for (const e of meters.log) {
+    for (let i = 0; i < meters.log.length; i++) {
+      const e = meters.log[i];
+      if (retried(meters.log, i)) continue;
       const k = requestKey(e.req, true);
       if (first[e.meter] === undefined) first[e.meter] = k;
       if (first[e.meter] === k) count[e.meter] = (count[e.meter] || 0) + 1;
