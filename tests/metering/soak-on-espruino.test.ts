@@ -11,7 +11,7 @@ import { soakFloor, SoakResult } from '../../tools/soak';
 
 const CYCLES = 4;
 /** Complete cycles in CYCLES minutes: on espruino-pico a cycle takes up to 3 minutes alone, and
- *  CI runs other files beside it (2 measured alone, 1 in CI). Every balance is billed from the
+ *  CI runs other files beside it (1 measured, alone and in CI, retries not counted). Every balance is billed from the
  *  first cycle on (the EEPROM holds each meter's register), and the heap is compared per interval. */
 const CYCLES_DONE = 1;
 /** Free at the lowest on espruino-pico while polling, after boot (the runner's ~380 variables
