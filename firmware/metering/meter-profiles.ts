@@ -30,13 +30,11 @@ function fld(fn: number, reg: number, type: number, mul: number, div: number): M
   return { fn: fn, reg: reg, type: type, mul: mul, div: div };
 }
 
-let sdm: ModbusProfile | null = null;
-let dds: ModbusProfile | null = null;
-
 /** Eastron SDM120 / SDM230: float32 input registers. Their total is import + export, so both are
- *  read. Built on first use (on the board an unused profile costs no heap), then shared. */
+ *  read. Made anew at each use and let go: on the board a profile object kept costs about 50
+ *  variables. */
 export function sdm120(): ModbusProfile {
-  return sdm || (sdm = {
+  return {
     name: 'sdm120',
     importWh: fld(FN_INPUT, 0x48, T_F32, 1000, 1),
     exportWh: fld(FN_INPUT, 0x4a, T_F32, 1000, 1),
@@ -46,12 +44,12 @@ export function sdm120(): ModbusProfile {
     relayReg: -1,
     relayOn: 1,
     relayOff: 0,
-  });
+  };
 }
 
 /** Hiking DDS238-2 ZN/SR: uint32 holding registers in 0.01 kWh; relay at 0x001A (function 10 only). */
 export function dds238(): ModbusProfile {
-  return dds || (dds = {
+  return {
     name: 'dds238',
     importWh: fld(FN_HOLDING, 0x0a, T_U32, 10, 1),
     exportWh: fld(FN_HOLDING, 0x08, T_U32, 10, 1),
@@ -61,7 +59,7 @@ export function dds238(): ModbusProfile {
     relayReg: 0x1a,
     relayOn: 1,
     relayOff: 0,
-  });
+  };
 }
 
 /** A built-in profile by name (SDM230 shares SDM120's map), or null. */

@@ -119,7 +119,7 @@ describe('meter profiles', () => {
     expect(detail).toEqual([[4, 0, 14]]);
     expect(hx(mb.readRequest(1, 4, 0, 14))).toBe('01 04 00 00 00 0E 71 CE');
     expect(offsetIn(sdm120().currentMa, detail[0])).toBe(12);
-    expect(builtinProfile('sdm230')).toBe(sdm120());
+    expect(builtinProfile('sdm230')).toEqual(sdm120());
   });
   it('DDS238: export and import in one holding read; relay register 0x1A', () => {
     expect(planReads([dds238().importWh, dds238().exportWh])).toEqual([[3, 8, 4]]);
