@@ -591,7 +591,9 @@ export async function bundleResident(entry: string, globals: string, defines: { 
   // the first pass leaves some assigned before their declaration.
   // (Quoted property names stay quoted, for the second pass's property shortening to leave
   // them alone: keys of JSON text, and `o["name"]` reads.)
-  const pre = await minify(code, { ecma: 5, toplevel: true, compress: { ...compress(false), properties: false }, mangle: false, format: { ecma: 5, comments: false, keep_quoted_props: true } });
+  // ascii_only everywhere: the text stays 7-bit (bytes above 127, as in the token walker's machine
+  // code, written \xNN), so an upload as text cannot re-encode them; the image stores the bytes.
+  const pre = await minify(code, { ecma: 5, toplevel: true, compress: { ...compress(false), properties: false }, mangle: false, format: { ecma: 5, comments: false, keep_quoted_props: true, ascii_only: true } });
   if (!pre.code) throw new BuildError('terser produced nothing');
   const nameCache: { vars?: { props: { [k: string]: string } }; props?: object } = {};
   const min = await minify(pre.code, {
@@ -602,7 +604,7 @@ export async function bundleResident(entry: string, globals: string, defines: { 
     // NO_MANGLE=1 (with NO_PROPERTY_MANGLE=1): the resident code keeps its names, to read a heap
     // dump (E.dumpVariables) by them; never for an image.
     mangle: process.env.NO_MANGLE ? false : { toplevel: true, properties: propertyMangle() },
-    format: { ecma: 5, comments: false, semicolons: false },
+    format: { ecma: 5, comments: false, semicolons: false, ascii_only: true },
   });
   if (!min.code) throw new BuildError('terser produced nothing');
   const props = (nameCache.vars && nameCache.vars.props) || {};
@@ -783,7 +785,7 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
     // The same short property names as the resident code (the cache grows with each module).
     nameCache: cache,
     mangle: { toplevel: false, properties: propertyMangle() },
-    format: { ecma: 5, comments: false, semicolons: false },
+    format: { ecma: 5, comments: false, semicolons: false, ascii_only: true },
   });
   if (!min.code) throw new BuildError('terser produced nothing for module ' + name);
   resident.props = cache.props;

@@ -10,7 +10,7 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
-const code = atob(tokenWalkThumb());
+const code = tokenWalkThumb();
 // Four times, each after a 1..4-byte flat string, so that the code lands on different boundaries.
 const keep: any[] = [];
 for (let k = 0; k < 4; k++) {

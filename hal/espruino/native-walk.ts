@@ -46,7 +46,7 @@ export function placeCode(code: string): PlacedCode | null {
  *  ever move the flat string (and so its alignment), it answers -1 (the caller walks in
  *  JavaScript) rather than jump into misaligned code. */
 export function tokenWalker(): ChainWalker | null {
-  const p = placeCode(atob(tokenWalkThumb()));
+  const p = placeCode(tokenWalkThumb());
   if (!p) return null;
   return function (st: Int32Array, steps: number): number {
     if (E.getAddressOf(p.code, true) !== p.codeAt) return -1;

@@ -39,7 +39,7 @@ interface Run {
 
 /** Runs the shipped machine code on the emulated core for each case. */
 export function runThumb(cases: { st: Int32Array; steps: number }[], base = 0x1000, count = false): Run[] {
-  const input = JSON.stringify({ code: tokenWalkThumb(), base, count, cases: cases.map((c) => ({ st: Array.from(c.st), steps: c.steps })) });
+  const input = JSON.stringify({ code: Buffer.from(tokenWalkThumb(), 'latin1').toString('base64'), base, count, cases: cases.map((c) => ({ st: Array.from(c.st), steps: c.steps })) });
   const r = spawnSync(PYTHON, [HARNESS], { input, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error('thumb-walk.py: ' + r.stderr);
   return JSON.parse(r.stdout);
