@@ -1,5 +1,5 @@
-// The firmware's on-demand parts. What runs every poll stays resident; what runs rarely (boot,
-// console commands, token entry, the midnight freeze, an older EEPROM's migration) is a module
+// The firmware's on-demand parts. What runs rarely (boot, console commands, token entry, the
+// midnight freeze, an older EEPROM's migration) and meter reading (each poll cycle) is a module
 // with one entry function, loaded when it is needed and released afterwards (see
 // docs/memory.md). Loading is a HAL service: on the board it
 // evaluates the module's code from flash, in the simulator and in Node tests it hands over the
@@ -7,13 +7,17 @@
 //
 // A module must not leave a function of its own in resident state (a timer, a callback, an
 // object made by one of its classes): that function keeps the whole module alive. Objects that
-// outlive the call are made by resident code (the Unit's methods) or are plain data.
+// outlive the call are made by resident code (the Unit's methods) or are plain data. Meter
+// reading (`met`) is the one module that lives on after its call, on purpose: the resident
+// wiring holds its session through a poll cycle and drops it, timers and listeners cancelled,
+// when the bus falls idle (metering/session.ts).
 import type { BootEntry } from './boot';
 import type { CommandEntry } from './console/commands';
 import type { ConfigEntry } from './console/config-commands';
 import type { TokenEntry } from './tokens/entry';
 import type { DayEntry } from './storage/day';
 import type { MigrateEntry } from './storage/migrate';
+import type { meterSession } from './metering/session';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -25,6 +29,7 @@ export interface Modules {
   tok: TokenEntry;
   day: DayEntry;
   mig: MigrateEntry;
+  met: typeof meterSession;
 }
 
 export type ModuleName = keyof Modules;

@@ -125,6 +125,9 @@ export class Unit {
       echo: false,
       run: function (sh: Shell, line: string) {
         const m = moduleFor(line);
+        // On a board (its heap measured) a console command does not share the heap with a
+        // poll cycle: the bus session closes, the next interval takes the cycle up again.
+        if (hal.freeVars && self.metering) self.metering.pause();
         if (m === 'cfg') hal.load('cfg')(self, sh, line);
         else hal.load(m)(self, sh, line);
       },
@@ -179,11 +182,7 @@ export class Unit {
     }
     if (!urgent) {
       for (let i = 0; i < list.length; i++) if (this.unsaved.indexOf(list[i]) < 0) this.unsaved.push(list[i]);
-      const self = this;
-      if (this.flushTimer < 0 && this.unsaved.length)
-        this.flushTimer = this.hal.clock.after(FLUSH_MS, function () {
-          self.flush();
-        });
+      if (this.flushTimer < 0 && this.unsaved.length) this.flushLater(0);
       return;
     }
     // The waiting readings first, then this event's accounts, eight to a batch (a batch must fit
@@ -201,6 +200,18 @@ export class Unit {
     else for (let i = 0; i < list.length; i++) if (this.unsaved.indexOf(list[i]) < 0) this.unsaved.push(list[i]);
     this.unitUnsaved = !okSave && unitRec;
     this.problem();
+  }
+
+  /** Commits the waiting readings FLUSH_MS from now. On a board (its heap measured) not while
+   *  the bus session is loaded: a commit beside it made the poll cycle's peak. It waits at most
+   *  30 times (5 minutes): the energy is billed again from the committed registers after a cut. */
+  private flushLater(waits: number): void {
+    const self = this;
+    this.flushTimer = this.hal.clock.after(FLUSH_MS, function () {
+      self.flushTimer = -1;
+      if (self.hal.freeVars && self.metering && self.metering.busy() && waits < 30) self.flushLater(waits + 1);
+      else self.flush();
+    });
   }
 
   /** Commits the readings waiting for the end of their poll cycle. */
@@ -317,8 +328,8 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   const u = new Unit(hal, parts);
   hal.load('boot')(u, config);
   // Once the boot module has left the heap (beside it, the meters' objects and the first
-  // decisions made the boot's peak): the meters wired, every relay brought to the state the
-  // rules want, eight accounts at a time (a whole floor's decisions at once would crowd a
+  // decisions made the boot's peak): the meters' tables made, every relay brought to the state
+  // the rules want, eight accounts at a time (a whole floor's decisions at once would crowd a
   // Pico's heap).
   if (u.parts && u.parts.metering) {
     u.metering = u.parts.metering(u);
@@ -334,6 +345,9 @@ export function startUnit(hal: UnitHal, config: unknown, parts?: UnitParts): Uni
   // A freeze that is due loads the day module, which beside the boot module made the boot's
   // peak (the first event is not billed before it either way).
   u.freezeDue(u.time());
+  // The bus meters' session is loaded only now (beside the boot's commits it made the peak):
+  // the relays those decisions asked for are switched from here.
+  if (u.metering) u.metering.start();
   if (u.metering) u.metering.emitPulses(); // the pulse registers' baseline
   hal.print(u.statusLine());
   return u;

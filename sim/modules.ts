@@ -9,6 +9,7 @@ import { Load, Modules } from '../firmware/modules';
 import { enterTokenFor } from '../firmware/tokens/entry';
 import { newDay } from '../firmware/storage/day';
 import { migrateUnit } from '../firmware/storage/migrate';
+import { meterSession } from '../firmware/metering/session';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -20,6 +21,7 @@ export const MODULE_ENTRIES: Modules = {
   tok: enterTokenFor,
   day: newDay,
   mig: migrateUnit,
+  met: meterSession,
 };
 
 /** Loads a module in Node: the entry itself. */

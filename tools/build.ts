@@ -657,6 +657,7 @@ export const MODULES: { [name: string]: { file: string; entry: string } } = {
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
   day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
   mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
+  met: { file: 'firmware/metering/session.ts', entry: 'meterSession' },
 };
 
 /** Classes a module may make objects of although the resident code has them too: the objects
@@ -885,6 +886,10 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
   let modules = await bundleModules(resident);
+  if (board.methodHelper) {
+    const helper = /^function ([$A-Za-z0-9_]+)\(/.exec(code);
+    if (helper) modules = modules.map((m) => ({ ...m, code: methodsThroughHelper(m.code, 2, helper[1]) }));
+  }
   // A board short of heap declares no function parameters (tools/params-as-locals.ts).
   if (board.paramsAsLocals) {
     code = paramsAsLocals(code);

@@ -186,9 +186,40 @@ export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: 
   );
 }
 
-/** Pretokenises a bundle and its modules and packs them: the modules into the area while they
- *  fit, then the bundle's top-level pieces in order while they fit, then the rest (modules
- *  first) into the Storage file. The order of the pieces is kept, so everything a piece runs
+/** Which modules go into the area (of cap bytes, before the resident pieces, which follow in
+ *  order while they fit): the choice that leaves the least of the area unused, among the
+ *  first 4,096 sets (the modules in order while they fit, when nothing does better). */
+export function areaModules(mods: number[], pieces: number[], cap: number): boolean[] {
+  const n = Math.min(mods.length, 12);
+  const fill = (room: number) => {
+    let used = 0;
+    for (let i = 0; i < pieces.length && used + pieces[i] <= room; i++) used += pieces[i];
+    return used;
+  };
+  const greedy: boolean[] = [];
+  let g = 0;
+  for (const b of mods) {
+    greedy.push(g + b <= cap);
+    if (g + b <= cap) g += b;
+  }
+  let best = greedy;
+  let bestUsed = g + fill(cap - g);
+  for (let set = 0; set < 1 << n; set++) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) if (set & (1 << k)) sum += mods[k];
+    if (sum > cap) continue;
+    const used = sum + fill(cap - sum);
+    if (used > bestUsed) {
+      bestUsed = used;
+      best = mods.map((_, k) => k < n && (set & (1 << k)) !== 0);
+    }
+  }
+  return best;
+}
+
+/** Pretokenises a bundle and its modules and packs them: into the area the modules that leave
+ *  it fullest (areaModules), then the bundle's top-level pieces in order while they fit, then
+ *  the rest (modules first) into the Storage file. The order of the pieces is kept, so everything a piece runs
  *  at load time is already defined (function declarations come first in the bundle). */
 export function boardImage(code: string, area?: CodeArea, access: LoaderAccess = {}, modules: ImageModule[] = []): BoardImage {
   const cap = area ? area.length : 0;
@@ -196,18 +227,24 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   let rest = '';
   const places: { [name: string]: PiecePlace } = {};
   const later: { name: string; bytes: string }[] = [];
-  for (const m of modules) {
-    const bytes = pretokenise(m.code);
-    if (first.length + bytes.length <= cap) {
-      places[m.name] = [0, first.length, bytes.length];
-      first += bytes;
-    } else later.push({ name: m.name, bytes });
+  const pieces = topLevelPieces(code).map(pretokenise);
+  const mods = modules.map((m) => ({ name: m.name, bytes: pretokenise(m.code) }));
+  const inArea = areaModules(
+    mods.map((m) => m.bytes.length),
+    pieces.map((p) => p.length + 1),
+    cap,
+  );
+  for (let k = 0; k < mods.length; k++) {
+    const m = mods[k];
+    if (inArea[k]) {
+      places[m.name] = [0, first.length, m.bytes.length];
+      first += m.bytes;
+    } else later.push(m);
   }
   for (const m of later) {
     places[m.name] = [1, rest.length, m.bytes.length];
     rest += m.bytes;
   }
-  const pieces = topLevelPieces(code).map(pretokenise);
   const areaStart = first.length;
   let i = 0;
   for (; i < pieces.length && first.length + pieces[i].length + 1 <= cap; i++) first += pieces[i] + '\n';

@@ -3,8 +3,8 @@
 // tokens: nine letters of flash per method. In minified resident code each run of method
 // assignments becomes one call of a helper the code defines once,
 // `H(t,{a:function..,b:function..})` (H copies the object's fields onto the prototype): no
-// variable is left behind in the class's scope. (The modules have few classes: a prototype
-// alias there saved about 65 bytes on the WiFi, not worth a second pass.)
+// variable is left behind in the class's scope. The modules call the resident code's helper
+// (meter reading, a module of its own, has five classes).
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 
@@ -42,12 +42,18 @@ function edited(code: string, edits: { at: number; end: number; text: string }[]
 }
 
 /** The code with each run of at least `min` consecutive method assignments of one class made
- *  one call of a helper defined at the top of the code (a name the code does not use). */
-export function methodsThroughHelper(code: string, min = 2): string {
+ *  one call of a helper defined at the top of the code (a name the code does not use). A module
+ *  calls the resident code's helper instead: `helper` is its name, which the module must not use
+ *  for anything else. */
+export function methodsThroughHelper(code: string, min = 2, helper?: string): string {
   const ast = acorn.parse(code, { ecmaVersion: 5 }) as N;
   const used = namesIn(ast);
   let h = '$m';
   for (let i = 0; used[h]; i++) h = '$m' + i;
+  if (helper) {
+    if (used[helper]) throw new Error('method helper ' + helper + ': the name is taken in a module');
+    h = helper;
+  }
   const edits: { at: number; end: number; text: string }[] = [];
   // Classes are written at the top level (tools/classes-at-top.ts) or inside functions.
   const bodies: N[][] = [ast.body];
@@ -77,5 +83,6 @@ export function methodsThroughHelper(code: string, min = 2): string {
     }
   }
   if (!edits.length) return code;
+  if (helper) return edited(code, edits);
   return 'function ' + h + '(c,o){for(var k in o)c.prototype[k]=o[k]}\n' + edited(code, edits);
 }

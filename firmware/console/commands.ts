@@ -90,10 +90,9 @@ function statusLines(u: Unit): string[] {
 /** The meter bus's figures since boot: requests, answered, retries, timeouts, bad replies
  *  (checksum, CRC, framing), meters lost; null when no meter is on a bus. */
 function busFigures(u: Unit): number[] | null {
-  const m = u.metering;
-  const bus = m && m.bus;
-  if (!bus) return null;
-  const t = [bus.requests, bus.successes, bus.retries, bus.timeouts, bus.crcErrors, m!.poller ? m!.poller.lost : []];
+  const st = u.metering && u.metering.state;
+  if (!st) return null;
+  const t = [st.requests, st.successes, st.retries, st.timeouts, st.crcErrors, st.lost];
   const s = [0, 0, 0, 0, 0, 0];
   for (let k = 0; k < 6; k++) for (let i = 0; i < t[k].length; i++) s[k] += k < 5 ? t[k][i] : t[k][i] ? 1 : 0;
   return s;

@@ -15,7 +15,7 @@ import { CommandContext, Run, accountIndex, elsewhere, noAccount, offset, receip
 import { NONE, OPERATOR, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
-import { nameAt, nameIndex, PROTO_DLT645, PROTO_MODBUS } from '../tables';
+import { nameAt, nameIndex } from '../tables';
 
 /** The configuration module's entry: runs one configuration-changing line typed in session sh;
  *  without a session, parses `line` as a whole configuration document into u.cfg (boot: the
@@ -52,33 +52,20 @@ export function runConfigCommand(u: Unit, sh: Shell | null, line: string): strin
 const APPLY_VARS = 630;
 const ACCOUNT_VARS = 30;
 const METER_VARS = 24;
-const BUS_LINE_VARS = 440;
 /** Variables that must stay free while a configuration is pasted (its tables grow as it comes). */
 const PASTE_MIN_FREE = 600;
 
-/** Variables a change to a configuration of this many accounts and meters needs free; with
- *  metering, what the RS485 lines in use need too. */
-export function applyVars(accounts: number, meters: number, busLines: number): number {
-  return APPLY_VARS + ACCOUNT_VARS * accounts + METER_VARS * meters + BUS_LINE_VARS * busLines;
+/** Variables a change to a configuration of this many accounts and meters needs free. The
+ *  meter bus's session is not loaded beside it: the new meters' first poll comes after the
+ *  change has returned (metering/wiring.ts build). */
+export function applyVars(accounts: number, meters: number): number {
+  return APPLY_VARS + ACCOUNT_VARS * accounts + METER_VARS * meters;
 }
 
-/** RS485 lines (DL/T 645, Modbus) the unit's meters use, with a meter of protocol `proto`. */
-function busLines(u: Unit, c: Config, proto: unknown): number {
-  if (!u.metering) return 0;
-  let dl = proto === 'dlt645' ? 1 : 0;
-  let mb = proto === 'modbus' ? 1 : 0;
-  for (let m = 0; m < c.meters.n; m++) {
-    if (c.meters.proto[m] === PROTO_DLT645) dl = 1;
-    if (c.meters.proto[m] === PROTO_MODBUS) mb = 1;
-  }
-  return dl + mb;
-}
-
-/** Refusal text when the heap lacks room for a change to this many accounts and meters (and a
- *  meter of protocol `proto`). */
-function noRoom(u: Unit, accounts: number, meters: number, proto?: unknown): string | null {
+/** Refusal text when the heap lacks room for a change to this many accounts and meters. */
+function noRoom(u: Unit, accounts: number, meters: number): string | null {
   if (!u.hal.freeVars) return null;
-  const need = applyVars(accounts, meters, busLines(u, u.cfg, proto));
+  const need = applyVars(accounts, meters);
   const free = u.hal.freeVars();
   return free < need ? 'not applied: too little memory for this configuration (needs about ' + need + ' variables, ' + free + ' free)' : null;
 }
@@ -170,8 +157,8 @@ export function apply(u: Unit, next: Config): string | null {
 }
 
 /** Checks the room, rebuilds with the edits and applies; the answer. */
-function change(u: Unit, edits: Edit[], accounts: number, meters: number, ok: string, proto?: unknown): Answer {
-  const room = noRoom(u, accounts, meters, proto);
+function change(u: Unit, edits: Edit[], accounts: number, meters: number, ok: string): Answer {
+  const room = noRoom(u, accounts, meters);
   if (room) return fail(room);
   const r = rebuild(u, edits);
   if (r.ok) {
@@ -360,7 +347,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
               if (!n.ok) return fail(n.error);
               m.maxPowerW = n.value;
             }
-            return change(u, [{ kind: 'meter', name: name, obj: m }], n, k + (sub === 'add' ? 1 : 0), 'meter ' + name + (sub === 'add' ? ' added to ' : ' set, account ') + m.account, m.proto);
+            return change(u, [{ kind: 'meter', name: name, obj: m }], n, k + (sub === 'add' ? 1 : 0), 'meter ' + name + (sub === 'add' ? ' added to ' : ' set, account ') + m.account);
           }
           return elsewhere(ctx);
         };

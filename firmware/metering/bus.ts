@@ -10,7 +10,7 @@ import { Dlt645Frame, Dlt645Framer, checkReply, hasMore, readData, readNextReque
 import { Result } from '../../hal/result';
 import { parseReply, replyLength } from './modbus';
 import { crc16 } from '../lib/crc16';
-import { F64, U32, U8, pack, table } from '../tables';
+import { MeterState, meterTables } from './state';
 
 export const PROTO_DLT645 = 0;
 export const PROTO_MODBUS = 1;
@@ -27,11 +27,10 @@ export interface BusOptions {
   clock: Clock;
   /** Opens the UART with these settings and receiver (the board or the simulator adds pins). */
   open: (o: SerialOptions) => SerialPort;
-  /** The line settings of the meters (one, or one per kind of meter) ... */
+  /** The line settings of the meters (one, or one per kind of meter: the state's lineOf says
+   *  which each meter talks at). */
   line?: LineSettings;
   lines?: LineSettings[];
-  /** ... and the one each meter talks at (index into lines; default 0). */
-  lineOf?: number[];
   /** Meters on this bus: size of the statistics and back-off tables. */
   meters: number;
   /** Further attempts after a timeout or a corrupt reply (default 2). */
@@ -47,6 +46,12 @@ export interface BusOptions {
   /** Back-off after a failed transaction, doubling per failure in a row (default 10 s, at most 600 s). */
   backoffMs?: number;
   backoffMaxMs?: number;
+  /** Tables that outlive this bus (statistics, back-off, line settings per meter); own ones
+   *  without. */
+  state?: MeterState;
+  /** Called when the bus has fallen idle after handing over replies (nothing queued or on the
+   *  line). */
+  onIdle?: () => void;
 }
 
 /** A queued transaction: meter, protocol, request, expected reply length, callback, tag. */
@@ -82,17 +87,9 @@ function t35(o: BusOptions, l: LineSettings): number {
 
 /** A meter bus on one UART. */
 export class MeterBus {
-  /** Statistics per meter: transactions, good replies, retries, timeouts, checksum/CRC/framing errors. */
-  readonly requests: number[];
-  readonly successes: number[];
-  readonly retries: number[];
-  readonly timeouts: number[];
-  readonly crcErrors: number[];
-  /** Clock time of the meter's last reply (any reply, also an abnormal one), 0 = never. */
-  readonly lastReplyMs: number[];
-  /** Failed transactions in a row per meter. */
-  readonly failStreak: number[];
-  private hold: number[];
+  /** The meters' statistics (transactions, good replies, retries, timeouts, bad replies, the
+   *  last reply's time), failures in a row and back-off: state.ts. */
+  readonly s: MeterState;
   private o: BusOptions;
   private lines: LineSettings[];
   private port: SerialPort;
@@ -126,15 +123,9 @@ export class MeterBus {
     const n = o.meters;
     this.o = o;
     this.lines = o.lines || [o.line as LineSettings];
-    this.requests = table(U32, 0);
-    this.successes = table(U32, 0);
-    this.retries = table(U32, 0);
-    this.timeouts = table(U32, 0);
-    this.crcErrors = table(U32, 0);
-    this.lastReplyMs = table(F64, 0);
-    this.failStreak = table(U8, 0);
-    this.hold = table(F64, 0);
-    pack(this, n);
+    const s = o.state || meterTables(n);
+    this.s = s;
+    this.quietAt = s.quietAt;
     this.framer = new Dlt645Framer(function (r) {
       self.onFrame(r);
     });
@@ -184,7 +175,7 @@ export class MeterBus {
   request(m: number, proto: number, req: Uint8Array, expectLen: number, cb: BusCallback, tag: number): boolean {
     if (this.closed || (m >= 0 && !this.ready(m))) return false;
     this.q.push({ m: m, p: proto, req: req, exp: expectLen, cb: cb, tag: tag, tries: 0 });
-    if (m >= 0) this.requests[m]++;
+    if (m >= 0) this.s.requests[m]++;
     this.pump();
     return true;
   }
@@ -215,7 +206,7 @@ export class MeterBus {
 
   /** True unless meter m is in back-off after failures. */
   ready(m: number): boolean {
-    return this.o.clock.now() >= this.hold[m];
+    return this.o.clock.now() >= this.s.hold[m];
   }
 
   /** Longest time one attempt to meter m may take (for callers sizing their own cycles). */
@@ -225,7 +216,12 @@ export class MeterBus {
   }
 
   private lineOf(m: number): number {
-    return this.o.lineOf && m >= 0 ? this.o.lineOf[m] : 0;
+    return m >= 0 ? this.s.lineOf[m] : 0;
+  }
+
+  /** True while nothing is queued, on the line or waiting to be handed over. */
+  idle(): boolean {
+    return !this.cur && !this.q.length && !this.done.length;
   }
 
   /** Stops for good: the transaction on the line and those queued are dropped without their
@@ -233,6 +229,7 @@ export class MeterBus {
    *  new bus; the old one must not keep talking, nor stay alive through its timers). */
   close(): void {
     this.stop(true);
+    this.s.quietAt = this.quietAt;
     this.closed = true;
     this.cur = null;
     this.q = [];
@@ -326,11 +323,11 @@ export class MeterBus {
     const t = this.cur as Txn;
     const m = t.m;
     if (m >= 0) {
-      if (err === 'timeout') this.timeouts[m]++;
-      else this.crcErrors[m]++;
+      if (err === 'timeout') this.s.timeouts[m]++;
+      else this.s.crcErrors[m]++;
     }
     if (t.tries <= opt(this.o.retries, 2)) {
-      if (m >= 0) this.retries[m]++;
+      if (m >= 0) this.s.retries[m]++;
       this.stop(false);
       this.listening = false;
       this.cur = null;
@@ -358,16 +355,16 @@ export class MeterBus {
     this.quietAt = err ? this.lineFree() : now + (dl && !answered && t.exp ? 500 : dl && answered ? charMs(this.lines[this.at]) : t35(this.o, this.lines[this.at]));
     if (m >= 0) {
       if (answered) {
-        this.lastReplyMs[m] = now;
-        this.failStreak[m] = 0;
-        this.hold[m] = 0;
-        if (!err) this.successes[m]++;
+        this.s.lastReplyMs[m] = now;
+        this.s.busFails[m] = 0;
+        this.s.hold[m] = 0;
+        if (!err) this.s.successes[m]++;
       } else if (t.exp) {
-        const s = this.failStreak[m] < 255 ? ++this.failStreak[m] : 255;
+        const s = this.s.busFails[m] < 255 ? ++this.s.busFails[m] : 255;
         let b = opt(this.o.backoffMs, 10000);
         const max = opt(this.o.backoffMaxMs, 600000);
         for (let k = 1; k < s && b < max; k++) b *= 2;
-        this.hold[m] = now + Math.min(b, max);
+        this.s.hold[m] = now + Math.min(b, max);
       }
     }
     t.err = err;
@@ -385,5 +382,6 @@ export class MeterBus {
     const d = this.done;
     this.done = [];
     for (let i = 0; i < d.length && !this.closed; i++) d[i].cb(d[i].err as string | null, d[i].reply, d[i].tag);
+    if (!this.closed && this.o.onIdle && this.idle()) this.o.onIdle();
   }
 }

@@ -5,11 +5,12 @@
 // table (tables.ts); per-meter state is typed arrays, the reading being assembled is a few
 // numbers: nothing per meter is an object.
 import { Clock } from '../../hal/clock';
-import * as dlt from './dlt645';
+import { DI_CURRENT_A, DI_EXPORT, DI_IMPORT, DI_POWER, DI_STATUS3, DI_VOLTAGE_A, decode as dltDecode } from './dlt645';
 import { FN_HOLDING, readRequest as mbRead, value as mbValue } from './modbus';
 import { ModbusField, ModbusProfile, ReadBlock, builtinProfile, offsetIn, planReads } from './meter-profiles';
 import { MeterBus, PROTO_MODBUS } from './bus';
-import { I32, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, pack, table } from '../tables';
+import { MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS } from '../tables';
+import { MeterState, meterTables } from './state';
 
 /** A meter's registers, as values. powerW is present when it was read in this cycle. */
 export interface Reading {
@@ -28,8 +29,6 @@ export interface PollerOptions {
    *  Modbus register maps (MeterTable.profile 4 + i). */
   meters: MeterTable;
   profiles: ModbusProfile[];
-  /** Cycle length (default 60 s). */
-  intervalMs?: number;
   /** Power, voltage, current and status / relay register every Nth cycle (default 5). */
   detailEvery?: number;
   /** Failed polls in a row before a meter is lost (default 3). */
@@ -37,12 +36,11 @@ export interface PollerOptions {
   onReading: (r: Reading) => void;
   /** 'lost' | 'found' | 'overrun' (a cycle was still running when the next was due). */
   onEvent: (kind: string, meterIndex: number, detail: string) => void;
+  /** Tables that outlive this poller (details, lost meters, the cycle count); own ones without. */
+  state?: MeterState;
 }
-
-/** Unknown detail value. */
-export const UNKNOWN = -2147483648;
 // DL/T 645 reads in step order: energy first, then the detail values, with their data sizes.
-const DLT_DI = [dlt.DI_IMPORT, dlt.DI_EXPORT, dlt.DI_POWER, dlt.DI_VOLTAGE_A, dlt.DI_CURRENT_A, dlt.DI_STATUS3];
+const DLT_DI = [DI_IMPORT, DI_EXPORT, DI_POWER, DI_VOLTAGE_A, DI_CURRENT_A, DI_STATUS3];
 const DLT_SIZE = [4, 4, 3, 2, 3, 2];
 
 /** The Modbus register map of profile index p (MeterTable.profile). */
@@ -60,69 +58,46 @@ export function addrOf(t: MeterTable, m: number): Uint8Array {
 /** The poller. */
 export class Poller {
   /** Latest detail values (power W, voltage 0.1 V, current mA, DL/T 645 status word 3 or the
-   *  Modbus relay register); UNKNOWN until read. */
-  readonly powerW: number[];
-  readonly voltageDv: number[];
-  readonly currentMa: number[];
-  readonly status: number[];
-  readonly failStreak: number[];
-  readonly lost: number[];
-  /** 1: the DL/T 645 meter has no reverse register. */
-  private noExport: number[];
+   *  Modbus relay register; UNKNOWN until read), failed polls in a row, lost meters: state.ts. */
+  readonly s: MeterState;
   private o: PollerOptions;
   /** Modbus reads per profile index: energy blocks, then detail blocks; and how many of them
    *  are energy. Planned on first use. */
   private blocks: ReadBlock[][] = [];
   private energyBlocks: number[] = [];
-  private cycle = 0;
   private detail = false;
   private m = -1;
   private step = 0;
   private imp = 0;
   private exp = 0;
   private havePower = false;
-  private handle = -1;
   private replyFn: (err: string | null, reply: any) => void;
 
   constructor(o: PollerOptions) {
     const self = this;
     const n = o.meters.n;
     this.o = o;
-    this.powerW = table(I32, 0);
-    this.voltageDv = table(I32, 0);
-    this.currentMa = table(I32, 0);
-    this.status = table(I32, 0);
-    this.failStreak = table(U8, 0);
-    this.lost = table(U8, 0);
-    this.noExport = table(U8, 0);
-    pack(this, n);
-    for (let i = 0; i < n; i++) this.powerW[i] = this.voltageDv[i] = this.currentMa[i] = this.status[i] = UNKNOWN;
+    const s = o.state || meterTables(n);
+    this.s = s;
     this.replyFn = function (err, reply) {
       self.onReply(err, reply);
     };
   }
 
-  /** Polls now and then every interval. */
-  start(): void {
-    const self = this;
-    this.stop();
-    this.handle = this.o.clock.every(this.o.intervalMs || 60000, function () {
-      self.pollNow();
-    });
-    this.pollNow();
-  }
-
-  stop(): void {
-    if (this.handle >= 0) this.o.clock.cancel(this.handle);
-    this.handle = -1;
-  }
-
-  /** Starts a cycle unless one is running. */
+  /** Starts a cycle unless one is running; one that was cut short (its state's `resume`) goes
+   *  on from the meter where it stopped. */
   pollNow(): void {
     if (this.m >= 0) return this.o.onEvent('overrun', this.m, '');
-    this.detail = this.cycle % (this.o.detailEvery || 5) === 0;
-    this.cycle++;
-    this.m = 0;
+    const s = this.s;
+    if (s.resume > 0) {
+      this.detail = (s.cycle - 1) % (this.o.detailEvery || 5) === 0;
+      this.m = s.resume;
+    } else {
+      this.detail = s.cycle % (this.o.detailEvery || 5) === 0;
+      s.cycle++;
+      this.m = 0;
+    }
+    s.resume = 0;
     this.step = 0;
     this.havePower = false;
     this.next();
@@ -131,6 +106,13 @@ export class Poller {
   /** True while a cycle is running. */
   busy(): boolean {
     return this.m >= 0;
+  }
+
+  /** Stops the cycle under way, to be taken up from its current meter by the next pollNow()
+   *  on the same state (the meter's reads start again). */
+  cut(): void {
+    if (this.m > 0) this.s.resume = this.m;
+    this.m = -1;
   }
 
   /** The Modbus reads of meter m's profile (energy first, then details and the relay register). */
@@ -183,7 +165,7 @@ export class Poller {
       }
       let sent: boolean;
       if (pr === P_DLT645) {
-        if (k === 1 && this.noExport[m]) {
+        if (k === 1 && this.s.noExport[m]) {
           this.step++;
           continue;
         }
@@ -208,9 +190,9 @@ export class Poller {
       this.step++; // a detail value: the energy is read, the reading still goes out
       return;
     }
-    if (this.failStreak[m] < 255) this.failStreak[m]++;
-    if (this.failStreak[m] === (this.o.lostAfter || 3)) {
-      this.lost[m] = 1;
+    if (this.s.pollFails[m] < 255) this.s.pollFails[m]++;
+    if (this.s.pollFails[m] === (this.o.lostAfter || 3)) {
+      this.s.lost[m] = 1;
       this.o.onEvent('lost', m, '');
     }
     this.nextMeter();
@@ -223,10 +205,10 @@ export class Poller {
     let e = err;
     if (this.o.meters.proto[m] === P_DLT645) {
       if (e === 'no-data' && k === 1) {
-        this.noExport[m] = 1; // a meter without the reverse register
+        this.s.noExport[m] = 1; // a meter without the reverse register
         this.exp = 0;
       } else if (!e) {
-        const r = dlt.decode(DLT_DI[k], reply);
+        const r = dltDecode(DLT_DI[k], reply);
         if (r.ok) this.store(m, k, r.value[0]);
         else e = r.error;
       }
@@ -241,11 +223,11 @@ export class Poller {
     if (k === 0) this.imp = v;
     else if (k === 1) this.exp = v;
     else if (k === 2) {
-      this.powerW[m] = v;
+      this.s.powerW[m] = v;
       this.havePower = true;
-    } else if (k === 3) this.voltageDv[m] = v;
-    else if (k === 4) this.currentMa[m] = v;
-    else this.status[m] = v;
+    } else if (k === 3) this.s.voltageDv[m] = v;
+    else if (k === 4) this.s.currentMa[m] = v;
+    else this.s.status[m] = v;
   }
 
   private storeModbus(m: number, b: ReadBlock, d: Uint8Array): string | null {
@@ -259,16 +241,16 @@ export class Poller {
       if (v !== v) return 'value';
       this.store(m, i, v);
     }
-    if (b[1] === p.relayReg && b[2] === 1) this.status[m] = (d[0] << 8) | d[1];
+    if (b[1] === p.relayReg && b[2] === 1) this.s.status[m] = (d[0] << 8) | d[1];
     return null;
   }
 
   private emit(m: number): void {
     const r: Reading = { meterIndex: m, importWh: this.imp, exportWh: this.exp, timeMs: this.o.clock.now() };
-    if (this.havePower) r.powerW = this.powerW[m];
-    this.failStreak[m] = 0;
-    if (this.lost[m]) {
-      this.lost[m] = 0;
+    if (this.havePower) r.powerW = this.s.powerW[m];
+    this.s.pollFails[m] = 0;
+    if (this.s.lost[m]) {
+      this.s.lost[m] = 0;
       this.o.onEvent('found', m, '');
     }
     this.o.onReading(r);

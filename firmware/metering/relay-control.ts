@@ -4,12 +4,13 @@
 // relay operation at a time. Per meter: the wanted and confirmed state and the tries, in
 // typed arrays indexed by meter.
 import { Clock } from '../../hal/clock';
-import * as dlt from './dlt645';
+import { DI_STATUS3, RELAY_CLOSE, RELAY_CLOSE_ALLOWED, RELAY_TRIP, S3_OPEN, S3_TRIP, decode as dltDecode, relayRequest } from './dlt645';
 import { FN_HOLDING, readRequest as mbRead, writeRequest as mbWrite } from './modbus';
 import { MeterBus, PROTO_DLT645, PROTO_MODBUS } from './bus';
 import { ModbusProfile } from './meter-profiles';
 import { addrOf, profileOf } from './poller';
-import { I8, MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, U8, pack, table } from '../tables';
+import { MeterTable, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS } from '../tables';
+import { MeterState, meterTables } from './state';
 
 /** How relay control is built. */
 export interface RelayControlOptions {
@@ -34,6 +35,8 @@ export interface RelayControlOptions {
   validS?: number;
   /** 'relay' (confirmed; detail 'open' | 'closed') or 'relay-alarm' (detail: the last error). */
   onEvent: (kind: string, target: number, detail: string) => void;
+  /** Tables that outlive this relay control (wanted and confirmed states, tries); own ones without. */
+  state?: MeterState;
 }
 
 // 2099-12-31 23:59:59: the furthest time a 2-digit year can say.
@@ -41,10 +44,9 @@ const FOREVER_S = 4102444799;
 
 /** Relay control. */
 export class RelayControl {
-  /** Wanted state per meter: -1 none, 0 open, 1 closed. Confirmed state: -1 unknown. */
-  readonly want: number[];
-  readonly state: number[];
-  private tries: number[];
+  /** Wanted state per meter (want: -1 none, 0 open, 1 closed), confirmed state (-1 unknown) and
+   *  commands sent: state.ts. */
+  readonly s: MeterState;
   private o: RelayControlOptions;
   private cur = -1;
   private settle = -1;
@@ -57,11 +59,7 @@ export class RelayControl {
     const self = this;
     const n = o.meters.n;
     this.o = o;
-    this.want = table(I8, 0);
-    this.state = table(I8, 0);
-    this.tries = table(U8, 0);
-    pack(this, n);
-    for (let i = 0; i < n; i++) this.want[i] = this.state[i] = -1;
+    this.s = o.state || meterTables(n);
     this.cmdFn = function (err) {
       self.lastErr = err || 'no-confirm';
       // Read back even when the acknowledgement was lost: the relay may have moved.
@@ -76,25 +74,31 @@ export class RelayControl {
     };
   }
 
-  /** Gives up every wanted state and cancels the pending read-back (the bus is being closed). */
-  stop(): void {
+  /** Cancels the pending read-back and forgets the operation under way; wanted states stay
+   *  (a later relay control on the same tables takes them up: kick()). */
+  halt(): void {
     if (this.settle >= 0) this.o.clock.cancel(this.settle);
     this.settle = -1;
     this.cur = -1;
-    for (let i = 0; i < this.want.length; i++) this.want[i] = -1;
+  }
+
+  /** True while an operation is under way. */
+  busy(): boolean {
+    return this.cur >= 0;
   }
 
   /** Asks for meter i's relay to be closed (supply on) or open; retried until read back. */
   set(i: number, closed: boolean): void {
-    this.want[i] = closed ? 1 : 0;
-    this.tries[i] = 0;
-    if (this.state[i] !== this.want[i]) this.kick();
+    this.s.want[i] = closed ? 1 : 0;
+    this.s.tries[i] = 0;
+    if (this.s.state[i] !== this.s.want[i]) this.kick();
   }
 
-  private kick(): void {
+  /** Starts the next wanted operation unless one is under way. */
+  kick(): void {
     if (this.cur >= 0) return;
-    for (let i = 0; i < this.want.length; i++) {
-      if (this.want[i] >= 0 && this.want[i] !== this.state[i] && this.tries[i] < (this.o.tries || 3)) {
+    for (let i = 0; i < this.s.want.length; i++) {
+      if (this.s.want[i] >= 0 && this.s.want[i] !== this.s.state[i] && this.s.tries[i] < (this.o.tries || 3)) {
         this.cur = i;
         return this.command();
       }
@@ -105,18 +109,18 @@ export class RelayControl {
     const o = this.o;
     const i = this.cur;
     const t = o.meters;
-    const close = this.want[i] === 1;
-    this.tries[i]++;
+    const close = this.s.want[i] === 1;
+    this.s.tries[i]++;
     const p = t.proto[i] === P_MODBUS ? profileOf(t.profile[i], o.profiles) : null;
     let req: Uint8Array | null = null;
     let proto = PROTO_DLT645;
     let exp = 12;
     if (t.proto[i] === P_DLT645) {
-      req = dlt.relayRequest(addrOf(t, i), {
+      req = relayRequest(addrOf(t, i), {
         pa: o.pa || 2,
         password: o.password || 0,
         operator: o.operator || 0,
-        n1: close ? o.closeCode || dlt.RELAY_CLOSE : dlt.RELAY_TRIP,
+        n1: close ? o.closeCode || RELAY_CLOSE : RELAY_TRIP,
         validUntilS: o.timeS ? o.timeS() + (o.validS || 3600) : FOREVER_S,
       });
     } else if (p && p.relayReg >= 0) {
@@ -125,7 +129,7 @@ export class RelayControl {
       exp = 8;
     }
     if (!req) {
-      this.tries[i] = 255;
+      this.s.tries[i] = 255;
       return this.done('relay-alarm', 'no-relay');
     }
     if (!o.bus.request(i, proto, req, exp, this.cmdFn, 0)) this.cmdFn('backoff');
@@ -135,7 +139,7 @@ export class RelayControl {
     const o = this.o;
     const t = o.meters;
     const i = this.cur;
-    const sent = t.proto[i] === P_DLT645 ? o.bus.readDlt(i, addrOf(t, i), dlt.DI_STATUS3, 2, this.readFn) : o.bus.request(i, PROTO_MODBUS, mbRead(t.id[i], FN_HOLDING, profileOf(t.profile[i], o.profiles).relayReg, 1), 7, this.readFn, 0);
+    const sent = t.proto[i] === P_DLT645 ? o.bus.readDlt(i, addrOf(t, i), DI_STATUS3, 2, this.readFn) : o.bus.request(i, PROTO_MODBUS, mbRead(t.id[i], FN_HOLDING, profileOf(t.profile[i], o.profiles).relayReg, 1), 7, this.readFn, 0);
     if (!sent) this.readBack('backoff', null);
   }
 
@@ -151,26 +155,26 @@ export class RelayControl {
       const p = profileOf(t.profile[i], this.o.profiles);
       return this.judge(v === p.relayOn ? 1 : v === p.relayOff ? 0 : -1, v);
     }
-    const r = dlt.decode(dlt.DI_STATUS3, reply);
+    const r = dltDecode(DI_STATUS3, reply);
     if (!r.ok) {
       this.lastErr = r.error;
       return this.judge(-1, -1);
     }
     const w = r.value[0];
     // After 1BH the customer closes the contact: lifting the trip command is all we can check.
-    const closed = this.o.closeCode === dlt.RELAY_CLOSE_ALLOWED ? !(w & dlt.S3_TRIP) : !(w & dlt.S3_OPEN);
+    const closed = this.o.closeCode === RELAY_CLOSE_ALLOWED ? !(w & S3_TRIP) : !(w & S3_OPEN);
     this.judge(closed ? 1 : 0, w);
   }
 
   private judge(s: number, raw: number): void {
     const i = this.cur;
-    if (s >= 0 && s === this.want[i]) {
-      this.state[i] = s;
+    if (s >= 0 && s === this.s.want[i]) {
+      this.s.state[i] = s;
       return this.done('relay', s ? 'closed' : 'open');
     }
     if (s >= 0 && this.lastErr === 'no-confirm') this.lastErr = 'reads ' + (raw >= 0 ? raw : s);
-    if (this.tries[i] < (this.o.tries || 3)) return this.command();
-    this.state[i] = -1;
+    if (this.s.tries[i] < (this.o.tries || 3)) return this.command();
+    this.s.state[i] = -1;
     this.done('relay-alarm', this.lastErr);
   }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import { buildBoard, codeAreaOf, imageFit, loadBoard } from '../../tools/build';
 import { espruinoBinary, runOnEspruino, slowIfEmulated } from '../../tools/espruino-check';
-import { boardImage, crc32, detokenise, imageProblems, loaderFor, pretokenise, topLevelPieces } from '../../tools/image';
+import { areaModules, boardImage, crc32, detokenise, imageProblems, loaderFor, pretokenise, topLevelPieces } from '../../tools/image';
 
 const bytes = (s: string) => Array.from(s).map((c) => c.charCodeAt(0));
 const ch = (s: string) => bytes(s);
@@ -105,6 +105,16 @@ describe('board image', () => {
     const all = boardImage(code, { ...area, length: 4096 });
     expect(all.storage).toBe('');
     expect(all.loader).not.toContain('Storage');
+  });
+
+  it('puts into the area the modules that leave it fullest, the resident pieces following in order', () => {
+    // a module that would leave room for no piece stays out when the pieces fill more
+    expect(areaModules([60], [45, 40], 100)).toEqual([false]);
+    expect(areaModules([60], [40, 45], 100)).toEqual([true]);
+    // the modules in order while they fit, when nothing does better
+    expect(areaModules([40, 30], [30, 50], 70)).toEqual([true, true]);
+    // a later module instead of an earlier one
+    expect(areaModules([50, 45, 30], [25, 60], 100)).toEqual([false, true, true]);
   });
 
   it('CRC-32 is the IEEE one E.CRC32 computes', () => {

@@ -28,7 +28,7 @@ import { VirtualClock } from '../../sim/virtual-clock';
 import { StorageRig } from '../../sim/storage-rig';
 import { parseScenario } from '../../sim/scenario';
 import { generateToken, keyFromHex } from '../../tools/openpaygo-encode';
-import { FakeClock, FakePort, busMeters } from '../metering/fakes';
+import { FakeClock, FakePort, busMeters, startPolling } from '../metering/fakes';
 import { crc, FakeDlt, FakeModbus, responder, setF32, setU32 } from '../metering/meters';
 import { applyEdits, byteCode, copyJson, edit, mutatedBytes, mutatedJson, mutatedText, slices, splicedBytes } from './mutate';
 import { nameList } from '../../firmware/tables';
@@ -364,8 +364,8 @@ const busReplies: Fuzzer = {
           return { delayMs: r.delayMs, bytes, slice };
         };
         const readings: Reading[] = [];
-        const poller = new Poller({ bus, clock, meters, profiles, intervalMs: 10000, detailEvery: 2, onReading: (r) => readings.push(r), onEvent: () => undefined });
-        poller.start();
+        const poller = new Poller({ bus, clock, meters, profiles, detailEvery: 2, onReading: (r) => readings.push(r), onEvent: () => undefined });
+        startPolling(poller, clock, 10000);
         clock.advance(120000);
         for (const r of readings) {
           check(r.meterIndex >= 0 && r.meterIndex < meters.n, 'reading of no meter', r);

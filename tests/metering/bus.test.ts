@@ -43,8 +43,8 @@ describe('DL/T 645 transactions', () => {
     expect(dlt.decodeRead(r.results[0].reply, dlt.DI_POWER)).toEqual({ ok: true, value: [1208] });
     const wire = (20 + 19) * (11 / 2.4); // request + reply at 2400 8E1
     expect(r.results[0].t).toBeCloseTo(wire + 60, 6);
-    expect([r.bus.requests[0], r.bus.successes[0], r.bus.retries[0], r.bus.timeouts[0]]).toEqual([1, 1, 0, 0]);
-    expect(r.bus.lastReplyMs[0]).toBeCloseTo(wire + 60, 6);
+    expect([r.bus.s.requests[0], r.bus.s.successes[0], r.bus.s.retries[0], r.bus.s.timeouts[0]]).toEqual([1, 1, 0, 0]);
+    expect(r.bus.s.lastReplyMs[0]).toBeCloseTo(wire + 60, 6);
     expect(r.port.overlaps).toBe(0);
   });
   it('no reply: timeout >= 500 ms + reply wire time, retries, then back-off that doubles', () => {
@@ -57,7 +57,7 @@ describe('DL/T 645 transactions', () => {
     const gap = r.port.writes[1].t - r.port.writes[0].t;
     expect(gap).toBeGreaterThanOrEqual(req + 500 + 20 * (11 / 2.4));
     expect(gap).toBeLessThan(req + 500 + 24 * (11 / 2.4) + 20);
-    expect([r.bus.requests[1], r.bus.retries[1], r.bus.timeouts[1], r.bus.failStreak[1]]).toEqual([1, 2, 3, 1]);
+    expect([r.bus.s.requests[1], r.bus.s.retries[1], r.bus.s.timeouts[1], r.bus.s.busFails[1]]).toEqual([1, 2, 3, 1]);
     // back-off: refused without a callback, nothing on the wire
     expect(r.bus.ready(1)).toBe(false);
     expect(r.bus.request(1, PROTO_DLT645, dlt.readRequest(M1, dlt.DI_IMPORT), 20, r.cb, 0)).toBe(false);
@@ -85,7 +85,7 @@ describe('DL/T 645 transactions', () => {
     r.bus.request(0, PROTO_DLT645, dlt.readRequest(M1, dlt.DI_IMPORT), 20, r.cb, 0);
     r.clock.advance(3000);
     expect(r.results.map((x) => x.err)).toEqual([null]);
-    expect([r.bus.crcErrors[0], r.bus.retries[0], r.bus.successes[0], r.bus.timeouts[0]]).toEqual([1, 1, 1, 0]);
+    expect([r.bus.s.crcErrors[0], r.bus.s.retries[0], r.bus.s.successes[0], r.bus.s.timeouts[0]]).toEqual([1, 1, 1, 0]);
     expect(r.results[0].t).toBeLessThan(800); // no waiting for a timeout
   });
   it('an abnormal reply is an answer: its error name, no retry, no back-off', () => {
@@ -161,7 +161,7 @@ describe('Modbus transactions', () => {
     r.bus.request(2, PROTO_MODBUS, mb.readRequest(1, 4, 0, 2), 9, r.cb, 0);
     r.clock.advance(1000);
     expect(r.results.map((x) => x.err)).toEqual(['crc']);
-    expect([r.bus.crcErrors[2], r.bus.retries[2], r.bus.timeouts[2]]).toEqual([2, 1, 0]);
+    expect([r.bus.s.crcErrors[2], r.bus.s.retries[2], r.bus.s.timeouts[2]]).toEqual([2, 1, 0]);
     const deadline = 8 * (10 / 9.6) + 100 + 9 * (10 / 9.6) + t35;
     expect(r.port.writes[1].t).toBeCloseTo(deadline + t35, 6);
   });

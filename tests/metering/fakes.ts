@@ -1,6 +1,7 @@
 // A tiny fake clock and a fake half-duplex serial port for the meter bus tests.
 import { Clock } from '../../hal/clock';
 import { SerialOptions, SerialPort, bitsPerChar } from '../../hal/serial';
+import type { Poller } from '../../firmware/metering/poller';
 
 /** Bytes from a hex string like '68 61 01'. */
 export function h(s: string): Uint8Array {
@@ -138,4 +139,12 @@ export function busMeters(list: ({ protocol: string; address?: string; id?: numb
   const r = parseConfig({ plans: { p: { price: 1 } }, accounts: [{ name: 'A', plan: 'p' }], meters });
   if (!r.ok) throw new Error(r.error);
   return { meters: r.value.meters, profiles: r.value.profiles };
+}
+
+/** Polls now and then every ms (the unit's wiring does this through its own timer); returns a
+ *  function that stops the polling. */
+export function startPolling(p: Poller, clock: Clock, ms = 60000): () => void {
+  const h = clock.every(ms, () => p.pollNow());
+  p.pollNow();
+  return () => clock.cancel(h);
 }

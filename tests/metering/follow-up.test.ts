@@ -6,7 +6,7 @@ import { VirtualBus } from '../../sim/virtual-bus';
 import { VirtualDlt645Meter } from '../../sim/virtual-dlt645-meter';
 import { MeterBus } from '../../firmware/metering/bus';
 import { Poller, Reading } from '../../firmware/metering/poller';
-import { busMeters } from './fakes';
+import { busMeters, startPolling } from './fakes';
 import { LineSettings } from '../../hal/serial';
 
 const LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
@@ -29,7 +29,7 @@ function rig(frameDataMax: number) {
 describe('DL/T 645 follow-up frames in the poller', () => {
   it('values sent one byte per frame are read whole: energy, power, status', () => {
     const r = rig(1);
-    r.poller.start();
+    startPolling(r.poller, r.clock);
     r.clock.advance(30000);
     expect(r.readings.map((x) => x.meterIndex)).toEqual([0, 1]);
     expect(r.readings[0].importWh).toBe(12345670);
@@ -38,14 +38,14 @@ describe('DL/T 645 follow-up frames in the poller', () => {
     expect(r.readings[1].importWh).toBe(420);
     // 4-byte energy: B1H + 3 follow-ups, twice; power 3 bytes: 2; voltage 2: 1; current 3: 2; status 2: 1
     expect(r.split.followUps).toBe(3 + 3 + 2 + 1 + 2 + 1);
-    expect(r.poller.status[0]).toBe(0);
+    expect(r.poller.s.status[0]).toBe(0);
     expect(r.events).toEqual([]);
     expect(r.vbus.collisions).toBe(0);
   });
 
   it('two bytes per frame, every cycle of an hour', () => {
     const r = rig(2);
-    r.poller.start();
+    startPolling(r.poller, r.clock);
     r.clock.advance(3600000);
     expect(r.readings.filter((x) => x.meterIndex === 0).length).toBe(60);
     const last = r.readings.filter((x) => x.meterIndex === 0).pop() as Reading;
@@ -65,10 +65,10 @@ describe('DL/T 645 follow-up frames in the poller', () => {
       if (req[i + 8] === 0x12 && ++n === 2) return null;
       return out;
     };
-    r.poller.start();
+    startPolling(r.poller, r.clock);
     r.clock.advance(30000);
     expect(r.readings[0].importWh).toBe(12345670);
-    expect(r.bus.retries[0]).toBe(1);
+    expect(r.bus.s.retries[0]).toBe(1);
     expect(r.events).toEqual([]);
   });
 
@@ -85,11 +85,11 @@ describe('DL/T 645 follow-up frames in the poller', () => {
       for (const b of body) cs = (cs + b) & 0xff;
       return new Uint8Array(body.concat([cs, 0x16]));
     };
-    r.poller.start();
+    startPolling(r.poller, r.clock);
     r.clock.advance(30000);
     expect(r.readings.map((x) => x.meterIndex)).toEqual([1]);
     expect(asked).toBe(8);
-    expect(r.bus.crcErrors[0] + r.bus.timeouts[0]).toBe(0);
+    expect(r.bus.s.crcErrors[0] + r.bus.s.timeouts[0]).toBe(0);
     r.clock.advance(2 * 60000);
     expect(r.events).toEqual(['lost:0']);
     expect(r.readings.filter((x) => x.meterIndex === 1).length).toBe(3);

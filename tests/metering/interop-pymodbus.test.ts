@@ -12,7 +12,7 @@ import * as path from 'path';
 import { MeterBus, PROTO_MODBUS } from '../../firmware/metering/bus';
 import { FN_HOLDING, FN_INPUT, readRequest, writeRequest } from '../../firmware/metering/modbus';
 import { Poller, Reading } from '../../firmware/metering/poller';
-import { busMeters } from './fakes';
+import { busMeters, startPolling } from './fakes';
 import { LineSettings } from '../../hal/serial';
 import { NodeSerialAdapter, openNodeSerialPort } from '../../sim/node-serial-port';
 import { realClock } from '../../sim/pty-bridge';
@@ -117,19 +117,19 @@ describe.skipIf(skip !== '')('interop: our Modbus master against a pymodbus 3.0 
   it('the poller reads SDM120 float32 and DDS238 uint32 registers, with details', async () => {
     const { meters, profiles } = busMeters([{ protocol: 'modbus', id: 1, profile: 'sdm120' }, { protocol: 'modbus', id: 2, profile: 'dds238' }]);
     const readings: Reading[] = [];
-    const p = new Poller({ bus, clock, meters, profiles, intervalMs: 600000, onReading: (r) => readings.push(r), onEvent: (k, m) => readings.push({ meterIndex: m, importWh: -1, exportWh: -1, timeMs: 0 }) });
-    p.start();
+    const p = new Poller({ bus, clock, meters, profiles, onReading: (r) => readings.push(r), onEvent: (k, m) => readings.push({ meterIndex: m, importWh: -1, exportWh: -1, timeMs: 0 }) });
+    const stop = startPolling(p, clock, 600000);
     const t0 = Date.now();
     while (readings.length < 2 && Date.now() - t0 < 10000) await sleep(20);
-    p.stop();
+    stop();
     expect(readings.map((r) => [r.meterIndex, r.importWh, r.exportWh])).toEqual([
       [0, 1234560, 34560],
       [1, 1234560, 7890],
     ]);
     expect(readings[0].powerW).toBe(1208); // 1207.5 W, halves away from zero
-    expect(p.voltageDv[0]).toBe(2301);
-    expect(p.currentMa[0]).toBe(5250);
-    expect(p.status[1]).toBe(1); // DDS238 relay register
+    expect(p.s.voltageDv[0]).toBe(2301);
+    expect(p.s.currentMa[0]).toBe(5250);
+    expect(p.s.status[1]).toBe(1); // DDS238 relay register
   }, 20000);
 
   it('a write with function 10 is echoed and reads back', async () => {
@@ -141,21 +141,21 @@ describe.skipIf(skip !== '')('interop: our Modbus master against a pymodbus 3.0 
   }, 20000);
 
   it('an exception reply (illegal data address) is an answer, not a timeout or a retry', async () => {
-    const retries = bus.retries[0];
-    const timeouts = bus.timeouts[0];
+    const retries = bus.s.retries[0];
+    const timeouts = bus.s.timeouts[0];
     const r = await txn(readRequest(1, FN_INPUT, 0x200, 2), 9);
     expect(r.err).toBe('illegal-address');
-    expect(bus.retries[0]).toBe(retries);
-    expect(bus.timeouts[0]).toBe(timeouts);
+    expect(bus.s.retries[0]).toBe(retries);
+    expect(bus.s.timeouts[0]).toBe(timeouts);
   }, 20000);
 
   it('a slave id nobody answers times out after the retries', async () => {
     // (an earlier slow answer on a loaded machine may already have counted a timeout)
-    const before = bus.timeouts[1];
+    const before = bus.s.timeouts[1];
     const r = await new Promise<string | null>((resolve) => {
       bus.request(1, PROTO_MODBUS, readRequest(9, FN_INPUT, 0x48, 2), 9, (err) => resolve(err), 0);
     });
     expect(r).toBe('timeout');
-    expect(bus.timeouts[1] - before).toBe(3);
+    expect(bus.s.timeouts[1] - before).toBe(3);
   }, 20000);
 });

@@ -7,7 +7,7 @@ import { VirtualDlt645Meter } from '../../sim/virtual-dlt645-meter';
 import { VirtualModbusMeter, SDM120 as SIM_SDM, DDS238 as SIM_DDS } from '../../sim/virtual-modbus-meter';
 import { MeterBus } from '../../firmware/metering/bus';
 import { Poller, Reading } from '../../firmware/metering/poller';
-import { busMeters } from './fakes';
+import { busMeters, startPolling } from './fakes';
 import { RelayControl } from '../../firmware/metering/relay-control';
 import { LineSettings } from '../../hal/serial';
 
@@ -26,7 +26,7 @@ for (const slice of [1, 3, 8]) {
       const readings: Reading[] = [];
       const events: string[] = [];
       const p = new Poller({ bus, clock, meters, profiles, onReading: (r) => readings.push(r), onEvent: (k, m) => events.push(k + m) });
-      p.start();
+      startPolling(p, clock);
       clock.advance(30000);
       expect(readings.length).toBe(2);
       expect([readings[0].importWh, readings[0].exportWh]).toEqual([260, 1260]); // read in the first second, before the load moved the register
@@ -41,7 +41,7 @@ for (const slice of [1, 3, 8]) {
       clock.advance(10000);
       expect(ev).toEqual(['relay:open']);
       expect(a.model.relayOpen).toBe(true);
-      expect(bus.crcErrors[0] + bus.timeouts[0]).toBe(0);
+      expect(bus.s.crcErrors[0] + bus.s.timeouts[0]).toBe(0);
     });
     it('Modbus bus: SDM120 and DDS238 readings; DDS238 relay by function 10', () => {
       const clock = new VirtualClock();
@@ -54,7 +54,7 @@ for (const slice of [1, 3, 8]) {
       const bus = new MeterBus({ clock, line, meters: 2, open: (o) => vbus.attach(o) });
       const readings: Reading[] = [];
       const p = new Poller({ bus, clock, meters, profiles, onReading: (r) => readings.push(r), onEvent: () => undefined });
-      p.start();
+      startPolling(p, clock);
       clock.advance(30000);
       expect(readings.map((r) => [r.importWh, r.exportWh])).toEqual([
         [1200000, 34560],
@@ -71,7 +71,7 @@ for (const slice of [1, 3, 8]) {
       expect(ev).toEqual(['relay:open']);
       expect(dds.model.relayOpen).toBe(true);
       expect(vbus.collisions).toBe(0);
-      expect(bus.crcErrors[0] + bus.crcErrors[1] + bus.timeouts[0] + bus.timeouts[1]).toBe(0);
+      expect(bus.s.crcErrors[0] + bus.s.crcErrors[1] + bus.s.timeouts[0] + bus.s.timeouts[1]).toBe(0);
     });
   });
 }

@@ -5,7 +5,7 @@ import { Poller, Reading } from '../../firmware/metering/poller';
 import { RelayControl } from '../../firmware/metering/relay-control';
 import { RELAY_CLOSE_ALLOWED } from '../../firmware/metering/dlt645';
 import { LineSettings } from '../../hal/serial';
-import { FakeClock, FakePort, busMeters } from './fakes';
+import { FakeClock, FakePort, busMeters, startPolling } from './fakes';
 import { FakeDlt, FakeModbus, responder, setF32, setU32 } from './meters';
 
 const LINE: LineSettings = { baud: 2400, dataBits: 8, parity: 'even', stopBits: 1 };
@@ -43,18 +43,18 @@ function setup(extra: { intervalMs?: number; detailEvery?: number } = {}) {
     clock,
     meters,
     profiles,
-    intervalMs: extra.intervalMs || 60000,
     detailEvery: extra.detailEvery || 5,
     onReading: (r) => readings.push(r),
     onEvent: (k, m, d) => events.push(k + ':' + m + (d ? ':' + d : '')),
   });
-  return { clock, port: () => port, bus, poller, readings, events, d1, d2, sdm, dds, meters, profiles };
+  const start = () => startPolling(poller, clock, extra.intervalMs || 60000);
+  return { clock, port: () => port, bus, poller, start, readings, events, d1, d2, sdm, dds, meters, profiles };
 }
 
 describe('poller', () => {
   it('reads every meter: energy each cycle, details every Nth cycle', () => {
     const s = setup({ detailEvery: 2 });
-    s.poller.start();
+    s.start();
     s.clock.advance(59000);
     expect(s.readings.map((r) => [r.meterIndex, r.importWh, r.exportWh, r.powerW])).toEqual([
       [0, 260, 1260, 1208],
@@ -62,10 +62,10 @@ describe('poller', () => {
       [2, 1200000, 34560, 1208],
       [3, 1234560, 1230, -200],
     ]);
-    expect(Array.from(s.poller.voltageDv)).toEqual([2301, 2301, 2301, 2301]);
-    expect(Array.from(s.poller.currentMa)).toEqual([5250, 5250, 5250, 5250]);
-    expect(s.poller.status[3]).toBe(1); // DDS238 relay register
-    expect(s.poller.status[0]).toBe(0); // status word 3
+    expect(Array.from(s.poller.s.voltageDv)).toEqual([2301, 2301, 2301, 2301]);
+    expect(Array.from(s.poller.s.currentMa)).toEqual([5250, 5250, 5250, 5250]);
+    expect(s.poller.s.status[3]).toBe(1); // DDS238 relay register
+    expect(s.poller.s.status[0]).toBe(0); // status word 3
     s.readings.length = 0;
     s.d1.importCkwh = 27;
     s.clock.advance(60000);
@@ -81,7 +81,7 @@ describe('poller', () => {
   it('a dead meter never stalls the rest; lost after 3 failed polls, found when it answers', () => {
     const s = setup();
     s.d1.dead = true;
-    s.poller.start();
+    s.start();
     const cycleEnds: number[] = [];
     for (let c = 0; c < 12; c++) {
       s.readings.length = 0;
@@ -90,20 +90,20 @@ describe('poller', () => {
       cycleEnds.push(s.readings[2].timeMs - (c + 1) * 60000);
     }
     expect(s.events.filter((e) => e === 'lost:0').length).toBe(1);
-    expect(s.poller.lost[0]).toBe(1);
+    expect(s.poller.s.lost[0]).toBe(1);
     // a poll of the dead meter costs at most 2 attempts x (500 ms + reply wire time)
     expect(Math.max(...cycleEnds)).toBeLessThan(2 * 2 * (500 + 24 * (11 / 2.4)) + 20 * 1000);
     // back-off: far fewer attempts than 12 cycles x 2 attempts
-    expect(s.bus.requests[0]).toBeLessThan(8);
+    expect(s.bus.s.requests[0]).toBeLessThan(8);
     s.d1.dead = false;
     s.clock.advance(20 * 60000);
     expect(s.events).toEqual(['lost:0', 'found:0']);
-    expect(s.poller.lost[0]).toBe(0);
+    expect(s.poller.s.lost[0]).toBe(0);
     expect(s.port().overlaps).toBe(0);
   });
   it('a cycle still running when the next is due is reported, not doubled', () => {
     const s = setup({ intervalMs: 1000 });
-    s.poller.start();
+    s.start();
     s.clock.advance(1500);
     expect(s.events[0]).toMatch(/^overrun/);
   });
@@ -133,7 +133,7 @@ describe('relay control', () => {
     rc.set(0, true);
     s.clock.advance(5000);
     expect(ev).toEqual(['relay:0:open', 'relay:0:closed']);
-    expect(rc.state[0]).toBe(1);
+    expect(rc.s.state[0]).toBe(1);
   });
   it('1BH close-allowed is confirmed by the trip command being lifted', () => {
     const s = setup();
