@@ -6,15 +6,15 @@
 // unit then polls every meter, closes their relays and reads them back. The EEPROM (an
 // AT24CM01, as on the board) and the RTC are emulated by the runner (tools/espruino-rig.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { buildBoard, imageOnLinux, loadBoard } from '../../tools/build';
 import { espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { RigCommand, RigResult, runRig } from '../../tools/espruino-rig';
 import { parseScenario, Scenario } from '../../sim/scenario';
 import { PtyMeters, servePtyMeters } from '../../sim/pty-meters';
+import { ptyPair } from '../../tools/soak';
 
 // Gates at what the code reaches (measured 2026-12-03 on espruino-wifi, this runner's ~220
 // variables included): about 2,350-2,400 free at rest with the floor polled, about 400 at the
@@ -22,9 +22,6 @@ import { PtyMeters, servePtyMeters } from '../../sim/pty-meters';
 // the lowest (docs/memory.md).
 const REST_FREE = 2200;
 const LOWEST_FREE = 300;
-
-let socat: ChildProcess | null = null;
-let dir = '';
 
 beforeAll(() => {
   try {
@@ -34,23 +31,11 @@ beforeAll(() => {
   }
 });
 
-afterAll(() => {
-  if (socat) socat.kill();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+let pty: { a: string; b: string; stop: () => void } | null = null;
 
-async function ptyPair(): Promise<[string, string]> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs485-'));
-  const a = path.join(dir, 'meters');
-  const b = path.join(dir, 'unit');
-  socat = spawn('timeout', ['300', 'socat', 'pty,raw,echo=0,link=' + a, 'pty,raw,echo=0,link=' + b], { stdio: 'ignore' });
-  const t0 = Date.now();
-  while (!(fs.existsSync(a) && fs.existsSync(b))) {
-    if (Date.now() - t0 > 5000) throw new Error('socat made no pty pair in 5 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return [a, b];
-}
+afterAll(() => {
+  if (pty) pty.stop();
+});
 
 describe('the dormitory floor on the WiFi image, meters on RS485', () => {
   let run: RigResult;
@@ -64,7 +49,9 @@ describe('the dormitory floor on the WiFi image, meters on RS485', () => {
     const p = parseScenario(raw);
     if (!p.ok) throw new Error(p.errors.join('; '));
     sc = p.value;
-    const [metersEnd, unitEnd] = await ptyPair();
+    pty = await ptyPair(300);
+    const metersEnd = pty.a;
+    const unitEnd = pty.b;
     // A meter answers a request once it is on the wire and its turnaround has passed (a pty
     // delivers at once; the unit ignores what comes while it is still sending, as the echo of
     // a half-duplex line).
