@@ -9,7 +9,7 @@ import { daysFromCivil } from '../hal/calendar';
 import { LineSettings } from '../hal/serial';
 import { ModbusProfile, parseProfile } from './metering/meter-profiles';
 import { parseAddress } from './metering/dlt645';
-import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U16, U8 } from './tables';
+import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U8 } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
 export interface RawConfig {
@@ -304,8 +304,8 @@ export class ConfigBuilder {
   constructor(pulseInputs?: number) {
     this.pulseInputs = pulseInputs;
     const a = emptyAccounts();
-    a.alarmAt = table(U16, 1);
-    a.friendAt = table(U16, 1);
+    a.alarmAt = table(I16, 1);
+    a.friendAt = table(I16, 1);
     const m = emptyMeters();
     this.c = {
       calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 },
@@ -441,8 +441,8 @@ export class ConfigBuilder {
     t.tokenKey = grown(t.tokenKey, U8, n * 16);
     t.tokenStart = grown(t.tokenStart, F64, n);
     t.tokenUnit = grown(t.tokenUnit, I32, n);
-    t.alarmAt = grown(t.alarmAt, U16, n + 1);
-    t.friendAt = grown(t.friendAt, U16, n + 1);
+    t.alarmAt = grown(t.alarmAt, I16, n + 1);
+    t.friendAt = grown(t.friendAt, I16, n + 1);
     t.alarm = grown(t.alarm, F64, this.alarms + lv.length);
     t.friend = grown(t.friend, I16, this.friends + fr.length);
     t.names += name + ' ';
@@ -540,12 +540,12 @@ export class ConfigBuilder {
       if (same) bad(path + '.addr', (proto === PROTO_PULSE ? 'pulse input ' + id : 'address ' + addrText) + ' is already meter ' + nameAt(t.names, k) + "'s");
     }
     const n = i + 1;
-    t.account = grown(t.account, U16, n);
+    t.account = grown(t.account, I16, n);
     t.plan = grown(t.plan, I16, n);
     t.maxPowerW = grown(t.maxPowerW, I32, n);
     t.proto = grown(t.proto, U8, n);
     t.addr = grown(t.addr, U8, n * 6);
-    t.id = grown(t.id, U16, n);
+    t.id = grown(t.id, I16, n);
     t.profile = grown(t.profile, U8, n);
     t.impPerKwh = grown(t.impPerKwh, I32, n);
     t.names += name + ' ';

@@ -2,7 +2,7 @@
 // commands), decisions out (ledger entries, alarms, relay commands, events). It owns no
 // clock and no I/O, so the same trace gives the same decisions on Node, Espruino and Lua.
 // The rules are written out in docs/billing-rules.md; the golden traces in tests/vectors/.
-import { AccountTable, F64, I32, I8, MeterTable, nameAt, nameIndex, pack, table, U16, U32, U8 } from './tables';
+import { AccountTable, F64, I32, I8, MeterTable, nameAt, nameIndex, pack, table, I16, U32, U8 } from './tables';
 import { Calendar, PricePlan, dayOf, isRestDay, nextBoundary, periodAt, scheduleOf, tierOf } from './billing/tariff';
 import { CHARGE, CORRECTION, entryName, Ledger, REFUND, RING, TOPUP, TRANSFER, loadLedger, newLedger, remapLedger, saveLedger } from './billing/ledger';
 import { civilFromSeconds } from '../hal/calendar';
@@ -111,9 +111,9 @@ export class Core {
     const na = cfg.accounts.n;
     const nm = cfg.meters.n;
     this.balance = table(F64, 0);
-    this.remainder = table(U16, 0);
+    this.remainder = table(I16, 0);
     this.monthlyWh = table(U32, 0);
-    this.cycle = table(U16, 0);
+    this.cycle = table(I16, 0);
     this.alarmMask = table(U8, 0);
     this.cut = table(U8, 0);
     this.deferred = table(U8, 0);

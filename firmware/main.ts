@@ -10,10 +10,9 @@ import { boardStatus, freeVars } from '../hal/espruino/memory';
 import { tokenWalker } from '../hal/espruino/native-walk';
 import { loadModule } from '../hal/espruino/load';
 import { TOKEN_WALK_THUMB_ID } from '../hal/espruino/token-walk-code';
-import { EspruinoPulseInput } from '../hal/espruino/pulse';
+import { watchPulses } from '../hal/espruino/pulse';
 import { EspruinoRelayOutput } from '../hal/espruino/relay';
-import { EspruinoSerialPort } from '../hal/espruino/serial';
-import { EspruinoWatchdog } from '../hal/espruino/watchdog';
+import { startWatchdog } from '../hal/espruino/watchdog';
 import { I2cBus } from '../hal/i2c';
 import { PulseInput, PulseInputOptions } from '../hal/pulse';
 import { RelayOutput } from '../hal/relay';
@@ -98,11 +97,13 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     rtc: new Ds3231(i2c, b.rtc.address),
     openMeterBus: function (opts: SerialOptions) {
       const r = b.rs485;
-      return new EspruinoSerialPort(uart(r.uart), { tx: pin(r.tx), rx: pin(r.rx), de: pin(r.de) }, opts);
+      // The port's code is a module of the board's HAL (hal/espruino/serial.ts): loaded with the bus.
+      return loadModule('ser')(uart(r.uart), { tx: pin(r.tx), rx: pin(r.rx), de: pin(r.de) }, opts);
     },
     openPulse: function (channel: number, opts: PulseInputOptions) {
       const p = b.pulseInputs[channel];
-      return p ? new EspruinoPulseInput(pin(p), opts, clock) : null;
+      // the board's own debounce: its inputs' filter is what it was built with
+      return p ? watchPulses(pin(p), { debounceMs: b.pulseDebounceMs, onPulse: opts.onPulse }, clock) : null;
     },
     pulseInputs: b.pulseInputs.length,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
@@ -111,7 +112,8 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
 }
 
 function boot(): void {
-  const dog = new EspruinoWatchdog(BOARD.watchdogSeconds);
+  const dogMs = BOARD.watchdogSeconds * 1000;
+  const kick = startWatchdog(BOARD.watchdogSeconds);
   let unit: Unit | undefined;
   const hal = buildHal(BOARD, function (text: string) {
     if (unit) unit.input(text);
@@ -122,18 +124,21 @@ function boot(): void {
   const i2c = hal.i2c as { readFrom: (a: number, n: number) => unknown };
   const read = i2c.readFrom;
   i2c.readFrom = function (a: number, n: number) {
-    dog.kick();
+    kick();
     return read.call(i2c, a, n);
   };
   unit = startUnit(hal, E.toUint8Array(FACTORY), { metering: busMetering });
   delete (i2c as { readFrom?: unknown }).readFrom;
   // What of the board's description only set the hardware up leaves the heap (the meter bus,
-  // the pulse inputs and the EEPROM's part are read again; the rest is about 60 variables).
+  // the pulse inputs, their debounce and the EEPROM's part are read again, the name for `status`;
+  // the rest is about 70 variables).
   const bd = BOARD as unknown as { [k: string]: unknown };
   delete bd.relays;
   delete bd.i2c;
   delete bd.console;
   delete bd.rtc;
+  delete bd.espruinoBoard;
+  delete bd.watchdogSeconds;
   const u = unit;
   // A development build leaves the unit where a technician at the REPL (and the memory probe) finds it.
   if (!PRODUCTION) (global as unknown as { UNIT: Unit }).UNIT = u;
@@ -142,10 +147,10 @@ function boot(): void {
     u.handle({ t: 'tick', time: u.time() });
   });
   // Kicked from a timer, so a main loop stuck in a handler lets the watchdog reset the board.
-  hal.clock.every((BOARD.watchdogSeconds * 1000) / 4, function () {
-    dog.kick();
+  hal.clock.every(dogMs / 4, function () {
+    kick();
   });
-  dog.kick();
+  kick();
 }
 
 boot();

@@ -8,9 +8,11 @@
 // A module must not leave a function of its own in resident state (a timer, a callback, an
 // object made by one of its classes): that function keeps the whole module alive. Objects that
 // outlive the call are made by resident code (the Unit's methods) or are plain data. Meter
-// reading (`met`) is the one module that lives on after its call, on purpose: the resident
-// wiring holds its session through a poll cycle and drops it, timers and listeners cancelled,
-// when the bus falls idle (metering/session.ts).
+// reading (`met`) and the pulse counters (`pul`) are the modules that live on after their call,
+// on purpose: the resident wiring holds the meter session through a poll cycle and drops it,
+// timers and listeners cancelled, when the bus falls idle (metering/session.ts); it holds the
+// pulse counters while the configuration has pulse meters, so that a unit without any does not
+// carry their code in its heap (metering/pulse.ts).
 import type { BootEntry } from './boot';
 import type { CommandEntry } from './console/commands';
 import type { ConfigEntry } from './console/config-commands';
@@ -18,6 +20,7 @@ import type { TokenEntry } from './tokens/entry';
 import type { DayEntry } from './storage/day';
 import type { MigrateEntry } from './storage/migrate';
 import type { meterSession } from './metering/session';
+import type { pulseMeters } from './metering/pulse';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -30,6 +33,7 @@ export interface Modules {
   day: DayEntry;
   mig: MigrateEntry;
   met: typeof meterSession;
+  pul: typeof pulseMeters;
 }
 
 export type ModuleName = keyof Modules;

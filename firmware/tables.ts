@@ -8,9 +8,10 @@ export const F64 = 0;
 export const I32 = 1;
 export const U8 = 2;
 export const I8 = 3;
-export const U16 = 4;
-export const I16 = 5;
-export const U32 = 6;
+/** 16 bits signed only: a Uint16Array too would cost the board's heap its constructor and
+ *  prototype (about 8 variables) for values that all stay below 32,768. */
+export const I16 = 4;
+export const U32 = 5;
 
 /** A zero-filled table of n elements of a kind. */
 export function table(kind: number, n: number): number[] {
@@ -18,13 +19,12 @@ export function table(kind: number, n: number): number[] {
   if (kind === I32) return new Int32Array(n) as unknown as number[];
   if (kind === U8) return new Uint8Array(n) as unknown as number[];
   if (kind === I8) return new Int8Array(n) as unknown as number[];
-  if (kind === U16) return new Uint16Array(n) as unknown as number[];
   if (kind === U32) return new Uint32Array(n) as unknown as number[];
   return new Int16Array(n) as unknown as number[];
 }
 
 /** Bytes per element of each kind. */
-const SIZE = [8, 4, 1, 1, 2, 2, 4];
+const SIZE = [8, 4, 1, 1, 2, 4];
 
 /** A view of kind over buf at byte offset at, n elements. */
 function view(kind: number, buf: ArrayBuffer, at: number, n: number): number[] {
@@ -32,7 +32,6 @@ function view(kind: number, buf: ArrayBuffer, at: number, n: number): number[] {
   if (kind === I32) return new Int32Array(buf, at, n) as unknown as number[];
   if (kind === U8) return new Uint8Array(buf, at, n) as unknown as number[];
   if (kind === I8) return new Int8Array(buf, at, n) as unknown as number[];
-  if (kind === U16) return new Uint16Array(buf, at, n) as unknown as number[];
   if (kind === U32) return new Uint32Array(buf, at, n) as unknown as number[];
   return new Int16Array(buf, at, n) as unknown as number[];
 }
@@ -43,7 +42,6 @@ function kindOf(v: unknown): number {
   if (v instanceof Int32Array) return I32;
   if (v instanceof Uint8Array) return U8;
   if (v instanceof Int8Array) return I8;
-  if (v instanceof Uint16Array) return U16;
   if (v instanceof Uint32Array) return U32;
   if (v instanceof Int16Array) return I16;
   return -1;
@@ -226,7 +224,7 @@ export interface MeterTable {
 export function emptyAccounts(): AccountTable {
   return {
     n: 0, names: '', plan: table(U8, 0), creditLimit: table(F64, 0), reconnect: table(F64, 0), maxBalance: table(F64, 0),
-    alarmAt: table(U16, 0), alarm: table(F64, 0), friendAt: table(U16, 0), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0),
+    alarmAt: table(I16, 0), alarm: table(F64, 0), friendAt: table(I16, 0), friend: table(I16, 0), flags: table(U8, 0), mode: table(U8, 0),
     relay: table(I8, 0), ovMaxW: table(I32, 0), ovHoldS: table(I32, 0), ovWaitS: table(I32, 0), ovWindowS: table(I32, 0), ovTrips: table(U8, 0),
     tokenKey: table(U8, 0), tokenStart: table(F64, 0), tokenUnit: table(I32, 0),
   };
@@ -234,5 +232,5 @@ export function emptyAccounts(): AccountTable {
 
 /** A meter table with no meters (pack() gives it room). */
 export function emptyMeters(): MeterTable {
-  return { n: 0, names: '', account: table(U16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(U16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
+  return { n: 0, names: '', account: table(I16, 0), plan: table(I16, 0), maxPowerW: table(I32, 0), proto: table(U8, 0), addr: table(U8, 0), id: table(I16, 0), profile: table(U8, 0), impPerKwh: table(I32, 0) };
 }

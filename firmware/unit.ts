@@ -10,7 +10,7 @@ import { RelayOutput } from '../hal/relay';
 import { Rtc } from '../hal/rtc';
 import { SerialOptions, SerialPort } from '../hal/serial';
 import { Core, CoreEvent, Decision, formatDecision } from './core';
-import { emptyAccounts, emptyMeters, nameAt, table, U16 } from './tables';
+import { emptyAccounts, emptyMeters, nameAt, table, I16 } from './tables';
 import type { Config, RawConfig } from './config';
 import { Shell } from './console/shell';
 import { UnitStorage, TokenStates } from './storage/unit-storage';
@@ -77,8 +77,8 @@ export const EMPTY_RAW: RawConfig = { plans: { flat: { price: 0 } }, accounts: [
 /** A configuration without accounts, meters or plans (a unit before its boot). */
 function emptyConfig(): Config {
   const a = emptyAccounts();
-  a.alarmAt = table(U16, 1);
-  a.friendAt = table(U16, 1);
+  a.alarmAt = table(I16, 1);
+  a.friendAt = table(I16, 1);
   const m = emptyMeters();
   const line = { baud: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
   return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [] };

@@ -10,6 +10,7 @@ import { enterTokenFor } from '../firmware/tokens/entry';
 import { newDay } from '../firmware/storage/day';
 import { migrateUnit } from '../firmware/storage/migrate';
 import { meterSession } from '../firmware/metering/session';
+import { pulseMeters } from '../firmware/metering/pulse';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -22,6 +23,7 @@ export const MODULE_ENTRIES: Modules = {
   day: newDay,
   mig: migrateUnit,
   met: meterSession,
+  pul: pulseMeters,
 };
 
 /** Loads a module in Node: the entry itself. */

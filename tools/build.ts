@@ -647,8 +647,10 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
 }
 
 /** The on-demand modules (firmware/modules.ts): name -> the file and the function that is its
- *  entry. sim/modules.ts hands the same functions over in Node; a test keeps both lists equal. */
-export const MODULES: { [name: string]: { file: string; entry: string } } = {
+ *  entry. sim/modules.ts hands the same functions over in Node; a test keeps both lists equal.
+ *  A `board` module is one the board's own HAL loads (firmware/main.ts), never the firmware: the
+ *  simulator has HAL parts of its own in its place. */
+export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
@@ -658,6 +660,8 @@ export const MODULES: { [name: string]: { file: string; entry: string } } = {
   day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
   mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
   met: { file: 'firmware/metering/session.ts', entry: 'meterSession' },
+  pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters' },
+  ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true },
 };
 
 /** Classes a module may make objects of although the resident code has them too: the objects

@@ -2,6 +2,10 @@
 // carried, so after any sequence Wh = floor(pulses x 1000 / impPerKwh) exactly. Pulses
 // faster than the meter's largest plausible power are counted as faults, not energy.
 // Contact debounce is the HAL's; this only judges plausibility.
+import { PulseInput } from '../../hal/pulse';
+import { PROTO_PULSE as P_PULSE } from '../tables';
+import type { Unit } from '../unit';
+import { billReading } from './wiring';
 
 /** How the pulse counters are built: one entry per input. */
 export interface PulseOptions {
@@ -67,4 +71,52 @@ export class PulseCounters {
     this.wh[i] += q;
     this.rem[i] = r - q * this.imp[i];
   }
+}
+
+/** The pulse meters of a unit, counted while the configuration has any. */
+export interface PulseMeters {
+  /** Sends every pulse meter's register to the unit as a reading. */
+  emit(): void;
+  /** Meter m's register (Wh), or -1 when m is not counted here. */
+  read(m: number): number;
+  /** Stops watching the inputs. */
+  close(): void;
+}
+
+/** The pulse meters of the configuration (proto pulse, `id` the input), counted on from each
+ *  meter's register as billed so far; an on-demand module (`pul`, loaded only when the
+ *  configuration has pulse meters, and kept while it does: its counters are live state). Null
+ *  when there are none or the unit has no pulse inputs. */
+export function pulseMeters(u: Unit): PulseMeters | null {
+  const hal = u.hal;
+  const t = u.cfg.meters;
+  const open = hal.openPulse;
+  const meter: number[] = [];
+  const from: number[] = [];
+  const imp: number[] = [];
+  const maxW: number[] = [];
+  for (let m = 0; m < t.n; m++)
+    if (t.proto[m] === P_PULSE) {
+      meter.push(m);
+      from.push(u.core.has[m] ? u.core.lastImp[m] : 0);
+      imp.push(t.impPerKwh[m]);
+      maxW.push(t.maxPowerW[m]);
+    }
+  if (!open || !meter.length) return null;
+  const pc = new PulseCounters({ impPerKwh: imp, maxPowerW: maxW });
+  const inputs: (PulseInput | null)[] = [];
+  for (let i = 0; i < meter.length; i++) inputs.push(open(t.id[meter[i]], { debounceMs: 20, onPulse: pc.counter(i) }));
+  const read = function (m: number): number {
+    const i = meter.indexOf(m);
+    return i < 0 ? -1 : from[i] + pc.wh[i];
+  };
+  return {
+    emit: function () {
+      for (let i = 0; i < meter.length; i++) billReading(u, meter[i], read(meter[i]), 0, undefined);
+    },
+    read: read,
+    close: function () {
+      for (let i = 0; i < inputs.length; i++) if (inputs[i]) (inputs[i] as PulseInput).close();
+    },
+  };
 }

@@ -3,12 +3,11 @@
 // Modbus meters each at their own line settings, one Poller, relay control) for each cycle; the
 // pulse meters through the pulse counters; and the core's relay decisions for accounts without
 // a GPIO relay carried to their meters' own relays. Readings go to the unit like any event.
-import { PulseInput } from '../../hal/pulse';
 import { Answer, done, fail } from '../console/answer';
 import { formatMoney } from '../console/words';
 import { nameAt, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, PROTO_PULSE as P_PULSE } from '../tables';
 import type { Unit } from '../unit';
-import { PulseCounters } from './pulse';
+import type { PulseMeters } from './pulse';
 import type { MeterSession } from './session';
 import { MeterState, meterTables } from './state';
 
@@ -55,11 +54,8 @@ export function readAnswer(u: Unit, m: number, imp: number, exp: number): Answer
 export function busMetering(u: Unit): Metering {
   const hal = u.hal;
   let session: MeterSession | null = null;
-  let pulses: PulseCounters | null = null;
-  /** Meter index, register at boot or rebuild (Wh) and input, per pulse counter. */
-  let pulseMeter: number[] = [];
-  let pulseBase: number[] = [];
-  let inputs: (PulseInput | null)[] = [];
+  /** The pulse meters' counters (module `pul`), while the configuration has pulse meters. */
+  let pulses: PulseMeters | null = null;
   let meterTimer = -1;
   let started = false;
   /** Relay operations asked for before start(): account + 1 to close, -(account + 1) to open. */
@@ -67,8 +63,7 @@ export function busMetering(u: Unit): Metering {
   const me: Metering = { build: build, start: start, emitPulses: emitPulses, relays: meterRelays, read: readMeter, pause: pause, busy: busy, state: null };
 
   function emitPulses(): void {
-    if (!pulses) return;
-    for (let i = 0; i < pulseMeter.length; i++) billReading(u, pulseMeter[i], pulseBase[i] + pulses.wh[i], 0, undefined);
+    if (pulses) pulses.emit();
   }
 
   /** The bus session, loaded if it is not. */
@@ -109,36 +104,24 @@ export function busMetering(u: Unit): Metering {
   /** Stops the old bus session, pulse inputs and timer. */
   function stop(): void {
     pause();
-    for (let i = 0; i < inputs.length; i++) if (inputs[i]) (inputs[i] as PulseInput).close();
+    if (pulses) pulses.close();
     if (meterTimer >= 0) hal.clock.cancel(meterTimer);
     me.state = null;
     pulses = null;
-    inputs = [];
     meterTimer = -1;
   }
 
   /** (Re)builds the meters' tables and the pulse counters from the meters; polls at once. */
   function build(): void {
     stop();
-    const core = u.core;
     const c = u.cfg;
     const t = c.meters;
     const pollMs = c.pollS * 1000;
-    const imp: number[] = [];
-    const maxW: number[] = [];
-    const chans: number[] = [];
     let onBus = 0;
-    pulseMeter = [];
-    pulseBase = [];
+    let onPulse = 0;
     for (let m = 0; m < t.n; m++) {
       const pr = t.proto[m];
-      if (pr === P_PULSE && hal.openPulse) {
-        pulseMeter.push(m);
-        pulseBase.push(core.has[m] ? core.lastImp[m] : 0);
-        imp.push(t.impPerKwh[m]);
-        maxW.push(t.maxPowerW[m]);
-        chans.push(t.id[m]);
-      }
+      if (pr === P_PULSE) onPulse++;
       if ((pr === P_DLT645 || pr === P_MODBUS) && hal.openMeterBus) onBus++;
     }
     if (onBus) {
@@ -146,11 +129,7 @@ export function busMetering(u: Unit): Metering {
       for (let m = 0; m < t.n; m++) s.lineOf[m] = t.proto[m] === P_MODBUS ? 1 : 0;
       me.state = s;
     }
-    if (pulseMeter.length) {
-      const pc = new PulseCounters({ impPerKwh: imp, maxPowerW: maxW });
-      pulses = pc;
-      for (let i = 0; i < chans.length; i++) inputs.push((hal.openPulse as NonNullable<typeof hal.openPulse>)(chans[i], { debounceMs: 20, onPulse: pc.counter(i) }));
-    }
+    if (onPulse && hal.openPulse) pulses = hal.load('pul')(u);
     if (!me.state && !pulses) return;
     // After a change, the first poll once the change has returned (its module has left the heap).
     const s = me.state;
@@ -169,9 +148,8 @@ export function busMetering(u: Unit): Metering {
   /** `meter read`: reads meter m's energy registers now and bills the reading. */
   function readMeter(m: number, cb: (a: Answer) => void): void {
     const t = u.cfg.meters;
-    const pi = pulseMeter.indexOf(m);
-    if (pi >= 0 && pulses) {
-      const imp = pulseBase[pi] + pulses.wh[pi];
+    const imp = pulses ? pulses.read(m) : -1;
+    if (imp >= 0) {
       billReading(u, m, imp, 0, undefined);
       return cb(readAnswer(u, m, imp, 0));
     }

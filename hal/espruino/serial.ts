@@ -10,6 +10,13 @@ export interface Rs485Pins {
 
 const PARITY = { none: 'none', even: 'e', odd: 'o' };
 
+/** The meter bus's port: RS485 on UART `port`. The board's HAL loads this as a module of its own
+ *  (`ser`, tools/build.ts) when a meter session opens the bus, so that between poll cycles the
+ *  heap holds no serial port class; the port object keeps the module alive while it is open. */
+export function openRs485(port: Serial, pins: Rs485Pins, opts: SerialOptions): SerialPort {
+  return new EspruinoSerialPort(port, pins, opts);
+}
+
 /** RS485 on an Espruino UART with driver-enable on a GPIO (Espruino has no DE support). */
 export class EspruinoSerialPort implements SerialPort {
   private busy = false;

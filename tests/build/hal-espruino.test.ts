@@ -91,13 +91,13 @@ describe('EspruinoSerialPort (RS485)', () => {
   });
 });
 
-describe('EspruinoPulseInput', () => {
+describe('watchPulses', () => {
   it('watches rising edges with debounce and reports edge times in Clock ms, dropping bounces', async () => {
     const { EspruinoClock } = await load('clock');
-    const { EspruinoPulseInput } = await load('pulse');
+    const { watchPulses } = await load('pulse');
     const clock = new EspruinoClock(); // base = getTime() = 100 s
     const at: number[] = [];
-    const p = new EspruinoPulseInput('B13', { debounceMs: 20, onPulse: (t: number) => at.push(t) }, clock);
+    const p = watchPulses('B13', { debounceMs: 20, onPulse: (t: number) => at.push(t) }, clock);
     expect(log).toContain('mode B13 input_pulldown');
     expect(log).toContain('watch B13 {"repeat":true,"edge":"rising","debounce":20}');
     watchFn!({ time: 100.5 });
@@ -194,11 +194,11 @@ describe('EspruinoI2cBus', () => {
   });
 });
 
-describe('EspruinoWatchdog', () => {
+describe('startWatchdog', () => {
   it('enables the watchdog without auto-kick and kicks it', async () => {
-    const { EspruinoWatchdog } = await load('watchdog');
-    const w = new EspruinoWatchdog(10);
-    w.kick();
+    const { startWatchdog } = await load('watchdog');
+    const kick = startWatchdog(10);
+    kick();
     expect(log).toEqual(['wdt 10 false', 'kick']);
   });
 });
