@@ -72,6 +72,12 @@ export class Poller {
   private exp = 0;
   private havePower = false;
   private replyFn: (err: string | null, reply: any) => void;
+  /** `meter read`s waiting: meter and answer, in pairs. The job under way reads one meter when
+   *  `done` is set (its error so far in `err`); a cycle asked for meanwhile waits in `due`. */
+  private reads: any[] = [];
+  private done: ((err: string | null, imp: number, exp: number) => void) | null = null;
+  private err: string | null = null;
+  private due = false;
 
   constructor(o: PollerOptions) {
     const self = this;
@@ -87,7 +93,11 @@ export class Poller {
   /** Starts a cycle unless one is running; one that was cut short (its state's `resume`) goes
    *  on from the meter where it stopped. */
   pollNow(): void {
-    if (this.m >= 0) return this.o.onEvent('overrun', this.m, '');
+    if (this.m >= 0 || this.done) {
+      if (this.done) this.due = true;
+      else this.o.onEvent('overrun', this.m, '');
+      return;
+    }
     const s = this.s;
     if (s.resume > 0) {
       this.detail = (s.cycle - 1) % (this.o.detailEvery || 5) === 0;
@@ -103,16 +113,46 @@ export class Poller {
     this.next();
   }
 
-  /** True while a cycle is running. */
+  /** `meter read`: reads meter m's energy registers (after the cycle or read under way) and
+   *  sends the reading out like a poll's; `cb` gets null or what went wrong ('resting': the meter
+   *  is in the bus's back-off after failed polls), and the registers. */
+  read(m: number, cb: (err: string | null, imp: number, exp: number) => void): void {
+    this.reads.push(m, cb);
+    if (this.m < 0) this.nextJob();
+  }
+
+  /** True while a cycle or a read is running or waiting. */
   busy(): boolean {
-    return this.m >= 0;
+    return this.m >= 0 || this.reads.length > 0;
   }
 
   /** Stops the cycle under way, to be taken up from its current meter by the next pollNow()
-   *  on the same state (the meter's reads start again). */
+   *  on the same state (the meter's reads start again); reads under way or waiting are dropped
+   *  unanswered. */
   cut(): void {
-    if (this.m > 0) this.s.resume = this.m;
+    if (this.m > 0 && !this.done) this.s.resume = this.m;
     this.m = -1;
+    this.reads = [];
+    this.done = null;
+    this.due = false;
+  }
+
+  /** Starts the next read waiting, or the cycle asked for during a read. */
+  private nextJob(): void {
+    const r = this.reads;
+    if (r.length) {
+      this.m = r.shift();
+      this.done = r.shift();
+      this.err = null;
+      this.step = 0;
+      this.detail = false;
+      this.havePower = false;
+      return this.next();
+    }
+    if (this.due) {
+      this.due = false;
+      this.pollNow();
+    }
   }
 
   /** The Modbus reads of meter m's profile (energy first, then details and the relay register). */
@@ -147,10 +187,15 @@ export class Poller {
       const k = this.step;
       if (m >= t.n) {
         this.m = -1;
+        const cb = this.done;
+        this.done = null;
+        this.nextJob();
+        if (cb) cb(this.err, this.imp, this.exp);
         return;
       }
       const pr = t.proto[m];
       if ((pr !== P_DLT645 && pr !== P_MODBUS) || (k === 0 && !bus.ready(m))) {
+        this.err = 'resting';
         this.nextMeter(); // not on the bus, or in back-off: not polled, not counted
         continue;
       }
@@ -175,21 +220,25 @@ export class Poller {
         sent = bus.request(m, PROTO_MODBUS, mbRead(t.id[m], b[0], b[1], b[2]), 5 + 2 * b[2], this.replyFn, 0);
       }
       if (sent) return;
-      this.failed(m, k); // went into back-off during this poll
+      this.failed(m, k, 'resting'); // went into back-off during this poll
     }
   }
 
   private nextMeter(): void {
-    this.m++;
+    // A read ends with its meter.
+    this.m = this.done ? this.o.meters.n : this.m + 1;
     this.step = 0;
     this.havePower = false;
   }
 
-  private failed(m: number, k: number): void {
+  private failed(m: number, k: number, e: string): void {
     if (k >= this.steps(m, true)) {
       this.step++; // a detail value: the energy is read, the reading still goes out
       return;
     }
+    // A read's failure is its answer, not a failed poll.
+    this.err = e;
+    if (this.done) return this.nextMeter();
     if (this.s.pollFails[m] < 255) this.s.pollFails[m]++;
     if (this.s.pollFails[m] === (this.o.lostAfter || 3)) {
       this.s.lost[m] = 1;
@@ -213,7 +262,7 @@ export class Poller {
         else e = r.error;
       }
     } else if (!e) e = this.storeModbus(m, this.plan(m)[k], reply);
-    if (e && !(e === 'no-data' && k === 1)) this.failed(m, k);
+    if (e && !(e === 'no-data' && k === 1)) this.failed(m, k, err ? 'did not answer: ' + err : 'sent ' + e);
     else this.step++;
     this.next();
   }
@@ -249,6 +298,7 @@ export class Poller {
     const r: Reading = { meterIndex: m, importWh: this.imp, exportWh: this.exp, timeMs: this.o.clock.now() };
     if (this.havePower) r.powerW = this.s.powerW[m];
     this.s.pollFails[m] = 0;
+    this.err = null;
     if (this.s.lost[m]) {
       this.s.lost[m] = 0;
       this.o.onEvent('found', m, '');

@@ -7,11 +7,8 @@
 import { Answer, fail } from '../console/answer';
 import { PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS } from '../tables';
 import type { Unit } from '../unit';
-import { MeterBus, PROTO_MODBUS } from './bus';
-import { DI_EXPORT, DI_IMPORT, decode as dltDecode } from './dlt645';
-import { offsetIn, planReads } from './meter-profiles';
-import { readRequest as mbRead, value as mbValue } from './modbus';
-import { Poller, Reading, addrOf, profileOf } from './poller';
+import { MeterBus } from './bus';
+import { Poller, Reading, profileOf } from './poller';
 import { RelayControl } from './relay-control';
 import { MeterState } from './state';
 import { billReading, meterLabel, readAnswer } from './wiring';
@@ -96,50 +93,17 @@ export function meterSession(u: Unit, s: MeterState, ended: () => void): MeterSe
     },
   });
 
-  /** `meter read`: reads meter m's energy registers now and bills the reading. */
+  /** `meter read`: reads meter m's energy registers (after the poller's job under way) and bills
+   *  the reading. */
   function read(m: number, cb: (a: Answer) => void): void {
-    const over = function (a: Answer): void {
+    waiting.push(cb);
+    poller.read(m, function (err: string | null, imp: number, exp: number) {
       const k = waiting.indexOf(cb);
       if (k < 0) return; // answered when the session closed
       waiting.splice(k, 1);
       check();
-      cb(a);
-    };
-    const dl = t.proto[m] === P_DLT645;
-    const p = dl ? null : profileOf(t.profile[m], c.profiles);
-    const steps: number[][] = p ? planReads([p.importWh, p.exportWh]) : [[DI_IMPORT], [DI_EXPORT]];
-    const v = [0, 0];
-    let i = 0;
-    const next = function (): void {
-      if (i >= steps.length) {
-        billReading(u, m, v[0], v[1], undefined);
-        return over(readAnswer(u, m, v[0], v[1]));
-      }
-      const st = steps[i];
-      const sent = dl ? bus.readDlt(m, addrOf(t, m), st[0], 4, reply) : bus.request(m, PROTO_MODBUS, mbRead(t.id[m], st[0], st[1], st[2]), 5 + 2 * st[2], reply, 0);
-      if (!sent) over(fail(meterLabel(u, m) + ' is resting after failed polls; try again in a minute'));
-    };
-    const reply = function (err: string | null, r: any): void {
-      const st = steps[i];
-      if (err && !(dl && i === 1 && err === 'no-data')) return over(fail(meterLabel(u, m) + ' did not answer: ' + err));
-      if (dl && !err) {
-        const d = dltDecode(st[0], r);
-        if (!d.ok) return over(fail(meterLabel(u, m) + ' sent ' + d.error));
-        v[i] = d.value[0];
-      }
-      if (p) {
-        const fs = [p.importWh, p.exportWh];
-        for (let j = 0; j < 2; j++) {
-          const f = fs[j];
-          const at = offsetIn(f, st);
-          if (f && at >= 0) v[j] = mbValue(r, at, f.type, f.mul, f.div);
-        }
-      }
-      i++;
-      next();
-    };
-    waiting.push(cb);
-    next();
+      cb(err ? fail(meterLabel(u, m) + ' ' + (err === 'resting' ? 'is resting after failed polls; try again in a minute' : err)) : readAnswer(u, m, imp, exp));
+    });
   }
 
   // Relay states left wanted by a session closed early.

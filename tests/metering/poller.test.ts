@@ -107,6 +107,56 @@ describe('poller', () => {
     s.clock.advance(1500);
     expect(s.events[0]).toMatch(/^overrun/);
   });
+
+  it('meter read: one meter\'s energy now, after the cycle under way; a cycle due meanwhile waits for it', () => {
+    const s = setup();
+    const got: unknown[] = [];
+    // No cycle running: the read starts at once and only that meter is read.
+    s.poller.read(3, (err, imp, exp) => got.push([err, imp, exp]));
+    expect(s.poller.busy()).toBe(true);
+    s.clock.advance(2000);
+    expect(got).toEqual([[null, 1234560, 1230]]);
+    expect(s.readings.map((r) => [r.meterIndex, r.importWh, 'powerW' in r])).toEqual([[3, 1234560, false]]);
+    expect(s.poller.busy()).toBe(false);
+    expect(s.poller.s.cycle).toBe(0); // a read is not a cycle
+    // During a cycle: the read waits for its end; a cycle asked for during a read follows it.
+    s.readings.length = 0;
+    s.poller.pollNow();
+    s.poller.read(1, (err, imp) => {
+      got.push([err, imp]);
+      s.poller.pollNow(); // due while the read runs: after it, not an overrun
+    });
+    s.clock.advance(10000);
+    expect(s.readings.map((r) => r.meterIndex)).toEqual([0, 1, 2, 3, 1, 0, 1, 2, 3]);
+    expect(got[1]).toEqual([null, 12345670]);
+    expect(s.events).toEqual([]);
+    expect(s.poller.s.cycle).toBe(2);
+    expect(s.port().overlaps).toBe(0);
+  });
+
+  it('meter read: a silent meter answers with the bus error, a resting one says so, neither counts as a failed poll', () => {
+    const s = setup();
+    s.d1.dead = true;
+    const got: unknown[] = [];
+    s.poller.read(0, (err) => got.push(err));
+    s.clock.advance(5000);
+    expect(got).toEqual(['did not answer: timeout']);
+    expect(s.poller.s.pollFails[0]).toBe(0);
+    // the failed request put it in the bus's back-off: a read then does not wait on the wire
+    const sent = s.bus.s.requests[0];
+    s.poller.read(0, (err) => got.push(err));
+    expect(got[1]).toBe('resting');
+    expect(s.bus.s.requests[0]).toBe(sent);
+    expect(s.events).toEqual([]);
+    // cut(): reads under way or waiting are dropped unanswered, the next cycle starts afresh
+    s.d1.dead = false;
+    s.poller.read(2, (err) => got.push(err));
+    s.poller.read(3, (err) => got.push(err));
+    s.poller.cut();
+    expect(s.poller.busy()).toBe(false);
+    s.clock.advance(5000);
+    expect(got.length).toBe(2);
+  });
 });
 
 describe('relay control', () => {
