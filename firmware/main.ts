@@ -7,7 +7,6 @@ import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
 import { boardStatus, freeVars } from '../hal/espruino/memory';
-import { tokenWalker } from '../hal/espruino/native-walk';
 import { loadModule } from '../hal/espruino/load';
 import { TOKEN_WALK_THUMB_ID } from '../hal/espruino/token-walk-code';
 import { watchPulses } from '../hal/espruino/pulse';
@@ -63,13 +62,13 @@ function optPin(name: string | undefined): Pin | undefined {
 function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal {
   const clock = new EspruinoClock();
   const relays: RelayOutput[] = [];
-  for (let i = 0; i < b.relays.length; i++) {
-    const r = b.relays[i];
+  // (a callback per relay: the loop's locals would stay in the scope the HAL's functions keep)
+  b.relays.forEach(function (r) {
     const out = new EspruinoRelayOutput(pin(r.pin), r.activeHigh, optPin(r.feedback));
     // Until the unit decides, supply stays as wired (open): no credit has been checked yet.
     out.set(false);
     relays.push(out);
-  }
+  });
   // One I2C bus for the EEPROM (state, logs) and the RTC (tariff time).
   const i2c = new EspruinoI2cBus(i2cPort(b.i2c.bus), pin(b.i2c.scl), pin(b.i2c.sda), b.i2c.bitrate);
   const print = openConsolePort({
@@ -107,7 +106,17 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     },
     pulseInputs: b.pulseInputs.length,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
-    nativeWalker: process.env && process.env.BOARD === b.espruinoBoard ? { make: tokenWalker, marks: require('Storage'), mark: 'tw' + TOKEN_WALK_THUMB_ID } : undefined,
+    // (its code a module of the board's HAL, loaded at the first token entry: hal/espruino/native-walk.ts)
+    nativeWalker:
+      process.env && process.env.BOARD === b.espruinoBoard
+        ? {
+            make: function () {
+              return loadModule('twk')();
+            },
+            marks: require('Storage'),
+            mark: 'tw' + TOKEN_WALK_THUMB_ID,
+          }
+        : undefined,
   };
 }
 
@@ -122,13 +131,14 @@ function boot(): void {
   // 400 kHz and more in the interpreter), which may outlast the watchdog: until the unit has
   // started, each I2C read kicks it. A boot stuck elsewhere still resets the board.
   const i2c = hal.i2c as { readFrom: (a: number, n: number) => unknown };
-  const read = i2c.readFrom;
+  let read: ((a: number, n: number) => unknown) | null = i2c.readFrom;
   i2c.readFrom = function (a: number, n: number) {
     kick();
-    return read.call(i2c, a, n);
+    return (read as (a: number, n: number) => unknown).call(i2c, a, n);
   };
   unit = startUnit(hal, E.toUint8Array(FACTORY), { metering: busMetering });
   delete (i2c as { readFrom?: unknown }).readFrom;
+  read = null;
   // What of the board's description only set the hardware up leaves the heap (the meter bus,
   // the pulse inputs, their debounce and the EEPROM's part are read again, the name for `status`;
   // the rest is about 70 variables).

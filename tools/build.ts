@@ -662,6 +662,7 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   met: { file: 'firmware/metering/session.ts', entry: 'meterSession' },
   pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters' },
   ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true },
+  twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
 };
 
 /** Classes a module may make objects of although the resident code has them too: the objects

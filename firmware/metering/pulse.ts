@@ -7,13 +7,6 @@ import { PROTO_PULSE as P_PULSE } from '../tables';
 import type { Unit } from '../unit';
 import { billReading } from './wiring';
 
-/** How the pulse counters are built: one entry per input. */
-export interface PulseOptions {
-  impPerKwh: number[];
-  /** Largest plausible power per input in W (max current x nominal voltage). */
-  maxPowerW: number[];
-}
-
 /** Pulse counters for all inputs, struct-of-arrays. */
 export class PulseCounters {
   /** Accepted pulses, energy in Wh, pulse x 1000 not yet a whole Wh (always < impPerKwh). */
@@ -27,8 +20,10 @@ export class PulseCounters {
   private imp: Float64Array;
   private last: Float64Array;
 
-  constructor(o: PulseOptions) {
-    const n = o.impPerKwh.length;
+  /** One input per entry: its meter constant (imp/kWh) and its largest plausible power in W
+   *  (max current x nominal voltage). */
+  constructor(impPerKwh: number[], maxPowerW: number[]) {
+    const n = impPerKwh.length;
     this.pulses = new Float64Array(n);
     this.wh = new Float64Array(n);
     this.rem = new Float64Array(n);
@@ -37,9 +32,9 @@ export class PulseCounters {
     this.imp = new Float64Array(n);
     this.last = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      this.imp[i] = o.impPerKwh[i];
+      this.imp[i] = impPerKwh[i];
       // One pulse is 1000/imp Wh; at P watts that takes 3600000 x (1000/imp) / P ms.
-      this.minIntervalMs[i] = 3.6e9 / (o.impPerKwh[i] * o.maxPowerW[i]);
+      this.minIntervalMs[i] = 3.6e9 / (impPerKwh[i] * maxPowerW[i]);
       this.last[i] = -1e15;
     }
   }
@@ -103,7 +98,7 @@ export function pulseMeters(u: Unit): PulseMeters | null {
       maxW.push(t.maxPowerW[m]);
     }
   if (!open || !meter.length) return null;
-  const pc = new PulseCounters({ impPerKwh: imp, maxPowerW: maxW });
+  const pc = new PulseCounters(imp, maxW);
   const inputs: (PulseInput | null)[] = [];
   for (let i = 0; i < meter.length; i++) inputs.push(open(t.id[meter[i]], { debounceMs: 20, onPulse: pc.counter(i) }));
   const read = function (m: number): number {

@@ -41,6 +41,7 @@ export function placeCode(code: string): PlacedCode | null {
 }
 
 /** The walker that runs the token-walk code: copies the state in, calls, copies the code out;
+ *  the entry of the board HAL's module `twk` (tools/build.ts), loaded at the first token entry;
  *  null when no flat string can be had. Not yet checked: the token module checks it against
  *  the JavaScript walker once per build (firmware/tokens/walker-check.ts). Should E.defrag()
  *  ever move the flat string (and so its alignment), it answers -1 (the caller walks in
