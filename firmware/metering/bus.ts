@@ -27,8 +27,7 @@ export interface BusOptions {
   clock: Clock;
   /** Opens the UART with these settings and receiver (the board or the simulator adds pins). */
   open: (o: SerialOptions) => SerialPort;
-  /** The line settings of the meters (one, or one per kind of meter: the state's lineOf says
-   *  which each meter talks at). */
+  /** The line settings of the meters: one, or one per protocol (DL/T 645's, then Modbus's). */
   line?: LineSettings;
   lines?: LineSettings[];
   /** Meters on this bus: size of the statistics and back-off tables. */
@@ -87,8 +86,8 @@ function t35(o: BusOptions, l: LineSettings): number {
 
 /** A meter bus on one UART. */
 export class MeterBus {
-  /** The meters' statistics (transactions, good replies, retries, timeouts, bad replies, the
-   *  last reply's time), failures in a row and back-off: state.ts. */
+  /** The meters' statistics (transactions, good replies, retries, timeouts, bad replies),
+   *  failures in a row and back-off: state.ts. */
   readonly s: MeterState;
   private o: BusOptions;
   private lines: LineSettings[];
@@ -211,12 +210,13 @@ export class MeterBus {
 
   /** Longest time one attempt to meter m may take (for callers sizing their own cycles). */
   attemptMs(proto: number, expectLen: number, m?: number): number {
-    const i = m === undefined || m < 0 ? this.at : this.lineOf(m);
+    const i = m === undefined || m < 0 ? this.at : this.lineOf(proto);
     return proto === PROTO_DLT645 ? opt(this.o.replyDelayMs, 500) + (expectLen + 4) * charMs(this.lines[i]) : opt(this.o.turnaroundMs, 200) + expectLen * charMs(this.lines[i]) + t35(this.o, this.lines[i]);
   }
 
-  private lineOf(m: number): number {
-    return m >= 0 ? this.s.lineOf[m] : 0;
+  /** The line settings a protocol's meters use: with two, the second is Modbus's. */
+  private lineOf(p: number): number {
+    return p === PROTO_MODBUS && this.lines.length > 1 ? 1 : 0;
   }
 
   /** True while nothing is queued, on the line or waiting to be handed over. */
@@ -257,7 +257,7 @@ export class MeterBus {
     }
     const t = this.q.shift() as Txn;
     this.cur = t;
-    const line = this.lineOf(t.m);
+    const line = this.lineOf(t.p);
     if (line !== this.at && this.port.setLine) this.port.setLine(this.lines[line]);
     this.at = line;
     t.tries++;
@@ -355,7 +355,6 @@ export class MeterBus {
     this.quietAt = err ? this.lineFree() : now + (dl && !answered && t.exp ? 500 : dl && answered ? charMs(this.lines[this.at]) : t35(this.o, this.lines[this.at]));
     if (m >= 0) {
       if (answered) {
-        this.s.lastReplyMs[m] = now;
         this.s.busFails[m] = 0;
         this.s.hold[m] = 0;
         if (!err) this.s.successes[m]++;

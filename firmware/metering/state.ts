@@ -17,8 +17,7 @@ export interface MeterState {
   retries: number[];
   timeouts: number[];
   crcErrors: number[];
-  /** Clock time of the meter's last reply (0: never) and of the end of its back-off. */
-  lastReplyMs: number[];
+  /** Clock time of the end of the meter's back-off. */
   hold: number[];
   /** Failed transactions in a row (bus) and failed polls in a row (poller). */
   busFails: number[];
@@ -37,8 +36,6 @@ export interface MeterState {
   state: number[];
   tries: number[];
   alarmed: number[];
-  /** Line settings index per meter (0 DL/T 645, 1 Modbus). */
-  lineOf: number[];
   /** Poll cycles started, the meter a cycle cut short stopped at (0: none), and when the line
    *  is quiet again after the last session. */
   cycle: number;
@@ -54,7 +51,6 @@ export function meterTables(n: number): MeterState {
     retries: table(U32, 0),
     timeouts: table(U32, 0),
     crcErrors: table(U32, 0),
-    lastReplyMs: table(F64, 0),
     hold: table(F64, 0),
     busFails: table(U8, 0),
     pollFails: table(U8, 0),
@@ -68,7 +64,6 @@ export function meterTables(n: number): MeterState {
     state: table(I8, 0),
     tries: table(U8, 0),
     alarmed: table(U8, 0),
-    lineOf: table(U8, 0),
     cycle: 0,
     resume: 0,
     quietAt: 0,

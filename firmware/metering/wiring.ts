@@ -124,11 +124,7 @@ export function busMetering(u: Unit): Metering {
       if (pr === P_PULSE) onPulse++;
       if ((pr === P_DLT645 || pr === P_MODBUS) && hal.openMeterBus) onBus++;
     }
-    if (onBus) {
-      const s = meterTables(t.n);
-      for (let m = 0; m < t.n; m++) s.lineOf[m] = t.proto[m] === P_MODBUS ? 1 : 0;
-      me.state = s;
-    }
+    if (onBus) me.state = meterTables(t.n);
     if (onPulse && hal.openPulse) pulses = hal.load('pul')(u);
     if (!me.state && !pulses) return;
     // After a change, the first poll once the change has returned (its module has left the heap).

@@ -44,7 +44,7 @@ describe('DL/T 645 transactions', () => {
     const wire = (20 + 19) * (11 / 2.4); // request + reply at 2400 8E1
     expect(r.results[0].t).toBeCloseTo(wire + 60, 6);
     expect([r.bus.s.requests[0], r.bus.s.successes[0], r.bus.s.retries[0], r.bus.s.timeouts[0]]).toEqual([1, 1, 0, 0]);
-    expect(r.bus.s.lastReplyMs[0]).toBeCloseTo(wire + 60, 6);
+    expect([r.bus.s.busFails[0], r.bus.s.hold[0]]).toEqual([0, 0]);
     expect(r.port.overlaps).toBe(0);
   });
   it('no reply: timeout >= 500 ms + reply wire time, retries, then back-off that doubles', () => {
