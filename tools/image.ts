@@ -113,6 +113,10 @@ export interface BoardImage {
   modules: { [name: string]: PiecePlace };
   /** The resident code's two parts, evaluated at boot in this order. */
   resident: PiecePlace[];
+  /** Where the modules' table (modulesText) lies: at the end of the Storage file, read from
+   *  flash where it lies rather than held in the heap (a string literal in the loader would be
+   *  copied into RAM: about 26 variables for 13 modules). */
+  table?: PiecePlace;
 }
 
 /** CRC-32 (IEEE, as Espruino's `E.CRC32`) of a byte string, unsigned (the loader compares
@@ -147,7 +151,7 @@ export function modulesText(places: { [name: string]: number[] }): string {
 }
 
 /** The parts of an image the loader needs. */
-export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident'>;
+export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table'>;
 
 /** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
  *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
@@ -166,10 +170,8 @@ export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: 
   if (img.storage && access.checkStorage !== false) checks.push('(E.CRC32(' + file + '))>>>0)!==' + img.storageCrc + '?"the Storage file ' + STORAGE_CODE_FILE + '"');
   const names = Object.keys(img.modules);
   let define = '';
-  if (names.length) {
-    define = 'var MODULES=' + JSON.stringify(modulesText(img.modules)) + ';\n';
-  }
   if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){return w?' + file + ',o,l):' + readArea('o', 'l') + ';};\n';
+  if (names.length) define += 'var MODULES=' + (img.table ? '__piece(' + img.table.join(',') + ')' : JSON.stringify(modulesText(img.modules))) + ';\n';
   let runs = '';
   for (const r of img.resident) {
     if (!r[2]) continue;
@@ -254,7 +256,13 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   const resident: PiecePlace[] = [];
   if (first.length > areaStart) resident.push([0, areaStart, first.length - areaStart]);
   if (rest.length > storageStart) resident.push([1, storageStart, rest.length - storageStart]);
-  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, resident };
+  let table: PiecePlace | undefined;
+  if (mods.length) {
+    const text = modulesText(places);
+    table = [1, rest.length, text.length];
+    rest += text;
+  }
+  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, resident, table };
   return { ...img, loader: loaderFor(img, area, access) };
 }
 
