@@ -6,7 +6,8 @@
 //     a configuration change, token entry;
 //   - what one more account and one more meter cost, from accounts opened and meters added at
 //     the console (free after each change, from `status`);
-//   - the dormitory floor (33 accounts, 34 RS485 meters) booted from its EEPROM.
+//   - the dormitory floor (33 accounts, 34 RS485 meters) booted from its EEPROM, and on the WiFi
+//     the floor grown to its goal configuration (64 accounts, 64 meters).
 // The runner's own variables (its stubs and the typed commands) are added back, so "free" is
 // what a board would have. Figures are printed; the gates are in tests/build/build.test.ts.
 //   npm run bench -- memory
@@ -83,7 +84,8 @@ async function board(name: string): Promise<void> {
 }
 
 /** The dormitory floor (33 accounts, 34 RS485 meters) booted from its EEPROM: the WiFi on its
- *  own heap; the Pico's image on its own heap and on the WiFi's larger one (what it needs). */
+ *  own heap; the Pico's image on its own heap and on the WiFi's larger one (what it needs); the
+ *  floor grown to 64 accounts and 64 meters on the WiFi. */
 async function floor(): Promise<void> {
   const f = floorEeprom(1);
   const big = espruinoWifiBinary()!;
@@ -98,6 +100,9 @@ async function floor(): Promise<void> {
   const used = (free: number) => p.freeBeforeBoot - free;
   console.log('  pico image        uses ' + used(freeAtRest(p)) + ' at rest, ' + used(p.lowest) + ' at the lowest in a session, ' + used(p.lowestBoot) + ' at the boot peak (of 5,100; measured on the 8,190 heap)');
   console.log('  pico              ' + (own.errors.length ? 'does not boot the floor: ' + own.errors[0] : 'free at rest ' + pct(on(freeAtRest(own)), 5100) + ', lowest ' + pct(on(own.lowest), 5100)));
+  // The WiFi's goal configuration: the floor grown to 64 rooms, 64 meters.
+  const g = await bootFloor('wifi', big, floorEeprom(1, undefined, { accounts: 64, meters: 64 }));
+  console.log('  wifi, 64 and 64   free at rest ' + pct(on(freeAtRest(g)), 8190) + ', lowest in a session ' + pct(on(g.lowest), 8190) + ', lowest at boot ' + pct(on(g.lowestBoot), 8190) + (g.errors.length ? '  ERRORS: ' + g.errors.join('; ') : ''));
 }
 
 async function main(): Promise<void> {

@@ -14,11 +14,14 @@ import { RigResult, runRig } from './espruino-rig';
 export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 'dormitory-floor-rs485.json');
 
 /** The EEPROM after `hours` of the floor, and the UTC second the run ended (the RTC's time);
- *  `bus` replaces settings of the configuration's `bus` (poll interval, line settings). */
-export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }): { eeprom: Buffer; rtcStart: number } {
+ *  `bus` replaces settings of the configuration's `bus` (poll interval, line settings); `size`
+ *  grows the floor to that many accounts and RS485 meters (the WiFi's goal: 64 and 64), the new
+ *  rooms as room 301 is (half on DL/T 645, half on DDS238 Modbus meters), topped up at the start. */
+export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }, size?: { accounts: number; meters: number }): { eeprom: Buffer; rtcStart: number } {
   const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
   raw.durationHours = hours;
   for (const k in bus) raw.config.bus[k] = bus[k];
+  if (size) growFloor(raw, size.accounts, size.meters);
   // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
   // serves both boards only while they carry the same part.
   const part = loadBoard('pico').eeprom;
@@ -35,6 +38,27 @@ export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }): { eeprom
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Adds rooms R401, R402, ... (as R301) to the floor scenario until it has `accounts` accounts,
+ *  each with a meter M401, ... until it has `meters` meters: DL/T 645 addresses 000000000401 on,
+ *  then Modbus DDS238 ids after the floor's own. */
+function growFloor(raw: any, accounts: number, meters: number): void {
+  const c = raw.config;
+  const room = c.accounts.find((a: { name: string }) => a.name === 'R301');
+  let id = 0;
+  for (const m of c.meters) if (m.proto === 'modbus') id = Math.max(id, +m.addr);
+  const extra = accounts - c.accounts.length;
+  for (let i = 0; c.accounts.length < accounts; i++) {
+    const n = String(401 + i);
+    c.accounts.push({ ...room, name: 'R' + n });
+    raw.topups.push({ at: raw.start, account: 'R' + n, amount: 30000 });
+    if (c.meters.length >= meters) continue;
+    const m = i < extra / 2 ? { proto: 'dlt645', addr: '000000000' + n } : { proto: 'modbus', addr: String(++id), profile: 'dds238' };
+    c.meters.push({ name: 'M' + n, account: 'R' + n, maxPowerW: 13800, ...m });
+    raw.loads['M' + n] = { ...raw.loads.M301 };
+  }
+  if (c.accounts.length !== accounts || c.meters.length !== meters) throw new Error('the floor grows by one room with one meter at a time: ' + accounts + ' accounts and ' + meters + ' meters cannot be made from it');
 }
 
 /** A technician's look at the floor after the boot: status, accounts, meters, the log. */
