@@ -117,6 +117,24 @@ describe('board image', () => {
     expect(areaModules([50, 45, 30], [25, 60], 100)).toEqual([false, true, true]);
   });
 
+  it('keeps the modules\' table in flash, at the end of the Storage file, for the loader to read where it lies', () => {
+    const mods = [
+      { name: 'one', code: 'function a(){return 1}' },
+      { name: 'two', code: 'function b(){return 2}' },
+    ];
+    const img = boardImage('var x=1\nvar y=2', { address: 0x08004000, length: 24, pageBytes: 16384 }, {}, mods);
+    const t = img.table!;
+    expect(t[0]).toBe(1);
+    expect(t[1] + t[2]).toBe(img.storage.length);
+    const text = img.storage.slice(t[1]);
+    for (const m of mods) expect(text).toContain(' ' + m.name + ':' + img.modules[m.name].join(','));
+    // a literal in the loader would be copied into the heap when it runs
+    expect(img.loader).not.toContain(text);
+    expect(img.loader).toContain('var MODULES=__piece(' + t.join(',') + ')');
+    expect(img.loader.indexOf('var __piece=')).toBeLessThan(img.loader.indexOf('var MODULES='));
+    expect(imageProblems('var x=1\nvar y=2', img, mods)).toEqual([]);
+  });
+
   it('CRC-32 is the IEEE one E.CRC32 computes', () => {
     expect(crc32('123456789')).toBe(0xcbf43926);
     expect(crc32('')).toBe(0);
