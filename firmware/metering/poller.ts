@@ -186,11 +186,15 @@ export class Poller {
       const m = this.m;
       const k = this.step;
       if (m >= t.n) {
-        this.m = -1;
+        // A read's answer is taken before the next job starts (it resets the registers).
         const cb = this.done;
+        const err = this.err;
+        const imp = this.imp;
+        const exp = this.exp;
+        this.m = -1;
         this.done = null;
         this.nextJob();
-        if (cb) cb(this.err, this.imp, this.exp);
+        if (cb) cb(err, imp, exp);
         return;
       }
       const pr = t.proto[m];
