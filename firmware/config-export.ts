@@ -3,7 +3,7 @@
 // are left out, so the text stays short; parseConfig(exportConfig(c)) gives c again.
 import type { Config, RawConfig } from './config';
 import { ACCOUNT_DEFAULTS, dayNames, modeList, periodNames, profileNames, protoNames } from './config';
-import { formatAddress } from './metering/dlt645';
+import { formatAddress } from './metering/address';
 import { civilFromSeconds } from '../hal/calendar';
 import { FRIENDLY_REST_DAYS, HAS_TOKEN, IMPORT_ONLY, nameAt, PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE } from './tables';
 

@@ -6,7 +6,7 @@ import { Reader, Writer } from './storage/bytes';
 import type { Config } from './config';
 import { AccountTable, emptyAccounts, emptyMeters, F64, grown, I16, MeterTable, nameAt, pack, table, trimmed } from './tables';
 import { LineSettings } from '../hal/serial';
-import { parseProfile } from './metering/meter-profiles';
+import { parseProfile } from './metering/profile-parse';
 
 /** Version of the layout below. */
 const LAYOUT = 1;

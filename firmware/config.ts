@@ -7,8 +7,9 @@
 import { Calendar, PricePlan } from './billing/tariff';
 import { daysFromCivil } from '../hal/calendar';
 import { LineSettings } from '../hal/serial';
-import { ModbusProfile, parseProfile } from './metering/meter-profiles';
-import { parseAddress } from './metering/dlt645';
+import type { ModbusProfile } from './metering/meter-profiles';
+import { parseProfile } from './metering/profile-parse';
+import { parseAddress } from './metering/address';
 import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U8 } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */

@@ -65,11 +65,6 @@ export const T_I16 = 1;
 export const T_U32 = 2;
 export const T_I32 = 3;
 export const T_F32 = 4;
-/** Register type names by number. A function: on the board its text stays in flash until asked for. */
-export function typeNames(): string[] {
-  return 'u16 i16 u32 i32 f32'.split(' ');
-}
-
 /** Registers a type occupies. */
 export function typeWords(t: number): number {
   return t >= T_U32 ? 2 : 1;

@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as d from '../../firmware/metering/dlt645';
+import { parseAddress, formatAddress } from '../../firmware/metering/address';
 import { Result } from '../../hal/result';
 import { secondsFromCivil } from '../../hal/calendar';
 import { h, hx, noPre } from './fakes';
 
 function addr(s: string): Uint8Array {
-  const r = d.parseAddress(s);
+  const r = parseAddress(s);
   if (!r.ok) throw new Error(r.error);
   return r.value;
 }
@@ -37,9 +38,9 @@ const M1 = addr('000000000001');
 describe('DL/T 645 requests equal the published and cross-checked vectors', () => {
   it('address digits go lowest first', () => {
     expect(hx(M161)).toBe('61 01 00 00 00 00');
-    expect(d.formatAddress(M161)).toBe('000000000161');
-    expect(d.parseAddress('00000000016x').ok).toBe(false);
-    expect(d.parseAddress('123').ok).toBe(false);
+    expect(formatAddress(M161)).toBe('000000000161');
+    expect(parseAddress('00000000016x').ok).toBe(false);
+    expect(parseAddress('123').ok).toBe(false);
   });
   it('read address, wildcard', () => {
     expect(hx(d.readAddressRequest())).toBe('FE FE FE FE 68 AA AA AA AA AA AA 68 13 00 DF 16');
@@ -82,12 +83,12 @@ describe('DL/T 645 replies decode to the stated values', () => {
   it('read address reply', () => {
     const f = one('68 01 00 00 00 00 00 68 93 06 34 33 33 33 33 33 9D 16');
     expect(d.checkReply(f, 0x13).ok).toBe(true);
-    expect(d.formatAddress(f.data)).toBe('000000000001');
-    expect(d.formatAddress(f.addr)).toBe('000000000001');
+    expect(formatAddress(f.data)).toBe('000000000001');
+    expect(formatAddress(f.addr)).toBe('000000000001');
   });
   it('forward active 000000.26 kWh = 260 Wh', () => {
     const f = one('68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16');
-    expect(d.formatAddress(f.addr)).toBe('000000000161');
+    expect(formatAddress(f.addr)).toBe('000000000161');
     expect(d.decodeRead(f, d.DI_IMPORT)).toEqual({ ok: true, value: [260] });
   });
   it('reverse active 000001.26 kWh = 1260 Wh', () => {
@@ -98,12 +99,12 @@ describe('DL/T 645 replies decode to the stated values', () => {
   });
   it('meter 218231000114: 000000.06 kWh', () => {
     const f = one('68 14 01 00 31 82 21 68 91 08 33 33 34 33 39 33 33 33 F1 16');
-    expect(d.formatAddress(f.addr)).toBe('218231000114');
+    expect(formatAddress(f.addr)).toBe('218231000114');
     expect(d.decodeRead(f, d.DI_IMPORT)).toEqual({ ok: true, value: [60] });
   });
   it('relay acknowledged by meter 260305510009', () => {
     const f = one('68 09 00 51 05 03 26 68 9C 00 F4 16');
-    expect(d.formatAddress(f.addr)).toBe('260305510009');
+    expect(formatAddress(f.addr)).toBe('260305510009');
     expect(d.checkReply(f, 0x1c).ok).toBe(true);
   });
   it('combined 012345.67 kWh', () => {

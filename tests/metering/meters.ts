@@ -1,5 +1,6 @@
 // Minimal fake meters behind a FakePort responder, built on our (vector-tested) encoders.
 import * as dlt from '../../firmware/metering/dlt645';
+import { formatAddress } from '../../firmware/metering/address';
 import { crc16 } from '../../firmware/lib/crc16';
 import { Responder } from './fakes';
 
@@ -41,7 +42,7 @@ function bcdBytes(v: number, n: number, signed: boolean): number[] {
 function dltReply(m: FakeDlt, req: Uint8Array): Uint8Array | null {
   let i = 0;
   while (req[i] === 0xfe) i++;
-  const a = dlt.formatAddress(req.subarray(i + 1, i + 7));
+  const a = formatAddress(req.subarray(i + 1, i + 7));
   if (a !== m.addr || m.dead) return null;
   const addr = req.subarray(i + 1, i + 7);
   const c = req[i + 8];

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as mb from '../../firmware/metering/modbus';
 import { crc16 } from '../../firmware/lib/crc16';
-import { dds238, sdm120, builtinProfile, offsetIn, parseProfile, planReads } from '../../firmware/metering/meter-profiles';
+import { dds238, sdm120, builtinProfile, offsetIn, planReads } from '../../firmware/metering/meter-profiles';
+import { parseProfile } from '../../firmware/metering/profile-parse';
 import { h, hx } from './fakes';
 
 function parse(req: Uint8Array, hex: string) {
