@@ -649,8 +649,10 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
 /** The on-demand modules (firmware/modules.ts): name -> the file and the function that is its
  *  entry. sim/modules.ts hands the same functions over in Node; a test keeps both lists equal.
  *  A `board` module is one the board's own HAL loads (firmware/main.ts), never the firmware: the
- *  simulator has HAL parts of its own in its place. */
-export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean } } = {
+ *  simulator has HAL parts of its own in its place. A `live` module is one the resident code
+ *  holds after its call, across the event loop's turns (metering/session.ts, metering/pulse.ts):
+ *  it never uses the library module (see modulesShare), which would stay in the heap with it. */
+export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
@@ -659,9 +661,9 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },
   day: { file: 'firmware/storage/day.ts', entry: 'newDay' },
   mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
-  met: { file: 'firmware/metering/session.ts', entry: 'meterSession' },
-  pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters' },
-  ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true },
+  met: { file: 'firmware/metering/session.ts', entry: 'meterSession', live: true },
+  pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters', live: true },
+  ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true, live: true },
   twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
 };
 
@@ -679,19 +681,78 @@ function exportedClasses(file: string): string[] {
   return out;
 }
 
+/** What the library module offers the other modules (modulesShare): each of its files' exports
+ *  by its index in the array the library evaluates to, or `=` and the literal of a constant. */
+export interface LibraryNames {
+  [file: string]: { [exportName: string]: number | string };
+}
+
+/** The resident bundle as the modules see it: its files, the names it shares, the property names
+ *  it shortened (the cache grows with each module), and the library module's names. */
+export interface ResidentParts {
+  files: string[];
+  shared: SharedNames;
+  props?: object;
+  lib?: LibraryNames;
+}
+
+/** The name of the library module in the image's table (hal/espruino/load.ts loads it). */
+export const LIBRARY_MODULE = 'lib';
+
 /** Bundles one on-demand module: its entry file and what it imports, compiled and minified the
  *  Espruino-safe way into one expression statement, `(function(){...; return entry})()`, whose
  *  value is the entry function. A file of the resident bundle whose every export the module
  *  uses is shared there (`resident.shared`) is not copied: the module reads those exports from
- *  the resident globals when it is loaded. Any other file is copied into the module (its
- *  functions only: a class the resident code has would keep the module alive). */
-export async function bundleModule(name: string, resident: { files: string[]; shared: SharedNames; props?: object } = { files: [], shared: {} }, usesOnly = false): Promise<string> {
+ *  the resident globals when it is loaded. A file of the library module (`resident.lib`) is not
+ *  copied either: the module is then `(function(L){...; return entry})`, which the loader calls
+ *  with the library's array, and reads those exports from it. Any other file is copied into the
+ *  module (its functions only: a class the resident code has would keep the module alive). */
+export async function bundleModule(name: string, resident: ResidentParts = { files: [], shared: {} }, usesOnly = false): Promise<string> {
+  return (await bundleModuleWith(name, resident, usesOnly)).code;
+}
+
+/** bundleModule, and whether the module reads the library module. */
+export async function bundleModuleWith(name: string, resident: ResidentParts = { files: [], shared: {} }, usesOnly = false): Promise<ImageModule> {
   const m = MODULES[name];
   if (!m) throw new BuildError('unknown module "' + name + '"');
-  const files = compileFirmware(m.file);
   const entryJs = path.join(ROOT, m.file.replace(/\.ts$/, '.js'));
+  // The loader passes a library user's entry three arguments (hal/espruino/load.ts).
+  const decl = new RegExp('export function ' + m.entry + '\\(([^)]*)\\)').exec(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
+  if (!decl) throw new BuildError('module ' + name + ': ' + m.file + ' declares no function ' + m.entry);
+  if (decl[1].split(',').length > 3) throw new BuildError('module ' + name + ': its entry ' + m.entry + ' takes more than three arguments, which the loader does not pass');
+  return bundlePart(name, m.file, 'import { ' + m.entry + ' } from ' + JSON.stringify(entryJs) + ';\nexport default ' + m.entry + ';\n', entryJs, resident, usesOnly);
+}
+
+/** The library module: the exports `lib` names (modulesShare), bundled like a module whose value
+ *  is an array of them; each export's index in it is recorded in `resident.lib`. */
+export async function bundleLibrary(lib: { [file: string]: string[] }, resident: ResidentParts): Promise<ImageModule> {
+  const names: LibraryNames = {};
+  let text = '';
+  let n = 0;
+  for (const id of Object.keys(lib)) {
+    names[id] = {};
+    for (const e of lib[id]) {
+      const c = constantValue(id, e);
+      if (c !== null) names[id][e] = '=' + c;
+      else {
+        text += 'export { ' + e + ' as __l' + n + ' } from ' + JSON.stringify(id) + ';\n';
+        names[id][e] = n++;
+      }
+    }
+  }
+  const out = await bundlePart(LIBRARY_MODULE, Object.keys(lib).map((f) => path.relative(ROOT, f).replace(/\.js$/, '.ts')), text, '', { ...resident, lib: undefined }, false);
+  resident.lib = names;
+  resident.props = out.props;
+  return { name: out.name, code: out.code };
+}
+
+/** Bundles a module or the library (`entryJs` empty): `virtualCode` is its entry, which imports
+ *  from `sources`. */
+async function bundlePart(name: string, sources: string | string[], virtualCode: string, entryJs: string, resident: ResidentParts, usesOnly: boolean): Promise<ImageModule & { props?: object }> {
+  const library = !entryJs;
+  const files = compileFirmware(sources);
   const virtual = path.join(ROOT, '__module_' + name + '.js');
-  files[virtual] = 'import { ' + m.entry + ' } from ' + JSON.stringify(entryJs) + ';\nexport default ' + m.entry + ';\n';
+  files[virtual] = virtualCode;
   const generate = async (external: { [id: string]: boolean }) => {
     const mem = memoryModules(files);
     const bundle = await rollup({
@@ -700,8 +761,9 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
         {
           name: 'module-entry',
           resolveId(source, importer) {
-            if (source === virtual || source === entryJs) return source;
-            const id = (mem.resolveId as (s: string, i?: string) => string)(source, importer);
+            if (source === virtual || (entryJs && source === entryJs)) return source;
+            // The library's entry names its files by their absolute paths.
+            const id = importer === virtual && files[source] !== undefined ? source : (mem.resolveId as (s: string, i?: string) => string)(source, importer);
             return external[id] ? { id, external: true } : id;
           },
         },
@@ -721,11 +783,12 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
   if (usesOnly) {
     const uses: { [id: string]: string[] } = {};
     for (const id of Object.keys(first.modules)) if (id !== entryJs && id !== virtual) uses[id] = first.modules[id].renderedExports;
-    return JSON.stringify(uses);
+    return { name, code: JSON.stringify(uses) };
   }
+  const lib = resident.lib || {};
   const external: { [id: string]: boolean } = {};
   for (const id of Object.keys(first.modules)) {
-    const offer = resident.shared[id];
+    const offer = resident.shared[id] || lib[id];
     if (offer && id !== entryJs && first.modules[id].renderedExports.every((e) => offer[e] !== undefined)) external[id] = true;
   }
   const chunk = Object.keys(external).length ? await generate(external) : first;
@@ -742,17 +805,26 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
   const parsed = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' }) as N;
   const cuts: [number, number][] = [];
   const reads: string[] = [];
+  let usesLib = false;
   for (const st of parsed.body as N[]) {
     if (st.type !== 'ImportDeclaration') continue;
-    const offer = resident.shared[st.source.value];
+    const fromLib = lib[st.source.value];
+    const offer = resident.shared[st.source.value] || fromLib;
     if (!offer) throw new BuildError('module ' + name + ': imports ' + st.source.value + ', which the resident code does not share');
     for (const sp of st.specifiers as N[]) {
       if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
       // A name the file re-exports from another is not among its own exports (rollup).
       if (offer[sp.imported.name] === undefined) throw new BuildError('module ' + name + ': imports ' + sp.imported.name + ' from ' + st.source.value + ', which the resident code does not share under that name (a re-export?)');
       // A constant: its value (see constantValue).
-      if (offer[sp.imported.name].charAt(0) === '=') {
-        imports += 'var ' + sp.local.name + ' = ' + offer[sp.imported.name].substr(1) + ';\n';
+      const given = offer[sp.imported.name];
+      if (typeof given === 'string' && given.charAt(0) === '=') {
+        imports += 'var ' + sp.local.name + ' = ' + given.substr(1) + ';\n';
+        continue;
+      }
+      // From the library: its array, the module function's parameter.
+      if (fromLib) {
+        imports += 'var ' + sp.local.name + ' = L[' + given + '];\n';
+        usesLib = true;
         continue;
       }
       // Quoted: the property mangler would take an unquoted `global.q` for a property named q
@@ -763,15 +835,31 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
     cuts.push([st.start, st.end]);
   }
   for (let i = cuts.length - 1; i >= 0; i--) code = code.slice(0, cuts[i][0]) + code.slice(cuts[i][1]);
-  const exp = /export\s*\{\s*([A-Za-z0-9_$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
-  if (!exp) throw new BuildError('module ' + name + ': no default export in the bundle');
-  code = code.slice(0, exp.index);
+  let value: string;
+  if (library) {
+    // `export { a as __l0, b as __l1, ... }`: the array of those, in the order of their indices.
+    const list = /export\s*\{([^}]*)\};?\s*$/.exec(code);
+    if (!list) throw new BuildError('module ' + name + ': no export list in the bundle');
+    code = code.slice(0, list.index);
+    const locals: string[] = [];
+    for (const part of list[1].split(',')) {
+      const e = /^\s*([A-Za-z0-9_$]+)\s+as\s+__l(\d+)\s*$/.exec(part);
+      if (!e) throw new BuildError('module ' + name + ': unexpected export "' + part.trim() + '"');
+      locals[+e[2]] = e[1];
+    }
+    value = '[' + locals.join(', ') + ']';
+  } else {
+    const exp = /export\s*\{\s*([A-Za-z0-9_$]+)\s+as\s+default\s*\};?\s*$/.exec(code);
+    if (!exp) throw new BuildError('module ' + name + ': no default export in the bundle');
+    code = code.slice(0, exp.index);
+    value = exp[1];
+  }
   for (const h of Object.keys(FORBIDDEN_HELPERS))
     if (new RegExp('\\b' + h + '\\b').test(code)) throw new BuildError('module ' + name + ' needs tsc helper ' + h + ' (' + FORBIDDEN_HELPERS[h] + '), which Espruino cannot run');
   let prelude = '';
   for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
   // A global the minifier must keep; the statement's value is taken from it below.
-  code = 'var __module = (function () {\n' + imports + prelude + code + '\nreturn ' + exp[1] + ';\n})();\n';
+  code = 'var __module = (function (' + (usesLib ? 'L' : '') + ') {\n' + imports + prelude + code + '\nreturn ' + value + ';\n})' + (usesLib ? '' : '()') + ';\n';
   const cache = { props: resident.props || {} };
   const min = await minify(code, {
     ecma: 5,
@@ -790,7 +878,7 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
     },
     // The same short property names as the resident code (the cache grows with each module).
     nameCache: cache,
-    mangle: { toplevel: false, properties: propertyMangle() },
+    mangle: process.env.NO_MANGLE ? false : { toplevel: false, properties: propertyMangle() },
     format: { ecma: 5, comments: false, semicolons: false, ascii_only: true },
   });
   if (!min.code) throw new BuildError('terser produced nothing for module ' + name);
@@ -806,33 +894,66 @@ export async function bundleModule(name: string, resident: { files: string[]; sh
   const want = reads.slice().sort().join(' ');
   if (got.sort().join(' ') !== want) throw new BuildError('module ' + name + ': reads resident globals ' + got.join(' ') + ' where it was given ' + want);
   const expr = '(' + min.code.slice(decl.init.start, decl.init.end) + ')';
-  return terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr)));
+  return { name, code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr))), lib: usesLib || undefined, props: resident.props };
 }
 
 /** What the modules use of files other than their own entries: each such file's exports that
  *  a module uses, for the files that more than one image would otherwise copy (a resident file,
- *  or one that two modules use). The resident bundle keeps these so that every module shares
- *  one copy in flash; each kept function costs the heap a few variables. */
-export async function modulesShare(resident: string[]): Promise<{ [file: string]: string[] }> {
+ *  or one that two modules use; a file two modules use only for constants is copied, as its
+ *  constants are inlined). `keep`: the resident bundle keeps these so that every module shares
+ *  one copy in flash; each kept function costs the heap a few variables for good. `lib` (with
+ *  `library`): the files that no resident code and no live module uses, which go into the
+ *  library module instead, in the heap only while a module that uses them is. */
+export async function modulesShare(resident: string[], library = false): Promise<{ keep: { [file: string]: string[] }; lib: { [file: string]: string[] } }> {
   const users: { [id: string]: number } = {};
+  const live: { [id: string]: boolean } = {};
   const names: { [id: string]: string[] } = {};
   for (const name of Object.keys(MODULES)) {
     const uses = JSON.parse(await bundleModule(name, { files: [], shared: {} }, true)) as { [id: string]: string[] };
     for (const id of Object.keys(uses)) {
-      users[id] = (users[id] || 0) + 1;
+      if (uses[id].some((e) => constantValue(id, e) === null)) {
+        users[id] = (users[id] || 0) + 1;
+        if (MODULES[name].live) live[id] = true;
+      }
       names[id] = names[id] || [];
       for (const e of uses[id]) if (names[id].indexOf(e) < 0) names[id].push(e);
     }
   }
   const keep: { [file: string]: string[] } = {};
-  for (const id of Object.keys(names)) if (resident.indexOf(id) >= 0 || users[id] > 1) keep[id] = names[id];
-  return keep;
+  const lib: { [file: string]: string[] } = {};
+  for (const id of Object.keys(names)) {
+    if (resident.indexOf(id) >= 0) keep[id] = names[id];
+    else if (users[id] > 1) (library && !live[id] ? lib : keep)[id] = names[id];
+  }
+  return { keep, lib };
 }
 
-/** Every module of the firmware, bundled. */
-export async function bundleModules(resident: { files: string[]; shared: SharedNames; props?: object } = { files: [], shared: {} }): Promise<ImageModule[]> {
+/** The resident bundle of a board that shares module code (`shareModuleCode`), and the files
+ *  of its library module (modulesShare). */
+export async function sharedResident(prelude: string): Promise<{ resident: Awaited<ReturnType<typeof bundleResident>>; lib: { [file: string]: string[] } }> {
+  const share = await modulesShare((await bundleResident('firmware/main.ts', prelude)).files, true);
+  const lib = share.lib;
+  let resident = await bundleResident('firmware/main.ts', prelude, {}, share.keep);
+  // A library file that kept code pulls into the resident bundle is shared from there (the
+  // library would otherwise carry a second copy).
+  const pulled = Object.keys(lib).filter((f) => resident.files.indexOf(f) >= 0);
+  for (const f of pulled) {
+    share.keep[f] = lib[f];
+    delete lib[f];
+  }
+  if (pulled.length) resident = await bundleResident('firmware/main.ts', prelude, {}, share.keep);
+  return { resident, lib };
+}
+
+/** Every module of the firmware, bundled; with `lib` (modulesShare) the library module too,
+ *  first (the others read its names). */
+export async function bundleModules(resident: ResidentParts = { files: [], shared: {} }, lib: { [file: string]: string[] } = {}): Promise<ImageModule[]> {
   const out: ImageModule[] = [];
-  for (const name of Object.keys(MODULES)) out.push({ name, code: await bundleModule(name, resident) });
+  if (Object.keys(lib).length) out.push(await bundleLibrary(lib, resident));
+  for (const name of Object.keys(MODULES)) {
+    const m = await bundleModuleWith(name, resident);
+    out.push(m.lib ? { name, code: m.code, lib: true } : { name, code: m.code });
+  }
   return out;
 }
 
@@ -886,11 +1007,10 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
   prelude += 'var FACTORY = ' + JSON.stringify(factoryBytes()) + ';\n';
-  let resident = await bundleResident('firmware/main.ts', prelude);
-  if (board.shareModuleCode) resident = await bundleResident('firmware/main.ts', prelude, {}, await modulesShare(resident.files));
+  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude) : { resident: await bundleResident('firmware/main.ts', prelude), lib: {} };
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
-  let modules = await bundleModules(resident);
+  let modules = await bundleModules(resident, lib);
   if (board.methodHelper) {
     const helper = /^function ([$A-Za-z0-9_]+)\(/.exec(code);
     if (helper) modules = modules.map((m) => ({ ...m, code: methodsThroughHelper(m.code, 2, helper[1]) }));
@@ -910,7 +1030,7 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   for (const p of imageProblems(code, image, modules)) findings.push({ kind: 'image', line: 0, column: 0, message: p });
   if (opts.boot !== false && findings.length === 0) {
     const part = (p: number[]) => detokenise((p[0] ? image.storage : image.area).slice(p[1], p[1] + p[2]));
-    const back = modules.map((m) => ({ name: m.name, code: part(image.modules[m.name]) }));
+    const back = modules.map((m) => ({ name: m.name, code: part(image.modules[m.name]), lib: m.lib }));
     for (const f of bootInStrippedContext(image.resident.map(part).join(''), { modules: back }).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
   }
   // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded,

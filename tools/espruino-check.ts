@@ -666,7 +666,7 @@ export interface BootOptions {
   /** Virtual milliseconds to run the timers for after loading (default 30000). */
   runMs?: number;
   /** The firmware's on-demand modules (tools/build.ts bundleModules), as text. */
-  modules?: { name: string; code: string }[];
+  modules?: { name: string; code: string; lib?: boolean }[];
 }
 
 /** Runs the bundle in a node:vm context that has only what Espruino has, with the board's
@@ -790,12 +790,15 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
   const modPlaces: { [name: string]: number[] } = {};
   for (const m of opts.modules || []) {
     const parsed = checkSyntax(m.code);
-    modPlaces[m.name] = [9, modTexts.length, m.code.length];
+    modPlaces[m.name] = [1, modTexts.length, m.code.length];
     modTexts.push(parsed.ast ? withoutHoisting(m.code, parsed.ast) : m.code);
   }
-  sandbox.MODULES = modulesText(modPlaces);
+  sandbox.MODULES = modulesText(
+    modPlaces,
+    (opts.modules || []).filter((m) => m.lib).map((m) => m.name),
+  );
   sandbox.__piece = (w: number, o: number) => {
-    if (w !== 9 || modTexts[o] === undefined) throw new Error('__piece: no module at ' + w + ',' + o);
+    if (w !== 1 || modTexts[o] === undefined) throw new Error('__piece: no module at ' + w + ',' + o);
     return modTexts[o];
   };
   for (const n of ['Serial1', 'Serial2', 'Serial3', 'Serial4', 'Serial6']) sandbox[n] = serial(n);

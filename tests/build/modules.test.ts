@@ -1,7 +1,7 @@
 // The on-demand modules: the build bundles the same entries the simulator hands over, each
 // module is one expression whose value is its entry, and none carries a resident class.
 import { describe, expect, it } from 'vitest';
-import { BuildError, bundleModule, bundleResident, MODULES } from '../../tools/build';
+import { BuildError, bundleModule, bundleModules, bundleResident, LIBRARY_MODULE, MODULES, sharedResident } from '../../tools/build';
 import { MODULE_ENTRIES } from '../../sim/modules';
 import { moduleFor } from '../../firmware/unit';
 import { slowIfEmulated } from '../../tools/espruino-check';
@@ -55,6 +55,33 @@ describe('on-demand modules', () => {
       for (const r of reads) expect(declared, name + ' reads ' + r).toContain(r);
     }
   }, slowIfEmulated(120000));
+
+  it('on a board that shares module code, the library holds what several modules use and the resident code does not; no live module reads it', async () => {
+    const prelude = 'var BOARD = {}; var PRODUCTION = true;\n';
+    const alone = await bundleResident('firmware/main.ts', prelude);
+    const { resident, lib } = await sharedResident(prelude);
+    const files = Object.keys(lib);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      expect(alone.files, f).not.toContain(f);
+      expect(resident.files, f).not.toContain(f);
+    }
+    const mods = await bundleModules(resident, lib);
+    expect(mods[0].name).toBe(LIBRARY_MODULE);
+    const users = mods.filter((m) => m.lib).map((m) => m.name);
+    expect(users).toEqual(expect.arrayContaining(['boot', 'cmd', 'cfg', 'lst', 'log']));
+    for (const n of Object.keys(MODULES)) if (MODULES[n].live) expect(users, n).not.toContain(n);
+    // The library is an array; a user is a function of it whose value is the entry function.
+    const run = (code: string) => new Function('global', 'return ' + code)(new Proxy({}, { get: () => function () {} }));
+    const array = run(mods[0].code);
+    expect(Array.isArray(array)).toBe(true);
+    for (const m of mods.slice(1)) {
+      const v = run(m.code);
+      expect(typeof (m.lib ? v(array) : v), m.name).toBe('function');
+      // a user is the function of the library, not yet its entry
+      if (m.lib) expect(v.length, m.name).toBe(1);
+    }
+  }, slowIfEmulated(240000));
 
   it('refuses a module that would carry a class the resident code has', async () => {
     // the cfg module with Core among the resident files is fine (it only uses its functions) ...
