@@ -107,6 +107,8 @@ export class MeterBus {
   private timer = -1;
   private gap = -1;
   private wake = -1;
+  /** The timer that hands finished transactions over (deliver), while one is pending. */
+  private handing = -1;
   private closed = false;
   private quietAt = 0;
   /** Clock time of the last byte received. */
@@ -146,6 +148,7 @@ export class MeterBus {
       self.pump();
     };
     this.deliverFn = function () {
+      self.handing = -1;
       self.deliver();
     };
     const l = this.lines[0];
@@ -244,8 +247,11 @@ export class MeterBus {
     if (this.timer >= 0) c.cancel(this.timer);
     if (this.gap >= 0) c.cancel(this.gap);
     if (all && this.wake >= 0) c.cancel(this.wake);
+    // Closing: a pending hand-over would keep the closed bus, and all that its callbacks reach
+    // (a whole meter session), in the heap until it ran.
+    if (all && this.handing >= 0) c.cancel(this.handing);
     this.timer = this.gap = -1;
-    if (all) this.wake = -1;
+    if (all) this.wake = this.handing = -1;
   }
 
   private pump(): void {
@@ -368,7 +374,7 @@ export class MeterBus {
     }
     t.err = err;
     t.reply = reply;
-    if (this.done.push(t) === 1) this.o.clock.after(0, this.deliverFn);
+    if (this.done.push(t) === 1) this.handing = this.o.clock.after(0, this.deliverFn);
     this.pump();
   }
 

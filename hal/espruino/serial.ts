@@ -20,6 +20,9 @@ export function openRs485(port: Serial, pins: Rs485Pins, opts: SerialOptions): S
 /** RS485 on an Espruino UART with driver-enable on a GPIO (Espruino has no DE support). */
 export class EspruinoSerialPort implements SerialPort {
   private busy = false;
+  /** The timer that ends a frame's driver-enable, while one is pending (cancelled at close: it
+   *  would keep the closed bus and its session in the heap until it ran). */
+  private sending = -1;
   /** Set by setLine(), from the constructor on. */
   private line!: LineSettings;
 
@@ -43,7 +46,8 @@ export class EspruinoSerialPort implements SerialPort {
     this.port.write(bytes);
     // write() returns once bytes are queued, not sent: hold DE for the frame's wire time plus
     // two characters for the UART's shift register and the timer's slack.
-    setTimeout(function () {
+    this.sending = setTimeout(function () {
+      self.sending = -1;
       digitalWrite(self.pins.de, 0);
       self.busy = false;
       if (done) done();
@@ -64,6 +68,9 @@ export class EspruinoSerialPort implements SerialPort {
 
   close(): void {
     this.port.removeAllListeners('data');
+    if (this.sending >= 0) clearTimeout(this.sending);
+    this.sending = -1;
+    this.busy = false;
     digitalWrite(this.pins.de, 0);
   }
 }

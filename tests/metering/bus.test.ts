@@ -136,6 +136,20 @@ describe('closing a bus', () => {
   });
 });
 
+describe('closing a bus with an answer not yet handed over', () => {
+  it('cancels the hand-over too: no timer keeps the closed bus (and the session its callbacks reach) alive', () => {
+    const r = rig(L2400E);
+    expect(r.bus.request(0, PROTO_DLT645, dlt.readRequest(M1, dlt.DI_POWER), 19, r.cb, 1)).toBe(true);
+    r.clock.advance(200); // the request has left the wire
+    r.port.opts.onData(GOOD_PW); // the whole reply at once: the transaction is finished
+    expect(r.clock.pending()).toBe(1); // its hand-over, from a timer of its own
+    r.bus.close();
+    expect(r.clock.pending()).toBe(0);
+    r.clock.advance(1000);
+    expect(r.results).toEqual([]);
+  });
+});
+
 describe('Modbus transactions', () => {
   const t35 = 3.5 * (10 / 9.6);
   it('ends on the expected length, before any silence', () => {
