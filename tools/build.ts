@@ -681,10 +681,12 @@ function exportedClasses(file: string): string[] {
   return out;
 }
 
-/** What the library module offers the other modules (modulesShare): each of its files' exports
- *  by its index in the array the library evaluates to, or `=` and the literal of a constant. */
+/** What the library pieces offer the modules and each other (modulesShare): for each of their
+ *  files the piece that holds it, and each export's index in the array the piece evaluates to
+ *  (or `=` and the literal of a constant). */
 export interface LibraryNames {
-  [file: string]: { [exportName: string]: number | string };
+  piece: { [file: string]: string };
+  names: { [file: string]: { [exportName: string]: number | string } };
 }
 
 /** The resident bundle as the modules see it: its files, the names it shares, the property names
@@ -696,22 +698,30 @@ export interface ResidentParts {
   lib?: LibraryNames;
 }
 
-/** The name of the library module in the image's table (hal/espruino/load.ts loads it). */
-export const LIBRARY_MODULE = 'lib';
+/** The library pieces as modulesShare groups them: the files of each, with the exports the
+ *  modules use. */
+export type LibraryFiles = { [file: string]: string[] }[];
+
+/** Whether a name in the image's table is a library piece's: pieces are named by number, modules
+ *  by letters (hal/espruino/load.ts tells them apart the same way). */
+export function isLibraryPiece(name: string): boolean {
+  return /^[0-9]/.test(name);
+}
 
 /** Bundles one on-demand module: its entry file and what it imports, compiled and minified the
  *  Espruino-safe way into one expression statement, `(function(){...; return entry})()`, whose
  *  value is the entry function. A file of the resident bundle whose every export the module
  *  uses is shared there (`resident.shared`) is not copied: the module reads those exports from
- *  the resident globals when it is loaded. A file of the library module (`resident.lib`) is not
+ *  the resident globals when it is loaded. A file of a library piece (`resident.lib`) is not
  *  copied either: the module is then `(function(L){...; return entry})`, which the loader calls
- *  with the library's array, and reads those exports from it. Any other file is copied into the
- *  module (its functions only: a class the resident code has would keep the module alive). */
+ *  with the array of the pieces it names (ImageModule.deps), and reads those exports from them.
+ *  Any other file is copied into the module (its functions only: a class the resident code has
+ *  would keep the module alive). */
 export async function bundleModule(name: string, resident: ResidentParts = { files: [], shared: {} }, usesOnly = false): Promise<string> {
   return (await bundleModuleWith(name, resident, usesOnly)).code;
 }
 
-/** bundleModule, and whether the module reads the library module. */
+/** bundleModule, and the library pieces the module reads. */
 export async function bundleModuleWith(name: string, resident: ResidentParts = { files: [], shared: {} }, usesOnly = false): Promise<ImageModule> {
   const m = MODULES[name];
   if (!m) throw new BuildError('unknown module "' + name + '"');
@@ -723,31 +733,53 @@ export async function bundleModuleWith(name: string, resident: ResidentParts = {
   return bundlePart(name, m.file, 'import { ' + m.entry + ' } from ' + JSON.stringify(entryJs) + ';\nexport default ' + m.entry + ';\n', entryJs, resident, usesOnly);
 }
 
-/** The library module: the exports `lib` names (modulesShare), bundled like a module whose value
- *  is an array of them; each export's index in it is recorded in `resident.lib`. */
-export async function bundleLibrary(lib: { [file: string]: string[] }, resident: ResidentParts): Promise<ImageModule> {
-  const names: LibraryNames = {};
-  let text = '';
-  let n = 0;
-  for (const id of Object.keys(lib)) {
-    names[id] = {};
-    for (const e of lib[id]) {
-      const c = constantValue(id, e);
-      if (c !== null) names[id][e] = '=' + c;
-      else {
-        text += 'export { ' + e + ' as __l' + n + ' } from ' + JSON.stringify(id) + ';\n';
-        names[id][e] = n++;
+/** The library pieces: piece i (named String(i)) holds the files of libs[i] and evaluates to an
+ *  array of the exports the modules use; each export's piece and index is recorded in
+ *  `resident.lib` for the modules bundled after. A piece reads the pieces its files import as a
+ *  module does. */
+export async function bundleLibrary(libs: LibraryFiles, resident: ResidentParts): Promise<ImageModule[]> {
+  const lib: LibraryNames = { piece: {}, names: {} };
+  const texts: string[] = [];
+  libs.forEach((files, i) => {
+    let text = '';
+    let n = 0;
+    for (const id of Object.keys(files)) {
+      lib.piece[id] = String(i);
+      lib.names[id] = {};
+      for (const e of files[id]) {
+        const c = constantValue(id, e);
+        if (c !== null) lib.names[id][e] = '=' + c;
+        else {
+          text += 'export { ' + e + ' as __l' + n + ' } from ' + JSON.stringify(id) + ';\n';
+          lib.names[id][e] = n++;
+        }
       }
     }
+    texts.push(text);
+  });
+  const out: ImageModule[] = [];
+  for (let i = 0; i < libs.length; i++) {
+    // The piece's own files are bundled into it; the other pieces' are read from them.
+    const others: LibraryNames = { piece: {}, names: {} };
+    for (const id of Object.keys(lib.piece)) {
+      if (lib.piece[id] === String(i)) continue;
+      others.piece[id] = lib.piece[id];
+      others.names[id] = lib.names[id];
+    }
+    const part = await bundlePart(String(i), Object.keys(libs[i]).map((f) => path.relative(ROOT, f).replace(/\.js$/, '.ts')), texts[i], '', { ...resident, lib: others }, false);
+    resident.props = part.props;
+    out.push(part.deps ? { name: part.name, code: part.code, deps: part.deps } : { name: part.name, code: part.code });
   }
-  const out = await bundlePart(LIBRARY_MODULE, Object.keys(lib).map((f) => path.relative(ROOT, f).replace(/\.js$/, '.ts')), text, '', { ...resident, lib: undefined }, false);
-  resident.lib = names;
-  resident.props = out.props;
-  return { name: out.name, code: out.code };
+  resident.lib = lib;
+  return out;
 }
 
-/** Bundles a module or the library (`entryJs` empty): `virtualCode` is its entry, which imports
- *  from `sources`. */
+/** The name a module reads the resident globals through (`var $g = global`): the minifier gives
+ *  it to nothing else in a module, and the resident code never reads it. */
+const GLOBAL_ALIAS = '$g';
+
+/** Bundles a module or a library piece (`entryJs` empty): `virtualCode` is its entry, which
+ *  imports from `sources`. */
 async function bundlePart(name: string, sources: string | string[], virtualCode: string, entryJs: string, resident: ResidentParts, usesOnly: boolean): Promise<ImageModule & { props?: object }> {
   const library = !entryJs;
   const files = compileFirmware(sources);
@@ -785,10 +817,10 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
     for (const id of Object.keys(first.modules)) if (id !== entryJs && id !== virtual) uses[id] = first.modules[id].renderedExports;
     return { name, code: JSON.stringify(uses) };
   }
-  const lib = resident.lib || {};
+  const lib = resident.lib || { piece: {}, names: {} };
   const external: { [id: string]: boolean } = {};
   for (const id of Object.keys(first.modules)) {
-    const offer = resident.shared[id] || lib[id];
+    const offer = resident.shared[id] || lib.names[id];
     if (offer && id !== entryJs && first.modules[id].renderedExports.every((e) => offer[e] !== undefined)) external[id] = true;
   }
   const chunk = Object.keys(external).length ? await generate(external) : first;
@@ -805,11 +837,12 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
   const parsed = acorn.parse(code, { ecmaVersion: 2020, sourceType: 'module' }) as N;
   const cuts: [number, number][] = [];
   const reads: string[] = [];
-  let usesLib = false;
+  // The pieces read, in the order of the loader's array.
+  const deps: string[] = [];
   for (const st of parsed.body as N[]) {
     if (st.type !== 'ImportDeclaration') continue;
-    const fromLib = lib[st.source.value];
-    const offer = resident.shared[st.source.value] || fromLib;
+    const piece = resident.shared[st.source.value] ? undefined : lib.piece[st.source.value];
+    const offer = resident.shared[st.source.value] || lib.names[st.source.value];
     if (!offer) throw new BuildError('module ' + name + ': imports ' + st.source.value + ', which the resident code does not share');
     for (const sp of st.specifiers as N[]) {
       if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
@@ -821,15 +854,15 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
         imports += 'var ' + sp.local.name + ' = ' + given.substr(1) + ';\n';
         continue;
       }
-      // From the library: its array, the module function's parameter.
-      if (fromLib) {
-        imports += 'var ' + sp.local.name + ' = L[' + given + '];\n';
-        usesLib = true;
+      // From a library piece: its array, in the array that is the module function's parameter.
+      if (piece !== undefined) {
+        if (deps.indexOf(piece) < 0) deps.push(piece);
+        imports += 'var ' + sp.local.name + ' = L[' + deps.indexOf(piece) + '][' + given + '];\n';
         continue;
       }
       // Quoted: the property mangler would take an unquoted `global.q` for a property named q
       // and rename it (found: the WiFi's cfg module reading config.ts's pin() for newLedger).
-      imports += 'var ' + sp.local.name + ' = global[' + JSON.stringify(offer[sp.imported.name]) + '];\n';
+      imports += 'var ' + sp.local.name + ' = $g[' + JSON.stringify(offer[sp.imported.name]) + '];\n';
       reads.push(offer[sp.imported.name]);
     }
     cuts.push([st.start, st.end]);
@@ -859,6 +892,10 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
   let prelude = '';
   for (const h of Object.keys(ESPRUINO_HELPERS)) if (new RegExp('\\b' + h + '\\b').test(code)) prelude += ESPRUINO_HELPERS[h];
   // A global the minifier must keep; the statement's value is taken from it below.
+  const usesLib = deps.length > 0;
+  // `global` once, under a short name no other gets (GLOBAL_ALIAS): each read is 4 bytes
+  // shorter (flash the WiFi lacks).
+  if (reads.length) imports = 'var ' + GLOBAL_ALIAS + ' = global;\n' + imports;
   code = 'var __module = (function (' + (usesLib ? 'L' : '') + ') {\n' + imports + prelude + code + '\nreturn ' + value + ';\n})' + (usesLib ? '' : '()') + ';\n';
   const cache = { props: resident.props || {} };
   const min = await minify(code, {
@@ -878,7 +915,7 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
     },
     // The same short property names as the resident code (the cache grows with each module).
     nameCache: cache,
-    mangle: process.env.NO_MANGLE ? false : { toplevel: false, properties: propertyMangle() },
+    mangle: process.env.NO_MANGLE ? false : { toplevel: false, properties: propertyMangle(), reserved: [GLOBAL_ALIAS] },
     format: { ecma: 5, comments: false, semicolons: false, ascii_only: true },
   });
   if (!min.code) throw new BuildError('terser produced nothing for module ' + name);
@@ -886,15 +923,16 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
   const ast = acorn.parse(min.code, { ecmaVersion: 5 }) as N;
   const decl = ast.body.length === 1 && ast.body[0].type === 'VariableDeclaration' ? ast.body[0].declarations[0] : null;
   if (!decl || !decl.init) throw new BuildError('module ' + name + ': the minified module is not one declaration');
-  // Every resident global the module reads is one it was given, by its resident name.
+  // Every resident global the module reads is one it was given, by its resident name (through
+  // `global` or its alias).
   const got: string[] = [];
   walk.full(ast, (n: any) => {
-    if (n.type === 'MemberExpression' && n.object.type === 'Identifier' && n.object.name === 'global') got.push(n.computed ? n.property.value : n.property.name);
+    if (n.type === 'MemberExpression' && n.object.type === 'Identifier' && (n.object.name === 'global' || n.object.name === GLOBAL_ALIAS)) got.push(n.computed ? n.property.value : n.property.name);
   });
   const want = reads.slice().sort().join(' ');
   if (got.sort().join(' ') !== want) throw new BuildError('module ' + name + ': reads resident globals ' + got.join(' ') + ' where it was given ' + want);
   const expr = '(' + min.code.slice(decl.init.start, decl.init.end) + ')';
-  return { name, code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr))), lib: usesLib || undefined, props: resident.props };
+  return { name, code: terminateBareReturns(parenthesizeStringStatements(hoistFunctionDeclarations(expr))), deps: usesLib ? deps : undefined, props: resident.props };
 }
 
 /** What the modules use of files other than their own entries: each such file's exports that
@@ -904,15 +942,15 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
  *  one copy in flash; each kept function costs the heap a few variables for good. `lib` (with
  *  `library`): the files that no resident code and no live module uses, which go into the
  *  library module instead, in the heap only while a module that uses them is. */
-export async function modulesShare(resident: string[], library = false): Promise<{ keep: { [file: string]: string[] }; lib: { [file: string]: string[] } }> {
-  const users: { [id: string]: number } = {};
+export async function modulesShare(resident: string[], library = false): Promise<{ keep: { [file: string]: string[] }; lib: LibraryFiles }> {
+  const users: { [id: string]: string[] } = {};
   const live: { [id: string]: boolean } = {};
   const names: { [id: string]: string[] } = {};
   for (const name of Object.keys(MODULES)) {
     const uses = JSON.parse(await bundleModule(name, { files: [], shared: {} }, true)) as { [id: string]: string[] };
     for (const id of Object.keys(uses)) {
       if (uses[id].some((e) => constantValue(id, e) === null)) {
-        users[id] = (users[id] || 0) + 1;
+        (users[id] = users[id] || []).push(name);
         if (MODULES[name].live) live[id] = true;
       }
       names[id] = names[id] || [];
@@ -920,39 +958,44 @@ export async function modulesShare(resident: string[], library = false): Promise
     }
   }
   const keep: { [file: string]: string[] } = {};
-  const lib: { [file: string]: string[] } = {};
+  // The library's files in pieces, one for each set of modules that use them: a module loads
+  // only what it uses (a piece that imports another is used by all the modules that use it, so
+  // the pieces never import each other both ways).
+  const bySet: { [set: string]: { [file: string]: string[] } } = {};
   for (const id of Object.keys(names)) {
-    if (resident.indexOf(id) >= 0) keep[id] = names[id];
-    else if (users[id] > 1) (library && !live[id] ? lib : keep)[id] = names[id];
+    const n = users[id] ? users[id].length : 0;
+    if (resident.indexOf(id) >= 0 || (n > 1 && (!library || live[id]))) keep[id] = names[id];
+    else if (n > 1) (bySet[users[id].join(' ')] = bySet[users[id].join(' ')] || {})[id] = names[id];
   }
-  return { keep, lib };
+  return { keep, lib: Object.keys(bySet).map((k) => bySet[k]) };
 }
 
 /** The resident bundle of a board that shares module code (`shareModuleCode`), and the files
- *  of its library module (modulesShare). */
-export async function sharedResident(prelude: string): Promise<{ resident: Awaited<ReturnType<typeof bundleResident>>; lib: { [file: string]: string[] } }> {
+ *  of its library pieces (modulesShare). */
+export async function sharedResident(prelude: string): Promise<{ resident: Awaited<ReturnType<typeof bundleResident>>; lib: LibraryFiles }> {
   const share = await modulesShare((await bundleResident('firmware/main.ts', prelude)).files, true);
-  const lib = share.lib;
   let resident = await bundleResident('firmware/main.ts', prelude, {}, share.keep);
-  // A library file that kept code pulls into the resident bundle is shared from there (the
-  // library would otherwise carry a second copy).
-  const pulled = Object.keys(lib).filter((f) => resident.files.indexOf(f) >= 0);
-  for (const f of pulled) {
-    share.keep[f] = lib[f];
-    delete lib[f];
-  }
-  if (pulled.length) resident = await bundleResident('firmware/main.ts', prelude, {}, share.keep);
-  return { resident, lib };
+  // A library file that kept code pulls into the resident bundle is shared from there (a piece
+  // would otherwise carry a second copy).
+  let pulled = 0;
+  for (const piece of share.lib)
+    for (const f of Object.keys(piece)) {
+      if (resident.files.indexOf(f) < 0) continue;
+      share.keep[f] = piece[f];
+      delete piece[f];
+      pulled++;
+    }
+  if (pulled) resident = await bundleResident('firmware/main.ts', prelude, {}, share.keep);
+  return { resident, lib: share.lib.filter((piece) => Object.keys(piece).length > 0) };
 }
 
-/** Every module of the firmware, bundled; with `lib` (modulesShare) the library module too,
- *  first (the others read its names). */
-export async function bundleModules(resident: ResidentParts = { files: [], shared: {} }, lib: { [file: string]: string[] } = {}): Promise<ImageModule[]> {
-  const out: ImageModule[] = [];
-  if (Object.keys(lib).length) out.push(await bundleLibrary(lib, resident));
+/** Every module of the firmware, bundled; with `lib` (modulesShare) the library pieces too,
+ *  first (the modules read their names). */
+export async function bundleModules(resident: ResidentParts = { files: [], shared: {} }, lib: LibraryFiles = []): Promise<ImageModule[]> {
+  const out: ImageModule[] = lib.length ? await bundleLibrary(lib, resident) : [];
   for (const name of Object.keys(MODULES)) {
     const m = await bundleModuleWith(name, resident);
-    out.push(m.lib ? { name, code: m.code, lib: true } : { name, code: m.code });
+    out.push(m.deps ? { name, code: m.code, deps: m.deps } : { name, code: m.code });
   }
   return out;
 }
@@ -1007,7 +1050,7 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
   prelude += 'var FACTORY = ' + JSON.stringify(factoryBytes()) + ';\n';
-  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude) : { resident: await bundleResident('firmware/main.ts', prelude), lib: {} };
+  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude) : { resident: await bundleResident('firmware/main.ts', prelude), lib: [] };
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
   let modules = await bundleModules(resident, lib);
@@ -1030,7 +1073,7 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   for (const p of imageProblems(code, image, modules)) findings.push({ kind: 'image', line: 0, column: 0, message: p });
   if (opts.boot !== false && findings.length === 0) {
     const part = (p: number[]) => detokenise((p[0] ? image.storage : image.area).slice(p[1], p[1] + p[2]));
-    const back = modules.map((m) => ({ name: m.name, code: part(image.modules[m.name]), lib: m.lib }));
+    const back = modules.map((m) => ({ name: m.name, code: part(image.modules[m.name]), deps: m.deps }));
     for (const f of bootInStrippedContext(image.resident.map(part).join(''), { modules: back }).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
   }
   // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded,

@@ -666,7 +666,7 @@ export interface BootOptions {
   /** Virtual milliseconds to run the timers for after loading (default 30000). */
   runMs?: number;
   /** The firmware's on-demand modules (tools/build.ts bundleModules), as text. */
-  modules?: { name: string; code: string; lib?: boolean }[];
+  modules?: { name: string; code: string; deps?: string[] }[];
 }
 
 /** Runs the bundle in a node:vm context that has only what Espruino has, with the board's
@@ -793,10 +793,9 @@ export function bootInStrippedContext(code: string, opts: BootOptions = {}): Boo
     modPlaces[m.name] = [1, modTexts.length, m.code.length];
     modTexts.push(parsed.ast ? withoutHoisting(m.code, parsed.ast) : m.code);
   }
-  sandbox.MODULES = modulesText(
-    modPlaces,
-    (opts.modules || []).filter((m) => m.lib).map((m) => m.name),
-  );
+  const deps: { [name: string]: string[] } = {};
+  for (const m of opts.modules || []) if (m.deps) deps[m.name] = m.deps;
+  sandbox.MODULES = modulesText(modPlaces, deps);
   sandbox.__piece = (w: number, o: number) => {
     if (w !== 1 || modTexts[o] === undefined) throw new Error('__piece: no module at ' + w + ',' + o);
     return modTexts[o];

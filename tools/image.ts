@@ -94,8 +94,9 @@ export interface CodeArea {
 export interface ImageModule {
   name: string;
   code: string;
-  /** The code is `(function(L){...})`, to be called with the library module's value (modulesText). */
-  lib?: boolean;
+  /** The library pieces the code reads: it is then `(function(L){...})`, to be called with the
+   *  array of their values in this order (modulesText, hal/espruino/load.ts). */
+  deps?: string[];
 }
 
 /** Where a piece lies: 0 the code area, 1 the Storage file; offset and length in bytes. */
@@ -113,8 +114,8 @@ export interface BoardImage {
   loader: string;
   /** Each module's place. */
   modules: { [name: string]: PiecePlace };
-  /** The modules that read the library module (ImageModule.lib). */
-  libUsers?: string[];
+  /** The library pieces each module reads (ImageModule.deps). */
+  deps?: { [name: string]: string[] };
   /** The resident code's two parts, evaluated at boot in this order. */
   resident: PiecePlace[];
   /** Where the modules' table (modulesText) lies: at the end of the Storage file, read from
@@ -145,17 +146,21 @@ export interface LoaderAccess {
 }
 
 /** Where the modules lie, as the loader gives it to the firmware (hal/espruino/load.ts): one
- *  string, " name:where,offset,length" each (where: 0 code area, 1 Storage file, plus 2 for a
- *  module that reads the library module, named in `lib`). An object of arrays would hold about 7
- *  variables a module for as long as the unit runs; a string of this length, a few. */
-export function modulesText(places: { [name: string]: number[] }, lib: string[] = []): string {
+ *  string, " name:where,offset,length" each (where: 0 code area, 1 Storage file; plus 2 for a
+ *  module that reads library pieces, whose names follow: ",3.0"), and a space at the end. An
+ *  object of arrays would hold about 7 variables a module for as long as the unit runs; a string
+ *  of this length, a few (and none when it is read from flash). */
+export function modulesText(places: { [name: string]: number[] }, deps: { [name: string]: string[] } = {}): string {
   let t = '';
-  for (const n of Object.keys(places)) t += ' ' + n + ':' + [places[n][0] + (lib.indexOf(n) >= 0 ? 2 : 0)].concat(places[n].slice(1)).join(',');
-  return t;
+  for (const n of Object.keys(places)) {
+    const d = deps[n];
+    t += ' ' + n + ':' + [places[n][0] + (d ? 2 : 0)].concat(places[n].slice(1)).join(',') + (d ? ',' + d.join('.') : '');
+  }
+  return t + ' ';
 }
 
 /** The parts of an image the loader needs. */
-export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'libUsers'>;
+export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps'>;
 
 /** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
  *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
@@ -175,7 +180,7 @@ export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: 
   const names = Object.keys(img.modules);
   let define = '';
   if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){return w?' + file + ',o,l):' + readArea('o', 'l') + ';};\n';
-  if (names.length) define += 'var MODULES=' + (img.table ? '__piece(' + img.table.join(',') + ')' : JSON.stringify(modulesText(img.modules, img.libUsers))) + ';\n';
+  if (names.length) define += 'var MODULES=' + (img.table ? '__piece(' + img.table.join(',') + ')' : JSON.stringify(modulesText(img.modules, img.deps))) + ';\n';
   let runs = '';
   for (const r of img.resident) {
     if (!r[2]) continue;
@@ -235,7 +240,8 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   const later: { name: string; bytes: string }[] = [];
   const pieces = topLevelPieces(code).map(pretokenise);
   const mods = modules.map((m) => ({ name: m.name, bytes: pretokenise(m.code) }));
-  const libUsers = modules.filter((m) => m.lib).map((m) => m.name);
+  const deps: { [name: string]: string[] } = {};
+  for (const m of modules) if (m.deps) deps[m.name] = m.deps;
   const inArea = areaModules(
     mods.map((m) => m.bytes.length),
     pieces.map((p) => p.length + 1),
@@ -263,11 +269,11 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   if (rest.length > storageStart) resident.push([1, storageStart, rest.length - storageStart]);
   let table: PiecePlace | undefined;
   if (mods.length) {
-    const text = modulesText(places, libUsers);
+    const text = modulesText(places, deps);
     table = [1, rest.length, text.length];
     rest += text;
   }
-  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, libUsers, resident, table };
+  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, deps, resident, table };
   return { ...img, loader: loaderFor(img, area, access) };
 }
 

@@ -1,7 +1,7 @@
 // The on-demand modules: the build bundles the same entries the simulator hands over, each
 // module is one expression whose value is its entry, and none carries a resident class.
 import { describe, expect, it } from 'vitest';
-import { BuildError, bundleModule, bundleModules, bundleResident, LIBRARY_MODULE, MODULES, sharedResident } from '../../tools/build';
+import { BuildError, bundleModule, bundleModules, bundleResident, isLibraryPiece, MODULES, sharedResident } from '../../tools/build';
 import { MODULE_ENTRIES } from '../../sim/modules';
 import { moduleFor } from '../../firmware/unit';
 import { slowIfEmulated } from '../../tools/espruino-check';
@@ -51,35 +51,48 @@ describe('on-demand modules', () => {
     expect(Object.keys(cache).filter((k) => k.length <= 3)).toEqual([]);
     for (const name of Object.keys(MODULES)) {
       const code = await bundleModule(name, resident);
-      const reads = (code.match(/global\["[^"]+"\]/g) || []).map((r) => r.slice(8, -2));
+      // (through `$g`, the module's alias of `global`)
+      const reads = (code.match(/\$g(\.[A-Za-z_$][\w$]*|\["[^"]+"\])/g) || []).map((r) => r.replace(/^\$g\.?\[?"?|"?\]?$/g, ''));
+      expect(reads.length > 0 || !/\$g=global/.test(code), name).toBe(true);
       for (const r of reads) expect(declared, name + ' reads ' + r).toContain(r);
     }
   }, slowIfEmulated(120000));
 
-  it('on a board that shares module code, the library holds what several modules use and the resident code does not; no live module reads it', async () => {
+  it('on a board that shares module code, library pieces hold what several modules use and the resident code does not; no live module reads one', async () => {
     const prelude = 'var BOARD = {}; var PRODUCTION = true;\n';
     const alone = await bundleResident('firmware/main.ts', prelude);
     const { resident, lib } = await sharedResident(prelude);
-    const files = Object.keys(lib);
-    expect(files.length).toBeGreaterThan(0);
+    expect(lib.length).toBeGreaterThan(1);
+    const files = lib.map((piece) => Object.keys(piece)).reduce((a, b) => a.concat(b), []);
     for (const f of files) {
       expect(alone.files, f).not.toContain(f);
       expect(resident.files, f).not.toContain(f);
     }
+    // each file in one piece
+    expect(new Set(files).size).toBe(files.length);
     const mods = await bundleModules(resident, lib);
-    expect(mods[0].name).toBe(LIBRARY_MODULE);
-    const users = mods.filter((m) => m.lib).map((m) => m.name);
-    expect(users).toEqual(expect.arrayContaining(['boot', 'cmd', 'cfg', 'lst', 'log']));
-    for (const n of Object.keys(MODULES)) if (MODULES[n].live) expect(users, n).not.toContain(n);
-    // The library is an array; a user is a function of it whose value is the entry function.
+    const pieces = mods.filter((m) => isLibraryPiece(m.name));
+    expect(pieces.map((m) => m.name)).toEqual(lib.map((_, i) => String(i)));
+    const readers = mods.filter((m) => m.deps && !isLibraryPiece(m.name)).map((m) => m.name);
+    expect(readers).toEqual(expect.arrayContaining(['boot', 'cmd', 'cfg', 'lst', 'log']));
+    for (const n of Object.keys(MODULES)) if (MODULES[n].live) expect(readers, n).not.toContain(n);
+    // The console's command module reads less than the configuration module.
+    const deps = (n: string) => (mods.find((m) => m.name === n) as { deps?: string[] }).deps || [];
+    expect(deps('cmd').length).toBeLessThan(deps('cfg').length);
+    // Evaluated in order (a piece reads only pieces before it or none), each piece is an array
+    // and each module one function of the pieces it reads, or its entry.
     const run = (code: string) => new Function('global', 'return ' + code)(new Proxy({}, { get: () => function () {} }));
-    const array = run(mods[0].code);
-    expect(Array.isArray(array)).toBe(true);
-    for (const m of mods.slice(1)) {
+    const values: { [name: string]: unknown[] } = {};
+    const give = (d?: string[]) => (d || []).map((n) => values[n] || (values[n] = evaluate(n)));
+    const evaluate = (n: string): unknown[] => {
+      const m = mods.find((x) => x.name === n)!;
+      return m.deps ? run(m.code)(give(m.deps)) : run(m.code);
+    };
+    for (const p of pieces) expect(Array.isArray(evaluate(p.name)), p.name).toBe(true);
+    for (const m of mods.filter((x) => !isLibraryPiece(x.name))) {
       const v = run(m.code);
-      expect(typeof (m.lib ? v(array) : v), m.name).toBe('function');
-      // a user is the function of the library, not yet its entry
-      if (m.lib) expect(v.length, m.name).toBe(1);
+      expect(typeof (m.deps ? v(give(m.deps)) : v), m.name).toBe('function');
+      if (m.deps) expect(v.length, m.name).toBe(1);
     }
   }, slowIfEmulated(240000));
 
