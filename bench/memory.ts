@@ -7,7 +7,9 @@
 //   - what one more account and one more meter cost, from accounts opened and meters added at
 //     the console (free after each change, from `status`);
 //   - the dormitory floor (33 accounts, 34 RS485 meters) booted from its EEPROM, and on the WiFi
-//     the floor grown to its goal configuration (64 accounts, 64 meters).
+//     the floor grown to its goal configuration (64 accounts, 64 meters);
+//   - on those goal configurations, a technician's session with the meters answering on RS485
+//     while the unit polls them: the least free while each command runs.
 // The runner's own variables (its stubs and the typed commands) are added back, so "free" is
 // what a board would have. Figures are printed; the gates are in tests/build/build.test.ts.
 //   npm run bench -- memory
@@ -15,6 +17,7 @@ import { buildBoard, imageOnLinux, loadBoard } from '../tools/build';
 import { bootOnEspruino, espruinoBinary, espruinoWifiBinary, EspruinoRun, runOnEspruino } from '../tools/espruino-check';
 import { bootFloor, floorEeprom, freeAtRest } from '../tools/floor-eeprom';
 import { runRig } from '../tools/espruino-rig';
+import { floorSession } from '../tools/floor-session';
 
 const SESSION = [
   'status', 'login 1234', 'login 3333', 'help', 'help acct', 'json on', 'status', 'json off', 'time', 'acct', 'tariff', 'tariff flat',
@@ -103,6 +106,16 @@ async function floor(): Promise<void> {
   // The WiFi's goal configuration: the floor grown to 64 rooms, 64 meters.
   const g = await bootFloor('wifi', big, floorEeprom(1, undefined, { accounts: 64, meters: 64 }));
   console.log('  wifi, 64 and 64   free at rest ' + pct(on(freeAtRest(g)), 8190) + ', lowest in a session ' + pct(on(g.lowest), 8190) + ', lowest at boot ' + pct(on(g.lowestBoot), 8190) + (g.errors.length ? '  ERRORS: ' + g.errors.join('; ') : ''));
+  // A technician's session on each goal configuration with the meters answering while the unit
+  // polls them (tools/floor-session.ts): the least free while each command runs.
+  console.log('technician session with the meters answering (every command, a token, a configuration change; runner added back)');
+  for (const [name, bin, shape, total] of [['pico, floor', espruinoBinary()!, {}, 5100], ['wifi, 64 and 64', big, { accounts: 64, meters: 64 }, 8190]] as [string, string, object, number][]) {
+    const r = await floorSession({ board: name.slice(0, 4), binary: bin, shape });
+    const change = r.lines.find((l) => l === 'account R301 changed' || /^error: not applied/.test(l)) || 'no answer';
+    const token = r.lines.some((l) => /^TOKEN R301 add/.test(l)) ? 'token taken' : 'token NOT taken';
+    console.log('  ' + (name + '         ').slice(0, 18) + 'lowest ' + pct(on(r.lowest), total) + '; ' + token + '; acct set: ' + change.replace(/^error: /, '') + (r.errors.length ? '  ERRORS: ' + r.errors.join('; ') : ''));
+    console.log('    ' + r.commands.map((c) => c.line.split(' ').slice(0, 2).join(' ') + ' ' + on(c.lowest)).join(', '));
+  }
 }
 
 async function main(): Promise<void> {

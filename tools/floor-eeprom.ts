@@ -6,29 +6,35 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseScenario } from '../sim/scenario';
+import { parseScenario, Scenario } from '../sim/scenario';
 import { Simulation } from '../sim/runner';
 import { buildBoard, imageOnLinux, loadBoard } from './build';
 import { RigResult, runRig } from './espruino-rig';
 
 export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 'dormitory-floor-rs485.json');
 
+/** How floorEeprom shapes the floor: `accounts` and `meters` grow it to that many accounts and
+ *  RS485 meters (the WiFi's goal: 64 and 64), the new rooms as room 301 is (half on DL/T 645,
+ *  half on DDS238 Modbus meters), topped up at the start; `tokens` gives every account a token
+ *  identity (floorTokenKey), as a floor sold with token top-ups has. */
+export interface FloorShape {
+  accounts?: number;
+  meters?: number;
+  tokens?: boolean;
+}
+
+/** The token key of the floor's account number i (from 0) when it has token identities, and
+ *  the starting code of all of them. */
+export function floorTokenKey(i: number): string {
+  return ('a29ab82edc5fbbc41ec9530f6dac' + (0x8600 + i).toString(16)).slice(-32);
+}
+export const FLOOR_TOKEN_START = 123456789;
+
 /** The EEPROM after `hours` of the floor, and the UTC second the run ended (the RTC's time);
- *  `bus` replaces settings of the configuration's `bus` (poll interval, line settings); `size`
- *  grows the floor to that many accounts and RS485 meters (the WiFi's goal: 64 and 64), the new
- *  rooms as room 301 is (half on DL/T 645, half on DDS238 Modbus meters), topped up at the start. */
-export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }, size?: { accounts: number; meters: number }): { eeprom: Buffer; rtcStart: number } {
-  const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
-  raw.durationHours = hours;
-  for (const k in bus) raw.config.bus[k] = bus[k];
-  if (size) growFloor(raw, size.accounts, size.meters);
-  // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
-  // serves both boards only while they carry the same part.
-  const part = loadBoard('pico').eeprom;
-  if (loadBoard('wifi').eeprom.size !== part.size) throw new Error('the boards carry EEPROMs of different sizes: one floor image does not fit both');
-  raw.eeprom = part.part;
-  const p = parseScenario(raw);
-  if (!p.ok) throw new Error(p.errors.join('; '));
+ *  `bus` replaces settings of the configuration's `bus` (poll interval, line settings); `shape`
+ *  grows the floor or gives its accounts token identities (FloorShape). */
+export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }, shape: FloorShape = {}): { eeprom: Buffer; rtcStart: number } {
+  const p = { value: floorScenario(hours, bus, shape) };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-eeprom-'));
   const file = path.join(dir, 'eeprom.bin');
   try {
@@ -38,6 +44,23 @@ export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }, size?: { 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The floor's scenario as floorEeprom runs it (the same arguments). */
+export function floorScenario(hours = 1, bus?: { [k: string]: unknown }, shape: FloorShape = {}): Scenario {
+  const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
+  raw.durationHours = hours;
+  for (const k in bus) raw.config.bus[k] = bus[k];
+  if (shape.accounts || shape.meters) growFloor(raw, shape.accounts || raw.config.accounts.length, shape.meters || raw.config.meters.length);
+  if (shape.tokens) raw.config.accounts.forEach((a: { token?: object }, i: number) => (a.token = { key: floorTokenKey(i), start: FLOOR_TOKEN_START }));
+  // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
+  // serves both boards only while they carry the same part.
+  const part = loadBoard('pico').eeprom;
+  if (loadBoard('wifi').eeprom.size !== part.size) throw new Error('the boards carry EEPROMs of different sizes: one floor image does not fit both');
+  raw.eeprom = part.part;
+  const p = parseScenario(raw);
+  if (!p.ok) throw new Error(p.errors.join('; '));
+  return p.value;
 }
 
 /** Adds rooms R401, R402, ... (as R301) to the floor scenario until it has `accounts` accounts,

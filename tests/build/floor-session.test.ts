@@ -1,0 +1,50 @@
+// A technician's session on the goal configurations, on the 32-bit interpreters with the meters
+// answering on RS485 while the unit polls them (tools/floor-session.ts): the dormitory floor on
+// espruino-pico, the floor grown to 64 accounts and 64 meters on espruino-wifi. Every command
+// runs or is refused with its message; nothing runs out of memory; a token tops up; a
+// configuration change is applied or refused for memory before anything changes.
+//
+// The least free at any moment depends on what the poll cycle is doing when a command comes: the
+// gates below are under what was measured (2026-12-04) by a margin for that. The goal (15% free
+// at the lowest) is not met on the Pico during a relay command or `meter read` in a poll cycle:
+// docs/memory.md.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { espruinoBinary, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
+import { RigResult } from '../../tools/espruino-rig';
+import { floorSession, floorSessionLines } from '../../tools/floor-session';
+
+/** The runner's lowest free (its own ~335 to 380 variables not added back): measured 175 to 200
+ *  on the Pico (a relay command during a poll cycle: about 520 on a board, 10%) and 1,260 to
+ *  1,330 on the WiFi (`meter read` during a poll cycle: about 1,600, 20%). Before a closed meter
+ *  session let go of its last timers, some runs went about 1,300 lower (two sessions at once: the
+ *  WiFi's `relay R303 auto` at 493; the Pico ran out of memory): these gates catch that. */
+const PICO_LOWEST = 100;
+const WIFI64_LOWEST = 1000;
+
+describe('a technician session on the goal configurations, meters answering', () => {
+  let pico: RigResult;
+  let wifi: RigResult;
+  beforeAll(async () => {
+    pico = await floorSession({ board: 'pico', binary: espruinoBinary()! });
+    wifi = await floorSession({ board: 'wifi', binary: espruinoWifiBinary()!, shape: { accounts: 64, meters: 64 } });
+  }, slowIfEmulated(420000));
+
+  for (const name of ['pico', 'wifi']) {
+    it(name + ': runs every command, a token and a configuration change without running out of memory', () => {
+      const r = name === 'pico' ? pico : wifi;
+      console.log(name + ' session: lowest ' + r.lowest + ' (' + r.commands.map((c) => c.line.split(' ').slice(0, 2).join(' ') + ' ' + c.lowest).join(', ') + ')');
+      expect(r.errors).toEqual([]);
+      expect(r.other.filter((l) => /MEMORY|Uncaught|Interrupted/.test(l))).toEqual([]);
+      // every command was typed and answered
+      expect(r.commands.length).toBe(floorSessionLines().length);
+      for (const c of r.commands) expect(c.output.length, c.line).toBeGreaterThan(0);
+      expect(r.lines).toContain('TOKEN R301 add 10.000 count 2');
+      expect(r.lines.filter((l) => /^RECEIPT #\d+ .* R301 topup 10\.000 balance [0-9.]+ by token$/.test(l)).length).toBe(1);
+      expect(r.lines.filter((l) => /^RECEIPT #\d+ .* R302 topup 5\.000 /.test(l)).length).toBe(1);
+      expect(r.lines.filter((l) => / did not answer/.test(l))).toEqual([]);
+      const change = r.lines.filter((l) => l === 'account R301 changed' || /^error: not applied: too little memory for this configuration \(needs about \d+ variables, \d+ free\)$/.test(l));
+      expect(change.length).toBe(1);
+      expect(r.lowest).toBeGreaterThan(name === 'pico' ? PICO_LOWEST : WIFI64_LOWEST);
+    });
+  }
+});
