@@ -651,7 +651,7 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
  *  A `board` module is one the board's own HAL loads (firmware/main.ts), never the firmware: the
  *  simulator has HAL parts of its own in its place. A `live` module is one the resident code
  *  holds after its call, across the event loop's turns (metering/session.ts, metering/pulse.ts):
- *  it never uses the library module (see modulesShare), which would stay in the heap with it. */
+ *  it never reads a library piece (see modulesShare), which would stay in the heap with it. */
 export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
@@ -690,7 +690,7 @@ export interface LibraryNames {
 }
 
 /** The resident bundle as the modules see it: its files, the names it shares, the property names
- *  it shortened (the cache grows with each module), and the library module's names. */
+ *  it shortened (the cache grows with each module), and the library pieces' names. */
 export interface ResidentParts {
   files: string[];
   shared: SharedNames;
@@ -775,7 +775,8 @@ export async function bundleLibrary(libs: LibraryFiles, resident: ResidentParts)
 }
 
 /** The name a module reads the resident globals through (`var $g = global`): the minifier gives
- *  it to nothing else in a module, and the resident code never reads it. */
+ *  it to nothing else in a module (a resident global of that name would not matter: a module
+ *  reads none by its bare name). */
 const GLOBAL_ALIAS = '$g';
 
 /** Bundles a module or a library piece (`entryJs` empty): `virtualCode` is its entry, which
@@ -940,8 +941,8 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
  *  or one that two modules use; a file two modules use only for constants is copied, as its
  *  constants are inlined). `keep`: the resident bundle keeps these so that every module shares
  *  one copy in flash; each kept function costs the heap a few variables for good. `lib` (with
- *  `library`): the files that no resident code and no live module uses, which go into the
- *  library module instead, in the heap only while a module that uses them is. */
+ *  `library`): the files that no resident code and no live module uses, which go into library
+ *  pieces instead, in the heap only while a module that reads them is. */
 export async function modulesShare(resident: string[], library = false): Promise<{ keep: { [file: string]: string[] }; lib: LibraryFiles }> {
   const users: { [id: string]: string[] } = {};
   const live: { [id: string]: boolean } = {};
