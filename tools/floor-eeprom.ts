@@ -9,7 +9,7 @@ import * as path from 'path';
 import { parseScenario, Scenario } from '../sim/scenario';
 import { Simulation } from '../sim/runner';
 import { buildBoard, imageOnLinux, loadBoard } from './build';
-import { RigResult, runRig } from './espruino-rig';
+import { RigOptions, RigResult, runRig } from './espruino-rig';
 
 export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 'dormitory-floor-rs485.json');
 
@@ -90,10 +90,16 @@ export const FLOOR_COMMANDS = ['status', 'login 3333', 'acct', 'meter', 'log n=5
 /** Boots a board's image with the floor's EEPROM on an interpreter (`binary`: the board's own,
  *  or a larger heap to measure what an image needs) and looks around at the console. */
 export async function bootFloor(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }, lines: string[] = FLOOR_COMMANDS): Promise<RigResult> {
+  const commands = lines.map((line) => ({ line, afterMs: 700 }));
+  return runRig({ ...(await floorRig(board, binary, f)), commands, timeoutMs: 90000, sampleMs: 500 });
+}
+
+/** The rig's options that boot a board's image (built as the tests build it) on `binary` with
+ *  the floor's EEPROM and time, its RS485 line on `busPath` when given. */
+export async function floorRig(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }, busPath?: string): Promise<Pick<RigOptions, 'binary' | 'board' | 'image' | 'eeprom' | 'rtcStart' | 'busPath'>> {
   const b = loadBoard(board);
   const r = await buildBoard(board, { write: false, espruino: false });
-  const commands = lines.map((line) => ({ line, afterMs: 700 }));
-  return runRig({ binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, commands, timeoutMs: 90000, sampleMs: 500 });
+  return { binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, busPath };
 }
 
 /** Free variables at rest at the end of a run (the least of the last samples). */

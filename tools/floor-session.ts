@@ -4,9 +4,8 @@
 // top-up and a configuration change. The least free at any moment of it is what the board must
 // have room for (the goal of docs/memory.md); bench/memory.ts prints it and the build tests gate it.
 import { generateToken, keyFromHex } from './openpaygo-encode';
-import { buildBoard, imageOnLinux, loadBoard } from './build';
 import { RigResult, runRig } from './espruino-rig';
-import { FLOOR_TOKEN_START, floorEeprom, floorScenario, FloorShape, floorTokenKey } from './floor-eeprom';
+import { FLOOR_TOKEN_START, floorEeprom, floorRig, floorScenario, FloorShape, floorTokenKey } from './floor-eeprom';
 import { ptyPair } from './soak';
 import { servePtyMeters } from '../sim/pty-meters';
 
@@ -46,15 +45,8 @@ export async function floorSession(o: FloorSessionOptions): Promise<RigResult> {
   const pty = await ptyPair(seconds + 180);
   const meters = await servePtyMeters(floorScenario(1, bus, shape), pty.a, { replyDelayMs: 100 });
   try {
-    const board = loadBoard(o.board);
-    const r = await buildBoard(o.board, { write: false, espruino: false });
     return await runRig({
-      binary: o.binary,
-      board,
-      image: imageOnLinux(r.code, board, r.modules),
-      eeprom: f.eeprom,
-      rtcStart: f.rtcStart,
-      busPath: pty.b,
+      ...(await floorRig(o.board, o.binary, f, pty.b)),
       commands: lines.map((l) => ({ line: l, afterMs: gap })),
       firstMs: 5000,
       settleMs: 3000,

@@ -21,9 +21,9 @@ import { parseScenario } from '../sim/scenario';
 import { StorageRig } from '../sim/storage-rig';
 import * as view from '../sim/unit-view';
 import { VirtualClock } from '../sim/virtual-clock';
-import { buildBoard, imageOnLinux, loadBoard } from './build';
+import { loadBoard } from './build';
 import { RigResult, runRig } from './espruino-rig';
-import { FLOOR_SCENARIO, floorEeprom } from './floor-eeprom';
+import { FLOOR_SCENARIO, floorEeprom, floorRig } from './floor-eeprom';
 
 export interface SoakOptions {
   board: string;
@@ -205,8 +205,7 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
   const pty = await ptyPair(seconds + 300);
   const meters = await servePtyMeters(p.value, pty.a, { log: true, replyDelayMs: o.replyDelayMs === undefined ? 100 : o.replyDelayMs });
   try {
-    const board = loadBoard(o.board);
-    const r = await buildBoard(o.board, { write: false, espruino: false });
+    const rig = await floorRig(o.board, o.binary, f, pty.b);
     const t0 = Date.now();
     let next = 0;
     // The meters fall silent before the balances are listed, so that both units bill the same
@@ -214,12 +213,7 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
     const muteAt = seconds - 3;
     const mute = setTimeout(() => (meters.mute = true), muteAt * 1000);
     const run = await runRig({
-      binary: o.binary,
-      board,
-      image: imageOnLinux(r.code, board, r.modules),
-      eeprom: f.eeprom,
-      rtcStart: f.rtcStart,
-      busPath: pty.b,
+      ...rig,
       commands: [{ line: 'login 3333', afterMs: 1000 }, { line: 'acct', afterMs: 3000 }],
       firstMs: seconds * 1000,
       settleMs: 1000,

@@ -60,6 +60,8 @@ export function busMetering(u: Unit): Metering {
   let started = false;
   /** Relay operations asked for before start(): account + 1 to close, -(account + 1) to open. */
   let early: number[] = [];
+  /** The turn's timer that opens the session for relay operations asked with none open, or -1. */
+  let later = -1;
   const me: Metering = { build: build, start: start, emitPulses: emitPulses, relays: meterRelays, read: readMeter, pause: pause, busy: busy, state: null };
 
   function emitPulses(): void {
@@ -88,8 +90,25 @@ export function busMetering(u: Unit): Metering {
 
   function meterRelays(a: number, closed: boolean): void {
     if (!me.state) return;
-    if (started) open().relays(a, closed);
-    else early.push(closed ? a + 1 : -a - 1);
+    if (started && (session || !hal.freeVars)) {
+      open().relays(a, closed);
+      return;
+    }
+    early.push(closed ? a + 1 : -a - 1);
+    // On a board (its heap measured) with no bus session open, as after a console command
+    // closed it: the session opens a turn later, once the command's module has left the heap,
+    // so that the two are never in it together.
+    if (started && later < 0)
+      later = hal.clock.after(0, function () {
+        later = -1;
+        relayEarly(open());
+      });
+  }
+
+  /** The relay operations asked for before the session was opened. */
+  function relayEarly(x: MeterSession): void {
+    for (let i = 0; i < early.length; i++) x.relays(Math.abs(early[i]) - 1, early[i] > 0);
+    early = [];
   }
 
   function start(): void {
@@ -97,13 +116,19 @@ export function busMetering(u: Unit): Metering {
     if (!me.state) return;
     const x = open();
     x.poll();
-    for (let i = 0; i < early.length; i++) x.relays(Math.abs(early[i]) - 1, early[i] > 0);
-    early = [];
+    relayEarly(x);
   }
 
   /** Stops the old bus session, pulse inputs and timer. */
   function stop(): void {
     pause();
+    // Relay operations waiting for a turn were asked under the old tables' account numbers: the
+    // new configuration's start asks again.
+    if (later >= 0) {
+      hal.clock.cancel(later);
+      early = [];
+    }
+    later = -1;
     if (pulses) pulses.close();
     if (meterTimer >= 0) hal.clock.cancel(meterTimer);
     me.state = null;

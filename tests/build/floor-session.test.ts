@@ -6,19 +6,19 @@
 //
 // The least free at any moment depends on what the poll cycle is doing when a command comes: the
 // gates below are under what was measured (2026-12-04) by a margin for that. The goal (15% free
-// at the lowest) is not met on the Pico during a relay command or `meter read` in a poll cycle:
-// docs/memory.md.
+// at the lowest) is not met on the Pico during `meter read` in a poll cycle: docs/memory.md.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { espruinoBinary, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { RigResult } from '../../tools/espruino-rig';
 import { floorSession, floorSessionLines } from '../../tools/floor-session';
 
-/** The runner's lowest free (its own ~335 to 380 variables not added back): measured 175 to 200
- *  on the Pico (a relay command during a poll cycle: about 520 on a board, 10%) and 1,260 to
+/** The runner's lowest free (its own ~335 to 380 variables not added back): measured 341 on the
+ *  Pico (`meter read` during a poll cycle: about 680 on a board, 13%; 175 to 200 at a relay
+ *  command before its meter session opened after the command) and 1,260 to
  *  1,330 on the WiFi (`meter read` during a poll cycle: about 1,600, 20%). Before a closed meter
  *  session let go of its last timers, some runs went about 1,300 lower (two sessions at once: the
  *  WiFi's `relay R303 auto` at 493; the Pico ran out of memory): these gates catch that. */
-const PICO_LOWEST = 100;
+const PICO_LOWEST = 250;
 const WIFI64_LOWEST = 1000;
 
 describe('a technician session on the goal configurations, meters answering', () => {
