@@ -121,14 +121,14 @@ export function busMetering(u: Unit): Metering {
 
   /** Stops the old bus session, pulse inputs and timer. */
   function stop(): void {
-    pause();
-    // Relay operations waiting for a turn were asked under the old tables' account numbers: the
-    // new configuration's start asks again.
+    // Relay operations waiting for a turn go to a session now, under the tables they were asked
+    // in (as before they waited: the session records what each meter's relay should be).
     if (later >= 0) {
       hal.clock.cancel(later);
-      early = [];
+      later = -1;
+      relayEarly(open());
     }
-    later = -1;
+    pause();
     if (pulses) pulses.close();
     if (meterTimer >= 0) hal.clock.cancel(meterTimer);
     me.state = null;
