@@ -34,13 +34,13 @@ export const FLOOR_TOKEN_START = 123456789;
  *  `bus` replaces settings of the configuration's `bus` (poll interval, line settings); `shape`
  *  grows the floor or gives its accounts token identities (FloorShape). */
 export function floorEeprom(hours = 1, bus?: { [k: string]: unknown }, shape: FloorShape = {}): { eeprom: Buffer; rtcStart: number } {
-  const p = { value: floorScenario(hours, bus, shape) };
+  const sc = floorScenario(hours, bus, shape);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-eeprom-'));
   const file = path.join(dir, 'eeprom.bin');
   try {
-    const sim = new Simulation(p.value, () => undefined, undefined, { eepromFile: file });
+    const sim = new Simulation(sc, () => undefined, undefined, { eepromFile: file });
     sim.run();
-    return { eeprom: fs.readFileSync(file), rtcStart: p.value.start + hours * 3600 };
+    return { eeprom: fs.readFileSync(file), rtcStart: sc.start + hours * 3600 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

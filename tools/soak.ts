@@ -23,7 +23,7 @@ import * as view from '../sim/unit-view';
 import { VirtualClock } from '../sim/virtual-clock';
 import { loadBoard } from './build';
 import { RigResult, runRig } from './espruino-rig';
-import { FLOOR_SCENARIO, floorEeprom, floorRig } from './floor-eeprom';
+import { FLOOR_SCENARIO, floorEeprom, floorRig, floorScenario } from './floor-eeprom';
 
 export interface SoakOptions {
   board: string;
@@ -198,12 +198,8 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
   const line = { baud: o.baud || 115200 };
   const bus = { pollSeconds: pollS, dlt645: line, modbus: line };
   const f = floorEeprom(1, bus);
-  const raw = JSON.parse(fs.readFileSync(FLOOR_SCENARIO, 'utf8'));
-  raw.config.bus = bus;
-  const p = parseScenario(raw);
-  if (!p.ok) throw new Error(p.errors.join('; '));
   const pty = await ptyPair(seconds + 300);
-  const meters = await servePtyMeters(p.value, pty.a, { log: true, replyDelayMs: o.replyDelayMs === undefined ? 100 : o.replyDelayMs });
+  const meters = await servePtyMeters(floorScenario(1, bus), pty.a, { log: true, replyDelayMs: o.replyDelayMs === undefined ? 100 : o.replyDelayMs });
   try {
     const rig = await floorRig(o.board, o.binary, f, pty.b);
     const t0 = Date.now();
