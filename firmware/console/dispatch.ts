@@ -14,12 +14,14 @@ export interface CommandContext {
   args: string[];
   role: number;
   shell: Shell;
-  /** For commands that finish later (meter read, config import): call once with the answer. */
+  /** For a command that finishes later (config import, whose collector takes the lines
+   *  meanwhile): call once with the answer. */
   later: (a: Answer) => void;
 }
 
 /** A command's handler: returns its answer, or null when it answers through ctx.later() (now
- *  or later). Its usage, help and least role are in about.ts. */
+ *  or later) or through its shell's end() (after setting the shell busy). Its usage, help and
+ *  least role are in about.ts. */
 export type Run = (ctx: CommandContext) => Answer | null;
 
 /** The run of a sub-command whose lines another console module takes (see moduleFor in
@@ -56,9 +58,7 @@ export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) =
       if (!answered) finish(x);
     },
   });
-  if (a) {
-    if (!answered) finish(a);
-  } else if (!answered) sh.busy = true; // it answers later, through ctx.later
+  if (a && !answered) finish(a);
 }
 
 export function offset(u: Unit): number {

@@ -93,7 +93,9 @@ function listCommands(u: Unit): (name: string) => Run | null {
             const m = meterIndex(u, name);
             if (m < 0) return fail('no meter "' + name + '"');
             if (!u.metering) return fail('no meter bus on this unit');
-            u.metering.read(m, ctx.later);
+            // Answered through the resident shell: waiting for the meter holds no part of this module.
+            ctx.shell.busy = true;
+            u.metering.read(m, ctx.shell);
             return null;
           }
           if (sub === 'add' || sub === 'set' || sub === 'rm') return elsewhere(ctx);

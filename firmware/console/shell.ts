@@ -118,6 +118,13 @@ export class Shell {
     this.opts.run(this, line);
   }
 
+  /** The answer of a command that answered later (`meter read`): the shell takes lines again.
+   *  Resident, so that what waits for the answer does not hold the command's module. */
+  end(a: Answer, cmd: string): void {
+    this.busy = false;
+    this.say(a, cmd);
+  }
+
   /** Prints an answer as text lines or one JSON line. */
   say(a: Answer, cmd?: string): void {
     if (this.json) {

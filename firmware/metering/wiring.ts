@@ -22,8 +22,8 @@ export interface Metering {
   emitPulses(): void;
   /** Switches the relays of account a's bus meters. */
   relays(a: number, closed: boolean): void;
-  /** `meter read`: reads meter m now, bills the reading and answers. */
-  read(m: number, cb: (a: Answer) => void): void;
+  /** `meter read`: reads meter m now, bills the reading and answers to `to` (the console's shell). */
+  read(m: number, to: { end(a: Answer, cmd: string): void }): void;
   /** Closes the bus session if one is loaded (the heap is needed elsewhere); the next poll
    *  interval or relay operation opens another. */
   pause(): void;
@@ -167,7 +167,10 @@ export function busMetering(u: Unit): Metering {
   }
 
   /** `meter read`: reads meter m's energy registers now and bills the reading. */
-  function readMeter(m: number, cb: (a: Answer) => void): void {
+  function readMeter(m: number, to: { end(a: Answer, cmd: string): void }): void {
+    const cb = function (a: Answer): void {
+      to.end(a, 'meter');
+    };
     const t = u.cfg.meters;
     const imp = pulses ? pulses.read(m) : -1;
     if (imp >= 0) {

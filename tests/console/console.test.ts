@@ -178,6 +178,28 @@ describe('field hardening of the console (issue 11)', () => {
     expect(say('login 3000')).toEqual(['signed in as technician']);
   });
 
+  it('meter read waits for its answer through the resident shell, not through the command module', () => {
+    say('login 3000');
+    // On a board the module that ran the command leaves the heap when it returns; what waits
+    // for the meter's answer must not be a function of it (it would keep the module loaded).
+    const got: unknown[] = [];
+    unit.metering = { ...unit.metering!, read: (m, to) => got.push(m, to) };
+    expect(say('meter read M1')).toEqual([]);
+    expect(got).toEqual([0, unit.shell]);
+    expect(say('status')).toEqual(['error: busy with the previous command']);
+    out.length = 0;
+    unit.shell.end({ ok: true, lines: ['meter M1 import 1.000 kWh, export 0.000 kWh'] }, 'meter');
+    expect(out).toEqual(['meter M1 import 1.000 kWh, export 0.000 kWh']);
+    expect(say('status')[0]).toMatch(/^time /);
+    // in JSON the answer names its command, whatever was typed while it was awaited
+    say('json on');
+    say('meter read M1');
+    say('status');
+    out.length = 0;
+    unit.shell.end({ ok: true, lines: [], data: { importWh: 1 } }, 'meter');
+    expect(out).toEqual(['{"ok":true,"cmd":"meter","importWh":1}']);
+  });
+
   it('a configuration import ends with its session, and logout cancels it', () => {
     say('login 3000');
     expect(say('config import')).toEqual(['paste the configuration, then a line END CONFIG']);
