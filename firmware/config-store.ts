@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { AccountTable, emptyAccounts, emptyMeters, F64, grown, I16, MeterTable, nameAt, pack, table, trimmed } from './tables';
 import { LineSettings } from '../hal/serial';
 import { parseProfile } from './metering/profile-parse';
+import { CONFIG_HEAD } from './storage/store-boot';
 
 /** Version of the layout below. */
 const LAYOUT = 1;
@@ -78,11 +79,21 @@ function readLine(r: Reader): LineSettings {
   return { baud: baud, dataBits: 8, parity: p === 0 ? 'none' : p === 1 ? 'even' : 'odd', stopBits: r.num() === 2 ? 2 : 1 };
 }
 
-/** The configuration as bytes. */
+/** The configuration as bytes: counted first, then written into one buffer of that size with
+ *  CONFIG_HEAD bytes before them and a few after, where the EEPROM's config record puts its header
+ *  and CRC (store-boot.ts writeConfig), so that the largest thing a change holds is never copied. */
 export function encodeConfig(c: Config): Uint8Array {
+  const k = new Writer(-1);
+  encodeInto(c, k);
+  // (8 after them: room for the CRC, and what Writer.num asks before it writes a number)
+  const w = new Writer(k.n + CONFIG_HEAD + 8, CONFIG_HEAD);
+  encodeInto(c, w);
+  return new Uint8Array(w.b.buffer, CONFIG_HEAD, k.n);
+}
+
+function encodeInto(c: Config, w: Writer): void {
   const a = c.accounts;
   const m = c.meters;
-  const w = new Writer(256 + a.n * 48 + m.n * 24);
   w.num(LAYOUT);
   w.num(c.plans.length);
   w.num(a.n);
@@ -133,7 +144,6 @@ export function encodeConfig(c: Config): Uint8Array {
     list(w, f, 0, f.length);
     list(w, m.addr, i * 6, i * 6 + 6);
   }
-  return w.out();
 }
 
 /** A name as the configuration accepts them (1 or more printable ASCII characters, no space:

@@ -8,13 +8,18 @@ export class Writer {
   /** Bytes written (from 0, or from `start`: a journal batch leaves its header's room). */
   n: number;
 
+  /** Only counts (n grows, the bytes go nowhere): a first pass that sizes the second, so that a
+   *  large record is written into one buffer of its size. Made with a negative size. */
+  count: boolean;
+
   constructor(size: number, start?: number) {
-    this.b = new Uint8Array(size);
+    this.count = size < 0;
+    this.b = new Uint8Array(size < 0 ? 0 : size);
     this.n = start || 0;
   }
 
   private room(k: number): void {
-    if (this.n + k <= this.b.length) return;
+    if (this.n + k <= this.b.length || this.count) return;
     const nb = new Uint8Array((this.b.length + k) * 2);
     nb.set(this.b);
     this.b = nb;
@@ -59,7 +64,7 @@ export class Writer {
 
   bytes(x: Uint8Array): void {
     this.room(x.length);
-    this.b.set(x, this.n);
+    if (!this.count) this.b.set(x, this.n);
     this.n += x.length;
   }
 

@@ -17,6 +17,9 @@ export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
  *  code instead of carrying a copy.) */
 export const CONFIG_TEXT = 0xc7;
 export const CONFIG_TABLES = 0xc9;
+/** A config record: its kind (CONFIG_TEXT or CONFIG_TABLES), generation (u32) and length (u16),
+ *  then the bytes and their CRC-32 (u32) over all before it. */
+export const CONFIG_HEAD = 7;
 
 /** The store's layout: an older format's (money entries among the events) until migrated. */
 export function layoutOf(st: Store): StoreLayout {
@@ -87,12 +90,20 @@ export function writeConfig(st: Store, bytes: Uint8Array, text?: boolean): Resul
   const l = layoutOf(st);
   if (bytes.length + 11 > l.configSize) return fail('too-big', 'configuration is ' + bytes.length + ' bytes, the EEPROM keeps ' + (l.configSize - 11));
   const gen = st.configGen + 1;
-  const w = new Writer(bytes.length + 11);
+  const n = bytes.length;
+  // In place when the bytes have the record's room around them (config-store.ts encodeConfig).
+  let b = new Uint8Array(bytes.buffer);
+  if (bytes.byteOffset !== CONFIG_HEAD || b.length < n + CONFIG_HEAD + 4) {
+    b = new Uint8Array(n + CONFIG_HEAD + 4);
+    b.set(bytes, CONFIG_HEAD);
+  }
+  const w = new Writer(1);
+  w.b = b;
   w.u8(text ? CONFIG_TEXT : CONFIG_TABLES);
   w.u32(gen);
-  w.u16(bytes.length);
-  w.bytes(bytes);
-  w.u32(crc32(w.b, 0, w.n));
+  w.u16(n);
+  w.n += n;
+  w.u32(crc32(b, 0, w.n));
   const k = st.configGen ? 1 - st.configSlot : 0;
   const r = st.ee.write(l.config[k], w.out());
   return r.ok ? ok(gen) : fail<number>(r.error, r.detail);

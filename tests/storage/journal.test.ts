@@ -248,6 +248,10 @@ describe('bytes: Writer and Reader', () => {
         expect(readFields(r, fs)).toEqual(fs.map((f) => f.v));
         expect(r.bad).toBe(false);
         expect(r.pos).toBe(w.n);
+        // a counting writer (negative size) counts what a real one writes, and holds nothing
+        const k = writeFields(fs, -1);
+        expect(k.n).toBe(w.n);
+        expect(k.b.length).toBe(0);
       }),
       { numRuns: 300, interruptAfterTimeLimit: 20000, markInterruptAsFailure: true },
     );

@@ -9,6 +9,7 @@ import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, uni
 import { Writer } from '../../firmware/storage/bytes';
 import { appendEvent, appendFreeze, readEvents } from '../../firmware/storage/history';
 import { parseConfig } from '../../firmware/config';
+import { decodeConfig, encodeConfig } from '../../firmware/config-store';
 import { Core, CoreConfig } from '../../firmware/core';
 import { TokenState } from '../../firmware/tokens/openpaygo';
 import { Eeprom } from '../../hal/eeprom';
@@ -503,6 +504,35 @@ describe('Store: configuration slots', () => {
     const big = Array.from({ length: max }, (_, i) => String.fromCharCode(32 + (i % 90))).join('');
     expect(writeConfig(st, bytes(big))).toEqual({ ok: true, value: 1 });
     expect(textOf(bootStore(again(rig), () => 1).config)).toBe(big);
+  });
+
+  it('a configuration encoded for the EEPROM is written in place, as a copy of its bytes would be', () => {
+    const c = parseConfig({
+      plans: { flat: { price: 600 }, tou: { prices: { peak: 900, valley: 300 }, workday: [['00:00', 'valley'], ['08:00', 'peak']] } },
+      accounts: Array.from({ length: 9 }, (_, i) => ({ name: 'R' + i, plan: i % 2 ? 'flat' : 'tou', alarmLevels: [3000, 1000], token: { key: '00112233445566778899aabbccddee' + (10 + i), start: 7 } })),
+      meters: Array.from({ length: 9 }, (_, i) => ({ name: 'M' + i, account: 'R' + i, proto: 'dlt645', addr: '00000000000' + i })),
+    });
+    if (!c.ok) throw new Error(c.error);
+    const enc = encodeConfig(c.value);
+    // one buffer of the record's size: its header's room before the bytes, the CRC's after
+    expect([enc.byteOffset, enc.buffer.byteLength]).toEqual([7, enc.length + 15]);
+    const plain = Uint8Array.from(enc);
+    const a = rigOf('AT24C256');
+    const b = rigOf('AT24C256');
+    const sa = new Store(a.eeprom);
+    const sb = new Store(b.eeprom);
+    bootStore(sa, () => 0);
+    bootStore(sb, () => 0);
+    expect(writeConfig(sa, enc)).toEqual({ ok: true, value: 1 });
+    expect(writeConfig(sb, plain)).toEqual({ ok: true, value: 1 });
+    const l = layoutOf(sa);
+    const ra = a.eeprom.read(l.config[0], enc.length + 11);
+    const rb = b.eeprom.read(l.config[0], enc.length + 11);
+    if (!ra.ok || !rb.ok) throw new Error('EEPROM read failed');
+    expect(Array.from(ra.value)).toEqual(Array.from(rb.value));
+    // and the bytes themselves are left as they were
+    expect(Array.from(enc)).toEqual(Array.from(plain));
+    expect(decodeConfig(enc)).not.toBeNull();
   });
 
   it('every latin-1 character round-trips through a configuration slot', () => {
