@@ -1008,6 +1008,25 @@ export function factoryBytes(): string {
   return Buffer.from(encodeConfig(p.value)).toString('latin1');
 }
 
+/** Minified code with consecutive statements joined into sequences and var declarations (every
+ *  other transform off: the code is final but for that). */
+async function joined(code: string): Promise<string> {
+  if (process.env.NO_JOIN) return code;
+  const r = await minify(code, { ecma: 5, toplevel: false, compress: { defaults: false, sequences: true, join_vars: true }, mangle: false, format: { ecma: 5, comments: false, semicolons: false, ascii_only: true } });
+  if (!r.code) throw new BuildError('terser produced nothing');
+  // A `for` whose first part begins with a function expression (statements joined into it) is
+  // read by Espruino as a declaration without a name: bracketed.
+  type N = acorn.Node & { [k: string]: any };
+  const at: number[][] = [];
+  walk.full(acorn.parse(r.code, { ecmaVersion: 5 }), (n) => {
+    const i = (n as N).init as N;
+    if (n.type === 'ForStatement' && i && i.type !== 'VariableDeclaration' && /^for\s*\($/.test(r.code!.slice(n.start, i.start)) && /^function\b/.test(r.code!.slice(i.start))) at.push([i.start, i.end]);
+  });
+  let out = r.code;
+  for (const [a, b] of at.sort((x, y) => y[0] - x[0])) out = out.slice(0, a) + '(' + out.slice(a, b) + ')' + out.slice(b);
+  return terminateBareReturns(out);
+}
+
 /** Builds one board's firmware; findings are returned, not thrown. */
 export async function buildBoard(name: string, opts: BuildOptions = {}): Promise<BuildResult> {
   // A build that writes nothing and runs no interpreter depends only on the sources: the tests
@@ -1032,7 +1051,7 @@ const BUILD_CACHE = path.join(ROOT, 'node_modules', '.cache', 'unit-build');
  *  dependencies, the switches in the environment, and `extra`. */
 function sourcesHash(extra: string): string {
   const h = crypto.createHash('sha256');
-  h.update(extra + '|' + (process.env.NO_PROPERTY_MANGLE || '') + '|' + (process.env.NO_MANGLE || ''));
+  h.update(extra + '|' + (process.env.NO_PROPERTY_MANGLE || '') + '|' + (process.env.NO_MANGLE || '') + '|' + (process.env.NO_JOIN || ''));
   const walkDir = (dir: string) => {
     const entries = fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
@@ -1064,6 +1083,11 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
     code = paramsAsLocals(code);
     modules = modules.map((m) => ({ ...m, code: paramsAsLocals(m.code) }));
   }
+
+  // Last, statements joined (a, b; var a, b): fewer separators and braces. After the passes
+  // above, which read one statement at a time.
+  code = await joined(code);
+  modules = await Promise.all(modules.map(async (m) => ({ ...m, code: await joined(m.code) })));
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });

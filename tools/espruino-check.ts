@@ -227,6 +227,10 @@ export function checkBareReturns(code: string, ast: Node): Finding[] {
     // Espruino applies no automatic semicolon after `return`: a `return` at the end of a line
     // returns the next line's expression (running it), and right before `}` it is a syntax error.
     if (n.type === 'ReturnStatement' && !n.argument && code[n.end - 1] !== ';') out.push(finding('syntax', code, n, 'bare `return` without `;`: Espruino reads on into the next statement or past the end of the function; write `return;`'));
+    // `for(function(){..}(),i=0;..)`: Espruino reads a function declaration, which needs a name
+    // (2v29: "Got '(' expected ID").
+    const i = n.type === 'ForStatement' ? (n.init as Node) : null;
+    if (i && i.type !== 'VariableDeclaration' && /^for\s*\($/.test(code.slice(n.start, i.start)) && /^function\b/.test(code.slice(i.start))) out.push(finding('syntax', code, i, 'a `for` whose first part begins with a function expression: Espruino reads a declaration without a name; bracket it'));
   });
   return out;
 }

@@ -41,6 +41,8 @@ describe('Espruino check: each trap on a small snippet', () => {
     ['var used before its declaration', 'var a = b + 1;\nvar b = 2;', /^order: `b` is used at load time before its variable declaration/],
     // Espruino 2v29 returned g()'s value from f(true), calling g: no semicolon is inserted after `return`.
     ['bare return at the end of a line', 'function f(s) { if (s) return\n g(); return 9; }\nfunction g() { return 5; }', /^syntax: bare `return` without `;`/],
+    // Espruino 2v29: "Got '(' expected ID" (statements joined into a loop's first part by the minifier).
+    ['a for loop beginning with a function expression', 'var i;\nfor (function () { return 1; }(), i = 0; i < 2; i++) {}', /^syntax: a `for` whose first part begins with a function expression/],
   ];
   for (const [name, code, want] of bad) {
     it('rejects ' + name, () => {
@@ -67,6 +69,11 @@ describe('Espruino check: each trap on a small snippet', () => {
     expect(kinds(good, true)).toEqual([]);
     const r = bootInStrippedContext(good);
     expect(r.lines).toEqual(['STATUS n=2 h=257']);
+  });
+
+  it('accepts a for loop whose first part is a bracketed function expression (Espruino runs it)', () => {
+    expect(kinds('var i;\nfor ((function () { return 1; }()), i = 0; i < 2; i++) {}')).toEqual([]);
+    expect(kinds('var i;\nfor ((function () { return 1; }(), i = 0); i < 2; i++) {}')).toEqual([]);
   });
 
   it('accepts references inside function bodies that run after the declaration', () => {
