@@ -93,7 +93,8 @@ export class Journal {
     const len = h.value[6] + h.value[7] * 256;
     const total = HEAD + len + 4;
     if (total > this.maxUnits * UNIT) return null;
-    const r = this.read(u, total);
+    // Read to the end of its last unit: a copy forward can then reuse it whole (room()).
+    const r = this.read(u, Math.ceil(total / UNIT) * UNIT);
     if (!r.ok) return null;
     const b = r.value;
     if (crc32(b, 0, total - 4) !== u32At(b, total - 4)) {
@@ -105,7 +106,7 @@ export class Journal {
 
   /** Calls fn for each record of a batch: [name length, name, data length (2 bytes), data]. */
   each(b: Uint8Array, fn: (name: string, data: Uint8Array) => void): void {
-    const end = b.length - 4;
+    const end = HEAD + b[6] + b[7] * 256;
     let pos = HEAD;
     while (pos < end) {
       let name = '';
@@ -165,19 +166,17 @@ export class Journal {
       if (moves-- < 0) return fail('full', 'journal full: too many records for this EEPROM');
       const v = (this.head + f) % this.units;
       const b = this.batchAt(v, false);
-      // The old batch's length bounds what is live in it.
-      const w = new Writer((b ? b.length : 0) + 2 * UNIT, HEAD);
+      // What of it is live (the newest copy of its record), in bytes as laid out in a batch.
       const names: string[] = [];
       const self = this;
+      let live = 0;
       if (b) {
         this.each(b, function (name: string, data: Uint8Array) {
           if (self.at[name] !== v) return;
           // An empty record (an account closed) has done its work once the head comes round
           // to it: everything written before it has been written over by now.
           if (data.length) {
-            w.str(name);
-            w.u16(data.length);
-            w.bytes(data);
+            live += name.length + 3 + data.length;
             names.push(name);
           } else delete self.at[name];
         });
@@ -188,6 +187,20 @@ export class Journal {
         for (const k in this.at) if (this.at[k] === v) delete this.at[k];
         continue;
       }
+      // All of it live: the batch itself goes forward (read to its last unit's end, it has the
+      // room), else the live records into a buffer of their size: never two copies of a batch.
+      const all = live === b![6] + b![7] * 256;
+      const w = new Writer(all ? 1 : Math.ceil((HEAD + live + 4) / UNIT) * UNIT, HEAD);
+      if (all) {
+        w.b = b as Uint8Array;
+        w.n = HEAD + live;
+      } else
+        this.each(b as Uint8Array, function (name: string, data: Uint8Array) {
+          if (self.at[name] !== v) return;
+          w.str(name);
+          w.u16(data.length);
+          w.bytes(data);
+        });
       // Copied in the format it was written in: its data is decoded by that format.
       const r = this.put(w, names, (b as Uint8Array)[1]);
       if (!r.ok) return r;
