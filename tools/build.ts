@@ -1008,11 +1008,12 @@ export function factoryBytes(): string {
   return Buffer.from(encodeConfig(p.value)).toString('latin1');
 }
 
-/** Minified code with consecutive statements joined into sequences and var declarations (every
- *  other transform off: the code is final but for that). */
+/** Minified code with consecutive statements joined into sequences and var declarations, and
+ *  the `if`s that then hold one expression written as one (`a&&(b(),c())`, `return a?b:c`);
+ *  every other transform off: the code is final but for that. */
 async function joined(code: string): Promise<string> {
   if (process.env.NO_JOIN) return code;
-  const r = await minify(code, { ecma: 5, toplevel: false, compress: { defaults: false, sequences: true, join_vars: true }, mangle: false, format: { ecma: 5, comments: false, semicolons: false, ascii_only: true } });
+  const r = await minify(code, { ecma: 5, toplevel: false, compress: { defaults: false, sequences: true, join_vars: true, conditionals: true, if_return: true }, mangle: false, format: { ecma: 5, comments: false, semicolons: false, ascii_only: true } });
   if (!r.code) throw new BuildError('terser produced nothing');
   // A `for` whose first part begins with a function expression (statements joined into it) is
   // read by Espruino as a declaration without a name: bracketed.
@@ -1084,7 +1085,7 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
     modules = modules.map((m) => ({ ...m, code: paramsAsLocals(m.code) }));
   }
 
-  // Last, statements joined (a, b; var a, b): fewer separators and braces. After the passes
+  // Last, statements joined (a, b; var a, b; a && (b, c)): fewer separators and braces. After the passes
   // above, which read one statement at a time.
   code = await joined(code);
   modules = await Promise.all(modules.map(async (m) => ({ ...m, code: await joined(m.code) })));
