@@ -491,8 +491,13 @@ export function reservedProperties(): string[] {
 }
 
 /** The minifier's property shortening, or false with NO_PROPERTY_MANGLE=1 (to compare). */
+/** The reserved names of the board build under way: the minifier adds to the list it is given
+ *  (the quoted names it meets), which the build's modules must see after its resident code, and
+ *  the next board's build must not (its image would depend on what was built before it). */
+let buildReserved: string[] | null = null;
+
 function propertyMangle(): false | { reserved: string[]; keep_quoted: boolean } {
-  return process.env.NO_PROPERTY_MANGLE ? false : { reserved: reservedProperties(), keep_quoted: true };
+  return process.env.NO_PROPERTY_MANGLE ? false : { reserved: buildReserved || (buildReserved = reservedProperties().slice()), keep_quoted: true };
 }
 
 /** What the resident code offers the modules: for each source file (absolute .js path), the
@@ -1067,6 +1072,7 @@ function sourcesHash(extra: string): string {
 }
 
 async function buildUncached(name: string, opts: BuildOptions): Promise<BuildResult> {
+  buildReserved = null;
   const board = loadBoard(name);
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
