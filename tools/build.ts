@@ -22,7 +22,7 @@ import { BoardDescription } from '../hal/espruino/board';
 import { parseConfig } from '../firmware/config';
 import { encodeConfig } from '../firmware/config-store';
 import { FACTORY_CONFIG } from '../firmware/factory-config';
-import { BoardImage, boardImage, CodeArea, detokenise, ImageModule, imageProblems, MIN_ESPRUINO, STORAGE_CODE_FILE } from './image';
+import { BoardImage, boardImage, CodeArea, detokenise, ImageModule, imageProblems, MIN_ESPRUINO, moduleBytes, STORAGE_CODE_FILE } from './image';
 import { bootInStrippedContext, bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -413,7 +413,7 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   return r;
 }
 
@@ -1095,6 +1095,10 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   // above, which read one statement at a time.
   code = await joined(code);
   modules = await Promise.all(modules.map(async (m) => ({ ...m, code: await joined(m.code) })));
+  // A board short of flash keeps its rarely used modules compressed (tools/heatshrink.ts).
+  const squeeze = board.compressedModules || [];
+  for (const n of squeeze) if (!modules.some((m) => m.name === n)) throw new BuildError('boards/' + name + '.json: compressedModules names "' + n + '", which is not a module of this build (' + modules.map((m) => m.name).join(', ') + ')');
+  modules = modules.map((m) => (squeeze.indexOf(m.name) >= 0 ? { ...m, compressed: true } : m));
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });
@@ -1105,7 +1109,7 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   for (const p of imageProblems(code, image, modules)) findings.push({ kind: 'image', line: 0, column: 0, message: p });
   if (opts.boot !== false && findings.length === 0) {
     const part = (p: number[]) => detokenise((p[0] ? image.storage : image.area).slice(p[1], p[1] + p[2]));
-    const back = modules.map((m) => ({ name: m.name, code: part(image.modules[m.name]), deps: m.deps }));
+    const back = modules.map((m) => ({ name: m.name, code: detokenise(moduleBytes(image, m.name)), deps: m.deps }));
     for (const f of bootInStrippedContext(image.resident.map(part).join(''), { modules: back }).findings) findings.push({ ...f, kind: 'image', message: 'the image read back as text: ' + f.message });
   }
   // On the real interpreter the image boots as the board runs it: pretokenised, split, loaded,

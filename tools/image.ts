@@ -6,6 +6,8 @@
 // checks both parts' CRC-32 and evaluates them from flash, so function bodies stay in flash
 // as they do for code saved in Storage.
 import * as acorn from 'acorn';
+import { HeatshrinkDecoder } from 'heatshrink-ts';
+import { heatshrink } from './heatshrink';
 
 /** Oldest Espruino that reads every pretokenised form used here (raw integers: 2v26). */
 export const MIN_ESPRUINO = '2v26';
@@ -97,6 +99,8 @@ export interface ImageModule {
   /** The library pieces the code reads: it is then `(function(L){...})`, to be called with the
    *  array of their values in this order (modulesText, hal/espruino/load.ts). */
   deps?: string[];
+  /** Kept compressed in flash (tools/heatshrink.ts): the loader decompresses it into the heap. */
+  compressed?: boolean;
 }
 
 /** Where a piece lies: 0 the code area, 1 the Storage file; offset and length in bytes. */
@@ -116,6 +120,8 @@ export interface BoardImage {
   modules: { [name: string]: PiecePlace };
   /** The library pieces each module reads (ImageModule.deps). */
   deps?: { [name: string]: string[] };
+  /** The modules kept compressed (ImageModule.compressed). */
+  compressed?: string[];
   /** The resident code's two parts, evaluated at boot in this order. */
   resident: PiecePlace[];
   /** Where the modules' table (modulesText) lies: at the end of the Storage file, read from
@@ -147,20 +153,35 @@ export interface LoaderAccess {
 
 /** Where the modules lie, as the loader gives it to the firmware (hal/espruino/load.ts): one
  *  string, " name:where,offset,length" each (where: 0 code area, 1 Storage file; plus 2 for a
- *  module that reads library pieces, whose names follow: ",3.0"), and a space at the end. An
- *  object of arrays would hold about 7 variables a module for as long as the unit runs; a string
- *  of this length, a few (and none when it is read from flash). */
-export function modulesText(places: { [name: string]: number[] }, deps: { [name: string]: string[] } = {}): string {
+ *  module that reads library pieces, whose names follow: ",3.0"; plus 4 for one kept
+ *  compressed), and a space at the end. An object of arrays would hold about 7 variables a
+ *  module for as long as the unit runs; a string of this length, a few (and none when it is
+ *  read from flash). */
+export function modulesText(places: { [name: string]: number[] }, deps: { [name: string]: string[] } = {}, compressed: string[] = []): string {
   let t = '';
   for (const n of Object.keys(places)) {
     const d = deps[n];
-    t += ' ' + n + ':' + [places[n][0] + (d ? 2 : 0)].concat(places[n].slice(1)).join(',') + (d ? ',' + d.join('.') : '');
+    t += ' ' + n + ':' + [places[n][0] + (d ? 2 : 0) + (compressed.indexOf(n) >= 0 ? 4 : 0)].concat(places[n].slice(1)).join(',') + (d ? ',' + d.join('.') : '');
   }
   return t + ' ';
 }
 
+/** Heatshrink-compressed bytes back as they were (Espruino's window and look-ahead). */
+export function unheatshrink(bytes: string): string {
+  const d = new HeatshrinkDecoder(8, 6, Math.max(bytes.length, 1));
+  d.process(Buffer.from(bytes, 'latin1'));
+  return Buffer.from(d.getOutput()).toString('latin1');
+}
+
+/** A module's pretokenised code as it lies in an image, decompressed if it is kept compressed. */
+export function moduleBytes(img: BoardImage, name: string): string {
+  const p = img.modules[name];
+  const bytes = (p[0] ? img.storage : img.area).slice(p[1], p[1] + p[2]);
+  return img.compressed && img.compressed.indexOf(name) >= 0 ? unheatshrink(bytes) : bytes;
+}
+
 /** The parts of an image the loader needs. */
-export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps'>;
+export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps' | 'compressed'>;
 
 /** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
  *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
@@ -179,8 +200,11 @@ export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: 
   if (img.storage && access.checkStorage !== false) checks.push('(E.CRC32(' + file + '))>>>0)!==' + img.storageCrc + '?"the Storage file ' + STORAGE_CODE_FILE + '"');
   const names = Object.keys(img.modules);
   let define = '';
-  if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){return w?' + file + ',o,l):' + readArea('o', 'l') + ';};\n';
-  if (names.length) define += 'var MODULES=' + (img.table ? '__piece(' + img.table.join(',') + ')' : JSON.stringify(modulesText(img.modules, img.deps))) + ';\n';
+  // __piece(where, offset, length): where 0 the area, 1 the Storage file, plus 4 to decompress.
+  const read = 'w&1?' + file + ',o,l):' + readArea('o', 'l');
+  const squeezed = img.compressed && img.compressed.length;
+  if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){' + (squeezed ? 'var s=' + read + ';return w&4?E.toString(require("heatshrink").decompress(s)):s' : 'return ' + read) + ';};\n';
+  if (names.length) define += 'var MODULES=' + (img.table ? '__piece(' + img.table.join(',') + ')' : JSON.stringify(modulesText(img.modules, img.deps, img.compressed))) + ';\n';
   let runs = '';
   for (const r of img.resident) {
     if (!r[2]) continue;
@@ -239,9 +263,10 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   const places: { [name: string]: PiecePlace } = {};
   const later: { name: string; bytes: string }[] = [];
   const pieces = topLevelPieces(code).map(pretokenise);
-  const mods = modules.map((m) => ({ name: m.name, bytes: pretokenise(m.code) }));
+  const mods = modules.map((m) => ({ name: m.name, bytes: m.compressed ? heatshrink(pretokenise(m.code)) : pretokenise(m.code) }));
   const deps: { [name: string]: string[] } = {};
   for (const m of modules) if (m.deps) deps[m.name] = m.deps;
+  const compressed = modules.filter((m) => m.compressed).map((m) => m.name);
   const inArea = areaModules(
     mods.map((m) => m.bytes.length),
     pieces.map((p) => p.length + 1),
@@ -269,11 +294,11 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   if (rest.length > storageStart) resident.push([1, storageStart, rest.length - storageStart]);
   let table: PiecePlace | undefined;
   if (mods.length) {
-    const text = modulesText(places, deps);
+    const text = modulesText(places, deps, compressed);
     table = [1, rest.length, text.length];
     rest += text;
   }
-  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, deps, resident, table };
+  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, deps, compressed, resident, table };
   return { ...img, loader: loaderFor(img, area, access) };
 }
 
@@ -338,8 +363,7 @@ export function imageProblems(code: string, img: BoardImage, modules: ImageModul
   const part = (p: PiecePlace) => (p[0] ? img.storage : img.area).slice(p[1], p[1] + p[2]);
   if (img.resident.map(part).join('') !== parts) problems.push('the area and Storage parts are not the pieces in order');
   for (const m of modules) {
-    const p = img.modules[m.name];
-    if (!p || part(p) !== pretokenise(m.code)) problems.push('module ' + m.name + ' is not where the loader says');
+    if (!img.modules[m.name] || moduleBytes(img, m.name) !== pretokenise(m.code)) problems.push('module ' + m.name + ' is not where the loader says');
   }
   if (crc32(img.area) !== img.areaCrc || crc32(img.storage) !== img.storageCrc) problems.push('a CRC-32 in the loader does not match its part');
   return problems;

@@ -69,6 +69,8 @@ export interface BoardDescription {
   methodHelper?: boolean;
   /** Functions declare no parameters and read `arguments` instead (tools/params-as-locals.ts). */
   paramsAsLocals?: boolean;
+  /** On-demand modules kept compressed in flash (tools/heatshrink.ts, hal/espruino/load.ts). */
+  compressedModules?: string[];
   /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
   codeArea?: { address: string; length: number; pageBytes: number; source: string };
   rs485: BoardRs485;

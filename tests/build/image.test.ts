@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import { buildBoard, codeAreaOf, imageFit, loadBoard } from '../../tools/build';
 import { espruinoBinary, runOnEspruino, slowIfEmulated } from '../../tools/espruino-check';
-import { areaModules, boardImage, crc32, detokenise, imageProblems, loaderFor, pretokenise, topLevelPieces } from '../../tools/image';
+import { areaModules, boardImage, crc32, detokenise, imageProblems, loaderFor, moduleBytes, modulesText, pretokenise, topLevelPieces } from '../../tools/image';
 
 const bytes = (s: string) => Array.from(s).map((c) => c.charCodeAt(0));
 const ch = (s: string) => bytes(s);
@@ -133,6 +133,25 @@ describe('board image', () => {
     expect(img.loader).toContain('var MODULES=__piece(' + t.join(',') + ')');
     expect(img.loader.indexOf('var __piece=')).toBeLessThan(img.loader.indexOf('var MODULES='));
     expect(imageProblems('var x=1\nvar y=2', img, mods)).toEqual([]);
+  });
+
+  it('keeps a compressed module compressed, flagged for the loader to decompress', () => {
+    const body = 'function a(){return "the same words, the same words, the same words"}';
+    const mods = [
+      { name: 'one', code: body, compressed: true },
+      { name: 'two', code: body },
+    ];
+    const img = boardImage('var x=1\nvar y=2', undefined, {}, mods);
+    expect(img.modules.one[2]).toBeLessThan(img.modules.two[2]);
+    expect(moduleBytes(img, 'one')).toBe(pretokenise(body));
+    expect(moduleBytes(img, 'two')).toBe(pretokenise(body));
+    const t = img.table!;
+    expect(img.storage.slice(t[1])).toBe(modulesText(img.modules, {}, ['one']));
+    expect(img.storage.slice(t[1])).toContain(' one:5,');
+    expect(img.loader).toContain('require("heatshrink").decompress');
+    expect(imageProblems('var x=1\nvar y=2', img, mods)).toEqual([]);
+    // a board with none compressed does not carry the decompression in its loader
+    expect(boardImage('var x=1', undefined, {}, [mods[1]]).loader).not.toContain('heatshrink');
   });
 
   it('CRC-32 is the IEEE one E.CRC32 computes', () => {

@@ -58,6 +58,20 @@ describe('the board module loader', () => {
     expect(g.__evals).toEqual(['b', '1', '0', 'a']);
   });
 
+  it('asks for a compressed module and a compressed piece to be decompressed (where plus 4)', () => {
+    const names = Object.keys(PIECES);
+    const places: { [n: string]: number[] } = {};
+    names.forEach((n, i) => (places[n] = [i % 2, i, PIECES[n].length]));
+    g.MODULES = modulesText(places, DEPS, ['a', '0']);
+    expect(g.MODULES).toContain(' a:6,2,');
+    expect(g.MODULES).toContain(' 0:4,0,');
+    const asked: number[] = [];
+    g.__piece = (w: number, o: number) => (asked.push(w), PIECES[names[o]]);
+    expect(loadModule('a')(1)).toBe(8);
+    expect(loadModule('c')(1)).toBe(2);
+    expect(asked).toEqual([4, 4, 0]);
+  });
+
   it('lets go of the library when the call returns or throws: the next call evaluates it again', () => {
     expect(loadModule('a')(2)).toBe(9);
     expect(loadModule('a')(3)).toBe(10);
