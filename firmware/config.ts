@@ -376,6 +376,22 @@ export class ConfigBuilder {
     return this.guard(this.addAccount, v);
   }
 
+  /** One price plan alone: the plan, or what is wrong with it. */
+  onePlan(name: string, v: unknown): PricePlan | string {
+    return this.plan(name, v) || this.c.plans[0];
+  }
+
+  /** One account alone, its plan looked up among the plans named: a table of that one account
+   *  (for `putAccount`), or what is wrong with it, named as in a whole configuration's first. */
+  oneAccount(v: unknown, planNames: string[]): AccountTable | string {
+    const self = this;
+    const e = this.guard(function () {
+      self.addAccount(v);
+      self.c.accounts.plan[0] = indexOf(planNames, self.acctPlan[0], 'accounts[0].plan', 'plan');
+    });
+    return e || this.c.accounts;
+  }
+
   private addAccount(v: unknown): void {
     const t = this.c.accounts;
     const i = t.n;
@@ -638,4 +654,73 @@ export function parseConfig(v: unknown): ConfigResult {
   const b = new ConfigBuilder();
   const e = feedConfig(b, v);
   return e ? { ok: false, error: e } : b.finish();
+}
+
+/** Replaces account i of table t by the one account of table s (checked by a ConfigBuilder
+ *  against the same plans: `ConfigBuilder.oneAccount`), in place: its element of every
+ *  per-account table, its 16 token key bytes, and its alarm levels and friendly windows (in
+ *  their place when as many as before, else those two lists laid out anew, every account's).
+ *  Returns what undoes it. */
+export function putAccount(t: AccountTable, i: number, s: AccountTable): () => void {
+  const lists = [t.alarm, t.alarmAt, t.friend, t.friendAt];
+  const wa: number[] = [];
+  const wf: number[] = [];
+  const a = spliced(t.alarm, t.alarmAt, t.n, i, s.alarm, s.alarmAt, F64, wa);
+  const w = spliced(t.friend, t.friendAt, t.n, i, s.friend, s.friendAt, I16, wf);
+  swapRow(t, i, s, lists);
+  t.alarm = a[0];
+  t.alarmAt = a[1];
+  t.friend = w[0];
+  t.friendAt = w[1];
+  return function () {
+    t.alarm = lists[0];
+    t.alarmAt = lists[1];
+    t.friend = lists[2];
+    t.friendAt = lists[3];
+    for (let x = 0; x < wa.length; x++) t.alarm[t.alarmAt[i] + x] = wa[x];
+    for (let x = 0; x < wf.length; x++) t.friend[t.friendAt[i] + x] = wf[x];
+    swapRow(t, i, s, lists);
+  };
+}
+
+/** Swaps account i of table t with account 0 of table s in every table but the lists named (found
+ *  by walking the table: a field named in a string would keep its name from being shortened
+ *  everywhere): one element each, 16 of the token key. Twice is none. */
+function swapRow(t: AccountTable, i: number, s: AccountTable, lists: number[][]): void {
+  const f = t as unknown as { [k: string]: number[] };
+  const g = s as unknown as { [k: string]: number[] };
+  for (const k in f) {
+    const v = f[k];
+    if (typeof v !== 'object' || lists.indexOf(v) >= 0) continue;
+    const per = v === t.tokenKey ? 16 : 1;
+    for (let x = 0; x < per; x++) {
+      const o = v[i * per + x];
+      v[i * per + x] = g[k][x];
+      g[k][x] = o;
+    }
+  }
+}
+
+/** A packed list (element e's items are v[at[e]] .. v[at[e + 1] - 1], n elements) with element
+ *  i's items replaced by element 0's of another: in place when as many (the items replaced
+ *  pushed onto `was`), else as new tables, the old left as they were. */
+function spliced(v: number[], at: number[], n: number, i: number, sv: number[], sat: number[], kind: number, was: number[]): number[][] {
+  const len = sat[1] - sat[0];
+  const d = len - (at[i + 1] - at[i]);
+  if (!d) {
+    for (let x = 0; x < len; x++) {
+      was.push(v[at[i] + x]);
+      v[at[i] + x] = sv[sat[0] + x];
+    }
+    return [v, at];
+  }
+  const nv = table(kind, Math.max(at[n] + d, 1));
+  const nat = table(I16, n + 1);
+  for (let e = 0, k = 0; e <= n; e++) {
+    nat[e] = at[e] + (e > i ? d : 0);
+    if (e === n) break;
+    if (e === i) for (let x = 0; x < len; x++) nv[k++] = sv[sat[0] + x];
+    else for (let x = at[e]; x < at[e + 1]; x++) nv[k++] = v[x];
+  }
+  return [nv, nat];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeModules } from '../../sim/modules';
 import { startUnit } from '../../firmware/unit';
 import { busMetering } from '../../firmware/metering/wiring';
-import { applyVars } from '../../firmware/console/config-commands';
+import { applyVars, setVars } from '../../firmware/console/config-commands';
 import { VirtualClock } from '../../sim/virtual-clock';
 
 /** One account and one meter; technician PIN 4444. */
@@ -55,12 +55,17 @@ describe('unit composition root', () => {
 
   it('refuses a configuration change the heap has no room for, and changes nothing', () => {
     const lines: string[] = [];
-    let free = 650;
+    let free = 250;
     const unit = startUnit({ load: nodeModules, clock: new VirtualClock(), print: (l) => lines.push(l), freeVars: () => free }, ONE_ACCOUNT, { metering: busMetering });
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about 684 variables, 650 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this change (needs about ' + setVars(1, 1) + ' variables, 250 free)']);
+    lines.length = 0;
+    // an account opened rebuilds the configuration: it needs more than one changed in place
+    free = 500;
+    unit.input('acct open B plan=f\n');
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about ' + applyVars(2, 1) + ' variables, 500 free)']);
     lines.length = 0;
     unit.input('acct A\n');
     expect(lines.join('\n')).toContain('limit 0.000');

@@ -23,7 +23,8 @@ import { bootFloor, floorEeprom, freeAtRest } from '../../tools/floor-eeprom';
  *  tables trimmed and the modules' table read from flash; 4,728 and 3,321 with what only modules share
  *  in library pieces instead of the resident code (tools/build.ts modulesShare). */
 const WIFI_REST = 4650;
-const WIFI_LOWEST = 3200;
+/** (3,117 since the WiFi's `log` is kept compressed in flash, 3,303 before: see WIFI64_LOWEST.) */
+const WIFI_LOWEST = 3000;
 /** The Pico's image with the floor: variables used at rest (measured 3,473; 3,714 before the
  *  32-bit registers and the names in one string) and at the boot's peak (4,090 with the
  *  AT24CM01's 256-byte pages read back: the meters wired and the relays set once the boot module
@@ -56,9 +57,12 @@ const PICO_OWN_LOWEST = 900;
  *  the runner (about 335 variables of its own): free at rest (measured 3,146: 3,481 on a board,
  *  43%; 3,950 with the library pieces: about 4,285 on a board, 52%; the goal is 50%, 4,095, which
  *  is 3,760 here) and at the lowest (1,991; 2,543 with the pieces: 2,878 on a board, 35%; the
- *  goal is 15%). */
+ *  goal is 15%). Since 2026-12-05 the WiFi keeps its `log` module compressed in flash (680 bytes
+ *  of flash it needed for changes made in place): read as the log is, it is decompressed into
+ *  the heap, 854 variables more while it runs, so `log` became the lowest here: 2,340 (2,675 on
+ *  a board, 33%). */
 const WIFI64_REST = 3850;
-const WIFI64_LOWEST = 2450;
+const WIFI64_LOWEST = 2250;
 
 describe('the dormitory floor booted from its EEPROM', () => {
   let wifi: RigResult;

@@ -2,11 +2,14 @@
 // never read, and `config import` refuses a document with a mistake; either way nothing changes
 // (the configuration, the balances, the PINs, and what the EEPROM gives back after a reboot).
 import { beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit, UnitHal } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { StorageRig } from '../../sim/storage-rig';
 import { exportConfig } from '../../firmware/config-export';
+import { parseConfig, putAccount } from '../../firmware/config';
+import { apply } from '../../firmware/console/config-commands';
 
 const T0 = 1772325000; // 2026-03-01 08:30 local (UTC+8), as UTC seconds
 
@@ -156,5 +159,185 @@ describe('config import (issue 11, item 4)', () => {
     say('logout');
     expect(say('login 3000')[0]).toMatch(/^error: wrong PIN/);
     expect(say('login 3003')).toEqual(['signed in as technician']);
+  });
+});
+
+describe('acct set and tariff set change the configuration in force in place', () => {
+  // Three accounts whose alarm levels and friendly windows differ in number: a change of one
+  // account's lists lays out every account's anew.
+  const three = {
+    ...config,
+    plans: { flat: { price: 600 }, dear: { price: 900 } },
+    accounts: [
+      { name: 'R301', plan: 'flat', creditLimit: 2000, alarmLevels: [9000, 5000], friendly: [['22:00', '07:00']] },
+      { name: 'R302', plan: 'flat', alarmLevels: [], friendly: [['12:00', '14:00'], ['22:00', '06:00']] },
+      { name: 'R303', plan: 'dear', alarmLevels: [20000, 10000, 5000] },
+    ],
+  };
+  const money = (milli: number) => (milli / 1000).toFixed(3);
+  const clockText = (m: number) => String(100 + Math.floor(m / 60)).slice(1) + ':' + String(100 + (m % 60)).slice(1);
+
+  it('gives the configuration a rebuild would, keeps it over a reboot, and leaves the other accounts alone', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { maxLength: 4 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 1439 })), { maxLength: 3 }),
+        fc.constantFrom('flat', 'dear'),
+        fc.integer({ min: 0, max: 50 }),
+        (a, levels, windows, plan, limit) => {
+          unit = startUnit({ load: nodeModules, clock, print: (l) => out.push(l), pulseInputs: 4 }, JSON.parse(JSON.stringify(three)));
+          say('login 3000');
+          const lv = levels.sort((x, y) => y - x).map((x) => x * 100);
+          const ws = windows.filter((w) => w[0] !== w[1]);
+          const name = 'R30' + (a + 1);
+          const line = 'acct set ' + name + ' plan=' + plan + ' limit=' + limit + ' alarms=' + (lv.length ? lv.map(money).join(',') : 'none') + ' friendly=' + (ws.length ? ws.map((w) => clockText(w[0]) + '-' + clockText(w[1])).join(',') : 'none');
+          const want = exportConfig(unit.cfg) as { accounts: { [k: string]: unknown }[] };
+          const acc = want.accounts[a];
+          acc.plan = plan;
+          acc.creditLimit = limit * 1000;
+          acc.alarmLevels = lv;
+          if (ws.length) acc.friendly = ws.map((w) => [clockText(w[0]), clockText(w[1])]);
+          else delete acc.friendly;
+          expect(say(line), line).toEqual(["account " + name + " changed"]);
+          // the export leaves out what equals the defaults: compare both through a fresh parse
+          const again = startUnit({ load: nodeModules, clock, print: () => undefined, pulseInputs: 4 }, want);
+          expect(exportConfig(unit.cfg)).toEqual(exportConfig(again.cfg));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('bills, warns and switches afterwards as the same change made by rebuilding the configuration does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.constantFrom('flat', 'dear'),
+        fc.integer({ min: 0, max: 30 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 8 }),
+        (a, plan, limit, levels, steps) => {
+          const name = 'R30' + (a + 1);
+          const lv = levels.sort((x, y) => y - x);
+          const line = 'acct set ' + name + ' plan=' + plan + ' limit=' + limit + ' alarms=' + (lv.length ? lv.join(',') : 'none');
+          const withMeters = { ...three, meters: three.accounts.map((x, k) => ({ name: 'M' + k, account: x.name, proto: 'pulse', addr: k })) };
+          const lines: string[] = [];
+          const units = [0, 1].map((k) => {
+            const u = startUnit({ load: nodeModules, clock, print: (l) => k === 0 && lines.push(l), pulseInputs: 4 }, JSON.parse(JSON.stringify(withMeters)));
+            u.input('login 3000\r\n');
+            for (let k = 0; k < 3; k++) u.input('topup R30' + (k + 1) + ' 20\r\n');
+            return u;
+          });
+          // one in place, the other rebuilt from the exported configuration with the same change
+          lines.length = 0;
+          units[0].input(line + '\r\n');
+          expect(lines).toEqual(['account ' + name + ' changed']);
+          const doc = exportConfig(units[1].cfg) as { accounts: { [k: string]: unknown }[] };
+          Object.assign(doc.accounts[a], { plan, creditLimit: limit * 1000, alarmLevels: lv.map((x) => x * 1000) });
+          const parsed = parseConfig(doc);
+          if (!parsed.ok) throw new Error(parsed.error);
+          expect(apply(units[1], parsed.value)).toBeNull();
+          expect(exportConfig(units[0].cfg)).toEqual(exportConfig(units[1].cfg));
+          // the same readings: the same decisions and balances
+          const wh = [0, 0, 0];
+          let t = T0 + 60;
+          for (const st of steps) {
+            wh[a] += st;
+            t += 600;
+            const ds = units.map((u) => JSON.stringify(u.handle({ t: 'reading', time: t, meter: a, importWh: wh[a], exportWh: 0 })));
+            expect(ds[0]).toBe(ds[1]);
+          }
+          expect(Array.from(units[0].core.balance)).toEqual(Array.from(units[1].core.balance));
+          expect(Array.from(units[0].core.alarmMask)).toEqual(Array.from(units[1].core.alarmMask));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('tariff set of a plan in force: bills afterwards as the same change made by rebuilding does, and is saved', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('flat', 'dear'),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }),
+        fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 6 }),
+        (plan, milli, peak, steps) => {
+          const withMeters = { ...three, meters: three.accounts.map((x, k) => ({ name: 'M' + k, account: x.name, proto: 'pulse', addr: k })) };
+          const lines: string[] = [];
+          const units = [0, 1].map((k) => {
+            const u = startUnit({ load: nodeModules, clock, print: (l) => k === 0 && lines.push(l), pulseInputs: 4 }, JSON.parse(JSON.stringify(withMeters)));
+            u.input('login 3000\r\n');
+            for (let a = 0; a < 3; a++) u.input('topup R30' + (a + 1) + ' 20\r\n');
+            return u;
+          });
+          lines.length = 0;
+          // a flat price, or time-of-use prices (peak and the others)
+          const line = 'tariff set ' + plan + (peak === undefined ? ' price=' + money(milli) : ' sharp=' + money(peak) + ' peak=' + money(peak) + ' flat=' + money(milli) + ' valley=' + money(milli) + ' workday=00:00/valley,08:00/peak,20:00/flat');
+          units[0].input(line + '\r\n');
+          expect(lines, line).toEqual(['plan ' + plan + ' set']);
+          const doc = exportConfig(units[1].cfg) as { plans: { [k: string]: unknown } };
+          doc.plans[plan] = peak === undefined ? { price: milli } : { prices: { sharp: peak, peak, flat: milli, valley: milli }, workday: [['00:00', 'valley'], ['08:00', 'peak'], ['20:00', 'flat']] };
+          const parsed = parseConfig(doc);
+          if (!parsed.ok) throw new Error(parsed.error);
+          expect(apply(units[1], parsed.value)).toBeNull();
+          expect(exportConfig(units[0].cfg)).toEqual(exportConfig(units[1].cfg));
+          const wh = [0, 0, 0];
+          let t = T0 + 60;
+          for (const st of steps) {
+            t += 3 * 3600;
+            for (let m = 0; m < 3; m++) {
+              wh[m] += st;
+              const ds = units.map((u) => JSON.stringify(u.handle({ t: 'reading', time: t, meter: m, importWh: wh[m], exportWh: 0 })));
+              expect(ds[0]).toBe(ds[1]);
+            }
+          }
+          expect(Array.from(units[0].core.balance)).toEqual(Array.from(units[1].core.balance));
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // saved: the EEPROM gives it back after a reboot
+    expect(say('tariff set flat price=0.75')).toEqual(['plan flat set']);
+    const now = exportConfig(unit.cfg);
+    unit = boot({ pulseInputs: 4 });
+    expect(exportConfig(unit.cfg)).toEqual(now);
+    expect((now as unknown as { plans: { flat: { price?: number } } }).plans.flat.price).toBe(750);
+    // a mistake changes nothing
+    const before = state(unit);
+    say('login 3000');
+    expect(say('tariff set flat workday=99:00-sharp')[0]).toMatch(/^error: /);
+    expect(state(unit)).toBe(before);
+  });
+
+  it('is saved: the EEPROM gives it back after a reboot', () => {
+    expect(say('acct set R302 limit=7 alarms=3,1 friendly=23:00-06:30')).toEqual(['account R302 changed']);
+    const now = exportConfig(unit.cfg);
+    unit = boot({ pulseInputs: 4 });
+    expect(exportConfig(unit.cfg)).toEqual(now);
+    expect((now as { accounts: { creditLimit?: number }[] }).accounts[1].creditLimit).toBe(7000);
+  });
+
+  it('undoes itself exactly (what a failed save does), lists laid out anew or changed in their place', () => {
+    unit = startUnit({ load: nodeModules, clock, print: () => undefined, pulseInputs: 4 }, JSON.parse(JSON.stringify(three)));
+    const before = JSON.stringify(exportConfig(unit.cfg));
+    const one = (alarmLevels: number[], friendly: string[][]) =>
+      startUnit({ load: nodeModules, clock, print: () => undefined, pulseInputs: 4 }, { ...config, accounts: [{ name: 'R302', plan: 'flat', alarmLevels, friendly }], meters: [] }).cfg.accounts;
+    // R302 has no alarm levels and two friendly windows: more levels, as many windows
+    for (const b of [one([1, 0], [['01:00', '02:00'], ['03:00', '04:00']]), one([], [['05:00', '06:00']]), one([], [['05:00', '06:00'], ['07:00', '08:00']])]) {
+      const undo = putAccount(unit.cfg.accounts, 1, b);
+      expect(JSON.stringify(exportConfig(unit.cfg))).not.toBe(before);
+      undo();
+      expect(JSON.stringify(exportConfig(unit.cfg))).toBe(before);
+    }
+  });
+
+  it('refuses a change the unit has no room for, before anything changes', () => {
+    unit = boot({ pulseInputs: 4, freeVars: () => 200 });
+    say('login 3000');
+    const before = state(unit);
+    expect(say('acct set R301 limit=3')[0]).toMatch(/^error: not applied: too little memory for this change \(needs about \d+ variables, 200 free\)$/);
+    expect(state(unit)).toBe(before);
   });
 });
