@@ -4,7 +4,7 @@
 // startUnit wires the meters, brings every relay to the state the rules want, takes a freeze
 // that is due, the pulse baselines and the status line.
 import type { Config } from './config';
-import { decodeConfig, encodeConfig } from './config-store';
+import { decodeConfig, configSource } from './config-store';
 import type { Unit } from './unit';
 import { bootStorage, frozenNote, restoreStorage, unloggedEntries } from './storage/restore';
 import { Decision, formatDecision } from './core';
@@ -64,7 +64,7 @@ export function bootUnit(u: Unit, factory: unknown): void {
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
     if (storage.store.money === storage.store.events && !storage.store.readOnly) format = b.format;
     if (!saved || b.formatted || storage.store.configGen === 0) {
-      if (!saveConfig(storage, encodeConfig(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
+      if (!saveConfig(storage, configSource(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
     }
     // The scan's copies of every record are done with: they leave the heap now, before the
     // meters are wired and the first commit is written.

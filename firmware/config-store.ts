@@ -7,7 +7,6 @@ import type { Config } from './config';
 import { AccountTable, emptyAccounts, emptyMeters, F64, grown, I16, MeterTable, nameAt, pack, table, trimmed } from './tables';
 import { LineSettings } from '../hal/serial';
 import { parseProfile } from './metering/profile-parse';
-import { CONFIG_HEAD } from './storage/store-boot';
 
 /** Version of the layout below. */
 const LAYOUT = 1;
@@ -79,16 +78,22 @@ function readLine(r: Reader): LineSettings {
   return { baud: baud, dataBits: 8, parity: p === 0 ? 'none' : p === 1 ? 'even' : 'odd', stopBits: r.num() === 2 ? 2 : 1 };
 }
 
-/** The configuration as bytes: counted first, then written into one buffer of that size with
- *  CONFIG_HEAD bytes before them and a few after, where the EEPROM's config record puts its header
- *  and CRC (store-boot.ts writeConfig), so that the largest thing a change holds is never copied. */
+/** The configuration as bytes: counted first, then written into one buffer of that size. */
 export function encodeConfig(c: Config): Uint8Array {
   const k = new Writer(-1);
   encodeInto(c, k);
-  // (8 after them: room for the CRC, and what Writer.num asks before it writes a number)
-  const w = new Writer(k.n + CONFIG_HEAD + 8, CONFIG_HEAD);
+  // (8 more: what Writer.num asks before it writes a number)
+  const w = new Writer(k.n + 8);
   encodeInto(c, w);
-  return new Uint8Array(w.b.buffer, CONFIG_HEAD, k.n);
+  return w.b.subarray(0, k.n);
+}
+
+/** The configuration as what writes it into a Writer: the EEPROM's config record streams it
+ *  (store-boot.ts writeConfig) instead of holding its bytes whole. */
+export function configSource(c: Config): (w: Writer) => void {
+  return function (w: Writer) {
+    encodeInto(c, w);
+  };
 }
 
 function encodeInto(c: Config, w: Writer): void {

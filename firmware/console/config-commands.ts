@@ -10,7 +10,7 @@
 import { carryOver } from '../core';
 import { Config, ConfigBuilder, ConfigResult, feedConfig, putAccount } from '../config';
 import { exportAccount, exportMeter, exportPlan, exportTop } from '../config-export';
-import { encodeConfig } from '../config-store';
+import { configSource } from '../config-store';
 import { resetStorage, saveConfig } from '../storage/config-commit';
 import { ConfigReader } from '../config-stream';
 import { Answer, changed, done, fail } from './answer';
@@ -138,7 +138,7 @@ export function apply(u: Unit, next: Config): string | null {
     const gone: string[] = [];
     const was = old.cfg.accounts;
     for (let a = 0; a < was.n; a++) if (nameIndex(next.accounts.names, nameAt(was.names, a)) < 0) gone.push(nameAt(was.names, a));
-    if (!saveConfig(storage, encodeConfig(next), nextCore, gone)) {
+    if (!saveConfig(storage, configSource(next), nextCore, gone)) {
       u.problem();
       return 'not applied: ' + storage.error;
     }
@@ -182,18 +182,19 @@ function named(error: string, path: string, as: string): string {
 }
 
 // Heap a change made in place (`acct set`, `tariff set`) takes beside this module: the account
-// or plan checked alone (a configuration builder of one element), an account's alarm levels or
-// friendly windows laid out anew when their number changes, the configuration encoded into one
-// buffer (a thirteenth of a variable per byte) and the commit's records. Measured on
-// espruino-pico with the dormitory floor (33 accounts, 34 meters, about 3.3 KB encoded), from
-// the line handed over: 604 variables for a changed limit, 757 for a fourth alarm level; on a
-// board the meter session's last timers may still be there. Stored bytes are taken as at most
-// 60 an account (with a token key) and 40 a meter, and 300 more; with 150 to spare.
-const SET_VARS = 620;
+// or plan checked alone (a configuration builder of one element, about 130 variables), an
+// account's alarm levels or friendly windows laid out anew when their number changes (about 4
+// variables an account), and the configuration streamed into the EEPROM and committed (about
+// 350 at the peak: a page buffer, the commit's records, the journal's room). Measured on
+// espruino-pico with the dormitory floor (33 accounts, 34 meters), from the change's first
+// line: 517 variables for a changed limit, 613 for new alarm levels and friendly windows. With
+// about 200 to spare (on a board a poll cycle's last timers may still be in the heap):
+const SET_VARS = 450;
+const SET_ACCOUNT_VARS = 10;
 
-/** Variables `acct set` needs free on a configuration of this many accounts and meters. */
-export function setVars(accounts: number, meters: number): number {
-  return SET_VARS + Math.ceil((60 * accounts + 40 * meters + 300) / 13);
+/** Variables a change in place needs free on a configuration of this many accounts. */
+export function setVars(accounts: number): number {
+  return SET_VARS + SET_ACCOUNT_VARS * accounts;
 }
 
 /** `acct set` on unit u: account idx replaced by acc in the configuration in force, in place. It
@@ -204,7 +205,7 @@ export function setVars(accounts: number, meters: number): number {
 function setAccount(u: Unit, idx: number, acc: Obj): Answer {
   const c = u.cfg;
   const name = nameAt(c.accounts.names, idx);
-  const room = noRoom(u, -1, 0, setVars(c.accounts.n, c.meters.n));
+  const room = noRoom(u, -1, 0, setVars(c.accounts.n));
   if (room) return fail(room);
   const one = new ConfigBuilder(u.hal.pulseInputs).oneAccount(acc, c.planNames);
   if (typeof one === 'string') return fail(named(one, 'accounts[0]', 'account ' + name));
@@ -212,7 +213,7 @@ function setAccount(u: Unit, idx: number, acc: Obj): Answer {
   const core = u.core;
   const configured = c.accounts.mode[idx];
   const undo = putAccount(c.accounts, idx, one);
-  if (u.storage && !saveConfig(u.storage, encodeConfig(c), core, [])) {
+  if (u.storage && !saveConfig(u.storage, configSource(c), core, [])) {
     undo();
     u.problem();
     return fail('not applied: ' + u.storage.error);
@@ -232,14 +233,14 @@ function setAccount(u: Unit, idx: number, acc: Obj): Answer {
 function setPlan(u: Unit, pi: number, v: Obj): Answer {
   const c = u.cfg;
   const name = c.planNames[pi];
-  const room = noRoom(u, -1, 0, setVars(c.accounts.n, c.meters.n));
+  const room = noRoom(u, -1, 0, setVars(c.accounts.n));
   if (room) return fail(room);
   const p = new ConfigBuilder().onePlan(name, v);
   if (typeof p === 'string') return fail(p);
   if (u.metering) u.metering.emitPulses(); // counted pulses are billed at the price they were counted at
   const was = c.plans[pi];
   c.plans[pi] = p;
-  if (u.storage && !saveConfig(u.storage, encodeConfig(c), u.core, [])) {
+  if (u.storage && !saveConfig(u.storage, configSource(c), u.core, [])) {
     c.plans[pi] = was;
     u.problem();
     return fail('not applied: ' + u.storage.error);
@@ -258,7 +259,7 @@ function factoryReset(u: Unit): void {
   for (const k in u.tokens) delete u.tokens[k];
   u.unsaved = [];
   u.unitUnsaved = false;
-  if (u.storage && !resetStorage(u.storage, encodeConfig(u.cfg), u.core)) u.problem();
+  if (u.storage && !resetStorage(u.storage, configSource(u.cfg), u.core)) u.problem();
   if (u.metering) u.metering.build();
 }
 

@@ -12,6 +12,10 @@ export class Writer {
    *  large record is written into one buffer of its size. Made with a negative size. */
   count: boolean;
 
+  /** Takes the bytes written so far whenever the buffer is full (then written again from its
+   *  start): a record streamed through a small buffer instead of held whole. */
+  sink?: (b: Uint8Array, n: number) => void;
+
   constructor(size: number, start?: number) {
     this.count = size < 0;
     this.b = new Uint8Array(size < 0 ? 0 : size);
@@ -20,6 +24,11 @@ export class Writer {
 
   private room(k: number): void {
     if (this.n + k <= this.b.length || this.count) return;
+    if (this.sink) {
+      this.sink(this.b, this.n);
+      this.n = 0;
+      return;
+    }
     const nb = new Uint8Array((this.b.length + k) * 2);
     nb.set(this.b);
     this.b = nb;

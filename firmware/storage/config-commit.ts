@@ -10,7 +10,7 @@ import { UnitStorage, storageFailed } from './unit-storage';
 /** Commits a new configuration: its bytes into the free slot, then one batch with the unit
  *  record naming it and an empty record for every account that is gone (so an account
  *  opened again later under the same name starts from zero). */
-export function saveConfig(us: UnitStorage, bytes: Uint8Array, next: Core, gone: string[]): boolean {
+export function saveConfig(us: UnitStorage, bytes: (w: Writer) => void, next: Core, gone: string[]): boolean {
   if (us.store.readOnly) return true;
   const w = writeConfig(us.store, bytes);
   if (!w.ok) return storageFailed(us, 'saving the configuration', w);
@@ -32,7 +32,7 @@ export function saveConfig(us: UnitStorage, bytes: Uint8Array, next: Core, gone:
 }
 
 /** Factory reset: everything but the event log erased, then this configuration committed. */
-export function resetStorage(us: UnitStorage, bytes: Uint8Array, next: Core): boolean {
+export function resetStorage(us: UnitStorage, bytes: (w: Writer) => void, next: Core): boolean {
   const f = formatStore(us.store, true);
   if (!f.ok) return storageFailed(us, 'erasing', f);
   return saveConfig(us, bytes, next, []);

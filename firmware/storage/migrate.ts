@@ -2,7 +2,7 @@
 // older format, so that no other boot carries its code.
 import type { Unit } from '../unit';
 import type { Core } from '../core';
-import { encodeConfig } from '../config-store';
+import { configSource } from '../config-store';
 import { Reader, Writer } from './bytes';
 import { HEAD, UNIT } from './journal';
 import { EVENT_SLOT, FORMAT, MONEY_SLOT, layoutFor } from './store';
@@ -21,7 +21,7 @@ export function migrateUnit(u: Unit, format: number): string | null {
   const us = u.storage;
   if (!us) return null;
   // Format 4 keeps slot A where it was: the configuration goes there first (a normal commit).
-  if (us.store.configSlot && !saveConfig(us, encodeConfig(u.cfg), u.core, [])) return 'EEPROM kept in format ' + format + ': ' + us.error;
+  if (us.store.configSlot && !saveConfig(us, configSource(u.cfg), u.core, [])) return 'EEPROM kept in format ' + format + ': ' + us.error;
   return migrateStorage(us, u.core, u.tokens, format);
 }
 

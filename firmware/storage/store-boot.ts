@@ -16,10 +16,9 @@ export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
  *  of config-store.ts. (Here, not in store.ts: the modules then read store.ts from the resident
  *  code instead of carrying a copy.) */
 export const CONFIG_TEXT = 0xc7;
-export const CONFIG_TABLES = 0xc9;
 /** A config record: its kind (CONFIG_TEXT or CONFIG_TABLES), generation (u32) and length (u16),
  *  then the bytes and their CRC-32 (u32) over all before it. */
-export const CONFIG_HEAD = 7;
+export const CONFIG_TABLES = 0xc9;
 
 /** The store's layout: an older format's (money entries among the events) until migrated. */
 export function layoutOf(st: Store): StoreLayout {
@@ -82,30 +81,58 @@ function slot(st: Store, k: number): { gen: number; bytes: Uint8Array; text: boo
   return { gen: u32At(b, 1), bytes: b.subarray(7, len + 7), text: b[0] === CONFIG_TEXT };
 }
 
-/** Writes the configuration's bytes into the slot not holding the committed one, as
- *  generation configGen + 1. It counts only once the journal's unit record names it.
- *  `text`: JSON text as firmware of format 2 and before wrote it (tests of the migration). */
-export function writeConfig(st: Store, bytes: Uint8Array, text?: boolean): Result<number> {
+/** A CRC-32 carried over bytes[start, end): start from -1, end with `~c >>> 0` (the CRC of
+ *  everything added). For a record streamed in pieces, which the platform's CRC (no seed on the
+ *  board) cannot carry; in JavaScript, four bits a step. Here, beside the one code that uses
+ *  it, rather than in lib/crc32.ts, which is resident. */
+export function crc32Add(c: number, bytes: Uint8Array, start: number, end: number): number {
+  const t: number[] = [];
+  for (let k = 0; k < 16; k++) {
+    let v = k;
+    for (let j = 0; j < 4; j++) v = (v >>> 1) ^ (v & 1 ? 0xedb88320 : 0);
+    t.push(v);
+  }
+  for (let i = start; i < end; i++) {
+    c ^= bytes[i];
+    c = (c >>> 4) ^ t[c & 15];
+    c = (c >>> 4) ^ t[c & 15];
+  }
+  return c;
+}
+
+/** Writes the configuration into the slot not holding the committed one, as generation
+ *  configGen + 1: `put` writes its bytes into a Writer (config-store.ts configSource), which
+ *  counts them first, then streams them through a buffer of one EEPROM page with the CRC carried along,
+ *  so that the record (3 KB and more on a full unit) is never held whole. It counts only once
+ *  the journal's unit record names it. `text`: JSON text as firmware of format 2 and before
+ *  wrote it (tests of the migration). */
+export function writeConfig(st: Store, put: (w: Writer) => void, text?: boolean): Result<number> {
   if (st.readOnly) return fail('read-only', 'EEPROM from a newer firmware');
   const l = layoutOf(st);
-  if (bytes.length + 11 > l.configSize) return fail('too-big', 'configuration is ' + bytes.length + ' bytes, the EEPROM keeps ' + (l.configSize - 11));
+  const c = new Writer(-1);
+  put(c);
+  const n = c.n;
+  if (n + 11 > l.configSize) return fail('too-big', 'configuration is ' + n + ' bytes, the EEPROM keeps ' + (l.configSize - 11));
   const gen = st.configGen + 1;
-  const n = bytes.length;
-  // In place when the bytes have the record's room around them (config-store.ts encodeConfig).
-  let b = new Uint8Array(bytes.buffer);
-  if (bytes.byteOffset !== CONFIG_HEAD || b.length < n + CONFIG_HEAD + 4) {
-    b = new Uint8Array(n + CONFIG_HEAD + 4);
-    b.set(bytes, CONFIG_HEAD);
-  }
-  const w = new Writer(1);
-  w.b = b;
+  const at = l.config[st.configGen ? 1 - st.configSlot : 0];
+  let crc = -1;
+  let off = 0;
+  let r: Result<true> = ok<true>(true);
+  const w = new Writer(st.ee.pageSize);
+  const sink = function (b: Uint8Array, m: number) {
+    crc = crc32Add(crc, b, 0, m);
+    if (r.ok) r = st.ee.write(at + off, b.subarray(0, m));
+    off += m;
+  };
+  w.sink = sink;
   w.u8(text ? CONFIG_TEXT : CONFIG_TABLES);
   w.u32(gen);
   w.u16(n);
-  w.n += n;
-  w.u32(crc32(b, 0, w.n));
-  const k = st.configGen ? 1 - st.configSlot : 0;
-  const r = st.ee.write(l.config[k], w.out());
+  put(w);
+  sink(w.b, w.n);
+  w.n = 0;
+  w.u32(~crc >>> 0);
+  if (r.ok) r = st.ee.write(at + off, w.out());
   return r.ok ? ok(gen) : fail<number>(r.error, r.detail);
 }
 

@@ -60,7 +60,7 @@ describe('unit composition root', () => {
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this change (needs about ' + setVars(1, 1) + ' variables, 250 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this change (needs about ' + setVars(1) + ' variables, 250 free)']);
     lines.length = 0;
     // an account opened rebuilds the configuration: it needs more than one changed in place
     free = 500;

@@ -24,3 +24,10 @@ export function accountBytes(...a: [Parameters<typeof encodeAccount>[0], number,
   encodeAccount(a[0], a[1], a[2], a[3], w);
   return w.out();
 }
+
+/** Bytes as a configuration source for writeConfig (which takes what writes them into a Writer). */
+export function source(b: Uint8Array): (w: Writer) => void {
+  return function (w: Writer) {
+    for (let i = 0; i < b.length; i++) w.u8(b[i]);
+  };
+}

@@ -14,7 +14,7 @@ import { encodeConfig } from '../../firmware/config-store';
 import { Journal } from '../../firmware/storage/journal';
 import { Writer } from '../../firmware/storage/bytes';
 import { encodeUnit } from '../../firmware/storage/records';
-import { accountBytes, commitRecords } from './commit-records';
+import { accountBytes, commitRecords, source } from './commit-records';
 import { SlotRing } from '../../firmware/storage/slot-ring';
 import { appendEvent } from '../../firmware/storage/history';
 import { configCommitted, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
@@ -62,7 +62,7 @@ function formatThree(part: string, n: number, lost: boolean, config: object = CO
   if (!parsed.ok) throw new Error(parsed.error);
   const bytes = encodeConfig(parsed.value);
   for (let g = 1; g <= 2; g++) {
-    expect(writeConfig(st, bytes)).toEqual({ ok: true, value: g });
+    expect(writeConfig(st, source(bytes))).toEqual({ ok: true, value: g });
     configCommitted(st, g);
   }
   expect(st.configSlot).toBe(1);

@@ -9,7 +9,8 @@ import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, uni
 import { Writer } from '../../firmware/storage/bytes';
 import { appendEvent, appendFreeze, readEvents } from '../../firmware/storage/history';
 import { parseConfig } from '../../firmware/config';
-import { decodeConfig, encodeConfig } from '../../firmware/config-store';
+import { configSource, decodeConfig, encodeConfig } from '../../firmware/config-store';
+import { crc32, u32At } from '../../firmware/lib/crc32';
 import { Core, CoreConfig } from '../../firmware/core';
 import { TokenState } from '../../firmware/tokens/openpaygo';
 import { Eeprom } from '../../hal/eeprom';
@@ -17,19 +18,24 @@ import { fail } from '../../hal/result';
 import { At24c } from '../../hal/at24c';
 
 /** Configuration bytes from text, and back (the store keeps bytes; these tests write text). */
+/** Text as a configuration source for writeConfig. */
+function bytesSource(t: string): (w: Writer) => void {
+  return source(bytes(t));
+}
+
 function bytes(t: string): Uint8Array {
   return new Uint8Array(Array.from(t, (c) => c.charCodeAt(0)));
 }
 function textOf(b: Uint8Array | null): string | null {
   return b === null ? null : String.fromCharCode(...Array.from(b));
 }
-import { bootStore, configCommitted, formatStore, layoutOf, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
+import { bootStore, configCommitted, crc32Add, formatStore, layoutOf, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { newest, openRing } from '../../firmware/storage/slot-scan';
 import { accountState, meterState, setAccountState, setMeterState } from '../../firmware/core';
 import { saveLedger } from '../../firmware/billing/ledger';
 import { PARTS, StorageRig } from '../../sim/storage-rig';
-import { accountBytes, commitRecords } from './commit-records';
+import { accountBytes, commitRecords, source } from './commit-records';
 import { nameList } from '../../firmware/tables';
 
 const encodeAccount = accountBytes;
@@ -178,7 +184,7 @@ describe('Store: header and format', () => {
     const rig = rigOf(part);
     const st = new Store(rig.eeprom);
     bootStore(st, () => 0);
-    const g = writeConfig(st, bytes('{"cfg":1}'));
+    const g = writeConfig(st, bytesSource('{"cfg":1}'));
     expect(g).toEqual({ ok: true, value: 1 });
     expect(commitRecords(st.journal, [{ name: '', data: new Uint8Array([1]) }, { name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
     configCommitted(st, 1);
@@ -246,7 +252,7 @@ describe('Store: header and format', () => {
     // still readable
     expect(textOf(b.config)).toBe('{"cfg":1}');
     expect(Array.from(b.scan.records.A1)).toEqual([1, 2, 3]);
-    expect(writeConfig(s2, bytes('{"x":2}'))).toMatchObject({ ok: false, error: 'read-only' });
+    expect(writeConfig(s2, bytesSource('{"x":2}'))).toMatchObject({ ok: false, error: 'read-only' });
     expect(rig.chip.bytesWritten).toBe(w0);
     expect(rig.chip.pageWrites).toBe(pw0);
     expect(rig.chip.snapshot()).toEqual(image);
@@ -260,7 +266,7 @@ describe('Store: header and format', () => {
       const as = (p: { size: number; pageSize: number }) => new At24c(rig.bus, { address: 0x50, size: p.size, pageSize: p.pageSize, writeMs: 5 });
       const st = new Store(as(wrote));
       bootStore(st, () => 0);
-      expect(writeConfig(st, bytes('{"cfg":1}')).ok).toBe(true);
+      expect(writeConfig(st, bytesSource('{"cfg":1}')).ok).toBe(true);
       expect(commitRecords(st.journal, [{ name: '', data: new Uint8Array([1]) }, { name: 'A1', data: new Uint8Array([1, 2, 3]) }]).ok).toBe(true);
       configCommitted(st, 1);
       expect(appendEvent(st.events, 1000, 'A1', 'topup', 'hello')).toBe(true);
@@ -276,7 +282,7 @@ describe('Store: header and format', () => {
       expect(b.config).toBe(null);
       expect(Object.keys(b.scan.records)).toEqual([]);
       expect(readEvents(s2.events, allEvents, 10, text)).toEqual([]);
-      expect(writeConfig(s2, bytes('{"x":2}'))).toMatchObject({ ok: false, error: 'read-only' });
+      expect(writeConfig(s2, bytesSource('{"x":2}'))).toMatchObject({ ok: false, error: 'read-only' });
       expect(rig.chip.bytesWritten).toBe(w0);
       expect(rig.chip.snapshot()).toEqual(image);
       // the board file corrected: all there
@@ -353,7 +359,7 @@ describe('Store: header and format', () => {
     expect(s2.readOnly).toBe(true);
     expect(b.format).toBe(FORMAT);
     expect(b.config).toBeNull();
-    expect(writeConfig(s2, bytes('{}'))).toMatchObject({ ok: false, error: 'read-only' });
+    expect(writeConfig(s2, bytesSource('{}'))).toMatchObject({ ok: false, error: 'read-only' });
     rig.chip.powerOn();
     expect(rig.chip.bytesWritten).toBe(w0);
     expect(rig.chip.snapshot()).toEqual(image);
@@ -399,10 +405,10 @@ describe('Store: configuration slots', () => {
     const rig = rigOf();
     const st = new Store(rig.eeprom);
     bootStore(st, () => 0);
-    expect(writeConfig(st, bytes('one'))).toEqual({ ok: true, value: 1 });
+    expect(writeConfig(st, bytesSource('one'))).toEqual({ ok: true, value: 1 });
     configCommitted(st, 1);
     // generation 2 written but its unit record never committed (a cut)
-    expect(writeConfig(st, bytes('two'))).toEqual({ ok: true, value: 2 });
+    expect(writeConfig(st, bytesSource('two'))).toEqual({ ok: true, value: 2 });
     return { rig, st };
   }
 
@@ -468,7 +474,7 @@ describe('Store: configuration slots', () => {
     let committedText = '';
     for (let g = 1; g <= 12; g++) {
       const t = 'config ' + g + ' ' + 'x'.repeat(g * 7);
-      const w = writeConfig(st, bytes(t));
+      const w = writeConfig(st, bytesSource(t));
       expect(w).toEqual({ ok: true, value: committed + 1 });
       // the committed generation is still readable whatever happens to the new one now
       if (committed) expect(textOf(bootStore(again(rig), () => committed).config)).toBe(committedText);
@@ -499,40 +505,58 @@ describe('Store: configuration slots', () => {
     bootStore(st, () => 0);
     const max = layoutOf(st).configSize - 11;
     const w0 = rig.chip.bytesWritten;
-    expect(writeConfig(st, bytes('y'.repeat(max + 1)))).toMatchObject({ ok: false, error: 'too-big' });
+    expect(writeConfig(st, bytesSource('y'.repeat(max + 1)))).toMatchObject({ ok: false, error: 'too-big' });
     expect(rig.chip.bytesWritten).toBe(w0);
     const big = Array.from({ length: max }, (_, i) => String.fromCharCode(32 + (i % 90))).join('');
-    expect(writeConfig(st, bytes(big))).toEqual({ ok: true, value: 1 });
+    expect(writeConfig(st, bytesSource(big))).toEqual({ ok: true, value: 1 });
     expect(textOf(bootStore(again(rig), () => 1).config)).toBe(big);
   });
 
-  it('a configuration encoded for the EEPROM is written in place, as a copy of its bytes would be', () => {
-    const c = parseConfig({
-      plans: { flat: { price: 600 }, tou: { prices: { peak: 900, valley: 300 }, workday: [['00:00', 'valley'], ['08:00', 'peak']] } },
-      accounts: Array.from({ length: 9 }, (_, i) => ({ name: 'R' + i, plan: i % 2 ? 'flat' : 'tou', alarmLevels: [3000, 1000], token: { key: '00112233445566778899aabbccddee' + (10 + i), start: 7 } })),
-      meters: Array.from({ length: 9 }, (_, i) => ({ name: 'M' + i, account: 'R' + i, proto: 'dlt645', addr: '00000000000' + i })),
-    });
-    if (!c.ok) throw new Error(c.error);
-    const enc = encodeConfig(c.value);
-    // one buffer of the record's size: its header's room before the bytes, the CRC's after
-    expect([enc.byteOffset, enc.buffer.byteLength]).toEqual([7, enc.length + 15]);
-    const plain = Uint8Array.from(enc);
-    const a = rigOf('AT24C256');
-    const b = rigOf('AT24C256');
-    const sa = new Store(a.eeprom);
-    const sb = new Store(b.eeprom);
-    bootStore(sa, () => 0);
-    bootStore(sb, () => 0);
-    expect(writeConfig(sa, enc)).toEqual({ ok: true, value: 1 });
-    expect(writeConfig(sb, plain)).toEqual({ ok: true, value: 1 });
-    const l = layoutOf(sa);
-    const ra = a.eeprom.read(l.config[0], enc.length + 11);
-    const rb = b.eeprom.read(l.config[0], enc.length + 11);
-    if (!ra.ok || !rb.ok) throw new Error('EEPROM read failed');
-    expect(Array.from(ra.value)).toEqual(Array.from(rb.value));
-    // and the bytes themselves are left as they were
-    expect(Array.from(enc)).toEqual(Array.from(plain));
-    expect(decodeConfig(enc)).not.toBeNull();
+  it('a configuration streamed into the EEPROM, a page at a time, is the record its bytes give, and reads back', () => {
+    for (const rooms of [0, 1, 9, 40]) {
+      const c = parseConfig({
+        plans: { flat: { price: 600 }, tou: { prices: { peak: 900, valley: 300 }, workday: [['00:00', 'valley'], ['08:00', 'peak']] } },
+        accounts: Array.from({ length: rooms }, (_, i) => ({ name: 'R' + i, plan: i % 2 ? 'flat' : 'tou', alarmLevels: [3000, 1000], token: { key: '00112233445566778899aabbccddee' + (10 + (i % 90)), start: 7 } })),
+        meters: Array.from({ length: rooms }, (_, i) => ({ name: 'M' + i, account: 'R' + i, proto: 'dlt645', addr: String(1e11 + i) })),
+      });
+      if (!c.ok) throw new Error(c.error);
+      const enc = encodeConfig(c.value);
+      const a = rigOf('AT24C256');
+      const b = rigOf('AT24C256');
+      // every write of the streamed record is at most a page: it is never held whole
+      const sizes: number[] = [];
+      const ee = a.eeprom;
+      const sa = new Store({ size: ee.size, pageSize: ee.pageSize, read: (at, n) => ee.read(at, n), write: (at, x) => (sizes.push(x.length), ee.write(at, x)) });
+      const sb = new Store(b.eeprom);
+      bootStore(sa, () => 0);
+      bootStore(sb, () => 0);
+      sizes.length = 0;
+      expect(writeConfig(sa, configSource(c.value))).toEqual({ ok: true, value: 1 });
+      expect(writeConfig(sb, source(enc))).toEqual({ ok: true, value: 1 });
+      expect(Math.max.apply(null, sizes)).toBeLessThanOrEqual(a.eeprom.pageSize);
+      expect(sizes.reduce((x, y) => x + y, 0)).toBe(enc.length + 11);
+      const l = layoutOf(sa);
+      const ra = a.eeprom.read(l.config[0], enc.length + 11);
+      const rb = b.eeprom.read(l.config[0], enc.length + 11);
+      if (!ra.ok || !rb.ok) throw new Error('EEPROM read failed');
+      expect(Array.from(ra.value)).toEqual(Array.from(rb.value));
+      // the record's CRC-32 is the platform's over its header and bytes
+      expect(u32At(ra.value, enc.length + 7)).toBe(crc32(ra.value, 0, enc.length + 7));
+      configCommitted(sa, 1);
+      const back = bootStore(again(a), () => 1).config;
+      expect(back && Array.from(back)).toEqual(Array.from(enc));
+    }
+  });
+
+  it('a CRC-32 carried over pieces is the CRC-32 of them all', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.array(fc.nat(600), { maxLength: 5 }), (b, cuts) => {
+        const at = [0].concat(cuts.map((x) => x % (b.length + 1)).sort((x, y) => x - y), [b.length]);
+        let c = -1;
+        for (let k = 0; k + 1 < at.length; k++) c = crc32Add(c, b, at[k], at[k + 1]);
+        expect(~c >>> 0).toBe(crc32(b, 0, b.length));
+      }),
+    );
   });
 
   it('every latin-1 character round-trips through a configuration slot', () => {
@@ -540,7 +564,7 @@ describe('Store: configuration slots', () => {
     const st = new Store(rig.eeprom);
     bootStore(st, () => 0);
     const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
-    expect(writeConfig(st, bytes(all)).ok).toBe(true);
+    expect(writeConfig(st, bytesSource(all)).ok).toBe(true);
     expect(textOf(bootStore(again(rig), () => 1).config)).toBe(all);
   });
 });

@@ -11,7 +11,7 @@ import { Writer } from '../../firmware/storage/bytes';
 import { bootStore, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { openJournal } from '../../firmware/storage/journal-scan';
 import { FORMAT, Store } from '../../firmware/storage/store';
-import { commitRecords } from './commit-records';
+import { commitRecords, source } from './commit-records';
 import { nameList } from '../../firmware/tables';
 
 /** An account's record in a buffer of its own (the unit's commits share one per batch). */
@@ -114,7 +114,7 @@ describe('unit with an EEPROM', () => {
     const st = new Store(rig.eeprom);
     bootStore(st, () => 0);
     expect(writeHeader(st, 1).ok).toBe(true);
-    const gen = writeConfig(st, new Uint8Array(Array.from(JSON.stringify(CONFIG), (c) => c.charCodeAt(0))), true);
+    const gen = writeConfig(st, source(new Uint8Array(Array.from(JSON.stringify(CONFIG), (c) => c.charCodeAt(0)))), true);
     expect(gen.ok).toBe(true);
     const parsed = parseConfig(CONFIG);
     if (!parsed.ok) throw new Error(parsed.error);
