@@ -65,13 +65,12 @@ export function applyVars(accounts: number, meters: number): number {
   return APPLY_VARS + ACCOUNT_VARS * accounts + METER_VARS * meters;
 }
 
-/** Refusal text when the heap lacks room for a change to this many accounts and meters (a
- *  rebuild), or for one that needs `need` variables. */
-function noRoom(u: Unit, accounts: number, meters: number, need?: number): string | null {
+/** Refusal text when the heap has fewer than `need` variables free for a change (`what`: a
+ *  configuration rebuilt, applyVars; a change made in place, setVars). */
+function noRoom(u: Unit, need: number, what: string): string | null {
   if (!u.hal.freeVars) return null;
-  need = need || applyVars(accounts, meters);
   const free = u.hal.freeVars();
-  return free < need ? 'not applied: too little memory for this ' + (accounts < 0 ? 'change' : 'configuration') + ' (needs about ' + need + ' variables, ' + free + ' free)' : null;
+  return free < need ? 'not applied: too little memory for this ' + what + ' (needs about ' + need + ' variables, ' + free + ' free)' : null;
 }
 
 /** One change to one element: replaced by obj, removed (obj null), or added when none has the name. */
@@ -162,7 +161,7 @@ export function apply(u: Unit, next: Config): string | null {
 
 /** Checks the room, rebuilds with the edits and applies; the answer. */
 function change(u: Unit, edits: Edit[], accounts: number, meters: number, ok: string): Answer {
-  const room = noRoom(u, accounts, meters);
+  const room = noRoom(u, applyVars(accounts, meters), 'configuration');
   if (room) return fail(room);
   const r = rebuild(u, edits);
   if (r.ok) {
@@ -205,7 +204,7 @@ export function setVars(accounts: number): number {
 function setAccount(u: Unit, idx: number, acc: Obj): Answer {
   const c = u.cfg;
   const name = nameAt(c.accounts.names, idx);
-  const room = noRoom(u, -1, 0, setVars(c.accounts.n));
+  const room = noRoom(u, setVars(c.accounts.n), 'change');
   if (room) return fail(room);
   const one = new ConfigBuilder(u.hal.pulseInputs).oneAccount(acc, c.planNames);
   if (typeof one === 'string') return fail(named(one, 'accounts[0]', 'account ' + name));
@@ -233,7 +232,7 @@ function setAccount(u: Unit, idx: number, acc: Obj): Answer {
 function setPlan(u: Unit, pi: number, v: Obj): Answer {
   const c = u.cfg;
   const name = c.planNames[pi];
-  const room = noRoom(u, -1, 0, setVars(c.accounts.n));
+  const room = noRoom(u, setVars(c.accounts.n), 'change');
   if (room) return fail(room);
   const p = new ConfigBuilder().onePlan(name, v);
   if (typeof p === 'string') return fail(p);
@@ -357,7 +356,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
               return e ? fail(e) : setAccount(u, idx, acc);
             }
             // close: refund what is left, print the closing record, drop the account and its meters
-            const room = noRoom(u, n, m);
+            const room = noRoom(u, applyVars(n, m), 'configuration');
             if (room) return fail(room);
             const a = idx;
             const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
@@ -521,7 +520,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
             if (error) return ctx.later(fail(error));
             const r = b.finish();
             if (!r.ok) return ctx.later(fail(r.error));
-            const room = noRoom(u, 0, 0);
+            const room = noRoom(u, applyVars(0, 0), 'configuration');
             if (room) return ctx.later(fail(room));
             const e = apply(u, r.value);
             ctx.later(e ? fail(e) : changed(['configuration imported']));
