@@ -209,6 +209,48 @@ describe('acct set and tariff set change the configuration in force in place', (
     );
   });
 
+  /** Two units of the three accounts, each with a pulse meter and 20.000 of credit: the line
+   *  typed on the first (answered `answer`: changed in place), the same change made to the
+   *  second's exported configuration and applied by a rebuild; both end with the same
+   *  configuration. */
+  function twins(line: string, answer: string, change: (doc: { plans: { [k: string]: unknown }; accounts: { [k: string]: unknown }[] }) => void): Unit[] {
+    const withMeters = { ...three, meters: three.accounts.map((x, k) => ({ name: 'M' + k, account: x.name, proto: 'pulse', addr: k })) };
+    const lines: string[] = [];
+    const units = [0, 1].map((k) => {
+      const u = startUnit({ load: nodeModules, clock, print: (l) => k === 0 && lines.push(l), pulseInputs: 4 }, JSON.parse(JSON.stringify(withMeters)));
+      u.input('login 3000\r\n');
+      for (let a = 0; a < 3; a++) u.input('topup R30' + (a + 1) + ' 20\r\n');
+      return u;
+    });
+    lines.length = 0;
+    units[0].input(line + '\r\n');
+    expect(lines, line).toEqual([answer]);
+    const doc = exportConfig(units[1].cfg) as unknown as { plans: { [k: string]: unknown }; accounts: { [k: string]: unknown }[] };
+    change(doc);
+    const parsed = parseConfig(doc);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(apply(units[1], parsed.value)).toBeNull();
+    expect(exportConfig(units[0].cfg)).toEqual(exportConfig(units[1].cfg));
+    return units;
+  }
+
+  /** The same readings of meters `meters` (rising by each step, `dt` seconds apart) to both
+   *  units: the same decisions, balances and alarms. */
+  function sameBilling(units: Unit[], meters: number[], steps: number[], dt: number): void {
+    const wh = [0, 0, 0];
+    let t = T0 + 60;
+    for (const st of steps) {
+      t += dt;
+      for (const m of meters) {
+        wh[m] += st;
+        const ds = units.map((u) => JSON.stringify(u.handle({ t: 'reading', time: t, meter: m, importWh: wh[m], exportWh: 0 })));
+        expect(ds[0]).toBe(ds[1]);
+      }
+    }
+    expect(Array.from(units[0].core.balance)).toEqual(Array.from(units[1].core.balance));
+    expect(Array.from(units[0].core.alarmMask)).toEqual(Array.from(units[1].core.alarmMask));
+  }
+
   it('bills, warns and switches afterwards as the same change made by rebuilding the configuration does', () => {
     fc.assert(
       fc.property(
@@ -221,35 +263,8 @@ describe('acct set and tariff set change the configuration in force in place', (
           const name = 'R30' + (a + 1);
           const lv = levels.sort((x, y) => y - x);
           const line = 'acct set ' + name + ' plan=' + plan + ' limit=' + limit + ' alarms=' + (lv.length ? lv.join(',') : 'none');
-          const withMeters = { ...three, meters: three.accounts.map((x, k) => ({ name: 'M' + k, account: x.name, proto: 'pulse', addr: k })) };
-          const lines: string[] = [];
-          const units = [0, 1].map((k) => {
-            const u = startUnit({ load: nodeModules, clock, print: (l) => k === 0 && lines.push(l), pulseInputs: 4 }, JSON.parse(JSON.stringify(withMeters)));
-            u.input('login 3000\r\n');
-            for (let k = 0; k < 3; k++) u.input('topup R30' + (k + 1) + ' 20\r\n');
-            return u;
-          });
-          // one in place, the other rebuilt from the exported configuration with the same change
-          lines.length = 0;
-          units[0].input(line + '\r\n');
-          expect(lines).toEqual(['account ' + name + ' changed']);
-          const doc = exportConfig(units[1].cfg) as { accounts: { [k: string]: unknown }[] };
-          Object.assign(doc.accounts[a], { plan, creditLimit: limit * 1000, alarmLevels: lv.map((x) => x * 1000) });
-          const parsed = parseConfig(doc);
-          if (!parsed.ok) throw new Error(parsed.error);
-          expect(apply(units[1], parsed.value)).toBeNull();
-          expect(exportConfig(units[0].cfg)).toEqual(exportConfig(units[1].cfg));
-          // the same readings: the same decisions and balances
-          const wh = [0, 0, 0];
-          let t = T0 + 60;
-          for (const st of steps) {
-            wh[a] += st;
-            t += 600;
-            const ds = units.map((u) => JSON.stringify(u.handle({ t: 'reading', time: t, meter: a, importWh: wh[a], exportWh: 0 })));
-            expect(ds[0]).toBe(ds[1]);
-          }
-          expect(Array.from(units[0].core.balance)).toEqual(Array.from(units[1].core.balance));
-          expect(Array.from(units[0].core.alarmMask)).toEqual(Array.from(units[1].core.alarmMask));
+          const units = twins(line, 'account ' + name + ' changed', (doc) => Object.assign(doc.accounts[a], { plan, creditLimit: limit * 1000, alarmLevels: lv.map((x) => x * 1000) }));
+          sameBilling(units, [a], steps, 600);
         },
       ),
       { numRuns: 40 },
@@ -264,36 +279,11 @@ describe('acct set and tariff set change the configuration in force in place', (
         fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }),
         fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 6 }),
         (plan, milli, peak, steps) => {
-          const withMeters = { ...three, meters: three.accounts.map((x, k) => ({ name: 'M' + k, account: x.name, proto: 'pulse', addr: k })) };
-          const lines: string[] = [];
-          const units = [0, 1].map((k) => {
-            const u = startUnit({ load: nodeModules, clock, print: (l) => k === 0 && lines.push(l), pulseInputs: 4 }, JSON.parse(JSON.stringify(withMeters)));
-            u.input('login 3000\r\n');
-            for (let a = 0; a < 3; a++) u.input('topup R30' + (a + 1) + ' 20\r\n');
-            return u;
-          });
-          lines.length = 0;
           // a flat price, or time-of-use prices (peak and the others)
           const line = 'tariff set ' + plan + (peak === undefined ? ' price=' + money(milli) : ' sharp=' + money(peak) + ' peak=' + money(peak) + ' flat=' + money(milli) + ' valley=' + money(milli) + ' workday=00:00/valley,08:00/peak,20:00/flat');
-          units[0].input(line + '\r\n');
-          expect(lines, line).toEqual(['plan ' + plan + ' set']);
-          const doc = exportConfig(units[1].cfg) as { plans: { [k: string]: unknown } };
-          doc.plans[plan] = peak === undefined ? { price: milli } : { prices: { sharp: peak, peak, flat: milli, valley: milli }, workday: [['00:00', 'valley'], ['08:00', 'peak'], ['20:00', 'flat']] };
-          const parsed = parseConfig(doc);
-          if (!parsed.ok) throw new Error(parsed.error);
-          expect(apply(units[1], parsed.value)).toBeNull();
-          expect(exportConfig(units[0].cfg)).toEqual(exportConfig(units[1].cfg));
-          const wh = [0, 0, 0];
-          let t = T0 + 60;
-          for (const st of steps) {
-            t += 3 * 3600;
-            for (let m = 0; m < 3; m++) {
-              wh[m] += st;
-              const ds = units.map((u) => JSON.stringify(u.handle({ t: 'reading', time: t, meter: m, importWh: wh[m], exportWh: 0 })));
-              expect(ds[0]).toBe(ds[1]);
-            }
-          }
-          expect(Array.from(units[0].core.balance)).toEqual(Array.from(units[1].core.balance));
+          const tou = { prices: { sharp: peak, peak, flat: milli, valley: milli }, workday: [['00:00', 'valley'], ['08:00', 'peak'], ['20:00', 'flat']] };
+          const units = twins(line, 'plan ' + plan + ' set', (doc) => (doc.plans[plan] = peak === undefined ? { price: milli } : tou));
+          sameBilling(units, [0, 1, 2], steps, 3 * 3600);
         },
       ),
       { numRuns: 40 },
