@@ -10,15 +10,15 @@ import { ptyPair } from './soak';
 import { servePtyMeters } from '../sim/pty-meters';
 
 /** The session: reading, the lists, the history, money, relays, a freeze, a meter read, a token
- *  for the first room (its first: count 1, ten units), a limit changed, the configuration
- *  exported. Room 301 is the first account, 302 and 303 the next ones. */
+ *  for the first room (its first: count 1, ten units), a limit and a price changed (in place),
+ *  the configuration exported. Room 301 is the first account, 302 and 303 the next ones. */
 export function floorSessionLines(): string[] {
   const t = generateToken({ key: keyFromHex(floorTokenKey(0)) as Uint8Array, startingCode: FLOOR_TOKEN_START, count: 1, kind: 'add', value: 10 });
   if (!t.ok) throw new Error('token: ' + t.error);
   return [
     'status', 'login 3333', 'help', 'acct', 'meter', 'log n=5', 'acct R301', 'tariff', 'topup R302 5', 'refund R302 1',
     'relay R303 off', 'relay R303 auto', 'freeze day', 'meter read M301', 'token R301 ' + t.token,
-    'acct set R301 limit=3', 'config export', 'logout', 'status',
+    'acct set R301 limit=3', 'tariff set dorm peak=0.88', 'config export', 'logout', 'status',
   ];
 }
 

@@ -12,8 +12,9 @@ export class Writer {
    *  large record is written into one buffer of its size. Made with a negative size. */
   count: boolean;
 
-  /** Takes the bytes written so far whenever the buffer is full (then written again from its
-   *  start): a record streamed through a small buffer instead of held whole. */
+  /** Takes the buffer's first bytes, all but its last 8, each time they are written (what
+   *  follows them then moves to the start): a record streamed through a small buffer instead of
+   *  held whole, in pieces of the same size (an EEPROM page each, from a page's start). */
   sink?: (b: Uint8Array, n: number) => void;
 
   constructor(size: number, start?: number) {
@@ -23,12 +24,17 @@ export class Writer {
   }
 
   private room(k: number): void {
-    if (this.n + k <= this.b.length || this.count) return;
     if (this.sink) {
-      this.sink(this.b, this.n);
-      this.n = 0;
+      // (at most 8 bytes are written at once, num's most: they always fit behind the piece)
+      const p = this.b.length - 8;
+      if (this.n >= p) {
+        this.sink(this.b, p);
+        this.b.set(this.b.subarray(p, this.n));
+        this.n -= p;
+      }
       return;
     }
+    if (this.n + k <= this.b.length || this.count) return;
     const nb = new Uint8Array((this.b.length + k) * 2);
     nb.set(this.b);
     this.b = nb;

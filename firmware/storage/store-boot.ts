@@ -102,8 +102,9 @@ export function crc32Add(c: number, bytes: Uint8Array, start: number, end: numbe
 
 /** Writes the configuration into the slot not holding the committed one, as generation
  *  configGen + 1: `put` writes its bytes into a Writer (config-store.ts configSource), which
- *  counts them first, then streams them through a buffer of one EEPROM page with the CRC carried along,
- *  so that the record (3 KB and more on a full unit) is never held whole. It counts only once
+ *  counts them first, then streams them a page at a time (each written from a page's start: a
+ *  page is programmed once) with the CRC carried along, so that the record (3 KB and more on a
+ *  full unit) is never held whole. It counts only once
  *  the journal's unit record names it. `text`: JSON text as firmware of format 2 and before
  *  wrote it (tests of the migration). */
 export function writeConfig(st: Store, put: (w: Writer) => void, text?: boolean): Result<number> {
@@ -118,19 +119,19 @@ export function writeConfig(st: Store, put: (w: Writer) => void, text?: boolean)
   let crc = -1;
   let off = 0;
   let r: Result<true> = ok<true>(true);
-  const w = new Writer(st.ee.pageSize);
-  const sink = function (b: Uint8Array, m: number) {
+  const w = new Writer(st.ee.pageSize + 8);
+  w.sink = function (b: Uint8Array, m: number) {
     crc = crc32Add(crc, b, 0, m);
     if (r.ok) r = st.ee.write(at + off, b.subarray(0, m));
     off += m;
   };
-  w.sink = sink;
   w.u8(text ? CONFIG_TEXT : CONFIG_TABLES);
   w.u32(gen);
   w.u16(n);
   put(w);
-  sink(w.b, w.n);
-  w.n = 0;
+  // The rest and the CRC after it in one last write.
+  crc = crc32Add(crc, w.b, 0, w.n);
+  w.sink = undefined;
   w.u32(~crc >>> 0);
   if (r.ok) r = st.ee.write(at + off, w.out());
   return r.ok ? ok(gen) : fail<number>(r.error, r.detail);

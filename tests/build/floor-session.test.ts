@@ -1,8 +1,8 @@
 // A technician's session on the goal configurations, on the 32-bit interpreters with the meters
 // answering on RS485 while the unit polls them (tools/floor-session.ts): the dormitory floor on
 // espruino-pico, the floor grown to 64 accounts and 64 meters on espruino-wifi. Every command
-// runs or is refused with its message; nothing runs out of memory; a token tops up; a
-// configuration change (`acct set`, in place) is applied.
+// runs or is refused with its message; nothing runs out of memory; a token tops up; the
+// configuration is changed (`acct set`, `tariff set`, in place).
 //
 // The least free at any moment depends on what the poll cycle is doing when a command comes: the
 // gates below are under what was measured (2026-12-04) by a margin for that.
@@ -54,9 +54,11 @@ describe('a technician session on the goal configurations, meters answering', ()
       const change = r.lines.filter((l) => l === 'account R301 changed' || /^error: not applied: too little memory for this change \(needs about \d+ variables, \d+ free\)$/.test(l));
       expect(change.length).toBe(1);
       if (name === 'wifi') expect(change).toEqual(['account R301 changed']);
-      // every command but the change above its gate; the change above its own
-      const k = r.commands.findIndex((c) => c.line.indexOf('acct set') === 0);
-      const others = r.commands.filter((c, i) => i !== k).map((c) => c.lowest);
+      // a plan in force changed in place too (a peak price of the floor's time-of-use plan)
+      expect(r.lines).toContain('plan dorm set');
+      // every command but the changes above its gate; the changes above their own
+      const changes = (c: { line: string }) => /^(acct|tariff) set /.test(c.line);
+      const others = r.commands.filter((c) => !changes(c)).map((c) => c.lowest);
       expect(Math.min.apply(null, others)).toBeGreaterThan(name === 'pico' ? PICO_LOWEST : WIFI64_LOWEST);
       expect(r.lowest).toBeGreaterThan(name === 'pico' ? PICO_CHANGE_LOWEST : WIFI64_LOWEST);
     });
