@@ -16,8 +16,6 @@ export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
  *  of config-store.ts. (Here, not in store.ts: the modules then read store.ts from the resident
  *  code instead of carrying a copy.) */
 export const CONFIG_TEXT = 0xc7;
-/** A config record: its kind (CONFIG_TEXT or CONFIG_TABLES), generation (u32) and length (u16),
- *  then the bytes and their CRC-32 (u32) over all before it. */
 export const CONFIG_TABLES = 0xc9;
 
 /** The store's layout: an older format's (money entries among the events) until migrated. */
@@ -101,12 +99,13 @@ export function crc32Add(c: number, bytes: Uint8Array, start: number, end: numbe
 }
 
 /** Writes the configuration into the slot not holding the committed one, as generation
- *  configGen + 1: `put` writes its bytes into a Writer (config-store.ts configSource), which
- *  counts them first, then streams them a page at a time (each written from a page's start: a
- *  page is programmed once) with the CRC carried along, so that the record (3 KB and more on a
- *  full unit) is never held whole. It counts only once
- *  the journal's unit record names it. `text`: JSON text as firmware of format 2 and before
- *  wrote it (tests of the migration). */
+ *  configGen + 1. The record: its kind (CONFIG_TEXT or CONFIG_TABLES), generation (u32) and
+ *  length (u16), then the bytes and their CRC-32 (u32) over all before it. `put` writes the
+ *  bytes into a Writer (config-store.ts configSource), which counts them first, then streams
+ *  them a page at a time (each written from a page's start: a page is programmed once) with the
+ *  CRC carried along, so that the record (3 KB and more on a full unit) is never held whole. It
+ *  counts only once the journal's unit record names it. `text`: JSON text as firmware of format
+ *  2 and before wrote it (tests of the migration). */
 export function writeConfig(st: Store, put: (w: Writer) => void, text?: boolean): Result<number> {
   if (st.readOnly) return fail('read-only', 'EEPROM from a newer firmware');
   const l = layoutOf(st);
