@@ -16,6 +16,7 @@
 import type { BootEntry } from './boot';
 import type { CommandEntry } from './console/commands';
 import type { ConfigEntry } from './console/config-commands';
+import type { PutEntry } from './console/put';
 import type { TokenEntry } from './tokens/entry';
 import type { DayEntry } from './storage/day';
 import type { MigrateEntry } from './storage/migrate';
@@ -27,6 +28,7 @@ export interface Modules {
   boot: BootEntry;
   cmd: CommandEntry;
   cfg: ConfigEntry;
+  put: PutEntry;
   lst: CommandEntry;
   log: CommandEntry;
   tok: TokenEntry;

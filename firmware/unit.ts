@@ -18,6 +18,7 @@ import { dayOf } from './billing/tariff';
 import type { Load } from './modules';
 import type { Metering } from './metering/wiring';
 import type { ChainWalker } from './tokens/openpaygo';
+import type { Put } from './console/put';
 import type { NativeWalker } from './tokens/walker-check';
 
 /** Everything the unit needs from the hardware; optional parts may be absent on a bench. */
@@ -111,6 +112,8 @@ export class Unit {
   /** The checked native token walker, null when there is none or it failed its check;
    *  undefined until the first token entry decides. */
   walker: ChainWalker | null | undefined = undefined;
+  /** A configuration change checked by the cfg module, waiting for the put module (console/put.ts). */
+  put?: Put;
   private flushTimer = -1;
 
   /** A unit with no accounts yet: the boot module gives it its configuration and state. */
@@ -130,6 +133,12 @@ export class Unit {
         if (hal.freeVars && self.metering) self.metering.pause();
         if (m === 'cfg') hal.load('cfg')(self, sh, line);
         else hal.load(m)(self, sh, line);
+        // A change the cfg module checked is put in place by the put module, cfg gone from the heap.
+        const p = self.put;
+        if (p) {
+          self.put = undefined;
+          hal.load('put')(self, sh, p);
+        }
       },
     });
   }

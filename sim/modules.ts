@@ -3,6 +3,7 @@
 import { bootUnit } from '../firmware/boot';
 import { runCommand } from '../firmware/console/commands';
 import { runConfigCommand } from '../firmware/console/config-commands';
+import { putChange } from '../firmware/console/put';
 import { runListCommand } from '../firmware/console/list-commands';
 import { runLogCommand } from '../firmware/console/log-commands';
 import { Load, Modules } from '../firmware/modules';
@@ -17,6 +18,7 @@ export const MODULE_ENTRIES: Modules = {
   boot: bootUnit,
   cmd: runCommand,
   cfg: runConfigCommand,
+  put: putChange,
   lst: runListCommand,
   log: runLogCommand,
   tok: enterTokenFor,

@@ -661,6 +661,7 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
+  put: { file: 'firmware/console/put.ts', entry: 'putChange' },
   lst: { file: 'firmware/console/list-commands.ts', entry: 'runListCommand' },
   log: { file: 'firmware/console/log-commands.ts', entry: 'runLogCommand' },
   tok: { file: 'firmware/tokens/entry.ts', entry: 'enterTokenFor' },

@@ -8,7 +8,7 @@
 // beside the configuration in force: a full unit has no room for that. A change is refused
 // whole, before anything changes, when it would not fit the heap.
 import { carryOver } from '../core';
-import { Config, ConfigBuilder, ConfigResult, feedConfig, putAccount } from '../config';
+import { Config, ConfigBuilder, ConfigResult, feedConfig } from '../config';
 import { exportAccount, exportMeter, exportPlan, exportTop } from '../config-export';
 import { configSource } from '../config-store';
 import { resetStorage, saveConfig } from '../storage/config-commit';
@@ -201,52 +201,28 @@ export function setVars(accounts: number): number {
 /** `acct set` on unit u: account idx replaced by acc in the configuration in force, in place. It
  *  is checked alone, against the plans in force, so beside the configuration in force it takes
  *  one account's tables, not a second configuration, which a full unit has no room for (a change
- *  that opens, closes or adds rebuilds: `change`). Nothing changes when it is refused or cannot
- *  be saved. */
-function setAccount(u: Unit, idx: number, acc: Obj): Answer {
+ *  that opens, closes or adds rebuilds: `change`). The `put` module puts it in place and saves
+ *  it once this module has left the heap (console/put.ts): the answer is its. Nothing changes
+ *  when it is refused or cannot be saved. */
+function setAccount(u: Unit, ctx: CommandContext, idx: number, acc: Obj): Answer | null {
   const c = u.cfg;
-  const name = nameAt(c.accounts.names, idx);
   const room = noRoom(u, setVars(c.accounts.n), 'change');
   if (room) return fail(room);
   const one = new ConfigBuilder(u.hal.pulseInputs).oneAccount(acc, c.planNames);
-  if (typeof one === 'string') return fail(named(one, 'accounts[0]', 'account ' + name));
-  if (u.metering) u.metering.emitPulses(); // counted pulses are billed under the plan they were counted in
-  const core = u.core;
-  const configured = c.accounts.mode[idx];
-  const undo = putAccount(c.accounts, idx, one);
-  if (u.storage && !saveConfig(u.storage, configSource(c), core, [])) {
-    undo();
-    u.problem();
-    return fail('not applied: ' + u.storage.error);
-  }
-  // The relay mode as configured, if it changed, is the account's saved state too (see apply).
-  const mode = c.accounts.mode[idx];
-  if (mode !== configured) core.mode[idx] = mode;
-  const ds = core.start(u.time(), idx, idx + 1);
-  u.persist(ds, -1);
-  u.carry(ds);
-  if (mode !== configured) u.persist([], idx);
-  return changed(['account ' + name + ' changed']);
+  if (typeof one === 'string') return fail(named(one, 'accounts[0]', 'account ' + nameAt(c.accounts.names, idx)));
+  u.put = { i: idx, acct: one, line: ctx.line, role: ctx.role };
+  return null;
 }
 
-/** `tariff set` of plan pi on unit u, in place (see setAccount): the plan parsed alone and put
- *  in the old one's place; billing reads it from there from the next reading on. */
-function setPlan(u: Unit, pi: number, v: Obj): Answer {
-  const c = u.cfg;
-  const name = c.planNames[pi];
+/** `tariff set` of plan pi on unit u, in place (see setAccount): the plan parsed alone, put in
+ *  the old one's place by the `put` module; billing reads it from there from the next reading on. */
+function setPlan(u: Unit, ctx: CommandContext, pi: number, v: Obj): Answer | null {
   const room = noRoom(u, SET_PLAN_VARS, 'change');
   if (room) return fail(room);
-  const p = new ConfigBuilder().onePlan(name, v);
+  const p = new ConfigBuilder().onePlan(u.cfg.planNames[pi], v);
   if (typeof p === 'string') return fail(p);
-  if (u.metering) u.metering.emitPulses(); // counted pulses are billed at the price they were counted at
-  const was = c.plans[pi];
-  c.plans[pi] = p;
-  if (u.storage && !saveConfig(u.storage, configSource(c), u.core, [])) {
-    c.plans[pi] = was;
-    u.problem();
-    return fail('not applied: ' + u.storage.error);
-  }
-  return changed(['plan ' + name + ' set']);
+  u.put = { i: pi, plan: p, line: ctx.line, role: ctx.role };
+  return null;
 }
 
 function factoryReset(u: Unit): void {
@@ -355,7 +331,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
               if (ctx.args.length < 3) return fail('usage: acct set <name> key=value ...');
               const acc = exportAccount(u.cfg, idx);
               const e = accountOptions(acc, ctx.args, 2);
-              return e ? fail(e) : setAccount(u, idx, acc);
+              return e ? fail(e) : setAccount(u, ctx, idx, acc);
             }
             // close: refund what is left, print the closing record, drop the account and its meters
             const room = noRoom(u, applyVars(n, m), 'configuration');
@@ -485,7 +461,7 @@ export function configCommands(u: Unit): (name: string) => Run | null {
             if (tiers.length) plan.tiers = tiers;
             else delete plan.tiers;
           }
-          return pi >= 0 ? setPlan(u, pi, plan) : change(u, [{ kind: 'plan', name: name, obj: plan }], u.cfg.accounts.n, u.cfg.meters.n, 'plan ' + name + ' set');
+          return pi >= 0 ? setPlan(u, ctx, pi, plan) : change(u, [{ kind: 'plan', name: name, obj: plan }], u.cfg.accounts.n, u.cfg.meters.n, 'plan ' + name + ' set');
         };
       case 'config':
         return function (ctx: CommandContext): Answer | null {

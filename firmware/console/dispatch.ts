@@ -12,6 +12,8 @@ import { nameAt, nameIndex } from '../tables';
 /** What a command gets: its words (after the command name), the session, and a way to answer later. */
 export interface CommandContext {
   args: string[];
+  /** The whole line as typed. */
+  line: string;
   role: number;
   shell: Shell;
   /** For a command that finishes later (config import, whose collector takes the lines
@@ -46,12 +48,11 @@ export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) =
   const role = sh.role;
   const finish = function (a: Answer): void {
     answered = true;
-    sh.busy = false;
-    if (a.ok && (a.changed || need >= OPERATOR)) u.log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
-    sh.say(a, name);
+    conclude(u, sh, line, role, need, a, name);
   };
   const a = cmd({
     args: w.value.slice(1),
+    line: line,
     role: role,
     shell: sh,
     later: function (x: Answer) {
@@ -59,6 +60,14 @@ export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) =
     },
   });
   if (a && !answered) finish(a);
+}
+
+/** Says answer a to line (typed with `role`, its command needing `need`) in session sh, and logs
+ *  it with the role when it changed something or needed the operator role. */
+export function conclude(u: Unit, sh: Shell, line: string, role: number, need: number, a: Answer, name?: string): void {
+  sh.busy = false;
+  if (a.ok && (a.changed || need >= OPERATOR)) u.log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
+  sh.say(a, name);
 }
 
 export function offset(u: Unit): number {

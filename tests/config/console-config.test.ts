@@ -3,12 +3,13 @@
 // (the configuration, the balances, the PINs, and what the EEPROM gives back after a reboot).
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { nodeModules } from '../../sim/modules';
+import { MODULE_ENTRIES, nodeModules } from '../../sim/modules';
 import { startUnit, Unit, UnitHal } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { StorageRig } from '../../sim/storage-rig';
 import { exportConfig } from '../../firmware/config-export';
-import { parseConfig, putAccount } from '../../firmware/config';
+import { parseConfig } from '../../firmware/config';
+import { putAccount } from '../../firmware/console/put';
 import { apply } from '../../firmware/console/config-commands';
 
 const T0 = 1772325000; // 2026-03-01 08:30 local (UTC+8), as UTC seconds
@@ -321,6 +322,69 @@ describe('acct set and tariff set change the configuration in force in place', (
       undo();
       expect(JSON.stringify(exportConfig(unit.cfg))).toBe(before);
     }
+  });
+
+  it('is put in place by a module of its own, loaded once the configuration module has returned', () => {
+    const seen: string[] = [];
+    let inCfg = false;
+    const load = ((name: keyof typeof MODULE_ENTRIES) => {
+      const f = nodeModules(name) as unknown as (...a: unknown[]) => unknown;
+      return (...a: unknown[]) => {
+        seen.push(name + (inCfg ? ' inside cfg' : ''));
+        if (name === 'cfg') inCfg = true;
+        try {
+          return f(...a);
+        } finally {
+          if (name === 'cfg') inCfg = false;
+        }
+      };
+    }) as unknown as UnitHal['load'];
+    unit = boot({ load, pulseInputs: 4 });
+    say('login 3000');
+    for (const [line, ok] of [
+      ['acct set R302 limit=7', 'account R302 changed'],
+      ['tariff set flat price=0.75', 'plan flat set'],
+    ]) {
+      seen.length = 0;
+      expect(say(line)).toEqual([ok]);
+      expect(seen).toEqual(['cfg', 'put']);
+    }
+    // a change refused by the check never loads it, and leaves nothing waiting
+    seen.length = 0;
+    expect(say('acct set R302 limit=x')[0]).toMatch(/^error: /);
+    expect(say('tariff set flat peak=x')[0]).toMatch(/^error: /);
+    expect(seen).toEqual(['cfg', 'cfg']);
+    expect(unit.put).toBeUndefined();
+  });
+
+  it('is undone when the EEPROM loses the save: the answer says so, the command is not logged, the next try goes through', () => {
+    unit = boot({ pulseInputs: 4 });
+    say('login 3000');
+    const before = state(unit);
+    for (const [line, ok] of [
+      ['acct set R302 limit=7 alarms=3,1 friendly=23:00-06:30', 'account R302 changed'],
+      ['tariff set flat price=0.75', 'plan flat set'],
+    ]) {
+      rig.chip.failNextWrite();
+      const a = say(line);
+      // the storage's own line first (as for every failed write), then the answer
+      expect(a.length).toBe(2);
+      expect(a[0]).toMatch(/^STORAGE saving the configuration failed: /);
+      expect(a[1]).toMatch(/^error: not applied: saving the configuration failed: /);
+      expect(state(unit)).toBe(before);
+      const log = say('log n=20');
+      expect(log.length).toBeGreaterThan(0);
+      expect(log.filter((l) => l.indexOf(line) >= 0)).toEqual([]);
+      // the unit as it was, after a reboot too
+      unit = boot({ pulseInputs: 4 });
+      expect(state(unit)).toBe(before);
+      say('login 3000');
+    }
+    expect(say('acct set R302 limit=7 alarms=3,1 friendly=23:00-06:30')).toEqual(['account R302 changed']);
+    expect(say('tariff set flat price=0.75')).toEqual(['plan flat set']);
+    expect(state(unit)).not.toBe(before);
+    unit = boot({ pulseInputs: 4 });
+    expect((exportConfig(unit.cfg) as { accounts: { creditLimit?: number }[] }).accounts[1].creditLimit).toBe(7000);
   });
 
   it('refuses a change the unit has no room for, before anything changes', () => {
