@@ -108,10 +108,11 @@ export class Unit {
   unsaved: number[] = [];
   unitUnsaved = false;
   storageError = '';
-  logRing: LogEntry[] = [];
+  /** The event log without an EEPROM (made with its first entry). */
+  logRing?: LogEntry[];
   /** The checked native token walker, null when there is none or it failed its check;
    *  undefined until the first token entry decides. */
-  walker: ChainWalker | null | undefined = undefined;
+  walker?: ChainWalker | null;
   /** A configuration change checked by the cfg module, waiting for the put module (console/put.ts). */
   put?: Put;
   private flushTimer = -1;
@@ -163,6 +164,19 @@ export class Unit {
     const ds = core.handle(ev);
     this.persist(ds, also, ev.t === 'reading');
     return this.carry(ds);
+  }
+
+  /** A meter session's reading billed (a core event), or its event logged ([account, kind,
+   *  text]), a turn later (metering/session.ts): the reply's handling (its frames, the poller's
+   *  and the bus's locals) has then left the heap, which on a board made the session's lowest
+   *  moments beside the commit or the event log's write. The timer is made here, in resident
+   *  code, so that it keeps no module alive. */
+  soon(x: CoreEvent | [number, string, string]): void {
+    const self = this;
+    this.hal.clock.after(0, function () {
+      if (x instanceof Array) self.log(x[0], x[1], x[2]);
+      else self.handle(x);
+    });
   }
 
   /** Commits the accounts the decisions touched (and `also`), with the unit record when the
@@ -270,8 +284,9 @@ export class Unit {
       storage.event(t, account >= 0 && account < this.core.cfg.accounts.n ? nameAt(this.core.cfg.accounts.names, account) : '', kind, text, d);
       this.problem();
     } else {
-      if (this.logRing.length >= RAM_LOG) this.logRing.shift();
-      this.logRing.push({ time: t, account: account, kind: kind, text: text });
+      const ring = this.logRing || (this.logRing = []);
+      if (ring.length >= RAM_LOG) ring.shift();
+      ring.push({ time: t, account: account, kind: kind, text: text });
     }
     if (this.hal.onLog) this.hal.onLog(t, account, kind, text);
   }

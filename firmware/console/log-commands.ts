@@ -49,7 +49,7 @@ function events(u: Unit, sh: Shell, f: LogFilter, max: number): number {
     readLog(st.events, st.money === st.events ? null : st.money, { account: f.account >= 0 ? nameAt(core.cfg.accounts.names, f.account) : '', kind: f.kind, from: f.from, to: f.to }, max, line, core.cfg.accounts.names);
     return n;
   }
-  const ring = u.logRing;
+  const ring = u.logRing || [];
   for (let i = ring.length - 1; i >= 0 && n < max; i--) {
     const e = ring[i];
     if (f.account >= 0 && e.account !== f.account) continue;

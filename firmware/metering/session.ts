@@ -11,7 +11,7 @@ import { MeterBus } from './bus';
 import { Poller, Reading, profileOf } from './poller';
 import { RelayControl } from './relay-control';
 import { MeterState } from './state';
-import { billReading, meterLabel, readAnswer } from './wiring';
+import { meterLabel, readAnswer } from './wiring';
 
 /** A loaded session. */
 export interface MeterSession {
@@ -65,7 +65,7 @@ export function meterSession(u: Unit, s: MeterState, ended: () => void): MeterSe
     profiles: c.profiles,
     state: s,
     onReading: function (r: Reading) {
-      billReading(u, r.meterIndex, r.importWh, r.exportWh, r.powerW);
+      u.soon({ t: 'reading', time: u.time(), meter: r.meterIndex, importWh: r.importWh, exportWh: r.exportWh, powerW: r.powerW });
     },
     onEvent: function (kind: string, m: number) {
       u.log(kind === 'overrun' ? -1 : u.cfg.meters.account[m], 'meter', kind === 'overrun' ? 'poll cycle overran its interval' : meterLabel(u, m) + ' ' + kind);
@@ -84,7 +84,7 @@ export function meterSession(u: Unit, s: MeterState, ended: () => void): MeterSe
       const a = u.cfg.meters.account[m];
       if (kind === 'relay') {
         s.alarmed[m] = 0;
-        u.log(a, 'relay', meterLabel(u, m) + ' relay ' + detail + ' (read back)');
+        u.soon([a, 'relay', meterLabel(u, m) + ' relay ' + detail + ' (read back)']);
       } else if (!s.alarmed[m]) {
         s.alarmed[m] = 1;
         u.log(a, 'relay-alarm', meterLabel(u, m) + ' relay did not obey: ' + detail);
