@@ -14,7 +14,7 @@
 // what a board would have. Figures are printed; the gates are in tests/build/build.test.ts.
 //   npm run bench -- memory
 import { buildBoard, imageOnLinux, loadBoard } from '../tools/build';
-import { bootOnEspruino, espruinoBinary, espruinoWifiBinary, EspruinoRun, runOnEspruino } from '../tools/espruino-check';
+import { bootOnEspruino, emptyFree, espruinoBinary, espruinoWifiBinary, EspruinoRun } from '../tools/espruino-check';
 import { bootFloor, floorEeprom, freeAtRest } from '../tools/floor-eeprom';
 import { runRig } from '../tools/espruino-rig';
 import { floorSession } from '../tools/floor-session';
@@ -24,13 +24,6 @@ const SESSION = [
   'topup A4 40', 'refund A4 5', 'log n=5', 'correct 2', 'relay A4 off', 'relay A4 auto', 'relay A4 on', 'relay A4 reset', 'acct A4',
   'freeze day', 'freeze month', 'meter', 'meter read M1', 'config export', 'acct set A4 limit=3', 'topup NOPE 5', 'logout', 'status',
 ];
-
-/** Free variables of an empty program on this interpreter. */
-function emptyFree(bin: string): number {
-  const out = runOnEspruino('print("EMPTY " + process.memory().free);', bin);
-  const m = /EMPTY (\d+)/.exec(out.join('\n'));
-  return m ? +m[1] : 0;
-}
 
 /** Free figures printed by `status` (BOARD ... vars free=N/T), in order. */
 function statusFree(run: { lines: string[] }): number[] {

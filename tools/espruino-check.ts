@@ -915,6 +915,13 @@ function copyToStorage(file: string, name: string, bytes: number): string {
   return '(function () { var S = require("Storage"), f = E.openFile(' + JSON.stringify(file) + ', "r"), at = 0, s; S.erase(' + JSON.stringify(name) + '); while ((s = f.read(512))) { S.write(' + JSON.stringify(name) + ', s, at, ' + bytes + '); at += s.length; } f.close(); })();';
 }
 
+/** Free variables of an empty program on this interpreter. A rig's run holds its own stubs and
+ *  typed commands: this less the run's free before its boot is what to add back for a board's figure. */
+export function emptyFree(binary: string): number {
+  const m = /EMPTY (\d+)/.exec(runOnEspruino('print("EMPTY " + process.memory().free);', binary).join('\n'));
+  return m ? +m[1] : 0;
+}
+
 /** Runs a script on the interpreter in a scratch folder; its output lines, with the REPL's
  *  prompt redraws and escapes taken out. A 'latin1' script is a byte string (pretokenised
  *  code may hold NUL bytes, where the Linux build stops reading a script file): it is copied

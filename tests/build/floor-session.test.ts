@@ -3,43 +3,38 @@
 // espruino-pico, the floor grown to 64 accounts and 64 meters on espruino-wifi. Every command
 // runs or is refused with its message; nothing runs out of memory; a token tops up; the
 // configuration is changed (`acct set`, `tariff set`, in place).
-//
-// The least free at any moment depends on what the poll cycle is doing when a command comes: the
-// gates below are under what was measured (2026-12-04) by a margin for that.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { espruinoBinary, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
+import { emptyFree, espruinoBinary, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { RigResult } from '../../tools/espruino-rig';
 import { floorSession, floorSessionLines } from '../../tools/floor-session';
 
-/** The runner's lowest free (its own ~335 to 380 variables not added back): measured 429 to 563
- *  on the Pico (a relay command: about 780 to 900 on a board, 15 to 18%;
- *  `meter read` 561, since its answer is awaited by the resident shell instead of a function of
- *  the command's module, 341 before) and 2,101 on the WiFi (the meter list during a poll cycle:
- *  about 2,450, 30%; `meter read` went from 1,319 to 2,270). Before a closed meter session let go
- *  of its last timers, some runs went about 1,300 lower (two sessions at once: the WiFi's
- *  `relay R303 auto` at 493; the Pico ran out of memory): these gates catch that. */
-const PICO_LOWEST = 350;
-/** The Pico applies `acct set` on its floor since its configuration is streamed into the EEPROM
- *  (2026-12-05; before, refused for memory): 298 measured at its peak (about 630 on a board, 12%;
- *  the goal of 15% is not met there). */
-const PICO_CHANGE_LOWEST = 200;
-/** On the WiFi `acct set` is applied since 2026-12-05 (changed in place; before, refused for
- *  memory), and it is the session's lowest: 1,169 measured (1,504 on a board, 18%; the goal is
- *  15%, 1,229 on a board, 894 here). */
-const WIFI64_LOWEST = 1000;
+// The goal (issue 10): at least 15% of the heap free at any moment, with the runner's own
+// variables (its stubs and typed commands: the empty interpreter's free less the run's free
+// before boot) added back. Measured 2026-12-05: the Pico's lowest about 840 (16.5%, a poll
+// cycle's commit beside its meter session, after `relay R303 auto` or `config export`), its
+// configuration change about 1,770 (since the `put` module saves it with `cfg` gone); the WiFi's
+// about 2,570 (31%).
+const GOAL: { [board: string]: number } = { pico: Math.ceil(0.15 * 5100), wifi: Math.ceil(0.15 * 8190) };
 
 describe('a technician session on the goal configurations, meters answering', () => {
   let pico: RigResult;
   let wifi: RigResult;
+  const runner: { [board: string]: number } = {};
   beforeAll(async () => {
     pico = await floorSession({ board: 'pico', binary: espruinoBinary()! });
     wifi = await floorSession({ board: 'wifi', binary: espruinoWifiBinary()!, shape: { accounts: 64, meters: 64 } });
+    runner.pico = emptyFree(espruinoBinary()!) - pico.freeBeforeBoot;
+    runner.wifi = emptyFree(espruinoWifiBinary()!) - wifi.freeBeforeBoot;
   }, slowIfEmulated(420000));
 
   for (const name of ['pico', 'wifi']) {
     it(name + ': runs every command, a token and a configuration change without running out of memory', () => {
       const r = name === 'pico' ? pico : wifi;
-      console.log(name + ' session: lowest ' + r.lowest + ' (' + r.commands.map((c) => c.line.split(' ').slice(0, 2).join(' ') + ' ' + c.lowest).join(', ') + ')');
+      const onBoard = (free: number) => free + runner[name];
+      console.log(name + ' session (runner ' + runner[name] + ' added back): lowest ' + onBoard(r.lowest) + ' (' + r.commands.map((c) => c.line.split(' ').slice(0, 2).join(' ') + ' ' + onBoard(c.lowest)).join(', ') + ')');
+      // the runner's own variables are what a run holds before boot: about 350
+      expect(runner[name]).toBeGreaterThan(200);
+      expect(runner[name]).toBeLessThan(500);
       expect(r.errors).toEqual([]);
       expect(r.other.filter((l) => /MEMORY|Uncaught|Interrupted/.test(l))).toEqual([]);
       // every command was typed and answered
@@ -49,18 +44,12 @@ describe('a technician session on the goal configurations, meters answering', ()
       expect(r.lines.filter((l) => /^RECEIPT #\d+ .* R301 topup 10\.000 balance [0-9.]+ by token$/.test(l)).length).toBe(1);
       expect(r.lines.filter((l) => /^RECEIPT #\d+ .* R302 topup 5\.000 /.test(l)).length).toBe(1);
       expect(r.lines.filter((l) => / did not answer/.test(l))).toEqual([]);
-      // changed in place on both (docs/memory.md); refused for memory, before anything changes,
-      // only if the heap had not the room a guard calibrated on espruino-pico asks for
-      const change = r.lines.filter((l) => l === 'account R301 changed' || /^error: not applied: too little memory for this change \(needs about \d+ variables, \d+ free\)$/.test(l));
-      expect(change.length).toBe(1);
-      if (name === 'wifi') expect(change).toEqual(['account R301 changed']);
-      // a plan in force changed in place too (a peak price of the floor's time-of-use plan)
+      // changed in place on both (docs/memory.md); a plan in force too (the time-of-use plan's peak price)
+      expect(r.lines).toContain('account R301 changed');
       expect(r.lines).toContain('plan dorm set');
-      // every command but the changes above its gate; the changes above their own
-      const changes = (c: { line: string }) => /^(acct|tariff) set /.test(c.line);
-      const others = r.commands.filter((c) => !changes(c)).map((c) => c.lowest);
-      expect(Math.min.apply(null, others)).toBeGreaterThan(name === 'pico' ? PICO_LOWEST : WIFI64_LOWEST);
-      expect(r.lowest).toBeGreaterThan(name === 'pico' ? PICO_CHANGE_LOWEST : WIFI64_LOWEST);
+      // the goal at every moment sampled: each command's lowest, the poll cycles between them
+      for (const c of r.commands) expect(onBoard(c.lowest), c.line).toBeGreaterThanOrEqual(GOAL[name]);
+      expect(onBoard(r.lowest)).toBeGreaterThanOrEqual(GOAL[name]);
     });
   }
 });
