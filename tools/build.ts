@@ -776,6 +776,23 @@ export async function bundleLibrary(libs: LibraryFiles, resident: ResidentParts)
     resident.props = part.props;
     out.push(part.deps ? { name: part.name, code: part.code, deps: part.deps } : { name: part.name, code: part.code });
   }
+  // No piece may read itself through others: the loader would load them round without end (the
+  // board's stack overflows at the first module that reads one). Each piece holds files the same
+  // modules use, but what a module bundles of a file depends on the exports it takes, so two
+  // pieces can come to read each other (a parser's piece reading an export's, whose file imports
+  // the parser's names): the files must then be arranged otherwise.
+  const trail: string[] = [];
+  const visit = (n: string): void => {
+    const k = trail.indexOf(n);
+    if (k >= 0) {
+      const names = (p: string) => p + ' (' + Object.keys(libs[+p]).map((f) => path.relative(ROOT, f).replace(/\.js$/, '.ts')).join(', ') + ')';
+      throw new BuildError('library pieces read each other in a circle: ' + trail.slice(k).concat(n).map(names).join(' -> '));
+    }
+    trail.push(n);
+    for (const d of out[+n].deps || []) visit(d);
+    trail.pop();
+  };
+  for (let i = 0; i < out.length; i++) visit(String(i));
   resident.lib = lib;
   return out;
 }
