@@ -180,14 +180,17 @@ function named(error: string, path: string, as: string): string {
   return error.indexOf(path) === 0 ? as + (error.charAt(path.length) === '.' ? ' ' + error.substr(path.length + 1) : error.substr(path.length)) : error;
 }
 
-// Heap a change made in place (`acct set`, `tariff set`) takes beside this module: the account
-// or plan checked alone (a configuration builder of one element, about 130 variables), an
-// account's alarm levels or friendly windows laid out anew when their number changes (about 4
-// variables an account), and the configuration streamed into the EEPROM and committed (about
-// 350 at the peak: a page buffer, the commit's records, the journal's room). Measured on
-// espruino-pico with the dormitory floor (33 accounts, 34 meters), from the change's first
-// line: 517 variables for a changed limit, 613 for new alarm levels and friendly windows. With
-// about 200 to spare (on a board a poll cycle's last timers may still be in the heap):
+// Heap a change made in place (`acct set`, `tariff set`) takes: the account or plan checked
+// alone (a configuration builder of one element, about 130 variables), an account's alarm
+// levels or friendly windows laid out anew when their number changes (about 4 variables an
+// account), and the configuration streamed into the EEPROM and committed (about 350 at the peak:
+// a page buffer, the commit's records, the journal's room). Measured on espruino-pico with the
+// dormitory floor (33 accounts, 34 meters), from the change's first line, when all of it ran
+// beside this module: 517 variables for a changed limit, 613 for new alarm levels and friendly
+// windows. With about 200 to spare (on a board a poll cycle's last timers may still be in the
+// heap). Checked while this module is loaded, so conservative since the `put` module does the
+// putting in place and the commit once this one has left the heap (about 1,000 variables back
+// on the Pico's floor):
 const SET_VARS = 450;
 const SET_ACCOUNT_VARS = 10;
 /** A plan changed in place has no per-account lists: 344 measured on the floor, and 200 more. */
