@@ -170,10 +170,14 @@ export class Unit {
    *  text]), a turn later (metering/session.ts): the reply's handling (its frames, the poller's
    *  and the bus's locals) has then left the heap, which on a board made the session's lowest
    *  moments beside the commit or the event log's write. The timer is made here, in resident
-   *  code, so that it keeps no module alive. */
+   *  code, so that it keeps no module alive. A console line can come in that turn: when it
+   *  rebuilt the configuration (a new core), meters and accounts are numbered anew: the reading
+   *  is then left to the next poll (registers are cumulative), the event is not logged. */
   soon(x: CoreEvent | [number, string, string]): void {
     const self = this;
+    const core = this.core;
     this.hal.clock.after(0, function () {
+      if (self.core !== core) return;
       if (x instanceof Array) self.log(x[0], x[1], x[2]);
       else self.handle(x);
     });
