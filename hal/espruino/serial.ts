@@ -8,8 +8,6 @@ export interface Rs485Pins {
   de: Pin;
 }
 
-const PARITY = { none: 'none', even: 'e', odd: 'o' };
-
 /** The meter bus's port: RS485 on UART `port`. The board's HAL loads this as a module of its own
  *  (`ser`, tools/build.ts) when a meter session opens the bus, so that between poll cycles the
  *  heap holds no serial port class; the port object keeps the module alive while it is open. */
@@ -59,7 +57,13 @@ export class EspruinoSerialPort implements SerialPort {
    *  their own baud rates and parity); the data listener stays. */
   setLine(l: LineSettings): void {
     this.line = { baud: l.baud, dataBits: l.dataBits, parity: l.parity, stopBits: l.stopBits };
-    this.port.setup(l.baud, { tx: this.pins.tx, rx: this.pins.rx, bytesize: l.dataBits, parity: PARITY[l.parity], stopbits: l.stopBits });
+    // Only what differs from the UART's defaults (8 bits, no parity, 1 stop bit): Espruino keeps
+    // the options object on the port for good (`_options`), each setting about 2 variables.
+    const o: { [k: string]: unknown } = { tx: this.pins.tx, rx: this.pins.rx };
+    if (l.dataBits !== 8) o.bytesize = l.dataBits;
+    if (l.parity !== 'none') o.parity = l.parity.charAt(0); // 'e' or 'o'
+    if (l.stopBits !== 1) o.stopbits = l.stopBits;
+    this.port.setup(l.baud, o);
   }
 
   bitsPerChar(): number {
