@@ -45,6 +45,9 @@ export interface RigOptions {
   timeoutMs?: number;
   /** Called with each console line as it comes (a caller may watch the run). */
   onLine?: (line: string) => void;
+  /** Called with every line of the interpreter's output as it comes (a long run can be followed,
+   *  and its heap samples kept, before it ends: `rigFigure`). */
+  onOutput?: (line: string) => void;
   /** Called when the run can be stopped early: true ends it. */
   stopWhen?: (lines: string[]) => boolean;
   /** Interpreter code run once after boot, from flash (a memory breakdown: E.getSizeOf of the
@@ -144,10 +147,30 @@ __low = 1e9;
 eval(require("Storage").read(".boot0"));
 print("MEM boot " + __low + " " + __mem());
 if (typeof __probe === "function") __probe();
-__lowAll = 1e9; __low = 1e9; __tb = getTime();
+print("MEM timers " + process.memory().free);
+__tb = getTime();
 ${sampleMs ? 'setInterval(function () { print("MEMT " + Math.round((getTime() - __tb) * 1000) + " " + __mem()); }, ' + sampleMs + ');' : ''}
 setTimeout(__next, @FIRST@);
+print("MEM timers " + process.memory().free);
+__lowAll = 1e9; __low = 1e9;
 `;
+
+/** The figures of a heap line of the run's output: 'harness' [free before boot], 'timers'
+ *  [free] (twice: before and after the runner made its timers, after boot), 'sample' [ms, free]. */
+export function rigFigure(line: string, kind: 'harness' | 'timers' | 'sample'): number[] | null {
+  const k = kind === 'sample' ? 'MEMT ' : 'MEM ' + kind + ' ';
+  return line.indexOf(k) === 0 ? line.slice(k.length).split(' ').map(Number) : null;
+}
+
+/** Variables the runner's own timers took after boot (free before less after they were made). */
+export function runnerTimers(lines: string[]): number {
+  const t: number[] = [];
+  for (const l of lines) {
+    const f = rigFigure(l, 'timers');
+    if (f) t.push(f[0]);
+  }
+  return t.length === 2 ? t[0] - t[1] : 0;
+}
 
 /** Interpreter code that copies a file of the host into a Storage file in pieces. */
 function copyToStorage(file: string, name: string, bytes: number): string {
@@ -196,6 +219,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
       for (const raw of parts) {
         const l = raw.slice(raw.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, '');
         all.push(l);
+        if (o.onOutput) o.onOutput(l);
         if (l.indexOf('C> ') === 0) {
           lines.push(l.slice(3));
           if (o.onLine) o.onLine(l.slice(3));
@@ -223,14 +247,15 @@ export function runRig(o: RigOptions): Promise<RigResult> {
         else if (l.indexOf('MEM cmd ') === 0) {
           const i = num(l, 2);
           if (cmds[i]) cmds[i].lowest = Math.min(num(l, 3), num(l, 4));
-        } else if (l.indexOf('MEMT ') === 0) samples.push([num(l, 1), num(l, 2)]);
+        } else if (l.indexOf('MEMT ') === 0) samples.push(rigFigure(l, 'sample') as number[]);
       }
       const end = memLine('end');
       const lows = cmds.map((c) => c.lowest).concat(samples.map((s) => s[1]));
       if (end) lows.push(num(end, 2));
       const result: RigResult = {
         freeAtStart: num(memLine('start'), 2),
-        freeBeforeBoot: num(memLine('harness'), 2),
+        // the runner's timers (heap samples, typed commands) are made after boot: theirs too
+        freeBeforeBoot: num(memLine('harness'), 2) - runnerTimers(all),
         freeAfterBoot: num(bootLine, 3),
         lowestBoot: num(bootLine, 2),
         lowest: lows.filter((x) => x === x).reduce((a, b) => Math.min(a, b), Infinity),

@@ -22,8 +22,9 @@ import { StorageRig } from '../sim/storage-rig';
 import * as view from '../sim/unit-view';
 import { VirtualClock } from '../sim/virtual-clock';
 import { loadBoard } from './build';
-import { RigResult, runRig } from './espruino-rig';
-import { FLOOR_SCENARIO, floorEeprom, floorRig, floorScenario } from './floor-eeprom';
+import { emptyFree } from './espruino-check';
+import { RigResult, rigFigure, runRig, runnerTimers } from './espruino-rig';
+import { FLOOR_SCENARIO, FloorShape, floorEeprom, floorRig, floorScenario } from './floor-eeprom';
 
 export interface SoakOptions {
   board: string;
@@ -40,8 +41,14 @@ export interface SoakOptions {
   replyDelayMs?: number;
   /** Heap sample interval, ms (default 250; each sample collects garbage). */
   sampleMs?: number;
+  /** The floor grown (the WiFi's goal: 64 accounts, 64 meters) or as it is (floor-eeprom.ts). */
+  shape?: FloorShape;
   /** Called with progress lines. */
   progress?: (line: string) => void;
+  /** Called as each poll interval ends (from the first after boot, k = 0), with its figures in
+   *  the runner's terms and the runner's own variables (`runner`: add them back for a board's
+   *  figure): a run of hours can be followed, and its figures kept, before it ends. */
+  onCycle?: (k: number, c: SoakCycle, runner: number) => void;
 }
 
 /** One poll interval of the run: free at rest (the most free in it: the unit idle) and the
@@ -53,6 +60,9 @@ export interface SoakCycle {
 
 export interface SoakResult {
   run: RigResult;
+  /** The runner's own variables (an empty program's free less the run's before boot): add them
+   *  back to a figure for what a board would show. */
+  runner: number;
   /** Cycles in which every meter answered at least once. */
   cyclesDone: number;
   /** Per poll interval from the first after boot. */
@@ -197,11 +207,16 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
   const seconds = o.cycles * pollS + 10;
   const line = { baud: o.baud || 115200 };
   const bus = { pollSeconds: pollS, dlt645: line, modbus: line };
-  const f = floorEeprom(1, bus);
+  const f = floorEeprom(1, bus, o.shape);
   const pty = await ptyPair(seconds + 300);
-  const meters = await servePtyMeters(floorScenario(1, bus), pty.a, { log: true, replyDelayMs: o.replyDelayMs === undefined ? 100 : o.replyDelayMs });
+  const meters = await servePtyMeters(floorScenario(1, bus, o.shape), pty.a, { log: true, replyDelayMs: o.replyDelayMs === undefined ? 100 : o.replyDelayMs });
   try {
     const rig = await floorRig(o.board, o.binary, f, pty.b);
+    const empty = emptyFree(o.binary);
+    let runner = NaN;
+    const heads: string[] = [];
+    let live: SoakCycle | null = null;
+    let liveK = 0;
     const t0 = Date.now();
     let next = 0;
     // The meters fall silent before the balances are listed, so that both units bill the same
@@ -215,6 +230,19 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
       settleMs: 1000,
       sampleMs: o.sampleMs || 250,
       timeoutMs: seconds * 1000 + 120000,
+      onOutput: (l) => {
+        // the runner: its harness before boot and its timers after (espruino-rig.ts)
+        if (rigFigure(l, 'harness') || rigFigure(l, 'timers')) heads.push(l);
+        if (rigFigure(l, 'timers')) runner = empty - ((rigFigure(heads[0], 'harness') as number[])[0] - runnerTimers(heads));
+        const m = rigFigure(l, 'sample');
+        if (!m || !o.onCycle) return;
+        const k = Math.floor(m[0] / (pollS * 1000));
+        if (live && k !== liveK) o.onCycle(liveK, live, runner);
+        if (!live || k !== liveK) live = { rest: 0, lowest: 1e9 };
+        liveK = k;
+        if (m[1] > live.rest) live.rest = m[1];
+        if (m[1] < live.lowest) live.lowest = m[1];
+      },
       onLine: () => {
         const s = Math.floor((Date.now() - t0) / 60000);
         if (o.progress && s > next) {
@@ -252,7 +280,7 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
     const again = billAgain(f.eeprom, f.rtcStart, meters.log, seconds + 3 * pollS + 60);
     const differ: string[] = [];
     for (const k of Object.keys(again.balances)) if (balances[k] !== again.balances[k]) differ.push(k + ': ' + balances[k] + ', ' + again.balances[k]);
-    return { run, cyclesDone, cycles: cycles.filter((c) => c), answered: meters.answered, ignored: meters.ignored, balances, again: again.balances, differ, unmatched: again.unmatched, log: meters.log };
+    return { run, runner: empty - run.freeBeforeBoot, cyclesDone, cycles: cycles.filter((c) => c), answered: meters.answered, ignored: meters.ignored, balances, again: again.balances, differ, unmatched: again.unmatched, log: meters.log };
   } finally {
     await meters.close();
     pty.stop();
