@@ -14,7 +14,7 @@ import { configSource } from '../config-store';
 import { resetStorage, saveConfig } from '../storage/config-commit';
 import { ConfigReader } from '../config-stream';
 import { Answer, changed, done, fail } from './answer';
-import { CommandContext, Run, accountIndex, elsewhere, noAccount, offset, receipt, run, runLine, stamp } from './dispatch';
+import { CommandContext, Run, accountIndex, elsewhere, noAccount, noRoom, offset, receipt, run, runLine, stamp } from './dispatch';
 import { NONE, OPERATOR, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
@@ -63,14 +63,6 @@ const PASTE_MIN_FREE = 600;
  *  change has returned (metering/wiring.ts build). */
 export function applyVars(accounts: number, meters: number): number {
   return APPLY_VARS + ACCOUNT_VARS * accounts + METER_VARS * meters;
-}
-
-/** Refusal text when the heap has fewer than `need` variables free for a change (`what`: a
- *  configuration rebuilt, applyVars; a change made in place, setVars). */
-function noRoom(u: Unit, need: number, what: string): string | null {
-  if (!u.hal.freeVars) return null;
-  const free = u.hal.freeVars();
-  return free < need ? 'not applied: too little memory for this ' + what + ' (needs about ' + need + ' variables, ' + free + ' free)' : null;
 }
 
 /** One change to one element: replaced by obj, removed (obj null), or added when none has the name. */
@@ -180,26 +172,13 @@ function named(error: string, path: string, as: string): string {
   return error.indexOf(path) === 0 ? as + (error.charAt(path.length) === '.' ? ' ' + error.substr(path.length + 1) : error.substr(path.length)) : error;
 }
 
-// Heap a change made in place (`acct set`, `tariff set`) takes: the account or plan checked
-// alone (a configuration builder of one element, about 130 variables), an account's alarm
-// levels or friendly windows laid out anew when their number changes (about 4 variables an
-// account), and the configuration streamed into the EEPROM and committed (about 350 at the peak:
-// a page buffer, the commit's records, the journal's room). Measured on espruino-pico with the
-// dormitory floor (33 accounts, 34 meters), from the change's first line, when all of it ran
-// beside this module: 517 variables for a changed limit, 613 for new alarm levels and friendly
-// windows. With about 200 to spare (on a board a poll cycle's last timers may still be in the
-// heap). Checked while this module is loaded, so conservative since the `put` module does the
-// putting in place and the commit once this one has left the heap (about 1,000 variables back
-// on the Pico's floor):
-const SET_VARS = 450;
-const SET_ACCOUNT_VARS = 10;
-/** A plan changed in place has no per-account lists: 344 measured on the floor, and 200 more. */
-const SET_PLAN_VARS = 550;
-
-/** Variables a change in place needs free on a configuration of this many accounts. */
-export function setVars(accounts: number): number {
-  return SET_VARS + SET_ACCOUNT_VARS * accounts;
-}
+// Heap the check of a change made in place (`acct set`, `tariff set`) takes beside this module:
+// the account or plan parsed alone by a configuration builder of one element (an account with
+// new alarm levels and friendly windows about 130 variables on espruino-pico with the
+// dormitory floor, 2026-12-05), with room to spare. What puts the change in place and saves it
+// needs more (console/put.ts putVars) and is checked by the `put` module, once this one has left
+// the heap (about 1,000 variables more free on the Pico's floor).
+export const CHECK_VARS = 350;
 
 /** `acct set` on unit u: account idx replaced by acc in the configuration in force, in place. It
  *  is checked alone, against the plans in force, so beside the configuration in force it takes
@@ -209,7 +188,7 @@ export function setVars(accounts: number): number {
  *  when it is refused or cannot be saved. */
 function setAccount(u: Unit, ctx: CommandContext, idx: number, acc: Obj): Answer | null {
   const c = u.cfg;
-  const room = noRoom(u, setVars(c.accounts.n), 'change');
+  const room = noRoom(u, CHECK_VARS, 'change');
   if (room) return fail(room);
   const one = new ConfigBuilder(u.hal.pulseInputs).oneAccount(acc, c.planNames);
   if (typeof one === 'string') return fail(named(one, 'accounts[0]', 'account ' + nameAt(c.accounts.names, idx)));
@@ -220,7 +199,7 @@ function setAccount(u: Unit, ctx: CommandContext, idx: number, acc: Obj): Answer
 /** `tariff set` of plan pi on unit u, in place (see setAccount): the plan parsed alone, put in
  *  the old one's place by the `put` module; billing reads it from there from the next reading on. */
 function setPlan(u: Unit, ctx: CommandContext, pi: number, v: Obj): Answer | null {
-  const room = noRoom(u, SET_PLAN_VARS, 'change');
+  const room = noRoom(u, CHECK_VARS, 'change');
   if (room) return fail(room);
   const p = new ConfigBuilder().onePlan(u.cfg.planNames[pi], v);
   if (typeof p === 'string') return fail(p);

@@ -70,6 +70,14 @@ export function conclude(u: Unit, sh: Shell, line: string, role: number, need: n
   sh.say(a, name);
 }
 
+/** Refusal text when the heap has fewer than `need` variables free for a change (`what`: a
+ *  configuration rebuilt, config-commands.ts applyVars; a change made in place, put.ts putVars). */
+export function noRoom(u: Unit, need: number, what: string): string | null {
+  if (!u.hal.freeVars) return null;
+  const free = u.hal.freeVars();
+  return free < need ? 'not applied: too little memory for this ' + what + ' (needs about ' + need + ' variables, ' + free + ' free)' : null;
+}
+
 export function offset(u: Unit): number {
   return u.core.cfg.calendar.utcOffsetS;
 }

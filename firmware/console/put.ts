@@ -9,7 +9,7 @@ import { saveConfig } from '../storage/config-commit';
 import { AccountTable, F64, I16, nameAt, table } from '../tables';
 import type { Unit } from '../unit';
 import { Answer, changed, fail } from './answer';
-import { conclude } from './dispatch';
+import { conclude, noRoom } from './dispatch';
 import { OPERATOR, Shell } from './shell';
 
 /** A change checked by the `cfg` module: account `i` replaced by the one account of table `acct`,
@@ -25,11 +25,31 @@ export interface Put {
 /** The put module's entry: carries out the change p, answers it in session sh. */
 export type PutEntry = (u: Unit, sh: Shell, p: Put) => void;
 
-/** Puts change p in place on unit u, saves it (undone when the save fails) and answers in sh. */
+// Heap a change made in place takes once it is checked: an account's alarm levels or friendly
+// windows laid out anew when their number changes (about 4 variables an account), and the
+// configuration streamed into the EEPROM and committed (about 350 at the peak: a page buffer, the
+// commit's records, the journal's room). Measured on espruino-pico with the dormitory floor (33
+// accounts, 34 meters) when the check ran beside it too, from the change's first line: 517
+// variables for a changed limit, 613 for new alarm levels and friendly windows (the check about
+// 130 of them), a plan 344. With about 200 to spare (a poll cycle's last timers may still be in
+// the heap):
+const SET_VARS = 450;
+const SET_ACCOUNT_VARS = 10;
+const SET_PLAN_VARS = 550;
+
+/** Variables putting a checked change in place and saving it needs free, on a configuration of
+ *  this many accounts (a plan's change: `plan` true). */
+export function putVars(accounts: number, plan?: boolean): number {
+  return plan ? SET_PLAN_VARS : SET_VARS + SET_ACCOUNT_VARS * accounts;
+}
+
+/** Puts change p in place on unit u, saves it (undone when the save fails) and answers in sh;
+ *  refused, with nothing changed, when the heap has no room for it. */
 export function putChange(u: Unit, sh: Shell, p: Put): void {
+  const room = noRoom(u, putVars(u.cfg.accounts.n, !p.acct), 'change');
   // counted pulses are billed under the plan they were counted in
-  if (u.metering) u.metering.emitPulses();
-  conclude(u, sh, p.line, p.role, OPERATOR, p.acct ? putAcct(u, p.i, p.acct) : putPlan(u, p.i, p.plan!));
+  if (!room && u.metering) u.metering.emitPulses();
+  conclude(u, sh, p.line, p.role, OPERATOR, room ? fail(room) : p.acct ? putAcct(u, p.i, p.acct) : putPlan(u, p.i, p.plan!));
 }
 
 /** Account idx of unit u replaced by the one account of table one (checked by the cfg module). */

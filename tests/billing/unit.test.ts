@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { nodeModules } from '../../sim/modules';
 import { startUnit } from '../../firmware/unit';
 import { busMetering } from '../../firmware/metering/wiring';
-import { applyVars, setVars } from '../../firmware/console/config-commands';
+import { CHECK_VARS, applyVars } from '../../firmware/console/config-commands';
+import { putVars } from '../../firmware/console/put';
 import { VirtualClock } from '../../sim/virtual-clock';
 
 /** One account and one meter; technician PIN 4444. */
@@ -60,7 +61,14 @@ describe('unit composition root', () => {
     unit.input('login 4444\n');
     lines.length = 0;
     unit.input('acct set A limit=2\n');
-    expect(lines).toEqual(['error: not applied: too little memory for this change (needs about ' + setVars(1) + ' variables, 250 free)']);
+    expect(lines).toEqual(['error: not applied: too little memory for this change (needs about ' + CHECK_VARS + ' variables, 250 free)']);
+    lines.length = 0;
+    // room to check the account (the cfg module) but not to put it in place and save it (the put
+    // module, which checks once cfg has left the heap): refused there, nothing changed
+    free = CHECK_VARS + 10;
+    unit.input('acct set A limit=2\n');
+    expect(lines).toEqual(['error: not applied: too little memory for this change (needs about ' + putVars(1) + ' variables, ' + free + ' free)']);
+    expect(unit.put).toBeUndefined();
     lines.length = 0;
     // an account opened rebuilds the configuration: it needs more than one changed in place
     free = 500;
