@@ -7,7 +7,8 @@
 //   - what one more account and one more meter cost, from accounts opened and meters added at
 //     the console (free after each change, from `status`);
 //   - the dormitory floor (33 accounts, 34 RS485 meters) booted from its EEPROM, and on the WiFi
-//     the floor grown to its goal configuration (64 accounts, 64 meters);
+//     the floor grown to its goal configuration (64 accounts, 64 meters); what an account and a
+//     meter cost at rest, from the floor grown to 64 accounts, then to 64 meters;
 //   - on those goal configurations, a technician's session with the meters answering on RS485
 //     while the unit polls them: the least free while each command runs.
 // The runner's own variables (its stubs and the typed commands) are added back, so "free" is
@@ -99,6 +100,15 @@ async function floor(): Promise<void> {
   // The WiFi's goal configuration: the floor grown to 64 rooms, 64 meters.
   const g = await bootFloor('wifi', big, floorEeprom(1, undefined, { accounts: 64, meters: 64 }));
   console.log('  wifi, 64 and 64   free at rest ' + pct(on(freeAtRest(g)), 8190) + ', lowest in a session ' + pct(on(g.lowest), 8190) + ', lowest at boot ' + pct(on(g.lowestBoot), 8190) + (g.errors.length ? '  ERRORS: ' + g.errors.join('; ') : ''));
+  // What an account and a meter cost at rest, from the floor grown: 31 accounts more (the
+  // rooms without meters), then their 30 meters.
+  const rooms = floorEeprom(1, undefined, { accounts: 64, meters: 34 });
+  const wa = await bootFloor('wifi', big, rooms);
+  const pa = await bootFloor('pico', big, rooms);
+  const pg = await bootFloor('pico', big, floorEeprom(1, undefined, { accounts: 64, meters: 64 }));
+  const costs = (r33: number, r64: number, r6464: number) => Math.round((r33 - r64) / 31) + ' variables an account, ' + Math.round((r64 - r6464) / 30) + ' a meter';
+  console.log('  at rest, wifi     ' + costs(freeAtRest(w), freeAtRest(wa), freeAtRest(g)) + ' (33 and 34 -> 64 and 34 -> 64 and 64)');
+  console.log('  at rest, pico     ' + costs(freeAtRest(p), freeAtRest(pa), freeAtRest(pg)) + ' (the same, its image on the 8,190 heap)');
   // A technician's session on each goal configuration with the meters answering while the unit
   // polls them (tools/floor-session.ts): the least free while each command runs.
   console.log('technician session with the meters answering (every command, a token, a configuration change; runner added back)');

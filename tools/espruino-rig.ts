@@ -163,7 +163,7 @@ export function rigFigure(line: string, kind: 'harness' | 'timers' | 'sample'): 
 }
 
 /** Variables the runner's own timers took after boot (free before less after they were made). */
-export function runnerTimers(lines: string[]): number {
+function runnerTimers(lines: string[]): number {
   const t: number[] = [];
   for (const l of lines) {
     const f = rigFigure(l, 'timers');

@@ -23,7 +23,7 @@ import * as view from '../sim/unit-view';
 import { VirtualClock } from '../sim/virtual-clock';
 import { loadBoard } from './build';
 import { emptyFree } from './espruino-check';
-import { RigResult, rigFigure, runRig, runnerTimers } from './espruino-rig';
+import { RigResult, rigFigure, runRig } from './espruino-rig';
 import { FLOOR_SCENARIO, FloorShape, floorEeprom, floorRig, floorScenario } from './floor-eeprom';
 
 export interface SoakOptions {
@@ -213,8 +213,9 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
   try {
     const rig = await floorRig(o.board, o.binary, f, pty.b);
     const empty = emptyFree(o.binary);
-    let runner = NaN;
-    const heads: string[] = [];
+    // the runner: free before boot, and before and after it made its timers (espruino-rig.ts)
+    let harness = NaN;
+    const timers: number[] = [];
     let live: SoakCycle | null = null;
     let liveK = 0;
     const t0 = Date.now();
@@ -231,13 +232,14 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
       sampleMs: o.sampleMs || 250,
       timeoutMs: seconds * 1000 + 120000,
       onOutput: (l) => {
-        // the runner: its harness before boot and its timers after (espruino-rig.ts)
-        if (rigFigure(l, 'harness') || rigFigure(l, 'timers')) heads.push(l);
-        if (rigFigure(l, 'timers')) runner = empty - ((rigFigure(heads[0], 'harness') as number[])[0] - runnerTimers(heads));
+        const h = rigFigure(l, 'harness') || [harness];
+        harness = h[0];
+        const t = rigFigure(l, 'timers');
+        if (t) timers.push(t[0]);
         const m = rigFigure(l, 'sample');
         if (!m || !o.onCycle) return;
         const k = Math.floor(m[0] / (pollS * 1000));
-        if (live && k !== liveK) o.onCycle(liveK, live, runner);
+        if (live && k !== liveK) o.onCycle(liveK, live, empty - harness + timers[0] - timers[1]);
         if (!live || k !== liveK) live = { rest: 0, lowest: 1e9 };
         liveK = k;
         if (m[1] > live.rest) live.rest = m[1];

@@ -32,9 +32,11 @@ const LOWEST_FREE = 1100;
 
 describe('the dormitory floor soaked on espruino-pico, meters on RS485', () => {
   let r: SoakResult;
+  /** What onCycle gave as each interval ended: interval, free at rest, the runner's variables. */
+  const live: number[][] = [];
 
   it('polls every meter in every cycle and bills as the same firmware in Node does', async () => {
-    r = await soakFloor({ board: 'pico', binary: espruinoBinary()!, cycles: CYCLES, pollS: POLL_S, replyDelayMs: 30 });
+    r = await soakFloor({ board: 'pico', binary: espruinoBinary()!, cycles: CYCLES, pollS: POLL_S, replyDelayMs: 30, onCycle: (k, c, runner) => live.push([k, c.rest, runner]) });
     expect(r.run.errors).toEqual([]);
     expect(r.run.other.filter((l) => /Uncaught|OUT OF MEMORY|ASSERT/.test(l))).toEqual([]);
     expect(r.cyclesDone).toBeGreaterThanOrEqual(CYCLES_DONE);
@@ -47,6 +49,13 @@ describe('the dormitory floor soaked on espruino-pico, meters on RS485', () => {
   it('keeps the heap at rest level from cycle to cycle, half the heap free (figures printed)', () => {
     const runner = r.runner;
     expect(runner).toBe(emptyFree(espruinoBinary()!) - r.run.freeBeforeBoot);
+    // the figures given as the intervals ended are those of the whole run
+    expect(live.length).toBeGreaterThanOrEqual(CYCLES - 1);
+    for (const [k, rest, run] of live) {
+      expect(run).toBe(runner);
+      // (the intervals after the meters fell silent are not in r.cycles)
+      if (k < r.cycles.length) expect(rest).toBe(r.cycles[k].rest);
+    }
     const rest = r.cycles.map((c) => c.rest + runner);
     const lowest = Math.min.apply(null, r.cycles.map((c) => c.lowest + runner));
     console.log('floor soak on espruino-pico: ' + r.cyclesDone + ' cycles in ' + CYCLES + ' intervals of ' + POLL_S + ' s; free at rest per interval ' + rest.join(' ') + '; lowest ' + lowest + ' (runner ' + runner + ' added back)');
