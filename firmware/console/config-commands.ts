@@ -317,7 +317,8 @@ export function configCommands(u: Unit): (name: string) => Run | null {
             }
             // close: refund what is left, print the closing record, drop the account and its meters
             const room = noRoom(u, applyVars(n, m), 'configuration');
-            if (room) return fail(room);
+            // (what a full unit can do instead: the account stays for the next tenant)
+            if (room) return fail(room + '; the account can stay: refund ' + name + ' <amount>, then acct set ' + name + ' mode=off');
             const a = idx;
             const edits: Edit[] = [{ kind: 'account', name: name, obj: null }];
             for (let k = 0; k < m; k++) if (u.cfg.meters.account[k] === a) edits.push({ kind: 'meter', name: nameAt(u.cfg.meters.names, k), obj: null });

@@ -75,11 +75,18 @@ describe('unit composition root', () => {
     unit.input('acct open B plan=f\n');
     expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about ' + applyVars(2, 1) + ' variables, 500 free)']);
     lines.length = 0;
+    // closing one rebuilds too: the answer says what a full unit can do instead
+    unit.input('acct close A\n');
+    expect(lines).toEqual(['error: not applied: too little memory for this configuration (needs about ' + applyVars(1, 1) + ' variables, 500 free); the account can stay: refund A <amount>, then acct set A mode=off']);
+    lines.length = 0;
     unit.input('acct A\n');
     expect(lines.join('\n')).toContain('limit 0.000');
     free = 1000;
     lines.length = 0;
     unit.input('acct set A limit=2\n');
+    expect(lines).toEqual(['account A changed']);
+    lines.length = 0;
+    unit.input('acct set A mode=off\n');
     expect(lines).toEqual(['account A changed']);
     // a meter on the bus: its bus session is loaded after the change, not beside it
     lines.length = 0;
