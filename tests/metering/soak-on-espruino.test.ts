@@ -4,17 +4,19 @@
 // Checked: every meter answers in every cycle, the heap at rest does not fall from cycle to
 // cycle, and the balances equal those of the same firmware billing the same replies in Node.
 // A request takes about 100 ms under the rig (meters answering 30 ms after a request), so a cycle
-// of the 34 meters takes about 10 s: CI runs 16 poll intervals of 15 s; `npm run bench -- soak`
+// of the 34 meters takes about 10 s: CI runs 14 poll intervals of 20 s; `npm run bench -- soak`
 // runs more (SOAK_CYCLES, SOAK_POLL_S).
 import { describe, expect, it } from 'vitest';
 import { emptyFree, espruinoBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { soakFloor, SoakResult } from '../../tools/soak';
 
-const CYCLES = 16;
-const POLL_S = 15;
+const CYCLES = 14;
+/** (15 s leaves the unit idle in about nine intervals of ten when the machine is quiet; 20 s leaves
+ *  room for a cycle slowed by the other files CI runs beside this one.) */
+const POLL_S = 20;
 /** Complete cycles in CYCLES intervals: a console command or a slow turn now and then makes a
- *  cycle overrun its interval (13 measured alone; CI runs other files beside it; retries not
- *  counted). Every balance is billed from the first cycle on (the EEPROM holds each meter's
+ *  cycle overrun its interval (13 of 16 at 15 s measured alone; CI runs other files beside it;
+ *  retries not counted). Every balance is billed from the first cycle on (the EEPROM holds each meter's
  *  register). */
 const CYCLES_DONE = 8;
 /** Free on espruino-pico with the runner's variables added back (what a Pico would show): at
@@ -60,8 +62,8 @@ describe('the dormitory floor soaked on espruino-pico, meters on RS485', () => {
     const lowest = Math.min.apply(null, r.cycles.map((c) => c.lowest + runner));
     console.log('floor soak on espruino-pico: ' + r.cyclesDone + ' cycles in ' + CYCLES + ' intervals of ' + POLL_S + ' s; free at rest per interval ' + rest.join(' ') + '; lowest ' + lowest + ' (runner ' + runner + ' added back)');
     // An interval whose cycle overran has no idle moment: free at rest is the most free in a few.
-    const early = Math.max.apply(null, rest.slice(2, 7));
-    const late = Math.max.apply(null, rest.slice(-5));
+    const early = Math.max.apply(null, rest.slice(2, 8));
+    const late = Math.max.apply(null, rest.slice(-6));
     // a leak lowers it: here at most 1% lower at the end
     expect(late).toBeGreaterThanOrEqual(early - Math.ceil(early / 100));
     expect(late).toBeGreaterThanOrEqual(REST_FREE);
