@@ -4,13 +4,13 @@
 // Checked: every meter answers in every cycle, the heap at rest does not fall from cycle to
 // cycle, and the balances equal those of the same firmware billing the same replies in Node.
 // A request takes about 100 ms under the rig (meters answering 30 ms after a request), so a cycle
-// of the 34 meters takes about 10 s: CI runs 14 poll intervals of 20 s; `npm run bench -- soak`
+// of the 34 meters takes about 10 s: CI runs 12 poll intervals of 20 s; `npm run bench -- soak`
 // runs more (SOAK_CYCLES, SOAK_POLL_S).
 import { describe, expect, it } from 'vitest';
 import { emptyFree, espruinoBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { soakFloor, SoakResult } from '../../tools/soak';
 
-const CYCLES = 14;
+const CYCLES = 12;
 /** (15 s leaves the unit idle in about nine intervals of ten when the machine is quiet; 20 s leaves
  *  room for a cycle slowed by the other files CI runs beside this one.) */
 const POLL_S = 20;
