@@ -216,8 +216,9 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
     // the runner: free before boot, and before and after it made its timers (espruino-rig.ts)
     let harness = NaN;
     const timers: number[] = [];
-    let live: SoakCycle | null = null;
-    let liveK = 0;
+    // Per poll interval from the first sample on: free at rest is the most free in it.
+    const cycles: SoakCycle[] = [];
+    let at = -1;
     const t0 = Date.now();
     let next = 0;
     // The meters fall silent before the balances are listed, so that both units bill the same
@@ -232,18 +233,18 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
       sampleMs: o.sampleMs || 250,
       timeoutMs: seconds * 1000 + 120000,
       onOutput: (l) => {
-        const h = rigFigure(l, 'harness') || [harness];
-        harness = h[0];
+        const h = rigFigure(l, 'harness');
+        if (h) harness = h[0];
         const t = rigFigure(l, 'timers');
         if (t) timers.push(t[0]);
         const m = rigFigure(l, 'sample');
-        if (!m || !o.onCycle) return;
+        if (!m) return;
         const k = Math.floor(m[0] / (pollS * 1000));
-        if (live && k !== liveK) o.onCycle(liveK, live, empty - harness + timers[0] - timers[1]);
-        if (!live || k !== liveK) live = { rest: 0, lowest: 1e9 };
-        liveK = k;
-        if (m[1] > live.rest) live.rest = m[1];
-        if (m[1] < live.lowest) live.lowest = m[1];
+        if (k !== at && at >= 0 && o.onCycle) o.onCycle(at, cycles[at], empty - harness + timers[0] - timers[1]);
+        at = k;
+        const c = cycles[k] || (cycles[k] = { rest: 0, lowest: 1e9 });
+        if (m[1] > c.rest) c.rest = m[1];
+        if (m[1] < c.lowest) c.lowest = m[1];
       },
       onLine: () => {
         const s = Math.floor((Date.now() - t0) / 60000);
@@ -254,17 +255,8 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
       },
     });
     clearTimeout(mute);
-    // The interval from the first sample on: free at rest is the most free in it (the intervals
-    // once the meters fell silent are left out).
-    const cycles: SoakCycle[] = [];
+    // (the intervals once the meters fell silent are left out)
     const last = Math.floor(muteAt / pollS) - 1;
-    for (const [ms, free] of run.samples) {
-      const k = Math.floor(ms / (pollS * 1000));
-      if (k >= last) continue;
-      const c = cycles[k] || (cycles[k] = { rest: 0, lowest: 1e9 });
-      if (free > c.rest) c.rest = free;
-      if (free < c.lowest) c.lowest = free;
-    }
     // cycles done: the fewest times a meter was asked its first request again (retries not counted)
     let cyclesDone = 1e9;
     const first: string[] = [];
@@ -282,7 +274,7 @@ export async function soakFloor(o: SoakOptions): Promise<SoakResult> {
     const again = billAgain(f.eeprom, f.rtcStart, meters.log, seconds + 3 * pollS + 60);
     const differ: string[] = [];
     for (const k of Object.keys(again.balances)) if (balances[k] !== again.balances[k]) differ.push(k + ': ' + balances[k] + ', ' + again.balances[k]);
-    return { run, runner: empty - run.freeBeforeBoot, cyclesDone, cycles: cycles.filter((c) => c), answered: meters.answered, ignored: meters.ignored, balances, again: again.balances, differ, unmatched: again.unmatched, log: meters.log };
+    return { run, runner: empty - run.freeBeforeBoot, cyclesDone, cycles: cycles.slice(0, last).filter((c) => c), answered: meters.answered, ignored: meters.ignored, balances, again: again.balances, differ, unmatched: again.unmatched, log: meters.log };
   } finally {
     await meters.close();
     pty.stop();
