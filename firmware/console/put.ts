@@ -47,9 +47,10 @@ export function putVars(accounts: number, plan?: boolean): number {
  *  refused, with nothing changed, when the heap has no room for it. */
 export function putChange(u: Unit, sh: Shell, p: Put): void {
   const room = noRoom(u, putVars(u.cfg.accounts.n, !p.acct), 'change');
+  if (room) return conclude(u, sh, p.line, p.role, OPERATOR, fail(room));
   // counted pulses are billed under the plan they were counted in
-  if (!room && u.metering) u.metering.emitPulses();
-  conclude(u, sh, p.line, p.role, OPERATOR, room ? fail(room) : p.acct ? putAcct(u, p.i, p.acct) : putPlan(u, p.i, p.plan!));
+  if (u.metering) u.metering.emitPulses();
+  conclude(u, sh, p.line, p.role, OPERATOR, p.acct ? putAcct(u, p.i, p.acct) : putPlan(u, p.i, p.plan!));
 }
 
 /** Account idx of unit u replaced by the one account of table one (checked by the cfg module). */
