@@ -1,6 +1,10 @@
 // hal/serial.ts on a real serial device of this computer (node-serialport): the firmware's
 // MeterBus can then talk to real meters through a USB-RS485 adapter, or to independent peers
 // (pymodbus) through a socat pty pair. One write at a time; done when the OS has drained it.
+// A reply can be read before the OS reports the request drained (a fast peer on a loaded
+// machine): the bus listens only from done on, so bytes read while a write is draining are held
+// and handed over just after done, less an echo of the request itself (an adapter that hears
+// its own transmission).
 import { SerialPort as NodeSerialPort } from 'serialport';
 import { LineSettings, SerialOptions, SerialPort, bitsPerChar } from '../hal/serial';
 
@@ -12,6 +16,9 @@ export class NodeSerialAdapter implements SerialPort {
   rxBytes = 0;
   private busy = false;
   private closed = false;
+  /** While a write drains: the request, and the bytes read meanwhile. */
+  private sending: Buffer | null = null;
+  private held: Buffer[] = [];
 
   constructor(
     private port: NodeSerialPort,
@@ -20,7 +27,8 @@ export class NodeSerialAdapter implements SerialPort {
     port.on('data', (b: Buffer) => {
       if (this.closed) return;
       this.rxBytes += b.length;
-      this.opts.onData(new Uint8Array(b.buffer, b.byteOffset, b.length).slice());
+      if (this.sending) this.held.push(Buffer.from(b));
+      else this.hand(b);
     });
   }
 
@@ -34,12 +42,23 @@ export class NodeSerialAdapter implements SerialPort {
     if (this.busy || this.closed) return false;
     this.busy = true;
     this.txBytes += bytes.length;
-    this.port.write(Buffer.from(bytes));
+    const req = Buffer.from(bytes);
+    this.sending = req;
+    this.port.write(req);
     this.port.drain(() => {
       this.busy = false;
+      this.sending = null;
+      let rx = Buffer.concat(this.held);
+      this.held = [];
+      if (rx.subarray(0, req.length).equals(req)) rx = rx.subarray(req.length);
       if (done && !this.closed) done();
+      if (rx.length) this.hand(rx);
     });
     return true;
+  }
+
+  private hand(b: Buffer): void {
+    if (!this.closed) this.opts.onData(new Uint8Array(b.buffer, b.byteOffset, b.length).slice());
   }
 
   bitsPerChar(): number {
