@@ -2,10 +2,11 @@
 // (tools/soak.ts): free at rest per poll cycle, the lowest, and whether the balances equal the
 // same firmware billing the same replies in Node; the Pico with the dormitory floor (33 accounts,
 // 34 meters), the WiFi with the floor grown to 64 and 64. A request takes about 100 ms under the
-// rig (the interpreter wakes in steps of about 50 ms), so a cycle of the floor takes about 10 s
+// rig (the interpreter's serial thread wakes every 50 ms), so a cycle of the floor takes about 10 s
 // and one of 64 meters about 20 s: the default run is short; SOAK_CYCLES=1000 SOAK_POLL_S=15
-// runs the steady state on the Pico in about 4 hours. Figures are printed as poll
-// intervals end, with the runner's variables added back (what a board would show).
+// runs the steady state on the Pico in about 4 hours (10,000 cycles: at least 28 hours
+// at 10 s). Figures are printed as poll intervals end, with the runner's variables added back
+// (what a board would show).
 //   npm run bench -- soak            SOAK_CYCLES=100 SOAK_BOARDS=pico npm run bench -- soak
 import { espruinoBinary, espruinoWifiBinary } from '../tools/espruino-check';
 import { soakFloor } from '../tools/soak';
