@@ -6,6 +6,7 @@ import { MeterModel, MeterModelOptions } from './meter-model';
 import { MeterFaults, noFaults, sendAfter, wrapReply } from './meter-faults';
 import { WireStats } from './wire-stats';
 import { BusPort, VirtualBus } from './virtual-bus';
+import { relayCommand } from '../firmware/metering/dlt645';
 
 /** How one virtual DL/T 645 meter is built. */
 export interface Dlt645MeterOptions {
@@ -65,6 +66,8 @@ export class VirtualDlt645Meter {
   replies = 0;
   timeSyncs = 0;
   lastOperator = -1;
+  /** N2 of the last relay command taken. */
+  lastN2 = -1;
   private password: string;
   private closeOnAllow: boolean;
   private timeBaseMs: number;
@@ -278,17 +281,17 @@ export class VirtualDlt645Meter {
   }
 
   private control(d: number[]): Uint8Array {
-    if (d.length !== 16) return this.frame(0xdc, [ERR_OTHER]);
-    const pa = d[0];
-    if (pa !== 0x02 && pa !== 0x04) return this.frame(0xdc, [ERR_AUTH]); // 98H needs a security chip
+    const r = relayCommand(d);
+    if (!r.ok) return this.frame(0xdc, [r.error === 'password' ? ERR_AUTH : ERR_OTHER]);
+    const c = r.value;
+    if (c.pa !== 0x02 && c.pa !== 0x04) return this.frame(0xdc, [ERR_AUTH]); // 98H needs a security chip
     if (this.faults.refusePlaintextRelay) return this.frame(0xdc, [ERR_AUTH]);
-    const pw = hex(d[3]) + hex(d[2]) + hex(d[1]);
-    if (pw !== this.password) return this.frame(0xdc, [ERR_AUTH]);
-    const until = civil(d.slice(10, 16), false);
-    if (until === null) return this.frame(0xdc, [ERR_OTHER]);
-    if (until < this.timeS()) return this.frame(0xdc, [ERR_AUTH]);
+    if (String(1000000 + c.password).substr(1) !== this.password) return this.frame(0xdc, [ERR_AUTH]);
+    if (c.validUntilS < this.timeS()) return this.frame(0xdc, [ERR_AUTH]);
+    // N2 is reserved: 00 from this unit, 01 from some head-ends; either is taken.
+    this.lastN2 = c.n2 as number;
     const m = this.model;
-    switch (d[8]) {
+    switch (c.n1) {
       case 0x1a:
         this.tripCommanded = true;
         if (!this.keepPower) m.setRelayOpen(true);
@@ -318,7 +321,7 @@ export class VirtualDlt645Meter {
       default:
         return this.frame(0xdc, [ERR_OTHER]);
     }
-    this.lastOperator = d[4] + (d[5] << 8) + (d[6] << 16) + d[7] * 0x1000000;
+    this.lastOperator = c.operator;
     return this.frame(0x9c, []);
   }
 

@@ -1,7 +1,7 @@
 // DL/T 645-2007 codec: pure functions from values to frames and back. Facts and vectors:
 // shared/protocols/dlt645-2007.md. Transport (timeouts, retries) lives in bus.ts.
 import { Result, ok, fail } from '../../hal/result';
-import { civilFromSeconds } from '../../hal/calendar';
+import { civilFromSeconds, secondsFromCivil } from '../../hal/calendar';
 import { scaleRound } from './round';
 
 /** A checked frame: address (6 bytes, wire order), control byte, DATA with 33H removed. */
@@ -104,6 +104,9 @@ export interface RelayCommand {
   operator: number;
   /** N1: RELAY_TRIP, RELAY_CLOSE_ALLOWED, RELAY_CLOSE, 2AH/2BH alarm, 3AH/3BH keep power. */
   n1: number;
+  /** N2: reserved by the standard and sent as 00 by this unit; head-ends send 01 too, and a
+   *  command passed on to a meter keeps what it was issued with (default 0). */
+  n2?: number;
   /** The command is void after this local time (epoch seconds). */
   validUntilS: number;
 }
@@ -113,8 +116,26 @@ export function relayRequest(addr: Uint8Array, c: RelayCommand): Uint8Array {
   const p = c.password;
   const o = c.operator;
   const d = [c.pa, bcdByte(p % 100), bcdByte(Math.floor(p / 100) % 100), bcdByte(Math.floor(p / 10000) % 100)];
-  d.push(o & 255, (o >> 8) & 255, (o >> 16) & 255, (o >>> 24) & 255, c.n1, 0);
+  d.push(o & 255, (o >> 8) & 255, (o >> 16) & 255, (o >>> 24) & 255, c.n1, c.n2 || 0);
   return frame(addr, 0x1c, d.concat(timeBytes(c.validUntilS)));
+}
+
+/** The fields of a 1CH command's 16 data bytes (33H already taken off): the password and the
+ *  valid-until time must be BCD and a real date ('password', 'time'), N2 kept as sent. */
+export function relayCommand(d: ArrayLike<number>): Result<RelayCommand> {
+  if (d.length !== 16) return fail('length');
+  const v: number[] = [];
+  for (let i = 1; i < 16; i++) {
+    if (i === 4) i = 10;
+    if ((d[i] & 15) > 9 || d[i] >> 4 > 9) return fail(i < 4 ? 'password' : 'time');
+    v[i] = (d[i] >> 4) * 10 + (d[i] & 15);
+  }
+  const y = 2000 + v[15];
+  const t = secondsFromCivil(y, v[14], v[13], v[12], v[11], v[10]);
+  const c = civilFromSeconds(t);
+  if (v[10] > 59 || v[11] > 59 || v[12] > 23 || c.day !== v[13] || c.month !== v[14] || c.year !== y) return fail('time');
+  const op = d[4] + d[5] * 0x100 + d[6] * 0x10000 + d[7] * 0x1000000;
+  return ok({ pa: d[0], password: v[1] + v[2] * 100 + v[3] * 10000, operator: op, n1: d[8], n2: d[9], validUntilS: t });
 }
 
 /** Streaming frame extractor: feed arbitrary slices, receive checked frames or typed errors

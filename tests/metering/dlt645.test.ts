@@ -67,6 +67,26 @@ describe('DL/T 645 requests equal the published and cross-checked vectors', () =
     const data = Array.from(noPre(r).subarray(10, 26), (x) => (x - 0x33) & 255);
     expect(hx(data.slice(0, 10))).toBe('04 56 34 12 04 03 02 01 1C 00');
   });
+  it('relay N2 is carried both ways: encoded as given (00 by default), decoded as sent', () => {
+    const until = secondsFromCivil(2099, 12, 31, 23, 59, 59);
+    const c = { pa: 4, password: 123456, operator: 0x01020304, n1: d.RELAY_TRIP, n2: 1, validUntilS: until };
+    const data = Array.from(noPre(d.relayRequest(M1, c)).subarray(10, 26), (x) => (x - 0x33) & 255);
+    expect(hx(data)).toBe('04 56 34 12 04 03 02 01 1A 01 59 59 23 31 12 99');
+    expect(d.relayCommand(data)).toEqual({ ok: true, value: c });
+    const plain = Array.from(noPre(d.relayRequest(M1, { ...c, n2: undefined })).subarray(10, 26), (x) => (x - 0x33) & 255);
+    expect(plain[9]).toBe(0);
+    expect(d.relayCommand(plain)).toEqual({ ok: true, value: { ...c, n2: 0 } });
+  });
+  it('a relay command with a password or time that is not BCD, or a date that does not exist, is refused', () => {
+    const base = [4, 0x56, 0x34, 0x12, 4, 3, 2, 1, 0x1a, 0, 0x59, 0x59, 0x23, 0x31, 0x12, 0x99];
+    const with_ = (i: number, v: number) => base.map((b, k) => (k === i ? v : b));
+    expect(d.relayCommand(with_(2, 0x3a))).toMatchObject({ ok: false, error: 'password' });
+    expect(d.relayCommand(with_(11, 0x60))).toMatchObject({ ok: false, error: 'time' });
+    expect(d.relayCommand(with_(13, 0x30).map((b, k) => (k === 14 ? 0x02 : b)))).toMatchObject({ ok: false, error: 'time' }); // 30 February
+    expect(d.relayCommand(with_(12, 0x24))).toMatchObject({ ok: false, error: 'time' });
+    expect(d.relayCommand(base.slice(1))).toMatchObject({ ok: false, error: 'length' });
+    expect(d.relayCommand(with_(15, 0x28).map((b, k) => (k === 13 ? 0x29 : k === 14 ? 0x02 : b)))).toMatchObject({ ok: true }); // 2028-02-29
+  });
   it('broadcast time sync, seconds first', () => {
     expect(hx(noPre(d.timeSyncRequest(secondsFromCivil(2017, 6, 5, 10, 22, 51))))).toBe('68 99 99 99 99 99 99 68 08 06 84 55 43 38 39 4A 4B 16');
     expect(hx(d.timeSyncRequest(secondsFromCivil(2025, 1, 2, 3, 4, 5)))).toBe('FE FE FE FE 68 99 99 99 99 99 99 68 08 06 38 37 36 35 34 58 DA 16');

@@ -108,6 +108,17 @@ describe('virtual DL/T 645 meter answers the shared vectors byte for byte', () =
     expect(ask(cmd(0x04, [0x56, 0x34, 0x12], 0x77, far))).toBe('68 01 00 00 00 00 00 68 DC 01 34 E2 16'); // ERR 01
   });
 
+  it('relay: N2 = 01 as some head-ends send it is taken and recorded; a date that does not exist is ERR 01', () => {
+    const { ask, meter } = rig({ address: '000000000001', timeS: Date.UTC(2025, 5, 1) / 1000 });
+    const cmd = (n2: number, until: number[]) =>
+      dltClose([0x68, 1, 0, 0, 0, 0, 0, 0x68, 0x1c, 0x10].concat([2, 0, 0, 0, 0, 0, 0, 0, 0x1a, n2].concat(until).map((b) => (b + 0x33) & 0xff)));
+    expect(ask(cmd(0x01, [0x59, 0x59, 0x23, 0x31, 0x12, 0x99]))).toBe('68 01 00 00 00 00 00 68 9C 00 6D 16');
+    expect(meter.lastN2).toBe(1);
+    expect(meter.model.relayOpen).toBe(true);
+    expect(ask(cmd(0x00, [0, 0, 0, 0x31, 0x02, 0x99]))).toBe('68 01 00 00 00 00 00 68 DC 01 34 E2 16'); // 31 February
+    expect(meter.lastN2).toBe(1);
+  });
+
   it('broadcast time: no reply, the clock is set; seconds first, and year first when lenient', () => {
     const { ask, meter, bus } = rig({ address: '000000000001' });
     expect(ask('FE FE FE FE 68 99 99 99 99 99 99 68 08 06 38 37 36 35 34 58 DA 16')).toBe('');
