@@ -1,89 +1,113 @@
 // A GSM modem for SMS (SIM800/SIM900, SIM7600/A7670 class; Quectel EC2x/M66 speak the same
-// commands) over the AT channel: powers it up, sets text mode and new-message indications,
-// waits for the SIM and the network, reads every message that arrives (and any left in the
-// SIM's storage, which a missed indication or a full storage would otherwise strand), deletes
-// what it has handed over, and sends one message at a time. Nothing waits on the modem: every
-// step is a timer or an answer. A module that stops answering is switched off and on again
-// after a bounded time; one that restarted by itself (start-up codes again) is set up again.
+// commands), driven in sessions: the unit opens one now and then (a minute apart, say, between
+// poll cycles) and drops it when it ends, so that between sessions the driver holds no heap
+// (on the Pico, about 350 variables resident would take the floor below half its heap free).
+// A session makes sure the module answers and is set up (text mode: a module that restarted has
+// lost it), looks at the SIM and the network, reads the messages the SIM's store holds one by
+// one (each deleted once handed over: a listing of a full store would take all its text into
+// the heap at once), sends what the unit has to send, and reports. Messages that arrive between
+// sessions wait in the store; no indication is needed, so none is missed. Every step is a timer
+// or an answer: nothing waits on the modem, and a session that gets no answer ends after a
+// bounded time (the unit then switches the module off and on: `cycle`).
 import { AtChannel, atFields } from './at';
 import { Clock } from './clock';
 
-export interface ModemOptions {
+/** Switched off, or not answering. */
+export const MODEM_OFF = 0;
+/** Answering, not set up: no SIM, a locked SIM, a command refused. */
+export const MODEM_SETUP = 1;
+/** Set up, not registered on a network: messages are read, none can be sent. */
+export const MODEM_NO_NETWORK = 2;
+/** Registered: messages go out and come in. */
+export const MODEM_READY = 3;
+
+/** How a session ended. */
+export interface ModemReport {
+  /** MODEM_* */
+  state: number;
+  /** A word on why it is not ready ('no answer', 'no SIM', 'SIM SIM PIN', 'ERROR', ...). */
+  why: string;
+  /** Signal quality as AT+CSQ gives it (0..31; 99 unknown). */
+  signal: number;
+  /** Messages handed over, messages sent. */
+  read: number;
+  sent: number;
+}
+
+export interface ModemSessionOptions {
   clock: Clock;
   /** Bytes to the modem's UART. */
   write: (s: string) => void;
   /** Switches the module on or off (its supply switch, or its power key and reset pins). */
   power: (on: boolean) => void;
-  /** A message the SIM held: sender, text, the network's time stamp ("yy/MM/dd,hh:mm:ss+zz"). */
-  onSms: (from: string, text: string, time: string) => void;
-  /** The modem's state as it changes (MODEM_* below) and a word on why. */
-  onState?: (state: number, why: string) => void;
+  /** Switch the module off and on before anything else (the last sessions got no answer). */
+  cycle?: boolean;
   /** An LTE module (SIM7600, A7670, EC2x): registration is read from AT+CEREG? as well. */
   lte?: boolean;
+  /** A message the SIM held: sender, text, the network's time stamp ("yy/MM/dd,hh:mm:ss+zz"). */
+  onSms: (from: string, text: string, time: string) => void;
+  /** The next message to send in this session, or null (asked again after each is sent). */
+  nextOut?: () => { to: string; text: string } | null;
+  /** The last message nextOut gave: null once the network took it, else why not ('CMS <n>',
+   *  'timeout', 'number', 'text': what the GSM alphabet or 160 characters cannot carry). */
+  onSent?: (err: string | null) => void;
+  done: (r: ModemReport) => void;
 }
 
-/** Switched off, or switched on and not yet answering. */
-export const MODEM_OFF = 0;
-/** Answering, being set up or waiting for the SIM. */
-export const MODEM_SETUP = 1;
-/** Set up, not registered on a network. */
-export const MODEM_NO_NETWORK = 2;
-/** Registered: messages go out and come in. */
-export const MODEM_READY = 3;
-
-// Times, ms. A SIM800 takes AT about 3 s after power-up and has its SMS store ready within 10 s;
-// a SIM7600 takes up to 20 s.
-const BOOT_MS = 5000;
-const CMD_MS = 2000;
-const READ_MS = 10000;
-const SEND_MS = 60000;
-/** Between looks at the network and the SIM's store while registered (or not). */
-const CHECK_MS = 60000;
-const REG_RETRY_MS = 10000;
-/** A SIM missing or locked: looked at again this much later. */
-const SIM_RETRY_MS = 30000;
+// Times, ms. A SIM800 answers AT about 3 s after power-up, a SIM7600 up to 20 s after.
 const OFF_MS = 3000;
-/** Commands in a row without an answer (or a start-up without one) before a power cycle. */
-const MAX_SILENT = 3;
-const AT_TRIES = 10;
+const BOOT_MS = 15000;
+const CMD_MS = 2000;
+const READ_MS = 5000;
+const SEND_MS = 60000;
+/** AT tries before a session gives up on a silent module. */
+const AT_TRIES = 3;
+/** Messages read, and sent, in one session at most: a session stays short (the meter session
+ *  waits for it), the rest comes in the next. */
+const MAX_READ = 5;
+const MAX_SENT = 3;
 
-// The set-up, in order, after the module answers AT.
-const SETUP = ['ATE0', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=1', 'AT+CSCS="GSM"', 'AT+CNMI=2,1,0,0,0'];
+// The set-up, in order, after the module answers AT: echo off, numeric errors, the SIM, text
+// mode in the GSM alphabet, and no new-message indications (the store is read instead).
+const SETUP = ['ATE0', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=1', 'AT+CSCS="GSM"', 'AT+CNMI=0,0,0,0,0'];
 
-/** The driver. feed() it what the UART receives; start() switches the module on. */
-export class Modem {
-  state = MODEM_OFF;
-  /** Signal quality as AT+CSQ gives it (0..31; 99 unknown). */
-  signal = 99;
-  /** Messages sent and handed over since start-up, and power cycles for silence. */
-  sent = 0;
-  received = 0;
-  cycles = 0;
+/** One session with the module: feed() it what the UART receives until done is called. */
+export class ModemSession {
   private at: AtChannel;
-  private o: ModemOptions;
-  private timer = -1;
-  private silent = 0;
+  private o: ModemSessionOptions;
+  private r: ModemReport = { state: MODEM_OFF, why: 'no answer', signal: 99, read: 0, sent: 0 };
+  /** The step whose command is out (see step()), tries of AT, the store's slots. */
+  private k = 0;
   private tries = 0;
-  private sending = false;
-  /** Message indices being read, so that an indication and a listing do not read one twice. */
-  private reading: number[] = [];
-  private doneFn: (err: string | null, lines: string[]) => void;
-  /** The set-up or check step whose command is out (-1: none), and whether the module
-   *  restarted meanwhile (the set-up is done again once it is answered). */
-  private k = -1;
-  private redo = false;
-  /** Registered, as the check's AT+CREG? (or AT+CEREG?) said. */
   private reg = false;
+  private slot = 0;
+  private slots = 0;
+  private left = 0;
+  private timer = -1;
+  private over = false;
+  private fn: (err: string | null, lines: string[]) => void;
 
-  constructor(o: ModemOptions) {
+  constructor(o: ModemSessionOptions) {
     const self = this;
     this.o = o;
-    this.at = new AtChannel(o.clock, o.write, function (l) {
-      self.urc(l);
-    });
-    this.doneFn = function (err, lines) {
+    // URCs (start-up words, indications a module that restarted sends anyway) change nothing:
+    // the session reads the store.
+    this.at = new AtChannel(o.clock, o.write, function () {});
+    this.fn = function (err, lines) {
       self.answered(err, lines);
     };
+    if (o.cycle) {
+      o.power(false);
+      this.wait(OFF_MS, function () {
+        o.power(true);
+        self.wait(BOOT_MS, function () {
+          self.step(0);
+        });
+      });
+    } else {
+      o.power(true);
+      this.step(0);
+    }
   }
 
   /** What the modem's UART received. */
@@ -91,202 +115,134 @@ export class Modem {
     this.at.feed(s);
   }
 
-  /** Switches the module on and sets it up. */
-  start(): void {
-    this.cancel();
-    this.o.power(true);
-    this.set(MODEM_OFF, 'switched on');
-    this.tries = 0;
-    this.later(BOOT_MS, 0);
+  /** Ends the session at once (the unit needs the heap, or stops): reported as it stands. */
+  abort(): void {
+    this.end();
   }
 
-  /** Switches the module off; what was queued is answered 'reset'. */
-  stop(): void {
-    this.cancel();
-    this.at.reset();
-    this.o.power(false);
-    this.set(MODEM_OFF, 'switched off');
-  }
-
-  /** Sends text to number `to`: null, and later cb(null) once the network took it or cb with
-   *  the reason ('CMS <n>', 'timeout', 'reset'); or, with no callback, why it cannot start
-   *  ('not ready', 'busy', 'number', 'text': what the GSM alphabet or 160 characters cannot
-   *  carry). */
-  send(to: string, text: string, cb: (err: string | null) => void): string | null {
-    if (this.state !== MODEM_READY) return 'not ready';
-    if (this.sending) return 'busy';
-    if (!phoneNumber(to)) return 'number';
-    const n = gsmLength(text);
-    if (n < 0 || n > 160) return 'text';
+  private wait(ms: number, fn: () => void): void {
     const self = this;
-    this.sending = true;
-    this.at.send('AT+CMGS="' + to + '"', '+CMGS:', SEND_MS, function (err) {
-      self.sending = false;
-      self.heard(err);
-      if (!err) self.sent++;
-      cb(err);
-    }, text);
-    return null;
-  }
-
-  private set(s: number, why: string): void {
-    this.state = s;
-    if (this.o.onState) this.o.onState(s, why);
-  }
-
-  private cancel(): void {
-    if (this.timer >= 0) this.o.clock.cancel(this.timer);
-    this.timer = -1;
-  }
-
-  /** Runs step k of the set-up (0: AT, 1..: SETUP, SETUP.length + 1: registration) in ms. */
-  private later(ms: number, k: number): void {
-    const self = this;
-    this.cancel();
     this.timer = this.o.clock.after(ms, function () {
       self.timer = -1;
-      self.step(k);
+      fn();
     });
   }
 
+  // Steps: 0 AT; 1..6 SETUP; 7 AT+CREG?; 8 AT+CEREG? (LTE) or AT+CSQ; 9 AT+CSQ; 10 AT+CPMS?;
+  // 11 AT+CMGR=slot; 12 AT+CMGD=slot; 13 AT+CMGS.
   private step(k: number): void {
     const n = SETUP.length;
-    this.tries = k ? this.tries : this.tries + 1;
-    if (k === 0) this.cmd('AT', '', k);
-    else if (k <= n) this.cmd(SETUP[k - 1], SETUP[k - 1] === 'AT+CPIN?' ? '+CPIN:' : '', k);
-    else if (k === n + 1) this.cmd('AT+CREG?', '+CREG:', k);
-    else if (k === n + 2) this.cmd(this.o.lte ? 'AT+CEREG?' : 'AT+CSQ', this.o.lte ? '+CEREG:' : '+CSQ:', k);
-    else if (k === n + 3) this.cmd('AT+CSQ', '+CSQ:', k);
-    else this.cmd('AT+CPMS?', '+CPMS:', k);
-  }
-
-  private cmd(c: string, pre: string, k: number): void {
+    const lte = this.o.lte;
     this.k = k;
-    this.at.send(c, pre, CMD_MS, this.doneFn);
+    if (k === 0) this.cmd('AT', '');
+    else if (k <= n) this.cmd(SETUP[k - 1], k === 3 ? '+CPIN:' : '');
+    else if (k === n + 1) this.cmd('AT+CREG?', '+CREG:');
+    else if (k === n + 2 && lte) this.cmd('AT+CEREG?', '+CEREG:');
+    else if (k <= n + 3) {
+      this.k = n + 3;
+      this.cmd('AT+CSQ', '+CSQ:');
+    } else if (k === n + 4) this.cmd('AT+CPMS?', '+CPMS:');
+    else if (k === n + 5) this.at.send('AT+CMGR=' + this.slot, '+CMGR:', READ_MS, this.fn);
+    else if (k === n + 6) this.cmd('AT+CMGD=' + this.slot, '');
+    else this.send();
   }
 
-  /** A set-up or check command answered (or not). */
+  private cmd(c: string, pre: string): void {
+    this.at.send(c, pre, CMD_MS, this.fn);
+  }
+
   private answered(err: string | null, lines: string[]): void {
+    if (this.over) return;
     const k = this.k;
     const n = SETUP.length;
-    this.k = -1;
-    if (err === 'reset') return;
-    // (a module still starting does not answer AT: its own count of tries)
-    if (k && !this.heard(err)) return;
-    if (this.redo) {
-      this.redo = false;
-      return this.later(500, 1);
-    }
+    const r = this.r;
     if (k === 0) {
-      // no answer yet: the module may still be starting
-      if (err) return this.tries >= AT_TRIES ? this.cycle('no answer to AT') : this.later(1000, 0);
-      if (this.state === MODEM_OFF) this.set(MODEM_SETUP, 'answers');
-      return this.step(1);
+      if (!err) {
+        r.state = MODEM_SETUP;
+        return this.step(1);
+      }
+      return ++this.tries < AT_TRIES ? this.step(0) : this.end();
+    }
+    if (k === n + 7) {
+      // the message sent, or not
+      if (!err) r.sent++;
+      if (this.o.onSent) this.o.onSent(err);
+      if (err !== 'timeout') return this.send();
+    }
+    // a module that answered and then fell silent
+    if (err === 'timeout') {
+      r.state = MODEM_OFF;
+      r.why = 'no answer';
+      return this.end();
     }
     if (k <= n) {
-      if (SETUP[k - 1] === 'AT+CPIN?' && (err || lines[0] !== '+CPIN: READY')) {
-        this.set(MODEM_SETUP, err === 'CME 10' ? 'no SIM' : 'SIM ' + (err || lines[0]));
-        return this.later(SIM_RETRY_MS, k);
+      if (k === 3 && (err || lines[0] !== '+CPIN: READY')) {
+        r.why = err === 'CME 10' ? 'no SIM' : 'SIM ' + (err || atFields(lines[0])[0]);
+        return this.end();
       }
-      if (err) return this.later(REG_RETRY_MS, k);
+      if (err) {
+        r.why = SETUP[k - 1] + ' ' + err;
+        return this.end();
+      }
       return this.step(k + 1);
     }
-    if (k === n + 1) {
-      this.reg = registered(lines);
-      return this.step(k + 1);
-    }
-    if (k === n + 2 && this.o.lte) {
+    if (k <= n + 2) {
       this.reg = this.reg || registered(lines);
       return this.step(k + 1);
     }
-    if (k <= n + 3) {
-      const f = lines.length ? atFields(lines[0]) : ['99'];
-      this.signal = +f[0];
-      if (!this.reg) {
-        if (this.state !== MODEM_NO_NETWORK) this.set(MODEM_NO_NETWORK, 'not registered');
-        return this.later(REG_RETRY_MS, n + 1);
-      }
-      if (this.state !== MODEM_READY) this.set(MODEM_READY, 'registered');
-      return this.step(n + 4);
+    if (k === n + 3) {
+      r.signal = lines.length ? +atFields(lines[0])[0] : 99;
+      r.state = this.reg ? MODEM_READY : MODEM_NO_NETWORK;
+      r.why = this.reg ? '' : 'not registered';
+      return this.step(k + 1);
     }
-    // AT+CPMS?: messages in the SIM's store are listed and read (a full store takes no more)
-    const used = lines.length ? +atFields(lines[0])[1] : 0;
-    if (used > 0) this.list();
-    // The check sets the module up again too: one that restarted without a word (a SIM800 in
-    // autobaud mode says nothing at start-up) has lost text mode and the indications.
-    this.later(CHECK_MS, 1);
-  }
-
-  /** Counts a command's answer; false after a power cycle for silence. */
-  private heard(err: string | null): boolean {
-    if (err !== 'timeout') {
-      this.silent = 0;
-      return true;
+    if (k === n + 4) {
+      // +CPMS: "SM",<used>,<total>,...: slots 1..total, <used> of them full
+      const f = lines.length ? atFields(lines[0]) : [];
+      this.left = +f[1] || 0;
+      this.slots = +f[2] || 0;
+      return this.nextSlot();
     }
-    if (++this.silent < MAX_SILENT) return true;
-    this.cycle('no answer');
-    return false;
-  }
-
-  /** Switches the module off and on again, then sets it up. */
-  private cycle(why: string): void {
-    const self = this;
-    this.cycles++;
-    this.silent = 0;
-    this.cancel();
-    this.at.reset();
-    this.o.power(false);
-    this.set(MODEM_OFF, why);
-    this.timer = this.o.clock.after(OFF_MS, function () {
-      self.timer = -1;
-      self.start();
-    });
-  }
-
-  private urc(l: string): void {
-    if (l.indexOf('+CMTI:') === 0) return this.read(+atFields(l)[1]);
-    if (this.state === MODEM_OFF) return;
-    // Switched itself off (low supply): switched on again.
-    if (l === 'NORMAL POWER DOWN' || l === 'UNDER-VOLTAGE POWER DOWN') return this.cycle('module powered down');
-    // Restarted by itself, or its message store just became ready: set up again (a command
-    // out now will time out, or be answered first).
-    if (l === 'RDY' || l === 'SMS Ready' || l === 'SMS DONE') {
-      if (this.k >= 0) this.redo = true;
-      else this.later(1000, 1);
-    }
-  }
-
-  /** Reads message i, hands it over and deletes it. */
-  private read(i: number): void {
-    if (this.reading.indexOf(i) >= 0) return;
-    const self = this;
-    this.reading.push(i);
-    this.at.send('AT+CMGR=' + i, '+CMGR:', READ_MS, function (err, lines) {
-      if (!self.heard(err)) return;
-      self.reading.splice(self.reading.indexOf(i), 1);
-      if (err) return;
+    if (k === n + 5) {
       const f = atFields(lines[0] || '');
-      // A header in PDU mode (a module restarted: "+CMGR: 0,,23") is left in the store for the
-      // next check, once text mode is set again.
-      if (f[0].indexOf('REC ') !== 0 || lines.length < 2) return;
-      self.received++;
-      self.o.onSms(f[1], lines[1], f[f.length - 1]);
-      self.at.send('AT+CMGD=' + i, '', CMD_MS, function (e) {
-        self.heard(e);
-      });
-    });
+      // an empty slot answers OK alone; a header in PDU mode cannot be read as text
+      if (err || f[0].indexOf('REC ') !== 0 || lines.length < 2) return this.nextSlot();
+      this.left--;
+      r.read++;
+      this.o.onSms(f[1], lines[1], f[f.length - 1]);
+      return this.step(k + 1);
+    }
+    this.nextSlot();
   }
 
-  /** Lists the store and reads what it holds (one by one: a listing of a full store would
-   *  take a whole store's text at once). */
-  private list(): void {
-    const self = this;
-    this.at.send('AT+CMGL="ALL"', '+CMGL:', READ_MS, function (err, lines) {
-      if (!self.heard(err) || err) return;
-      for (let i = 0; i < lines.length; i += 2) if (lines[i].indexOf('+CMGL:') === 0) self.read(+atFields(lines[i])[0]);
-    });
+  /** Reads the next slot that may hold a message, or goes on to sending. */
+  private nextSlot(): void {
+    if (this.left > 0 && this.r.read < MAX_READ && this.slot < this.slots) {
+      this.slot++;
+      return this.step(SETUP.length + 5);
+    }
+    this.send();
   }
 
+  private send(): void {
+    const o = this.o;
+    this.k = SETUP.length + 7;
+    const m = this.r.state === MODEM_READY && this.r.sent < MAX_SENT && o.nextOut ? o.nextOut() : null;
+    if (!m) return this.end();
+    const n = gsmLength(m.text);
+    const why = !phoneNumber(m.to) ? 'number' : n < 0 || n > 160 ? 'text' : '';
+    if (!why) return this.at.send('AT+CMGS="' + m.to + '"', '+CMGS:', SEND_MS, this.fn, m.text);
+    if (o.onSent) o.onSent(why);
+    this.send();
+  }
+
+  private end(): void {
+    if (this.over) return;
+    this.over = true;
+    if (this.timer >= 0) this.o.clock.cancel(this.timer);
+    this.at.reset();
+    this.o.done(this.r);
+  }
 }
 
 /** Whether a +CREG:/+CEREG: answer says registered (home 1 or roaming 5). */

@@ -1,10 +1,10 @@
-// The modem driver (hal/modem.ts) against the simulator's virtual SIM800 / SIM7600
-// (sim/virtual-modem.ts) on a virtual clock: power-up and set-up, messages in and out, and every
-// fault recovered without anyone waiting on it: no SIM, no network, +CMS errors, a module that
-// restarts by itself, one that hangs (power-cycled), a full store, a message that arrives while
-// the unit is not listening.
+// The modem sessions (hal/modem.ts) against the simulator's virtual SIM800 / SIM7600
+// (sim/virtual-modem.ts) on a virtual clock: set-up, messages in (read slot by slot and deleted
+// once handed over) and out, and every fault ending the session with a report within a bounded
+// time: no SIM, no network, +CMS errors, a module that restarted (text mode lost), one that
+// hangs (then a session that switches it off and on), a full store.
 import { describe, expect, it } from 'vitest';
-import { MODEM_NO_NETWORK, MODEM_OFF, MODEM_READY, MODEM_SETUP, Modem, gsmLength, phoneNumber } from '../../hal/modem';
+import { MODEM_NO_NETWORK, MODEM_OFF, MODEM_READY, MODEM_SETUP, ModemReport, ModemSession, gsmLength, phoneNumber } from '../../hal/modem';
 import { VirtualClock } from '../../sim/virtual-clock';
 import { VirtualModem } from '../../sim/virtual-modem';
 
@@ -12,195 +12,187 @@ const ADMIN = '+8613800000001';
 
 function rig(model: 'sim800' | 'sim7600' = 'sim800', slots?: number) {
   const clock = new VirtualClock();
-  const vm = new VirtualModem(clock, { model, slots });
+  const vm = new VirtualModem(clock, { model, slots, on: true });
+  clock.advance(5000); // started
   const inbox: { from: string; text: string; time: string }[] = [];
-  const states: string[] = [];
-  const powerLog: boolean[] = [];
-  const m = new Modem({
-    clock,
-    write: (s) => vm.write(Uint8Array.from(s, (c) => c.charCodeAt(0))),
-    power: (on) => {
-      powerLog.push(on);
-      vm.setPower(on);
-    },
-    onSms: (from, text, time) => inbox.push({ from, text, time }),
-    onState: (s, why) => states.push(s + ' ' + why),
-    lte: model === 'sim7600',
-  });
-  vm.onData = (b) => m.feed(String.fromCharCode.apply(null, Array.from(b)));
-  const sent: (string | null)[] = [];
-  const send = (to: string, text: string) => m.send(to, text, (e) => sent.push(e));
-  return { clock, vm, m, inbox, states, powerLog, sent, send };
+  const power: boolean[] = [];
+  const results: (string | null)[] = [];
+  let cur: ModemSession | null = null;
+  vm.onData = (b) => cur && cur.feed(String.fromCharCode.apply(null, Array.from(b)));
+  /** Runs one session to its end; out: what to send in it. */
+  const session = (o: { out?: { to: string; text: string }[]; cycle?: boolean; maxMs?: number } = {}) => {
+    const out = (o.out || []).slice();
+    let report: ModemReport | null = null;
+    const t0 = clock.now();
+    cur = new ModemSession({
+      clock,
+      write: (s) => vm.write(Uint8Array.from(s, (c) => c.charCodeAt(0))),
+      power: (on) => {
+        power.push(on);
+        vm.setPower(on);
+      },
+      cycle: o.cycle,
+      lte: model === 'sim7600',
+      onSms: (from, text, time) => inbox.push({ from, text, time }),
+      nextOut: () => out.shift() || null,
+      onSent: (e) => results.push(e),
+      done: (r) => (report = r),
+    });
+    for (let t = 0; !report && t < (o.maxMs || 600000); t += 100) clock.advance(100);
+    cur = null;
+    return { report: report as ModemReport | null, ms: clock.now() - t0 };
+  };
+  return { clock, vm, inbox, power, results, session };
 }
 
-describe('Modem driver', () => {
-  it('powers up, sets text mode and indications, registers, and reads the signal', () => {
+describe('modem sessions', () => {
+  it('set up, registered, signal read, nothing to do: a short session', () => {
     const r = rig();
-    r.m.start();
-    expect(r.m.state).toBe(MODEM_OFF);
-    r.clock.advance(30000);
-    expect(r.m.state).toBe(MODEM_READY);
-    expect(r.m.signal).toBeGreaterThan(0);
-    expect(r.m.signal).toBeLessThan(32);
-    expect(r.states[r.states.length - 1]).toBe(MODEM_READY + ' registered');
+    const s = r.session();
+    expect(s.report).toEqual({ state: MODEM_READY, why: '', signal: 20, read: 0, sent: 0 });
+    expect(s.ms).toBeLessThan(1000);
   });
 
   it('an LTE module is registered by AT+CEREG?', () => {
     const r = rig('sim7600');
-    r.m.start();
-    r.clock.advance(40000);
-    expect(r.m.state).toBe(MODEM_READY);
+    expect(r.session().report!.state).toBe(MODEM_READY);
   });
 
-  it('hands over a message that arrives, then deletes it from the SIM', () => {
+  it('reads the messages in the store, hands each over and deletes it', () => {
     const r = rig();
-    r.m.start();
-    r.clock.advance(30000);
     r.vm.receiveSms(ADMIN, 'BAL R301');
-    r.clock.advance(5000);
-    expect(r.inbox.map((s) => [s.from, s.text])).toEqual([[ADMIN, 'BAL R301']]);
+    r.vm.receiveSms('+8613900000002', 'bal r302');
+    r.clock.advance(3000);
+    expect(r.vm.stored).toBe(2);
+    const s = r.session();
+    expect(r.inbox.map((m) => [m.from, m.text])).toEqual([
+      [ADMIN, 'BAL R301'],
+      ['+8613900000002', 'bal r302'],
+    ]);
     expect(r.inbox[0].time).toMatch(/^\d\d\/\d\d\/\d\d,\d\d:\d\d:\d\d[+-]\d\d$/);
-    expect(r.vm.stored).toBe(0);
-    expect(r.m.received).toBe(1);
-  });
-
-  it('reads what arrived while it was off (no indication came for it)', () => {
-    const r = rig();
-    r.vm.setPower(true);
-    r.clock.advance(15000);
-    r.vm.receiveSms(ADMIN, 'one');
-    r.vm.receiveSms(ADMIN, 'two');
-    r.clock.advance(1000);
-    r.m.start();
-    r.clock.advance(40000);
-    expect(r.inbox.map((s) => s.text)).toEqual(['one', 'two']);
+    expect(s.report!.read).toBe(2);
     expect(r.vm.stored).toBe(0);
   });
 
-  it('sends a message through the prompt; says why it cannot send', () => {
+  it('sends what the unit gives it; refuses what cannot be sent with the reason', () => {
     const r = rig();
-    expect(r.send(ADMIN, 'x')).toBe('not ready');
-    r.m.start();
-    r.clock.advance(30000);
-    expect(r.send(ADMIN, 'R301 balance 12.50')).toBeNull();
-    expect(r.send(ADMIN, 'again')).toBe('busy');
-    r.clock.advance(5000);
-    expect(r.sent).toEqual([null]);
-    expect(r.vm.sent.map((s) => [s.to, s.text])).toEqual([[ADMIN, 'R301 balance 12.50']]);
-    expect(r.send('12ab', 'x')).toBe('number');
-    expect(r.send(ADMIN, 'x'.repeat(161))).toBe('text');
-    expect(r.send(ADMIN, 'caf\u00e9')).toBe('text');
-    expect(r.m.sent).toBe(1);
+    const s = r.session({ out: [{ to: ADMIN, text: 'R301 balance 12.50' }, { to: '12ab', text: 'x' }, { to: ADMIN, text: 'caf\u00e9' }, { to: ADMIN, text: 'x'.repeat(161) }, { to: ADMIN, text: 'second' }] });
+    expect(r.results).toEqual([null, 'number', 'text', 'text', null]);
+    expect(r.vm.sent.map((m) => [m.to, m.text])).toEqual([
+      [ADMIN, 'R301 balance 12.50'],
+      [ADMIN, 'second'],
+    ]);
+    expect(s.report!.sent).toBe(2);
   });
 
-  it('a +CMS ERROR is the send\'s answer; the modem stays ready', () => {
+  it('sends at most three in a session; the rest waits for the next', () => {
     const r = rig();
-    r.m.start();
-    r.clock.advance(30000);
+    const out = [1, 2, 3, 4, 5].map((i) => ({ to: ADMIN, text: 'm' + i }));
+    r.session({ out });
+    expect(r.vm.sent.length).toBe(3);
+  });
+
+  it('a +CMS ERROR is the message\'s answer; the session goes on', () => {
+    const r = rig();
     r.vm.faults.cmsError = 500;
-    r.send(ADMIN, 'hello');
-    r.clock.advance(5000);
-    expect(r.sent).toEqual(['CMS 500']);
-    expect(r.m.state).toBe(MODEM_READY);
-    r.send(ADMIN, 'hello');
-    r.clock.advance(5000);
-    expect(r.sent).toEqual(['CMS 500', null]);
+    r.session({ out: [{ to: ADMIN, text: 'a' }, { to: ADMIN, text: 'b' }] });
+    expect(r.results).toEqual(['CMS 500', null]);
+    expect(r.vm.sent.map((m) => m.text)).toEqual(['b']);
   });
 
-  it('no SIM: says so and looks again until one is there', () => {
+  it('no SIM: said, nothing read or sent', () => {
     const r = rig();
     r.vm.faults.noSim = true;
-    r.m.start();
-    r.clock.advance(60000);
-    expect(r.m.state).toBe(MODEM_SETUP);
-    expect(r.states).toContain(MODEM_SETUP + ' no SIM');
-    r.vm.faults.noSim = false;
-    r.clock.advance(60000);
-    expect(r.m.state).toBe(MODEM_READY);
-  });
-
-  it('no network: waits, and takes messages in once registered', () => {
-    const r = rig();
-    r.vm.faults.noNetwork = true;
-    r.m.start();
-    r.clock.advance(60000);
-    expect(r.m.state).toBe(MODEM_NO_NETWORK);
-    expect(r.send(ADMIN, 'x')).toBe('not ready');
-    r.vm.receiveSms(ADMIN, 'held by the network');
-    r.vm.faults.noNetwork = false;
-    r.clock.advance(30000);
-    expect(r.m.state).toBe(MODEM_READY);
-    r.clock.advance(70000);
-    expect(r.inbox.map((s) => s.text)).toEqual(['held by the network']);
-  });
-
-  it('the network lost while ready: not ready until it is back', () => {
-    const r = rig();
-    r.m.start();
-    r.clock.advance(30000);
-    r.vm.faults.noNetwork = true;
-    r.clock.advance(70000);
-    expect(r.m.state).toBe(MODEM_NO_NETWORK);
-    r.vm.faults.noNetwork = false;
-    r.clock.advance(20000);
-    expect(r.m.state).toBe(MODEM_READY);
-  });
-
-  it('a module that hangs is power-cycled after a bounded time and set up again', () => {
-    const r = rig();
-    r.m.start();
-    r.clock.advance(30000);
-    r.vm.faults.hang = true;
-    r.send(ADMIN, 'lost'); // no answer: 60 s
-    r.clock.advance(60000 + 3 * 60000 + 10000);
-    expect(r.m.cycles).toBe(1);
-    expect(r.powerLog).toEqual([true, false, true]);
-    expect(r.sent[0]).not.toBeNull();
-    r.vm.faults.hang = false; // a power cycle cures the virtual module's hang too
-    r.clock.advance(40000);
-    expect(r.m.state).toBe(MODEM_READY);
-    r.vm.receiveSms(ADMIN, 'after the cycle');
-    r.clock.advance(5000);
-    expect(r.inbox.map((s) => s.text)).toEqual(['after the cycle']);
-  });
-
-  it('a module that restarts by itself is set up again (text mode, indications)', () => {
-    const r = rig();
-    r.m.start();
-    r.clock.advance(30000);
     r.vm.reboot();
-    r.clock.advance(30000);
-    expect(r.m.state).toBe(MODEM_READY);
-    r.vm.receiveSms(ADMIN, 'after the restart');
     r.clock.advance(5000);
-    expect(r.inbox.map((s) => s.text)).toEqual(['after the restart']);
-    expect(r.m.cycles).toBe(0);
+    const s = r.session({ out: [{ to: ADMIN, text: 'a' }] });
+    expect(s.report).toMatchObject({ state: MODEM_SETUP, why: 'no SIM' });
+    expect(r.results).toEqual([]);
   });
 
-  it('a full store is emptied by the check, and what the network held comes in', () => {
+  it('no network: the store is still read, nothing is sent', () => {
+    const r = rig();
+    r.vm.receiveSms(ADMIN, 'before the outage');
+    r.clock.advance(3000);
+    r.vm.faults.noNetwork = true;
+    const s = r.session({ out: [{ to: ADMIN, text: 'a' }] });
+    expect(s.report).toMatchObject({ state: MODEM_NO_NETWORK, why: 'not registered', signal: 99, read: 1 });
+    expect(r.results).toEqual([]);
+    expect(r.inbox.map((m) => m.text)).toEqual(['before the outage']);
+  });
+
+  it('a module that restarted by itself (text mode lost) is set up again by the next session', () => {
+    const r = rig();
+    r.session();
+    r.vm.reboot();
+    r.clock.advance(5000);
+    r.vm.receiveSms(ADMIN, 'after the restart');
+    r.clock.advance(3000);
+    const s = r.session();
+    expect(s.report!.state).toBe(MODEM_READY);
+    expect(r.inbox.map((m) => m.text)).toEqual(['after the restart']);
+  });
+
+  it('a module that hangs ends the session within seconds; a session that switches it off and on cures it', () => {
+    const r = rig();
+    r.vm.faults.hang = true;
+    const s = r.session({ out: [{ to: ADMIN, text: 'a' }] });
+    expect(s.report).toMatchObject({ state: MODEM_OFF, why: 'no answer' });
+    expect(s.ms).toBeLessThanOrEqual(6100);
+    expect(r.power).toEqual([true]);
+    r.vm.receiveSms(ADMIN, 'while it hung');
+    const c = r.session({ cycle: true, out: [{ to: ADMIN, text: 'a' }] });
+    expect(r.power).toEqual([true, false, true]);
+    expect(c.report!.state).toBe(MODEM_READY);
+    expect(c.ms).toBeLessThan(20000);
+    expect(r.vm.sent.map((m) => m.text)).toEqual(['a']);
+    r.clock.advance(3000);
+    r.session();
+    expect(r.inbox.map((m) => m.text)).toEqual(['while it hung']);
+  });
+
+  it('a module that falls silent while sending: the message is answered "timeout", the session ends', () => {
+    const r = rig();
+    const out = [{ to: ADMIN, text: 'a' }];
+    let hangAt = -1;
+    r.vm.onData = ((f) => (b: Uint8Array) => {
+      // hang as soon as the prompt has gone out
+      if (String.fromCharCode(...b).indexOf('>') >= 0 && hangAt < 0) {
+        hangAt = r.clock.now();
+        f(b);
+        r.vm.faults.hang = true;
+        return;
+      }
+      f(b);
+    })(r.vm.onData);
+    const s = r.session({ out });
+    expect(r.results).toEqual(['timeout']);
+    expect(s.report).toMatchObject({ state: MODEM_OFF, why: 'no answer', sent: 0 });
+    expect(s.ms).toBeLessThan(62000);
+  });
+
+  it('a full store is read five messages a session, and what the network held comes in after', () => {
     const r = rig('sim800', 3);
-    r.vm.setPower(true);
-    r.clock.advance(15000);
-    for (let i = 0; i < 5; i++) r.vm.receiveSms(ADMIN, 'm' + i);
+    for (let i = 0; i < 8; i++) r.vm.receiveSms(ADMIN, 'm' + i);
+    r.clock.advance(3000);
     expect(r.vm.stored).toBe(3);
-    r.m.start();
-    r.clock.advance(200000);
-    expect(r.inbox.map((s) => s.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    r.session();
+    expect(r.inbox.length).toBe(3);
+    for (let k = 0; k < 4 && r.inbox.length < 8; k++) {
+      r.clock.advance(3000);
+      r.session();
+    }
+    expect(r.inbox.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     expect(r.vm.stored).toBe(0);
   });
 
-  it('never blocks: a day of checks with a modem that hangs now and then keeps every timer short', () => {
+  it('leaves no timer behind', () => {
     const r = rig();
-    r.m.start();
-    for (let h = 0; h < 24; h++) {
-      r.vm.faults.hang = h % 6 === 3;
-      r.clock.advance(3600000);
-    }
-    r.vm.faults.hang = false;
-    r.clock.advance(120000);
-    expect(r.m.state).toBe(MODEM_READY);
-    expect(r.m.cycles).toBeGreaterThanOrEqual(4);
-    expect(r.clock.pending()).toBeLessThanOrEqual(4);
+    r.vm.receiveSms(ADMIN, 'x');
+    r.clock.advance(3000);
+    r.session({ out: [{ to: ADMIN, text: 'a' }] });
+    r.vm.setPower(false);
+    expect(r.clock.pending()).toBe(0);
   });
 });
 
