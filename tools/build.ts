@@ -1095,7 +1095,10 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
   prelude += 'var PRODUCTION = ' + (opts.production !== false) + ';\n';
   prelude += 'var FACTORY = ' + JSON.stringify(factoryBytes()) + ';\n';
-  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude) : { resident: await bundleResident('firmware/main.ts', prelude), lib: [] };
+  // Without shared code each module carries its own copy of what it imports: the console's help
+  // texts (about.js, about 2.2 KB) would be stored four times, so it stays resident, in flash,
+  // and the modules read it there (its literals are built into lists only when it is called).
+  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude) : { resident: await bundleResident('firmware/main.ts', prelude, {}, { [path.join(ROOT, 'firmware/console/about.js')]: ['about'] }), lib: [] };
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
   let modules = await bundleModules(resident, lib);
