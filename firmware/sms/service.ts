@@ -1,0 +1,59 @@
+// A message run on the unit: the sender looked up, the request checked (sms/commands.ts), an
+// inquiry answered from the unit's state, a change run as its console command in a console
+// session of its own with the request's role (the console's checks, ledger entries, log and
+// answer), and one receipt made of the answer. Not yet wired into the unit (docs/sms.md): the
+// phone list, the key and the last counter come from the caller.
+import { modeNames } from '../core';
+import { Shell } from '../console/shell';
+import { formatMoney } from '../console/words';
+import { nameAt, nameIndex } from '../tables';
+import type { Unit } from '../unit';
+import { SmsPhone, findPhone, receipt, smsRequest } from './commands';
+
+/** What the unit knows for SMS: its list, its key (null: none), the last code counter taken
+ *  (raised here when a command with a code has run). */
+export interface SmsSetup {
+  phones: SmsPhone[];
+  key: Uint8Array | null;
+  last: number;
+}
+
+/** Runs message text from number `from` on unit u; reply(receipt) once it is answered (a
+ *  command may answer later), or never for a number not on the list. */
+export function smsMessage(u: Unit, s: SmsSetup, from: string, text: string, reply: (r: string) => void): void {
+  const p = findPhone(s.phones, from);
+  if (!p) return;
+  const c = u.cfg;
+  const names: string[] = [];
+  for (let i = 0; i < c.accounts.n; i++) names.push(nameAt(c.accounts.names, i));
+  const r = smsRequest(p, text, names, c.planNames, s.key, s.last);
+  const verb = text.trim().split(' ')[0] || '?';
+  if (!r.ok) return reply(receipt(false, verb, [r.error]));
+  const q = r.value;
+  if (q.reply) return reply(receipt(true, verb, [q.reply]));
+  if (q.bal) {
+    const a = nameIndex(c.accounts.names, q.bal);
+    const core = u.core;
+    return reply(receipt(true, verb, [q.bal + ' balance ' + formatMoney(core.balance[a]) + ', supply ' + (core.relay[a] === 1 ? 'on' : 'off') + ' (' + modeNames()[core.mode[a]] + ')']));
+  }
+  const said: string[] = [];
+  const sh = new Shell({ clock: u.hal.clock, print: function (l: string) {
+    said.push(l);
+  }, run: u.shell.opts.run });
+  sh.role = q.role as number;
+  const end = function (): void {
+    const bad = said.length > 0 && said[0].indexOf('error: ') === 0;
+    if (!bad && q.code !== undefined && q.code > s.last) s.last = q.code;
+    reply(receipt(!bad, verb, said));
+  };
+  sh.feed(q.line + '\r');
+  if (!sh.busy) return end();
+  // a command that answers later (a meter's relay read back): its answer, or what it said by then
+  let waited = 0;
+  const t = u.hal.clock.every(100, function () {
+    waited += 100;
+    if (sh.busy && waited < 30000) return;
+    u.hal.clock.cancel(t);
+    end();
+  });
+}
