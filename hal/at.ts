@@ -29,8 +29,9 @@ export class AtChannel {
   private lines: string[] = [];
   private buf = '';
   private timer = -1;
-  /** The next line is a message's text (after a +CMGR:/+CMGL: header), whatever it looks like. */
-  private text = false;
+  /** After a +CMGR:/+CMGL: header the lines are a message's text, whatever they look like, up to
+   *  the final result (or, in a listing, the next header). */
+  private text = 0;
   private prompted = false;
 
   constructor(
@@ -86,8 +87,9 @@ export class AtChannel {
 
   private line(l: string): void {
     const t = this.cur;
-    if (this.text && t) {
-      this.text = false;
+    // (the first line is text even when it reads OK: a message "OK" is a message)
+    if (t && (this.text === 1 || (this.text === 2 && l !== 'OK' && l.indexOf('+CMGL:') !== 0))) {
+      this.text = 2;
       this.lines.push(l);
       return;
     }
@@ -102,7 +104,7 @@ export class AtChannel {
     const pre = colon > 0 ? l.substr(0, colon + 1) : '';
     if (l.charAt(0) === '+' && pre !== t.pre) return this.onUrc(l);
     if (URC_WORDS.indexOf(l) >= 0) return this.onUrc(l);
-    if (pre === '+CMGR:' || pre === '+CMGL:') this.text = true;
+    if (pre === '+CMGR:' || pre === '+CMGL:') this.text = 1;
     this.lines.push(l);
   }
 
@@ -112,7 +114,8 @@ export class AtChannel {
     const self = this;
     this.cur = t;
     this.lines = [];
-    this.text = this.prompted = false;
+    this.text = 0;
+    this.prompted = false;
     this.timer = this.clock.after(t.ms, function () {
       self.timer = -1;
       // a prompt left open would swallow the next command as message text
@@ -126,7 +129,7 @@ export class AtChannel {
     if (this.timer >= 0) this.clock.cancel(this.timer);
     this.timer = -1;
     this.cur = null;
-    this.text = false;
+    this.text = 0;
   }
 
   private end(err: string | null): void {

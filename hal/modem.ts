@@ -206,10 +206,13 @@ export class ModemSession {
     if (k === n + 5) {
       const f = atFields(lines[0] || '');
       // an empty slot answers OK alone; a header in PDU mode cannot be read as text
-      if (err || f[0].indexOf('REC ') !== 0 || lines.length < 2) return this.nextSlot();
+      if (err || f[0].indexOf('REC ') !== 0) return this.nextSlot();
       this.left--;
       r.read++;
-      this.o.onSms(f[1], lines[1], f[f.length - 1]);
+      // the text's lines (a line break in a message splits it), less the empty line before OK
+      let n = lines.length;
+      while (n > 2 && !lines[n - 1]) n--;
+      this.o.onSms(f[1], lines.slice(1, n).join('\n'), f[f.length - 1]);
       return this.step(k + 1);
     }
     this.nextSlot();

@@ -70,9 +70,10 @@ describe('AtChannel', () => {
     r.at.feed('\r\n+CMGR: "REC UNREAD","+8613912345678","","26/12/05,10:00:00+32"\r\nOK\r\n\r\nOK\r\n');
     r.at.send('AT+CMGR=2', '+CMGR:', 5000, r.cb);
     r.at.feed('\r\n+CMGR: "REC READ","+8613912345678","","26/12/05,10:01:00+32"\r\n+CMTI: "SM",9\r\n\r\nOK\r\n');
+    // (the empty line before the final OK is kept with the text: a text may hold empty lines)
     expect(r.done).toEqual([
-      { err: null, lines: ['+CMGR: "REC UNREAD","+8613912345678","","26/12/05,10:00:00+32"', 'OK'] },
-      { err: null, lines: ['+CMGR: "REC READ","+8613912345678","","26/12/05,10:01:00+32"', '+CMTI: "SM",9'] },
+      { err: null, lines: ['+CMGR: "REC UNREAD","+8613912345678","","26/12/05,10:00:00+32"', 'OK', ''] },
+      { err: null, lines: ['+CMGR: "REC READ","+8613912345678","","26/12/05,10:01:00+32"', '+CMTI: "SM",9', ''] },
     ]);
     expect(r.urc).toEqual([]);
     expect(atFields(r.done[0].lines[0])).toEqual(['REC UNREAD', '+8613912345678', '', '26/12/05,10:00:00+32']);
@@ -82,7 +83,15 @@ describe('AtChannel', () => {
     const r = rig();
     r.at.send('AT+CMGL="ALL"', '+CMGL:', 5000, r.cb);
     r.at.feed('\r\n+CMGL: 1,"REC READ","+861","","26/12/05,10:00:00+32"\r\nbal R301\r\n+CMGL: 4,"REC UNREAD","+862","","26/12/05,10:02:00+32"\r\n\r\n\r\nOK\r\n');
-    expect(r.done[0].lines).toEqual(['+CMGL: 1,"REC READ","+861","","26/12/05,10:00:00+32"', 'bal R301', '+CMGL: 4,"REC UNREAD","+862","","26/12/05,10:02:00+32"', '']);
+    expect(r.done[0].lines).toEqual(['+CMGL: 1,"REC READ","+861","","26/12/05,10:00:00+32"', 'bal R301', '+CMGL: 4,"REC UNREAD","+862","","26/12/05,10:02:00+32"', '', '']);
+  });
+
+  it('a message of several lines is text to the end, lines that look like URCs too', () => {
+    const r = rig();
+    r.at.send('AT+CMGR=3', '+CMGR:', 5000, r.cb);
+    r.at.feed('\r\n+CMGR: "REC UNREAD","+861","","26/12/05,10:00:00+32"\r\nBAL R301\r\n+86 call me\r\nRING\r\n\r\nOK\r\n');
+    expect(r.done[0].lines).toEqual(['+CMGR: "REC UNREAD","+861","","26/12/05,10:00:00+32"', 'BAL R301', '+86 call me', 'RING', '']);
+    expect(r.urc).toEqual([]);
   });
 
   it('answers the CMGS prompt with the text and Ctrl-Z, then takes +CMGS', () => {

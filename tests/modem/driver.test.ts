@@ -74,6 +74,14 @@ describe('modem sessions', () => {
     expect(r.vm.stored).toBe(0);
   });
 
+  it('hands over a message of several lines whole', () => {
+    const r = rig();
+    r.vm.receiveSms(ADMIN, 'BAL R301\nthanks');
+    r.clock.advance(3000);
+    r.session();
+    expect(r.inbox.map((m) => m.text)).toEqual(['BAL R301\nthanks']);
+  });
+
   it('sends what the unit gives it; refuses what cannot be sent with the reason', () => {
     const r = rig();
     const s = r.session({ out: [{ to: ADMIN, text: 'R301 balance 12.50' }, { to: '12ab', text: 'x' }, { to: ADMIN, text: 'caf\u00e9' }, { to: ADMIN, text: 'x'.repeat(161) }, { to: ADMIN, text: 'second' }] });
