@@ -19,6 +19,9 @@ interface AtCommand {
   body?: string;
 }
 
+/** The longest line kept (a text-mode message is at most 160 characters, a header about 60). */
+const MAX_LINE = 400;
+
 // Lines a module sends on its own that carry no '+...:' prefix (start-up, power, calls).
 const URC_WORDS = ['RDY', 'RING', 'Call Ready', 'SMS Ready', 'SMS DONE', 'PB DONE', 'NORMAL POWER DOWN', 'UNDER-VOLTAGE', 'OVER-VOLTAGE', 'POWERED DOWN'];
 
@@ -73,7 +76,8 @@ export class AtChannel {
         while (l.charAt(l.length - 1) === '\r') l = l.substr(0, l.length - 1);
         this.line(l);
       } else {
-        this.buf += c;
+        // noise with no line end (a module at another baud rate) is not kept growing in the heap
+        this.buf = this.buf.length < MAX_LINE ? this.buf + c : '';
         const t = this.cur;
         // The prompt ends with no line end: answer it as soon as it is seen.
         if (t && t.body !== undefined && !this.prompted && this.buf === '> ') {

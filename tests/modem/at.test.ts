@@ -131,6 +131,16 @@ describe('AtChannel', () => {
     expect(r.urc).toEqual(['OK']);
   });
 
+  it('noise with no line end is dropped, not kept growing; the next line is read', () => {
+    const r = rig();
+    r.at.feed('\x55'.repeat(5000));
+    r.at.send('AT', '', 1000, r.cb);
+    r.at.feed('\r\nOK\r\n');
+    expect(r.done[0].err).toBeNull();
+    // (what was left of the noise ends with the answer's line end: a line of at most 400)
+    expect(r.done[0].lines.every((l) => l.length <= 400)).toBe(true);
+  });
+
   it('fields keep commas inside quotes', () => {
     expect(atFields('+CMGL: 4,"REC UNREAD","+862","","26/12/05,10:02:00+32"')).toEqual(['4', 'REC UNREAD', '+862', '', '26/12/05,10:02:00+32']);
     expect(atFields('+CPMS: "SM",3,10,"SM",3,10,"SM",3,10')).toEqual(['SM', '3', '10', 'SM', '3', '10', 'SM', '3', '10']);
