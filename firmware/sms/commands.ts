@@ -53,10 +53,12 @@ export function smsRequest(p: SmsPhone, text: string, names: string[], plans: st
   if (!sw.ok) return fail(sw.error);
   const w = sw.value;
   if (!w.length) return fail('empty message, send HELP');
+  // a quoted word holding spaces would carry more words into the console line than were checked
+  for (let i = 0; i < w.length; i++) if (w[i].indexOf(' ') >= 0) return fail('no quotes, please');
   const verb = w[0].toUpperCase();
   if (verb === 'HELP' || verb === '?') return ok({ reply: smsHelp(p.admin) });
   if (verb === 'BAL' || verb === 'INQ' || verb === 'BALANCE') {
-    let a = w.length > 1 ? named(names, w[1]) : p.accounts.length === 1 ? p.accounts[0] : '';
+    const a = w.length > 1 ? named(names, w[1]) : p.accounts.length === 1 ? p.accounts[0] : '';
     if (!a) return fail(w.length > 1 ? 'no account ' + w[1] : 'which account? BAL <acct>');
     if (!p.admin && p.accounts.indexOf(a) < 0) return fail('authority');
     return ok({ bal: a });

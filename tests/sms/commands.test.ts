@@ -145,6 +145,9 @@ describe('SMS requests', () => {
     expect(req(ADMIN, 'hello')).toMatchObject({ ok: false, error: 'unknown command hello, send HELP' });
     expect(req(ADMIN, '   ')).toMatchObject({ ok: false, error: 'empty message, send HELP' });
     expect(req(ADMIN, 'BAL "R301')).toMatchObject({ ok: false, error: 'unclosed quote' });
+    // a quoted word cannot carry more words into the console line
+    expect(req(ADMIN, signed(5, 'ALARM R301 "30 limit=9"'), 4)).toMatchObject({ ok: false, error: 'no quotes, please' });
+    expect(req(ADMIN, 'BUY R301 "123 limit"')).toMatchObject({ ok: false, error: 'no quotes, please' });
     expect(req(ADMIN, signed(5, 'PRICE NIGHT 0.1'), 4)).toMatchObject({ ok: false, error: 'no plan NIGHT' });
     expect(req(ADMIN, signed(5, 'OFF R301 R302'), 4)).toMatchObject({ ok: false, error: 'usage: OFF <acct> <n> <code>' });
     expect(req(USER, 'help')).toEqual({ ok: true, value: { reply: 'BAL [acct]' } });
