@@ -9,6 +9,7 @@ import { Result, fail, ok } from '../../hal/result';
 import { OPERATOR, TECHNICIAN } from '../console/shell';
 import { splitWords } from '../console/words';
 import { checkCode } from './auth';
+import { gsmLength } from '../../hal/modem';
 
 /** A number on the unit's list: an administrator, or a user of the accounts named. */
 export interface SmsPhone {
@@ -101,10 +102,32 @@ function named(names: string[], s: string): string {
   return '';
 }
 
-/** The receipt for a message: OK or ERR, the command's word, what it said, in one SMS (160
- *  characters at most; a longer answer is cut with "..."). */
-export function receipt(good: boolean, verb: string, said: string[]): string {
-  let t = (good ? 'OK ' : 'ERR ') + verb.toUpperCase() + ': ' + said.join('; ').split('error: ').join('');
-  if (t.length > 160) t = t.substr(0, 157) + '...';
-  return t;
+/** Parts a receipt may take; an answer longer still ends with "...". */
+export const MAX_PARTS = 3;
+
+/** The receipt for a message: OK or ERR, the command's word, what it said. One SMS when it fits
+ *  160 GSM characters, else up to MAX_PARTS, each of at most 153 and marked " (k/n)" (a text-mode
+ *  message cannot be joined by the phone: each part is a message of its own), cut between words
+ *  where one ends in the part's second half. What the GSM alphabet lacks is sent as '?'. */
+export function receipt(good: boolean, verb: string, said: string[]): string[] {
+  const t = (good ? 'OK ' : 'ERR ') + verb.toUpperCase() + ': ' + said.join('; ').split('error: ').join('');
+  let g = '';
+  for (let i = 0; i < t.length; i++) g += gsmLength(t.charAt(i)) < 0 ? '?' : t.charAt(i);
+  if (gsmLength(g) <= 160) return [g];
+  const parts: string[] = [];
+  while (g && parts.length < MAX_PARTS) {
+    let n = 0;
+    let w = 0;
+    // the longest start of at most 153 GSM characters (those of the extension table count two)
+    while (n < g.length && w + gsmLength(g.charAt(n)) <= 153) w += gsmLength(g.charAt(n++));
+    if (n < g.length) {
+      const sp = g.lastIndexOf(' ', n);
+      if (sp > n / 2) n = sp + 1;
+    }
+    parts.push(g.substr(0, n).trim());
+    g = g.substr(n);
+  }
+  if (g) parts[parts.length - 1] = parts[parts.length - 1].substr(0, 148) + '...';
+  for (let k = 0; k < parts.length; k++) parts[k] += ' (' + (k + 1) + '/' + parts.length + ')';
+  return parts;
 }

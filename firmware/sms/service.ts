@@ -19,22 +19,27 @@ export interface SmsSetup {
 }
 
 /** Runs message text from number `from` on unit u; reply(receipt) once it is answered (a
- *  command may answer later), or never for a number not on the list. */
+ *  command may answer later; a long receipt is a few messages, reply called for each), or never
+ *  for a number not on the list. */
 export function smsMessage(u: Unit, s: SmsSetup, from: string, text: string, reply: (r: string) => void): void {
+  const verb = text.trim().split(' ')[0] || '?';
+  const send = function (good: boolean, said: string[]): void {
+    const parts = receipt(good, verb, said);
+    for (let i = 0; i < parts.length; i++) reply(parts[i]);
+  };
   const p = findPhone(s.phones, from);
   if (!p) return;
   const c = u.cfg;
   const names: string[] = [];
   for (let i = 0; i < c.accounts.n; i++) names.push(nameAt(c.accounts.names, i));
   const r = smsRequest(p, text, names, c.planNames, s.key, s.last);
-  const verb = text.trim().split(' ')[0] || '?';
-  if (!r.ok) return reply(receipt(false, verb, [r.error]));
+  if (!r.ok) return send(false, [r.error]);
   const q = r.value;
-  if (q.reply) return reply(receipt(true, verb, [q.reply]));
+  if (q.reply) return send(true, [q.reply]);
   if (q.bal) {
     const a = nameIndex(c.accounts.names, q.bal);
     const core = u.core;
-    return reply(receipt(true, verb, [q.bal + ' balance ' + formatMoney(core.balance[a]) + ', supply ' + (core.relay[a] === 1 ? 'on' : 'off') + ' (' + modeNames()[core.mode[a]] + ')']));
+    return send(true, [q.bal + ' balance ' + formatMoney(core.balance[a]) + ', supply ' + (core.relay[a] === 1 ? 'on' : 'off') + ' (' + modeNames()[core.mode[a]] + ')']);
   }
   const said: string[] = [];
   const sh = new Shell({ clock: u.hal.clock, print: function (l: string) {
@@ -44,7 +49,7 @@ export function smsMessage(u: Unit, s: SmsSetup, from: string, text: string, rep
   const end = function (): void {
     const bad = said.length > 0 && said[0].indexOf('error: ') === 0;
     if (!bad && q.code !== undefined && q.code > s.last) s.last = q.code;
-    reply(receipt(!bad, verb, said));
+    send(!bad, said);
   };
   sh.feed(q.line + '\r');
   if (!sh.busy) return end();

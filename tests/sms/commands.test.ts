@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { CODE_WINDOW, checkCode, smsCode } from '../../firmware/sms/auth';
 import { SmsPhone, findPhone, receipt, smsRequest } from '../../firmware/sms/commands';
 import { OPERATOR, TECHNICIAN } from '../../firmware/console/shell';
+import { gsmLength } from '../../hal/modem';
 import { smsCommand } from '../../tools/sms-code';
 import { execFileSync } from 'child_process';
 
@@ -164,10 +165,40 @@ describe('SMS requests', () => {
   });
 
   it('a receipt is one SMS: OK or ERR, the command, what the console said', () => {
-    expect(receipt(true, 'off', ['relay R301 off'])).toBe('OK OFF: relay R301 off');
-    expect(receipt(false, 'buy', ['error: token already used'])).toBe('ERR BUY: token already used');
-    const long = receipt(true, 'bal', ['x'.repeat(300)]);
-    expect(long.length).toBe(160);
-    expect(long.endsWith('...')).toBe(true);
+    expect(receipt(true, 'off', ['relay R301 off'])).toEqual(['OK OFF: relay R301 off']);
+    expect(receipt(false, 'buy', ['error: token already used'])).toEqual(['ERR BUY: token already used']);
+    expect(receipt(true, 'bal', ['x'.repeat(152)])[0].length).toBe(160);
+  });
+
+  it('a longer answer is split between words into parts of 160 GSM characters at most, three at most', () => {
+    const words = Array.from({ length: 60 }, (_, i) => 'word' + i).join(' ');
+    const parts = receipt(true, 'bal', [words]);
+    expect(parts.length).toBe(3);
+    parts.forEach((p, k) => {
+      expect(gsmLength(p)).toBeLessThanOrEqual(160);
+      expect(p.endsWith(' (' + (k + 1) + '/3)')).toBe(true);
+    });
+    // cut between words: every word whole, in order
+    expect(parts.map((p) => p.replace(/ \(\d\/3\)$/, '')).join(' ')).toBe('OK BAL: ' + words);
+    // longer than three parts: the last ends with "..."
+    const more = receipt(true, 'bal', [words + ' ' + words]);
+    expect(more.length).toBe(3);
+    expect(more[2]).toMatch(/\.\.\. \(3\/3\)$/);
+    expect(more.every((p) => gsmLength(p) <= 160)).toBe(true);
+    // characters of the extension table count two; what the alphabet lacks becomes '?'
+    const ext = receipt(true, 'help', ['a | b '.repeat(40)]);
+    expect(ext.every((p) => gsmLength(p) <= 160 && gsmLength(p) >= 0)).toBe(true);
+    expect(receipt(true, 'bal', ['R301 caf\u00e9 `x`'])).toEqual(['OK BAL: R301 caf? ?x?']);
+  });
+
+  it('every receipt can be sent, whatever the console said', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.string({ maxLength: 120 }), { maxLength: 6 }), (good, said) => {
+        const parts = receipt(good, 'x', said);
+        expect(parts.length).toBeGreaterThanOrEqual(1);
+        expect(parts.length).toBeLessThanOrEqual(3);
+        for (const p of parts) expect(gsmLength(p) >= 0 && gsmLength(p) <= 160).toBe(true);
+      }),
+    );
   });
 });
