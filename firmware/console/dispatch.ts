@@ -66,7 +66,7 @@ export function runLine(u: Unit, sh: Shell, line: string, find: (name: string) =
  *  it with the role when it changed something or needed the operator role. */
 export function conclude(u: Unit, sh: Shell, line: string, role: number, need: number, a: Answer, name?: string): void {
   sh.busy = false;
-  if (a.ok && (a.changed || need >= OPERATOR)) u.log(-1, 'command', roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
+  if (a.ok && (a.changed || need >= OPERATOR)) u.log(-1, 'command', (sh.from ? 'sms ' + sh.from + ' as ' : '') + roleNames()[role] + ': ' + (line.indexOf('login') === 0 ? 'login' : line));
   sh.say(a, name);
 }
 

@@ -39,6 +39,9 @@ export class Shell {
   lockedUntil = 0;
   /** A command is running that answers later (meter read, config import). */
   busy = false;
+  /** The number a message came from (a session that runs an SMS); none at the console (no
+   *  property at all: the console's shell lives in the heap for good). */
+  from?: string;
   /** The first word of the line being answered: every JSON answer names its command. */
   word = '';
   /** When a multi-line input (config import) is being collected: the collector. */

@@ -46,6 +46,7 @@ export function smsMessage(u: Unit, s: SmsSetup, from: string, text: string, rep
     said.push(l);
   }, run: u.shell.opts.run });
   sh.role = q.role as number;
+  sh.from = from;
   const end = function (): void {
     const bad = said.length > 0 && said[0].indexOf('error: ') === 0;
     if (!bad && q.code !== undefined && q.code > s.last) s.last = q.code;

@@ -115,12 +115,12 @@ describe('SMS on the unit', () => {
     expect(r.unit.core.mode[0]).toBe(0);
     expect(r.setup.last).toBe(3);
     expect(r.unit.cfg.plans[0]).toMatchObject({ safePrice: 750, periodPrice: [0, 0, 750, 0] });
-    // the console's log names the command and the role it ran with
+    // the console's log names the number, the role it ran with and the command
     r.out.length = 0;
     r.unit.input('login 3333\r');
     r.unit.input('log n=6\r');
-    expect(r.out.join('\n')).toMatch(/operator: relay R302 off/);
-    expect(r.out.join('\n')).toMatch(/technician: tariff set dorm price=0\.75/);
+    expect(r.out.join('\n')).toMatch(/sms \+8613800000001 as operator: relay R302 off/);
+    expect(r.out.join('\n')).toMatch(/sms \+8613800000001 as technician: tariff set dorm price=0\.75/);
   });
 
   it('a message the console refuses gets its reason; nothing changes', () => {
