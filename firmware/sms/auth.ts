@@ -36,6 +36,24 @@ export function checkCode(key: Uint8Array, last: number, w: string[]): Result<nu
   return ok(n);
 }
 
+/** Wrong codes in a row, and the unit's time (s) until which commands with a code are refused. */
+export interface CodeGuard {
+  wrong: number;
+  until: number;
+}
+
+/** Counts a code checked at nowS: right clears the count; wrong, from the third in a row,
+ *  refuses codes for 2^(n-2) minutes (at most 512), as wrong tokens lock token entry. A replay
+ *  does not count: it is a real code sent again. */
+export function guardCode(g: CodeGuard, right: boolean, nowS: number): void {
+  if (right) {
+    g.wrong = 0;
+    return;
+  }
+  if (g.wrong < 11) g.wrong++;
+  if (g.wrong > 2) g.until = Math.floor(nowS) + (1 << (g.wrong - 2)) * 60;
+}
+
 function digits(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
   return true;

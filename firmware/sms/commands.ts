@@ -28,6 +28,9 @@ export interface SmsRequest {
   bal?: string;
 }
 
+/** The commands that carry a counter and code (sms/auth.ts). */
+export const CODE_VERBS = ['ON', 'OFF', 'AUTO', 'PRICE', 'ALARM'];
+
 /** The words of the SMS commands, for `HELP`. */
 export function smsHelp(admin: boolean): string {
   return admin ? 'BAL <acct> | BUY <acct> <token> | ON|OFF|AUTO <acct> <n> <code> | PRICE <plan> <price> <n> <code> | ALARM <acct> <a,b,c> <n> <code>' : 'BAL [acct]';
@@ -64,8 +67,7 @@ export function smsRequest(p: SmsPhone, text: string, names: string[], plans: st
     if (!p.admin && p.accounts.indexOf(a) < 0) return fail('authority');
     return ok({ bal: a });
   }
-  const known = ['BUY', 'ON', 'OFF', 'AUTO', 'PRICE', 'ALARM'];
-  if (known.indexOf(verb) < 0) return fail('unknown command ' + w[0] + ', send HELP');
+  if (verb !== 'BUY' && CODE_VERBS.indexOf(verb) < 0) return fail('unknown command ' + w[0] + ', send HELP');
   if (!p.admin) return fail('authority');
   if (verb === 'BUY') {
     const a = w.length > 2 ? named(names, w[1]) : '';

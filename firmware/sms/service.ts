@@ -8,11 +8,12 @@ import { Shell } from '../console/shell';
 import { formatMoney } from '../console/words';
 import { nameAt, nameIndex } from '../tables';
 import type { Unit } from '../unit';
-import { SmsPhone, findPhone, receipt, smsRequest } from './commands';
+import { CodeGuard, guardCode } from './auth';
+import { CODE_VERBS, SmsPhone, findPhone, receipt, smsRequest } from './commands';
 
 /** What the unit knows for SMS: its list, its key (null: none), the last code counter taken
- *  (raised here when a command with a code has run). */
-export interface SmsSetup {
+ *  (raised here when a command with a code has run), and the guard against guessed codes. */
+export interface SmsSetup extends CodeGuard {
   phones: SmsPhone[];
   key: Uint8Array | null;
   last: number;
@@ -32,9 +33,14 @@ export function smsMessage(u: Unit, s: SmsSetup, from: string, text: string, rep
   const c = u.cfg;
   const names: string[] = [];
   for (let i = 0; i < c.accounts.n; i++) names.push(nameAt(c.accounts.names, i));
+  const now = u.time();
+  // while wrong codes keep commands with a code shut, they are not even checked
+  if (p.admin && now < s.until && CODE_VERBS.indexOf(verb.toUpperCase()) >= 0) return send(false, ['locked for ' + Math.ceil(s.until - now) + ' s after wrong codes']);
   const r = smsRequest(p, text, names, c.planNames, s.key, s.last);
+  if (!r.ok && r.error === 'code') guardCode(s, false, now);
   if (!r.ok) return send(false, [r.error]);
   const q = r.value;
+  if (q.code !== undefined) guardCode(s, true, now);
   if (q.reply) return send(true, [q.reply]);
   if (q.bal) {
     const a = nameIndex(c.accounts.names, q.bal);

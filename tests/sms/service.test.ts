@@ -40,6 +40,8 @@ function rig() {
     ],
     key: SMS_KEY,
     last: 0,
+    wrong: 0,
+    until: 0,
   };
   const outbox: { to: string; text: string }[] = [];
   let cur: ModemSession | null = null;
@@ -121,6 +123,28 @@ describe('SMS on the unit', () => {
     r.unit.input('log n=6\r');
     expect(r.out.join('\n')).toMatch(/sms \+8613800000001 as operator: relay R302 off/);
     expect(r.out.join('\n')).toMatch(/sms \+8613800000001 as technician: tariff set dorm price=0\.75/);
+  });
+
+  it('wrong codes lock commands with a code, from the third in a row, for 2^(n-2) minutes', () => {
+    const r = rig();
+    const bad = (n: number) => [ADMIN, 'OFF R301 ' + n + ' 000000'] as [string, string];
+    expect(r.exchange([bad(1), bad(2)])).toEqual([
+      [ADMIN, 'ERR OFF: code'],
+      [ADMIN, 'ERR OFF: code'],
+    ]);
+    expect(r.exchange([bad(3)])).toEqual([[ADMIN, 'ERR OFF: code']]);
+    // now locked: even a right code is not checked; a top-up and an inquiry still go
+    const right = r.signed(1, 'OFF R301');
+    const got = r.exchange([[ADMIN, right], [ADMIN, 'BAL R301']]);
+    expect(got[0][1]).toMatch(/^ERR OFF: locked for \d+ s after wrong codes$/);
+    expect(got[1][1]).toMatch(/^OK BAL: R301 balance/);
+    expect(r.unit.core.mode[0]).toBe(0);
+    r.clock.advance(120000);
+    expect(r.exchange([[ADMIN, right]])).toEqual([[ADMIN, 'OK OFF: event R301 mode-off; relay R301 off (mode-off); R301 relay off, mode off']]);
+    expect(r.setup.wrong).toBe(0);
+    // a replay does not count towards the lock: it is a real code sent again
+    expect(r.exchange([[ADMIN, right], [ADMIN, right], [ADMIN, right]]).map((x) => x[1])).toEqual(['ERR OFF: replay', 'ERR OFF: replay', 'ERR OFF: replay']);
+    expect(r.setup.wrong).toBe(0);
   });
 
   it('a message the console refuses gets its reason; nothing changes', () => {
