@@ -25,6 +25,20 @@ export function alarmText(core: Core, d: Decision): string | null {
   return null;
 }
 
+/** The text for an event-log entry (kind, account name, text as the unit logged a decision:
+ *  "alarm a0 L1 bal 4000", "relay a0 open credit"), or null when it is not one to send: the
+ *  texts the unit sends on its own are made from its log, so they wait in the EEPROM with it. */
+export function alarmFromLog(kind: string, name: string, text: string): string | null {
+  const w = text.split(' ');
+  if (kind === 'alarm' && w[0] === 'alarm') return name + ': low credit, balance ' + formatMoney(+w[4]) + ' (level ' + w[2].substr(1) + '). Please top up.';
+  if (kind !== 'relay' || w[0] !== 'relay') return null;
+  if (w[2] === 'open' && (w[3] === 'overload' || w[3] === 'overload-lockout')) return name + ': power cut, overload.';
+  // a cut for want of credit comes with a reading, a charge or the end of a friendly window
+  if (w[2] === 'open' && (w[3] === 'credit' || w[3] === 'friendly-end')) return name + ': power cut, no credit. Top up to restore.';
+  if (w[2] === 'close' && w[3] === 'topup') return name + ': power restored.';
+  return null;
+}
+
 /** Who gets the texts of account a: its users, then every administrator. */
 export function alarmNumbers(phones: SmsPhone[], name: string): string[] {
   const out: string[] = [];
@@ -33,12 +47,13 @@ export function alarmNumbers(phones: SmsPhone[], name: string): string[] {
   return out;
 }
 
-/** Whether a low-credit text for account a may go at nowS (last: the time of each account's
- *  last one, kept by the caller), and notes it when it may. Cuts and restorations always go. */
-export function alarmDue(d: Decision, last: number[], nowS: number): boolean {
-  if (d.kind !== 'alarm') return true;
-  const t = last[d.account];
+/** Whether a text for account a may go at nowS (alarm: a low-credit one; last: the time of each
+ *  account's last low-credit text, kept by the caller), and notes it when it may. Cuts and
+ *  restorations always go. */
+export function alarmDue(alarm: boolean, a: number, last: number[], nowS: number): boolean {
+  if (!alarm) return true;
+  const t = last[a];
   if (t !== undefined && t > 0 && nowS - t < ALARM_GAP_S) return false;
-  last[d.account] = nowS;
+  last[a] = nowS;
   return true;
 }

@@ -179,6 +179,28 @@ export function dateText(day: number): string {
   return timeText(day * 86400).substr(0, 10);
 }
 
+/** The events logged after sequence number `after`, oldest first, at most max (the oldest of
+ *  them; the rest wait for the next call): fn(seq, time, account, kind, text). Returns the seq of
+ *  the last one given, or `after` when none. Texts made from the log (the SMS alarms) are then
+ *  as durable as the log: the caller keeps the seq, and a power cut loses none (only what the
+ *  ring has overwritten since, which a long outage of the network can). */
+export function eventsAfter(events: SlotRing, after: number, max: number, fn: (seq: number, time: number, account: string, kind: string, text: string) => void): number {
+  const c: Cursor = { r: events, money: false, k: 1, t: -1, q: 0, a: '', kind: '', x: '' };
+  // newest first: the last max seen before the cursor are the oldest after it
+  const got: Cursor[] = [];
+  for (step(c, false, ''); c.t >= 0 && c.q > after; step(c, false, '')) {
+    got.push({ r: events, money: false, k: 0, t: c.t, q: c.q, a: c.a, kind: c.kind, x: c.x });
+    if (got.length > max) got.shift();
+  }
+  let last = after;
+  for (let i = got.length - 1; i >= 0; i--) {
+    const g = got[i];
+    fn(g.q, g.t, g.a, g.kind, g.x);
+    last = g.q;
+  }
+  return last;
+}
+
 /** Events of one ring newest first through the filter, at most max, each formatted by fmt. */
 export function readEvents(ring: SlotRing, f: EventFilter, max: number, fmt: (time: number, account: string, kind: string, text: string) => string): string[] {
   const out: string[] = [];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SlotRing } from '../../firmware/storage/slot-ring';
-import { EventFilter, appendEvent, appendFreeze, dateText, lastFrozen, readEvents, readFreezes } from '../../firmware/storage/history';
+import { EventFilter, appendEvent, appendFreeze, dateText, eventsAfter, lastFrozen, readEvents, readFreezes } from '../../firmware/storage/history';
 import { EVENT_SLOT, FREEZE_SLOT } from '../../firmware/storage/store';
 import { parseConfig } from '../../firmware/config';
 import { Core } from '../../firmware/core';
@@ -246,6 +246,28 @@ describe('event log', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('eventsAfter gives what came after a kept sequence number, oldest first, a few at a time, across wraps and reopenings', () => {
+    let ring = eventRing(6);
+    const seen: string[] = [];
+    const take = (after: number, max: number) => eventsAfter(ring, after, max, (q, t, a, k, x) => seen.push(q + ' ' + x));
+    for (let i = 1; i <= 4; i++) appendEvent(ring, T0 + i, 'A1', 'alarm', 'e' + i);
+    let at = take(0, 3);
+    expect(seen).toEqual(['1 e1', '2 e2', '3 e3']);
+    expect(at).toBe(3);
+    for (let i = 5; i <= 10; i++) appendEvent(ring, T0 + i, 'A1', 'alarm', 'e' + i);
+    // a power cut: the ring read again from the EEPROM
+    ring = new SlotRing(ring.ee, ring.start, ring.slots, ring.size);
+    openRing(ring);
+    seen.length = 0;
+    at = take(at, 100);
+    // 4 was overwritten by the wrap (6 slots hold 5..10): what the ring still holds, in order
+    expect(seen).toEqual(['5 e5', '6 e6', '7 e7', '8 e8', '9 e9', '10 e10']);
+    expect(at).toBe(10);
+    seen.length = 0;
+    expect(take(at, 5)).toBe(10);
+    expect(seen).toEqual([]);
   });
 
   it('from is inclusive and to exclusive', () => {
