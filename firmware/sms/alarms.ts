@@ -1,29 +1,13 @@
 // The texts the unit sends on its own (seed 002: low credit, supply cut and restored), to the
-// account's users and to every administrator, made from the core's decisions as they are
-// carried out. A low-credit warning goes at most once in ALARM_GAP_S per account (a balance
-// hovering at a level would otherwise text all night); a cut and a restoration always go.
-import { Core, Decision, MODE_AUTO } from '../core';
+// account's users and to every administrator, made from the decisions the unit logged (its
+// event log in the EEPROM is their queue: a power cut loses none). A low-credit warning goes at
+// most once in ALARM_GAP_S per account (a balance hovering at a level would otherwise text all
+// night); a cut and a restoration always go.
 import { formatMoney } from '../console/words';
-import { nameAt } from '../tables';
 import { SmsPhone } from './commands';
 
 /** Shortest time between two low-credit texts for one account, seconds. */
 export const ALARM_GAP_S = 6 * 3600;
-
-/** The text for decision d, or null when it is not one to send. core: its state after d. */
-export function alarmText(core: Core, d: Decision): string | null {
-  const a = d.account;
-  if (a < 0) return null;
-  const name = nameAt(core.cfg.accounts.names, a);
-  const bal = formatMoney(d.kind === 'relay' ? core.balance[a] : d.balance);
-  if (d.kind === 'alarm') return name + ': low credit, balance ' + bal + ' (level ' + d.value + '). Please top up.';
-  if (d.kind !== 'relay' || core.mode[a] !== MODE_AUTO) return null;
-  if (!d.value && (core.ovTripped[a] || core.ovLocked[a])) return name + ': power cut, overload.';
-  if (!d.value && core.cut[a]) return name + ': power cut, no credit (balance ' + bal + '). Top up to restore.';
-  // (a relay closed by a top-up: the only way out of a credit cut; a mode or an overload reset is not news)
-  if (d.value && d.code === 'topup') return name + ': power restored, balance ' + bal + '.';
-  return null;
-}
 
 /** The text for an event-log entry (kind, account name, text as the unit logged a decision:
  *  "alarm a0 L1 bal 4000", "relay a0 open credit"), or null when it is not one to send: the
