@@ -37,7 +37,8 @@ export function alarmNumbers(phones: SmsPhone[], name: string): string[] {
 export function alarmDue(alarm: boolean, a: number, last: number[], nowS: number): boolean {
   if (!alarm) return true;
   const t = last[a];
-  if (t !== undefined && t > 0 && nowS - t < ALARM_GAP_S) return false;
-  last[a] = nowS;
+  // (an entry read again, its texts not all gone last time, is not newer than the one noted)
+  if (t !== undefined && nowS > t && nowS - t < ALARM_GAP_S) return false;
+  if (t === undefined || nowS > t) last[a] = nowS;
   return true;
 }
