@@ -259,8 +259,12 @@ function registered(lines: string[]): boolean {
 /** A number a message can go to: an optional '+' and 3 to 20 digits. */
 export function phoneNumber(s: string): boolean {
   const d = s.charAt(0) === '+' ? s.substr(1) : s;
-  if (d.length < 3 || d.length > 20) return false;
-  for (let i = 0; i < d.length; i++) if (d.charAt(i) < '0' || d.charAt(i) > '9') return false;
+  return d.length >= 3 && d.length <= 20 && digits(d);
+}
+
+/** Whether s is digits only (true for ''). */
+export function digits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
   return true;
 }
 

@@ -7,6 +7,7 @@
 // none of this: an OpenPAYGO token carries its own. `tools/sms-code.ts` makes the codes.
 import { Result, fail, ok } from '../../hal/result';
 import { siphash24 } from '../tokens/siphash';
+import { digits } from '../../hal/modem';
 
 /** Counters taken ahead of the last one used: codes made and never sent are skipped. */
 export const CODE_WINDOW = 100;
@@ -52,9 +53,4 @@ export function guardCode(g: CodeGuard, right: boolean, nowS: number): void {
   }
   if (g.wrong < 11) g.wrong++;
   if (g.wrong > 2) g.until = Math.floor(nowS) + (1 << (g.wrong - 2)) * 60;
-}
-
-function digits(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
-  return true;
 }
