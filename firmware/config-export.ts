@@ -4,6 +4,7 @@
 import type { Config, RawConfig } from './config';
 import { ACCOUNT_DEFAULTS, dayNames, modeList, periodNames, profileNames, protoNames } from './config';
 import { formatAddress } from './metering/address';
+import { SMS } from './sms/feature';
 import { civilFromSeconds } from '../hal/calendar';
 import { FRIENDLY_REST_DAYS, HAS_TOKEN, IMPORT_ONLY, nameAt, PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE } from './tables';
 
@@ -66,6 +67,23 @@ export function exportTop(c: Config): Obj {
     o.bus = bus;
     break;
   }
+  if (SMS && c.sms) o.sms = exportSms(c.sms);
+  return o;
+}
+
+/** The `sms` section from the configuration's `sms` string (config.ts Config.sms). */
+export function exportSms(sms: string): Obj {
+  const o: Obj = {};
+  const lines = sms ? sms.split('\n') : ['60 -'];
+  const top = lines[0].split(' ');
+  if (top[1] !== '-') o.key = top[1];
+  if (top[0] !== '60') o.everySeconds = +top[0];
+  const ps: Obj[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const w = lines[i].split(' ');
+    ps.push(w[0] === 'a' ? { number: w[1], admin: true } : { number: w[1], accounts: w.slice(2) });
+  }
+  o.phones = ps;
   return o;
 }
 

@@ -149,6 +149,9 @@ function encodeInto(c: Config, w: Writer): void {
     list(w, f, 0, f.length);
     list(w, m.addr, i * 6, i * 6 + 6);
   }
+  // SMS, appended (a record written without it reads back with none): ASCII text
+  w.u16(c.sms.length);
+  for (let k = 0; k < c.sms.length; k++) w.u8(c.sms.charCodeAt(k));
 }
 
 /** A name as the configuration accepts them (1 or more printable ASCII characters, no space:
@@ -173,6 +176,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
     calendar: { utcOffsetS: r.num(), weekendMask: r.num(), billingDay: r.num(), holidays: readList(r) },
     plans: [], planNames: [], accounts: null as unknown as AccountTable, meters: null as unknown as MeterTable,
     pins: ['', r.str(), r.str(), r.str()], pollS: r.num(), dltLine: readLine(r), modbusLine: readLine(r), profileSpecs: [], profiles: [],
+    sms: '',
   };
   for (let i = 0; i < nf && !r.bad; i++) {
     const n = r.u16();
@@ -258,5 +262,9 @@ export function decodeConfig(b: Uint8Array): Config | null {
     readInto(r, m.addr, i * 6, 6);
   }
   c.meters = m;
+  if (r.pos < r.end && !r.bad) {
+    const n = r.u16();
+    for (let k = 0; k < n && !r.bad; k++) c.sms += String.fromCharCode(r.u8());
+  }
   return r.bad || r.pos !== r.end ? null : c;
 }

@@ -10,6 +10,8 @@ import { LineSettings } from '../hal/serial';
 import type { ModbusProfile } from './metering/meter-profiles';
 import { parseProfile } from './metering/profile-parse';
 import { parseAddress } from './metering/address';
+import { phoneNumber } from '../hal/modem';
+import { SMS } from './sms/feature';
 import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U8 } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
@@ -37,6 +39,10 @@ export interface Config {
   /** Modbus register maps the configuration defines (meter profile 4 + i), as given and parsed. */
   profileSpecs: unknown[];
   profiles: ModbusProfile[];
+  /** SMS (docs/sms.md), in one string ('' without the section: one variable of heap): a first
+   *  line "<seconds between sessions> <key as 32 hex digits, or ->", then a line per phone,
+   *  "a <number>" for an administrator, "u <number> <account> ..." for a user of those accounts. */
+  sms: string;
 }
 
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
@@ -281,6 +287,68 @@ function hex(c: number): number {
   return -1000;
 }
 
+/** A 16-byte key given as 32 hexadecimal digits. */
+function key16(v: unknown, path: string): number[] {
+  const ks = typeof v === 'string' ? v : '';
+  const key: number[] = [];
+  for (let k = 0; k < 16 && ks.length === 32; k++) key.push(hex(ks.charCodeAt(2 * k)) * 16 + hex(ks.charCodeAt(2 * k + 1)));
+  for (let k = 0; k < key.length; k++) if (key[k] < 0) key[k] = -1;
+  if (key.length !== 16 || key.indexOf(-1) >= 0) bad(path, 'expected 32 hexadecimal digits');
+  return key;
+}
+
+/** Phones on the SMS list at most (each costs the heap a line of text). */
+export const MAX_PHONES = 20;
+
+/** The `sms` section into c: key, session interval, phones (their accounts checked at finish). */
+function parseSms(c: Config, v: unknown, accts: string[][]): void {
+  const o = obj(v, 'sms');
+  known(o, 'sms', 'key everySeconds phones');
+  if (o.key !== undefined) key16(o.key, 'sms.key');
+  const lines = [int(o.everySeconds, 'sms.everySeconds', 60, 86400, 60) + ' ' + (o.key === undefined ? '-' : (o.key as string).toLowerCase())];
+  const ps = o.phones === undefined ? [] : arr(o.phones, 'sms.phones');
+  if (ps.length > MAX_PHONES) bad('sms.phones', 'at most ' + MAX_PHONES + ' numbers');
+  const seen: string[] = [];
+  accts.length = 0;
+  for (let i = 0; i < ps.length; i++) {
+    const path = 'sms.phones[' + i + ']';
+    const p = obj(ps[i], path);
+    known(p, path, 'number admin accounts');
+    const n = str(p.number, path + '.number').split(' ').join('').split('-').join('');
+    if (!phoneNumber(n)) bad(path + '.number', 'a phone number is 3 to 20 digits, with a + in front when international, got "' + p.number + '"');
+    if (seen.indexOf(n) >= 0) bad(path + '.number', 'listed twice');
+    seen.push(n);
+    const admin = bool(p.admin, path + '.admin', false);
+    const as = p.accounts === undefined ? [] : arr(p.accounts, path + '.accounts');
+    if (admin && as.length) bad(path + '.accounts', 'an administrator may ask about every account: give no accounts');
+    if (!admin && !as.length) bad(path, 'a user needs accounts (or "admin": true)');
+    const names: string[] = [];
+    for (let k = 0; k < as.length; k++) names.push(nameOf(as[k], path + '.accounts[' + k + ']'));
+    accts.push(names);
+    lines.push((admin ? 'a ' : 'u ') + n + (names.length ? ' ' + names.join(' ') : ''));
+  }
+  c.sms = lines.join('\n');
+}
+
+/** The `sms` section alone, its users' accounts among `names` (`sms` console commands): the
+ *  configuration's `sms` string, or what is wrong (an object holding the error). */
+export function smsSection(v: unknown, names: string[]): string | { error: string } {
+  const c = {} as Config;
+  const sa: string[][] = [];
+  try {
+    parseSms(c, v, sa);
+    smsAccounts(sa, names);
+    return c.sms;
+  } catch (e) {
+    return { error: typeof e === 'string' ? e : 'sms: ' + e };
+  }
+}
+
+/** Refuses an SMS user's account that is not among `names`. */
+function smsAccounts(sa: string[][], names: string[]): void {
+  for (let i = 0; i < sa.length; i++) for (let k = 0; k < sa[i].length; k++) indexOf(names, sa[i][k], 'sms.phones[' + i + '].accounts[' + k + ']', 'account');
+}
+
 /** A PIN: 4 to 12 digits. */
 function pin(v: unknown, path: string): string {
   const s = typeof v === 'string' ? v : '';
@@ -299,6 +367,8 @@ export class ConfigBuilder {
   private alarms = 0;
   private friends = 0;
   private seen: string[] = [];
+  /** The accounts each SMS user is given, checked at finish. */
+  private smsAccts: string[][] = [];
   /** Pulse inputs the board has (channels 0 to n-1), when the unit knows it; else 0 to 15. */
   pulseInputs?: number;
 
@@ -312,6 +382,7 @@ export class ConfigBuilder {
       calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 },
       plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'],
       pollS: 60, dltLine: DLT_LINE, modbusLine: MODBUS_LINE, profileSpecs: [], profiles: [],
+      sms: '',
     };
   }
 
@@ -327,6 +398,7 @@ export class ConfigBuilder {
   /** One top-level setting (not plans, accounts or meters). */
   top(key: string, v: unknown): string | null {
     const c = this.c;
+    const sa = this.smsAccts;
     return this.guard(function () {
       if (key === 'utcOffsetMinutes') c.calendar.utcOffsetS = int(v, key, -720, 840) * 60;
       else if (key === 'weekend') {
@@ -352,10 +424,11 @@ export class ConfigBuilder {
         c.pollS = int(o.pollSeconds, 'bus.pollSeconds', 1, 86400, 60);
         c.dltLine = lineOf(o.dlt645, 'bus.dlt645', DLT_LINE);
         c.modbusLine = lineOf(o.modbus, 'bus.modbus', MODBUS_LINE);
-      } else {
+      } else if (key === 'sms' && SMS) parseSms(c, v, sa);
+      else {
         const o: { [k: string]: unknown } = {};
         o[key] = v;
-        known(o, '', 'utcOffsetMinutes weekend holidays billingDay console bus plans accounts meters');
+        known(o, '', SMS ? 'utcOffsetMinutes weekend holidays billingDay console bus sms plans accounts meters' : 'utcOffsetMinutes weekend holidays billingDay console bus plans accounts meters');
       }
     });
   }
@@ -427,16 +500,13 @@ export class ConfigBuilder {
     const relay = int(o.relay, path + '.relay', -1, 15, -1);
     let flags = bool(o.friendlyRestDays, path + '.friendlyRestDays', false) ? FRIENDLY_REST_DAYS : 0;
     if (bool(o.importOnly, path + '.importOnly', true)) flags |= IMPORT_ONLY;
-    const key: number[] = [];
+    let key: number[] = [];
     let start = 0;
     let unit = d.tokenUnit;
     if (o.token !== undefined) {
       const tk = obj(o.token, path + '.token');
       known(tk, path + '.token', 'key start unit');
-      const ks = typeof tk.key === 'string' ? tk.key : '';
-      for (let k = 0; k < 16 && ks.length === 32; k++) key.push(hex(ks.charCodeAt(2 * k)) * 16 + hex(ks.charCodeAt(2 * k + 1)));
-      for (let k = 0; k < key.length; k++) if (key[k] < 0) key[k] = -1;
-      if (key.length !== 16 || key.indexOf(-1) >= 0) bad(path + '.token.key', 'expected 32 hexadecimal digits');
+      key = key16(tk.key, path + '.token.key');
       start = int(tk.start, path + '.token.start', 0, 999999999999);
       unit = int(tk.unit, path + '.token.unit', 1, 1000000000, d.tokenUnit);
       flags |= HAS_TOKEN;
@@ -608,6 +678,7 @@ export class ConfigBuilder {
         m.account[i] = indexOf(names, self.meterAcct[i], 'meters[' + i + '].account', 'account');
         m.plan[i] = self.meterPlan[i] === '' ? -1 : indexOf(c.planNames, self.meterPlan[i], 'meters[' + i + '].plan', 'plan');
       }
+      if (SMS) smsAccounts(self.smsAccts, names);
     });
     if (e) return { ok: false, error: e };
     const a = c.accounts;

@@ -3,6 +3,7 @@
 import { At24c } from '../hal/at24c';
 import { Ds3231 } from '../hal/ds3231';
 import { BoardDescription } from '../hal/espruino/board';
+import { SMS } from './sms/feature';
 import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
@@ -61,6 +62,10 @@ function optPin(name: string | undefined): Pin | undefined {
 
 function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal {
   const clock = new EspruinoClock();
+  const md = (b as unknown as { modem?: string }).modem;
+  // The modem off until the firmware has taken its UART (Espruino's REPL falls back to Serial1
+  // at boot when USB is unplugged).
+  if (SMS && md) digitalWrite(pin(md.split(' ')[4]), 0);
   const relays: RelayOutput[] = [];
   // (a callback per relay: the loop's locals would stay in the scope the HAL's functions keep)
   b.relays.forEach(function (r) {
@@ -105,6 +110,10 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
       return p ? watchPulses(pin(p), { debounceMs: b.pulseDebounceMs, onPulse: opts.onPulse }, clock) : null;
     },
     pulseInputs: b.pulseInputs.length,
+    // (the line's code a module of the board's HAL, loaded with each SMS session: hal/espruino/modem-line.ts)
+    openModem: SMS && md ? function (kept: { on?: boolean }) {
+      return loadModule('mdl')(md, kept);
+    } : undefined,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
     // (its code a module of the board's HAL, loaded at the first token entry: hal/espruino/native-walk.ts)
     nativeWalker:
@@ -147,6 +156,7 @@ function boot(): void {
   delete bd.i2c;
   delete bd.console;
   delete bd.rtc;
+  delete bd.modem;
   delete bd.espruinoBoard;
   delete bd.watchdogSeconds;
   const u = unit;

@@ -22,6 +22,7 @@ import type { DayEntry } from './storage/day';
 import type { MigrateEntry } from './storage/migrate';
 import type { meterSession } from './metering/session';
 import type { pulseMeters } from './metering/pulse';
+import type { runSms } from './sms/run';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -36,6 +37,7 @@ export interface Modules {
   mig: MigrateEntry;
   met: typeof meterSession;
   pul: typeof pulseMeters;
+  sms: typeof runSms;
 }
 
 export type ModuleName = keyof Modules;

@@ -20,6 +20,10 @@ import type { Metering } from './metering/wiring';
 import type { ChainWalker } from './tokens/openpaygo';
 import type { Put } from './console/put';
 import type { NativeWalker } from './tokens/walker-check';
+import type { ModemLine } from '../hal/modem';
+import type { SmsState } from './sms/state';
+import { SMS } from './sms/feature';
+import { smsTick } from './sms/tick';
 
 /** Everything the unit needs from the hardware; optional parts may be absent on a bench. */
 export interface UnitHal {
@@ -52,6 +56,9 @@ export interface UnitHal {
   onDecision?: (d: Decision) => void;
   /** A faster token-chain walker (machine code on the board), checked before its first use. */
   nativeWalker?: NativeWalker;
+  /** Opens the GSM modem's line for an SMS session (absent: no modem on this unit); `kept`
+   *  holds the line's own state between sessions (whether the module's supply is on). */
+  openModem?: (kept: { on?: boolean }) => ModemLine;
 }
 
 /** Optional parts plugged in by the platform. */
@@ -82,7 +89,7 @@ function emptyConfig(): Config {
   a.friendAt = table(I16, 1);
   const m = emptyMeters();
   const line = { baud: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
-  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [] };
+  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [], sms: '' };
 }
 
 /** Factory PINs by role. A function: on the board its text stays in flash until asked for. */
@@ -115,6 +122,9 @@ export class Unit {
   walker?: ChainWalker | null;
   /** A configuration change checked by the cfg module, waiting for the put module (console/put.ts). */
   put?: Put;
+  /** The SMS service's state (firmware/sms/state.ts): none until the unit has phones (or an
+   *  `sms` command asked for it). */
+  sms?: SmsState;
   private flushTimer = -1;
 
   /** A unit with no accounts yet: the boot module gives it its configuration and state. */
@@ -129,8 +139,12 @@ export class Unit {
       echo: false,
       run: function (sh: Shell, line: string) {
         const m = moduleFor(line);
-        // On a board (its heap measured) a console command does not share the heap with a
-        // poll cycle: the bus session closes, the next interval takes the cycle up again.
+        // On a board (its heap measured) a technician's command waits for an SMS session to end
+        // (a few seconds): the two crowded the Pico's heap out (the lines an SMS runs go, in a
+        // session of their own, sh.from)
+        if (SMS && hal.freeVars && self.sms && self.sms.on && !sh.from) return sh.say({ ok: false, lines: ['error: an SMS session is running (a few seconds): type it again'] });
+        // On a board a console command does not share the heap with a poll cycle: the bus
+        // session closes, the next interval takes the cycle up again.
         if (hal.freeVars && self.metering) self.metering.pause();
         if (m === 'cfg') hal.load('cfg')(self, sh, line);
         else hal.load(m)(self, sh, line);
@@ -140,6 +154,8 @@ export class Unit {
           self.put = undefined;
           hal.load('put')(self, sh, p);
         }
+        // `sms now`, `sms test`: the session in a few seconds, the command's module gone
+        if (SMS && self.sms && self.sms.soon) smsTick(self, 2000);
       },
     });
   }
@@ -155,6 +171,7 @@ export class Unit {
     this.time();
     if (this.timeValid !== core.timeValid) this.carry(core.handle({ t: 'clock', time: ev.time, valid: this.timeValid }));
     this.freezeDue(ev.time);
+    if (SMS && ev.t === 'tick') smsTick(this);
     let also = -1;
     if (ev.t === 'reading' && ev.meter >= 0 && ev.meter < core.cfg.meters.n) {
       const m = ev.meter;
@@ -334,7 +351,7 @@ export class Unit {
 
 /** The module that runs a console line, so that only one is in the heap at a time:
  *  configuration changes (acct open|set|close, meter add|set|rm, tariff set, config import,
- *  factory-reset) in 'cfg'; the lists (acct, meter, meter read, tariff, config export) in
+ *  factory-reset, sms) in 'cfg'; the lists (acct, meter, meter read, tariff, config export) in
  *  'lst'; log and freeze in 'log'; everything else (and what is no command) in 'cmd'. */
 export function moduleFor(line: string): 'cmd' | 'cfg' | 'lst' | 'log' {
   const l = line.toLowerCase().split('\t').join(' ') + ' ';
@@ -342,6 +359,7 @@ export function moduleFor(line: string): 'cmd' | 'cfg' | 'lst' | 'log' {
   const r = l.substr(c.length).trim() + ' ';
   const s = r.substr(0, r.indexOf(' '));
   if (c === 'factory-reset') return 'cfg';
+  if (c === 'sms') return 'cfg';
   if (c === 'log' || c === 'freeze') return 'log';
   if (c === 'config') return s === 'export' ? 'lst' : 'cfg';
   if (c === 'acct') return s === 'open' || s === 'set' || s === 'close' ? 'cfg' : 'lst';

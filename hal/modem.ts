@@ -34,6 +34,18 @@ export interface ModemReport {
   sent: number;
 }
 
+/** The modem as a board (or the simulator) wires it: its UART and its power. */
+export interface ModemLine {
+  /** Bytes to the module. */
+  write: (s: string) => void;
+  /** What the module sends, in any slices, goes to fn (null: to nobody). */
+  listen: (fn: ((s: string) => void) | null) => void;
+  /** Switches the module on or off (supply switch, or power key and reset). */
+  power: (on: boolean) => void;
+  /** An LTE module (registration also read from AT+CEREG?). */
+  lte?: boolean;
+}
+
 export interface ModemSessionOptions {
   clock: Clock;
   /** Bytes to the modem's UART. */

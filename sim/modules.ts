@@ -12,6 +12,7 @@ import { newDay } from '../firmware/storage/day';
 import { migrateUnit } from '../firmware/storage/migrate';
 import { meterSession } from '../firmware/metering/session';
 import { pulseMeters } from '../firmware/metering/pulse';
+import { runSms } from '../firmware/sms/run';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -26,6 +27,7 @@ export const MODULE_ENTRIES: Modules = {
   mig: migrateUnit,
   met: meterSession,
   pul: pulseMeters,
+  sms: runSms,
 };
 
 /** Loads a module in Node: the entry itself. */

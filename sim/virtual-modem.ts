@@ -5,6 +5,7 @@
 // mirrored here. It is stricter than a forgiving module on purpose: bytes sent while a command
 // is still running are lost, settings vanish at every restart, commands before start-up die.
 import { Clock } from '../hal/clock';
+import type { ModemLine } from '../hal/modem';
 
 /** What is wrong with the module or its network right now; change it at any moment. */
 export interface ModemFaults {
@@ -728,4 +729,17 @@ function splitArgs(s: string): Arg[] | null {
     if (s.charAt(i) !== ',') return null;
     i++;
   }
+}
+
+/** The virtual modem as a unit's modem line (UnitHal.openModem): what the unit writes goes to
+ *  the module, what the module sends to whoever listens, its supply switched by power(). */
+export function virtualModemLine(vm: VirtualModem): ModemLine {
+  return {
+    write: (s) => vm.write(Uint8Array.from(s, (c) => c.charCodeAt(0) & 255)),
+    listen: (fn) => {
+      vm.onData = fn ? (b) => fn(String.fromCharCode(...b)) : () => {};
+    },
+    power: (on) => vm.setPower(on),
+    lte: vm.model === 'sim7600',
+  };
 }

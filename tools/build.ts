@@ -178,6 +178,11 @@ function defineSwitches(defines: { [name: string]: boolean }): Plugin {
  *  interpreter's E.CRC32 on the board. */
 const BOARD_FILES: { [file: string]: string } = { 'hal/crc32.ts': 'hal/espruino/crc32.ts' };
 
+/** Whether the board being built has a GSM modem: without one, firmware/sms/feature.ts says
+ *  so, and the SMS code is left out of its bundles. */
+let buildModem = true;
+const FEATURE_FILE = path.join(ROOT, 'firmware', 'sms', 'feature.js');
+
 /** Rollup reads the compiled modules from memory. */
 export function memoryModules(files: { [file: string]: string }): Plugin {
   const board: { [file: string]: string } = {};
@@ -192,7 +197,7 @@ export function memoryModules(files: { [file: string]: string }): Plugin {
       throw new BuildError(importer + ': cannot resolve "' + source + '"');
     },
     load(id) {
-      return files[id];
+      return id === FEATURE_FILE && !buildModem ? 'export var SMS = false;\n' : files[id];
     },
   };
 }
@@ -413,7 +418,10 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  // The modem's fields in one string (firmware/main.ts modemLine): it stays in the heap.
+  const m = b.modem;
+  if (m) r.modem = [m.uart, m.tx, m.rx, m.baud, m.supply, m.powerKey || '-', m.keyMs || 1200, m.model].join(' ');
   return r;
 }
 
@@ -656,8 +664,9 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
  *  A `board` module is one the board's own HAL loads (firmware/main.ts), never the firmware: the
  *  simulator has HAL parts of its own in its place. A `live` module is one the resident code
  *  holds after its call, across the event loop's turns (metering/session.ts, metering/pulse.ts):
- *  it never reads a library piece (see modulesShare), which would stay in the heap with it. */
-export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean } } = {
+ *  it never reads a library piece (see modulesShare), which would stay in the heap with it. A
+ *  `modem` module is built only for a board with a GSM modem (its `modem` section). */
+export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; modem?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
@@ -669,9 +678,16 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
   met: { file: 'firmware/metering/session.ts', entry: 'meterSession', live: true },
   pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters', live: true },
+  sms: { file: 'firmware/sms/run.ts', entry: 'runSms', live: true, modem: true },
   ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true, live: true },
   twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
+  mdl: { file: 'hal/espruino/modem-line.ts', entry: 'modemLine', board: true, live: true, modem: true },
 };
+
+/** The modules of a board's build: those of a modem only on a board with one. */
+export function moduleNames(board?: { modem?: unknown }): string[] {
+  return Object.keys(MODULES).filter((n) => !MODULES[n].modem || !board || board.modem !== undefined);
+}
 
 /** Classes a module may make objects of although the resident code has them too: the objects
  *  live only during the module's call (byte readers and writers). */
@@ -702,6 +718,8 @@ export interface ResidentParts {
   shared: SharedNames;
   props?: object;
   lib?: LibraryNames;
+  /** The modules that may read library pieces (absent: every one that is not live). */
+  readers?: string[];
 }
 
 /** The library pieces as modulesShare groups them: the files of each, with the exports the
@@ -841,11 +859,18 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
     for (const id of Object.keys(first.modules)) if (id !== entryJs && id !== virtual) uses[id] = first.modules[id].renderedExports;
     return { name, code: JSON.stringify(uses) };
   }
-  const lib = resident.lib || { piece: {}, names: {} };
+  // (a live module never reads a piece: it would stay in the heap with it)
+  const readsPieces = MODULES[name] ? !MODULES[name].live && (!resident.readers || resident.readers.indexOf(name) >= 0) : true;
+  const lib = !readsPieces || !resident.lib ? { piece: {}, names: {} } : resident.lib;
   const external: { [id: string]: boolean } = {};
+  const fromPiece: { [id: string]: boolean } = {};
   for (const id of Object.keys(first.modules)) {
-    const offer = resident.shared[id] || lib.names[id];
-    if (offer && id !== entryJs && first.modules[id].renderedExports.every((e) => offer[e] !== undefined)) external[id] = true;
+    const covers = (offer: { [e: string]: unknown } | undefined) => offer && first.modules[id].renderedExports.every((e) => offer[e] !== undefined);
+    if (id === entryJs) continue;
+    // (the resident code's names when they do, else a piece's: the resident code may share a
+    // few names of a file that a piece holds whole)
+    if (covers(resident.shared[id])) external[id] = true;
+    else if (covers(lib.names[id])) external[id] = fromPiece[id] = true;
   }
   const chunk = Object.keys(external).length ? await generate(external) : first;
   for (const id of Object.keys(chunk.modules)) {
@@ -865,8 +890,9 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
   const deps: string[] = [];
   for (const st of parsed.body as N[]) {
     if (st.type !== 'ImportDeclaration') continue;
-    const piece = resident.shared[st.source.value] ? undefined : lib.piece[st.source.value];
-    const offer = resident.shared[st.source.value] || lib.names[st.source.value];
+    const src = st.source.value;
+    const piece = fromPiece[src] ? lib.piece[src] : undefined;
+    const offer = fromPiece[src] ? lib.names[src] : resident.shared[src];
     if (!offer) throw new BuildError('module ' + name + ': imports ' + st.source.value + ', which the resident code does not share');
     for (const sp of st.specifiers as N[]) {
       if (sp.type !== 'ImportSpecifier') throw new BuildError('module ' + name + ': a shared file must be imported by name (' + st.source.value + ')');
@@ -887,7 +913,7 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
       // Quoted: the property mangler would take an unquoted `global.q` for a property named q
       // and rename it (found: the WiFi's cfg module reading config.ts's pin() for newLedger).
       imports += 'var ' + sp.local.name + ' = $g[' + JSON.stringify(offer[sp.imported.name]) + '];\n';
-      reads.push(offer[sp.imported.name]);
+      reads.push(offer[sp.imported.name] as string);
     }
     cuts.push([st.start, st.end]);
   }
@@ -966,11 +992,11 @@ async function bundlePart(name: string, sources: string | string[], virtualCode:
  *  one copy in flash; each kept function costs the heap a few variables for good. `lib` (with
  *  `library`): the files that no resident code and no live module uses, which go into library
  *  pieces instead, in the heap only while a module that reads them is. */
-export async function modulesShare(resident: string[], library = false): Promise<{ keep: { [file: string]: string[] }; lib: LibraryFiles }> {
+export async function modulesShare(resident: string[], library = false, modules = moduleNames()): Promise<{ keep: { [file: string]: string[] }; lib: LibraryFiles }> {
   const users: { [id: string]: string[] } = {};
   const live: { [id: string]: boolean } = {};
   const names: { [id: string]: string[] } = {};
-  for (const name of Object.keys(MODULES)) {
+  for (const name of modules) {
     const uses = JSON.parse(await bundleModule(name, { files: [], shared: {} }, true)) as { [id: string]: string[] };
     for (const id of Object.keys(uses)) {
       if (uses[id].some((e) => constantValue(id, e) === null)) {
@@ -996,8 +1022,8 @@ export async function modulesShare(resident: string[], library = false): Promise
 
 /** The resident bundle of a board that shares module code (`shareModuleCode`), and the files
  *  of its library pieces (modulesShare). */
-export async function sharedResident(prelude: string): Promise<{ resident: Awaited<ReturnType<typeof bundleResident>>; lib: LibraryFiles }> {
-  const share = await modulesShare((await bundleResident('firmware/main.ts', prelude)).files, true);
+export async function sharedResident(prelude: string, modules = moduleNames()): Promise<{ resident: Awaited<ReturnType<typeof bundleResident>>; lib: LibraryFiles }> {
+  const share = await modulesShare((await bundleResident('firmware/main.ts', prelude)).files, true, modules);
   let resident = await bundleResident('firmware/main.ts', prelude, {}, share.keep);
   // A library file that kept code pulls into the resident bundle is shared from there (a piece
   // would otherwise carry a second copy).
@@ -1013,11 +1039,30 @@ export async function sharedResident(prelude: string): Promise<{ resident: Await
   return { resident, lib: share.lib.filter((piece) => Object.keys(piece).length > 0) };
 }
 
+/** The resident bundle of a board that does not share module code: the console's help texts
+ *  kept in it (one copy in flash), nothing else; and library pieces (`pieces`, the board's
+ *  libraryPieces) of the files listed that two or more of the modules listed use (those only
+ *  read pieces; the others keep their own copies): one copy in flash each, in the heap while a
+ *  module that reads it is loaded. A file the resident code has too goes into a piece all the
+ *  same: the resident code keeps its copy, the modules share one instead of a copy each. */
+async function ownResident(prelude: string, names: string[], pieces?: { files: string[]; modules: string[] }): Promise<{ resident: Awaited<ReturnType<typeof bundleResident>> & { readers?: string[] }; lib: LibraryFiles }> {
+  const resident = await bundleResident('firmware/main.ts', prelude, {}, { [path.join(ROOT, 'firmware/console/about.js')]: ['about'] });
+  if (!pieces) return { resident, lib: [] };
+  const listed = pieces.files.map((f) => path.join(ROOT, f.replace(/\.ts$/, '.js')));
+  const readers = names.filter((n) => !MODULES[n].live && pieces.modules.indexOf(n) >= 0);
+  const lib = (await modulesShare(resident.files.filter((f) => listed.indexOf(f) < 0), true, readers)).lib.map((p) => {
+    const q: { [file: string]: string[] } = {};
+    for (const f of Object.keys(p)) if (listed.indexOf(f) >= 0) q[f] = p[f];
+    return q;
+  });
+  return { resident: { ...resident, readers }, lib: lib.filter((p) => Object.keys(p).length > 0) };
+}
+
 /** Every module of the firmware, bundled; with `lib` (modulesShare) the library pieces too,
  *  first (the modules read their names). */
-export async function bundleModules(resident: ResidentParts = { files: [], shared: {} }, lib: LibraryFiles = []): Promise<ImageModule[]> {
+export async function bundleModules(resident: ResidentParts = { files: [], shared: {} }, lib: LibraryFiles = [], modules = moduleNames()): Promise<ImageModule[]> {
   const out: ImageModule[] = lib.length ? await bundleLibrary(lib, resident) : [];
-  for (const name of Object.keys(MODULES)) {
+  for (const name of modules) {
     const m = await bundleModuleWith(name, resident);
     out.push(m.deps ? { name, code: m.code, deps: m.deps } : { name, code: m.code });
   }
@@ -1090,6 +1135,15 @@ function sourcesHash(extra: string): string {
 }
 
 async function buildUncached(name: string, opts: BuildOptions): Promise<BuildResult> {
+  try {
+    buildModem = loadBoard(name).modem !== undefined;
+    return await buildFor(name, opts);
+  } finally {
+    buildModem = true;
+  }
+}
+
+async function buildFor(name: string, opts: BuildOptions): Promise<BuildResult> {
   buildReserved = null;
   const board = loadBoard(name);
   let prelude = 'var BOARD = ' + JSON.stringify(runtimeBoard(board)) + ';\n';
@@ -1098,10 +1152,11 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   // Without shared code each module carries its own copy of what it imports: the console's help
   // texts (about.js, about 2.2 KB) would be stored four times, so it stays resident, in flash,
   // and the modules read it there (its literals are built into lists only when it is called).
-  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude) : { resident: await bundleResident('firmware/main.ts', prelude, {}, { [path.join(ROOT, 'firmware/console/about.js')]: ['about'] }), lib: [] };
+  const names = moduleNames(board);
+  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude, names) : await ownResident(prelude, names, board.libraryPieces);
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
-  let modules = await bundleModules(resident, lib);
+  let modules = await bundleModules(resident, lib, names);
   if (board.methodHelper) {
     const helper = /^function ([$A-Za-z0-9_]+)\(/.exec(code);
     if (helper) modules = modules.map((m) => ({ ...m, code: methodsThroughHelper(m.code, 2, helper[1]) }));
@@ -1109,7 +1164,9 @@ async function buildUncached(name: string, opts: BuildOptions): Promise<BuildRes
   // A board short of heap declares no function parameters (tools/params-as-locals.ts).
   if (board.paramsAsLocals) {
     code = paramsAsLocals(code);
-    modules = modules.map((m) => ({ ...m, code: paramsAsLocals(m.code) }));
+    // (but in the modules the board keeps parameters in: flash before heap where the heap is plentiful)
+    const kept = board.paramsKeptIn || [];
+    modules = modules.map((m) => (kept.indexOf(m.name) >= 0 ? m : { ...m, code: paramsAsLocals(m.code) }));
   }
 
   // Last, statements joined (a, b; var a, b; a && (b, c)): fewer separators and braces. After the passes

@@ -1,6 +1,7 @@
 // Usage, help and role of every console command: one table for the console modules (each runs
 // some commands; the dispatcher reads the roles here, and `help` lists them all), kept in a
 // function so that it stays in flash.
+import { SMS } from '../sms/feature';
 
 /** [usage, help, least role] of a command, or null. A command whose changes need a higher role
  *  than its reading adds [usage, help] of what the lower roles may use and that higher role, so
@@ -44,6 +45,8 @@ export function about(name: string): string[] | null {
       return ['config export | config import', 'export prints the configuration as JSON text; import reads it back (paste, then END CONFIG).', '3'];
     case 'token':
       return ['token <account> <digits>', 'Enters a top-up token (9, 12, 15 or 20 digits; spaces allowed).', '1'];
+    case 'sms':
+      return !SMS ? null : ['sms [status | add <number> admin|<acct>[,<acct>] | rm <number> | test <number> [text] | now | key <hex>|none | every <s>]', 'SMS: the modem\'s last session, the phone list (administrators; users of accounts), a test message or a session now; the key for administrators\' codes and the session interval (technician). See docs/sms.md.', '2'];
     case 'reboot':
       return ['reboot', 'Restarts the unit (state is kept).', '3'];
     case 'factory-reset':

@@ -19,6 +19,8 @@ import { NONE, OPERATOR, Shell, TECHNICIAN } from './shell';
 import { formatMoney, parseMoney, parseOptions, parseWhole } from './words';
 import { EMPTY_RAW, Unit } from '../unit';
 import { nameAt, nameIndex } from '../tables';
+import { SMS } from '../sms/feature';
+import { smsCommand } from '../sms/console';
 
 /** The configuration module's entry: runs one configuration-changing line typed in session sh;
  *  without a session, parses `line` as a whole configuration document into u.cfg (boot: the
@@ -489,6 +491,12 @@ export function configCommands(u: Unit): (name: string) => Run | null {
           sh.say(done(['paste the configuration, then a line END CONFIG']));
           return null;
         };
+      case 'sms':
+        return SMS
+          ? function (ctx: CommandContext): Answer | null {
+              return smsCommand(u, ctx);
+            }
+          : null;
       case 'factory-reset':
         return function (ctx: CommandContext): Answer | null {
           if (ctx.args[0] !== 'yes') return fail('this erases everything; confirm with: factory-reset yes');

@@ -47,13 +47,16 @@ export class Shell {
   /** When a multi-line input (config import) is being collected: the collector. */
   collect: ((line: string) => void) | null = null;
   private buf = '';
-  private lastActive = 0;
+  private lastActive: number;
   private lastWasCr = false;
   /** 0, or 1 after ESC, 2 inside an escape sequence (arrow keys, colours): swallowed. */
   private esc = 0;
   private tooLong = false;
 
-  constructor(readonly opts: ShellOptions) {}
+  constructor(readonly opts: ShellOptions) {
+    // (active from its start: a session made signed in, as an SMS's is, runs its first line)
+    this.lastActive = opts.clock.now();
+  }
 
   /** Feeds characters as they arrive from the port. */
   feed(text: string): void {

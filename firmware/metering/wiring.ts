@@ -161,7 +161,10 @@ export function busMetering(u: Unit): Metering {
     // Every interval: a poll cycle (the relays that raised an alarm tried again), and the pulse
     // meters' registers.
     meterTimer = hal.clock.every(pollMs, function () {
-      if (me.state) open().poll();
+      // (on a board, not beside an SMS session, which would crowd its heap: polled as it ends)
+      const sms = u.sms;
+      if (me.state && hal.freeVars && sms && sms.on) sms.owed = true;
+      else if (me.state) open().poll();
       emitPulses();
     });
   }

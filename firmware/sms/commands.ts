@@ -123,7 +123,9 @@ export function receipt(good: boolean, verb: string, said: string[]): string[] {
     // the longest start of at most 153 GSM characters (those of the extension table count two)
     while (n < g.length && w + gsmLength(g.charAt(n)) <= 153) w += gsmLength(g.charAt(n++));
     if (n < g.length) {
-      const sp = g.lastIndexOf(' ', n);
+      // (the last space at or before n: Espruino has no lastIndexOf)
+      let sp = n;
+      while (sp > 0 && g.charAt(sp) !== ' ') sp--;
       if (sp > n / 2) n = sp + 1;
     }
     parts.push(g.substr(0, n).trim());

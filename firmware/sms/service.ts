@@ -1,11 +1,11 @@
 // A message run on the unit: the sender looked up, the request checked (sms/commands.ts), an
 // inquiry answered from the unit's state, a change run as its console command in a console
 // session of its own with the request's role (the console's checks, ledger entries, log and
-// answer), and one receipt made of the answer. Not yet wired into the unit (docs/sms.md): the
-// phone list, the key and the last counter come from the caller.
+// answer), and one receipt made of the answer. The phone list, the key, the last counter and the
+// guard come from the caller (sms/run.ts: the configuration and the unit's SMS state).
 import { modeNames } from '../core';
-import { Shell } from '../console/shell';
 import { formatMoney } from '../console/words';
+import type { Shell } from '../console/shell';
 import { nameAt, nameIndex } from '../tables';
 import type { Unit } from '../unit';
 import { CodeGuard, guardCode } from './auth';
@@ -48,7 +48,10 @@ export function smsMessage(u: Unit, s: SmsSetup, from: string, text: string, rep
     return send(true, [q.bal + ' balance ' + formatMoney(core.balance[a]) + ', supply ' + (core.relay[a] === 1 ? 'on' : 'off') + ' (' + modeNames()[core.mode[a]] + ')']);
   }
   const said: string[] = [];
-  const sh = new Shell({ clock: u.hal.clock, print: function (l: string) {
+  // (made by the resident class, found through the unit's own session: a module must not carry
+  // a class of the resident code, firmware/modules.ts)
+  const Sh = u.shell.constructor as typeof Shell;
+  const sh = new Sh({ clock: u.hal.clock, print: function (l: string) {
     said.push(l);
   }, run: u.shell.opts.run });
   sh.role = q.role as number;

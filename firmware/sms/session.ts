@@ -1,11 +1,12 @@
 // One SMS session of the unit: the modem session (hal/modem.ts) with the unit's side of it.
-// Messages read are run on the unit (sms/service.ts) and their receipts queued first; then the
+// Messages read are run on the unit (sms/service.ts) and their receipts go to the outbox, which
+// is sent first and kept for the next session when the network does not take it all; then the
 // texts the unit sends on its own, made from its event log after the sequence number it keeps
 // (sms/alarms.ts), each to the account's users and the administrators. The kept number moves
 // past an entry only once every text of it has gone (or was refused for good), so an entry whose
 // texts did not all go is taken again next session: a recipient may then get one twice, none is
-// lost. Not yet wired into the unit (docs/sms.md): the caller opens the modem's UART and keeps
-// `SmsSetup` and the sequence number.
+// lost. The caller (sms/run.ts) opens the modem's line and keeps `SmsSetup`, the outbox and the
+// sequence number.
 import { ModemReport, ModemSession } from '../../hal/modem';
 import { eventsAfter } from '../storage/history';
 import { nameIndex } from '../tables';
@@ -17,6 +18,9 @@ import { SmsSetup, smsMessage } from './service';
  *  (the modem session sends three; the rest wait for the next). */
 const ENTRIES = 16;
 const TEXTS = 6;
+/** Receipts (and test messages) kept for later sessions at most, and the tries each gets. */
+const OUTBOX = 8;
+const TRIES = 5;
 
 export interface SmsSessionOptions {
   /** Bytes to the modem's UART, and its power. */
@@ -28,6 +32,10 @@ export interface SmsSessionOptions {
   sent: number;
   /** Each account's last low-credit text (unit time, s), kept between sessions. */
   lastAlarm: number[];
+  /** Messages to send first, kept between sessions (receipts not yet sent, a technician's test
+   *  message): those that went, or were refused for good, are taken off it; receipts of this
+   *  session's messages are added to it. */
+  first: { to: string; text: string; n?: number }[];
   /** The session's end: its report and the sequence number to keep. */
   done: (r: ModemReport, sent: number) => void;
 }
@@ -40,6 +48,8 @@ export function smsSession(u: Unit, s: SmsSetup, o: SmsSessionOptions): ModemSes
   const seqs: number[] = [];
   let cur = -1;
   let queued = false;
+  // the network refused one of the outbox: the rest wait for the next session
+  let refused = false;
   const ownTexts = function (): void {
     queued = true;
     if (!u.storage) return;
@@ -65,11 +75,18 @@ export function smsSession(u: Unit, s: SmsSetup, o: SmsSessionOptions): ModemSes
     lte: o.lte,
     onSms: function (from: string, text: string) {
       smsMessage(u, s, from, text, function (r: string) {
-        out.push({ to: from, text: r, seq: -1 });
+        // (a full outbox drops its oldest: the heap is bounded; the operation itself is in the log)
+        if (o.first.length >= OUTBOX) o.first.shift();
+        o.first.push({ to: from, text: r });
       });
     },
     nextOut: function () {
-      // receipts first (they came in this session), then the unit's own texts
+      const f = o.first;
+      if (f.length && !refused) {
+        cur = -2;
+        return f[0];
+      }
+      // the outbox first (receipts, a test message), then the unit's own texts
       if (!out.length && !queued) ownTexts();
       const m = out.shift();
       cur = m ? m.seq : -1;
@@ -77,7 +94,16 @@ export function smsSession(u: Unit, s: SmsSetup, o: SmsSessionOptions): ModemSes
     },
     onSent: function (err: string | null) {
       // gone, or refused for good ('number', 'text'): done with; else it waits for next time
-      if (cur >= 0 && (!err || err === 'number' || err === 'text')) left[cur]--;
+      const gone = !err || err === 'number' || err === 'text';
+      const f = o.first;
+      if (cur === -2) {
+        // tried again in a later session, behind the others, at most TRIES times in all
+        const m = f.shift() as { to: string; text: string; n?: number };
+        m.n = (m.n || 0) + 1;
+        if (!gone && m.n < TRIES) f.push(m);
+        refused = !gone;
+      }
+      if (cur >= 0 && gone) left[cur]--;
     },
     done: function (r: ModemReport) {
       let sent = o.sent;

@@ -46,6 +46,8 @@ export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates)
     if (r.seq > seq) seq = r.seq;
   }
   if (recs[''] && recs[''].length) decodeUnit(core, recs['']);
+  // (the SMS service's record, sms/state.ts: named ' ', which no account can be)
+  if (recs[' ']) us.smsRec = recs[' '];
   if (seq > core.ledger.seq) core.ledger.seq = seq;
   const lines = ['restored ' + restored + ' of ' + accts.n + ' accounts, ledger #' + core.ledger.seq + ', journal seq ' + us.store.journal.seq + ', config gen ' + us.store.configGen];
   if (fresh.length) lines.push('no saved state (starting at zero): ' + fresh.join(' '));

@@ -27,6 +27,8 @@ export class UnitStorage {
   note = [-1, -1];
   /** Last error text, '' when the last write worked. */
   error = '';
+  /** The SMS service's record as boot found it, until its first session reads it (sms/state.ts). */
+  smsRec?: Uint8Array;
 
   constructor(ee: Eeprom) {
     this.store = new Store(ee);

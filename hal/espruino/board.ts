@@ -53,6 +53,19 @@ export interface BoardRtc {
   address: number;
 }
 
+/** A GSM modem for SMS (docs/sms.md): its UART, and the pins that switch it. */
+export interface BoardModem extends BoardUart {
+  /** 'sim800' (SIM800/SIM900, M66: 2G) or 'sim7600' (SIM7600, A7670, EC2x: LTE, registration
+   *  also read from AT+CEREG?). */
+  model: string;
+  baud: number;
+  /** The module's supply switch (high: on). Only cutting the supply recovers a hung module. */
+  supply: string;
+  /** The power key (pulled low for keyMs after the supply comes on), if the module needs it. */
+  powerKey?: string;
+  keyMs?: number;
+}
+
 /** Everything the Espruino HAL needs to know about one board. */
 export interface BoardDescription {
   name: string;
@@ -69,6 +82,12 @@ export interface BoardDescription {
   methodHelper?: boolean;
   /** Functions declare no parameters and read `arguments` instead (tools/params-as-locals.ts). */
   paramsAsLocals?: boolean;
+  /** With paramsAsLocals: modules whose functions keep their parameters (less flash, more heap
+   *  while they are loaded). */
+  paramsKeptIn?: string[];
+  /** Without shareModuleCode: source files that go into library pieces (one copy in flash) for
+   *  the modules listed, which read them while they are loaded, instead of a copy in each. */
+  libraryPieces?: { files: string[]; modules: string[] };
   /** On-demand modules kept compressed in flash (tools/heatshrink.ts, hal/espruino/load.ts). */
   compressedModules?: string[];
   /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
@@ -82,6 +101,8 @@ export interface BoardDescription {
   eeprom: BoardEeprom;
   rtc: BoardRtc;
   console: BoardConsole;
+  /** A GSM modem, on a board that carries one (its firmware then has the SMS modules). */
+  modem?: BoardModem;
   watchdogSeconds: number;
   /** Free text for the person wiring the board. */
   notes?: string[];

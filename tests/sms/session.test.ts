@@ -24,7 +24,7 @@ function rig() {
   const vm = new VirtualModem(clock, { on: true });
   clock.advance(5000);
   const setup: SmsSetup = { phones: [{ number: ADMIN, admin: true, accounts: [] }, { number: TENANT, admin: false, accounts: ['R301'] }], key: null, last: 0, wrong: 0, until: 0 };
-  const kept = { sent: 0, lastAlarm: [] as number[] };
+  const kept = { sent: 0, lastAlarm: [] as number[], first: [] as { to: string; text: string }[] };
   let cur: ModemSession | null = null;
   vm.onData = (b) => cur && cur.feed(String.fromCharCode(...b));
   const session = () => {
@@ -35,6 +35,7 @@ function rig() {
       power: (on) => vm.setPower(on),
       sent: kept.sent,
       lastAlarm: kept.lastAlarm,
+      first: kept.first,
       done: (r, sent) => {
         report = r;
         kept.sent = sent;

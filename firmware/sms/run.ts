@@ -1,0 +1,71 @@
+// The `sms` module's entry (firmware/modules.ts): one SMS session of the unit on the modem's
+// line, opened by the resident scheduler (Unit.smsTick) between poll cycles. It takes the phone
+// list and key from the configuration and the counter, guard and sequence number from the
+// unit's SMS state, runs the session (sms/session.ts), keeps what changed in the EEPROM, and
+// hands the line back. While it runs, the session's objects keep this module in the heap; once
+// it has ended nothing of it stays.
+import type { ModemLine, ModemReport } from '../../hal/modem';
+import type { Unit } from '../unit';
+import type { SmsPhone } from './commands';
+import { SmsSetup } from './service';
+import { smsSession } from './session';
+import { saveSms, smsState } from './state';
+
+/** The phones of the configuration's `sms` string (config.ts Config.sms): after its first line,
+ *  "a <number>" or "u <number> <account> ..." each. */
+export function phoneList(sms: string): SmsPhone[] {
+  const out: SmsPhone[] = [];
+  const l = sms ? sms.split('\n') : [];
+  for (let i = 1; i < l.length; i++) {
+    const w = l[i].split(' ');
+    out.push({ number: w[1], admin: w[0] === 'a', accounts: w.slice(2) });
+  }
+  return out;
+}
+
+/** The key of the configuration's `sms` string, or null when it has none. */
+export function smsKey(sms: string): Uint8Array | null {
+  const h = sms.split('\n')[0].split(' ')[1];
+  if (!h || h.length !== 32) return null;
+  const k = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) k[i] = parseInt(h.substr(2 * i, 2), 16);
+  return k;
+}
+
+/** The report as `sms status` says it. */
+export function reportText(r: ModemReport): string {
+  const st = ['off or silent', 'not set up', 'not registered', 'ready'][r.state];
+  return st + (r.state < 3 ? ' (' + r.why + ')' : '') + ', signal ' + (r.signal === 99 ? 'unknown' : r.signal + '/31') + ', read ' + r.read + ', sent ' + r.sent;
+}
+
+/** Runs one session on unit u over line; done() once it has ended. */
+export function runSms(u: Unit, line: ModemLine, done: () => void): void {
+  const s = smsState(u);
+  const c = u.cfg;
+  const setup: SmsSetup = { phones: phoneList(c.sms), key: smsKey(c.sms), last: s.last, wrong: s.wrong, until: s.until };
+  const was = [s.last, s.wrong, s.until, s.sent].join();
+  const x = smsSession(u, setup, {
+    write: line.write,
+    power: line.power,
+    cycle: s.silent >= 2,
+    lte: line.lte,
+    sent: s.sent,
+    lastAlarm: s.lastAlarm,
+    first: s.outbox,
+    done: function (r: ModemReport, sent: number) {
+      line.listen(null);
+      s.last = setup.last;
+      s.wrong = setup.wrong;
+      s.until = setup.until;
+      s.sent = sent;
+      // two silent sessions in a row: the next switches the module off and on first
+      s.silent = r.state ? 0 : s.silent + 1;
+      s.said = reportText(r);
+      if ([s.last, s.wrong, s.until, s.sent].join() !== was && !saveSms(u, s)) u.problem();
+      done();
+    },
+  });
+  line.listen(function (d: string) {
+    x.feed(d);
+  });
+}

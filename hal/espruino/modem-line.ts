@@ -1,0 +1,38 @@
+// The GSM modem's line on a board (firmware/main.ts openModem): a module of the board's HAL
+// (`mdl`, tools/build.ts), loaded for each SMS session, so that between sessions the heap holds
+// nothing of it. The board's modem `desc` comes as tools/build.ts bakes it in: its fields in one
+// string (a few variables of heap where an object takes twenty), "uart tx rx baud supply powerKey
+// keyMs model", "-" for a pin it lacks.
+import type { ModemLine } from '../modem';
+
+/** The modem's line; `kept` holds whether its supply is on (kept by the SMS service between
+ *  sessions). The supply is switched on once and left on (the module stays registered and keeps
+ *  messages between sessions), off only to recover the module. */
+export function modemLine(desc: string, kept: { on?: boolean }): ModemLine {
+  const m = desc.split(' ');
+  // (a UART by its name: each is a global of the interpreter)
+  const port = (global as unknown as { [k: string]: Serial })[m[0]];
+  port.setup(+m[3], { tx: new Pin(m[1]), rx: new Pin(m[2]) });
+  return {
+    write: function (s: string) {
+      port.write(s);
+    },
+    listen: function (fn: ((s: string) => void) | null) {
+      port.removeAllListeners('data');
+      if (fn) port.on('data', fn);
+    },
+    power: function (v: boolean) {
+      if (v === !!kept.on) return;
+      kept.on = v;
+      digitalWrite(new Pin(m[4]), v ? 1 : 0);
+      // a high key pin pulls the module's PWRKEY low (an open-collector stage)
+      if (v && m[5] !== '-') {
+        digitalWrite(new Pin(m[5]), 1);
+        setTimeout(function () {
+          digitalWrite(new Pin(m[5]), 0);
+        }, +m[6]);
+      }
+    },
+    lte: m[7] === 'sim7600',
+  };
+}
