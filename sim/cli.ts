@@ -122,7 +122,7 @@ program
   .option('--workers <n>', 'site: worker threads (default: one per core)')
   .option('--eeprom <file>', "keep the unit's EEPROM image in this file: the next run boots from it (balances, log, freezes)")
   .option('--format-eeprom', 'let the unit format an --eeprom file it cannot read (a foreign or damaged image) instead of refusing it')
-  .option('--live', 'run paced to the wall clock with the technician console attached to this terminal')
+  .option('--live', 'run paced to the wall clock with the technician console attached to this terminal; there "!sms <number> <text>" sends the unit a text message (a scenario with a modem) and the texts the unit sends are shown')
   .option('--speed <factor>', 'live mode: virtual seconds per real second', '60')
   .option('--tcp <port>', 'live mode: also serve the console on this TCP port (127.0.0.1)')
   .option('--pty <path>', 'live mode: also make a pseudo-terminal at this path (needs socat and --tcp)')

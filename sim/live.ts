@@ -2,7 +2,9 @@
 // technician console on the terminal, on a TCP port, and optionally on a pseudo-terminal
 // (through socat) so picocom or the espruino CLI can connect as to a real board. Each of them
 // is a session of its own (sign-in, answers, idle time and lock-out on real time); what the
-// unit itself prints goes to all.
+// unit itself prints goes to all. A line typed on the terminal that starts with '!' is for the
+// simulator, not the unit: `!sms <number> <text>` sends the unit a text message (no console
+// command starts with '!'); the texts the unit sends are shown on the terminal as they go.
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -12,6 +14,28 @@ import { Simulation } from './runner';
 import { StartError } from './start-error';
 import { ConsoleSession, SignInState } from './console-session';
 import { realClock } from './real-clock';
+import { phoneNumber } from '../hal/modem';
+
+/** The usage of the simulator's own terminal line. */
+export const LIVE_SMS_USAGE = '!sms <number> <text>: a text message to the unit from that number';
+
+/** A terminal line for the simulator: a text message to send the unit, or what is wrong. */
+export type LiveLine = { ok: true; from: string; text: string } | { ok: false; error: string };
+
+/** A line typed on the terminal: null when it is for the unit's console (it does not start with
+ *  '!'), else the simulator's command `!sms <number> <text>` or what is wrong with it. */
+export function parseLiveLine(line: string): LiveLine | null {
+  const s = line.trim();
+  if (s.charAt(0) !== '!') return null;
+  const m = /^(\S*)(?:\s+(\S+))?(?:\s+([\s\S]*))?$/.exec(s)!;
+  if (m[1] !== '!sms') return { ok: false, error: 'unknown simulator command ' + m[1] + '; ' + LIVE_SMS_USAGE };
+  const from = m[2];
+  const text = m[3] || '';
+  if (!from || !text) return { ok: false, error: 'usage: ' + LIVE_SMS_USAGE };
+  if (!phoneNumber(from)) return { ok: false, error: '!sms: a phone number is 3 to 20 digits, with a + in front when international, got "' + from + '"' };
+  if (text.length > 160) return { ok: false, error: '!sms: a text message holds at most 160 characters, got ' + text.length };
+  return { ok: true, from, text };
+}
 
 /** Where the console is offered. */
 export interface LiveOptions {
@@ -82,9 +106,13 @@ export function runLive(sc: Scenario, opts: LiveOptions): () => void {
   let server: net.Server | undefined;
   let socat: ChildProcess | undefined;
   const started = Date.now();
+  let shown = 0;
   const timer = setInterval(() => {
     const target = Math.floor(((Date.now() - started) / 1000) * opts.speed / sc.stepSeconds);
     while (!sim.finished() && sim.stepIndex < target) sim.step();
+    // the texts the unit has sent since
+    const sent = sim.modem ? sim.modem.sent : [];
+    for (; opts.terminal && shown < sent.length; shown++) process.stdout.write('SMS to ' + sent[shown].to + ': ' + sent[shown].text + '\n');
     if (sim.finished()) stop('the scenario has ended (' + sc.durationHours + ' h simulated): the console closes');
   }, 50);
   let terminal: ConsoleSession | undefined;
@@ -92,7 +120,23 @@ export function runLive(sc: Scenario, opts: LiveOptions): () => void {
     const term = session((line) => process.stdout.write(line + '\n'));
     terminal = term;
     process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => term.feed(d));
+    // Whole lines: the simulator's own ('!sms ...') are taken here, the rest go to the console.
+    let typed = '';
+    process.stdin.on('data', (d: string) => {
+      typed += d;
+      for (let k = typed.search(/[\r\n]/); k >= 0; k = typed.search(/[\r\n]/)) {
+        const line = typed.slice(0, k + 1);
+        typed = typed.slice(k + 1);
+        const x = parseLiveLine(line);
+        if (!x) term.feed(line);
+        else if (!x.ok) process.stdout.write('error: ' + x.error + '\n');
+        else if (!sim.modem) process.stdout.write('error: this scenario gives the unit no modem: add a modem section (or an sms section to its configuration)\n');
+        else {
+          sim.receiveSms(x.from, x.text);
+          process.stdout.write('SMS from ' + x.from + ' to the unit: ' + x.text + '\n');
+        }
+      }
+    });
   }
   if (opts.tcpPort !== undefined) {
     server = net.createServer((sock) => {

@@ -51,6 +51,9 @@ export interface RunSummary {
   ledger: LedgerCheck;
   /** Things an operator should look at, one line each. */
   warnings: string[];
+  /** A unit with a modem: messages sent to it, read by it, texts it sent, and what the network
+   *  and the SIM still held at the end. */
+  sms?: { received: number; read: number; sent: number; waiting: number; stored: number };
 }
 
 /** One account's local day. */
@@ -128,6 +131,43 @@ export interface TopupRow {
   balanceMilli: number;
 }
 
+/** Every account's balance (milli), relay mode ('auto', 'on', 'off') and whether it is
+ *  supplied, in the record's account order. */
+export interface AccountsNow {
+  balance: number[];
+  mode: string[];
+  supplied: boolean[];
+}
+
+/** A text message sent to the unit. */
+export interface SmsIn {
+  /** When it reached the network (UTC s). */
+  time: number;
+  from: string;
+  text: string;
+  /** How it was made: 'text', 'buy', 'command', 'replay' (sim/scenario.ts MessageSpec), or
+   *  'live' (typed in --live). A buy names its account and amount (milli). */
+  made: string;
+  account?: string;
+  amount?: number;
+  /** When the unit read it from the SIM and ran it (UTC s), -1 if it never did; the accounts
+   *  just before and just after it ran (null until then). */
+  readAt: number;
+  before: AccountsNow | null;
+  after: AccountsNow | null;
+}
+
+/** The unit's text messages and its modem: what came in, what went out (time UTC s), what
+ *  happened to the module (faults, restarts, switched on or off by the unit), and what the
+ *  network (waiting) and the SIM (stored) still held at the end. */
+export interface SmsLog {
+  in: SmsIn[];
+  out: { time: number; to: string; text: string }[];
+  modem: { time: number; what: string }[];
+  waiting: number;
+  stored: number;
+}
+
 /** Everything a run leaves for its reports. */
 export interface RunRecord {
   name: string;
@@ -146,7 +186,29 @@ export interface RunRecord {
   balances: { t: number[]; milli: number[][] };
   /** Average power drawn by all loads (W, negative = net export) per interval from t. */
   load: { t: number[]; intervalS: number; watts: number[] };
+  /** Text messages, for a unit with a modem; else null. */
+  sms: SmsLog | null;
   summary: RunSummary;
+}
+
+/** One row of a unit's text messages in time order: a message in (with how it was made and when
+ *  the unit read it, -1 never), a text out, or something that happened to the modem. */
+export interface SmsRow {
+  time: number;
+  direction: 'in' | 'out' | 'modem';
+  number: string;
+  text: string;
+  made: string;
+  readAt: number;
+}
+
+/** A unit's messages in, texts out and modem events, in time order (in, modem, out at a tie). */
+export function smsRows(s: SmsLog): SmsRow[] {
+  const rows: SmsRow[] = [];
+  for (const m of s.in) rows.push({ time: m.time, direction: 'in', number: m.from, text: m.text, made: m.made, readAt: m.readAt });
+  for (const m of s.modem) rows.push({ time: m.time, direction: 'modem', number: '', text: m.what, made: '', readAt: -1 });
+  for (const m of s.out) rows.push({ time: m.time, direction: 'out', number: m.to, text: m.text, made: '', readAt: -1 });
+  return rows.sort((a, b) => a.time - b.time);
 }
 
 /** A local day as YYYY-MM-DD (day number since 1970-01-01). */

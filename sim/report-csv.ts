@@ -1,7 +1,8 @@
 // CSV files of a run (or of every unit of a site): per account per day, per meter per day,
-// the ledger, the top-ups tried and the timeline. Money in currency units with three
-// decimals, energy in kWh with three; times local "YYYY-MM-DD HH:MM". Same run, same bytes.
-import { RunRecord, localStamp } from './record';
+// the ledger, the top-ups tried, the timeline, and a unit's text messages when it has a modem.
+// Money in currency units with three decimals, energy in kWh with three; times local
+// "YYYY-MM-DD HH:MM". Same run, same bytes.
+import { RunRecord, localStamp, smsRows } from './record';
 import { milli } from './money';
 import { PERIOD_NAMES } from './unit-view';
 
@@ -33,6 +34,8 @@ export function csvFiles(units: UnitRecord[]): { [file: string]: string } {
   const ledger: (string | number)[][] = [];
   const topups: (string | number | boolean)[][] = [];
   const events: (string | number)[][] = [];
+  const sms: (string | number)[][] = [];
+  let hasSms = false;
   for (const u of units) {
     const r = u.record;
     const off = r.utcOffsetS;
@@ -46,6 +49,10 @@ export function csvFiles(units: UnitRecord[]): { [file: string]: string } {
     for (const l of rows) ledger.push([...lead(u), l.seq, localStamp(l.time, off), l.account, l.kind, l.entries, milli(l.amountMilli), milli(l.balanceMilli), l.ref]);
     for (const t of r.topups) topups.push([...lead(u), localStamp(t.time, off), t.account, milli(t.amountMilli), t.source, t.accepted ? 'yes' : 'no', t.reason, milli(t.balanceMilli)]);
     for (const e of r.timeline) events.push([...lead(u), localStamp(e.time, off), e.account, e.kind, e.code, e.kind === 'alarm' || e.kind === 'cut' || e.kind === 'reconnect' || e.kind === 'off' || e.kind === 'refused' ? milli(e.value) : e.value]);
+    if (r.sms) {
+      hasSms = true;
+      for (const x of smsRows(r.sms)) sms.push([...lead(u), localStamp(x.time, off), x.direction, x.number, x.text, x.made, x.direction !== 'in' ? '' : x.readAt >= 0 ? localStamp(x.readAt, off) : 'never']);
+    }
   }
   return {
     'accounts-daily.csv': table(head(['day', 'account', 'energy_kwh'].concat(PERIOD_NAMES.map((p) => p.replace('-', '_') + '_kwh'), ['charged', 'topups', 'topup_count', 'refused_topups', 'balance', 'minutes_off', 'alarms', 'cuts'])), accounts),
@@ -53,5 +60,6 @@ export function csvFiles(units: UnitRecord[]): { [file: string]: string } {
     'ledger.csv': table(head(['entry', 'time', 'account', 'kind', 'entries', 'amount', 'balance', 'ref']), ledger),
     'topups.csv': table(head(['time', 'account', 'amount', 'source', 'accepted', 'reason', 'balance']), topups),
     'events.csv': table(head(['time', 'account', 'kind', 'code', 'value']), events),
+    ...(hasSms ? { 'sms.csv': table(head(['time', 'direction', 'number', 'text', 'made', 'read']), sms) } : {}),
   };
 }

@@ -1,10 +1,11 @@
 // The HTML report: one self-contained file (uPlot and its stylesheet inlined, the run's
 // figures as JSON) that opens offline in any browser. Charts: balances, daily energy, the
 // load curve, a timeline of alarms, cuts and reconnections, top-ups accepted and refused,
-// per-meter bus health; tables: the summary with totals, the ledger check, warnings. A site
-// report has the site's load and daily energy per unit, and a unit picker. Same run, same bytes.
+// per-meter bus health; tables: the summary with totals, the ledger check, warnings, a unit's
+// text messages when it has a modem. A site report has the site's load and daily energy per
+// unit, and a unit picker. Same run, same bytes.
 import * as fs from 'fs';
-import { RunRecord, RunSummary, localStamp } from './record';
+import { RunRecord, RunSummary, localStamp, smsRows } from './record';
 import { UnitRecord } from './report-csv';
 
 /** What the page draws for one unit. Money in currency units, energy in kWh. */
@@ -19,6 +20,8 @@ export interface UnitData {
   /** [time, account row, amount, accepted 1/0, reason] */
   topups: [number, number, number, number, string][];
   meters: { name: string; account: string; bus: boolean; readings: number; requests: number; retries: number; good: number; bad: number; unanswered: number; lostMinutes: number; importKwh: number; exportKwh: number }[];
+  /** A unit with a modem: [time, 'in' | 'out' | 'modem', number, text], in time order; else null. */
+  sms: [number, string, string, string][] | null;
   summary: RunSummary;
   start: string;
   end: string;
@@ -71,6 +74,7 @@ export function unitData(name: string, r: RunRecord): UnitData {
     timeline: r.timeline.map((e) => [e.time, row.has(e.account) ? row.get(e.account)! : -1, e.kind, e.kind === 'meter' ? e.code : e.kind + ' ' + e.code] as [number, number, string, string]),
     topups: r.topups.map((t) => [t.time, row.get(t.account)!, K(t.amountMilli), t.accepted ? 1 : 0, t.reason] as [number, number, number, number, string]),
     meters,
+    sms: r.sms ? smsRows(r.sms).map((x) => [x.time, x.direction, x.number, x.text] as [number, string, string, string]) : null,
     summary: r.summary,
     start: localStamp(r.start, r.utcOffsetS),
     end: localStamp(r.end, r.utcOffsetS),
@@ -135,6 +139,7 @@ table { border-collapse: collapse; font-size: 12px; margin: .5em 0; } td, th { p
 td:first-child, th:first-child { text-align: left; } tr.total td { font-weight: bold; border-top: 1px solid #888; }
 .warn { color: #a40; } .bad { color: #c00; font-weight: bold; } .ok { color: #070; }
 .chart { margin: .5em 0 1em; } select { font-size: 14px; }
+#sms td, #sms th { text-align: left; } #sms td:first-child { white-space: nowrap; }
 `;
 
 // Runs in the browser: draws every chart from the JSON above. window.reportCharts holds each
@@ -190,7 +195,7 @@ const PAGE_JS = `
     }
   }
   // Drawn in this order: cuts last, on top of the reconnection that follows them hours later.
-  var KINDS = [['alarm', '#e6a100'], ['overload', '#9467bd'], ['reconnect', '#2ca02c'], ['off', '#7f7f7f'], ['refused', '#000000'], ['meter', '#1f77b4'], ['cut', '#d62728']];
+  var KINDS = [['alarm', '#e6a100'], ['overload', '#9467bd'], ['reconnect', '#2ca02c'], ['off', '#7f7f7f'], ['refused', '#000000'], ['meter', '#1f77b4'], ['modem', '#17becf'], ['cut', '#d62728']];
   function drawUnit(u) {
     var root = document.getElementById('unit');
     root.innerHTML = '';
@@ -226,6 +231,14 @@ const PAGE_JS = `
     if (refused.length) {
       el('h3', root, 'Refused top-ups');
       table(root, ['time', 'account', 'amount', 'reason'], refused.map(function (t) { return [new Date((t[0] + off) * 1000).toISOString().slice(0, 16).replace('T', ' '), names[t[1]], money(t[2]), t[4]]; }));
+    }
+    if (u.sms) {
+      var ins = u.sms.filter(function (m) { return m[1] === 'in'; }).length;
+      var outs = u.sms.filter(function (m) { return m[1] === 'out'; }).length;
+      el('h3', root, 'Text messages');
+      el('p', root, ins + ' to the unit, ' + outs + ' from it; modem events (faults, restarts, switched off and on by the unit) in between', 'note');
+      var st = table(root, ['time', '', 'number', 'text'], u.sms.map(function (m) { return [new Date((m[0] + off) * 1000).toISOString().slice(0, 16).replace('T', ' '), m[1], m[2], m[3]]; }));
+      st.id = 'sms';
     }
     var bus = u.meters.filter(function (m) { return m.bus; });
     if (bus.length) {

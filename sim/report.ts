@@ -30,6 +30,8 @@ export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   lines.push(...wrap(s.name));
   lines.push(s.hours + ' h simulated, ' + s.readings + ' readings, ' + s.ledgerEntries + ' ledger entries, ' + s.decisions + ' decisions');
+  const t = s.sms;
+  if (t) lines.push(...wrap('text messages: ' + t.received + ' to the unit (' + t.read + ' read), ' + t.sent + ' from it; at the end the network holds ' + t.waiting + ' and the SIM ' + t.stored));
   lines.push('');
   lines.push(row(['account', 'energy kWh', 'charged', 'top-ups', 'balance', 'alarms', 'cuts', 'trips', 'min off'], w));
   for (const a of s.accounts.concat([s.totals])) {

@@ -12,12 +12,14 @@ import { Rtc, RtcTime } from '../hal/rtc';
 import { StorageRig } from './storage-rig';
 import { Load } from './load-profile';
 import { mulberry32, Random } from './prng';
-import { Scenario, TenantRule } from './scenario';
+import { MessageSpec, MODEM_FAULT_NAMES, Scenario, TenantRule } from './scenario';
+import { noModemFaults, VirtualModem, virtualModemLine } from './virtual-modem';
+import type { ModemLine } from '../hal/modem';
 import { VirtualClock } from './virtual-clock';
 import { BusRig, RigMeter, registerWhOf } from './bus-rig';
 import { WireCounts } from './wire-stats';
 import * as view from './unit-view';
-import { AccountDay, AccountSummary, LedgerCheck, LedgerRow, MeterDay, RunRecord, RunSummary, TimelineEvent, TopupRow, dayName, emptyAccount, localStamp, totalsOf } from './record';
+import { AccountDay, AccountSummary, AccountsNow, LedgerCheck, LedgerRow, MeterDay, RunRecord, RunSummary, SmsIn, TimelineEvent, TopupRow, dayName, emptyAccount, localStamp, totalsOf } from './record';
 import { milli } from './money';
 import { StartError } from './start-error';
 
@@ -124,6 +126,8 @@ export class Simulation {
   readonly storage: StorageRig | null;
   /** Meter readings that reached the billing core. */
   readings = 0;
+  /** The unit's GSM modem when the scenario has one (sim/scenario.ts ModemSpec), else null. */
+  readonly modem: VirtualModem | null = null;
 
   private loads: Load[];
   private impJ: number[];
@@ -161,6 +165,12 @@ export class Simulation {
   private booted = false;
   private bootDecisions: Decision[] = [];
   private onDecision?: (time: number, d: Decision) => void;
+
+  // text messages: those still to send, the modem faults in force, what came in, what the modem did
+  private messages: MessageSpec[] = [];
+  private modemFaults: { [name: string]: boolean } = {};
+  private smsIn: SmsIn[] = [];
+  private modemLog: { time: number; what: string }[] = [];
 
   // the record
   private day: number;
@@ -212,6 +222,12 @@ export class Simulation {
       if (this.booted) this.apply(d);
       else this.bootDecisions.push(d);
     };
+    if (sc.modem) {
+      this.modem = new VirtualModem(this.clock, { model: sc.modem.model, slots: sc.modem.slots, startS: sc.start });
+      this.messages = sc.messages.slice();
+    }
+    const vm = this.modem;
+    const openModem = vm ? (): ModemLine => this.modemLine(vm) : undefined;
     if (sc.bus) {
       const unitTime = (): number => (rtc.read() as { ok: true; value: RtcTime }).value.epochSeconds;
       const relayOf = (meter: string): number => {
@@ -225,11 +241,11 @@ export class Simulation {
       const rig = new BusRig(this.clock, sc, this.loads, unitTime, relayOf);
       this.rig = rig;
       this.unit = startUnit(
-        { load: nodeModules, clock: this.clock, print, rtc, eeprom, relays: rig.relays, openMeterBus: (o) => rig.openMeterBus(o), openPulse: (ch, o) => rig.openPulse(ch, o), onLog, onDecision: decided },
+        { load: nodeModules, clock: this.clock, print, rtc, eeprom, relays: rig.relays, openMeterBus: (o) => rig.openMeterBus(o), openPulse: (ch, o) => rig.openPulse(ch, o), onLog, onDecision: decided, openModem },
         sc.rawConfig,
         { metering: busMetering },
       );
-    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom, onLog, onDecision: decided }, sc.rawConfig);
+    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom, onLog, onDecision: decided, openModem }, sc.rawConfig);
     // The unit formatted only the copy in memory: the file is written by save(), never now.
     if (this.storage && this.storage.loaded && !this.storage.blank && !opts.formatEeprom && view.formattedUnreadableEeprom(this.log)) {
       throw new StartError('the EEPROM file ' + opts.eepromFile + ' is not a unit\'s EEPROM image (the unit cannot read its header); it was left untouched. Pass --format-eeprom to format it and start from factory defaults');
@@ -252,6 +268,23 @@ export class Simulation {
     }
     this.sample();
     this.poll();
+    if (vm) {
+      // The modem's faults and restarts, and the messages, on time (to the millisecond, between
+      // the steps), the faults ahead of a session that opens at the same moment.
+      const at = (t: number): number => (t - sc.start) * 1000;
+      for (const w of sc.modem!.faults) for (const t of [w.from, w.to]) this.clock.after(at(t), () => this.modemFaultsNow(vm));
+      for (const t of sc.modem!.reboots) {
+        this.clock.after(at(t), () => {
+          this.modemEvent(vm.powered ? 'restarts by itself' : 'would restart, but is switched off');
+          vm.reboot();
+        });
+      }
+      this.nextMessage();
+      // The board's main loop ticks the unit every minute (firmware/main.ts), and the ticks open
+      // its SMS sessions; the runner ticks only on steps without a poll, so a unit with a modem
+      // gets the board's tick as well.
+      this.clock.every(60000, () => this.unit.handle({ t: 'tick', time: this.unit.time() }));
+    }
   }
 
   /** The firmware's billing core (for tests that look inside). */
@@ -349,8 +382,17 @@ export class Simulation {
       topups: this.topupRows,
       balances: { t: this.balanceT, milli: this.balanceMilli },
       load: { t: this.loadT, intervalS: this.loadS, watts: this.loadW },
+      sms: this.modem ? { in: this.smsIn, out: this.modem.sent.map((m) => ({ time: this.sc.start + Math.floor(m.atMs / 1000), to: m.to, text: m.text })), modem: this.modemLog, waiting: this.modem.waiting, stored: this.modem.stored } : null,
       summary: this.summary(),
     };
+  }
+
+  /** A text message to the unit from number `from`: the network has it now and hands it to the
+   *  modem when the module can take it (made: how, sim/record.ts SmsIn). */
+  receiveSms(from: string, text: string, made = 'live', account?: string, amount?: number): void {
+    if (!this.modem) throw new Error('this scenario gives the unit no modem');
+    this.smsIn.push({ time: this.sc.start + Math.floor(this.clock.now() / 1000), from, text, made, account, amount, readAt: -1, before: null, after: null });
+    this.modem.receiveSms(from, text);
   }
 
   /** The per-account summary so far (accounts of the scenario, then any opened since), with
@@ -427,6 +469,8 @@ export class Simulation {
     for (const x of this.topupRows) if (!x.accepted && x.source === 'tenant') byTenant.set(x.account, (byTenant.get(x.account) || 0) + 1);
     for (const [name, n] of byTenant) warnings.push(name + ': ' + n + ' tenant top-up(s) refused');
     const ledger: LedgerCheck = { consistent: problems.length === 0, notes, problems };
+    const vm = this.modem;
+    const sms = vm ? { received: this.smsIn.length, read: this.smsIn.filter((m) => m.readAt >= 0).length, sent: vm.sent.length, waiting: vm.waiting, stored: vm.stored } : undefined;
     return {
       name: this.sc.name,
       hours: (this.stepIndex * this.sc.stepSeconds) / 3600,
@@ -438,6 +482,7 @@ export class Simulation {
       ledgerConsistent: ledger.consistent,
       ledger,
       warnings,
+      ...(sms ? { sms } : {}),
     };
   }
 
@@ -574,6 +619,99 @@ export class Simulation {
     if (um >= 0) return this.names[this.slotOfAccount[view.meterAccount(this.unit, um)]];
     const f = this.sc.facts.meters.find((x) => x.name === this.meters[m].name);
     return f ? f.account : '';
+  }
+
+  // ---- the modem ----
+
+  /** The modem's faults as the scenario's windows have them now. */
+  private modemFaultsNow(vm: VirtualModem): void {
+    for (const name of MODEM_FAULT_NAMES) {
+      const on = !!this.modemWindow(name);
+      if (on === !!this.modemFaults[name]) continue;
+      this.modemFaults[name] = on;
+      this.modemEvent(name + (on ? ' from now' : ' ends'));
+    }
+    const f = this.modemFaults;
+    vm.faults.noNetwork = f.noNetwork;
+    vm.faults.noSim = f.noSim;
+    const slow = this.modemWindow('slow');
+    vm.faults.replyDelayMs = slow ? slow.ms : noModemFaults().replyDelayMs;
+    if (f.hang && vm.powered) vm.faults.hang = true;
+  }
+
+  /** Sends the messages now due and waits for the next (one timer at a time: the virtual clock
+   *  looks at every timer it holds each time one fires). */
+  private nextMessage(): void {
+    const start = this.sc.start;
+    while (this.messages.length && this.messages[0].at <= start + this.clock.now() / 1000) {
+      const m = this.messages.shift()!;
+      this.receiveSms(m.from, m.text, m.made, m.account, m.amount);
+    }
+    if (this.messages.length) this.clock.after((this.messages[0].at - start) * 1000 - this.clock.now(), () => this.nextMessage());
+  }
+
+  /** The window of modem fault `name` in force now, if any. */
+  private modemWindow(name: string): { ms: number } | undefined {
+    const t = this.sc.start + Math.floor(this.clock.now() / 1000);
+    return this.sc.modem!.faults.find((w) => w.fault === name && w.from <= t && t < w.to);
+  }
+
+  private modemEvent(what: string): void {
+    const time = this.sc.start + Math.floor(this.clock.now() / 1000);
+    this.modemLog.push({ time, what });
+    this.timeline.push({ time, account: '', kind: 'modem', code: what, value: 0 });
+  }
+
+  /** The modem's line as the unit gets it. In a hang window the module hangs again each time it is
+   *  switched on; in a cmsError window every text submitted fails. Each message the unit reads
+   *  (an AT+CMGR answer) it runs before the call that hands it over returns: it is noted then,
+   *  with every account as it was just before and just after. */
+  private modemLine(vm: VirtualModem): ModemLine {
+    const line = virtualModemLine(vm);
+    return {
+      write: (s) => {
+        if (this.modemWindow('cmsError')) vm.faults.cmsError = 500;
+        line.write(s);
+      },
+      listen: (fn) =>
+        line.listen(
+          fn &&
+            ((s) => {
+              const before = s.indexOf('+CMGR: "REC') >= 0 ? this.accountsNow() : null;
+              fn(s);
+              if (before) this.ran(s, before);
+            }),
+        ),
+      power: (on) => {
+        const was = vm.powered;
+        line.power(on);
+        if (on && this.modemWindow('hang')) vm.faults.hang = true;
+        if (vm.powered !== was) this.modemEvent(on ? 'switched on by the unit' : 'switched off by the unit');
+      },
+      lte: line.lte,
+    };
+  }
+
+  /** The unit has just run the message of AT+CMGR answer s. */
+  private ran(s: string, before: AccountsNow): void {
+    const m = /\+CMGR: "REC (?:UN)?READ","([^"]*)",[^\r\n]*\r\n([\s\S]*?)\r\n\r\nOK\r\n/.exec(s);
+    const x = m && this.smsIn.find((i) => i.readAt < 0 && i.from === m[1] && i.text === m[2]);
+    if (!x) return;
+    x.readAt = this.sc.start + Math.floor(this.clock.now() / 1000);
+    x.before = before;
+    x.after = this.accountsNow();
+  }
+
+  private accountsNow(): AccountsNow {
+    const u = this.unit;
+    const r: AccountsNow = { balance: [], mode: [], supplied: [] };
+    for (const name of this.names) {
+      const a = view.accountIndex(u, name);
+      r.balance.push(a >= 0 ? view.balanceOf(u, a) : 0);
+      r.mode.push(a >= 0 ? view.modeOf(u, a) : '');
+      r.supplied.push(a >= 0 && view.relayClosed(u, a));
+    }
+    return r;
   }
 
   // ---- money ----

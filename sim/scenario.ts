@@ -1,11 +1,16 @@
 // Scenario files: JSON checked by a schema (ajv) and then against the unit's own config
 // parser, so every mistake gets one line naming where it is.
 import Ajv from 'ajv';
-import { parseConfig } from '../firmware/config';
+import { Config, parseConfig } from '../firmware/config';
 import { CoreConfig } from '../firmware/core';
 import { parseStamp } from '../firmware/replay';
 import { LoadSpec } from './load-profile';
 import { ConfigFacts, configFacts } from './unit-view';
+import { phoneNumber } from '../hal/modem';
+import { CODE_VERBS } from '../firmware/sms/commands';
+import { HAS_TOKEN, nameAt } from '../firmware/tables';
+import { smsCommand } from '../tools/sms-code';
+import { vendToken } from '../tools/vend';
 
 /** What tenants do when credit runs low or is gone (deterministic with the scenario seed). */
 export interface TenantRule {
@@ -65,6 +70,39 @@ export interface Scenario {
   wires: (WireSpec | null)[];
   /** Faults to switch on and off, by index into meterNames; times UTC seconds. */
   faults: FaultSpec[];
+  /** The unit's GSM modem (a `modem` section, or a configuration with `sms`), else null. */
+  modem: ModemSpec | null;
+  /** Text messages sent to the unit, in time order, their texts made (codes, tokens). */
+  messages: MessageSpec[];
+}
+
+/** Modem fault names: what a window of `modem.faults` switches on (sim/virtual-modem.ts
+ *  ModemFaults; `slow` delays every answer). */
+export const MODEM_FAULT_NAMES = ['noNetwork', 'noSim', 'hang', 'cmsError', 'slow'];
+
+/** The virtual GSM modem of a scenario (sim/virtual-modem.ts); times UTC seconds. */
+export interface ModemSpec {
+  model: 'sim800' | 'sim7600';
+  /** SMS slots on the SIM. */
+  slots: number;
+  /** Faults from `from` until `to`. A hang lasts until the unit switches the module off, and the
+   *  module hangs again each time it is switched on until `to`; a cmsError window fails every
+   *  text submitted; slow delays every answer by `ms`. */
+  faults: { fault: string; from: number; to: number; ms: number }[];
+  /** When the module restarts by itself. */
+  reboots: number[];
+}
+
+/** A text message sent to the unit at `at` (UTC s) from `from`. */
+export interface MessageSpec {
+  at: number;
+  from: string;
+  text: string;
+  /** How its text was made: 'text' as written, 'buy' a token vended for `account` and `amount`
+   *  (milli), 'command' a counter and code added, 'replay' an earlier message's text again. */
+  made: 'text' | 'buy' | 'command' | 'replay';
+  account?: string;
+  amount?: number;
 }
 
 /** A meter on the wire: DL/T 645 (addr = 12 digits), Modbus (addr = slave id, profile) or pulse (addr = input). */
@@ -143,6 +181,37 @@ const tenantSchema = {
   },
 };
 
+const stamp = { type: 'string' };
+
+const modemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    model: { enum: ['sim800', 'sim7600'] },
+    slots: { type: 'integer', minimum: 1, maximum: 255 },
+    // a window { fault, from, to } (ms: slow's delay) or a restart { reboot }: told apart in parseSms
+    faults: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, properties: { fault: { enum: MODEM_FAULT_NAMES }, from: stamp, to: stamp, ms: { type: 'integer', minimum: 1, maximum: 60000 }, reboot: stamp } },
+    },
+  },
+};
+
+// One of text, buy, command or replayOf says what the message is.
+const messageSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['at', 'from'],
+  properties: {
+    at: stamp,
+    from: { type: 'string' },
+    text: { type: 'string', minLength: 1, maxLength: 160 },
+    buy: { type: 'object', additionalProperties: false, required: ['account', 'amount'], properties: { account: { type: 'string' }, amount: { type: 'integer', minimum: 1 } } },
+    command: { type: 'string', minLength: 1 },
+    replayOf: { type: 'integer', minimum: 0 },
+  },
+};
+
 const schema = {
   type: 'object',
   additionalProperties: false,
@@ -178,6 +247,8 @@ const schema = {
       additionalProperties: false,
       properties: { default: tenantSchema, accounts: { type: 'object', additionalProperties: { anyOf: [tenantSchema, { type: 'null' }] } } },
     },
+    modem: modemSchema,
+    messages: { type: 'array', items: messageSchema },
   },
 };
 
@@ -202,6 +273,8 @@ export function parseScenario(raw: unknown): ScenarioResult {
     config: unknown; loads: { [meter: string]: LoadSpec & { startRegisterWh?: number; spare?: boolean; proto?: string; addr?: string | number; meterProfile?: string; impPerKwh?: number; frameDataMax?: number; faults?: { fault: string; from: string; to: string }[] } };
     topups?: { at: string; account: string; amount: number }[];
     tenants?: { default?: TenantRule; accounts?: { [name: string]: TenantRule | null } };
+    modem?: RawModem;
+    messages?: RawMessage[];
   };
   const errors: string[] = [];
   const cfg = parseConfig(r.config);
@@ -283,6 +356,7 @@ export function parseScenario(raw: unknown): ScenarioResult {
       faults.push({ meter: i, fault: f.fault, from, to });
     });
   });
+  const sms = parseSms(r.modem, r.messages, config, start, end, r.start + ' + ' + r.durationHours + ' h', errors);
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
@@ -307,6 +381,113 @@ export function parseScenario(raw: unknown): ScenarioResult {
       rtc,
       wires,
       faults,
+      modem: sms.modem,
+      messages: sms.messages,
     },
   };
+}
+
+type RawModem = { model?: 'sim800' | 'sim7600'; slots?: number; faults?: { fault?: string; from?: string; to?: string; ms?: number; reboot?: string }[] };
+type RawMessage = { at: string; from: string; text?: string; buy?: { account: string; amount: number }; command?: string; replayOf?: number };
+
+/** The OpenPAYGO value the simulator's tokens carry at most (standard, 9-digit tokens). */
+const TOKEN_VALUE_MAX = 995;
+
+/** The modem and the messages of a scenario, their texts made in time order: a token vended
+ *  for each `buy` (each account's count carried on from its last), the next counter and its code
+ *  under the configuration's SMS key for each `command`, an earlier message's text for each
+ *  `replayOf`. Counters and counts start from 1, as a new unit's do (a unit booted from an
+ *  --eeprom file that has taken codes or tokens already refuses these as replays). */
+function parseSms(raw: RawModem | undefined, list: RawMessage[] | undefined, config: Config, start: number, end: number, span: string, errors: string[]): { modem: ModemSpec | null; messages: MessageSpec[] } {
+  const msgs = list || [];
+  if (!raw && !config.sms) {
+    if (msgs.length) errors.push('scenario.messages: the unit has no modem: add a modem section (or an sms section to the configuration)');
+    return { modem: null, messages: [] };
+  }
+  /** A time within the run (to: up to its end), or NaN with the error noted. */
+  const time = (at: string, where: string, to = false): number => {
+    const t = parseStamp(at);
+    if (!(t >= 0)) errors.push(where + ': expected "YYYY-MM-DD HH:MM", got "' + at + '"');
+    else if (t < start || (to ? t > end : t >= end)) errors.push(where + ': outside the run (' + span + ')');
+    else return t;
+    return NaN;
+  };
+  const modem: ModemSpec = { model: (raw && raw.model) || 'sim800', slots: (raw && raw.slots) || 10, faults: [], reboots: [] };
+  ((raw && raw.faults) || []).forEach((f, k) => {
+    const where = 'scenario.modem.faults[' + k + ']';
+    if (f.reboot !== undefined && f.fault === undefined && f.from === undefined && f.to === undefined && f.ms === undefined) {
+      modem.reboots.push(time(f.reboot, where + '.reboot'));
+      return;
+    }
+    if (f.reboot !== undefined || f.fault === undefined || f.from === undefined || f.to === undefined) {
+      errors.push(where + ': expected a fault window { "fault", "from", "to" } or a restart { "reboot" }');
+      return;
+    }
+    const from = time(f.from, where + '.from');
+    const to = time(f.to, where + '.to', true);
+    if (to <= from) errors.push(where + '.to: not after from');
+    if (f.ms !== undefined && f.fault !== 'slow') errors.push(where + '.ms: only a slow window has ms (the delay of every answer)');
+    modem.faults.push({ fault: f.fault, from, to, ms: f.ms || 2500 });
+  });
+  modem.reboots.sort((a, b) => a - b);
+  const head = config.sms.split('\n')[0].split(' ');
+  const smsKey = head.length > 1 && head[1] !== '-' ? head[1] : '';
+  const names: string[] = [];
+  for (let i = 0; i < config.accounts.n; i++) names.push(nameAt(config.accounts.names, i));
+  const out: MessageSpec[] = msgs.map((m, i) => ({ at: time(m.at, 'scenario.messages[' + i + '].at'), from: m.from, text: m.text || '', made: 'text' }));
+  // in time order (the file's order among equal times): counters and counts rise as they are sent
+  const order = out.map((_, i) => i).sort((a, b) => out[a].at - out[b].at || a - b);
+  const counts = names.map(() => 1);
+  let counter = 0;
+  for (const i of order) {
+    const m = msgs[i];
+    const o = out[i];
+    const where = 'scenario.messages[' + i + ']';
+    if (!phoneNumber(m.from)) errors.push(where + '.from: a phone number is 3 to 20 digits, with a + in front when international, got "' + m.from + '"');
+    const forms = ['text', 'buy', 'command', 'replayOf'].filter((k) => (m as { [k: string]: unknown })[k] !== undefined);
+    if (forms.length !== 1) {
+      errors.push(where + ': give one of text, buy, command or replayOf' + (forms.length ? ', not ' + forms.join(' and ') : ''));
+      continue;
+    }
+    if (m.buy) {
+      o.made = 'buy';
+      const a = names.indexOf(m.buy.account);
+      if (a < 0) {
+        errors.push(where + '.buy.account: unknown account "' + m.buy.account + '"');
+        continue;
+      }
+      const t = config.accounts;
+      const unit = t.tokenUnit[a];
+      if (!(t.flags[a] & HAS_TOKEN)) errors.push(where + '.buy.account: ' + m.buy.account + ' has no token key (config accounts[' + a + '].token)');
+      else if (m.buy.amount % unit !== 0 || m.buy.amount / unit > TOKEN_VALUE_MAX) errors.push(where + '.buy.amount: a token carries whole units of ' + unit + ' (its account\'s token.unit), at most ' + TOKEN_VALUE_MAX + ' of them');
+      else {
+        const key = Uint8Array.from(t.tokenKey.slice(a * 16, a * 16 + 16));
+        const v = vendToken({ key, startingCode: t.tokenStart[a], count: counts[a], type: 'add', value: m.buy.amount / unit });
+        if (!v.ok) errors.push(where + '.buy: ' + v.error);
+        else {
+          counts[a] = v.count;
+          o.text = 'BUY ' + m.buy.account + ' ' + v.token;
+          o.account = m.buy.account;
+          o.amount = m.buy.amount;
+        }
+      }
+    } else if (m.command !== undefined) {
+      o.made = 'command';
+      const words = m.command.trim().split(/\s+/);
+      if (CODE_VERBS.indexOf(words[0].toUpperCase()) < 0) errors.push(where + '.command: only ' + CODE_VERBS.join(', ') + ' carry a code (send any other message as text)');
+      else if (!smsKey) errors.push(where + '.command: the configuration\'s sms section has no key to make its code with');
+      else {
+        const c = smsCommand(smsKey, ++counter, words);
+        if (!c.ok) errors.push(where + '.command: ' + c.error);
+        else o.text = c.text;
+      }
+    } else if (m.replayOf !== undefined) {
+      o.made = 'replay';
+      const j = m.replayOf;
+      if (!(j < i)) errors.push(where + '.replayOf: names a message before this one in the list, got ' + j);
+      else if (!(out[j].at <= o.at)) errors.push(where + '.replayOf: message ' + j + ' is sent later than this one');
+      else o.text = out[j].text;
+    }
+  }
+  return { modem, messages: order.map((i) => out[i]) };
 }

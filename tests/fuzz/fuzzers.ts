@@ -496,7 +496,7 @@ function readJson(rel: string): unknown {
 }
 
 /** The scenario files of the repository that parseScenario reads (a site file is not one). */
-const SCENARIO_FILES = ['sim/scenarios/dormitory-floor.json', 'sim/scenarios/dormitory-floor-rs485.json', 'sim/scenarios/mixed-bus-week.json', 'tests/console/fixtures/commissioning.json'];
+const SCENARIO_FILES = ['sim/scenarios/dormitory-floor.json', 'sim/scenarios/dormitory-floor-rs485.json', 'sim/scenarios/mixed-bus-week.json', 'sim/scenarios/dormitory-floor-sms.json', 'tests/console/fixtures/commissioning.json'];
 let scenarioCache: unknown[] | null = null;
 function scenarios(): unknown[] {
   if (!scenarioCache) scenarioCache = SCENARIO_FILES.map(readJson);
