@@ -42,8 +42,11 @@ export function reportText(r: ModemReport): string {
 export function runSms(u: Unit, line: ModemLine, done: () => void): void {
   const s = smsState(u);
   const c = u.cfg;
-  const setup: SmsSetup = { phones: phoneList(c.sms), key: smsKey(c.sms), last: s.last, wrong: s.wrong, until: s.until };
-  const was = [s.last, s.wrong, s.until, s.sent].join();
+  // The state itself takes the list and the key for the session: a command that answers after
+  // the session has ended (a meter's relay read back) raises the counter in it all the same.
+  const setup = s as unknown as SmsSetup;
+  setup.phones = phoneList(c.sms);
+  setup.key = smsKey(c.sms);
   const x = smsSession(u, setup, {
     write: line.write,
     power: line.power,
@@ -54,14 +57,18 @@ export function runSms(u: Unit, line: ModemLine, done: () => void): void {
     first: s.outbox,
     done: function (r: ModemReport, sent: number) {
       line.listen(null);
-      s.last = setup.last;
-      s.wrong = setup.wrong;
-      s.until = setup.until;
+      delete (setup as { phones?: unknown }).phones;
+      delete (setup as { key?: unknown }).key;
       s.sent = sent;
       // two silent sessions in a row: the next switches the module off and on first
       s.silent = r.state ? 0 : s.silent + 1;
       s.said = reportText(r);
-      if ([s.last, s.wrong, s.until, s.sent].join() !== was && !saveSms(u, s)) u.problem();
+      // (what the record holds now against what was last saved: a late counter is saved here too)
+      const now = [s.last, s.wrong, s.until, s.sent].join();
+      if (now !== s.saved) {
+        if (saveSms(u, s)) s.saved = now;
+        else u.problem();
+      }
       done();
     },
   });

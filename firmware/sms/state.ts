@@ -36,6 +36,8 @@ export interface SmsState extends CodeGuard {
   owed?: boolean;
   /** The modem line's own state (UnitHal.openModem). */
   line: { on?: boolean };
+  /** last, wrong, until and sent as the EEPROM record holds them. */
+  saved: string;
 }
 
 /** The unit's SMS state: restored from the record boot kept, else new (texts from the event
@@ -65,6 +67,7 @@ export function smsState(u: Unit): SmsState {
     }
     st.smsRec = undefined;
   }
+  s.saved = [s.last, s.wrong, s.until, s.sent].join();
   return (u.sms = s);
 }
 
