@@ -10,7 +10,7 @@ import { LineSettings } from '../hal/serial';
 import type { ModbusProfile } from './metering/meter-profiles';
 import { parseProfile } from './metering/profile-parse';
 import { parseAddress } from './metering/address';
-import { phoneNumber } from '../hal/modem';
+import { phoneNumber, plainNumber } from '../hal/modem';
 import { SMS } from './sms/feature';
 import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U8 } from './tables';
 
@@ -298,7 +298,7 @@ function key16(v: unknown, path: string): number[] {
 }
 
 /** Phones on the SMS list at most (each costs the heap a line of text). */
-export const MAX_PHONES = 20;
+const MAX_PHONES = 20;
 
 /** The `sms` section into c: key, session interval, phones (their accounts checked at finish). */
 function parseSms(c: Config, v: unknown, accts: string[][]): void {
@@ -314,7 +314,7 @@ function parseSms(c: Config, v: unknown, accts: string[][]): void {
     const path = 'sms.phones[' + i + ']';
     const p = obj(ps[i], path);
     known(p, path, 'number admin accounts');
-    const n = str(p.number, path + '.number').split(' ').join('').split('-').join('');
+    const n = plainNumber(str(p.number, path + '.number'));
     if (!phoneNumber(n)) bad(path + '.number', 'a phone number is 3 to 20 digits, with a + in front when international, got "' + p.number + '"');
     if (seen.indexOf(n) >= 0) bad(path + '.number', 'listed twice');
     seen.push(n);

@@ -112,7 +112,7 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     pulseInputs: b.pulseInputs.length,
     // (the line's code a module of the board's HAL, loaded with each SMS session: hal/espruino/modem-line.ts)
     openModem: SMS && md ? function (kept: { on?: boolean }) {
-      return loadModule('mdl')(md, kept);
+      return loadModule('mdl')(uart((md as string).split(' ')[0]), md, kept);
     } : undefined,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
     // (its code a module of the board's HAL, loaded at the first token entry: hal/espruino/native-walk.ts)

@@ -268,6 +268,11 @@ function registered(lines: string[]): boolean {
   return s === '1' || s === '5';
 }
 
+/** A phone number as written ("+86 138-0000-0001") as the network gives it: spaces and dashes left out. */
+export function plainNumber(n: string): string {
+  return n.split(' ').join('').split('-').join('');
+}
+
 /** A number a message can go to: an optional '+' and 3 to 20 digits. */
 export function phoneNumber(s: string): boolean {
   const d = s.charAt(0) === '+' ? s.substr(1) : s;

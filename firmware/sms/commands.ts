@@ -9,7 +9,7 @@ import { Result, fail, ok } from '../../hal/result';
 import { OPERATOR, TECHNICIAN } from '../console/shell';
 import { splitWords } from '../console/words';
 import { checkCode } from './auth';
-import { gsmLength } from '../../hal/modem';
+import { gsmLength, plainNumber } from '../../hal/modem';
 
 /** A number on the unit's list: an administrator, or a user of the accounts named. */
 export interface SmsPhone {
@@ -39,13 +39,9 @@ export function smsHelp(admin: boolean): string {
 /** The phone on list `phones` that number `from` is, or null. Numbers are compared as the
  *  network gives them, spaces and dashes left out. */
 export function findPhone(phones: SmsPhone[], from: string): SmsPhone | null {
-  const f = plain(from);
-  for (let i = 0; i < phones.length; i++) if (plain(phones[i].number) === f) return phones[i];
+  const f = plainNumber(from);
+  for (let i = 0; i < phones.length; i++) if (plainNumber(phones[i].number) === f) return phones[i];
   return null;
-}
-
-function plain(n: string): string {
-  return n.split(' ').join('').split('-').join('');
 }
 
 /** The request in text from phone p; `names`: the unit's account names, `plans` its plan

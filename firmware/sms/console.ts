@@ -13,7 +13,7 @@ import { TECHNICIAN } from '../console/shell';
 import { saveConfig } from '../storage/config-commit';
 import { nameList } from '../tables';
 import type { Unit } from '../unit';
-import { gsmLength, phoneNumber } from '../../hal/modem';
+import { gsmLength, phoneNumber, plainNumber } from '../../hal/modem';
 import { smsState } from './state';
 
 type Phone = { number: string; admin?: boolean; accounts?: string[] };
@@ -38,7 +38,7 @@ export function smsCommand(u: Unit, ctx: CommandContext): Answer {
   if (sub === 'test' || sub === 'now') {
     if (!u.hal.openModem) return fail('no modem on this unit');
     if (sub === 'test') {
-      const to = (a[1] || '').split('-').join('');
+      const to = plainNumber(a[1] || '');
       const text = a.slice(2).join(' ') || 'test from the unit';
       if (!phoneNumber(to)) return fail('usage: sms test <number> [text]');
       if (gsmLength(text) < 0 || gsmLength(text) > 160) return fail('the text must be GSM characters, 160 at most');
@@ -50,7 +50,7 @@ export function smsCommand(u: Unit, ctx: CommandContext): Answer {
   }
   const raw = exportSms(c.sms);
   const phones = raw.phones as Phone[];
-  const num = (a[1] || '').split('-').join('');
+  const num = plainNumber(a[1] || '');
   let ok = '';
   if (sub === 'add' || sub === 'rm') {
     if (!a[1] || (sub === 'add' && !a[2])) return fail('usage: sms add <number> admin|<account>[,<account>...] | sms rm <number>');

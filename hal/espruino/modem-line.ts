@@ -5,13 +5,11 @@
 // keyMs model", "-" for a pin it lacks.
 import type { ModemLine } from '../modem';
 
-/** The modem's line; `kept` holds whether its supply is on (kept by the SMS service between
- *  sessions). The supply is switched on once and left on (the module stays registered and keeps
+/** The modem's line on UART `port`; `kept` holds whether its supply is on (kept by the SMS
+ *  service between sessions). The supply is switched on once and left on (the module stays registered and keeps
  *  messages between sessions), off only to recover the module. */
-export function modemLine(desc: string, kept: { on?: boolean }): ModemLine {
+export function modemLine(port: Serial, desc: string, kept: { on?: boolean }): ModemLine {
   const m = desc.split(' ');
-  // (a UART by its name: each is a global of the interpreter)
-  const port = (global as unknown as { [k: string]: Serial })[m[0]];
   port.setup(+m[3], { tx: new Pin(m[1]), rx: new Pin(m[2]) });
   return {
     write: function (s: string) {
