@@ -23,6 +23,7 @@ import type { MigrateEntry } from './storage/migrate';
 import type { meterSession } from './metering/session';
 import type { pulseMeters } from './metering/pulse';
 import type { runSms } from './sms/run';
+import type { smsAfter } from './sms/asked';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -38,6 +39,7 @@ export interface Modules {
   met: typeof meterSession;
   pul: typeof pulseMeters;
   sms: typeof runSms;
+  sma: typeof smsAfter;
 }
 
 export type ModuleName = keyof Modules;

@@ -56,8 +56,13 @@ export interface ModemSessionOptions {
   cycle?: boolean;
   /** An LTE module (SIM7600, A7670, EC2x): registration is read from AT+CEREG? as well. */
   lte?: boolean;
-  /** A message the SIM held: sender, text, the network's time stamp ("yy/MM/dd,hh:mm:ss+zz"). */
-  onSms: (from: string, text: string, time: string) => void;
+  /** A message the SIM held: sender, text, the network's time stamp ("yy/MM/dd,hh:mm:ss+zz"),
+   *  its slot. True keeps it in the store (deleted by a later session's `drop` once what it asks
+   *  for is done: a power cut before then reads it again); else it is deleted at once. */
+  onSms: (from: string, text: string, time: string, slot: number) => boolean | void;
+  /** Slots of messages kept by an earlier session and done with since: deleted first (taken off
+   *  the list as they go). */
+  drop?: number[];
   /** The next message to send in this session, or null (asked again after each is sent). */
   nextOut?: () => { to: string; text: string } | null;
   /** The last message nextOut gave: null once the network took it, else why not ('CMS <n>',
@@ -95,6 +100,7 @@ export class ModemSession {
   private slot = 0;
   private slots = 0;
   private left = 0;
+  private dropping = false;
   private timer = -1;
   private over = false;
   private fn: (err: string | null, lines: string[]) => void;
@@ -206,13 +212,14 @@ export class ModemSession {
       r.signal = lines.length ? +atFields(lines[0])[0] : 99;
       r.state = this.reg ? MODEM_READY : MODEM_NO_NETWORK;
       r.why = this.reg ? '' : 'not registered';
-      return this.step(k + 1);
+      return this.dropNext();
     }
     if (k === n + 4) {
       // +CPMS: "SM",<used>,<total>,...: slots 1..total, <used> of them full
       const f = lines.length ? atFields(lines[0]) : [];
       this.left = +f[1] || 0;
       this.slots = +f[2] || 0;
+      this.slot = 0;
       return this.nextSlot();
     }
     if (k === n + 5) {
@@ -224,10 +231,20 @@ export class ModemSession {
       // the text's lines (a line break in a message splits it), less the empty line before OK
       let n = lines.length;
       while (n > 2 && !lines[n - 1]) n--;
-      this.o.onSms(f[1], lines.slice(1, n).join('\n'), f[f.length - 1]);
+      if (this.o.onSms(f[1], lines.slice(1, n).join('\n'), f[f.length - 1], this.slot)) return this.nextSlot();
       return this.step(k + 1);
     }
+    if (this.dropping) return this.dropNext();
     this.nextSlot();
+  }
+
+  /** Deletes the next slot of `drop`, or reads the store once none is left. */
+  private dropNext(): void {
+    const d = this.o.drop;
+    this.dropping = !!(d && d.length);
+    if (!this.dropping) return this.step(SETUP.length + 4);
+    this.slot = (d as number[]).shift() as number;
+    this.step(SETUP.length + 6);
   }
 
   /** Reads the next slot that may hold a message, or goes on to sending. */

@@ -13,6 +13,7 @@ import { migrateUnit } from '../firmware/storage/migrate';
 import { meterSession } from '../firmware/metering/session';
 import { pulseMeters } from '../firmware/metering/pulse';
 import { runSms } from '../firmware/sms/run';
+import { smsAfter } from '../firmware/sms/asked';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -28,6 +29,7 @@ export const MODULE_ENTRIES: Modules = {
   met: meterSession,
   pul: pulseMeters,
   sms: runSms,
+  sma: smsAfter,
 };
 
 /** Loads a module in Node: the entry itself. */

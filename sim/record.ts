@@ -150,9 +150,11 @@ export interface SmsIn {
   made: string;
   account?: string;
   amount?: number;
-  /** When the unit read it from the SIM and ran it (UTC s), -1 if it never did; the accounts
-   *  just before and just after it ran (null until then). */
+  /** When the unit read it from the SIM (UTC s), -1 if it never did, and when it deleted it,
+   *  done with it (an inquiry at once, a change once its command has run, -1 until then); the
+   *  accounts just before it was read and as they were when it was deleted (null until then). */
   readAt: number;
+  doneAt: number;
   before: AccountsNow | null;
   after: AccountsNow | null;
 }

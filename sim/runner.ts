@@ -170,6 +170,9 @@ export class Simulation {
   private messages: MessageSpec[] = [];
   private modemFaults: { [name: string]: boolean } = {};
   private smsIn: SmsIn[] = [];
+  /** The SIM slot the unit last asked to read, and the message read from each slot. */
+  private readSlot = 0;
+  private inSlot: { [slot: number]: SmsIn } = {};
   private modemLog: { time: number; what: string }[] = [];
 
   // the record
@@ -391,7 +394,7 @@ export class Simulation {
    *  modem when the module can take it (made: how, sim/record.ts SmsIn). */
   receiveSms(from: string, text: string, made = 'live', account?: string, amount?: number): void {
     if (!this.modem) throw new Error('this scenario gives the unit no modem');
-    this.smsIn.push({ time: this.sc.start + Math.floor(this.clock.now() / 1000), from, text, made, account, amount, readAt: -1, before: null, after: null });
+    this.smsIn.push({ time: this.sc.start + Math.floor(this.clock.now() / 1000), from, text, made, account, amount, readAt: -1, doneAt: -1, before: null, after: null });
     this.modem.receiveSms(from, text);
   }
 
@@ -671,15 +674,24 @@ export class Simulation {
     return {
       write: (s) => {
         if (this.modemWindow('cmsError')) vm.faults.cmsError = 500;
+        const rd = /^AT\+CMGR=(\d+)/.exec(s);
+        if (rd) this.readSlot = +rd[1];
+        const del = /^AT\+CMGD=(\d+)/.exec(s);
+        const x = del && this.inSlot[+del[1]];
+        if (x) {
+          delete this.inSlot[+del![1]];
+          x.doneAt = this.sc.start + Math.floor(this.clock.now() / 1000);
+          x.after = this.accountsNow();
+        }
         line.write(s);
       },
       listen: (fn) =>
         line.listen(
           fn &&
             ((s) => {
-              const before = s.indexOf('+CMGR: "REC') >= 0 ? this.accountsNow() : null;
+              // (noted before the unit sees it: it deletes an inquiry's message at once)
+              if (s.indexOf('+CMGR: "REC') >= 0) this.reading(s);
               fn(s);
-              if (before) this.ran(s, before);
             }),
         ),
       power: (on) => {
@@ -692,14 +704,15 @@ export class Simulation {
     };
   }
 
-  /** The unit has just run the message of AT+CMGR answer s. */
-  private ran(s: string, before: AccountsNow): void {
+  /** The unit is reading the message of AT+CMGR answer s (an inquiry is answered at once, a
+   *  change run after the session: `after` is taken as it deletes the message, done with it). */
+  private reading(s: string): void {
     const m = /\+CMGR: "REC (?:UN)?READ","([^"]*)",[^\r\n]*\r\n([\s\S]*?)\r\n\r\nOK\r\n/.exec(s);
     const x = m && this.smsIn.find((i) => i.readAt < 0 && i.from === m[1] && i.text === m[2]);
     if (!x) return;
     x.readAt = this.sc.start + Math.floor(this.clock.now() / 1000);
-    x.before = before;
-    x.after = this.accountsNow();
+    x.before = this.accountsNow();
+    this.inSlot[this.readSlot] = x;
   }
 
   private accountsNow(): AccountsNow {

@@ -679,6 +679,7 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   met: { file: 'firmware/metering/session.ts', entry: 'meterSession', live: true },
   pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters', live: true },
   sms: { file: 'firmware/sms/run.ts', entry: 'runSms', live: true, modem: true },
+  sma: { file: 'firmware/sms/asked.ts', entry: 'smsAfter', live: true, modem: true },
   ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true, live: true },
   twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
   mdl: { file: 'hal/espruino/modem-line.ts', entry: 'modemLine', board: true, live: true, modem: true },

@@ -6,10 +6,11 @@
 // it has ended nothing of it stays.
 import type { ModemLine, ModemReport } from '../../hal/modem';
 import type { Unit } from '../unit';
-import type { SmsPhone } from './commands';
+import { SmsOut } from './asked';
+import { SmsPhone, receipt } from './commands';
 import { SmsSetup } from './service';
-import { smsSession } from './session';
-import { saveSms, smsState } from './state';
+import { OUTBOX, smsSession } from './session';
+import { smsState } from './state';
 
 /** The phones of the configuration's `sms` string (config.ts Config.sms): after its first line,
  *  "a <number>" or "u <number> <account> ..." each. */
@@ -47,6 +48,15 @@ export function runSms(u: Unit, line: ModemLine, done: () => void): void {
   const setup = s as unknown as SmsSetup;
   setup.phones = phoneList(c.sms);
   setup.key = smsKey(c.sms);
+  // the answers of the commands asked for last time made receipts (the oldest dropped past OUTBOX)
+  const f: SmsOut[] = [];
+  for (let i = 0; i < s.outbox.length; i++) {
+    const m = s.outbox[i];
+    const p = m.verb ? receipt(!m.bad, m.verb, [m.text]) : [m.text];
+    for (let k = 0; k < p.length; k++) f.push(m.verb ? { to: m.to, text: p[k] } : m);
+  }
+  while (f.length > OUTBOX) f.shift();
+  s.outbox = f;
   const x = smsSession(u, setup, {
     write: line.write,
     power: line.power,
@@ -54,7 +64,8 @@ export function runSms(u: Unit, line: ModemLine, done: () => void): void {
     lte: line.lte,
     sent: s.sent,
     lastAlarm: s.lastAlarm,
-    first: s.outbox,
+    first: f,
+    drop: s.drop,
     done: function (r: ModemReport, sent: number) {
       line.listen(null);
       delete (setup as { phones?: unknown }).phones;
@@ -63,12 +74,7 @@ export function runSms(u: Unit, line: ModemLine, done: () => void): void {
       // two silent sessions in a row: the next switches the module off and on first
       s.silent = r.state ? 0 : s.silent + 1;
       s.said = reportText(r);
-      // (what the record holds now against what was last saved: a late counter is saved here too)
-      const now = [s.last, s.wrong, s.until, s.sent].join();
-      if (now !== s.saved) {
-        if (saveSms(u, s)) s.saved = now;
-        else u.problem();
-      }
+      // (the record is kept by the `sma` module, after the commands asked for have run)
       done();
     },
   });

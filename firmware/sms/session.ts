@@ -11,6 +11,7 @@ import { ModemReport, ModemSession } from '../../hal/modem';
 import { eventsAfter } from '../storage/history';
 import { nameIndex } from '../tables';
 import type { Unit } from '../unit';
+import type { SmsOut } from './asked';
 import { alarmDue, alarmFromLog, alarmNumbers } from './alarms';
 import { SmsSetup, smsMessage } from './service';
 
@@ -19,7 +20,7 @@ import { SmsSetup, smsMessage } from './service';
 const ENTRIES = 16;
 const TEXTS = 6;
 /** Receipts (and test messages) kept for later sessions at most, and the tries each gets. */
-const OUTBOX = 8;
+export const OUTBOX = 8;
 const TRIES = 5;
 
 export interface SmsSessionOptions {
@@ -35,7 +36,9 @@ export interface SmsSessionOptions {
   /** Messages to send first, kept between sessions (receipts not yet sent, a technician's test
    *  message): those that went, or were refused for good, are taken off it; receipts of this
    *  session's messages are added to it. */
-  first: { to: string; text: string; n?: number }[];
+  first: SmsOut[];
+  /** Slots of the SIM whose messages are done with (ModemSessionOptions.drop). */
+  drop?: number[];
   /** The session's end: its report and the sequence number to keep. */
   done: (r: ModemReport, sent: number) => void;
 }
@@ -73,8 +76,9 @@ export function smsSession(u: Unit, s: SmsSetup, o: SmsSessionOptions): ModemSes
     power: o.power,
     cycle: o.cycle,
     lte: o.lte,
-    onSms: function (from: string, text: string) {
-      smsMessage(u, s, from, text, function (r: string) {
+    drop: o.drop,
+    onSms: function (from: string, text: string, time: string, slot: number) {
+      return smsMessage(u, s, from, text, slot, function (r: string) {
         // (a full outbox drops its oldest: the heap is bounded; the operation itself is in the log)
         if (o.first.length >= OUTBOX) o.first.shift();
         o.first.push({ to: from, text: r });

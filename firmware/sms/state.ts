@@ -8,6 +8,7 @@ import { Reader, Writer } from '../storage/bytes';
 import { HEAD, UNIT } from '../storage/journal';
 import { storageFailed } from '../storage/unit-storage';
 import type { Unit } from '../unit';
+import type { SmsAsked, SmsOut } from './asked';
 import type { CodeGuard } from './auth';
 
 /** The journal record's name. */
@@ -26,7 +27,11 @@ export interface SmsState extends CodeGuard {
   said: string;
   /** Receipts not yet sent and test messages, for the next session (RAM only: a power cut
    *  loses a receipt, never the operation, which is in the log). */
-  outbox: { to: string; text: string; n?: number }[];
+  outbox: SmsOut[];
+  /** Commands messages asked for, run once the session has ended (sms/asked.ts), and the SIM
+   *  slots of those that ran, to delete in the next session. */
+  asked: SmsAsked[];
+  drop: number[];
   /** The scheduler's (sms/tick.ts): when the last session began (clock ms), whether one runs,
    *  is wanted now, or a tick waits for it, and whether a poll interval came during it. */
   at: number;
@@ -51,6 +56,8 @@ export function smsState(u: Unit): SmsState {
   s.lastAlarm = [];
   s.said = 'no session yet';
   s.outbox = [];
+  s.asked = [];
+  s.drop = [];
   const rec = st && st.smsRec;
   if (rec) {
     const r = new Reader(rec, 0, rec.length);
@@ -69,6 +76,15 @@ export function smsState(u: Unit): SmsState {
   }
   s.saved = [s.last, s.wrong, s.until, s.sent].join();
   return (u.sms = s);
+}
+
+/** Commits the record when last, wrong, until or sent differ from what it holds; a write that
+ *  fails is the unit's problem (status). */
+export function keepSms(u: Unit, s: SmsState): void {
+  const now = [s.last, s.wrong, s.until, s.sent].join();
+  if (now === s.saved) return;
+  if (saveSms(u, s)) s.saved = now;
+  else u.problem();
 }
 
 /** Commits the record; false (the storage's error set) when it could not be written. */

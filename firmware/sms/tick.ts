@@ -2,7 +2,8 @@
 // has phones: then, at each tick of the unit (a minute apart on a board), it opens an SMS session
 // (module `sms`, sms/run.ts) when one is due. On a board (its heap measured) a session does not
 // run beside a poll cycle or a console command, and a poll interval that comes during a session
-// is polled as the session ends.
+// is polled as the session ends. The commands its messages asked for run after it, on their own
+// (module `sma`, sms/asked.ts), and the next session, a few seconds later, sends their receipts.
 import type { Unit } from '../unit';
 import type { SmsState } from './state';
 
@@ -37,8 +38,17 @@ export function smsTick(u: Unit, ms?: number): void {
   const line = hal.openModem(s.line);
   s.on = true;
   hal.load('sms')(u, line, function () {
-    s.on = false;
-    if (s.owed && u.metering) u.metering.start();
-    s.owed = false;
+    const asked = s.asked.length > 0;
+    // (after a moment: what called this, the session's code, leaves the heap first)
+    hal.clock.after(10, function () {
+      hal.load('sma')(u, s, function () {
+        s.on = false;
+        if (s.owed && u.metering) u.metering.start();
+        s.owed = false;
+        // their receipts, and their messages taken off the SIM
+        s.soon = s.soon || asked;
+        if (s.soon) smsTick(u, 2000);
+      });
+    });
   });
 }

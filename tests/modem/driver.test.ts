@@ -20,7 +20,7 @@ function rig(model: 'sim800' | 'sim7600' = 'sim800', slots?: number) {
   let cur: ModemSession | null = null;
   vm.onData = (b) => cur && cur.feed(String.fromCharCode.apply(null, Array.from(b)));
   /** Runs one session to its end; out: what to send in it. */
-  const session = (o: { out?: { to: string; text: string }[]; cycle?: boolean; maxMs?: number } = {}) => {
+  const session = (o: { out?: { to: string; text: string }[]; cycle?: boolean; maxMs?: number; keep?: (text: string, slot: number) => boolean; drop?: number[] } = {}) => {
     const out = (o.out || []).slice();
     let report: ModemReport | null = null;
     const t0 = clock.now();
@@ -33,7 +33,11 @@ function rig(model: 'sim800' | 'sim7600' = 'sim800', slots?: number) {
       },
       cycle: o.cycle,
       lte: model === 'sim7600',
-      onSms: (from, text, time) => inbox.push({ from, text, time }),
+      onSms: (from, text, time, slot) => {
+        inbox.push({ from, text, time });
+        return o.keep ? o.keep(text, slot) : false;
+      },
+      drop: o.drop,
       nextOut: () => out.shift() || null,
       onSent: (e) => results.push(e),
       done: (r) => (report = r),
@@ -71,6 +75,34 @@ describe('modem sessions', () => {
     ]);
     expect(r.inbox[0].time).toMatch(/^\d\d\/\d\d\/\d\d,\d\d:\d\d:\d\d[+-]\d\d$/);
     expect(s.report!.read).toBe(2);
+    expect(r.vm.stored).toBe(0);
+  });
+
+  it('keeps a message the unit asks to keep until a later session drops its slot', () => {
+    const r = rig();
+    r.vm.receiveSms(ADMIN, 'OFF R301 1 123456');
+    r.vm.receiveSms(ADMIN, 'BAL R301');
+    r.clock.advance(3000);
+    const kept: number[] = [];
+    r.session({ keep: (text, slot) => text.indexOf('OFF') === 0 && kept.push(slot) > 0 });
+    expect(r.inbox.map((m) => m.text)).toEqual(['OFF R301 1 123456', 'BAL R301']);
+    expect(kept).toEqual([1]);
+    expect(r.vm.stored).toBe(1);
+    // (a power cut now: the next session reads it again)
+    r.session();
+    expect(r.inbox.map((m) => m.text)).toEqual(['OFF R301 1 123456', 'BAL R301', 'OFF R301 1 123456']);
+    expect(r.vm.stored).toBe(0);
+    // dropped first: a new message in the same slot is read after the delete, not lost
+    r.vm.receiveSms(ADMIN, 'ON R301 2 123456');
+    r.clock.advance(3000);
+    const drop = [1];
+    r.session({ keep: () => true });
+    expect(r.vm.stored).toBe(1);
+    r.vm.receiveSms(ADMIN, 'BAL R302');
+    r.clock.advance(3000);
+    r.session({ drop });
+    expect(drop).toEqual([]);
+    expect(r.inbox.map((m) => m.text).slice(3)).toEqual(['ON R301 2 123456', 'BAL R302']);
     expect(r.vm.stored).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 // SMS end to end in Node: messages sent to the virtual SIM800 from given numbers, read by modem
-// sessions, run on the unit (firmware/sms/service.ts) and answered with receipts the virtual
-// modem records: a tenant's inquiry, an administrator's token top-up, relay modes and a price
+// sessions, run on the unit (firmware/sms/service.ts; a change after the session,
+// firmware/sms/asked.ts) and answered with receipts the virtual modem records: a tenant's inquiry, an administrator's token top-up, relay modes and a price
 // with codes, and forged, altered, replayed and unlisted messages refused or ignored, with the
 // unit's state and log checked against each receipt.
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { VirtualClock } from '../../sim/virtual-clock';
 import { VirtualModem } from '../../sim/virtual-modem';
 import { ModemSession } from '../../hal/modem';
 import { SmsSetup, smsMessage } from '../../firmware/sms/service';
+import { SmsAsking, SmsOut, runAsked } from '../../firmware/sms/asked';
+import { receipt } from '../../firmware/sms/commands';
 import { smsCode } from '../../firmware/sms/auth';
 import { vendToken } from '../../tools/vend';
 
@@ -33,7 +35,7 @@ function rig() {
   });
   const vm = new VirtualModem(clock, { on: true });
   clock.advance(5000);
-  const setup: SmsSetup = {
+  const setup: SmsSetup & SmsAsking = {
     phones: [
       { number: ADMIN, admin: true, accounts: [] },
       { number: TENANT, admin: false, accounts: ['R301'] },
@@ -42,8 +44,11 @@ function rig() {
     last: 0,
     wrong: 0,
     until: 0,
+    asked: [],
+    outbox: [],
+    drop: [],
   };
-  const outbox: { to: string; text: string }[] = [];
+  const outbox: SmsOut[] = setup.outbox;
   let cur: ModemSession | null = null;
   vm.onData = (b) => cur && cur.feed(String.fromCharCode(...b));
   /** Messages arrive, then one session reads and answers them; the receipts by number. */
@@ -57,13 +62,22 @@ function rig() {
         clock,
         write: (s) => vm.write(Uint8Array.from(s, (c) => c.charCodeAt(0))),
         power: (on) => vm.setPower(on),
-        onSms: (from, text) => smsMessage(unit, setup, from, text, (r) => outbox.push({ to: from, text: r })),
+        onSms: (from, text, time, slot) => smsMessage(unit, setup, from, text, slot, (r) => outbox.push({ to: from, text: r })),
         nextOut: () => outbox.shift() || null,
+        drop: setup.drop,
         done: () => (over = true),
       });
       while (!over) clock.advance(100);
       cur = null;
-      if (!outbox.length && !vm.stored) break;
+      // the commands asked for, after the session; their answers made receipts for the next one
+      let ran = false;
+      runAsked(unit, setup, () => (ran = true));
+      while (!ran) clock.advance(100);
+      for (let i = 0; i < outbox.length; i++) {
+        const m = outbox[i];
+        if (m.verb) outbox.splice(i, 1, ...receipt(!m.bad, m.verb, [m.text]).map((text) => ({ to: m.to, text })));
+      }
+      if (!outbox.length && !vm.stored && !setup.drop.length) break;
     }
     return vm.sent.slice(before).map((m) => [m.to, m.text]);
   };

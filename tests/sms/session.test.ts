@@ -23,7 +23,7 @@ function rig() {
   const u = { unit: startUnit(hal(store), JSON.parse(JSON.stringify(config))) };
   const vm = new VirtualModem(clock, { on: true });
   clock.advance(5000);
-  const setup: SmsSetup = { phones: [{ number: ADMIN, admin: true, accounts: [] }, { number: TENANT, admin: false, accounts: ['R301'] }], key: null, last: 0, wrong: 0, until: 0 };
+  const setup: SmsSetup = { phones: [{ number: ADMIN, admin: true, accounts: [] }, { number: TENANT, admin: false, accounts: ['R301'] }], key: null, last: 0, wrong: 0, until: 0, asked: [] };
   const kept = { sent: 0, lastAlarm: [] as number[], first: [] as { to: string; text: string }[] };
   let cur: ModemSession | null = null;
   vm.onData = (b) => cur && cur.feed(String.fromCharCode(...b));

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit } from '../../firmware/unit';
 import { VirtualClock } from '../../sim/virtual-clock';
+import type { Clock } from '../../hal/clock';
 import { VirtualModem, virtualModemLine } from '../../sim/virtual-modem';
 import { StorageRig } from '../../sim/storage-rig';
 import { smsCommand as make } from '../../tools/sms-code';
@@ -33,7 +34,15 @@ function rig(config: unknown = CONFIG) {
   const store = new StorageRig({ now: () => clock.now(), startEpoch: Date.UTC(2026, 2, 1, 8) / 1000 });
   const vm = new VirtualModem(clock, {});
   const printed: string[] = [];
-  const hal = (r: StorageRig) => ({ load: nodeModules, clock, print: (l: string) => printed.push(l), eeprom: r.eeprom, rtc: r.rtc, openModem: () => virtualModemLine(vm) });
+  // each life of the unit has its timers on the clock; a power cut ends them
+  let life = { on: true };
+  const lifeClock = (l: { on: boolean }): Clock => ({
+    now: () => clock.now(),
+    after: (ms, fn) => clock.after(ms, () => l.on && fn()),
+    every: (ms, fn) => clock.every(ms, () => l.on && fn()),
+    cancel: (h) => clock.cancel(h),
+  });
+  const hal = (r: StorageRig) => ({ load: nodeModules, clock: lifeClock(life), print: (l: string) => printed.push(l), eeprom: r.eeprom, rtc: r.rtc, openModem: () => virtualModemLine(vm) });
   const u = { unit: startUnit(hal(store), JSON.parse(JSON.stringify(config))) as Unit };
   /** Minutes of the unit's life: a tick each minute, as the board's main loop gives. */
   const minutes = (n: number) => {
@@ -50,6 +59,8 @@ function rig(config: unknown = CONFIG) {
     return printed.slice(from);
   };
   const reboot = () => {
+    life.on = false;
+    life = { on: true };
     u.unit = startUnit(hal(new StorageRig({ now: () => clock.now(), chip: store.chip, clock: store.clock })), JSON.parse(JSON.stringify(config)));
   };
   const at = () => u.unit.time();
@@ -89,6 +100,40 @@ describe('the SMS service in the unit', () => {
     r.vm.receiveSms(ADMIN, 'OFF R302 2 123456');
     r.minutes(2);
     expect(r.texts(3)).toEqual([[ADMIN, 'ERR OFF: code']]);
+  });
+
+  it('keeps a change in the SIM until it has run: a power cut before runs it after boot; one after refuses it as a replay', () => {
+    const r = rig();
+    const off = smsCommand(1, ['off', 'R302']);
+    /** Minutes of ticks in steps of 10 ms, until `stop` holds (then the power is cut). */
+    const until = (stop: () => boolean) => {
+      for (let i = 0; i < 12000 && !stop(); i++) {
+        r.clock.advance(10);
+        if (i % 6000 === 5999) r.u.unit.handle({ t: 'tick', time: r.at() });
+      }
+      expect(stop()).toBe(true);
+    };
+    r.vm.receiveSms(ADMIN, off);
+    // read and put on the unit's list, not run yet: the power goes
+    until(() => !!r.u.unit.sms && !!r.u.unit.sms.asked && r.u.unit.sms.asked.length > 0);
+    expect(r.u.unit.core.mode[1]).toBe(0);
+    r.reboot();
+    expect(r.vm.stored).toBe(1);
+    r.minutes(2);
+    expect(r.texts()).toEqual([[ADMIN, expect.stringMatching(/^OK OFF: .*R302 relay off, mode off$/)]]);
+    expect(r.u.unit.core.mode[1]).toBe(2);
+    expect(r.vm.stored).toBe(0);
+    // run, the power goes before the next session deletes it: read again, refused as a replay
+    // (the counter was kept as it ran), run once
+    const auto = smsCommand(2, ['auto', 'R302']);
+    r.vm.receiveSms(ADMIN, auto);
+    until(() => r.u.unit.core.mode[1] === 0);
+    r.reboot();
+    r.u.unit.handle({ t: 'mode', time: r.at(), account: 1, mode: 2 });
+    r.minutes(2);
+    expect(r.texts(1)).toEqual([[ADMIN, 'ERR AUTO: replay']]);
+    expect(r.u.unit.core.mode[1]).toBe(2);
+    expect(r.vm.stored).toBe(0);
   });
 
   it('texts low credit and the cut to the tenant and the administrator, and none twice over a power cut', () => {
