@@ -10,7 +10,9 @@
 //     the floor grown to its goal configuration (64 accounts, 64 meters); what an account and a
 //     meter cost at rest, from the floor grown to 64 accounts, then to 64 meters;
 //   - on those goal configurations, a technician's session with the meters answering on RS485
-//     while the unit polls them: the least free while each command runs.
+//     while the unit polls them: the least free while each command runs;
+//   - the floor on the Pico answering text messages (a virtual SIM800 on its modem UART): the
+//     least free at any moment, in the SMS sessions, and while each step runs.
 // The runner's own variables (its stubs and the typed commands) are added back, so "free" is
 // what a board would have. Figures are printed; the gates are in tests/build/build.test.ts.
 //   npm run bench -- memory
@@ -19,6 +21,7 @@ import { bootOnEspruino, emptyFree, espruinoBinary, espruinoWifiBinary, Espruino
 import { bootFloor, floorEeprom, freeAtRest } from '../tools/floor-eeprom';
 import { runRig } from '../tools/espruino-rig';
 import { floorSession } from '../tools/floor-session';
+import { floorSms, floorSmsScript, receiptProblems, stepLabels } from '../tools/floor-sms';
 
 const SESSION = [
   'status', 'login 1234', 'login 3333', 'help', 'help acct', 'json on', 'status', 'json off', 'time', 'acct', 'tariff', 'tariff flat',
@@ -119,6 +122,16 @@ async function floor(): Promise<void> {
     console.log('  ' + (name + '         ').slice(0, 18) + 'lowest ' + pct(on(r.lowest), total) + '; ' + token + '; acct set: ' + change.replace(/^error: /, '') + (r.errors.length ? '  ERRORS: ' + r.errors.join('; ') : ''));
     console.log('    ' + r.commands.map((c) => c.line.split(' ').slice(0, 2).join(' ') + ' ' + on(c.lowest)).join(', '));
   }
+  // The floor answering text messages on the Pico (tools/floor-sms.ts): inquiries, a token, a relay
+  // switched off and back with codes, a forged code and a replay, each step a session opened
+  // with `sms now` while the unit polls; its own runner (with the modem's line) added back.
+  console.log('SMS on the floor, the meters and a virtual SIM800 answering (pico; runner added back)');
+  const script = floorSmsScript();
+  const m = await floorSms({ board: 'pico', binary: espruinoBinary()!, script });
+  const mr = emptyFree(espruinoBinary()!) - m.freeBeforeBoot;
+  const bad = receiptProblems(script, m.sent);
+  console.log('  pico, floor       lowest ' + pct(m.lowest + mr, 5100) + ', in SMS sessions ' + pct(m.lowestModem + mr, 5100) + ' (at the modem\'s writes); ' + m.delivered.length + ' messages, ' + (bad.length ? 'receipts wrong: ' + bad.join('; ') : 'each answered with its receipt') + (m.errors.length ? '  ERRORS: ' + m.errors.join('; ') : ''));
+  console.log('    ' + stepLabels(m).map((l, i) => l + ' ' + (m.commands[i].lowest + mr)).join(', '));
 }
 
 async function main(): Promise<void> {

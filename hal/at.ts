@@ -102,8 +102,9 @@ export class AtChannel {
     if (l === t.cmd) return; // the echo of the command line
     if (l === 'OK') return this.end(null);
     if (l === 'ERROR') return this.end('ERROR');
-    const e = l.indexOf(' ERROR: ');
-    if (l.charAt(0) === '+' && e === 4) return this.end(l.substr(1, 3) + ' ' + l.substr(e + 8));
+    // (+CME ERROR: / +CMS ERROR:, compared where it stands: Espruino 2v29's indexOf finds a needle
+    // running past the string's end)
+    if (l.charAt(0) === '+' && l.substr(4, 8) === ' ERROR: ') return this.end(l.substr(1, 3) + ' ' + l.substr(12));
     const colon = l.indexOf(':');
     const pre = colon > 0 ? l.substr(0, colon + 1) : '';
     if (l.charAt(0) === '+' && pre !== t.pre) return this.onUrc(l);

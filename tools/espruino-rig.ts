@@ -2,13 +2,15 @@
 // as a unit in its cabinet: the EEPROM is a file of this computer (an AT24C at 0x50; at 0x50 to
 // 0x53, the device address's low bits as address bits 16 and 17, for an AT24CM01/02), the RTC a
 // DS3231 at 0x68 running on the interpreter's clock, the technician console is fed a script
-// of commands, and the RS485 UART can be a pseudo-terminal (bridged by the caller to virtual
-// meters). The harness is itself evaluated from flash, as the firmware is, so that it costs
-// the heap as little as it can; its own cost is measured and reported apart.
+// of commands, and the RS485 UART and the modem's UART can be pseudo-terminals (bridged by the
+// caller to virtual meters, sim/pty-meters.ts, and a virtual modem, sim/pty-modem.ts). The
+// harness is itself evaluated from flash, as the firmware is, so that it costs the heap as
+// little as it can; its own cost is measured and reported apart.
 //
 // What it reports: every console line, and the heap's free variables (process.memory(), after
 // a collection) sampled at boot, at every line the unit prints, at every EEPROM write (the
-// moments a module is loaded or a commit is under way) and every `sampleMs`.
+// moments a module is loaded or a commit is under way), at every write to the modem's UART (an
+// SMS session's commands and texts) and every `sampleMs`.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -34,6 +36,9 @@ export interface RigOptions {
   rtcStart?: number;
   /** Device the RS485 UART is opened on (a pty), or none. */
   busPath?: string;
+  /** Device the board's modem UART (board.modem.uart) is opened on (a pty with a virtual modem
+   *  behind it, sim/pty-modem.ts), or none. */
+  modemPath?: string;
   /** Commands typed on the console, in order; the first `firstMs` after boot (default 1000). */
   commands?: RigCommand[];
   firstMs?: number;
@@ -73,6 +78,9 @@ export interface RigResult {
   lowestBoot: number;
   /** Lowest free at any moment after boot. */
   lowest: number;
+  /** Lowest free at the modem UART's writes (modemPath: the SMS sessions' commands and texts),
+   *  NaN when nothing was written to it. */
+  lowestModem: number;
   /** Periodic samples: ms after boot, free. */
   samples: number[][];
   commands: RigCommandResult[];
@@ -85,8 +93,8 @@ export interface RigResult {
 }
 
 // The harness, evaluated from Storage. Placeholders: @EE@ EEPROM path, @EESIZE@, @RTC@,
-// @CONSOLE@ console port, @BUS@ RS485 port and @BUSPATH@ its device, @CMDS@ commands,
-// @FIRST@, @SETTLE@, @SAMPLE@.
+// @CONSOLE@ console port, @PATHS@ the UARTs opened on devices of the host (devicePaths), @CMDS@
+// commands, @FIRST@, @SETTLE@, @SAMPLE@.
 const HARNESS = `
 var __ee = E.openFile(@EE@, "r+"), __ptr = 0, __rreg = 0, __t0 = getTime(), __rtc = @RTC@, __low = 1e9, __lowAll = 1e9;
 function __mem() { var f = process.memory().free; if (f < __low) __low = f; if (f < __lowAll) __lowAll = f; return f; }
@@ -118,7 +126,7 @@ var __con = { f: null, setup: function () {}, on: function (e, f) { if (e === "d
 var @CONSOLE@ = __con;
 // The REPL stays where it is (stdout): the firmware moving it to LoopbackA would hide the output.
 var LoopbackA = { setConsole: function () {} };
-if (@BUSPATH@) { var __bs = @BUS@.setup; @BUS@.setup = function (b, o) { var k, p = { path: @BUSPATH@ }; for (k in o) if (k !== "tx" && k !== "rx") p[k] = o[k]; __bs.call(@BUS@, b, p); }; }
+@PATHS@
 // Commands come from a file of the host, one "<ms> <line>" a line, read as they are typed: a
 // pasted configuration is not held in the heap, as it is not on a board.
 var __cf = E.openFile(@CMDS@, "r"), __cb = "", __ci = 0, __tb = 0;
@@ -177,6 +185,31 @@ function copyToStorage(file: string, name: string, bytes: number): string {
   return '(function () { var S = require("Storage"), f = E.openFile(' + JSON.stringify(file) + ', "r"), at = 0, s; S.erase(' + JSON.stringify(name) + '); while ((s = f.read(512))) { S.write(' + JSON.stringify(name) + ', s, at, ' + bytes + '); at += s.length; } f.close(); })();';
 }
 
+// A UART the firmware sets up on its pins is opened on a device of the host instead; with m,
+// the heap is sampled at each write (the modem's: an SMS session prints nothing on the console)
+// and its lowest there printed. In the harness only when a run opens a device.
+const DEVICE = `function __dev(u, d, m) { var s = u.setup, w = u.write; u.setup = function (b, o) { var k, p = { path: d }; for (k in o) if (k !== "tx" && k !== "rx") p[k] = o[k]; s.call(u, b, p); };
+  if (m) u.write = function (x) { var f = __mem(); if (f < __lowM) print("MEM modem " + (__lowM = f)); w.call(u, x); }; }`;
+
+/** The harness's lines that open the RS485 and the modem UART on devices of the host (none for
+ *  a UART without one). The console is the harness's own stub: no UART of the board may be it. */
+function devicePaths(o: RigOptions): string {
+  const out: string[] = [];
+  const con = o.board.console.uart;
+  const open = (uart: string, dev: string, sample: boolean) => {
+    if (uart === con) throw new Error('the board\'s ' + uart + ' is its console: the rig cannot open it on ' + dev);
+    out.push('__dev(' + uart + ', ' + JSON.stringify(dev) + (sample ? ', 1' : '') + ');');
+  };
+  if (o.busPath) open(o.board.rs485.uart, o.busPath, false);
+  if (o.modemPath) {
+    if (!o.board.modem) throw new Error(o.board.name + ' has no modem: modemPath needs one');
+    if (o.busPath && o.board.modem.uart === o.board.rs485.uart) throw new Error('the modem and the meter bus on one UART');
+    out.unshift('var __lowM = 1e9;');
+    open(o.board.modem.uart, o.modemPath, true);
+  }
+  return out.length ? DEVICE + '\n' + out.join('\n') : '';
+}
+
 /** Runs the image; resolves when the script has run (or the time is up). */
 export function runRig(o: RigOptions): Promise<RigResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-rig-'));
@@ -190,8 +223,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
   const harness = HARNESS.replace(/@EE@/g, JSON.stringify(eeFile))
     .replace(/@RTC@/g, String(o.rtcStart === undefined ? 1772460000 : o.rtcStart))
     .replace(/@CONSOLE@/g, o.board.console.uart)
-    .replace(/@BUSPATH@/g, o.busPath ? JSON.stringify(o.busPath) : '""')
-    .replace(/@BUS@/g, o.board.rs485.uart)
+    .replace(/@PATHS@/g, () => devicePaths(o))
     .replace(/@CMDS@/g, JSON.stringify(cmdFile))
     .replace(/@SETTLE@/g, String(o.settleMs === undefined ? 1000 : o.settleMs));
   const files: { [name: string]: string } = { ...o.image.files, '.h': harness + (o.probe ? 'function __probe() {\n' + o.probe + '\n}\n' : ''), '.boot0': o.image.boot, '.run': BOOT_RUNNER(o.sampleMs === undefined ? 1000 : o.sampleMs).replace(/@FIRST@/g, String(o.firstMs === undefined ? 1000 : o.firstMs)) };
@@ -250,6 +282,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
         } else if (l.indexOf('MEMT ') === 0) samples.push(rigFigure(l, 'sample') as number[]);
       }
       const end = memLine('end');
+      const modemLows = all.filter((l) => l.indexOf('MEM modem ') === 0).map((l) => num(l, 2));
       const lows = cmds.map((c) => c.lowest).concat(samples.map((s) => s[1]));
       if (end) lows.push(num(end, 2));
       const result: RigResult = {
@@ -259,6 +292,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
         freeAfterBoot: num(bootLine, 3),
         lowestBoot: num(bootLine, 2),
         lowest: lows.filter((x) => x === x).reduce((a, b) => Math.min(a, b), Infinity),
+        lowestModem: modemLows.length ? Math.min.apply(null, modemLows) : NaN,
         samples,
         commands: cmds,
         lines,

@@ -16,12 +16,19 @@ export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 
 /** How floorEeprom shapes the floor: `accounts` and `meters` grow it to that many accounts and
  *  RS485 meters (the WiFi's goal: 64 and 64), the new rooms as room 301 is (half on DL/T 645,
  *  half on DDS238 Modbus meters), topped up at the start; `tokens` gives every account a token
- *  identity (floorTokenKey), as a floor sold with token top-ups has. */
+ *  identity (floorTokenKey), as a floor sold with token top-ups has; `sms` gives the unit its SMS
+ *  service (docs/sms.md): the key FLOOR_SMS_KEY, a session every minute, an administrator's phone
+ *  and the phone of R302's tenant (FLOOR_SMS_PHONES). */
 export interface FloorShape {
   accounts?: number;
   meters?: number;
   tokens?: boolean;
+  sms?: boolean;
 }
+
+/** The floor's SMS key (32 hex digits, tools/sms-code.ts makes codes with it) and phones. */
+export const FLOOR_SMS_KEY = '5ac3e1d0b2a4f6987c0e1f2d3b4a5968';
+export const FLOOR_SMS_PHONES = { admin: '+8613800000001', user: '+8613900000302', userOf: 'R302' };
 
 /** The token key of the floor's account number i (from 0) when it has token identities, and
  *  the starting code of all of them. */
@@ -53,6 +60,8 @@ export function floorScenario(hours = 1, bus?: { [k: string]: unknown }, shape: 
   for (const k in bus) raw.config.bus[k] = bus[k];
   if (shape.accounts || shape.meters) growFloor(raw, shape.accounts || raw.config.accounts.length, shape.meters || raw.config.meters.length);
   if (shape.tokens) raw.config.accounts.forEach((a: { token?: object }, i: number) => (a.token = { key: floorTokenKey(i), start: FLOOR_TOKEN_START }));
+  // (the shortest interval the configuration takes: `sms now` at the console opens one sooner)
+  if (shape.sms) raw.config.sms = { key: FLOOR_SMS_KEY, everySeconds: 60, phones: [{ number: FLOOR_SMS_PHONES.admin, admin: true }, { number: FLOOR_SMS_PHONES.user, accounts: [FLOOR_SMS_PHONES.userOf] }] };
   // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
   // serves both boards only while they carry the same part.
   const part = loadBoard('pico').eeprom;
@@ -95,11 +104,12 @@ export async function bootFloor(board: string, binary: string, f: { eeprom: Buff
 }
 
 /** The rig's options that boot a board's image (built as the tests build it) on `binary` with
- *  the floor's EEPROM and time, its RS485 line on `busPath` when given. */
-export async function floorRig(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }, busPath?: string): Promise<Pick<RigOptions, 'binary' | 'board' | 'image' | 'eeprom' | 'rtcStart' | 'busPath'>> {
+ *  the floor's EEPROM and time, its RS485 line on `busPath` and its modem's UART on `modemPath`
+ *  when given. */
+export async function floorRig(board: string, binary: string, f: { eeprom: Buffer; rtcStart: number }, busPath?: string, modemPath?: string): Promise<Pick<RigOptions, 'binary' | 'board' | 'image' | 'eeprom' | 'rtcStart' | 'busPath' | 'modemPath'>> {
   const b = loadBoard(board);
   const r = await buildBoard(board, { write: false, espruino: false });
-  return { binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, busPath };
+  return { binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, busPath, modemPath };
 }
 
 /** Free variables at rest at the end of a run (the least of the last samples). */

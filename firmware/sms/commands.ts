@@ -108,9 +108,15 @@ export const MAX_PARTS = 3;
  *  message cannot be joined by the phone: each part is a message of its own), cut between words
  *  where one ends in the part's second half. What the GSM alphabet lacks is sent as '?'. */
 export function receipt(good: boolean, verb: string, said: string[]): string[] {
-  const t = (good ? 'OK ' : 'ERR ') + verb.toUpperCase() + ': ' + said.join('; ').split('error: ').join('');
+  const t = (good ? 'OK ' : 'ERR ') + verb.toUpperCase() + ': ' + said.join('; ');
   let g = '';
-  for (let i = 0; i < t.length; i++) g += gsmLength(t.charAt(i)) < 0 ? '?' : t.charAt(i);
+  for (let i = 0; i < t.length; i++) {
+    // the console's "error: " left out, compared where it stands: Espruino (2v29) finds a longer
+    // needle running past the string's end (tables.ts nameIndex), so split and indexOf by it
+    // lost a reason ending in "e" ("code"), or all of a short one
+    if (t.substr(i, 7) === 'error: ') i += 6;
+    else g += gsmLength(t.charAt(i)) < 0 ? '?' : t.charAt(i);
+  }
   if (gsmLength(g) <= 160) return [g];
   const parts: string[] = [];
   while (g && parts.length < MAX_PARTS) {

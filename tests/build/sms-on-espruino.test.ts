@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleEntry } from '../../tools/build';
 import { checkBundle, espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
 import { smsCode } from '../../firmware/sms/auth';
-import { smsRequest } from '../../firmware/sms/commands';
+import { receipt, smsRequest } from '../../firmware/sms/commands';
 
 const key = Uint8Array.from({ length: 16 }, (_, i) => i);
 
@@ -23,6 +23,9 @@ describe('SMS on espruino-pico', () => {
       return r.ok ? [r.value.line, r.value.role, r.value.code, r.value.bal, r.value.reply] : [r.error];
     });
     expect(JSON.parse(get('REQ')[0])).toEqual(JSON.parse(JSON.stringify(want)));
+    const rcpt = [receipt(false, 'off', ['code']), receipt(false, 'buy', ['error: token already used']), receipt(true, 'x', ['a', 'error: b', 'error: ']), receipt(true, 'bal', [new Array(40).join('balance ')])];
+    expect(rcpt.slice(0, 3)).toEqual([['ERR OFF: code'], ['ERR BUY: token already used'], ['OK X: a; b; ']]);
+    expect(JSON.parse(get('RCPT')[0])).toEqual(rcpt);
     expect(JSON.parse(get('LOG')[0])).toEqual([
       'AT', 'ATE0', 'AT+CMEE=1', 'AT+CPIN?', 'AT+CMGF=1', 'AT+CSCS="GSM"', 'AT+CNMI=0,0,0,0,0', 'AT+CREG?', 'AT+CSQ', 'AT+CPMS?', 'AT+CMGR=1',
       'SMS +8613800000001 BAL R301 26/12/05,10:00:00+32', 'AT+CMGD=1', 'AT+CMGS="+8613800000001"', 'OK BAL: R301 12.50^Z', 'SENT null',
