@@ -1102,11 +1102,15 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
   // A build that writes nothing and runs no interpreter depends only on the sources: the tests
   // and benchmarks ask for the same one many times (each test file in a process of its own).
   if (opts.write === false && opts.espruino === false) {
-    const file = path.join(BUILD_CACHE, name + '-' + sourcesHash(JSON.stringify(opts)) + '.json');
+    // (one file for each board and set of options: a build with other options, which tests ask
+    // for too, does not put this one out; an older one of the same is put out)
+    const key = JSON.stringify(opts);
+    const tag = name + '-' + crypto.createHash('sha256').update(key).digest('hex').slice(0, 8) + '-';
+    const file = path.join(BUILD_CACHE, tag + sourcesHash(key) + '.json');
     if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as BuildResult;
     const r = await buildUncached(name, opts);
     fs.mkdirSync(BUILD_CACHE, { recursive: true });
-    for (const old of fs.readdirSync(BUILD_CACHE)) if (old.indexOf(name + '-') === 0) fs.unlinkSync(path.join(BUILD_CACHE, old));
+    for (const old of fs.readdirSync(BUILD_CACHE)) if (old.indexOf(tag) === 0) fs.unlinkSync(path.join(BUILD_CACHE, old));
     fs.writeFileSync(file + '.tmp', JSON.stringify(r));
     fs.renameSync(file + '.tmp', file);
     return r;
