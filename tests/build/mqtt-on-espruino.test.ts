@@ -1,10 +1,11 @@
 // The unit's MQTT packets (firmware/uplink/mqtt.ts) on espruino-pico: written and read as Node
 // writes and reads them (binary strings of all 256 byte values, a stream in slices, a malformed
-// packet), within the Espruino subset.
+// packet), and the uplink messages sealed and opened as Node does, within the Espruino subset.
 import { describe, expect, it } from 'vitest';
 import { bundleEntry } from '../../tools/build';
 import { checkBundle, espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
 import { MqttReader, mqttConnect, mqttPubAck, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
+import { openMessage, sealMessage } from '../../firmware/uplink/seal';
 
 const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
 
@@ -31,5 +32,12 @@ describe('MQTT on espruino-pico', () => {
     expect(got.length).toBe(5);
     expect(got[4]).toBe('error packet type 2 with flags 1');
     expect(get('GOT')).toEqual(got);
+    // the uplink's sealed messages: the same MACs (32-bit halves), the same refusals
+    const key = Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i);
+    const sealed = [sealMessage(key, 'u1', 1, '{"m":"M301","wh":123456}'), sealMessage(key, 'unit-0042', 4294967296, 'topup R301 5000'), sealMessage(key, 'u1', 7, '')];
+    const opened = [openMessage(key, 'u1', 0, sealed[0]), openMessage(key, 'u1', 1, sealed[0]), openMessage(key, 'u1', 0, sealed[0].replace('M301', 'M302')), openMessage(key, 'unit-0042', 5, sealed[1])];
+    const want = [sealed, opened.map((r) => (r.ok ? r.value.seq + ' ' + r.value.payload : r.error))];
+    expect(want[1]).toEqual(['1 {"m":"M301","wh":123456}', 'replay', 'mac', '4294967296 topup R301 5000']);
+    expect(get('SEAL')).toEqual(want);
   }, 60000);
 });
