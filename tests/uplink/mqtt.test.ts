@@ -7,8 +7,7 @@
 // when the unit's connection drops without a DISCONNECT.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import * as net from 'net';
+import { Client, publish, startBroker, subscribe } from './broker';
 import { CONNACK, MqttPacket, MqttReader, PINGRESP, PUBACK, PUBLISH, SUBACK, mqttConnect, mqttDisconnect, mqttPing, mqttPubAck, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
 import type { Result } from '../../hal/result';
 
@@ -90,97 +89,14 @@ describe('MQTT packets', () => {
   });
 });
 
-// ---- against a real broker ----
-
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => spawnSync(p, ['-h']).error === undefined);
-
-/** A free local TCP port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** A connection speaking the unit's packets: what it reads, in order. */
-class Client {
-  sock: net.Socket;
-  got: MqttPacket[] = [];
-  errors: string[] = [];
-  private reader = new MqttReader(4096);
-  private waiters: (() => void)[] = [];
-  constructor(port: number) {
-    this.sock = net.connect(port, '127.0.0.1');
-    this.sock.on('data', (d) =>
-      this.reader.feed(d.toString('latin1'), (p) => {
-        if (p.ok) this.got.push(p.value);
-        else this.errors.push(p.error);
-        this.waiters.splice(0).forEach((w) => w());
-      }),
-    );
-    this.sock.on('error', () => undefined);
-  }
-  send(s: string): void {
-    this.sock.write(Buffer.from(s, 'latin1'));
-  }
-  /** The first packet read (from now or before) of the type, waiting up to ms. */
-  async next(type: number, ms = 5000): Promise<MqttPacket> {
-    const t0 = Date.now();
-    for (;;) {
-      const i = this.got.findIndex((p) => p.type === type);
-      if (i >= 0) return this.got.splice(i, 1)[0];
-      if (Date.now() - t0 > ms) throw new Error('no packet of type ' + type + ' within ' + ms + ' ms; errors: ' + this.errors.join('; '));
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 100);
-      });
-    }
-  }
-}
-
-/** mosquitto_sub for `count` messages on topic; resolves with their lines. */
-function subscribe(port: number, topic: string, count: number): { ready: Promise<void>; lines: Promise<string[]> } {
-  // (line-buffered: piped, mosquitto_sub would hold its lines until it exits)
-  const p = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', '1', '-C', String(count), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let ready: () => void;
-  const r = new Promise<void>((res) => (ready = res));
-  p.stdout.on('data', (d) => {
-    out += d.toString();
-    // (-d prints the client's own traffic: SUBACK means subscribed)
-    if (/SUBACK/.test(out)) ready();
-  });
-  const lines = new Promise<string[]>((res) => p.on('close', () => res(out.split('\n').filter((l) => l && !/^Client |^Subscribed/.test(l)))));
-  return { ready: r, lines };
-}
-
 describe('MQTT against mosquitto', () => {
-  let broker: ChildProcess;
+  let broker: { port: number; stop: () => void };
   let port = 0;
   beforeAll(async () => {
-    if (!MOSQUITTO) throw new Error('mosquitto is not installed (apt-get install mosquitto mosquitto-clients; .ci/run installs it)');
-    port = await freePort();
-    broker = spawn(MOSQUITTO, ['-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    // ready once it takes a connection
-    for (let i = 0; i < 50; i++) {
-      const up = await new Promise<boolean>((res) => {
-        const s = net.connect(port, '127.0.0.1', () => {
-          s.destroy();
-          res(true);
-        });
-        s.on('error', () => res(false));
-      });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('mosquitto did not start');
+    broker = await startBroker();
+    port = broker.port;
   }, 20000);
-  afterAll(() => {
-    if (broker) broker.kill();
-  });
+  afterAll(() => broker && broker.stop());
 
   it('connects with a will, takes a command at QoS 1, publishes at QoS 1, and its will goes when it drops', async () => {
     const will = subscribe(port, 'unit/u1/state', 1);
@@ -192,8 +108,7 @@ describe('MQTT against mosquitto', () => {
     c.send(mqttSubscribe(1, 'unit/u1/cmd', 1));
     expect(await c.next(SUBACK)).toEqual({ type: SUBACK, id: 1, code: 1 });
     // a command from the head-end's side, by mosquitto's own client
-    const pub = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'unit/u1/cmd', '-q', '1', '-m', 'topup R301 5000']);
-    expect(pub.status, String(pub.stderr)).toBe(0);
+    expect(publish(port, 'unit/u1/cmd', 'topup R301 5000')).toBe(0);
     const cmd = await c.next(PUBLISH);
     expect([cmd.topic, cmd.payload, cmd.qos]).toEqual(['unit/u1/cmd', 'topup R301 5000', 1]);
     expect(cmd.id).toBeGreaterThan(0);
@@ -221,7 +136,7 @@ describe('MQTT against mosquitto', () => {
     c.sock.destroy();
     // nothing comes within a second: a message published on purpose comes instead
     await new Promise((r) => setTimeout(r, 1000));
-    spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'unit/u2/state', '-q', '1', '-m', 'marker']);
+    publish(port, 'unit/u2/state', 'marker');
     expect(await will.lines).toEqual(['marker']);
   }, 30000);
 });

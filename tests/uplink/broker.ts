@@ -1,0 +1,96 @@
+// A real MQTT broker for the uplink tests: Debian's mosquitto started on a free local port (it
+// listens on localhost only), its own clients as peers, and a connection speaking the unit's
+// packets (firmware/uplink/mqtt.ts).
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as net from 'net';
+import { MqttPacket, MqttReader } from '../../firmware/uplink/mqtt';
+
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => spawnSync(p, ['-h']).error === undefined);
+
+/** A free local TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Starts mosquitto on a free port; resolves once it takes connections. */
+export async function startBroker(): Promise<{ port: number; stop: () => void }> {
+  if (!MOSQUITTO) throw new Error('mosquitto is not installed (apt-get install mosquitto mosquitto-clients; .ci/run installs it)');
+  const port = await freePort();
+  const p: ChildProcess = spawn(MOSQUITTO, ['-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  for (let i = 0; i < 50; i++) {
+    const up = await new Promise<boolean>((res) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (up) return { port, stop: () => p.kill() };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  p.kill();
+  throw new Error('mosquitto did not start');
+}
+
+/** A connection speaking the unit's packets: what it reads, in order. */
+export class Client {
+  sock: net.Socket;
+  got: MqttPacket[] = [];
+  errors: string[] = [];
+  private reader = new MqttReader(4096);
+  private waiters: (() => void)[] = [];
+  constructor(port: number) {
+    this.sock = net.connect(port, '127.0.0.1');
+    this.sock.on('data', (d) =>
+      this.reader.feed(d.toString('latin1'), (p) => {
+        if (p.ok) this.got.push(p.value);
+        else this.errors.push(p.error);
+        this.waiters.splice(0).forEach((w) => w());
+      }),
+    );
+    this.sock.on('error', () => undefined);
+  }
+  send(s: string): void {
+    this.sock.write(Buffer.from(s, 'latin1'));
+  }
+  /** The first packet read (from now or before) of the type, waiting up to ms. */
+  async next(type: number, ms = 5000): Promise<MqttPacket> {
+    const t0 = Date.now();
+    for (;;) {
+      const i = this.got.findIndex((p) => p.type === type);
+      if (i >= 0) return this.got.splice(i, 1)[0];
+      if (Date.now() - t0 > ms) throw new Error('no packet of type ' + type + ' within ' + ms + ' ms; errors: ' + this.errors.join('; '));
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 100);
+      });
+    }
+  }
+}
+
+/** mosquitto_sub for `count` messages on topic; `ready` once subscribed, `lines` the messages. */
+export function subscribe(port: number, topic: string, count: number): { ready: Promise<void>; lines: Promise<string[]> } {
+  // (line-buffered: piped, mosquitto_sub would hold its lines until it exits)
+  const p = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', '1', '-C', String(count), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let ready: () => void;
+  const r = new Promise<void>((res) => (ready = res));
+  p.stdout.on('data', (d) => {
+    out += d.toString();
+    // (-d prints the client's own traffic: SUBACK means subscribed)
+    if (/SUBACK/.test(out)) ready();
+  });
+  const lines = new Promise<string[]>((res) => p.on('close', () => res(out.split('\n').filter((l) => l && !/^Client |^Subscribed/.test(l)))));
+  return { ready: r, lines };
+}
+
+/** mosquitto_pub of text on topic at QoS 1; its exit status. */
+export function publish(port: number, topic: string, text: string): number | null {
+  return spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', '1', '-m', text]).status;
+}
