@@ -89,25 +89,22 @@ async function main(): Promise<void> {
     .requiredOption('--units <file>', 'the units and their keys: {"units": [{"id": ..., "key": <32 hex>}]}')
     .requiredOption('--db <file>', 'the SQLite database (made when absent)')
     .action(serve);
-  program
-    .command('units')
-    .requiredOption('--units <file>', 'the units file')
-    .requiredOption('--db <file>', 'the database')
-    .action(async (o: { units: string; db: string }) => {
-      if (!fs.existsSync(o.db)) fail(o.db + ': no such database');
-      const s = await HeadendStore.open(o.db, readUnits(o.units));
-      printUnits(s);
-      for (const r of s.refusals()) console.log('refused ' + r.unit + ' ' + r.why + ': ' + r.count);
-    });
-  program
-    .command('export')
-    .requiredOption('--units <file>', 'the units file')
-    .requiredOption('--db <file>', 'the database')
-    .action(async (o: { units: string; db: string }) => {
-      if (!fs.existsSync(o.db)) fail(o.db + ': no such database');
-      const s = await HeadendStore.open(o.db, readUnits(o.units));
-      process.stdout.write(s.messagesCsv());
-    });
+  // the commands that read a database file
+  const reader = (name: string, what: string, fn: (s: HeadendStore) => void) =>
+    program
+      .command(name)
+      .description(what)
+      .requiredOption('--units <file>', 'the units file')
+      .requiredOption('--db <file>', 'the database')
+      .action(async (o: { units: string; db: string }) => {
+        if (!fs.existsSync(o.db)) fail(o.db + ': no such database');
+        fn(await HeadendStore.open(o.db, readUnits(o.units)));
+      });
+  reader('units', 'each unit\'s state and messages, and the refusals', (s) => {
+    printUnits(s);
+    for (const r of s.refusals()) console.log('refused ' + r.unit + ' ' + r.why + ': ' + r.count);
+  });
+  reader('export', 'the stored messages as CSV', (s) => process.stdout.write(s.messagesCsv()));
   await program.parseAsync(process.argv);
 }
 
