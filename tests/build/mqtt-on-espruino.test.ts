@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { bundleEntry } from '../../tools/build';
 import { checkBundle, espruinoBinary, runOnEspruino } from '../../tools/espruino-check';
-import { got, hex, made, sealed } from './fixtures/mqtt-samples';
+import { clientRun, got, hex, made, sealed } from './fixtures/mqtt-samples';
 
 describe('MQTT on espruino-pico', () => {
   it('writes and reads the packets, and seals and opens messages, as Node does', async () => {
@@ -21,5 +21,9 @@ describe('MQTT on espruino-pico', () => {
     const s = sealed();
     expect(s[1]).toEqual(['1 {"m":"M301","wh":123456}', 'replay', 'mac', '4294967296 topup R301 5000']);
     expect(get('SEAL')).toEqual(s);
+    // the client (firmware/uplink/client.ts) against a scripted broker
+    const run = clientRun();
+    expect(run).toEqual(['open', '> 10', '> 82', 'state up', '> 32', 'acked first', '> 40', 'command topup 5', '> 32', 'closed', 'state down', 't 999', 'open', '> 10', '> 82', '> 3a', 'state up', 'acked second', 'closed', 'state down']);
+    expect(get('CLIENT')).toEqual(run);
   }, 60000);
 });

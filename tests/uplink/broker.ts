@@ -18,10 +18,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts mosquitto on a free port; resolves once it takes connections. */
-export async function startBroker(): Promise<{ port: number; stop: () => void }> {
+/** Starts mosquitto on a free port (or `at`); resolves once it takes connections. */
+export async function startBroker(at?: number): Promise<{ port: number; stop: () => void }> {
   if (!MOSQUITTO) throw new Error('mosquitto is not installed (apt-get install mosquitto mosquitto-clients; .ci/run installs it)');
-  const port = await freePort();
+  const port = at || (await freePort());
   const p: ChildProcess = spawn(MOSQUITTO, ['-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (let i = 0; i < 50; i++) {
     const up = await new Promise<boolean>((res) => {
