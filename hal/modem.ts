@@ -3,8 +3,9 @@
 // poll cycles) and drops it when it ends, so that between sessions the driver holds no heap
 // (on the Pico, about 350 variables resident would take the floor below half its heap free).
 // A session makes sure the module answers and is set up (text mode: a module that restarted has
-// lost it), looks at the SIM and the network, reads the messages the SIM's store holds one by
-// one (each deleted once handed over: a listing of a full store would take all its text into
+// lost it), deletes the messages an earlier session kept and the unit is done with, reads the
+// messages the SIM's store holds one by one (each deleted once handed over, or kept when the unit
+// asks, until what it asks for is done; a listing of a full store would take all its text into
 // the heap at once), sends what the unit has to send, and reports. Messages that arrive between
 // sessions wait in the store; no indication is needed, so none is missed. Every step is a timer
 // or an answer: nothing waits on the modem, and a session that gets no answer ends after a

@@ -1,12 +1,13 @@
 // One SMS session of the unit: the modem session (hal/modem.ts) with the unit's side of it.
-// Messages read are run on the unit (sms/service.ts) and their receipts go to the outbox, which
-// is sent first and kept for the next session when the network does not take it all; then the
+// Messages read are answered on the unit (sms/service.ts: an inquiry at once, a change put on the
+// list the unit runs after the session, sms/asked.ts, its message kept in the SIM until then) and
+// their receipts go to the outbox (a change's in the next session), which is sent first and kept for the next session when the network does not take it all; then the
 // texts the unit sends on its own, made from its event log after the sequence number it keeps
 // (sms/alarms.ts), each to the account's users and the administrators. The kept number moves
 // past an entry only once every text of it has gone (or was refused for good), so an entry whose
 // texts did not all go is taken again next session: a recipient may then get one twice, none is
-// lost. The caller (sms/run.ts) opens the modem's line and keeps `SmsSetup`, the outbox and the
-// sequence number.
+// lost. The caller (sms/run.ts) opens the modem's line and keeps `SmsSetup`, the outbox, the SIM
+// slots to delete and the sequence number.
 import { ModemReport, ModemSession } from '../../hal/modem';
 import { eventsAfter } from '../storage/history';
 import { nameIndex } from '../tables';
