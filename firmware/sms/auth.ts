@@ -6,7 +6,7 @@
 // it is a replay, a code that does not match is a forgery or an altered text. Top-ups need
 // none of this: an OpenPAYGO token carries its own. `tools/sms-code.ts` makes the codes.
 import { Result, fail, ok } from '../../hal/result';
-import { siphash24 } from '../tokens/siphash';
+import { siphashText } from '../tokens/siphash';
 import { digits } from '../../hal/modem';
 
 /** Counters taken ahead of the last one used: codes made and never sent are skipped. */
@@ -14,11 +14,7 @@ export const CODE_WINDOW = 100;
 
 /** The 6 digits for command words (upper case, one space between) with counter n under key. */
 export function smsCode(key: Uint8Array, n: number, words: string): string {
-  const s = n + ' ' + words;
-  const m = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) m[i] = s.charCodeAt(i) & 255;
-  const h = [0, 0];
-  siphash24(key, m, h);
+  const h = siphashText(key, n + ' ' + words);
   // the 64-bit hash mod 10^6 in exact doubles: 2^32 mod 10^6 = 967296
   const v = ((h[0] % 1000000) * 967296 + h[1]) % 1000000;
   return String(1000000 + v).substr(1);

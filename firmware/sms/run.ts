@@ -43,8 +43,8 @@ export function reportText(r: ModemReport): string {
 export function runSms(u: Unit, line: ModemLine, done: () => void): void {
   const s = smsState(u);
   const c = u.cfg;
-  // The state itself takes the list and the key for the session: a command that answers after
-  // the session has ended (a meter's relay read back) raises the counter in it all the same.
+  // The state itself takes the list and the key for the session (the counter, the guard and the
+  // commands asked for are on it already); they are let go when the session ends.
   const setup = s as unknown as SmsSetup;
   setup.phones = phoneList(c.sms);
   setup.key = smsKey(c.sms);

@@ -124,3 +124,13 @@ export function siphash24(key: Uint8Array, msg: Uint8Array, out: Uint32Array | n
   w[n - 1] |= (len & 255) << 24;
   sipWords(iv, w, n, out);
 }
+
+/** SipHash-2-4 of a byte string (a character a byte: an SMS command's words, an uplink message)
+ *  under key: [high, low] 32 bits. */
+export function siphashText(key: Uint8Array, s: string): number[] {
+  const m = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) m[i] = s.charCodeAt(i) & 255;
+  const h = [0, 0];
+  siphash24(key, m, h);
+  return h;
+}

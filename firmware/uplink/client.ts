@@ -59,11 +59,6 @@ export class MqttClient {
     this.connect();
   }
 
-  /** Whether a message can be given now (none in flight). */
-  ready(): boolean {
-    return !this.fly;
-  }
-
   /** Publishes payload on topic at QoS 1; done() once the broker has it. One at a time. */
   publish(topic: string, payload: string, done: () => void): boolean {
     if (this.fly) return false;

@@ -6,7 +6,8 @@
 // does not match is a forgery or an altered message, whatever part was altered (the unit's name
 // too: a message of one unit cannot pass for another's).
 import { Result, fail, ok } from '../../hal/result';
-import { siphash24 } from '../tokens/siphash';
+import { digits } from '../../hal/modem';
+import { siphashText } from '../tokens/siphash';
 
 /** A message opened: its sequence number and payload. */
 export interface Opened {
@@ -16,11 +17,7 @@ export interface Opened {
 
 /** The 16 hex digits of the MAC of payload with sequence number seq from or to unit. */
 export function uplinkMac(key: Uint8Array, unit: string, seq: number, payload: string): string {
-  const s = unit + ' ' + seq + ' ' + payload;
-  const m = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) m[i] = s.charCodeAt(i) & 255;
-  const h = [0, 0];
-  siphash24(key, m, h);
+  const h = siphashText(key, unit + ' ' + seq + ' ' + payload);
   return (h[0] + 0x100000000).toString(16).substr(1) + (h[1] + 0x100000000).toString(16).substr(1);
 }
 
@@ -36,10 +33,9 @@ export function openMessage(key: Uint8Array, unit: string, last: number, text: s
   const b = a > 0 ? text.indexOf(' ', a + 1) : -1;
   if (a < 1 || a > 15 || b !== a + 17) return fail('malformed');
   const t = text.substr(0, a);
-  for (let i = 0; i < t.length; i++) if (t.charAt(i) < '0' || t.charAt(i) > '9') return fail('malformed');
-  // (a number written as the sender writes it: no leading zero)
+  // (a number written as the sender writes it: digits, no leading zero)
   const seq = +t;
-  if (String(seq) !== t) return fail('malformed');
+  if (!digits(t) || String(seq) !== t) return fail('malformed');
   const payload = text.substr(b + 1);
   if (uplinkMac(key, unit, seq, payload) !== text.substr(a + 1, 16)) return fail('mac');
   if (seq <= last) return fail('replay');

@@ -75,14 +75,8 @@ export class HeadendStore {
 
   /** Each unit: its state, the last number taken from it, messages stored and refused. */
   units(): { id: string; state: string; lastUp: number; stored: number; refused: number }[] {
-    const out: { id: string; state: string; lastUp: number; stored: number; refused: number }[] = [];
-    const st = this.db.prepare('SELECT id, state, last_up, (SELECT COUNT(*) FROM messages m WHERE m.unit = u.id), (SELECT COALESCE(SUM(count), 0) FROM refused r WHERE r.unit = u.id) FROM units u ORDER BY id');
-    while (st.step()) {
-      const [id, state, lastUp, stored, refused] = st.get() as [string, string, number, number, number];
-      out.push({ id, state, lastUp, stored, refused });
-    }
-    st.free();
-    return out;
+    const q = 'SELECT id, state, last_up, (SELECT COUNT(*) FROM messages m WHERE m.unit = u.id), (SELECT COALESCE(SUM(count), 0) FROM refused r WHERE r.unit = u.id) FROM units u ORDER BY id';
+    return this.rows(q).map(([id, state, lastUp, stored, refused]) => ({ id: String(id), state: String(state), lastUp: Number(lastUp), stored: Number(stored), refused: Number(refused) }));
   }
 
   /** Refusals by unit and reason. */
