@@ -1,42 +1,11 @@
 // A real MQTT broker for the uplink tests: Debian's mosquitto started on a free local port (it
 // listens on localhost only), its own clients as peers, and a connection speaking the unit's
 // packets (firmware/uplink/mqtt.ts).
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as net from 'net';
 import { MqttPacket, MqttReader } from '../../firmware/uplink/mqtt';
 
-const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => spawnSync(p, ['-h']).error === undefined);
-
-/** A free local TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** Starts mosquitto on a free port (or `at`); resolves once it takes connections. */
-export async function startBroker(at?: number): Promise<{ port: number; stop: () => void }> {
-  if (!MOSQUITTO) throw new Error('mosquitto is not installed (apt-get install mosquitto mosquitto-clients; .ci/run installs it)');
-  const port = at || (await freePort());
-  const p: ChildProcess = spawn(MOSQUITTO, ['-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  for (let i = 0; i < 50; i++) {
-    const up = await new Promise<boolean>((res) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        res(true);
-      });
-      s.on('error', () => res(false));
-    });
-    if (up) return { port, stop: () => p.kill() };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  p.kill();
-  throw new Error('mosquitto did not start');
-}
+export { freePort, startBroker } from '../../sim/mosquitto';
 
 /** A connection speaking the unit's packets: what it reads, in order. */
 export class Client {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Client, publish, startBroker } from './broker';
-import { CONNACK, PUBACK, PUBLISH, SUBACK, mqttConnect, mqttPubAck, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
+import { CONNACK, PUBACK, PUBLISH, SUBACK, mqttConnect, mqttDisconnect, mqttPubAck, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
 import { openMessage, sealMessage } from '../../firmware/uplink/seal';
 import { HeadendStore, parseUnits } from '../../tools/headend/store';
 
@@ -96,18 +96,18 @@ describe('the head-end with a real broker', () => {
       expect((await c.next(PUBACK)).id).toBe(id);
     };
     const sealed1: string[] = [];
-    for (let s = 1; s <= 20; s++) sealed1.push(sealMessage(key(K1), 'u1', s, JSON.stringify({ k: 'r', m: 'M301', wh: 1000 * s })));
+    for (let s = 1; s <= 20; s++) sealed1.push(sealMessage(key(K1), 'u1', s, JSON.stringify({ k: 'b', r: [[s, 1765000000 + 900 * s, 1, 0, [1000 * s]]] })));
     // (out of order: 12 comes after 13, as a batch sent again after a reconnection would)
     for (const t of sealed1.slice(0, 11).concat(sealed1[12], sealed1[11], sealed1.slice(13))) await up(u1, 'unit/u1/up', t);
     // the broker's second delivery, and an old message again
     await up(u1, 'unit/u1/up', sealed1[19]);
     await up(u1, 'unit/u1/up', sealed1[4]);
     // forged (another key), altered (the reading changed), u1's message on u2's topic, an unknown unit
-    await up(u1, 'unit/u1/up', sealMessage(key(K2), 'u1', 21, '{"k":"r","m":"M301","wh":99}'));
-    await up(u1, 'unit/u1/up', sealed1[0].replace('"wh":1000', '"wh":9000').replace(/^1 /, '21 '));
+    await up(u1, 'unit/u1/up', sealMessage(key(K2), 'u1', 21, '{"k":"b","r":[[21,1765018900,1,0,[99]]]}'));
+    await up(u1, 'unit/u1/up', sealed1[0].replace('[1000]', '[9000]').replace(/^1 /, '21 '));
     await up(u2, 'unit/u2/up', sealMessage(key(K1), 'u1', 1, '{"k":"e"}'));
     expect(publish(broker.port, 'unit/u9/up', sealMessage(key(K1), 'u9', 1, '{}'))).toBe(0);
-    await up(u2, 'unit/u2/up', sealMessage(key(K2), 'u2', 1, '{"k":"e","t":"relay R401 open credit"}'));
+    await up(u2, 'unit/u2/up', sealMessage(key(K2), 'u2', 1, '{"k":"b","e":[[1,1765000000,"R401","relay","open: no credit"]]}'));
     await he.until((l) => l === 'stored u2 #1');
     await he.until((l) => l === 'refused u9 unknown unit');
     expect(he.count(/^stored u1 #\d+$/)).toBe(20);
@@ -135,7 +135,10 @@ describe('the head-end with a real broker', () => {
     expect(await he.until((l) => /^unit u2 /.test(l))).toBe('unit u2 online, last message #1, stored 1, refused 1');
     he.type('save');
     await he.until((l) => l === 'saved');
-    u2.sock.destroy();
+    // (a DISCONNECT first: no will, so u2 stays online in the file the next test reads, whenever
+    // the head-end next writes it)
+    u2.send(mqttDisconnect());
+    u2.sock.end();
   }, 60000);
 
   it('keeps the database in its file: units and refusals listed, messages exported as CSV, in order', async () => {
@@ -144,7 +147,7 @@ describe('the head-end with a real broker', () => {
     if (!units.ok) throw new Error(units.error);
     const s = await HeadendStore.open(db, units.units);
     expect(s.messages('u1').map((m) => m[0])).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(s.messages('u1')[2][1]).toBe('{"k":"r","m":"M301","wh":3000}');
+    expect(s.messages('u1')[2][1]).toBe('{"k":"b","r":[[3,1765002700,1,0,[3000]]]}');
     expect(s.refusals()).toEqual([
       { unit: 'u1', why: 'mac', count: 2 },
       { unit: 'u1', why: 'replay', count: 2 },
@@ -153,7 +156,7 @@ describe('the head-end with a real broker', () => {
     ]);
     const csv = s.messagesCsv().split('\r\n');
     expect(csv[0]).toBe('unit,seq,received_at,payload');
-    expect(csv[1]).toMatch(/^u1,1,\d{4}-\d\d-\d\dT[\d:.]+Z,"\{""k"":""r"",""m"":""M301"",""wh"":1000\}"$/);
+    expect(csv[1]).toMatch(/^u1,1,\d{4}-\d\d-\d\dT[\d:.]+Z,"\{""k"":""b"",""r"":\[\[1,1765000900,1,0,\[1000\]\]\]\}"$/);
     expect(csv.length).toBe(1 + 21 + 1);
     // the CLI reads the same file
     const ex = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '.bin', 'ts-node'), 'tools/headend/cli.ts', 'units', '--units', path.join(dir, 'units.json'), '--db', db], { cwd: ROOT, encoding: 'utf8' });
