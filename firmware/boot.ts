@@ -9,6 +9,7 @@ import type { Unit } from './unit';
 import { bootStorage, frozenNote, restoreStorage, unloggedEntries } from './storage/restore';
 import { Decision, formatDecision } from './core';
 import { saveConfig } from './storage/config-commit';
+import { FORMAT } from './storage/store';
 
 /** The boot module's entry: configures and starts a freshly made unit. */
 export type BootEntry = (u: Unit, factory: unknown) => void;
@@ -54,15 +55,14 @@ export function bootUnit(u: Unit, factory: unknown): void {
   const core = u.core;
   // Money entries a cut kept from the money log: found before anything is logged at this boot.
   let lost: { a: number; d: Decision }[] = [];
-  // The format of an EEPROM to migrate (0: none): an older one is read in its own layout, with
-  // money entries among the events.
+  // The format of an EEPROM to migrate (0: none): an older one is read in its own layout.
   let format = 0;
   if (storage && b) {
     const restored = restoreStorage(storage, core, u.tokens);
     lost = unloggedEntries(storage, core.cfg.accounts.names);
     storage.note = frozenNote(storage);
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
-    if (storage.store.money === storage.store.events && !storage.store.readOnly) format = b.format;
+    if (storage.store.format < FORMAT && !storage.store.readOnly) format = b.format;
     if (!saved || b.formatted || storage.store.configGen === 0) {
       if (!saveConfig(storage, configSource(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
     }

@@ -5,6 +5,7 @@ import type { Config, RawConfig } from './config';
 import { ACCOUNT_DEFAULTS, dayNames, modeList, periodNames, profileNames, protoNames } from './config';
 import { formatAddress } from './metering/address';
 import { SMS } from './sms/feature';
+import { UPLINK } from './uplink/feature';
 import { civilFromSeconds } from '../hal/calendar';
 import { FRIENDLY_REST_DAYS, HAS_TOKEN, IMPORT_ONLY, nameAt, PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE } from './tables';
 
@@ -68,6 +69,10 @@ export function exportTop(c: Config): Obj {
     break;
   }
   if (SMS && c.sms) o.sms = exportSms(c.sms);
+  if (UPLINK && c.uplink) {
+    const w = c.uplink.split(' ');
+    o.uplink = { id: w[2], key: w[3], intervalMinutes: +w[0], keepAliveSeconds: +w[1] };
+  }
   return o;
 }
 

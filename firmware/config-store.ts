@@ -149,9 +149,12 @@ function encodeInto(c: Config, w: Writer): void {
     list(w, f, 0, f.length);
     list(w, m.addr, i * 6, i * 6 + 6);
   }
-  // SMS, appended (a record written without it reads back with none): ASCII text
-  w.u16(c.sms.length);
-  for (let k = 0; k < c.sms.length; k++) w.u8(c.sms.charCodeAt(k));
+  // SMS, then the uplink, appended (a record written without them reads back with none): ASCII text
+  const x = [c.sms, c.uplink];
+  for (let i = 0; i < (c.uplink ? 2 : 1); i++) {
+    w.u16(x[i].length);
+    for (let k = 0; k < x[i].length; k++) w.u8(x[i].charCodeAt(k));
+  }
 }
 
 /** A name as the configuration accepts them (1 or more printable ASCII characters, no space:
@@ -177,6 +180,7 @@ export function decodeConfig(b: Uint8Array): Config | null {
     plans: [], planNames: [], accounts: null as unknown as AccountTable, meters: null as unknown as MeterTable,
     pins: ['', r.str(), r.str(), r.str()], pollS: r.num(), dltLine: readLine(r), modbusLine: readLine(r), profileSpecs: [], profiles: [],
     sms: '',
+    uplink: '',
   };
   for (let i = 0; i < nf && !r.bad; i++) {
     const n = r.u16();
@@ -265,6 +269,10 @@ export function decodeConfig(b: Uint8Array): Config | null {
   if (r.pos < r.end && !r.bad) {
     const n = r.u16();
     for (let k = 0; k < n && !r.bad; k++) c.sms += String.fromCharCode(r.u8());
+  }
+  if (r.pos < r.end && !r.bad) {
+    const n = r.u16();
+    for (let k = 0; k < n && !r.bad; k++) c.uplink += String.fromCharCode(r.u8());
   }
   return r.bad || r.pos !== r.end ? null : c;
 }

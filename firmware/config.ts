@@ -12,6 +12,7 @@ import { parseProfile } from './metering/profile-parse';
 import { parseAddress } from './metering/address';
 import { phoneNumber, plainNumber } from '../hal/modem';
 import { SMS } from './sms/feature';
+import { UPLINK } from './uplink/feature';
 import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U8 } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
@@ -43,6 +44,9 @@ export interface Config {
    *  line "<seconds between sessions> <key as 32 hex digits, or ->", then a line per phone,
    *  "a <number>" for an administrator, "u <number> <account> ..." for a user of those accounts. */
   sms: string;
+  /** The uplink (docs/uplink.md), in one string ('' without the section): "<interval minutes>
+   *  <keep-alive seconds> <unit id> <key as 32 hex digits>". */
+  uplink: string;
 }
 
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
@@ -297,6 +301,23 @@ function key16(v: unknown, path: string): number[] {
   return key;
 }
 
+/** The `uplink` section into c: the unit's name at the head-end and its key, how often interval
+ *  readings are taken (a whole number of them in a day), the MQTT keep-alive. */
+function parseUplink(c: Config, v: unknown): void {
+  const o = obj(v, 'uplink');
+  known(o, 'uplink', 'id key intervalMinutes keepAliveSeconds');
+  const id = str(o.id, 'uplink.id');
+  for (let k = 0; k < id.length; k++) {
+    const ch = id.charCodeAt(k) | 32;
+    if (id[k] !== '-' && id[k] !== '_' && !(ch >= 97 && ch <= 122) && !(id[k] >= '0' && id[k] <= '9')) bad('uplink.id', 'letters, digits, - and _ only');
+  }
+  if (id.length < 1 || id.length > 32) bad('uplink.id', '1 to 32 characters');
+  key16(o.key, 'uplink.key');
+  const iv = int(o.intervalMinutes, 'uplink.intervalMinutes', 5, 1440, 15);
+  if (1440 % iv) bad('uplink.intervalMinutes', 'a whole number of intervals in a day (5, 10, 15, 30, 60, ...)');
+  c.uplink = iv + ' ' + int(o.keepAliveSeconds, 'uplink.keepAliveSeconds', 10, 3600, 120) + ' ' + id + ' ' + (o.key as string).toLowerCase();
+}
+
 /** Phones on the SMS list at most (each costs the heap a line of text). */
 const MAX_PHONES = 20;
 
@@ -383,6 +404,7 @@ export class ConfigBuilder {
       plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'],
       pollS: 60, dltLine: DLT_LINE, modbusLine: MODBUS_LINE, profileSpecs: [], profiles: [],
       sms: '',
+      uplink: '',
     };
   }
 
@@ -425,10 +447,11 @@ export class ConfigBuilder {
         c.dltLine = lineOf(o.dlt645, 'bus.dlt645', DLT_LINE);
         c.modbusLine = lineOf(o.modbus, 'bus.modbus', MODBUS_LINE);
       } else if (key === 'sms' && SMS) parseSms(c, v, sa);
+      else if (key === 'uplink' && UPLINK) parseUplink(c, v);
       else {
         const o: { [k: string]: unknown } = {};
         o[key] = v;
-        known(o, '', SMS ? 'utcOffsetMinutes weekend holidays billingDay console bus sms plans accounts meters' : 'utcOffsetMinutes weekend holidays billingDay console bus plans accounts meters');
+        known(o, '', 'utcOffsetMinutes weekend holidays billingDay console bus ' + (SMS ? 'sms ' : '') + (UPLINK ? 'uplink ' : '') + 'plans accounts meters');
       }
     });
   }

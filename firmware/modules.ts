@@ -24,6 +24,7 @@ import type { meterSession } from './metering/session';
 import type { pulseMeters } from './metering/pulse';
 import type { runSms } from './sms/run';
 import type { smsAfter } from './sms/asked';
+import type { uplinkStart } from './uplink/service';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -40,6 +41,7 @@ export interface Modules {
   pul: typeof pulseMeters;
   sms: typeof runSms;
   sma: typeof smsAfter;
+  upl: typeof uplinkStart;
 }
 
 export type ModuleName = keyof Modules;

@@ -21,6 +21,11 @@ import type { ChainWalker } from './tokens/openpaygo';
 import type { Put } from './console/put';
 import type { NativeWalker } from './tokens/walker-check';
 import type { ModemLine } from '../hal/modem';
+import type { OpenLink } from '../hal/link';
+import type { UplinkState } from './uplink/service';
+import { UPLINK } from './uplink/feature';
+import { takeReadings } from './uplink/readings';
+import { uplinkTick } from './uplink/tick';
 import type { SmsState } from './sms/state';
 import { SMS } from './sms/feature';
 import { smsTick } from './sms/tick';
@@ -59,6 +64,8 @@ export interface UnitHal {
   /** Opens the GSM modem's line for an SMS session (absent: no modem on this unit); `kept`
    *  holds the line's own state between sessions (whether the module's supply is on). */
   openModem?: (kept: { on?: boolean }) => ModemLine;
+  /** Opens a connection to the uplink's broker (absent: no uplink on this unit). */
+  openUplink?: OpenLink;
 }
 
 /** Optional parts plugged in by the platform. */
@@ -89,7 +96,7 @@ function emptyConfig(): Config {
   a.friendAt = table(I16, 1);
   const m = emptyMeters();
   const line = { baud: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
-  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [], sms: '' };
+  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [], sms: '', uplink: '' };
 }
 
 /** Factory PINs by role. A function: on the board its text stays in flash until asked for. */
@@ -125,6 +132,10 @@ export class Unit {
   /** The SMS service's state (firmware/sms/state.ts): none until the unit has phones (or an
    *  `sms` command asked for it). */
   sms?: SmsState;
+  /** The uplink's state (uplink/service.ts) while it runs, and the end of the newest interval
+   *  whose readings are taken (uplink/readings.ts; undefined until the first event looks). */
+  up?: UplinkState;
+  readAt?: number;
   private flushTimer = -1;
 
   /** A unit with no accounts yet: the boot module gives it its configuration and state. */
@@ -172,6 +183,10 @@ export class Unit {
     if (this.timeValid !== core.timeValid) this.carry(core.handle({ t: 'clock', time: ev.time, valid: this.timeValid }));
     this.freezeDue(ev.time);
     if (SMS && ev.t === 'tick') smsTick(this);
+    if (UPLINK) {
+      takeReadings(this, ev.time);
+      if (ev.t === 'tick') uplinkTick(this);
+    }
     let also = -1;
     if (ev.t === 'reading' && ev.meter >= 0 && ev.meter < core.cfg.meters.n) {
       const m = ev.meter;

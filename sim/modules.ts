@@ -14,6 +14,7 @@ import { meterSession } from '../firmware/metering/session';
 import { pulseMeters } from '../firmware/metering/pulse';
 import { runSms } from '../firmware/sms/run';
 import { smsAfter } from '../firmware/sms/asked';
+import { uplinkStart } from '../firmware/uplink/service';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -30,6 +31,7 @@ export const MODULE_ENTRIES: Modules = {
   pul: pulseMeters,
   sms: runSms,
   sma: smsAfter,
+  upl: uplinkStart,
 };
 
 /** Loads a module in Node: the entry itself. */

@@ -3,6 +3,7 @@
 // The same scenario gives the same summary and record, byte for byte. Everything read of
 // the unit's state goes through sim/unit-view.ts; decisions and log entries arrive through
 // the HAL's onDecision and onLog.
+import type { OpenLink } from '../hal/link';
 import { Decision } from '../firmware/core';
 import { startUnit, Unit } from '../firmware/unit';
 import { busMetering } from '../firmware/metering/wiring';
@@ -52,6 +53,9 @@ export interface SimulationOptions {
   /** Let the unit format an EEPROM file it cannot read (a foreign or damaged image); without
    *  it such a file is refused and left untouched. */
   formatEeprom?: boolean;
+  /** The unit's link to its uplink's broker (UnitHal.openUplink): a unit whose configuration has
+   *  an `uplink` section then sends to it (sim/fleet.ts). */
+  openUplink?: OpenLink;
 }
 
 /** A top-up waiting for its time. */
@@ -231,6 +235,7 @@ export class Simulation {
     }
     const vm = this.modem;
     const openModem = vm ? (): ModemLine => this.modemLine(vm) : undefined;
+    const openUplink = opts.openUplink;
     if (sc.bus) {
       const unitTime = (): number => (rtc.read() as { ok: true; value: RtcTime }).value.epochSeconds;
       const relayOf = (meter: string): number => {
@@ -244,11 +249,11 @@ export class Simulation {
       const rig = new BusRig(this.clock, sc, this.loads, unitTime, relayOf);
       this.rig = rig;
       this.unit = startUnit(
-        { load: nodeModules, clock: this.clock, print, rtc, eeprom, relays: rig.relays, openMeterBus: (o) => rig.openMeterBus(o), openPulse: (ch, o) => rig.openPulse(ch, o), onLog, onDecision: decided, openModem },
+        { load: nodeModules, clock: this.clock, print, rtc, eeprom, relays: rig.relays, openMeterBus: (o) => rig.openMeterBus(o), openPulse: (ch, o) => rig.openPulse(ch, o), onLog, onDecision: decided, openModem, openUplink },
         sc.rawConfig,
         { metering: busMetering },
       );
-    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom, onLog, onDecision: decided, openModem }, sc.rawConfig);
+    } else this.unit = startUnit({ load: nodeModules, clock: this.clock, print, rtc, eeprom, onLog, onDecision: decided, openModem, openUplink }, sc.rawConfig);
     // The unit formatted only the copy in memory: the file is written by save(), never now.
     if (this.storage && this.storage.loaded && !this.storage.blank && !opts.formatEeprom && view.formattedUnreadableEeprom(this.log)) {
       throw new StartError('the EEPROM file ' + opts.eepromFile + ' is not a unit\'s EEPROM image (the unit cannot read its header); it was left untouched. Pass --format-eeprom to format it and start from factory defaults');
@@ -271,6 +276,9 @@ export class Simulation {
     }
     this.sample();
     this.poll();
+    // The board's main loop ticks the unit every minute (firmware/main.ts): the uplink sends at
+    // the ticks (the runner ticks only on steps without a poll); a modem's ticks do it as well.
+    if (openUplink && !vm) this.clock.every(60000, () => this.unit.handle({ t: 'tick', time: this.unit.time() }));
     if (vm) {
       // The modem's faults and restarts, and the messages, on time (to the millisecond, between
       // the steps), the faults ahead of a session that opens at the same moment.

@@ -182,6 +182,9 @@ const BOARD_FILES: { [file: string]: string } = { 'hal/crc32.ts': 'hal/espruino/
  *  so, and the SMS code is left out of its bundles. */
 let buildModem = true;
 const FEATURE_FILE = path.join(ROOT, 'firmware', 'sms', 'feature.js');
+/** The same for the uplink (firmware/uplink/feature.ts): a board's `uplink` section. */
+let buildUplink = true;
+const UPLINK_FILE = path.join(ROOT, 'firmware', 'uplink', 'feature.js');
 
 /** Rollup reads the compiled modules from memory. */
 export function memoryModules(files: { [file: string]: string }): Plugin {
@@ -197,7 +200,8 @@ export function memoryModules(files: { [file: string]: string }): Plugin {
       throw new BuildError(importer + ': cannot resolve "' + source + '"');
     },
     load(id) {
-      return id === FEATURE_FILE && !buildModem ? 'export var SMS = false;\n' : files[id];
+      if (id === FEATURE_FILE && !buildModem) return 'export var SMS = false;\n';
+      return id === UPLINK_FILE && !buildUplink ? 'export var UPLINK = false;\n' : files[id];
     },
   };
 }
@@ -666,7 +670,7 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
  *  holds after its call, across the event loop's turns (metering/session.ts, metering/pulse.ts):
  *  it never reads a library piece (see modulesShare), which would stay in the heap with it. A
  *  `modem` module is built only for a board with a GSM modem (its `modem` section). */
-export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; modem?: boolean } } = {
+export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; modem?: boolean; uplink?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
@@ -680,14 +684,16 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters', live: true },
   sms: { file: 'firmware/sms/run.ts', entry: 'runSms', live: true, modem: true },
   sma: { file: 'firmware/sms/asked.ts', entry: 'smsAfter', live: true, modem: true },
+  upl: { file: 'firmware/uplink/service.ts', entry: 'uplinkStart', live: true, uplink: true },
   ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true, live: true },
   twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
   mdl: { file: 'hal/espruino/modem-line.ts', entry: 'modemLine', board: true, live: true, modem: true },
 };
 
-/** The modules of a board's build: those of a modem only on a board with one. */
-export function moduleNames(board?: { modem?: unknown }): string[] {
-  return Object.keys(MODULES).filter((n) => !MODULES[n].modem || !board || board.modem !== undefined);
+/** The modules of a board's build: those of a modem only on a board with one, the uplink's only
+ *  on a board with an `uplink` section. */
+export function moduleNames(board?: { modem?: unknown; uplink?: unknown }): string[] {
+  return Object.keys(MODULES).filter((n) => !board || ((!MODULES[n].modem || board.modem !== undefined) && (!MODULES[n].uplink || board.uplink !== undefined)));
 }
 
 /** Classes a module may make objects of although the resident code has them too: the objects
@@ -1141,10 +1147,12 @@ function sourcesHash(extra: string): string {
 
 async function buildUncached(name: string, opts: BuildOptions): Promise<BuildResult> {
   try {
-    buildModem = loadBoard(name).modem !== undefined;
+    const b = loadBoard(name) as { modem?: unknown; uplink?: unknown };
+    buildModem = b.modem !== undefined;
+    buildUplink = b.uplink !== undefined;
     return await buildFor(name, opts);
   } finally {
-    buildModem = true;
+    buildModem = buildUplink = true;
   }
 }
 

@@ -38,7 +38,7 @@ export function about(name: string): string[] | null {
     case 'tariff':
       return ['tariff [plan | set <plan> ...]', 'tariff: list plans; tariff P: show; tariff set P price=0.60 | sharp=1.2 peak=0.85 flat=0.55 valley=0.30 workday=00:00/valley,08:00/peak weekend=... ; tiers=200:0,400:0.05,*:0.30 (kWh:adder).', '1', 'tariff [plan]', 'tariff: list plans; tariff P: show.', '3'];
     case 'log':
-      return ['log [acct=R1] [kind=topup] [from=DATE] [to=DATE] [n=20]', 'Event log, newest first, with filters; kinds: topup refund correction transfer token alarm clear relay relay-alarm event refused meter command time config freeze boot.', '1'];
+      return ['log [acct=R1] [kind=topup] [from=DATE] [to=DATE] [n=20]', 'Event log, newest first, with filters; kinds: topup refund correction transfer token alarm clear relay relay-alarm event refused meter command time config freeze boot uplink.', '1'];
     case 'freeze':
       return ['freeze day|month [acct=R1] [from=DATE] [to=DATE]', 'Daily or monthly freeze records (energy by period, money).', '1'];
     case 'config':

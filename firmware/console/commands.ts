@@ -4,6 +4,8 @@
 // event log and freeze records log-commands.ts, configuration changes config-commands.ts: each
 // a module of its own, so that only one of them is in the heap at a time (firmware/unit.ts
 // moduleFor). Money goes through the core like any event.
+import { UPLINK } from '../uplink/feature';
+import { uplinkStatus } from '../uplink/backlog';
 import { Decision, formatDecision, modeNames } from '../core';
 import { secondsFromCivil } from '../../hal/calendar';
 import { Answer, changed, done, fail } from './answer';
@@ -81,6 +83,7 @@ function statusLines(u: Unit): string[] {
     const st = storage.store;
     lines.push('STORAGE  ' + (st.readOnly ? 'NOT WRITTEN (see the boot report): state is lost at power-off' : u.storageError ? 'ERROR ' + u.storageError : 'ok') + ' journal seq ' + st.journal.seq + ' events ' + st.events.seq + ' config gen ' + st.configGen);
   } else lines.push('STORAGE  none: state is lost at power-off');
+  if (UPLINK && u.cfg.uplink) lines.push(uplinkStatus(u));
   const b = busFigures(u);
   if (b) lines.push('BUS      requests ' + b[0] + ', answered ' + b[1] + ', retries ' + b[2], 'BUS      timeouts ' + b[3] + ', bad replies ' + b[4] + ', meters lost ' + b[5]);
   else lines.push('BUS      no meter on the RS485 bus');

@@ -26,7 +26,7 @@ export function runLogCommand(u: Unit, sh: Shell, line: string): void {
 
 /** The kinds of the event log (`log kind=`): money, supply, the unit. */
 export function logKinds(): string[] {
-  return ['topup refund correction transfer token', 'alarm clear relay relay-alarm event refused meter', 'command time config freeze boot'];
+  return ['topup refund correction transfer token', 'alarm clear relay relay-alarm event refused meter', 'command time config freeze boot uplink'];
 }
 
 /** Prints event-log entries newest first as they are read, in the console's words: a text line

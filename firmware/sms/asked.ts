@@ -7,7 +7,7 @@
 // the outbox for the next session, which makes the receipt of it, and the message's slot in the
 // SIM is deleted then (until the command has run, a power cut reads the message again; once it
 // has, its counter is in the EEPROM, so the message read again is a replay).
-import type { Shell } from '../console/shell';
+import { runLine } from '../console/run-line';
 import type { Unit } from '../unit';
 import { keepSms, SmsState } from './state';
 
@@ -54,31 +54,10 @@ export function smsAfter(u: Unit, s: SmsState, done: () => void): void {
 export function runAsked(u: Unit, s: SmsAsking, done: () => void): void {
   const q = s.asked.shift();
   if (!q) return done();
-  const clock = u.hal.clock;
-  const said: string[] = [];
-  // (made by the resident class, found through the unit's own session: a module must not carry
-  // a class of the resident code, firmware/modules.ts)
-  const Sh = u.shell.constructor as typeof Shell;
-  const sh = new Sh({ clock: clock, print: function (l: string) {
-    said.push(l);
-  }, run: u.shell.opts.run });
-  sh.role = q.role;
-  sh.from = q.to;
-  const end = function (): void {
-    const bad = said.length > 0 && said[0].indexOf('error: ') === 0;
+  runLine(u, q.line, q.role, q.to, function (said: string[], bad: boolean) {
     if (!bad && q.code !== undefined && q.code > s.last) s.last = q.code;
     s.outbox.push({ to: q.to, text: said.join('; '), verb: q.verb, bad: bad });
     s.drop.push(q.slot);
     runAsked(u, s, done);
-  };
-  sh.feed(q.line + '\r');
-  if (!sh.busy) return end();
-  // a command that answers later (a meter's relay read back): its answer, or what it said by then
-  let waited = 0;
-  const t = clock.every(100, function () {
-    waited += 100;
-    if (sh.busy && waited < 30000) return;
-    clock.cancel(t);
-    end();
   });
 }

@@ -5,7 +5,7 @@ import type { Core } from '../core';
 import { configSource } from '../config-store';
 import { Reader, Writer } from './bytes';
 import { HEAD, UNIT } from './journal';
-import { EVENT_SLOT, FORMAT, MONEY_SLOT, layoutFor } from './store';
+import { EVENT_SLOT, FORMAT, MONEY_SLOT, Store, layoutFor } from './store';
 import { writeHeader } from './store-boot';
 import { saveConfig } from './config-commit';
 import { appendMoney, ledgerLine } from './history';
@@ -20,6 +20,7 @@ export type MigrateEntry = (u: Unit, format: number) => string | null;
 export function migrateUnit(u: Unit, format: number): string | null {
   const us = u.storage;
   if (!us) return null;
+  if (format === 4) return toFive(us.store);
   // Format 4 keeps slot A where it was: the configuration goes there first (a normal commit).
   if (us.store.configSlot && !saveConfig(us, configSource(u.cfg), u.core, [])) return 'EEPROM kept in format ' + format + ': ' + us.error;
   return migrateStorage(us, u.core, u.tokens, format);
@@ -67,8 +68,29 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   }
   const hw = writeHeader(st, FORMAT);
   if (!hw.ok) return hw.error;
+  st.format = FORMAT;
   st.money = m;
   st.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
   openRing(st.events);
+  // (the interval readings: formats 1 to 3 used no more than 64 KB, a larger part's are blank)
   return 'migrated EEPROM format ' + format + ' to ' + FORMAT + ' (' + m.seq + ' money entries moved)';
+}
+
+/** Format 4 to 5: on a part above 64 KB, the top quarter of what lies above 64 KB, the money
+ *  log's last slots until now, keeps interval readings. A money log that never reached those
+ *  slots (fewer entries than format 5 keeps: about 10 months of a dormitory floor) gives them
+ *  up and only the header changes; one that did keeps format 4, and the uplink then sends no
+ *  interval readings (said at every boot). On a part of 64 KB or less the layouts are one. */
+function toFive(st: Store): string | null {
+  const ee = st.ee;
+  const l = layoutFor(ee.size, ee.pageSize);
+  const m = st.money;
+  if (m.seq > l.moneySlots) return 'EEPROM kept in format 4 (' + m.seq + ' money entries): no interval readings for the uplink';
+  const hw = writeHeader(st, FORMAT);
+  if (!hw.ok) return hw.error;
+  st.format = FORMAT;
+  st.money = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);
+  st.money.seq = m.seq;
+  st.money.next = m.seq % l.moneySlots;
+  return l.readingSlots ? 'migrated EEPROM format 4 to ' + FORMAT : null;
 }

@@ -1,6 +1,7 @@
 // Boot's part of the storage: reading the EEPROM back, restoring the accounts, meters, tokens
 // and ledger, and finding the money entries a power cut kept from the money log. Runs once, in
 // the boot module (an older format is migrated by the mig module, storage/migrate.ts).
+import { UPLINK } from '../uplink/feature';
 import { Core, Decision } from '../core';
 import { Reader } from './bytes';
 import { ledgerLine } from './history';
@@ -48,6 +49,7 @@ export function restoreStorage(us: UnitStorage, core: Core, tokens: TokenStates)
   if (recs[''] && recs[''].length) decodeUnit(core, recs['']);
   // (the SMS service's record, sms/state.ts: named ' ', which no account can be)
   if (recs[' ']) us.smsRec = recs[' '];
+  if (UPLINK && recs['  ']) us.upRec = recs['  '];
   if (seq > core.ledger.seq) core.ledger.seq = seq;
   const lines = ['restored ' + restored + ' of ' + accts.n + ' accounts, ledger #' + core.ledger.seq + ', journal seq ' + us.store.journal.seq + ', config gen ' + us.store.configGen];
   if (fresh.length) lines.push('no saved state (starting at zero): ' + fresh.join(' '));

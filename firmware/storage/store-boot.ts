@@ -9,7 +9,8 @@ import { JournalScan } from './journal';
 import { clearJournal, openJournal } from './journal-scan';
 import { SlotRing } from './slot-ring';
 import { clearRing, openRing } from './slot-scan';
-import { EVENT_SLOT, FORMAT, Store, StoreBoot, StoreLayout, layoutFor } from './store';
+import { UPLINK } from '../uplink/feature';
+import { EVENT_SLOT, FORMAT, MONEY_SLOT, Store, StoreBoot, StoreLayout, layoutFor } from './store';
 
 export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
 /** A configuration slot: 0xC7 holds JSON text (format 2 and before), 0xC9 the binary tables
@@ -18,9 +19,9 @@ export const HEADER_MAGIC = [0x50, 0x4d, 0x55]; // "PMU"
 export const CONFIG_TEXT = 0xc7;
 export const CONFIG_TABLES = 0xc9;
 
-/** The store's layout: an older format's (money entries among the events) until migrated. */
+/** The store's layout: an older format's until migrated. */
 export function layoutOf(st: Store): StoreLayout {
-  return layoutFor(st.ee.size, st.ee.pageSize, st.money === st.events);
+  return layoutFor(st.ee.size, st.ee.pageSize, st.format);
 }
 
 /** The part size (in 256 bytes) the valid header copy names: header() sets it. */
@@ -174,11 +175,12 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
   if (!keepEvents) {
     clearRing(st.events);
     clearRing(st.money);
+    if (UPLINK) clearRing(st.readings);
   }
   clearRing(st.daily);
   clearRing(st.monthly);
-  // An older format's layout (money entries among the events) stays format 3 until migrated.
-  const h = writeHeader(st, st.money === st.events ? 3 : FORMAT);
+  // An older format's layout stays that format until migrated (formats 1 to 3: 3).
+  const h = writeHeader(st, st.format < 4 ? 3 : st.format);
   if (h.ok) st.readOnly = false;
   return h;
 }
@@ -211,10 +213,11 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     st.readOnly = true;
     report.push('EEPROM written by newer firmware (format ' + v + '): left untouched, running from RAM only');
   } else if (v < FORMAT) {
-    // Read as the older format laid it out (money entries among the events) until it is
-    // migrated (restore.ts).
-    const l = layoutFor(st.ee.size, st.ee.pageSize, true);
-    st.events = st.money = new SlotRing(st.ee, l.events, l.eventSlots, EVENT_SLOT);
+    // Read as the older format laid it out until it is migrated (storage/migrate.ts): money
+    // entries among the events (1 to 3), no interval readings (4).
+    st.format = v;
+    const l = layoutOf(st);
+    st.money = v < 4 ? (st.events = new SlotRing(st.ee, l.events, l.eventSlots, EVENT_SLOT)) : new SlotRing(st.ee, l.money, l.moneySlots, MONEY_SLOT);
   }
   // Just formatted: the regions are blank and already known to be.
   const scan = fresh ? clearJournal(st.journal) : openJournal(st.journal);
@@ -229,6 +232,8 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     }
     openRing(st.daily);
     openRing(st.monthly);
+    // (not in an older format: its money log lies there)
+    if (UPLINK && st.format === FORMAT) openRing(st.readings);
   }
   const gen = unitGen(scan);
   const s0 = fresh ? null : slot(st, 0);
@@ -248,6 +253,7 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
   if (scan.corrupt) report.push(scan.corrupt + ' journal batch(es) torn or corrupt: older complete copies used');
   const bad = st.events.corrupt + (st.money !== st.events ? st.money.corrupt : 0);
   if (bad) report.push(bad + ' event or money log slot(s) torn or corrupt');
+  if (UPLINK && st.readings.corrupt) report.push(st.readings.corrupt + ' interval reading slot(s) torn or corrupt');
   if (st.daily.corrupt + st.monthly.corrupt) report.push(st.daily.corrupt + st.monthly.corrupt + ' freeze record(s) torn or corrupt');
   return { config: cfg ? cfg.bytes : null, configText: cfg ? cfg.text : false, scan: scan, format: formatted || v === -3 ? FORMAT : v, report: report, formatted: formatted };
 }

@@ -3,20 +3,24 @@
 // copy of everything, says what it recovered or lost, and formats a blank or unreadable EEPROM
 // with factory defaults (loudly). Layout, in proportion to the part's size (above 64 KB, to
 // the first 64 KB's, the rest going to the money log):
-//   header x2 (one page each) | config slot A | config slot B | money log | events |
-//   daily freezes | monthly freezes | journal
+//   header x2 (one page each) | config slot A | config slot B | money log | interval readings
+//   (parts above 64 KB) | events | daily freezes | monthly freezes | journal
+import { UPLINK } from '../uplink/feature';
 import { Eeprom } from '../../hal/eeprom';
 import { Journal, JournalScan } from './journal';
 import { SlotRing } from './slot-ring';
 
 /** Current format. 1: accounts without the top-up total and token state. 2: with them. 3: the
  *  configuration as binary tables (config-store.ts) instead of JSON text. 4: money entries in
- *  a ring of their own (smaller configuration slots; the journal and freezes where they were). */
-export const FORMAT = 4;
-/** Event, money entry and freeze slot sizes (bytes). */
+ *  a ring of their own (smaller configuration slots; the journal and freezes where they were).
+ *  5: on a part above 64 KB, a quarter of what lies above 64 KB keeps interval readings for the
+ *  uplink (taken from the top of the money log); on smaller parts 5 is 4. */
+export const FORMAT = 5;
+/** Event, money entry, freeze and interval reading slot sizes (bytes). */
 export const EVENT_SLOT = 80;
 export const MONEY_SLOT = 40;
 export const FREEZE_SLOT = 96;
+export const READING_SLOT = 256;
 
 /** Where each part lives (byte addresses). */
 export interface StoreLayout {
@@ -32,6 +36,9 @@ export interface StoreLayout {
   dailySlots: number;
   monthly: number;
   monthlySlots: number;
+  /** Interval readings (format 5, parts above 64 KB; no slots otherwise), just below the events. */
+  readings: number;
+  readingSlots: number;
   journal: number;
   journalSize: number;
 }
@@ -40,17 +47,21 @@ function pages(bytes: number, page: number): number {
   return Math.floor(bytes / page) * page;
 }
 
-/** The layout for an EEPROM of size bytes with the given page size, in the current format or
- *  (`old`) as formats 1 to 3 had it. Format 4 keeps the journal and the freezes where they
+/** The layout for an EEPROM of size bytes with the given page size, in format `format` (the
+ *  current one when not given; 1 to 3 share one layout, 4 has no interval readings). Format 4 keeps the journal and the freezes where they
  *  were and shares out what the older formats gave the configuration slots (3/16 each) and
  *  the event log (3/16): configuration slots of 1/8 each; the event log keeps the last slots
  *  of its old region (1/8 of the part), entries and all; the money log takes the rest,
  *  between slot B and the event log. A part above 64 KB (AT24CM01, AT24CM02) has its first
  *  64 KB shared out as a 64 KB part's and gives the rest, x bytes, to the money log: a year of
  *  money entries, in one ring; what follows the money log moves up by x. (Formats 1 to 3 never
- *  used more than 64 KB: the driver stopped there.) */
-export function layoutFor(size: number, page: number, old?: boolean): StoreLayout {
+ *  used more than 64 KB: the driver stopped there.) Format 5 gives x/4 of it, from the top of
+ *  the money log, to the interval readings the uplink sends (uplink/readings.ts). */
+export function layoutFor(size: number, page: number, format?: number): StoreLayout {
+  const f = format || FORMAT;
+  const old = f < 4;
   const x = size > 65536 && !old ? size - 65536 : 0;
+  const rd = f > 4 ? pages(x / 4, READING_SLOT) : 0;
   if (size > 65536) size = 65536;
   const hp = page < 32 ? 32 : page;
   const cs = pages((size * 3) / 16, page);
@@ -63,18 +74,22 @@ export function layoutFor(size: number, page: number, old?: boolean): StoreLayou
   const c = old ? cs : pages(size / 8, page);
   const n = old ? ev / EVENT_SLOT : Math.floor(size / 8 / EVENT_SLOT);
   const m = e - n * EVENT_SLOT;
+  // the readings start on a page (a slot is one page on the boards' part), the money log ends there
+  const r = rd ? pages(m - rd, page) : m;
   return {
     header: [0, hp],
     config: [c0, c0 + c],
     configSize: c,
     money: c0 + 2 * c,
-    moneySlots: Math.floor((m - c0 - 2 * c) / MONEY_SLOT),
+    moneySlots: Math.floor((r - c0 - 2 * c) / MONEY_SLOT),
     events: m,
     eventSlots: n,
     daily: e,
     dailySlots: fd / FREEZE_SLOT,
     monthly: e + fd,
     monthlySlots: fm / FREEZE_SLOT,
+    readings: r,
+    readingSlots: rd / READING_SLOT,
     journal: j,
     journalSize: pages(size + x - j, 16),
   };
@@ -103,6 +118,11 @@ export class Store {
   events: SlotRing;
   readonly daily: SlotRing;
   readonly monthly: SlotRing;
+  /** Interval readings for the uplink (no slots on a part of 64 KB or less; not used while the
+   *  EEPROM is kept in format 4). Only in a firmware with the uplink. */
+  readings!: SlotRing;
+  /** The format the EEPROM is read in: the current one, or an older one until it is migrated. */
+  format = FORMAT;
   /** Generation of the committed configuration, and the slot holding it. */
   configGen = 0;
   configSlot = 0;
@@ -117,5 +137,6 @@ export class Store {
     this.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
     this.daily = new SlotRing(ee, l.daily, l.dailySlots, FREEZE_SLOT);
     this.monthly = new SlotRing(ee, l.monthly, l.monthlySlots, FREEZE_SLOT);
+    if (UPLINK) this.readings = new SlotRing(ee, l.readings, l.readingSlots, READING_SLOT);
   }
 }

@@ -13,6 +13,11 @@ import { encodeAccount, encodeUnit } from './records';
 import { Writer } from './bytes';
 import { appendEvent, appendMoney } from './history';
 import { nameAt } from '../tables';
+import { UPLINK } from '../uplink/feature';
+
+/** The uplink's journal record's name: two spaces, which no account's name can be (names have
+ *  none; the SMS record is one space). */
+export const UP_RECORD = '  ';
 
 /** Token state per account name. */
 export type TokenStates = { [name: string]: TokenState };
@@ -29,6 +34,10 @@ export class UnitStorage {
   error = '';
   /** The SMS service's record as boot found it, until its first session reads it (sms/state.ts). */
   smsRec?: Uint8Array;
+  /** The uplink's record (uplink/service.ts): as boot found it, until the uplink starts; and
+   *  the one to write with the next commit (a command's number in the batch of what it did). */
+  upRec?: Uint8Array;
+  upNext?: Uint8Array;
 
   constructor(ee: Eeprom) {
     this.store = new Store(ee);
@@ -44,7 +53,8 @@ export class UnitStorage {
     const rm = this.store.journal.room();
     if (!rm.ok) return storageFailed(this, 'saving', rm);
     // The accounts' records (about 100 bytes each) are encoded in place in the batch's buffer.
-    const w = new Writer(accounts.length * 100 + 2 * UNIT, HEAD);
+    const x = UPLINK ? this.upNext : undefined;
+    const w = new Writer(accounts.length * 100 + 2 * UNIT + (x ? x.length + 4 : 0), HEAD);
     const names: string[] = [];
     for (let i = 0; i < accounts.length; i++) {
       const name = nameAt(core.cfg.accounts.names, accounts[i]);
@@ -73,8 +83,15 @@ export class UnitStorage {
       w.u16(s.length);
       for (let i = 0; i < s.length; i++) w.u8(s.charCodeAt(i));
     }
+    if (UPLINK && x) {
+      names.push(UP_RECORD);
+      w.str(UP_RECORD);
+      w.u16(x.length);
+      w.bytes(x);
+    }
     const r = this.store.journal.commit(w, names);
     if (!r.ok) return storageFailed(this, 'saving', r);
+    if (UPLINK && x === this.upNext) this.upNext = undefined;
     this.error = '';
     return true;
   }

@@ -6,19 +6,16 @@
 // the next batch when the last is acknowledged) and keeps the heap small. Every step is a timer
 // or an answer: nothing waits.
 import type { Clock } from '../../hal/clock';
+import type { Link, OpenLink } from '../../hal/link';
 import { CONNACK, MqttReader, MqttWill, PINGRESP, PUBACK, PUBLISH, SUBACK, mqttConnect, mqttPing, mqttPubAck, mqttPublish, mqttSubscribe } from './mqtt';
 
-/** A connection the board opened: bytes out, and closing it. */
-export interface MqttLink {
-  write: (s: string) => void;
-  close: () => void;
-}
+/** A connection the board opened (hal/link.ts). */
+export type MqttLink = Link;
 
 export interface MqttClientOptions {
   clock: Clock;
-  /** Opens a connection to the broker: its bytes go to data, its end (or a failure to open) to
-   *  closed; null when the board cannot try now. */
-  open: (data: (s: string) => void, closed: () => void) => MqttLink | null;
+  /** Opens a connection to the broker (hal/link.ts). */
+  open: OpenLink;
   clientId: string;
   keepAliveS: number;
   will: MqttWill;
@@ -35,8 +32,9 @@ export interface MqttClientOptions {
 /** Waits before reconnecting: 1 s, doubling to 5 minutes. */
 const FIRST_WAIT_MS = 1000;
 const LONGEST_WAIT_MS = 300000;
-/** A message not acknowledged in this long is sent again; an answer to CONNECT or a ping waits this long. */
-const ANSWER_MS = 10000;
+/** A message not acknowledged in this long is sent again; an answer to CONNECT or a ping waits
+ *  this long (a GPRS module's TCP can take seconds a round trip). */
+const ANSWER_MS = 30000;
 
 export class MqttClient {
   /** 0 down, 1 connecting, 2 up (connected and subscribed). */
@@ -66,6 +64,12 @@ export class MqttClient {
     this.fly = { id: this.id, topic: topic, payload: payload, done: done };
     if (this.state === 2) this.sendFly(false);
     return true;
+  }
+
+  /** Whether an answer is awaited: to CONNECT or SUBSCRIBE, a ping, the message in flight (a
+   *  simulator running the unit's clock fast waits for it before the clock moves on). */
+  awaiting(): boolean {
+    return !!this.link && (this.state === 1 || this.pinged || (this.state === 2 && !!this.fly));
   }
 
   /** Closes the connection for good (the will is published: the unit goes without a word). */

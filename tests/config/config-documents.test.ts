@@ -117,7 +117,7 @@ describe('configuration documents (issue 11, item 4)', () => {
     expect(refused((c) => (c.accounts[3].crediLimit = 5000))).toBe('accounts[3].crediLimit: unknown key (did you mean "creditLimit"?)');
     expect(refused((c) => (c.billingday = 2))).toBe('billingday: unknown key (did you mean "billingDay"?)');
     expect(refused((c) => (c.holiday = []))).toBe('holiday: unknown key (did you mean "holidays"?)');
-    expect(refused((c) => (c.colour = 'red'))).toBe('colour: unknown key (known: utcOffsetMinutes, weekend, holidays, billingDay, console, bus, sms, plans, accounts, meters)');
+    expect(refused((c) => (c.colour = 'red'))).toBe('colour: unknown key (known: utcOffsetMinutes, weekend, holidays, billingDay, console, bus, sms, uplink, plans, accounts, meters)');
     expect(refused((c) => (c.console.pin = c.console.pins))).toBe('console.pin: unknown key (did you mean "pins"?)');
     expect(refused((c) => (c.console.pins.technican = '4444'))).toBe('console.pins.technican: unknown key (did you mean "technician"?)');
     expect(refused((c) => (c.bus.pollSecond = 10))).toBe('bus.pollSecond: unknown key (did you mean "pollSeconds"?)');

@@ -121,7 +121,7 @@ describe('meter add and meter set (issue 11, item 3)', () => {
 describe('config import (issue 11, item 4)', () => {
   const mistakes: [string, (c: any) => void, string][] = [
     ['a misspelled key', (c) => (c.accounts[0].crediLimit = 5000), 'accounts[0].crediLimit: unknown key (did you mean "creditLimit"?)'],
-    ['an unknown key', (c) => (c.colour = 'red'), 'colour: unknown key (known: utcOffsetMinutes, weekend, holidays, billingDay, console, bus, sms, plans, accounts, meters)'],
+    ['an unknown key', (c) => (c.colour = 'red'), 'colour: unknown key (known: utcOffsetMinutes, weekend, holidays, billingDay, console, bus, sms, uplink, plans, accounts, meters)'],
     ['a holiday that does not exist', (c) => (c.holidays = ['2026-02-30']), 'holidays[0]: no such date: "2026-02-30"'],
     ['a token key that is not hexadecimal', (c) => (c.accounts[1].token = { key: 'zz'.repeat(16), start: 1 }), 'accounts[1].token.key: expected 32 hexadecimal digits'],
     ['an empty technician PIN', (c) => (c.console.pins.technician = ''), 'console.pins.technician: a PIN is 4 to 12 digits, got ""'],

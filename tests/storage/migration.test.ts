@@ -16,7 +16,7 @@ import { Writer } from '../../firmware/storage/bytes';
 import { encodeUnit } from '../../firmware/storage/records';
 import { accountBytes, commitRecords, source } from './commit-records';
 import { SlotRing } from '../../firmware/storage/slot-ring';
-import { appendEvent } from '../../firmware/storage/history';
+import { appendEvent, appendMoney } from '../../firmware/storage/history';
 import { configCommitted, writeConfig, writeHeader } from '../../firmware/storage/store-boot';
 import { EVENT_SLOT, FORMAT, Store, layoutFor } from '../../firmware/storage/store';
 import { Eeprom } from '../../hal/eeprom';
@@ -54,9 +54,10 @@ function formatThree(part: string, n: number, lost: boolean, config: object = CO
   const clock = new VirtualClock();
   const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0 + 86400, part });
   const ee = rig.eeprom;
-  const o = layoutFor(ee.size, ee.pageSize, true);
+  const o = layoutFor(ee.size, ee.pageSize, 3);
   const st = new Store(ee);
   st.events = st.money = new SlotRing(ee, o.events, o.eventSlots, EVENT_SLOT);
+  st.format = 3;
   expect(writeHeader(st, 3).ok).toBe(true);
   const parsed = parseConfig(config);
   if (!parsed.ok) throw new Error(parsed.error);
@@ -119,15 +120,15 @@ function moneyLog(u: Unit, out: string[]): string[] {
     .reverse();
 }
 
-describe('migration from format 3 (money entries among the events) to format 4', () => {
+describe('migration from format 3 (money entries among the events) to format 5 (on these parts, format 4\'s layout)', () => {
   for (const part of ['AT24C32', 'AT24C256', 'AT24C512']) {
-    it(part + ': every money entry the old event log held, once, in the money log; the events the new event log keeps; balances; then format 4 for good', () => {
-      const o = layoutFor(PARTS_SIZE[part][0], PARTS_SIZE[part][1], true);
+    it(part + ': every money entry the old event log held, once, in the money log; the events the new event log keeps; balances; then format 5 for good', () => {
+      const o = layoutFor(PARTS_SIZE[part][0], PARTS_SIZE[part][1], 3);
       const n = o.eventSlots + 20; // the old ring has gone round
       const old = formatThree(part, n, true);
       const out: string[] = [];
       let u = again(old, out);
-      const mig = out.find((l) => /^STORAGE migrated EEPROM format 3 to 4/.test(l));
+      const mig = out.find((l) => /^STORAGE migrated EEPROM format 3 to 5/.test(l));
       expect(mig, out.join('\n')).toBeTruthy();
       expect(out.filter((l) => /torn|corrupt|unreadable|kept in format/.test(l))).toEqual([]);
       for (let a = 0; a < 3; a++) expect(u.core.balance[a]).toBe(old.balances[a]);
@@ -169,7 +170,7 @@ describe('migration from format 3 (money entries among the events) to format 4',
     const old = formatThree('AT24C128', 6, false, big);
     const out: string[] = [];
     let u = again(old, out, big);
-    expect(out.filter((l) => /^STORAGE (EEPROM kept in format 3: configuration of \d+ bytes, format 4 keeps 2037$|.*fail)/.test(l))).toEqual([expect.stringMatching(/kept in format 3/)]);
+    expect(out.filter((l) => /^STORAGE (EEPROM kept in format 3: configuration of \d+ bytes, format 5 keeps 2037$|.*fail)/.test(l))).toEqual([expect.stringMatching(/kept in format 3/)]);
     expect(u.storage!.store.money).toBe(u.storage!.store.events);
     for (let a = 0; a < 3; a++) expect(u.core.balance[a]).toBe(old.balances[a]);
     expect(say(u, out, 'topup R2 1')[0]).toMatch(/^RECEIPT #7 .* R2 topup 1\.000/);
@@ -185,7 +186,7 @@ describe('migration from format 3 (money entries among the events) to format 4',
     for (let i = 4; i <= 30; i++) say(u, out, 'acct close Room-' + (100 + i));
     out.length = 0;
     u = again(old, out, big);
-    expect(out.some((l) => /^STORAGE migrated EEPROM format 3 to 4 \(\d+ money entries moved\)$/.test(l)), out.join('\n')).toBe(true);
+    expect(out.some((l) => /^STORAGE migrated EEPROM format 3 to 5 \(\d+ money entries moved\)$/.test(l)), out.join('\n')).toBe(true);
     expect(u.storage!.store.money).not.toBe(u.storage!.store.events);
     // (closing 27 accounts in format 3 pushed the older money entries out of its event log)
     expect(say(u, out, 'topup R1 3')[0]).toMatch(/^RECEIPT #8 .* R1 topup 3\.000/);
@@ -210,7 +211,7 @@ describe('migration from format 3 (money entries among the events) to format 4',
     } as Eeprom;
     const out: string[] = [];
     const ref = boot(base, spy, out);
-    expect(out.some((l) => /migrated EEPROM format 3 to 4/.test(l))).toBe(true);
+    expect(out.some((l) => /migrated EEPROM format 3 to 5/.test(l))).toBe(true);
     const want = moneyLog(ref, out);
     expect(want.length).toBeGreaterThan(30);
     let tried = 0;
@@ -240,3 +241,72 @@ describe('migration from format 3 (money entries among the events) to format 4',
 
 const PARTS_SIZE: { [p: string]: [number, number] } = { AT24C32: [4096, 32], AT24C256: [32768, 64], AT24C512: [65536, 128] };
 void FORMAT;
+
+describe('format 4 to 5 (interval readings for the uplink, on parts above 64 KB)', () => {
+  const UPLINK = { id: 'f1', key: '000102030405060708090a0b0c0d0e0f', intervalMinutes: 15 };
+  const withUplink = { ...CONFIG, uplink: UPLINK };
+  /** A unit whose EEPROM (`part`) is then marked format 4, with n money entries in format 4's
+   *  money log (written straight into its ring, as format-4 firmware placed them). */
+  function formatFour(part: string, n: number): { old: Old; out: string[] } {
+    const clock = new VirtualClock();
+    const rig = new StorageRig({ now: () => clock.now(), startEpoch: T0, part });
+    const out: string[] = [];
+    const u = startUnit({ load: nodeModules, clock, print: (l) => out.push(l), eeprom: rig.eeprom, rtc: rig.rtc }, withUplink);
+    const st = u.storage!.store;
+    const l4 = layoutFor(st.ee.size, st.ee.pageSize, 4);
+    const ring = new SlotRing(st.ee, l4.money, l4.moneySlots, 40);
+    for (let i = 1; i <= n; i++) {
+      const d = { kind: 'ledger' as const, account: 0, meter: -1, code: 'topup', value: 1000, balance: 1000 * i, seq: i, ref: -1 };
+      expect(appendMoney(ring, T0 + i, 'R1', d, 0)).toBe(true);
+    }
+    st.format = 4;
+    expect(writeHeader(st, 4).ok).toBe(true);
+    return { old: { rig, clock, money: [], others: [], balances: [] }, out };
+  }
+
+  it('a money log that never reached the slots format 5 gives the readings: migrated, every entry kept, readings taken', () => {
+    const { old, out } = formatFour('AT24CM01', 40);
+    out.length = 0;
+    let u = again(old, out, withUplink);
+    expect(out.filter((l) => /format/.test(l))).toEqual(['STORAGE migrated EEPROM format 4 to 5']);
+    const st = u.storage!.store;
+    expect([st.format, st.money.slots, st.money.seq, st.readings.slots]).toEqual([5, 1529, 40, 64]);
+    expect(moneyLog(u, out)).toHaveLength(40);
+    // the readings of the next interval's end go into their ring, and the next boot says nothing
+    old.clock.advance(20 * 60000);
+    u.handle({ t: 'tick', time: u.time() });
+    expect(st.readings.seq).toBeGreaterThan(0);
+    out.length = 0;
+    u = again(old, out, withUplink);
+    expect(out.filter((l) => /format|torn|corrupt/.test(l))).toEqual([]);
+    expect(u.storage!.store.readings.seq).toBe(st.readings.seq);
+    expect(moneyLog(u, out)).toHaveLength(40);
+  });
+
+  it('one that reached them keeps format 4, says so at every boot, takes no readings, loses no entry', () => {
+    const { old, out } = formatFour('AT24CM01', 1600);
+    for (let k = 0; k < 2; k++) {
+      out.length = 0;
+      const u = again(old, out, withUplink);
+      expect(out.filter((l) => /format/.test(l))).toEqual(['STORAGE EEPROM kept in format 4 (1600 money entries): no interval readings for the uplink']);
+      const st = u.storage!.store;
+      expect([st.format, st.money.slots, st.money.seq]).toEqual([4, 1945, 1600]);
+      old.clock.advance(20 * 60000);
+      u.handle({ t: 'tick', time: u.time() });
+      expect(st.readings.seq).toBe(0);
+      // the newest of them, as many as `log` lists among the boots' events, none missing
+      const m = moneyLog(u, out);
+      expect(m.length).toBeGreaterThan(950);
+      m.forEach((x, i) => expect(x).toMatch(new RegExp('^ledger #' + (1600 - m.length + 1 + i) + ' R1 topup ')));
+    }
+  });
+
+  it('a part of 64 KB: the layouts are one, the header changes and nothing is said', () => {
+    const { old, out } = formatFour('AT24C512', 40);
+    out.length = 0;
+    const u = again(old, out, withUplink);
+    expect(out.filter((l) => /format/.test(l))).toEqual([]);
+    expect([u.storage!.store.format, u.storage!.store.readings.slots]).toEqual([5, 0]);
+    expect(moneyLog(u, out)).toHaveLength(40);
+  });
+});

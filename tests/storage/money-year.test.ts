@@ -89,12 +89,12 @@ describe('a year of money entries on the boards\' part (issue 11)', () => {
     expect(DEFAULT_PART).toBe(BOARD_PART.part);
     expect([PARTS[DEFAULT_PART].size, PARTS[DEFAULT_PART].pageSize]).toEqual([BOARD_PART.size, BOARD_PART.pageSize]);
     // the figure README.md and docs/storage.md state
-    expect(layoutFor(BOARD_PART.size, BOARD_PART.pageSize).moneySlots).toBe(1945);
+    expect(layoutFor(BOARD_PART.size, BOARD_PART.pageSize).moneySlots).toBe(1529);
   });
 
   it('at the dormitory\'s 3.2 a day, a year (1,168 entries among about 6,000 events): nothing overwritten, the first top-up still listed, after a reboot too', () => {
     const f = new Floor(BOARD_PART.part);
-    expect(f.unit.storage!.store.money.slots).toBe(1945);
+    expect(f.unit.storage!.store.money.slots).toBe(1529);
     f.run(3.2, 365);
     expect(f.entries).toBe(1168);
     const events = f.unit.storage!.store.events.seq;
@@ -121,31 +121,31 @@ describe('a year of money entries on the boards\' part (issue 11)', () => {
     expect(o.lines.some((l) => / ledger #1 R101 topup /.test(l))).toBe(false);
   }, 120000);
 
-  it('at the busy 7.7 a day, the log reaches back 8 months and not 9 (1,945 entries)', () => {
+  it('at the busy 7.7 a day, the log reaches back 6 months and not 7 (1,529 entries)', () => {
     const f = new Floor(BOARD_PART.part);
-    // 8 months (243 days): 1,871 entries, none overwritten
-    f.run(7.7, 243);
-    expect(f.entries).toBe(1871);
+    // 6 months (182 days): 1,401 entries, none overwritten
+    f.run(7.7, 182);
+    expect(f.entries).toBe(1401);
     let o = f.overwritten(room(0));
     expect(o.money).toBe(0);
     expect(o.lines.some((l) => / ledger #1 R101 topup /.test(l))).toBe(true);
-    // 9 months (274 days): the oldest are gone, each counted
-    f.run(7.7, 274 - 243);
-    expect(f.entries).toBe(2110);
+    // 7 months (213 days): the oldest are gone, each counted
+    f.run(7.7, 213 - 182);
+    expect(f.entries).toBe(1640);
     o = f.overwritten(room(0));
-    expect(o.money).toBe(2110 - 1945);
+    expect(o.money).toBe(1640 - 1529);
     expect(o.lines.some((l) => / ledger #1 R101 topup /.test(l))).toBe(false);
-    // what is left reaches back 1,945 entries, 252 days at 7.7 a day: entries #166 to #2110
+    // what is left reaches back 1,529 entries, 198 days at 7.7 a day: entries #112 to #1640
     // (`log` lists 1,000 at most: the rings are read here as it reads them)
     const st = f.unit.storage!.store;
     const kept: [number, number][] = [];
     readLog(st.events, st.money, { account: '', kind: '', from: 0, to: 1e12 }, 100000, (t, a, k, x) => {
       if (k === 'topup' || k === 'refund') kept.push([t, +/^ledger #(\d+) /.exec(x)![1]]);
     });
-    expect(kept.length).toBe(1945);
-    expect([kept[kept.length - 1][1], kept[0][1]]).toEqual([2110 - 1945 + 1, 2110]);
+    expect(kept.length).toBe(1529);
+    expect([kept[kept.length - 1][1], kept[0][1]]).toEqual([1640 - 1529 + 1, 1640]);
     const days = (kept[0][0] - kept[kept.length - 1][0]) / DAY;
-    expect(days).toBeGreaterThan(250);
-    expect(days).toBeLessThan(254);
+    expect(days).toBeGreaterThan(196);
+    expect(days).toBeLessThan(201);
   }, 120000);
 });

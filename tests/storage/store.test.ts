@@ -3,7 +3,7 @@
 // virtual AT24C through the real driver.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_SLOT, FORMAT, FREEZE_SLOT, MONEY_SLOT, Store, layoutFor } from '../../firmware/storage/store';
+import { EVENT_SLOT, FORMAT, FREEZE_SLOT, MONEY_SLOT, READING_SLOT, Store, layoutFor } from '../../firmware/storage/store';
 import { Journal } from '../../firmware/storage/journal';
 import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
 import { Writer } from '../../firmware/storage/bytes';
@@ -92,11 +92,11 @@ describe('layoutFor', () => {
     it(part + ': format 4 against formats 1 to 3, what the migration relies on', () => {
       const { size, pageSize } = PARTS[part];
       const l = layoutFor(size, pageSize);
-      const o = layoutFor(size, pageSize, true);
+      const o = layoutFor(size, pageSize, 3);
       if (size > 65536) {
         // Formats 1 to 3 never used more than 64 KB (their driver stopped there): nothing to
         // migrate from a larger part but what they laid out in its first 64 KB.
-        expect(o).toEqual(layoutFor(65536, pageSize, true));
+        expect(o).toEqual(layoutFor(65536, pageSize, 3));
         return;
       }
       // journal and freezes, header and slot A stay where they were
@@ -115,17 +115,27 @@ describe('layoutFor', () => {
   }
 
   for (const size of [131072, 262144]) {
-    it(size / 1024 + ' KB: the first 64 KB laid out as a 64 KB part, everything above it in the money log', () => {
+    it(size / 1024 + ' KB: the first 64 KB laid out as a 64 KB part, everything above it in the money log and (a quarter, format 5) the interval readings', () => {
       const l = layoutFor(size, 256);
       const s = layoutFor(65536, 256);
       const x = size - 65536;
+      // the readings: a quarter of x, whole pages, just below the event log, after the money log
+      const rd = l.readingSlots * READING_SLOT;
+      expect(rd).toBe(Math.floor(x / 4 / 256) * 256);
+      expect(l.readings % 256).toBe(0);
+      expect(l.readings + rd).toBeLessThanOrEqual(l.events);
+      expect(l.events - (l.readings + rd)).toBeLessThan(256);
+      expect(s.readingSlots).toBe(0);
+      // format 4: no readings, the money log up to the events
+      const f = layoutFor(size, 256, 4);
+      expect([f.readingSlots, f.moneySlots]).toEqual([0, Math.floor((s.events - s.money + x) / MONEY_SLOT)]);
       // header, configuration slots and the money log's start as on a 64 KB part of 256-byte pages
       expect([l.header, l.config, l.configSize, l.money]).toEqual([s.header, s.config, s.configSize, s.money]);
       // the money log grows by x, in one ring; everything after it moves up by x, sized as before
       expect(l.events).toBe(s.events + x);
-      expect(l.moneySlots).toBe(Math.floor((s.events - s.money + x) / MONEY_SLOT));
-      expect(l.money + l.moneySlots * MONEY_SLOT).toBeLessThanOrEqual(l.events);
-      expect(l.events - (l.money + l.moneySlots * MONEY_SLOT)).toBeLessThan(MONEY_SLOT);
+      expect(l.moneySlots).toBe(Math.floor((l.readings - s.money) / MONEY_SLOT));
+      expect(l.money + l.moneySlots * MONEY_SLOT).toBeLessThanOrEqual(l.readings);
+      expect(l.readings - (l.money + l.moneySlots * MONEY_SLOT)).toBeLessThan(MONEY_SLOT);
       expect([l.eventSlots, l.daily, l.dailySlots, l.monthly, l.monthlySlots, l.journal, l.journalSize]).toEqual([s.eventSlots, s.daily + x, s.dailySlots, s.monthly + x, s.monthlySlots, s.journal + x, s.journalSize]);
       // the regions follow each other inside the part: the journal ends where the 64 KB one did, moved up
       expect(l.daily).toBe(l.events + l.eventSlots * EVENT_SLOT);
@@ -136,11 +146,13 @@ describe('layoutFor', () => {
     });
   }
 
-  it('matches the figures of docs/storage.md for the AT24CM01 and AT24CM02 (the money log above 64 KB)', () => {
+  it('matches the figures of docs/storage.md for the AT24CM01 and AT24CM02 (the money log and the interval readings above 64 KB)', () => {
     const a = layoutFor(131072, 256);
-    expect([a.moneySlots, a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize, a.journalSize]).toEqual([1945, 102, 85, 21, 8192, 18032]);
+    expect([a.moneySlots, a.readingSlots, a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize, a.journalSize]).toEqual([1529, 64, 102, 85, 21, 8192, 18032]);
     const b = layoutFor(262144, 256);
-    expect([b.moneySlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize, b.journalSize]).toEqual([5222, 102, 85, 21, 8192, 18032]);
+    expect([b.moneySlots, b.readingSlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize, b.journalSize]).toEqual([3987, 192, 102, 85, 21, 8192, 18032]);
+    // format 4 (no interval readings), as a unit keeps it whose money log reached past them
+    expect([layoutFor(131072, 256, 4).moneySlots, layoutFor(262144, 256, 4).moneySlots]).toEqual([1945, 5222]);
   });
 
   it('matches the figures of docs/storage.md for the AT24C256 and AT24C512', () => {
@@ -149,7 +161,7 @@ describe('layoutFor', () => {
     const b = layoutFor(65536, 128);
     expect([b.moneySlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize]).toEqual([306, 102, 85, 21, 8192]);
     // formats 1 to 3
-    const c = layoutFor(65536, 128, true);
+    const c = layoutFor(65536, 128, 3);
     expect([c.eventSlots, c.dailySlots, c.monthlySlots, c.configSize]).toEqual([153, 85, 21, 12288]);
   });
 });

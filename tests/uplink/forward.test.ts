@@ -1,0 +1,274 @@
+// Store-and-forward and the head-end's commands in one unit (issue 13): a unit with an `uplink`
+// section on a virtual clock, its link a real TCP connection to a real mosquitto, the head-end's
+// own code in this process. Readings, ledger entries and events go up from the EEPROM and reach
+// the head-end once; a power cut with a batch on the wire sends it again under a new number and
+// the head-end drops the copies; a top-up sent by the head-end runs once, a power cut between it
+// and its answer included; forged, altered, replayed and forbidden commands are refused and
+// counted; the backlog and its hours are said in `status` and the log.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as net from 'net';
+import { nodeModules } from '../../sim/modules';
+import { startUnit, Unit } from '../../firmware/unit';
+import { VirtualClock } from '../../sim/virtual-clock';
+import type { Clock } from '../../hal/clock';
+import type { Link } from '../../hal/link';
+import { StorageRig } from '../../sim/storage-rig';
+import { Headend } from '../../tools/headend/headend';
+import { sealMessage } from '../../firmware/uplink/seal';
+import { publish, startBroker } from './broker';
+import type { Broker } from '../../sim/mosquitto';
+import { waiting } from '../../firmware/uplink/backlog';
+
+const KEY = '000102030405060708090a0b0c0d0e0f';
+const key = Uint8Array.from(Buffer.from(KEY, 'hex'));
+
+function config(id: string) {
+  return {
+    uplink: { id, key: KEY, intervalMinutes: 15 },
+    plans: { f: { price: 1000 } },
+    accounts: [{ name: 'R1', plan: 'f' }, { name: 'R2', plan: 'f' }],
+    meters: [
+      { name: 'M1', account: 'R1' },
+      { name: 'M2', account: 'R2' },
+    ],
+  };
+}
+
+let broker: Broker;
+beforeAll(async () => {
+  broker = await startBroker();
+});
+afterAll(async () => {
+  if (broker) await broker.stop();
+});
+
+/** A unit on a virtual clock whose link is a socket to the broker; `cut` ends its life. */
+async function rig(id: string) {
+  const clock = new VirtualClock();
+  const store = new StorageRig({ now: () => clock.now(), startEpoch: Date.UTC(2026, 2, 1, 8) / 1000 });
+  const headend = await Headend.start({ broker: 'mqtt://127.0.0.1:' + broker.port, units: [{ id, key }], db: null, resendMs: 60000, session: 'he-' + id });
+  const printed: string[] = [];
+  let life = { on: true };
+  const lifeClock = (l: { on: boolean }): Clock => ({
+    now: () => clock.now(),
+    after: (ms, fn) => clock.after(ms, () => l.on && fn()),
+    every: (ms, fn) => clock.every(ms, () => l.on && fn()),
+    cancel: (h) => clock.cancel(h),
+  });
+  const net0 = { down: false, sock: null as net.Socket | null, written: [] as string[], cutWhen: null as ((s: string) => boolean) | null };
+  const open = (l: { on: boolean }) => (data: (s: string) => void, closed: () => void): Link | null => {
+    if (net0.down) return null;
+    const s = net.connect(broker.port, '127.0.0.1');
+    net0.sock = s;
+    s.on('data', (b) => l.on && data(b.toString('latin1')));
+    s.on('error', () => undefined);
+    s.on('close', () => l.on && closed());
+    return {
+      write: (x) => {
+        if (!l.on) return;
+        // a power cut as this packet leaves (false) or just before (true: it never leaves)
+        const cut = net0.cutWhen && net0.cutWhen(x);
+        if (cut !== true) s.write(Buffer.from(x, 'latin1'));
+        net0.written.push(x);
+        if (cut !== null && cut !== undefined && net0.cutWhen) {
+          net0.cutWhen = null;
+          r.powerCut();
+        }
+      },
+      close: () => s.destroy(),
+    };
+  };
+  const hal = (sr: StorageRig) => ({ load: nodeModules, clock: lifeClock(life), print: (l: string) => printed.push(l), eeprom: sr.eeprom, rtc: sr.rtc, openUplink: open(life) });
+  const u = { unit: startUnit(hal(store), config(id)) as Unit };
+  const wh = [1000, 5000];
+  const r = {
+    clock,
+    headend,
+    u,
+    net: net0,
+    printed,
+    cuts: 0,
+    /** The power goes: the unit's timers and link die with it; it boots again at once. */
+    powerCut() {
+      r.cuts++;
+      life.on = false;
+      if (net0.sock) net0.sock.destroy();
+      life = { on: true };
+      // (a turn later: the cut comes in the middle of what the unit was doing)
+      setImmediate(() => (u.unit = startUnit(hal(new StorageRig({ now: () => clock.now(), chip: store.chip, clock: store.clock })), config(id))));
+    },
+    /** Waits (real time) while the unit awaits an answer or runs a command. */
+    async settle(extra?: () => boolean) {
+      const t0 = Date.now();
+      for (;;) {
+        await new Promise((res) => setTimeout(res, 2));
+        const up = u.unit.up;
+        const busy = !!up && (up.client.awaiting() || up.running);
+        if ((!busy && !(extra && extra())) || Date.now() - t0 > 3000) return;
+      }
+    },
+    /** Minutes of the unit's life: both meters read each minute, a tick, 30 s at a time. */
+    async minutes(n: number, extra?: () => boolean) {
+      for (let i = 0; i < n; i++) {
+        for (let h = 0; h < 2; h++) {
+          clock.advance(30000);
+          await r.settle(extra);
+        }
+        wh[0] += 7;
+        wh[1] += 3;
+        for (let m = 0; m < 2; m++) u.unit.handle({ t: 'reading', time: u.unit.time(), meter: m, importWh: wh[m], exportWh: 0 });
+        u.unit.handle({ t: 'tick', time: u.unit.time() });
+        await r.settle(extra);
+      }
+    },
+    /** Waits (real time, 3 s at most) until cond holds: what the head-end has. */
+    async until(cond: () => boolean) {
+      for (let t0 = Date.now(); !cond() && Date.now() - t0 < 3000; ) await new Promise((res) => setTimeout(res, 5));
+    },
+    /** A console line, typed by a technician signed in. */
+    type(line: string) {
+      u.unit.input('login 3333\r');
+      const from = printed.length;
+      u.unit.input(line + '\r');
+      clock.advance(1000);
+      return printed.slice(from);
+    },
+  };
+  return r;
+}
+
+/** The unit's rings against the head-end's tables. */
+function complete(r: Awaited<ReturnType<typeof rig>>, id: string) {
+  const st = r.u.unit.storage!.store;
+  const h = r.headend.store;
+  return {
+    readings: [st.readings.seq * 2, new Set(h.readings(id).map((x) => x.rseq + ' ' + x.idx)).size],
+    ledger: [st.money.seq, new Set(h.ledger(id).map((x) => x.mseq)).size],
+    events: [st.events.seq, new Set(h.events(id).map((x) => x.eseq)).size],
+  };
+}
+
+describe('the uplink in a unit', () => {
+  it('sends readings, ledger entries and events once; the head-end has the balances; status and the log say what waits', async () => {
+    const r = await rig('u1');
+    try {
+      expect(r.type('topup R1 50')[0]).toMatch(/RECEIPT/);
+      await r.minutes(65);
+      const c = complete(r, 'u1');
+      // the interval ends 08:00 (boot), 08:15, 08:30, 08:45, 09:00
+      expect(c.readings).toEqual([10, 10]);
+      expect(c.ledger[0]).toBe(1);
+      expect(c.ledger).toEqual([c.ledger[0], c.ledger[0]]);
+      expect(c.events).toEqual([c.events[0], c.events[0]]);
+      const rd = r.headend.store.readings('u1');
+      expect(rd.filter((x) => x.meter === 'M1').map((x) => x.wh)).toEqual([1000, 1000 + 7 * 14, 1000 + 7 * 29, 1000 + 7 * 44, 1000 + 7 * 59].map((v, i) => (i ? v : null)));
+      expect(r.headend.store.ledger('u1')[0]).toMatchObject({ kind: 'topup', amount: 50000, balance: 50000, account: 'R1' });
+      // (a state goes up each interval: one now, to compare with the balances of this moment)
+      r.u.unit.up!.stateAt = -1;
+      r.u.unit.up!.pump();
+      await r.settle();
+      await r.until(() => r.headend.store.balances('u1').some((x) => x.account === 'R1' && x.balance === r.u.unit.core.balance[0]));
+      const b = r.headend.store.balances('u1');
+      expect(b.map((x) => [x.account, x.balance])).toEqual([
+        ['R1', r.u.unit.core.balance[0]],
+        ['R2', r.u.unit.core.balance[1]],
+      ]);
+      const status = r.type('status');
+      expect(status.find((l) => /^UPLINK/.test(l))).toMatch(/^UPLINK   up, readings 0, ledger 0, events 0 waiting; the EEPROM holds 16 h of readings/);
+      // an outage of two hours: the backlog grows, is said, and goes once the link is back
+      r.net.down = true;
+      r.net.sock!.destroy();
+      await r.minutes(120);
+      expect(waiting(r.u.unit, r.u.unit.up!)).toMatch(/^readings 8, ledger 0, events [1-9]\d* waiting; the EEPROM holds 16 h of readings$/);
+      expect(r.type('status').find((l) => /^UPLINK/.test(l))).toMatch(/^UPLINK   down for 120 min, readings 8, /);
+      r.net.down = false;
+      await r.minutes(10);
+      await r.until(() => complete(r, 'u1').readings[1] === 28);
+      const d = complete(r, 'u1');
+      expect(d.readings).toEqual([d.readings[0], d.readings[0]]);
+      expect(d.readings[0]).toBe(2 * (5 + 8 + 1));
+      expect(d.events).toEqual([d.events[0], d.events[0]]);
+      const log = r.type('log kind=uplink');
+      expect(log.some((l) => / down; unsent: readings 0, ledger 0, events \d+$/.test(l)), log.join('\n')).toBe(true);
+      expect(log.some((l) => / up after 12\d min; unsent: readings 8, ledger 0, events \d+$/.test(l)), log.join('\n')).toBe(true);
+    } finally {
+      r.u.unit.up!.stop();
+      await r.headend.stop();
+    }
+  }, 60000);
+
+  it('a power cut with a batch on the wire: sent again after the boot under a new number, the copies dropped by the head-end', async () => {
+    const r = await rig('u2');
+    try {
+      r.net.down = true;
+      await r.minutes(90);
+      const before = r.u.unit.up!.seq;
+      // the first batch leaves, the power goes before its acknowledgement
+      r.net.cutWhen = (x) => (x.indexOf('"k":"b"') > 0 ? false : null) as boolean;
+      r.net.down = false;
+      // (the link is tried again 5 minutes at most after the last try)
+      await r.minutes(6);
+      expect(r.cuts).toBe(1);
+      await r.minutes(10);
+      const c = complete(r, 'u2');
+      expect(c.readings).toEqual([c.readings[0], c.readings[0]]);
+      expect(c.readings[0]).toBe(2 * 8);
+      expect(c.events).toEqual([c.events[0], c.events[0]]);
+      const s = r.headend.store.unitStates()[0];
+      expect(s.dropped.readings + s.dropped.events).toBeGreaterThan(0);
+      // (no message of the new life was taken for a copy: its numbers start above every number used)
+      expect(s.refusals.replay || 0).toBe(0);
+      expect(r.u.unit.up!.seq).toBeGreaterThan(before);
+    } finally {
+      r.u.unit.up!.stop();
+      await r.headend.stop();
+    }
+  }, 60000);
+
+  it('a top-up from the head-end runs once, a power cut before its answer included; forged, replayed and forbidden commands are refused and counted', async () => {
+    const r = await rig('u3');
+    try {
+      await r.minutes(2);
+      const n0 = r.u.unit.core.topupMilli[1];
+      // the answer never leaves: the power goes as it is written
+      r.net.cutWhen = (x) => (x.indexOf('"k":"a"') > 0 ? true : null) as boolean;
+      const seq = await r.headend.send('u3', 'topup R2 30');
+      await r.minutes(3, () => r.cuts === 0);
+      expect(r.cuts).toBe(1);
+      // the head-end sends it again as the unit comes back: the unit took it already
+      await r.minutes(3);
+      await r.until(() => r.headend.store.commands('u3').some((x) => x.seq === seq && x.status !== 'pending'));
+      expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 30000);
+      const cmd = r.headend.store.commands('u3').find((x) => x.seq === seq)!;
+      expect(cmd.status).toBe('taken (answer lost)');
+      // a second one answers at once
+      const seq2 = await r.headend.send('u3', 'topup R2 5');
+      await r.minutes(1);
+      await r.until(() => r.headend.store.commands('u3').some((x) => x.seq === seq2 && x.status !== 'pending'));
+      expect(r.headend.store.commands('u3').find((x) => x.seq === seq2)).toMatchObject({ status: 'ok' });
+      expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 35000);
+      const refused0 = r.u.unit.up!.refused;
+      const topic = 'unit/u3/cmd';
+      // forged (another key), altered (the amount), replayed (the first one again), forbidden
+      const forged = sealMessage(new Uint8Array(16), 'u3', seq2 + 1, 'topup R2 1000');
+      const good = sealMessage(key, 'u3', seq2 + 1, 'topup R2 1');
+      const altered = good.replace('topup R2 1', 'topup R2 9');
+      const replayed = sealMessage(key, 'u3', seq, 'topup R2 30');
+      for (const m of [forged, altered, replayed]) expect(publish(broker.port, topic, m)).toBe(0);
+      await r.minutes(2);
+      expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 35000);
+      expect(r.u.unit.up!.refused - refused0).toBe(3);
+      const seq3 = await r.headend.send('u3', 'factory-reset yes');
+      await r.minutes(2);
+      await r.until(() => r.headend.store.commands('u3').some((x) => x.seq === seq3 && x.status !== 'pending'));
+      const c3 = r.headend.store.commands('u3').find((x) => x.seq === seq3)!;
+      expect(c3.status).toBe('failed');
+      expect(c3.answer).toMatch(/not a command the head-end may send/);
+      expect(r.u.unit.up!.refused - refused0).toBe(4);
+      expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 35000);
+    } finally {
+      r.u.unit.up!.stop();
+      await r.headend.stop();
+    }
+  }, 60000);
+});
