@@ -26,8 +26,9 @@ import { Simulation } from './runner';
 const FLOOR = path.join(__dirname, 'scenarios', 'dormitory-floor.json');
 
 export interface FleetOptions {
-  /** the broker's port on 127.0.0.1 */
+  /** the broker: its port, and its host (127.0.0.1 when not given) */
   port: number;
+  host?: string;
   floors: number;
   days: number;
   seed: number;
@@ -42,6 +43,11 @@ export interface FleetOptions {
   drainHours?: number;
   /** called after each simulated hour (progress, broker restarts) */
   onHour?: (hour: number) => Promise<void> | void;
+  /** the head-end is the operator's own process (`npm run headend -- serve`): none is started
+   *  here, no top-up sent, nothing compared */
+  external?: boolean;
+  /** simulated seconds per real second at most (none: as fast as it goes) */
+  pace?: number;
 }
 
 /** The fleet's units: ids floor01.. and keys derived from the seed. */
@@ -111,14 +117,15 @@ export interface FleetReport {
   realSeconds: number;
 }
 
-/** Runs the fleet against the broker; the head-end is started here (in memory). */
+/** Runs the fleet against the broker; the head-end is started here (in memory) unless external. */
 export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const started = Date.now();
   const units = fleetUnits(o.floors, o.seed);
   const iv = o.intervalMinutes || 15;
   const days = o.days;
   const drainH = o.drainHours ?? 6;
-  const headend = await Headend.start({ broker: 'mqtt://127.0.0.1:' + o.port, units, db: null, resendMs: 5000, session: 'fleet-headend'});
+  const host = o.host || '127.0.0.1';
+  const headend = o.external ? null : await Headend.start({ broker: 'mqtt://' + host + ':' + o.port, units, db: null, resendMs: 5000, session: 'fleet-headend' });
   const raw = JSON.parse(fs.readFileSync(FLOOR, 'utf8'));
   const floors = units.map((k, i) => {
     const r = JSON.parse(JSON.stringify(raw));
@@ -139,7 +146,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     };
     const open = (data: (s: string) => void, closed: () => void): Link | null => {
       if (down()) return null;
-      const s = net.connect(o.port, '127.0.0.1');
+      const s = net.connect(o.port, host);
       s.setNoDelay(true);
       f.sock = s;
       s.on('data', (b) => data(b.toString('latin1')));
@@ -151,7 +158,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       return { write: (x) => s.write(Buffer.from(x, 'latin1')), close: () => s.destroy() };
     };
     f.sim = new Simulation(p.value, () => undefined, undefined, { openUplink: open });
-    f.topupAt = Array.from({ length: o.topups ?? 3 }, () => Math.floor(rnd() * days * 86400)).sort((a, b) => a - b);
+    f.topupAt = Array.from({ length: headend ? (o.topups ?? 3) : 0 }, () => Math.floor(rnd() * days * 86400)).sort((a, b) => a - b);
     return Object.assign(f, { down });
   });
   // Waiting for: an answer to the unit, a command it runs, a command sent to it while it is up.
@@ -178,11 +185,15 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       if (!on) f.upSince = -1;
       while (f.topupAt.length && f.topupAt[0] <= t) {
         f.topupAt.shift();
-        const seq = await headend.send(f.id, 'topup R3' + String(1 + Math.floor(Math.random() * 32)).padStart(2, '0') + ' 20');
+        const seq = await (headend as Headend).send(f.id, 'topup R3' + String(1 + Math.floor(Math.random() * 32)).padStart(2, '0') + ' 20');
         f.sent.push({ seq, at: t });
       }
     }
     await settle();
+    if (o.pace) {
+      const ahead = (floors[0].sim.unit.time() - floors[0].start) / o.pace - (Date.now() - started) / 1000;
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead * 1000));
+    }
     // a top-up's wait: from its sending, or the link coming up after it, to the unit running it
     for (const f of floors) {
       const t = f.sim.unit.time() - f.start;
@@ -205,6 +216,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   }
   for (let i = 0; i < 20 && busy(); i++) await settle();
   await new Promise((r) => setTimeout(r, 500));
+  if (!headend) {
+    for (const f of floors) {
+      const up = f.sim.unit.up;
+      if (up) up.stop();
+      if (f.sock) f.sock.destroy();
+    }
+    return { floors: [], duplicatesDropped: 0, refused: {}, realSeconds: (Date.now() - started) / 1000 };
+  }
   const report: FleetReport = { floors: floors.map((f) => compare(f.id, f.sim.unit, headend, f.cuts, [f.start, f.sim.unit.time()], iv, f.sent.length, f.waits)), duplicatesDropped: 0, refused: {}, realSeconds: 0 };
   for (const s of headend.store.unitStates()) {
     report.duplicatesDropped += s.dropped.readings + s.dropped.ledger + s.dropped.events;

@@ -62,3 +62,14 @@ export class VirtualClock implements Clock {
     return id;
   }
 }
+
+/** A clock for one life of a unit on `clock`: its timers do nothing once `life.on` is false (a
+ *  power cut ends them; the tests' units boot again on the same clock). */
+export function lifeClock(clock: Clock, life: { on: boolean }): Clock {
+  return {
+    now: () => clock.now(),
+    after: (ms, fn) => clock.after(ms, () => life.on && fn()),
+    every: (ms, fn) => clock.every(ms, () => life.on && fn()),
+    cancel: (h) => clock.cancel(h),
+  };
+}

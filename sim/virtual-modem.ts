@@ -4,6 +4,12 @@
 // manuals and 3GPP TS 27.005/27.007, apart from hal/at.ts, so a slip in the driver is not
 // mirrored here. It is stricter than a forgiving module on purpose: bytes sent while a command
 // is still running are lost, settings vanish at every restart, commands before start-up die.
+// A SIM800 also has its TCP/IP stack (single connection, non-transparent mode, as its AT manual
+// and TCP/IP application note give it): the bearer (AT+CSTT, AT+CIICR, AT+CIFSR), one TCP
+// connection (AT+CIPSTART, AT+CIPSEND with its prompt and exactly n bytes, "+IPD,<n>:" before
+// what arrives with AT+CIPHEAD=1, CLOSED, +PDP: DEACT) bridged to a real host:port by a Node
+// socket, so it wants a clock that runs in real time (sim/real-clock.ts) while connected.
+import * as net from 'net';
 import { Clock } from '../hal/clock';
 import type { ModemLine } from '../hal/modem';
 
@@ -20,11 +26,18 @@ export interface ModemFaults {
   hang: boolean;
   /** Delay before each answer, ms. */
   replyDelayMs: number;
+  /** AT+CIPSTART answers OK, then CONNECT FAIL without reaching the host. */
+  connectFail: boolean;
+  /** The next data sent with AT+CIPSEND ends with SEND FAIL (nothing reaches the host), then it
+   *  resets to false. */
+  sendFail: boolean;
+  /** When > 0, AT+CIPSEND's prompt comes this late, ms (else after replyDelayMs). */
+  promptDelayMs: number;
 }
 
 /** A module without faults. */
 export function noModemFaults(): ModemFaults {
-  return { noSim: false, noNetwork: false, cmsError: 0, hang: false, replyDelayMs: 20 };
+  return { noSim: false, noNetwork: false, cmsError: 0, hang: false, replyDelayMs: 20, connectFail: false, sendFail: false, promptDelayMs: 0 };
 }
 
 /** How one virtual modem is built. */
@@ -53,6 +66,12 @@ export interface ModemOptions {
   zoneQuarters?: number;
   /** Powered from construction, start-up under way (default false: call setPower(true)). */
   on?: boolean;
+  /** The only access point name the network takes (AT+CIICR fails with another); default any. */
+  apn?: string;
+  /** AT+CIICR to its answer, ms: the bearer coming up (default 500). */
+  bearerMs?: number;
+  /** The address AT+CIFSR shows (default 10.64.12.7). */
+  address?: string;
   faults?: Partial<ModemFaults>;
 }
 
@@ -78,10 +97,18 @@ interface Settings {
   textMode: boolean;
   charset: string;
   cnmi: number[];
+  /** AT+CIPHEAD: "+IPD,<n>:" before the data received. */
+  ipHead: boolean;
 }
 
 function defaults(): Settings {
-  return { echo: true, cmee: 0, textMode: false, charset: 'IRA', cnmi: [0, 0, 0, 0, 0] };
+  return { echo: true, cmee: 0, textMode: false, charset: 'IRA', cnmi: [0, 0, 0, 0, 0], ipHead: false };
+}
+
+/** Data typed after AT+CIPSEND's prompt: the bytes still to come, those come. */
+interface TcpDraft {
+  left: number;
+  bytes: number[];
 }
 
 /** An SMS being typed after the "> " prompt. */
@@ -107,6 +134,8 @@ const ESC = 0x1b;
 const BS = 0x08;
 /** Longest command line kept; a longer one (noise without CR) is cut, as modules do at ~556. */
 const LINE_MAX = 556;
+/** Bytes one AT+CIPSEND takes, and one "+IPD" carries, at most (a SIM800 on GPRS). */
+const TCP_MAX = 1460;
 
 /** Verbose texts for AT+CMEE=2, for the codes this modem gives. */
 const CME_TEXT: { [n: number]: string } = { 3: 'operation not allowed', 4: 'operation not supported', 10: 'SIM not inserted' };
@@ -169,6 +198,18 @@ export class VirtualModem {
   private outAt = 0;
   /** TP-MR of the next SMS sent; the SIM keeps it across restarts. */
   private mr = 1;
+  /** The TCP/IP application's state as AT+CIPSTATUS names it. */
+  private ipState = 'IP INITIAL';
+  private apn = '';
+  private apnWanted: string | null;
+  private bearerMs: number;
+  private address: string;
+  /** The connection to the host (connecting or connected), or null. */
+  private sock: net.Socket | null = null;
+  private tcpDraft: TcpDraft | null = null;
+  /** Bytes the host sent, bytes the unit sent with SEND OK (the bridge's counts). */
+  tcpReceived = 0;
+  tcpSent = 0;
 
   constructor(
     private clock: Clock,
@@ -190,7 +231,32 @@ export class VirtualModem {
     this.startMs = (o.startS !== undefined ? o.startS : Date.UTC(2025, 0, 1) / 1000) * 1000;
     this.zoneQuarters = o.zoneQuarters || 0;
     this.faults = Object.assign(noModemFaults(), o.faults || {});
+    this.apnWanted = o.apn !== undefined ? o.apn : null;
+    this.bearerMs = o.bearerMs !== undefined ? o.bearerMs : 500;
+    this.address = o.address || '10.64.12.7';
     if (o.on) this.setPower(true);
+  }
+
+  /** The TCP/IP state as AT+CIPSTATUS would give it ('IP INITIAL', 'CONNECT OK', ...). */
+  get tcpState(): string {
+    return this.ipState;
+  }
+
+  /** The network drops the TCP connection (the host sees it end): the module says CLOSED. */
+  dropTcp(): void {
+    if (!this.sock || !this.on) return;
+    this.endSocket();
+    this.ipState = 'TCP CLOSED';
+    this.say('\r\nCLOSED\r\n', 0);
+  }
+
+  /** The network deactivates the bearer (PDP context): the connection is gone with it and the
+   *  module says +PDP: DEACT. */
+  deactivatePdp(): void {
+    if (!this.on || this.ipState === 'IP INITIAL') return;
+    this.endSocket();
+    this.ipState = 'PDP DEACT';
+    this.say('\r\n+PDP: DEACT\r\n', 0);
   }
 
   /** Module running (start-up may still be under way). */
@@ -260,6 +326,19 @@ export class VirtualModem {
     for (let i = 0; i < bytes.length && !this.busy; i++) {
       const b = bytes[i];
       if (this.set.echo) echo.push(b);
+      const t = this.tcpDraft;
+      if (t) {
+        // exactly the bytes announced, whatever they are: the send goes when the last comes
+        t.bytes.push(b);
+        if (--t.left === 0) {
+          this.tcpDraft = null;
+          this.busy = true;
+          this.flush(echo);
+          echo = [];
+          this.tcpSend(t.bytes);
+        }
+        continue;
+      }
       if (this.draft) {
         // The typed text's echo goes out in one piece, ahead of what its end or a CR brings.
         if (b === 0x0d || b === CTRL_Z || b === ESC) {
@@ -315,9 +394,14 @@ export class VirtualModem {
     this.up = false;
     this.busy = false;
     this.draft = null;
+    this.tcpDraft = null;
     this.line = '';
     this.set = defaults();
     this.faults.hang = false;
+    // the bearer and the connection die with the module, without a word
+    this.endSocket();
+    this.ipState = 'IP INITIAL';
+    this.apn = '';
   }
 
   // ---- output ----
@@ -494,9 +578,152 @@ export class VirtualModem {
         return this.del(args);
       case '+CMGS:set':
         return this.submit(args);
+      case '+CIPMUX:set':
+        // one connection only: multi-connection mode is not simulated, refused
+        return args.length === 1 && int(args[0]) === 0 && this.ipState === 'IP INITIAL' ? ok() : err();
+      case '+CIPMUX:read':
+        return ok(['+CIPMUX: 0']);
+      case '+CIPHEAD:set': {
+        const n = int(args[0]);
+        if (args.length !== 1 || n < 0 || n > 1) return err();
+        s.ipHead = n === 1;
+        return ok();
+      }
+      case '+CIPHEAD:read':
+        return ok(['+CIPHEAD: ' + (s.ipHead ? 1 : 0)]);
+      case '+CSTT:set':
+        if (f.noSim || this.ipState !== 'IP INITIAL' || args.length > 3) return err();
+        for (const a of args) if (!a.quoted) return err();
+        this.apn = args[0].v;
+        this.ipState = 'IP START';
+        return ok();
+      case '+CIICR:exec':
+        return this.bearerUp();
+      case '+CIFSR:exec':
+        // the address alone, no OK: the module's one answer of its kind
+        if (['IP INITIAL', 'IP START', 'IP CONFIG', 'PDP DEACT'].indexOf(this.ipState) >= 0) return err();
+        if (this.ipState === 'IP GPRSACT') this.ipState = 'IP STATUS';
+        return final(this.address);
+      case '+CIPSTART:set':
+        return this.tcpStart(args);
+      case '+CIPSEND:set':
+        return this.tcpPrompt(args);
+      case '+CIPCLOSE:exec':
+      case '+CIPCLOSE:set':
+        if (!this.sock || args.length > 1 || (args.length === 1 && int(args[0]) < 0)) return err();
+        this.endSocket();
+        this.ipState = 'IP CLOSE';
+        return final('CLOSE OK');
+      case '+CIPSHUT:exec':
+        this.endSocket();
+        this.ipState = 'IP INITIAL';
+        this.apn = '';
+        return final('SHUT OK');
+      case '+CIPSTATUS:exec':
+        return final('OK\r\n\r\nSTATE: ' + this.ipState);
       default:
         return err();
     }
+  }
+
+  // ---- TCP/IP (SIM800 single connection) ----
+
+  /** AT+CIICR: the bearer comes up after bearerMs, or fails (no network, no SIM, another APN). */
+  private bearerUp(): Reply | null {
+    if (this.ipState !== 'IP START') return err();
+    this.ipState = 'IP CONFIG';
+    this.later(this.bearerMs, () => {
+      const f = this.faults;
+      if (f.noSim || f.noNetwork || (this.apnWanted !== null && this.apn !== this.apnWanted)) {
+        this.ipState = 'PDP DEACT';
+        this.answer(err());
+        return;
+      }
+      this.ipState = 'IP GPRSACT';
+      this.answer(ok());
+    });
+    return null;
+  }
+
+  /** AT+CIPSTART="TCP","host",port: OK at once, then CONNECT OK once the host takes the
+   *  connection, or CONNECT FAIL. */
+  private tcpStart(args: Arg[]): Reply {
+    if (args.length !== 3 || !args[0].quoted || !args[1].quoted || !/^\d{1,5}$/.test(args[2].v)) return err();
+    if (args[0].v.toUpperCase() !== 'TCP') return err(); // UDP is not simulated
+    if (this.sock && this.ipState === 'CONNECT OK') return ok(['ALREADY CONNECT']);
+    if (['IP STATUS', 'IP CLOSE', 'TCP CLOSED'].indexOf(this.ipState) < 0) return err();
+    const host = args[1].v;
+    const port = parseInt(args[2].v, 10);
+    this.ipState = 'TCP CONNECTING';
+    const failed = () => {
+      this.ipState = 'TCP CLOSED';
+      this.say('\r\nSTATE: TCP CLOSED\r\n\r\nCONNECT FAIL\r\n', 0);
+    };
+    if (this.faults.connectFail || port < 1 || port > 65535) {
+      // (after the OK: the answer goes out first)
+      this.later(this.faults.replyDelayMs + 50, failed);
+      return ok();
+    }
+    const sock = net.connect(port, host);
+    this.sock = sock;
+    let connected = false;
+    sock.on('connect', () => {
+      if (this.sock !== sock) return;
+      connected = true;
+      this.ipState = 'CONNECT OK';
+      this.say('\r\nCONNECT OK\r\n', 0);
+    });
+    sock.on('data', (d: Buffer) => {
+      if (this.sock !== sock) return;
+      this.tcpReceived += d.length;
+      for (let i = 0; i < d.length; i += TCP_MAX) {
+        const piece = d.subarray(i, i + TCP_MAX);
+        this.say((this.set.ipHead ? '\r\n+IPD,' + piece.length + ':' : '') + piece.toString('latin1'), 0);
+      }
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      if (this.sock !== sock) return;
+      // (data being typed is still taken, and answered SEND FAIL)
+      this.sock = null;
+      if (!connected) return failed();
+      this.ipState = 'TCP CLOSED';
+      this.say('\r\nCLOSED\r\n', 0);
+    });
+    return ok();
+  }
+
+  /** AT+CIPSEND=<n>: the prompt (late with promptDelayMs), then exactly n bytes are data. */
+  private tcpPrompt(args: Arg[]): Reply | null {
+    const n = int(args[0]);
+    if (args.length !== 1 || n < 1 || n > TCP_MAX || !this.sock || this.ipState !== 'CONNECT OK') return err();
+    const f = this.faults;
+    this.say('\r\n> ', f.promptDelayMs > 0 ? f.promptDelayMs : f.replyDelayMs, () => {
+      this.busy = false;
+      this.tcpDraft = { left: n, bytes: [] };
+    });
+    return null;
+  }
+
+  /** The n bytes came: to the host, then SEND OK (or SEND FAIL as the fault says). */
+  private tcpSend(bytes: number[]): void {
+    const f = this.faults;
+    const sock = this.sock;
+    if (f.sendFail || !sock || this.ipState !== 'CONNECT OK') {
+      f.sendFail = false;
+      this.answer(final('SEND FAIL'));
+      return;
+    }
+    sock.write(Buffer.from(bytes));
+    this.tcpSent += bytes.length;
+    this.answer(final('SEND OK'));
+  }
+
+  /** Ends the connection to the host, if any, without a word to the unit. */
+  private endSocket(): void {
+    const s = this.sock;
+    this.sock = null;
+    if (s) s.destroy();
   }
 
   /** CREG/CEREG stat: 0 not searching (no SIM), 2 searching, 1 home, 5 roaming. */

@@ -26,7 +26,8 @@ import { backlogHours, unsent, unsentText, upRings } from './backlog';
 
 /** What the uplink keeps while it runs. */
 export interface UplinkState {
-  /** The configuration's `uplink` string it runs with (uplink/tick.ts starts it anew when changed). */
+  /** The configuration's `uplink` string it runs with ('' once stopped: uplink/tick.ts starts it
+   *  anew when the section changed). */
   conf: string;
   client: MqttClient;
   /** Ring sequence numbers the broker has: interval readings, money entries, events. */
@@ -77,7 +78,15 @@ export function uplinkStart(u: Unit): void {
     answers: [], cmds: [], running: false, lost: 0, refused: 0, downAt: -1,
   } as unknown as UplinkState;
   const rec = st && st.upRec;
-  if (rec) {
+  const old = u.up;
+  if (old) {
+    // (the section changed: the numbers go on)
+    s.until = old.until;
+    s.seq = old.seq;
+    s.down = old.down;
+    s.taken = old.taken;
+    s.sent = old.sent;
+  } else if (rec) {
     const r = new Reader(rec, 0, rec.length);
     const v = [r.num(), r.num(), r.num(), r.num(), r.num()];
     if (!r.bad) {
@@ -90,12 +99,13 @@ export function uplinkStart(u: Unit): void {
   // Every number up to `until` may have gone up before a reboot; without a record (a new unit,
   // a factory reset) the time's seconds are above every number used before (one a message).
   const now = u.time();
-  s.seq = s.until > now || !u.timeValid ? s.until : now;
+  if (!old) s.seq = s.until > now || !u.timeValid ? s.until : now;
   const topic = 'unit/' + id + '/';
   s.pump = function () {
     pump(u, s, key, topic);
   };
   s.stop = function () {
+    s.conf = '';
     s.client.stop();
   };
   s.client = new MqttClient({
@@ -103,7 +113,8 @@ export function uplinkStart(u: Unit): void {
     open: u.hal.openUplink as NonNullable<typeof u.hal.openUplink>,
     clientId: id,
     keepAliveS: +w[1],
-    will: { topic: topic + 'state', payload: 'offline', qos: 1, retain: true },
+    // (not retained: a head-end subscribing later would take the unit for offline while it is up)
+    will: { topic: topic + 'state', payload: 'offline', qos: 1, retain: false },
     commands: topic + 'cmd',
     onCommand: function (text: string) {
       command(u, s, key, id, text);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit } from '../../firmware/unit';
-import { VirtualClock } from '../../sim/virtual-clock';
+import { VirtualClock, lifeClock as lifeOf } from '../../sim/virtual-clock';
 import type { Clock } from '../../hal/clock';
 import { VirtualModem, virtualModemLine } from '../../sim/virtual-modem';
 import { StorageRig } from '../../sim/storage-rig';
@@ -36,12 +36,7 @@ function rig(config: unknown = CONFIG) {
   const printed: string[] = [];
   // each life of the unit has its timers on the clock; a power cut ends them
   let life = { on: true };
-  const lifeClock = (l: { on: boolean }): Clock => ({
-    now: () => clock.now(),
-    after: (ms, fn) => clock.after(ms, () => l.on && fn()),
-    every: (ms, fn) => clock.every(ms, () => l.on && fn()),
-    cancel: (h) => clock.cancel(h),
-  });
+  const lifeClock = (l: { on: boolean }): Clock => lifeOf(clock, l);
   const hal = (r: StorageRig) => ({ load: nodeModules, clock: lifeClock(life), print: (l: string) => printed.push(l), eeprom: r.eeprom, rtc: r.rtc, openModem: () => virtualModemLine(vm) });
   const u = { unit: startUnit(hal(store), JSON.parse(JSON.stringify(config))) as Unit };
   /** Minutes of the unit's life: a tick each minute, as the board's main loop gives. */

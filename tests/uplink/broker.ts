@@ -3,7 +3,7 @@
 // packets (firmware/uplink/mqtt.ts).
 import { spawn, spawnSync } from 'child_process';
 import * as net from 'net';
-import { MqttPacket, MqttReader } from '../../firmware/uplink/mqtt';
+import { CONNACK, MqttPacket, MqttReader, SUBACK, mqttConnect, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
 
 export { freePort, startBroker } from '../../sim/mosquitto';
 
@@ -62,4 +62,16 @@ export function subscribe(port: number, topic: string, count: number): { ready: 
 /** mosquitto_pub of text on topic at QoS 1; its exit status. */
 export function publish(port: number, topic: string, text: string): number | null {
   return spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', '1', '-m', text]).status;
+}
+
+/** A unit's connection as the firmware makes it: connected with its will, subscribed to its
+ *  commands, 'online' said. */
+export async function unitConnection(port: number, id: string): Promise<Client> {
+  const c = new Client(port);
+  c.send(mqttConnect({ clientId: id, keepAliveS: 30, will: { topic: 'unit/' + id + '/state', payload: 'offline', qos: 1, retain: false } }));
+  if ((await c.next(CONNACK)).code !== 0) throw new Error('CONNECT refused');
+  c.send(mqttSubscribe(1, 'unit/' + id + '/cmd', 1));
+  if ((await c.next(SUBACK)).code !== 1) throw new Error('SUBSCRIBE refused');
+  c.send(mqttPublish('unit/' + id + '/state', 'online', 0, 0));
+  return c;
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'net';
 import { nodeModules } from '../../sim/modules';
 import { startUnit, Unit } from '../../firmware/unit';
-import { VirtualClock } from '../../sim/virtual-clock';
+import { VirtualClock, lifeClock as lifeOf } from '../../sim/virtual-clock';
 import type { Clock } from '../../hal/clock';
 import type { Link } from '../../hal/link';
 import { StorageRig } from '../../sim/storage-rig';
@@ -49,12 +49,7 @@ async function rig(id: string) {
   const headend = await Headend.start({ broker: 'mqtt://127.0.0.1:' + broker.port, units: [{ id, key }], db: null, resendMs: 60000, session: 'he-' + id });
   const printed: string[] = [];
   let life = { on: true };
-  const lifeClock = (l: { on: boolean }): Clock => ({
-    now: () => clock.now(),
-    after: (ms, fn) => clock.after(ms, () => l.on && fn()),
-    every: (ms, fn) => clock.every(ms, () => l.on && fn()),
-    cancel: (h) => clock.cancel(h),
-  });
+  const lifeClock = (l: { on: boolean }): Clock => lifeOf(clock, l);
   const net0 = { down: false, sock: null as net.Socket | null, written: [] as string[], cutWhen: null as ((s: string) => boolean) | null };
   const open = (l: { on: boolean }) => (data: (s: string) => void, closed: () => void): Link | null => {
     if (net0.down) return null;

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import initSqlJs from 'sql.js';
-import { Client, startBroker } from './broker';
+import { startBroker, unitConnection } from './broker';
 import { CONNACK, PUBACK, PUBLISH, SUBACK, mqttConnect, mqttDisconnect, mqttPubAck, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
 import { openMessage, sealMessage } from '../../firmware/uplink/seal';
 import { Headend } from '../../tools/headend/headend';
@@ -34,12 +34,7 @@ const RESEND_MS = 1500;
 /** A unit on the broker: connected with its will, subscribed to its commands, online; up()
  *  publishes a sealed payload under its next number and waits for the broker's PUBACK. */
 async function unit(port: number, id: keyof typeof HEX, seq = 0) {
-  const c = new Client(port);
-  c.send(mqttConnect({ clientId: id, keepAliveS: 30, will: { topic: 'unit/' + id + '/state', payload: 'offline', qos: 1, retain: false } }));
-  expect((await c.next(CONNACK)).code).toBe(0);
-  c.send(mqttSubscribe(1, 'unit/' + id + '/cmd', 1));
-  expect((await c.next(SUBACK)).code).toBe(1);
-  c.send(mqttPublish('unit/' + id + '/state', 'online', 0, 0));
+  const c = await unitConnection(port, id);
   let pid = 100;
   return {
     c,

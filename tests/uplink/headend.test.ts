@@ -5,73 +5,32 @@
 // sealed with the next number, and the same command again is refused by the unit; the will
 // marks a unit offline; the database kept in its file and exported as CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Client, publish, startBroker } from './broker';
+import { Client, publish, startBroker, unitConnection } from './broker';
 import { CONNACK, PUBACK, PUBLISH, SUBACK, mqttConnect, mqttDisconnect, mqttPubAck, mqttPublish, mqttSubscribe } from '../../firmware/uplink/mqtt';
 import { openMessage, sealMessage } from '../../firmware/uplink/seal';
 import { HeadendStore, parseUnits } from '../../tools/headend/store';
+import { HeadendProcess } from './processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const K1 = '000102030405060708090a0b0c0d0e0f';
 const K2 = 'f0e0d0c0b0a090807060504030201000';
 const key = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
 
-/** The head-end as an operator runs it: lines it printed, lines typed to it. */
-class Headend {
-  out: string[] = [];
-  p: ChildProcess;
-  constructor(args: string[]) {
-    this.p = spawn(process.execPath, [path.join(ROOT, 'node_modules', '.bin', 'ts-node'), path.join(ROOT, 'tools', 'headend', 'cli.ts'), ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let buf = '';
-    const take = (d: Buffer) => {
-      buf += d.toString();
-      const l = buf.split('\n');
-      buf = l.pop()!;
-      this.out.push(...l);
-    };
-    this.p.stdout!.on('data', take);
-    this.p.stderr!.on('data', take);
-  }
-  type(line: string): void {
-    this.p.stdin!.write(line + '\n');
-  }
-  async until(test: (l: string) => boolean, ms = 20000): Promise<string> {
-    const t0 = Date.now();
-    for (;;) {
-      const l = this.out.find(test);
-      if (l) return l;
-      if (Date.now() - t0 > ms) throw new Error('not printed in ' + ms + ' ms; printed:\n' + this.out.join('\n'));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  count(re: RegExp): number {
-    return this.out.filter((l) => re.test(l)).length;
-  }
-}
-
-/** A unit's connection: connected with its will, subscribed to its commands. */
-async function unit(port: number, id: string): Promise<Client> {
-  const c = new Client(port);
-  c.send(mqttConnect({ clientId: id, keepAliveS: 30, will: { topic: 'unit/' + id + '/state', payload: 'offline', qos: 1, retain: false } }));
-  expect((await c.next(CONNACK)).code).toBe(0);
-  c.send(mqttSubscribe(1, 'unit/' + id + '/cmd', 1));
-  expect((await c.next(SUBACK)).code).toBe(1);
-  c.send(mqttPublish('unit/' + id + '/state', 'online', 0, 0));
-  return c;
-}
+const unit = unitConnection;
 
 describe('the head-end with a real broker', () => {
   let broker: { port: number; stop: () => void };
   let dir: string;
-  let he: Headend;
+  let he: HeadendProcess;
   beforeAll(async () => {
     broker = await startBroker();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'headend-'));
     fs.writeFileSync(path.join(dir, 'units.json'), JSON.stringify({ units: [{ id: 'u1', key: K1 }, { id: 'u2', key: K2 }] }));
-    he = new Headend(['serve', '--broker', 'mqtt://127.0.0.1:' + broker.port, '--units', path.join(dir, 'units.json'), '--db', path.join(dir, 'h.sqlite')]);
+    he = new HeadendProcess(['serve', '--broker', 'mqtt://127.0.0.1:' + broker.port, '--units', path.join(dir, 'units.json'), '--db', path.join(dir, 'h.sqlite')]);
     await he.until((l) => /^subscribed to /.test(l), 60000);
   }, 90000);
   afterAll(async () => {

@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import initSqlJs, { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { openMessage, sealMessage } from '../../firmware/uplink/seal';
-import { EventItem, LedgerItem, Payload, parsePayload } from './payload';
+import { AccountState, EventItem, LedgerItem, Payload, parsePayload } from './payload';
 
 /** A unit the head-end knows: its name (the topic's <id>) and 16-byte key. */
 export interface UnitKey {
@@ -50,14 +50,8 @@ export type Ingested =
   | { stored: false; why: string };
 
 /** An account's newest balance (milli-units) and relay, as of t (the unit's UTC seconds). */
-export interface Balance {
+export interface Balance extends AccountState {
   unit: string;
-  account: string;
-  balance: number;
-  relay: boolean;
-  mode: string;
-  charged: number;
-  toppedUp: number;
   t: number;
 }
 

@@ -1,0 +1,267 @@
+// The uplink's link (hal/link.ts) over a GSM modem's own TCP stack: a SIM800/SIM900-class module
+// in single-connection, non-transparent mode. Each opening brings the bearer up from a clean state
+// (the module may have restarted, or kept a half-dead connection), bytes go out in AT+CIPSEND
+// pieces one after another, and bytes come in framed by the module's "+IPD,<n>:" header
+// (AT+CIPHEAD=1): the n bytes that follow are data whatever they hold (CR, LF, "CLOSED", "+IPD"),
+// so the link reads the module's output itself rather than through hal/at.ts's channel, which
+// takes lines of text (and the answers here are not V.25ter's either: SHUT OK, a bare address,
+// CONNECT OK after OK, SEND OK). One command is out at a time, each with a time limit: nothing
+// waits on the module, and a failure anywhere ends the connection with one closed().
+import type { Clock } from './clock';
+import type { Link, OpenLink } from './link';
+import { ModemLine, digits } from './modem';
+
+/** Where the modem's TCP connection goes and the bearer it is made on. */
+export interface ModemTcpOptions {
+  line: ModemLine;
+  clock: Clock;
+  /** The operator's access point name, with a user and a password when it needs them. */
+  apn: string;
+  user?: string;
+  password?: string;
+  host: string;
+  port: number;
+}
+
+// Steps: 0 AT, 1 ATE0, 2 AT+CIPSHUT, 3 AT+CIPMUX=0, 4 AT+CIPHEAD=1, 5 AT+CSTT, 6 AT+CIICR,
+// 7 AT+CIFSR, 8 AT+CIPSTART (to CONNECT OK); 9 connected, nothing out; 10 AT+CIPSEND=<n> (to the
+// prompt); 11 the n bytes sent (to SEND OK); 12 AT+CIPCLOSE=1, 13 AT+CIPSHUT (closing); -1 idle.
+const STEPS = ['AT', 'ATE0', 'AT+CIPSHUT', 'AT+CIPMUX=0', 'AT+CIPHEAD=1', '', 'AT+CIICR', 'AT+CIFSR', '', '', '', '', 'AT+CIPCLOSE=1', 'AT+CIPSHUT'];
+const START = 8;
+const UP = 9;
+const SEND = 10;
+const SENT = 11;
+const CLOSE = 12;
+const SHUT = 13;
+const IDLE = -1;
+/** Each step's time limit, ms: the SIM800 manual's longest answer where it gives one (CIPSHUT
+ *  65 s, CIICR 85 s, CIPSTART 75 s from IP STATUS), else 2 s; the prompt comes at once on a live
+ *  connection; SEND OK waits for the server's TCP acknowledgement (as long as the MQTT client
+ *  waits for an answer); a quick close answers at once. */
+const MS = [2000, 2000, 65000, 2000, 2000, 2000, 85000, 2000, 75000, 0, 5000, 30000, 5000, 65000];
+/** AT tries (a module just switched on answers about 3 s after). */
+const AT_TRIES = 3;
+/** Bytes in one AT+CIPSEND at most (a SIM800 takes up to 1460 on GPRS). */
+const MAX_SEND = 1024;
+/** The longest line kept: the answers read here are short; longer is noise. */
+const MAX_LINE = 80;
+
+/** Opens connections to host:port through the modem on `o.line`, one at a time. Every open
+ *  returns null when a setting cannot go into the module's quoted parameters (a '"' or a control
+ *  character, no host, a port outside 1..65535). */
+export function modemTcp(o: ModemTcpOptions): OpenLink {
+  const m = new ModemTcp(o);
+  const ok = quotable(o.apn) && quotable(o.user || '') && quotable(o.password || '') && quotable(o.host) && o.host !== '' && o.port === Math.floor(o.port) && o.port > 0 && o.port < 65536;
+  return function (data, closed) {
+    return ok ? m.open(data, closed) : null;
+  };
+}
+
+function quotable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c > 126 || c === 34) return false;
+  }
+  return true;
+}
+
+/** The module's TCP, shared by the connections opened through it (one at a time). */
+class ModemTcp {
+  /** The step whose command is out (see STEPS). */
+  private k = IDLE;
+  /** The module is still working on the command out: what is written meanwhile may be lost. */
+  private busy = false;
+  private timer = -1;
+  private tries = 0;
+  /** The last connection opened; the one the client holds (0 when it has ended); the one the
+   *  module's steps are for. */
+  private gen = 0;
+  private live = 0;
+  private serving = 0;
+  private data: ((s: string) => void) | null = null;
+  private closed: (() => void) | null = null;
+  /** Bytes written and not yet sent; the piece of the AT+CIPSEND out, until its prompt. */
+  private out = '';
+  private sending = '';
+  private buf = '';
+  /** Data bytes of a +IPD still to come. */
+  private raw = 0;
+  private fn: (s: string) => void;
+  private late: () => void;
+
+  constructor(private o: ModemTcpOptions) {
+    const self = this;
+    this.fn = function (s) {
+      self.feed(s);
+    };
+    this.late = function () {
+      self.timer = -1;
+      self.end(false);
+    };
+  }
+
+  open(data: (s: string) => void, closed: () => void): Link {
+    const self = this;
+    const g = ++this.gen;
+    // an older connection still held is dropped without a word
+    if (this.live) this.shut();
+    this.live = g;
+    this.data = data;
+    this.closed = closed;
+    // (while the last connection is being closed, this one starts once it is)
+    if (this.k === IDLE) this.begin();
+    return {
+      write: function (s: string) {
+        if (self.live !== g) return;
+        self.out += s;
+        self.kick();
+      },
+      close: function () {
+        if (self.live === g) self.shut();
+      },
+    };
+  }
+
+  private begin(): void {
+    const l = this.o.line;
+    this.serving = this.live;
+    this.tries = 0;
+    l.listen(this.fn);
+    l.power(true);
+    this.cmd(0);
+  }
+
+  /** The connection held ends here: its callbacks are forgotten and the module told to close
+   *  once the command out is done (bytes written while it works would be lost or taken as data). */
+  private shut(): void {
+    this.live = 0;
+    this.data = null;
+    this.closed = null;
+    this.out = '';
+    if (!this.busy && this.k >= 0 && this.k < CLOSE) this.cmd(CLOSE);
+  }
+
+  /** The connection failed: the module is told to close (once nothing is out), closed() once. */
+  private fail(): void {
+    const cb = this.closed;
+    this.shut();
+    if (cb) cb();
+  }
+
+  /** Sends the next piece written, when connected and nothing is out. */
+  private kick(): void {
+    if (this.k !== UP || !this.out) return;
+    this.sending = this.out.substr(0, MAX_SEND);
+    this.out = this.out.substr(this.sending.length);
+    this.cmd(SEND);
+  }
+
+  private cmd(k: number): void {
+    const o = this.o;
+    const q = '","';
+    this.stop();
+    this.k = k;
+    this.busy = true;
+    // (the state is set before the write: a line may answer within it)
+    this.timer = o.clock.after(MS[k], this.late);
+    // (step 11 writes nothing: the bytes went at the prompt)
+    if (k !== SENT)
+      o.line.write(
+        (k === 5 ? 'AT+CSTT="' + o.apn + q + (o.user || '') + q + (o.password || '') + '"' : k === START ? 'AT+CIPSTART="TCP","' + o.host + q + o.port + '"' : k === SEND ? 'AT+CIPSEND=' + this.sending.length : STEPS[k]) + '\r',
+      );
+  }
+
+  private stop(): void {
+    if (this.timer >= 0) this.o.clock.cancel(this.timer);
+    this.timer = -1;
+    this.busy = false;
+  }
+
+  /** The command out is done (ok) or failed (an error, its time limit, the connection lost). */
+  private end(ok: boolean): void {
+    const k = this.k;
+    this.stop();
+    if (k >= CLOSE) return k === CLOSE ? this.cmd(SHUT) : this.idle();
+    if (this.serving !== this.live) return this.cmd(CLOSE);
+    if (!ok) return k === 0 && ++this.tries < AT_TRIES ? this.cmd(0) : this.fail();
+    if (k < START) return this.cmd(k + 1);
+    this.k = UP;
+    this.kick();
+  }
+
+  private idle(): void {
+    this.k = IDLE;
+    this.sending = '';
+    if (this.live) return this.begin();
+    this.buf = '';
+    this.raw = 0;
+    this.o.line.listen(null);
+  }
+
+  /** What the module sent, in any slices. */
+  private feed(s: string): void {
+    let i = 0;
+    while (i < s.length) {
+      if (this.raw > 0) {
+        const n = Math.min(this.raw, s.length - i);
+        const d = this.data;
+        const piece = s.substr(i, n);
+        this.raw -= n;
+        i += n;
+        // (a connection being closed gets nothing more)
+        if (d && this.serving === this.live && this.k >= UP && this.k <= SENT) d(piece);
+        continue;
+      }
+      const c = s.charAt(i++);
+      const b = this.buf;
+      if (c === '\n') {
+        this.buf = '';
+        this.line(b.charAt(b.length - 1) === '\r' ? b.substr(0, b.length - 1) : b);
+      } else if (c === '>' && (b === '' || b === '\r')) {
+        // the prompt ends with no line end; one that comes after its time limit is still given
+        // its bytes, so the module goes back to taking commands
+        this.buf = '';
+        const out = this.sending;
+        if (out) {
+          this.sending = '';
+          if (this.k === SEND) this.cmd(SENT);
+          this.o.line.write(out);
+        }
+      } else if (c === ':' && b.substr(0, 5) === '+IPD,') {
+        const n = b.substr(5);
+        this.buf = '';
+        if (n.length > 0 && n.length < 6 && digits(n)) this.raw = +n;
+      } else this.buf = b.length < MAX_LINE ? b + c : '';
+    }
+  }
+
+  private line(l: string): void {
+    const k = this.k;
+    if (l === 'CLOSED' || l === '+PDP: DEACT') {
+      // The connection, or the bearer under it, is gone: closed() now; a command out is let
+      // finish (its answer comes: SEND FAIL, ERROR) before the module is told to close.
+      if (k >= 6 && k <= SENT && this.serving === this.live) {
+        if (!this.busy) this.stop();
+        this.fail();
+      }
+      return;
+    }
+    if (k === IDLE || k === UP) return;
+    if (l === 'ERROR' || l.substr(0, 11) === '+CME ERROR:') return this.end(false);
+    if (k === START) {
+      // OK: the module is connecting, free to take a close
+      if (l === 'OK') this.busy = false;
+      else if (l === 'CONNECT OK' || l === 'ALREADY CONNECT') this.end(true);
+      else if (l === 'CONNECT FAIL') this.end(false);
+    } else if (k === SENT) {
+      if (l === 'SEND OK') this.end(true);
+      else if (l === 'SEND FAIL') this.end(false);
+    } else if (k === 2 || k === SHUT) {
+      if (l === 'SHUT OK') this.end(true);
+    } else if (k === 7) {
+      // the bearer's address, alone on its line
+      const c = l.charAt(0);
+      if (c >= '0' && c <= '9') this.end(true);
+    } else if (l === (k === CLOSE ? 'CLOSE OK' : 'OK')) this.end(true);
+  }
+}
