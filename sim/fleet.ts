@@ -15,8 +15,7 @@ import type { Link } from '../hal/link';
 import type { Unit } from '../firmware/unit';
 import { slotAt } from '../firmware/storage/slot-scan';
 import { Reader } from '../firmware/storage/bytes';
-import { moneyAt } from '../firmware/storage/history';
-import { entryName } from '../firmware/billing/ledger';
+import { moneyEntry } from '../firmware/storage/history';
 import { Headend } from '../tools/headend/headend';
 import type { UnitKey } from '../tools/headend/store';
 import { mulberry32 } from './prng';
@@ -253,14 +252,11 @@ function compare(id: string, u: Unit, h: Headend, cuts: [number, number][], span
   const names = u.cfg.accounts.names;
   let ledgerOff = 0;
   const lm = new Map(ledger.map((l) => [l.mseq, l]));
-  for (let k = 0; k < st.money.slots; k++) {
-    const x = slotAt(st.money, k);
-    if (!x) continue;
-    const r = new Reader(x.data, 0, x.data.length);
-    const t = r.u32();
-    const m = moneyAt(r, names);
-    const l = lm.get(x.seq);
-    if (!l || l.t !== t || l.entry !== m.seq || l.amount !== m.value || l.balance !== m.balance || l.account !== m.a || l.kind !== entryName(m.k)) ledgerOff++;
+  for (let q = Math.max(1, st.money.seq - st.money.slots + 1); q <= st.money.seq; q++) {
+    const m = moneyEntry(st.money, q, names);
+    if (!m) continue;
+    const l = lm.get(q);
+    if (!l || l.t !== m.t || l.entry !== m.d.seq || l.amount !== m.d.value || l.balance !== m.d.balance || l.account !== m.a || l.kind !== m.d.code) ledgerOff++;
   }
   let eventsOff = 0;
   const em = new Map(events.map((e) => [e.eseq, e]));

@@ -105,12 +105,22 @@ function step(c: Cursor, skip: boolean, names: string): void {
     const t = rd.u32();
     c.q = s.seq;
     if (c.money) {
-      const m = moneyAt(rd, names);
-      c.kind = entryName(m.k);
-      c.x = 'ledger #' + m.seq + ' a0 ' + c.kind + ' ' + m.value + ' bal ' + m.balance;
-      if (m.ref >= 0) c.x += ' ref ' + m.ref;
-      c.q = m.ev;
-      c.a = m.a;
+      const k = rd.u8();
+      c.kind = entryName(k & 127);
+      c.x = 'ledger #' + rd.num() + ' a0 ' + c.kind + ' ' + rd.num() + ' bal ' + rd.num();
+      const ref = rd.num();
+      if (ref >= 0) c.x += ' ref ' + ref;
+      c.q = rd.num();
+      const end = k > 127 ? d.length - 2 : d.length;
+      let a = '';
+      while (rd.pos < end && d[rd.pos] !== 0xff) a += String.fromCharCode(d[rd.pos++]);
+      c.a = a;
+      for (let at = 0, sp = names.indexOf(' '); end < d.length && sp > 0; at = sp + 1, sp = names.indexOf(' ', at)) {
+        const nm = names.slice(at, sp);
+        const b = ascii(nm);
+        if (nm.substr(0, a.length) === a && crc16(b, 0, b.length) === d[end] + d[end + 1] * 256) c.a = nm;
+      }
+      if (c.a === a && end < d.length) c.a += '~';
     } else {
       c.a = rd.str();
       c.kind = rd.str();
@@ -119,37 +129,6 @@ function step(c: Cursor, skip: boolean, names: string): void {
     }
     if (!rd.bad) c.t = t;
   }
-}
-
-/** A money slot's fields after its time: kind (ledger.ts entryName), entry number, amount,
- *  balance after it, related entry (-1: none), the event logged before it, the account's name. */
-export interface MoneySlot {
-  k: number;
-  seq: number;
-  value: number;
-  balance: number;
-  ref: number;
-  ev: number;
-  a: string;
-}
-
-/** A money slot's fields after its time, read from rd; a name kept in part is the one of
- *  `names` it is the start and CRC of, else its start and ~. */
-export function moneyAt(rd: Reader, names: string): MoneySlot {
-  const d = rd.b;
-  const k = rd.u8();
-  const f = { k: k & 127, seq: rd.num(), value: rd.num(), balance: rd.num(), ref: rd.num(), ev: rd.num(), a: '' };
-  const end = k > 127 ? d.length - 2 : d.length;
-  let a = '';
-  while (rd.pos < end && d[rd.pos] !== 0xff) a += String.fromCharCode(d[rd.pos++]);
-  let n = a;
-  for (let at = 0, sp = names.indexOf(' '); end < d.length && sp > 0; at = sp + 1, sp = names.indexOf(' ', at)) {
-    const nm = names.slice(at, sp);
-    const b = ascii(nm);
-    if (nm.substr(0, a.length) === a && crc16(b, 0, b.length) === d[end] + d[end + 1] * 256) n = nm;
-  }
-  f.a = n === a && end < d.length ? a + '~' : n;
-  return f;
 }
 
 /** Entries newest first from the event log and the money log (null when money entries are
@@ -198,6 +177,17 @@ export function timeText(local: number): string {
 /** Local date of a day number. */
 export function dateText(day: number): string {
   return timeText(day * 86400).substr(0, 10);
+}
+
+/** The money entry with sequence number `seq` of ring r (the uplink's batches; its name found
+ *  among `names` as `log` finds it), as its decision (ledger line), time and account, or null
+ *  when that slot holds another (written over) or is torn. */
+export function moneyEntry(r: SlotRing, seq: number, names: string): { d: Decision; t: number; a: string } | null {
+  const c: Cursor = { r: r, money: true, k: r.seq - seq + 1, t: -1, q: 0, a: '', kind: '', x: '' };
+  if (c.k < 1 || c.k > r.slots) return null;
+  step(c, false, names);
+  // (step passes over a bad slot to an older one: then this one was not there)
+  return c.t < 0 || c.k !== r.seq - seq + 2 ? null : { d: ledgerLine(c.x.split(' ')), t: c.t, a: c.a };
 }
 
 /** The events logged after sequence number `after`, oldest first, at most max (the oldest of

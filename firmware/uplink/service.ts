@@ -17,8 +17,7 @@ import { HEAD, UNIT } from '../storage/journal';
 import { UP_RECORD, storageFailed } from '../storage/unit-storage';
 import { slotAt } from '../storage/slot-scan';
 import { SlotRing } from '../storage/slot-ring';
-import { moneyAt } from '../storage/history';
-import { entryName } from '../billing/ledger';
+import { moneyEntry } from '../storage/history';
 import { modeList } from '../config';
 import { runLine } from '../console/run-line';
 import { TECHNICIAN } from '../console/shell';
@@ -236,10 +235,9 @@ function batch(u: Unit, s: UplinkState): (string | number[])[] | null {
     }
     while (to[i] < r.seq && len < BUDGET) {
       const q = to[i] + 1;
-      const x = slotAt(r, (r.next - 1 - (r.seq - q) + r.slots) % r.slots);
       to[i] = q;
-      if (!x || x.seq !== q) continue;
-      const item = encode(i, q, x.data, names);
+      const item = encode(r, i, q, names);
+      if (!item) continue;
       parts[i] += (parts[i] ? ',' : '') + item;
       len += item.length;
       any = true;
@@ -256,10 +254,17 @@ function batch(u: Unit, s: UplinkState): (string | number[])[] | null {
   return [p + '}', to];
 }
 
-/** One item of ring i, number q: a reading [q,t,gen,first,[Wh,..]] (-1: not read), a money
- *  entry [q,t,kind,entry,amount,balance,ref,account], an event [q,t,account,kind,text]. */
-function encode(i: number, q: number, d: Uint8Array, names: string): string {
-  const r = new Reader(d, 0, d.length);
+/** Item q of ring rg (index i): a reading [q,t,gen,first,[Wh,..]] (-1: not read), a money
+ *  entry [q,t,kind,entry,amount,balance,ref,account], an event [q,t,account,kind,text]; '' when
+ *  its slot holds another or is torn. */
+function encode(rg: SlotRing, i: number, q: number, names: string): string {
+  if (i === 1) {
+    const m = moneyEntry(rg, q, names);
+    return m ? JSON.stringify([q, m.t, m.d.code, m.d.seq, m.d.value, m.d.balance, m.d.ref, m.a]) : '';
+  }
+  const x = slotAt(rg, (rg.next - 1 - (rg.seq - q) + rg.slots) % rg.slots);
+  if (!x || x.seq !== q) return '';
+  const r = new Reader(x.data, 0, x.data.length);
   const t = r.u32();
   if (i === 0) {
     const gen = r.u16();
@@ -271,10 +276,6 @@ function encode(i: number, q: number, d: Uint8Array, names: string): string {
       v.push(x === 0xffffffff ? -1 : x);
     }
     return '[' + q + ',' + t + ',' + gen + ',' + first + ',[' + v.join(',') + ']]';
-  }
-  if (i === 1) {
-    const m = moneyAt(r, names);
-    return JSON.stringify([q, t, entryName(m.k), m.seq, m.value, m.balance, m.ref, m.a]);
   }
   return JSON.stringify([q, t, r.str(), r.str(), r.str()]);
 }
