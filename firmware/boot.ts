@@ -9,7 +9,6 @@ import type { Unit } from './unit';
 import { bootStorage, frozenNote, restoreStorage, unloggedEntries } from './storage/restore';
 import { Decision, formatDecision } from './core';
 import { saveConfig } from './storage/config-commit';
-import { FORMAT } from './storage/store';
 
 /** The boot module's entry: configures and starts a freshly made unit. */
 export type BootEntry = (u: Unit, factory: unknown) => void;
@@ -62,7 +61,7 @@ export function bootUnit(u: Unit, factory: unknown): void {
     lost = unloggedEntries(storage, core.cfg.accounts.names);
     storage.note = frozenNote(storage);
     for (let i = 0; i < restored.length; i++) report.push(restored[i]);
-    if (storage.store.format < FORMAT && !storage.store.readOnly) format = b.format;
+    if (storage.store.format && !storage.store.readOnly) format = b.format;
     if (!saved || b.formatted || storage.store.configGen === 0) {
       if (!saveConfig(storage, configSource(u.cfg), core, [])) report.push('could not save the configuration: ' + storage.error);
     }

@@ -150,7 +150,7 @@ function encodeInto(c: Config, w: Writer): void {
     list(w, m.addr, i * 6, i * 6 + 6);
   }
   // SMS, then the uplink, appended (a record written without them reads back with none): ASCII text
-  const x = [c.sms, c.uplink];
+  const x = [c.sms, c.uplink || ''];
   for (let i = 0; i < (c.uplink ? 2 : 1); i++) {
     w.u16(x[i].length);
     for (let k = 0; k < x[i].length; k++) w.u8(x[i].charCodeAt(k));
@@ -180,7 +180,6 @@ export function decodeConfig(b: Uint8Array): Config | null {
     plans: [], planNames: [], accounts: null as unknown as AccountTable, meters: null as unknown as MeterTable,
     pins: ['', r.str(), r.str(), r.str()], pollS: r.num(), dltLine: readLine(r), modbusLine: readLine(r), profileSpecs: [], profiles: [],
     sms: '',
-    uplink: '',
   };
   for (let i = 0; i < nf && !r.bad; i++) {
     const n = r.u16();
@@ -272,7 +271,10 @@ export function decodeConfig(b: Uint8Array): Config | null {
   }
   if (r.pos < r.end && !r.bad) {
     const n = r.u16();
-    for (let k = 0; k < n && !r.bad; k++) c.uplink += String.fromCharCode(r.u8());
+    let s = '';
+    for (let k = 0; k < n && !r.bad; k++) s += String.fromCharCode(r.u8());
+    // (absent when none: one variable less in the heap)
+    if (s) c.uplink = s;
   }
   return r.bad || r.pos !== r.end ? null : c;
 }

@@ -46,7 +46,7 @@ export interface Config {
   sms: string;
   /** The uplink (docs/uplink.md), in one string ('' without the section): "<interval minutes>
    *  <keep-alive seconds> <unit id> <key as 32 hex digits>". */
-  uplink: string;
+  uplink?: string;
 }
 
 /** Parse outcome: the config, or an error such as `accounts[2].plan: unknown plan "x"`. */
@@ -404,7 +404,6 @@ export class ConfigBuilder {
       plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'],
       pollS: 60, dltLine: DLT_LINE, modbusLine: MODBUS_LINE, profileSpecs: [], profiles: [],
       sms: '',
-      uplink: '',
     };
   }
 

@@ -96,7 +96,7 @@ function emptyConfig(): Config {
   a.friendAt = table(I16, 1);
   const m = emptyMeters();
   const line = { baud: 9600, dataBits: 8 as const, parity: 'none' as const, stopBits: 1 as const };
-  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [], sms: '', uplink: '' };
+  return { calendar: { utcOffsetS: 0, weekendMask: 65, holidays: [], billingDay: 1 }, plans: [], planNames: [], accounts: a, meters: m, pins: ['', '1111', '2222', '3333'], pollS: 60, dltLine: line, modbusLine: line, profileSpecs: [], profiles: [], sms: '' };
 }
 
 /** Factory PINs by role. A function: on the board its text stays in flash until asked for. */

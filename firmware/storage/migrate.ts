@@ -5,7 +5,7 @@ import type { Core } from '../core';
 import { configSource } from '../config-store';
 import { Reader, Writer } from './bytes';
 import { HEAD, UNIT } from './journal';
-import { EVENT_SLOT, FORMAT, MONEY_SLOT, Store, layoutFor } from './store';
+import { EVENT_SLOT, FORMAT, MONEY_SLOT, Store, layoutFor, readingSlots } from './store';
 import { writeHeader } from './store-boot';
 import { saveConfig } from './config-commit';
 import { appendMoney, ledgerLine } from './history';
@@ -68,7 +68,7 @@ export function migrateStorage(us: UnitStorage, core: Core, tokens: TokenStates,
   }
   const hw = writeHeader(st, FORMAT);
   if (!hw.ok) return hw.error;
-  st.format = FORMAT;
+  st.format = undefined;
   st.money = m;
   st.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
   openRing(st.events);
@@ -88,9 +88,9 @@ function toFive(st: Store): string | null {
   if (m.seq > l.moneySlots) return 'EEPROM kept in format 4 (' + m.seq + ' money entries): no interval readings for the uplink';
   const hw = writeHeader(st, FORMAT);
   if (!hw.ok) return hw.error;
-  st.format = FORMAT;
+  st.format = undefined;
   st.money = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);
   st.money.seq = m.seq;
   st.money.next = m.seq % l.moneySlots;
-  return l.readingSlots ? 'migrated EEPROM format 4 to ' + FORMAT : null;
+  return readingSlots(l) ? 'migrated EEPROM format 4 to ' + FORMAT : null;
 }

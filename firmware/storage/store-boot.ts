@@ -180,7 +180,8 @@ export function formatStore(st: Store, keepEvents: boolean): Result<true> {
   clearRing(st.daily);
   clearRing(st.monthly);
   // An older format's layout stays that format until migrated (formats 1 to 3: 3).
-  const h = writeHeader(st, st.format < 4 ? 3 : st.format);
+  const f = st.format || FORMAT;
+  const h = writeHeader(st, f < 4 ? 3 : f);
   if (h.ok) st.readOnly = false;
   return h;
 }
@@ -233,7 +234,7 @@ export function bootStore(st: Store, unitGen: (scan: JournalScan) => number): St
     openRing(st.daily);
     openRing(st.monthly);
     // (not in an older format: its money log lies there)
-    if (UPLINK && st.format === FORMAT) openRing(st.readings);
+    if (UPLINK && !st.format) openRing(st.readings);
   }
   const gen = unitGen(scan);
   const s0 = fresh ? null : slot(st, 0);

@@ -36,9 +36,9 @@ export interface StoreLayout {
   dailySlots: number;
   monthly: number;
   monthlySlots: number;
-  /** Interval readings (format 5, parts above 64 KB; no slots otherwise), just below the events. */
+  /** Interval readings (format 5, parts above 64 KB), just below the events: their slots fill
+   *  the space up to the events (none on other parts). */
   readings: number;
-  readingSlots: number;
   journal: number;
   journalSize: number;
 }
@@ -89,10 +89,14 @@ export function layoutFor(size: number, page: number, format?: number): StoreLay
     monthly: e + fd,
     monthlySlots: fm / FREEZE_SLOT,
     readings: r,
-    readingSlots: rd / READING_SLOT,
     journal: j,
     journalSize: pages(size + x - j, 16),
   };
+}
+
+/** Slots of interval readings in layout l. */
+export function readingSlots(l: StoreLayout): number {
+  return Math.floor((l.events - l.readings) / READING_SLOT);
 }
 
 /** What boot found. */
@@ -121,8 +125,9 @@ export class Store {
   /** Interval readings for the uplink (no slots on a part of 64 KB or less; not used while the
    *  EEPROM is kept in format 4). Only in a firmware with the uplink. */
   readings!: SlotRing;
-  /** The format the EEPROM is read in: the current one, or an older one until it is migrated. */
-  format = FORMAT;
+  /** The older format the EEPROM is read in until it is migrated (none: the current one; a
+   *  field only then, one variable less in the heap). */
+  format?: number;
   /** Generation of the committed configuration, and the slot holding it. */
   configGen = 0;
   configSlot = 0;
@@ -137,6 +142,6 @@ export class Store {
     this.events = new SlotRing(ee, l.events, l.eventSlots, EVENT_SLOT);
     this.daily = new SlotRing(ee, l.daily, l.dailySlots, FREEZE_SLOT);
     this.monthly = new SlotRing(ee, l.monthly, l.monthlySlots, FREEZE_SLOT);
-    if (UPLINK) this.readings = new SlotRing(ee, l.readings, l.readingSlots, READING_SLOT);
+    if (UPLINK) this.readings = new SlotRing(ee, l.readings, readingSlots(l), READING_SLOT);
   }
 }

@@ -23,7 +23,7 @@ export function unsent(u: Unit, s: UplinkState): number[] {
 /** Hours of interval readings the EEPROM holds for this unit's meters. */
 export function backlogHours(u: Unit): number {
   const r = upRings(u)[0];
-  return Math.floor(((r.slots / (Math.ceil(u.cfg.meters.n / PER_SLOT) || 1)) * parseInt(u.cfg.uplink, 10)) / 60);
+  return Math.floor(((r.slots / (Math.ceil(u.cfg.meters.n / PER_SLOT) || 1)) * parseInt(u.cfg.uplink as string, 10)) / 60);
 }
 
 /** "readings 3, ledger 1, events 4" (the log's lines, which a slot of the event log holds). */

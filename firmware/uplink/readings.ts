@@ -6,7 +6,6 @@
 // has no end then), nor on a part without the ring (64 KB or less, or kept in format 4).
 import type { Unit } from '../unit';
 import { Writer } from '../storage/bytes';
-import { FORMAT } from '../storage/store';
 
 /** Meters in one slot: a 256-byte slot's 248 bytes of payload, less the 9 of its head. */
 export const PER_SLOT = 59;
@@ -20,7 +19,7 @@ export function takeReadings(u: Unit, t: number): void {
   if (!st || !u.timeValid || !u.cfg.uplink) return;
   const s = st.store;
   const ring = s.readings;
-  if (!ring.slots || s.readOnly || s.format !== FORMAT) return;
+  if (!ring.slots || s.readOnly || s.format) return;
   const iv = parseInt(u.cfg.uplink, 10) * 60;
   const end = t - (t % iv);
   if (u.readAt === undefined) {

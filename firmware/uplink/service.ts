@@ -67,7 +67,7 @@ const ALLOWED = ['topup', 'refund', 'correct', 'relay', 'token', 'tariff', 'acct
 
 /** The module's entry: starts unit u's uplink (its configuration has an `uplink` section). */
 export function uplinkStart(u: Unit): void {
-  const w = u.cfg.uplink.split(' ');
+  const w = (u.cfg.uplink as string).split(' ');
   const id = w[2];
   const key = new Uint8Array(16);
   for (let i = 0; i < 16; i++) key[i] = parseInt(w[3].substr(2 * i, 2), 16);
@@ -161,7 +161,7 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): void {
       to = b[1] as number[];
     }
   }
-  const due = !p && (s.stateAt < 0 || now - s.stateAt >= parseInt(u.cfg.uplink, 10) * 60000);
+  const due = !p && (s.stateAt < 0 || now - s.stateAt >= parseInt(s.conf, 10) * 60000);
   if (due) p = state(u, s);
   if (!p) return;
   // the record first when the numbers reserved are used up

@@ -16,7 +16,7 @@ describe('the uplink section', () => {
     const s = parseConfig({ ...base(), uplink: { id: 'f', key: KEY, intervalMinutes: 60, keepAliveSeconds: 30 } });
     expect(s.ok && s.value.uplink).toBe('60 30 f ' + KEY.toLowerCase());
     const none = parseConfig(base());
-    expect(none.ok && none.value.uplink).toBe('');
+    expect(none.ok && none.value.uplink).toBeUndefined();
   });
 
   it('refuses what is wrong, naming it', () => {
@@ -50,7 +50,7 @@ describe('the uplink section', () => {
     const p = parseConfig(base());
     if (!p.ok) throw new Error(p.error);
     const b = decodeConfig(encodeConfig(p.value))!;
-    expect(b.uplink).toBe('');
+    expect(b.uplink).toBeUndefined();
     expect(exportConfig(b).uplink).toBeUndefined();
   });
 });

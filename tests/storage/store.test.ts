@@ -3,7 +3,7 @@
 // virtual AT24C through the real driver.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_SLOT, FORMAT, FREEZE_SLOT, MONEY_SLOT, READING_SLOT, Store, layoutFor } from '../../firmware/storage/store';
+import { EVENT_SLOT, FORMAT, FREEZE_SLOT, MONEY_SLOT, READING_SLOT, Store, layoutFor, readingSlots } from '../../firmware/storage/store';
 import { Journal } from '../../firmware/storage/journal';
 import { decodeAccount, decodeUnit, encodeAccount as encodeInto, encodeUnit, unitConfigGen } from '../../firmware/storage/records';
 import { Writer } from '../../firmware/storage/bytes';
@@ -120,15 +120,15 @@ describe('layoutFor', () => {
       const s = layoutFor(65536, 256);
       const x = size - 65536;
       // the readings: a quarter of x, whole pages, just below the event log, after the money log
-      const rd = l.readingSlots * READING_SLOT;
+      const rd = readingSlots(l) * READING_SLOT;
       expect(rd).toBe(Math.floor(x / 4 / 256) * 256);
       expect(l.readings % 256).toBe(0);
       expect(l.readings + rd).toBeLessThanOrEqual(l.events);
       expect(l.events - (l.readings + rd)).toBeLessThan(256);
-      expect(s.readingSlots).toBe(0);
+      expect(readingSlots(s)).toBe(0);
       // format 4: no readings, the money log up to the events
       const f = layoutFor(size, 256, 4);
-      expect([f.readingSlots, f.moneySlots]).toEqual([0, Math.floor((s.events - s.money + x) / MONEY_SLOT)]);
+      expect([readingSlots(f), f.moneySlots]).toEqual([0, Math.floor((s.events - s.money + x) / MONEY_SLOT)]);
       // header, configuration slots and the money log's start as on a 64 KB part of 256-byte pages
       expect([l.header, l.config, l.configSize, l.money]).toEqual([s.header, s.config, s.configSize, s.money]);
       // the money log grows by x, in one ring; everything after it moves up by x, sized as before
@@ -148,9 +148,9 @@ describe('layoutFor', () => {
 
   it('matches the figures of docs/storage.md for the AT24CM01 and AT24CM02 (the money log and the interval readings above 64 KB)', () => {
     const a = layoutFor(131072, 256);
-    expect([a.moneySlots, a.readingSlots, a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize, a.journalSize]).toEqual([1529, 64, 102, 85, 21, 8192, 18032]);
+    expect([a.moneySlots, readingSlots(a), a.eventSlots, a.dailySlots, a.monthlySlots, a.configSize, a.journalSize]).toEqual([1529, 64, 102, 85, 21, 8192, 18032]);
     const b = layoutFor(262144, 256);
-    expect([b.moneySlots, b.readingSlots, b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize, b.journalSize]).toEqual([3987, 192, 102, 85, 21, 8192, 18032]);
+    expect([b.moneySlots, readingSlots(b), b.eventSlots, b.dailySlots, b.monthlySlots, b.configSize, b.journalSize]).toEqual([3987, 192, 102, 85, 21, 8192, 18032]);
     // format 4 (no interval readings), as a unit keeps it whose money log reached past them
     expect([layoutFor(131072, 256, 4).moneySlots, layoutFor(262144, 256, 4).moneySlots]).toEqual([1945, 5222]);
   });
