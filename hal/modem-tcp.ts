@@ -57,6 +57,7 @@ export function modemTcp(o: ModemTcpOptions): OpenLink {
   };
 }
 
+/** Whether s can stand between quotes in a command (printable ASCII, no '"'). */
 function quotable(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -138,13 +139,15 @@ class ModemTcp {
     this.data = null;
     this.closed = null;
     this.out = '';
-    if (!this.busy && this.k >= 0 && this.k < CLOSE) this.cmd(CLOSE);
+    if (!this.busy && this.k > 1 && this.k < CLOSE) this.cmd(CLOSE);
   }
 
-  /** The connection failed: the module is told to close (once nothing is out), closed() once. */
+  /** The connection failed: the module is told to close (once nothing is out; a module that has
+   *  not answered AT has nothing to close), closed() once. */
   private fail(): void {
     const cb = this.closed;
     this.shut();
+    if (this.k <= 1) this.idle();
     if (cb) cb();
   }
 
@@ -182,11 +185,14 @@ class ModemTcp {
     const k = this.k;
     this.stop();
     if (k >= CLOSE) return k === CLOSE ? this.cmd(SHUT) : this.idle();
-    if (this.serving !== this.live) return this.cmd(CLOSE);
-    if (!ok) return k === 0 && ++this.tries < AT_TRIES ? this.cmd(0) : this.fail();
-    if (k < START) return this.cmd(k + 1);
-    this.k = UP;
-    this.kick();
+    if (this.serving !== this.live) return k > 1 ? this.cmd(CLOSE) : this.idle();
+    if (ok) {
+      if (k < START) return this.cmd(k + 1);
+      this.k = UP;
+      return this.kick();
+    }
+    if (k === 0 && ++this.tries < AT_TRIES) return this.cmd(0);
+    this.fail();
   }
 
   private idle(): void {
@@ -231,15 +237,16 @@ class ModemTcp {
         const n = b.substr(5);
         this.buf = '';
         if (n.length > 0 && n.length < 6 && digits(n)) this.raw = +n;
-      } else this.buf = b.length < MAX_LINE ? b + c : '';
+      } else this.buf = b.length < MAX_LINE ? b + c : ' '; // (the rest of a long line is no line's start)
     }
   }
 
   private line(l: string): void {
     const k = this.k;
-    if (l === 'CLOSED' || l === '+PDP: DEACT') {
-      // The connection, or the bearer under it, is gone: closed() now; a command out is let
-      // finish (its answer comes: SEND FAIL, ERROR) before the module is told to close.
+    if (l === 'CLOSED' || l === '+PDP: DEACT' || l === 'RDY' || l === 'NORMAL POWER DOWN') {
+      // The connection, or the bearer under it, is gone (a module that restarted or switched
+      // off says nothing of it): closed() now; a command out is let finish (its answer comes:
+      // SEND FAIL, ERROR) before the module is told to close.
       if (k >= 6 && k <= SENT && this.serving === this.live) {
         if (!this.busy) this.stop();
         this.fail();

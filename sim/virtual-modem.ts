@@ -196,6 +196,10 @@ export class VirtualModem {
   private retryTimer = -1;
   /** When the last output queued goes out: later output never overtakes it. */
   private outAt = 0;
+  /** Output queued, in order. Each goes once those before it have: on a real clock, timers due
+   *  a moment apart may run the other way round (Node's loop time is cached), and a socket's
+   *  CONNECT OK must not overtake the OK before it. */
+  private outQ: { due: boolean; go: () => void }[] = [];
   /** TP-MR of the next SMS sent; the SIM keeps it across restarts. */
   private mr = 1;
   /** The TCP/IP application's state as AT+CIPSTATUS names it. */
@@ -389,6 +393,7 @@ export class VirtualModem {
   private stop(): void {
     for (const h of this.timers) this.clock.cancel(h);
     this.timers = [];
+    this.outQ = [];
     this.retryTimer = -1;
     this.on = false;
     this.up = false;
@@ -411,12 +416,20 @@ export class VirtualModem {
     const now = this.clock.now();
     const at = Math.max(now + Math.max(0, delayMs), this.outAt);
     this.outAt = at;
+    const item = {
+      due: false,
+      go: () => {
+        if (this.faults.hang) return;
+        // What the text ends (a command, the wait for the prompt) ends before the unit reads it:
+        // a unit answers at once, in the same turn, with its next command or its text.
+        if (then) then();
+        this.emit(text);
+      },
+    };
+    this.outQ.push(item);
     this.later(at - now, () => {
-      if (this.faults.hang) return;
-      // What the text ends (a command, the wait for the prompt) ends before the unit reads it:
-      // a unit answers at once, in the same turn, with its next command or its text.
-      if (then) then();
-      this.emit(text);
+      item.due = true;
+      while (this.outQ.length > 0 && this.outQ[0].due) (this.outQ.shift() as { go: () => void }).go();
     });
   }
 
@@ -650,7 +663,7 @@ export class VirtualModem {
   private tcpStart(args: Arg[]): Reply {
     if (args.length !== 3 || !args[0].quoted || !args[1].quoted || !/^\d{1,5}$/.test(args[2].v)) return err();
     if (args[0].v.toUpperCase() !== 'TCP') return err(); // UDP is not simulated
-    if (this.sock && this.ipState === 'CONNECT OK') return ok(['ALREADY CONNECT']);
+    if (this.sock && this.ipState === 'CONNECT OK') return final('OK\r\n\r\nALREADY CONNECT');
     if (['IP STATUS', 'IP CLOSE', 'TCP CLOSED'].indexOf(this.ipState) < 0) return err();
     const host = args[1].v;
     const port = parseInt(args[2].v, 10);

@@ -27,6 +27,9 @@ export interface MqttClientOptions {
   onState?: (s: string) => void;
   /** The longest packet taken (default 1024). */
   maxPacket?: number;
+  /** How long the answer to CONNECT may take, ms (default 30 s): over a modem's TCP the link
+   *  brings its bearer up first (AT+CIICR alone may take 85 s). */
+  connectMs?: number;
 }
 
 /** Waits before reconnecting: 1 s, doubling to 5 minutes. */
@@ -110,7 +113,7 @@ export class MqttClient {
       self.timer = -1;
       const now = self.o.clock.now();
       // no answer to CONNECT, SUBSCRIBE or a ping in time: the connection is gone
-      if ((self.state === 1 || self.pinged) && now - self.heardAt > ANSWER_MS) return self.lost();
+      if ((self.state === 1 || self.pinged) && now - self.heardAt > (self.state === 1 ? self.o.connectMs || ANSWER_MS : ANSWER_MS)) return self.lost();
       if (self.state === 2) {
         if (self.fly && now - self.sentAt > ANSWER_MS) self.sendFly(true);
         if (!self.pinged && now - self.heardAt > self.o.keepAliveS * 500) {
