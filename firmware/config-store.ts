@@ -273,8 +273,9 @@ export function decodeConfig(b: Uint8Array): Config | null {
     const n = r.u16();
     let s = '';
     for (let k = 0; k < n && !r.bad; k++) s += String.fromCharCode(r.u8());
-    // (absent when none: one variable less in the heap)
+    // (absent when none, one variable less in the heap; the encoder never writes an empty one)
     if (s) c.uplink = s;
+    else r.bad = true;
   }
   return r.bad || r.pos !== r.end ? null : c;
 }

@@ -5,7 +5,7 @@ import type { Core } from '../core';
 import { configSource } from '../config-store';
 import { Reader, Writer } from './bytes';
 import { HEAD, UNIT } from './journal';
-import { EVENT_SLOT, FORMAT, MONEY_SLOT, Store, layoutFor, readingSlots } from './store';
+import { EVENT_SLOT, FORMAT, MONEY_SLOT, Store, layoutFor } from './store';
 import { writeHeader } from './store-boot';
 import { saveConfig } from './config-commit';
 import { appendMoney, ledgerLine } from './history';
@@ -92,5 +92,6 @@ function toFive(st: Store): string | null {
   st.money = new SlotRing(ee, l.money, l.moneySlots, MONEY_SLOT);
   st.money.seq = m.seq;
   st.money.next = m.seq % l.moneySlots;
-  return readingSlots(l) ? 'migrated EEPROM format 4 to ' + FORMAT : null;
+  // (said where the layouts differ: a part with interval readings below its events)
+  return l.readings < l.events ? 'migrated EEPROM format 4 to ' + FORMAT : null;
 }
