@@ -344,7 +344,10 @@ function next(u: Unit, s: UplinkState): void {
   }
 }
 
+/** Queues an answer; at most 8 wait (RAM): an older one dropped is asked for again, since the
+ *  head-end sends its command again until answered, and the copy's `replay` settles it. */
 function answer(s: UplinkState, c: number, ok: boolean, m: string): void {
+  if (s.answers.length >= 8) s.answers.shift();
   s.answers.push(JSON.stringify({ k: 'a', c: c, ok: ok ? 1 : 0, m: m }));
   s.pump();
 }
