@@ -44,8 +44,8 @@ export interface Config {
    *  line "<seconds between sessions> <key as 32 hex digits, or ->", then a line per phone,
    *  "a <number>" for an administrator, "u <number> <account> ..." for a user of those accounts. */
   sms: string;
-  /** The uplink (docs/uplink.md), in one string ('' without the section): "<interval minutes>
-   *  <keep-alive seconds> <unit id> <key as 32 hex digits>". */
+  /** The uplink (docs/uplink.md), in one string (absent without the section: no variable of
+   *  heap): "<interval minutes> <keep-alive seconds> <unit id> <key as 32 hex digits>". */
   uplink?: string;
 }
 
