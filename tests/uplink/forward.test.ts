@@ -266,4 +266,40 @@ describe('the uplink in a unit', () => {
       await r.headend.stop();
     }
   }, 60000);
+  it('a changed uplink section starts the uplink again, its numbers going on: no message number used twice, no command taken twice', async () => {
+    const r = await rig('u4');
+    try {
+      await r.minutes(2);
+      const seq = await r.headend.send('u4', 'topup R1 7');
+      await r.minutes(1);
+      await r.until(() => r.headend.store.commands('u4').some((x) => x.seq === seq && x.status === 'ok'));
+      const before = r.u.unit.up!;
+      const topped = r.u.unit.core.topupMilli[0];
+      // the keep-alive changed by a configuration imported at the console
+      const doc = JSON.stringify({ ...config('u4'), uplink: { id: 'u4', key: KEY, intervalMinutes: 15, keepAliveSeconds: 60 } }, null, 1);
+      expect(r.type('config import')).toEqual(['paste the configuration, then a line END CONFIG']);
+      for (const line of doc.split('\n')) r.u.unit.input(line + '\r');
+      const from = r.printed.length;
+      r.u.unit.input('END CONFIG\r');
+      r.clock.advance(1000);
+      expect(r.printed.slice(from).join('\n')).toMatch(/^configuration imported/m);
+      await r.minutes(3);
+      const now = r.u.unit.up!;
+      expect(now).not.toBe(before);
+      expect(now.conf).toBe('15 60 u4 ' + KEY);
+      expect([now.taken, now.seq > before.seq]).toEqual([seq, true]);
+      // the command again: a replay; the head-end took every message of the new start
+      expect(publish(broker.port, 'unit/u4/cmd', sealMessage(key, 'u4', seq, 'topup R1 7'))).toBe(0);
+      await r.minutes(2);
+      expect(r.u.unit.core.topupMilli[0]).toBe(topped);
+      expect(now.refused).toBe(1);
+      await r.until(() => r.headend.store.unitStates()[0].lastUp >= now.seq);
+      const st = r.headend.store.unitStates()[0];
+      expect(st.refusals.replay || 0).toBe(0);
+      expect(st.lastUp).toBe(now.seq);
+    } finally {
+      r.u.unit.up!.stop();
+      await r.headend.stop();
+    }
+  }, 60000);
 });
