@@ -46,7 +46,7 @@ export class Headend {
   private stopped = false;
   private log: (line: string) => void;
 
-  private constructor(readonly store: HeadendStore, private o: HeadendOptions) {
+  private constructor(readonly store: HeadendStore, o: HeadendOptions) {
     this.log = o.log || (() => undefined);
     const resendMs = o.resendMs ?? 30000;
     const id = o.session || o.clientId || 'headend-' + process.pid + '-' + Math.random().toString(16).slice(2, 8);
