@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     console.log('  balances   ' + sum((f) => f.balancesOff) + ' accounts differing from their unit; items written over before they went: ' + sum((f) => f.lost));
     console.log('  duplicates ' + r.duplicatesDropped + ' items dropped; messages refused: ' + (Object.keys(r.refused).map((k) => k + ' ' + r.refused[k]).join(', ') || 'none') + '; messages stored ' + sum((f) => f.messages));
     const w = Math.max(...r.floors.map((f) => f.topups[2]));
-    console.log('  top-ups    ' + sum((f) => f.topups[1]) + ' of ' + sum((f) => f.topups[0]) + ' sent by the head-end reached the units, the longest ' + w + ' s after the link was up (poll interval 60 s)');
+    console.log('  top-ups    ' + sum((f) => f.topups[1]) + ' of ' + sum((f) => f.topups[0]) + ' sent by the head-end reached the units, the longest ' + w + ' s after they were sent or the link was up (a session every 15 min)');
     console.log('  ' + r.realSeconds.toFixed(0) + ' s of real time');
   } finally {
     await broker.stop();

@@ -71,7 +71,9 @@ export function exportTop(c: Config): Obj {
   if (SMS && c.sms) o.sms = exportSms(c.sms);
   if (UPLINK && c.uplink) {
     const w = c.uplink.split(' ');
-    o.uplink = { id: w[2], key: w[3], intervalMinutes: +w[0], keepAliveSeconds: +w[1] };
+    const up: Obj = (o.uplink = { id: w[2], key: w[3], intervalMinutes: +w[0], keepAliveSeconds: +w[1] });
+    const n = ['broker', 'apn', 'apnUser', 'apnPassword'];
+    for (let k = 4; k < w.length; k++) up[n[k - 4]] = w[k];
   }
   return o;
 }

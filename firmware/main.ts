@@ -4,6 +4,8 @@ import { At24c } from '../hal/at24c';
 import { Ds3231 } from '../hal/ds3231';
 import { BoardDescription } from '../hal/espruino/board';
 import { SMS } from './sms/feature';
+import { UPLINK_BROKER } from './uplink/feature';
+import type { OpenLink } from '../hal/link';
 import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
@@ -65,7 +67,9 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
   const md = (b as unknown as { modem?: string }).modem;
   // The modem off until the firmware has taken its UART (Espruino's REPL falls back to Serial1
   // at boot when USB is unplugged).
-  if (SMS && md) digitalWrite(pin(md.split(' ')[4]), 0);
+  if ((SMS || UPLINK_BROKER) && md) digitalWrite(pin(md.split(' ')[4]), 0);
+  // The uplink's link through the modem, made when the uplink first starts (hal/espruino/modem-uplink.ts).
+  let up: ((to: string) => OpenLink) | undefined;
   const relays: RelayOutput[] = [];
   // (a callback per relay: the loop's locals would stay in the scope the HAL's functions keep)
   b.relays.forEach(function (r) {
@@ -113,6 +117,10 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     // (the line's code a module of the board's HAL, loaded with each SMS session: hal/espruino/modem-line.ts)
     openModem: SMS && md ? function (kept: { on?: boolean }) {
       return loadModule('mdl')(uart((md as string).split(' ')[0]), md, kept);
+    } : undefined,
+    openUplink: UPLINK_BROKER && md ? function (to: string) {
+      if (!up) up = loadModule('mtc')(uart((md as string).split(' ')[0]), md, clock);
+      return (up as (to: string) => OpenLink)(to);
     } : undefined,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
     // (its code a module of the board's HAL, loaded at the first token entry: hal/espruino/native-walk.ts)

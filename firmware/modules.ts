@@ -24,7 +24,8 @@ import type { meterSession } from './metering/session';
 import type { pulseMeters } from './metering/pulse';
 import type { runSms } from './sms/run';
 import type { smsAfter } from './sms/asked';
-import type { uplinkStart } from './uplink/service';
+import type { uplinkSession } from './uplink/service';
+import type { uplinkCommands } from './uplink/commands';
 
 /** Module name -> the type of its entry function. */
 export interface Modules {
@@ -41,7 +42,8 @@ export interface Modules {
   pul: typeof pulseMeters;
   sms: typeof runSms;
   sma: typeof smsAfter;
-  upl: typeof uplinkStart;
+  upl: typeof uplinkSession;
+  upc: typeof uplinkCommands;
 }
 
 export type ModuleName = keyof Modules;

@@ -64,8 +64,11 @@ export interface UnitHal {
   /** Opens the GSM modem's line for an SMS session (absent: no modem on this unit); `kept`
    *  holds the line's own state between sessions (whether the module's supply is on). */
   openModem?: (kept: { on?: boolean }) => ModemLine;
-  /** Opens a connection to the uplink's broker (absent: no uplink on this unit). */
-  openUplink?: OpenLink;
+  /** The uplink's connections to its broker (absent: no uplink on this unit), given the words of
+   *  the configuration's `uplink` section after its key ("host:port [apn [user password]]", ''
+   *  when it has none): the board's modem connects there, the simulator to a broker of its own.
+   *  Asked once each time the uplink starts. */
+  openUplink?: (to: string) => OpenLink;
 }
 
 /** Optional parts plugged in by the platform. */
@@ -154,6 +157,13 @@ export class Unit {
         // (a few seconds): the two crowded the Pico's heap out (the lines an SMS runs go, in a
         // session of their own, sh.from)
         if (SMS && hal.freeVars && self.sms && self.sms.on && !sh.from) return sh.say({ ok: false, lines: ['error: an SMS session is running (a few seconds): type it again'] });
+        // and ends an uplink session (taken up again after it), or waits for the head-end's
+        // commands to have run (a moment)
+        const up = self.up;
+        if (UPLINK && hal.freeVars && up && up.on && sh.from !== 'uplink') {
+          if (!up.stop) return sh.say({ ok: false, lines: ['error: the head-end\'s commands are running: type it again'] });
+          up.stop();
+        }
         // On a board a console command does not share the heap with a poll cycle: the bus
         // session closes, the next interval takes the cycle up again.
         if (hal.freeVars && self.metering) self.metering.pause();
@@ -167,6 +177,7 @@ export class Unit {
         }
         // `sms now`, `sms test`: the session in a few seconds, the command's module gone
         if (SMS && self.sms && self.sms.soon) smsTick(self, 2000);
+        if (UPLINK && self.up && self.up.soon) uplinkTick(self, 2000);
       },
     });
   }

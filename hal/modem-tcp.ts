@@ -46,13 +46,14 @@ const MAX_SEND = 1024;
 /** The longest line kept: the answers read here are short; longer is noise. */
 const MAX_LINE = 80;
 
-/** Opens connections to host:port through the modem on `o.line`, one at a time. Every open
- *  returns null when a setting cannot go into the module's quoted parameters (a '"' or a control
- *  character, no host, a port outside 1..65535). */
+/** Opens connections to host:port through the modem on `o.line`, one at a time. The settings are
+ *  read at each opening (a board's configuration may change them): an open returns null when
+ *  one cannot go into the module's quoted parameters (a '"' or a control character, no host, a
+ *  port outside 1..65535). */
 export function modemTcp(o: ModemTcpOptions): OpenLink {
   const m = new ModemTcp(o);
-  const ok = quotable(o.apn) && quotable(o.user || '') && quotable(o.password || '') && quotable(o.host) && o.host !== '' && o.port === Math.floor(o.port) && o.port > 0 && o.port < 65536;
   return function (data, closed) {
+    const ok = quotable(o.apn) && quotable(o.user || '') && quotable(o.password || '') && quotable(o.host) && o.host !== '' && o.port === Math.floor(o.port) && o.port > 0 && o.port < 65536;
     return ok ? m.open(data, closed) : null;
   };
 }

@@ -1,10 +1,11 @@
 // A fleet of simulated units reporting to a head-end through a real MQTT broker (issue 13): each
 // unit a dormitory floor (sim/scenarios/dormitory-floor.json, its own seed) with an `uplink`
-// section, its link a real TCP connection to the broker, cut by outages drawn at random (a share
-// of the time, each up to a number of hours). The units' clocks are virtual and run in lockstep, a
-// minute a step; after each step the fleet waits (real time) until every connection attempt and
-// every message in flight has had its answer, so that the units' time limits, which are virtual,
-// are not run out by the broker's real latency. The head-end is the operator's own code
+// section, its link a real TCP connection to the broker for each of its sessions, cut by outages
+// drawn at random (a share of the time, each up to a number of hours). The units' clocks are
+// virtual and run in lockstep, 30 s a step; after each step the fleet waits (real time) until
+// every session has connected and sent what it has and every message in flight has had its
+// answer, so that the units' time limits, which are virtual, are not run out by the broker's
+// real latency. The head-end is the operator's own code
 // (tools/headend/headend.ts), in this process. At the end every unit's own records are compared
 // with what the head-end's database holds: readings, ledger entries, events, balances.
 import * as crypto from 'crypto';
@@ -16,6 +17,7 @@ import type { Unit } from '../firmware/unit';
 import { slotAt } from '../firmware/storage/slot-scan';
 import { Reader } from '../firmware/storage/bytes';
 import { moneyEntry } from '../firmware/storage/history';
+import { uplinkTick } from '../firmware/uplink/tick';
 import { Headend } from '../tools/headend/headend';
 import type { UnitKey } from '../tools/headend/store';
 import { mulberry32 } from './prng';
@@ -160,11 +162,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     f.topupAt = Array.from({ length: headend ? (o.topups ?? 3) : 0 }, () => Math.floor(rnd() * days * 86400)).sort((a, b) => a - b);
     return Object.assign(f, { down });
   });
-  // Waiting for: an answer to the unit, a command it runs, a command sent to it while it is up.
+  // Waiting for, in a unit's session: its connection, an answer to it, what it has still to send
+  // (its state last), a command it runs, a command sent to it.
   const busy = (): boolean =>
     floors.some((f) => {
       const up = f.sim.unit.up;
-      return !!up && (up.client.awaiting() || up.running || (up.client.state === 2 && f.sent.some((x) => x.seq > up.taken)));
+      return !!up && ((!!up.on && (!up.client || up.client.awaiting() || !up.told || f.sent.some((x) => x.seq > up.taken))) || up.running);
     });
   const settle = async (): Promise<void> => {
     const t0 = Date.now();
@@ -178,8 +181,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       f.sim.step();
       const t = f.sim.unit.time() - f.start;
       if (f.down() && f.sock) f.sock.destroy();
-      const up = f.sim.unit.up;
-      const on = !!up && up.client.state === 2;
+      const on = !f.down();
       if (on && f.upSince < 0) f.upSince = t;
       if (!on) f.upSince = -1;
       while (f.topupAt.length && f.topupAt[0] <= t) {
@@ -205,12 +207,15 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       if (o.onHour) await o.onHour(h);
     }
   }
-  // the last messages reach the head-end, the newest state of every account among them
+  // a last session: what waits reaches the head-end, the newest state of every account among it
   for (const f of floors) {
     const up = f.sim.unit.up;
-    if (up) {
-      up.stateAt = -1;
+    if (up && up.on && up.pump) {
+      up.told = false;
       up.pump();
+    } else if (up) {
+      up.soon = true;
+      uplinkTick(f.sim.unit);
     }
   }
   for (let i = 0; i < 20 && busy(); i++) await settle();
@@ -218,7 +223,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   if (!headend) {
     for (const f of floors) {
       const up = f.sim.unit.up;
-      if (up) up.stop();
+      if (up && up.stop) up.stop();
       if (f.sock) f.sock.destroy();
     }
     return { floors: [], duplicatesDropped: 0, refused: {}, realSeconds: (Date.now() - started) / 1000 };
@@ -230,7 +235,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   }
   for (const f of floors) {
     const up = f.sim.unit.up;
-    if (up) up.stop();
+    if (up && up.stop) up.stop();
     if (f.sock) f.sock.destroy();
   }
   await headend.stop();

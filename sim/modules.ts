@@ -14,7 +14,8 @@ import { meterSession } from '../firmware/metering/session';
 import { pulseMeters } from '../firmware/metering/pulse';
 import { runSms } from '../firmware/sms/run';
 import { smsAfter } from '../firmware/sms/asked';
-import { uplinkStart } from '../firmware/uplink/service';
+import { uplinkSession } from '../firmware/uplink/service';
+import { uplinkCommands } from '../firmware/uplink/commands';
 
 /** Every module's entry, by name; tools/build.ts bundles the same names for the board. */
 export const MODULE_ENTRIES: Modules = {
@@ -31,7 +32,8 @@ export const MODULE_ENTRIES: Modules = {
   pul: pulseMeters,
   sms: runSms,
   sma: smsAfter,
-  upl: uplinkStart,
+  upl: uplinkSession,
+  upc: uplinkCommands,
 };
 
 /** Loads a module in Node: the entry itself. */

@@ -235,7 +235,9 @@ export class Simulation {
     }
     const vm = this.modem;
     const openModem = vm ? (): ModemLine => this.modemLine(vm) : undefined;
-    const openUplink = opts.openUplink;
+    // (the simulator's link goes to the broker it was given, whatever the configuration names)
+    const link = opts.openUplink;
+    const openUplink = link ? (): OpenLink => link : undefined;
     if (sc.bus) {
       const unitTime = (): number => (rtc.read() as { ok: true; value: RtcTime }).value.epochSeconds;
       const relayOf = (meter: string): number => {

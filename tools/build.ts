@@ -99,6 +99,7 @@ export function validateBoard(json: unknown): string[] {
   if (span !== 1 && span !== 2 && span !== 4) errors.push('eeprom.size: above 64 KB, 131072 (AT24CM01) or 262144 (AT24CM02)');
   else if (b.eeprom.address % span) errors.push('eeprom.address: 0x' + b.eeprom.address.toString(16) + ' cannot be a ' + b.eeprom.size / 1024 + ' KB part\'s: it answers at ' + span + ' addresses, for address bits 16' + (span > 2 ? ' and 17' : '') + ', from ' + bases.join(', '));
   if (b.rtc.address >= b.eeprom.address && b.rtc.address < b.eeprom.address + span) errors.push('rtc.address: same I2C address as the EEPROM');
+  if (b.uplink && b.uplink.link === 'modem' && !b.modem) errors.push('uplink.link: "modem" needs the board\'s modem section');
   return errors;
 }
 
@@ -178,12 +179,14 @@ function defineSwitches(defines: { [name: string]: boolean }): Plugin {
  *  interpreter's E.CRC32 on the board. */
 const BOARD_FILES: { [file: string]: string } = { 'hal/crc32.ts': 'hal/espruino/crc32.ts' };
 
-/** Whether the board being built has a GSM modem: without one, firmware/sms/feature.ts says
- *  so, and the SMS code is left out of its bundles. */
+/** Whether the board being built has SMS (a GSM modem its uplink does not take): without it,
+ *  firmware/sms/feature.ts says so, and the SMS code is left out of its bundles. */
 let buildModem = true;
 const FEATURE_FILE = path.join(ROOT, 'firmware', 'sms', 'feature.js');
-/** The same for the uplink (firmware/uplink/feature.ts): a board's `uplink` section. */
+/** The same for the uplink (firmware/uplink/feature.ts): a board's `uplink` section; and whether
+ *  it goes through the board's modem to the broker the configuration names. */
 let buildUplink = true;
+let buildUplinkModem = false;
 const UPLINK_FILE = path.join(ROOT, 'firmware', 'uplink', 'feature.js');
 
 /** Rollup reads the compiled modules from memory. */
@@ -201,7 +204,7 @@ export function memoryModules(files: { [file: string]: string }): Plugin {
     },
     load(id) {
       if (id === FEATURE_FILE && !buildModem) return 'export var SMS = false;\n';
-      return id === UPLINK_FILE && !buildUplink ? 'export var UPLINK = false;\n' : files[id];
+      return id === UPLINK_FILE ? 'export var UPLINK = ' + buildUplink + ';\nexport var UPLINK_BROKER = ' + buildUplinkModem + ';\n' : files[id];
     },
   };
 }
@@ -668,9 +671,11 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
  *  A `board` module is one the board's own HAL loads (firmware/main.ts), never the firmware: the
  *  simulator has HAL parts of its own in its place. A `live` module is one the resident code
  *  holds after its call, across the event loop's turns (metering/session.ts, metering/pulse.ts):
- *  it never reads a library piece (see modulesShare), which would stay in the heap with it. A
- *  `modem` module is built only for a board with a GSM modem (its `modem` section). */
-export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; modem?: boolean; uplink?: boolean } } = {
+ *  it never reads a library piece (see modulesShare), which would stay in the heap with it. An
+ *  `sms` module is built only for a board with SMS (a `modem` section, its uplink not through
+ *  it), an `uplink` one for a board with an `uplink` section, an `uplinkModem` one for a board
+ *  whose uplink goes through its modem. */
+export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; sms?: boolean; uplink?: boolean; uplinkModem?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
@@ -682,18 +687,25 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   mig: { file: 'firmware/storage/migrate.ts', entry: 'migrateUnit' },
   met: { file: 'firmware/metering/session.ts', entry: 'meterSession', live: true },
   pul: { file: 'firmware/metering/pulse.ts', entry: 'pulseMeters', live: true },
-  sms: { file: 'firmware/sms/run.ts', entry: 'runSms', live: true, modem: true },
-  sma: { file: 'firmware/sms/asked.ts', entry: 'smsAfter', live: true, modem: true },
-  upl: { file: 'firmware/uplink/service.ts', entry: 'uplinkStart', live: true, uplink: true },
+  sms: { file: 'firmware/sms/run.ts', entry: 'runSms', live: true, sms: true },
+  sma: { file: 'firmware/sms/asked.ts', entry: 'smsAfter', live: true, sms: true },
+  upl: { file: 'firmware/uplink/service.ts', entry: 'uplinkSession', live: true, uplink: true },
+  upc: { file: 'firmware/uplink/commands.ts', entry: 'uplinkCommands', live: true, uplink: true },
   ser: { file: 'hal/espruino/serial.ts', entry: 'openRs485', board: true, live: true },
   twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
-  mdl: { file: 'hal/espruino/modem-line.ts', entry: 'modemLine', board: true, live: true, modem: true },
+  mdl: { file: 'hal/espruino/modem-line.ts', entry: 'modemLine', board: true, live: true, sms: true },
+  mtc: { file: 'hal/espruino/modem-uplink.ts', entry: 'modemUplink', board: true, live: true, uplink: true, uplinkModem: true },
 };
 
-/** The modules of a board's build: those of a modem only on a board with one, the uplink's only
- *  on a board with an `uplink` section. */
-export function moduleNames(board?: { modem?: unknown; uplink?: unknown }): string[] {
-  return Object.keys(MODULES).filter((n) => !board || ((!MODULES[n].modem || board.modem !== undefined) && (!MODULES[n].uplink || board.uplink !== undefined)));
+/** The modules of a board's build: SMS's only on a board with SMS (a modem its uplink does not
+ *  take), the uplink's only on a board with an `uplink` section (the modem's link only when the
+ *  uplink goes through it). */
+export function moduleNames(board?: { modem?: unknown; uplink?: { link: string } }): string[] {
+  const up = !!board && !!board.uplink && board.uplink.link === 'modem';
+  return Object.keys(MODULES).filter((n) => {
+    const m = MODULES[n];
+    return !board || ((!m.sms || (board.modem !== undefined && !up)) && (!m.uplink || board.uplink !== undefined) && (!m.uplinkModem || up));
+  });
 }
 
 /** Classes a module may make objects of although the resident code has them too: the objects
@@ -1147,12 +1159,14 @@ function sourcesHash(extra: string): string {
 
 async function buildUncached(name: string, opts: BuildOptions): Promise<BuildResult> {
   try {
-    const b = loadBoard(name) as { modem?: unknown; uplink?: unknown };
-    buildModem = b.modem !== undefined;
+    const b = loadBoard(name);
+    buildUplinkModem = !!b.uplink && b.uplink.link === 'modem';
+    buildModem = b.modem !== undefined && !buildUplinkModem;
     buildUplink = b.uplink !== undefined;
     return await buildFor(name, opts);
   } finally {
     buildModem = buildUplink = true;
+    buildUplinkModem = false;
   }
 }
 

@@ -18,13 +18,20 @@ export const FLOOR_SCENARIO = path.resolve(__dirname, '..', 'sim', 'scenarios', 
  *  half on DDS238 Modbus meters), topped up at the start; `tokens` gives every account a token
  *  identity (floorTokenKey), as a floor sold with token top-ups has; `sms` gives the unit its SMS
  *  service (docs/sms.md): the key FLOOR_SMS_KEY, a session every minute, an administrator's phone
- *  and the phone of R302's tenant (FLOOR_SMS_PHONES). */
+ *  and the phone of R302's tenant (FLOOR_SMS_PHONES); `uplink` gives it an uplink to the broker
+ *  at host:port (docs/uplink.md): the name FLOOR_UPLINK_ID, the key FLOOR_UPLINK_KEY, readings
+ *  every 5 minutes (the shortest interval), over the APN "internet". */
 export interface FloorShape {
   accounts?: number;
   meters?: number;
   tokens?: boolean;
   sms?: boolean;
+  uplink?: string;
 }
+
+/** The floor's name at the head-end and its uplink key (32 hex digits). */
+export const FLOOR_UPLINK_ID = 'floor3';
+export const FLOOR_UPLINK_KEY = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 
 /** The floor's SMS key (32 hex digits, tools/sms-code.ts makes codes with it) and phones. */
 export const FLOOR_SMS_KEY = '5ac3e1d0b2a4f6987c0e1f2d3b4a5968';
@@ -61,6 +68,7 @@ export function floorScenario(hours = 1, bus?: { [k: string]: unknown }, shape: 
   if (shape.accounts || shape.meters) growFloor(raw, shape.accounts || raw.config.accounts.length, shape.meters || raw.config.meters.length);
   if (shape.tokens) raw.config.accounts.forEach((a: { token?: object }, i: number) => (a.token = { key: floorTokenKey(i), start: FLOOR_TOKEN_START }));
   // (the shortest interval the configuration takes: `sms now` at the console opens one sooner)
+  if (shape.uplink) raw.config.uplink = { id: FLOOR_UPLINK_ID, key: FLOOR_UPLINK_KEY, intervalMinutes: 5, keepAliveSeconds: 60, broker: shape.uplink, apn: 'internet' };
   if (shape.sms) raw.config.sms = { key: FLOOR_SMS_KEY, everySeconds: 60, phones: [{ number: FLOOR_SMS_PHONES.admin, admin: true }, { number: FLOOR_SMS_PHONES.user, accounts: [FLOOR_SMS_PHONES.userOf] }] };
   // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
   // serves both boards only while they carry the same part.

@@ -2,6 +2,7 @@
 // some commands; the dispatcher reads the roles here, and `help` lists them all), kept in a
 // function so that it stays in flash.
 import { SMS } from '../sms/feature';
+import { UPLINK } from '../uplink/feature';
 
 /** [usage, help, least role] of a command, or null. A command whose changes need a higher role
  *  than its reading adds [usage, help] of what the lower roles may use and that higher role, so
@@ -47,6 +48,8 @@ export function about(name: string): string[] | null {
       return ['token <account> <digits>', 'Enters a top-up token (9, 12, 15 or 20 digits; spaces allowed).', '1'];
     case 'sms':
       return !SMS ? null : ['sms [status | add <number> admin|<acct>[,<acct>] | rm <number> | test <number> [text] | now | key <hex>|none | every <s>]', 'SMS: the modem\'s last session, the phone list (administrators; users of accounts), a test message or a session now; the key for administrators\' codes and the session interval (technician). See docs/sms.md.', '2'];
+    case UPLINK ? 'uplink' : '':
+      return !UPLINK ? null : ['uplink [now]', 'The uplink: its last session, what waits; now: a session at once.', '2'];
     case 'reboot':
       return ['reboot', 'Restarts the unit (state is kept).', '3'];
     case 'factory-reset':

@@ -6,6 +6,7 @@
 // moduleFor). Money goes through the core like any event.
 import { UPLINK } from '../uplink/feature';
 import { uplinkStatus } from '../uplink/backlog';
+import { upState } from '../uplink/tick';
 import { Decision, formatDecision, modeNames } from '../core';
 import { secondsFromCivil } from '../../hal/calendar';
 import { Answer, changed, done, fail } from './answer';
@@ -134,7 +135,7 @@ function money(u: Unit, ctx: CommandContext, kind: 'topup' | 'refund'): Answer {
 
 /** The commands by name, in the order help lists them. */
 export function commandNames(): string[] {
-  return 'help login logout json status time acct meter topup refund correct relay tariff log freeze config token reboot factory-reset'.split(' ');
+  return ('help login logout json status time acct meter topup refund correct relay tariff log freeze config token reboot factory-reset' + (UPLINK ? ' uplink' : '')).split(' ');
 }
 
 /** Usage, help and roles of a command as role r may use it (null: no such command): a command
@@ -260,6 +261,17 @@ export function makeCommands(u: Unit): (name: string) => Run | null {
           for (let i = 0; i < r.lines.length; i++) r.lines[i] = plain(u, r.lines[i], '', {});
           return r;
         };
+      case UPLINK ? 'uplink' : '':
+        return !UPLINK
+          ? null
+          : function (ctx: CommandContext): Answer | null {
+              if (!u.hal.openUplink || !u.cfg.uplink) return fail('no uplink on this unit');
+              if (ctx.args[0] === 'now') {
+                upState(u).soon = true;
+                return done(['an uplink session opens in a moment']);
+              }
+              return ctx.args.length ? fail('usage: uplink [now]') : done([uplinkStatus(u)]);
+            };
       case 'reboot':
         return function (ctx: CommandContext): Answer | null {
           reboot(u);

@@ -14,6 +14,7 @@ import { Writer } from './bytes';
 import { appendEvent, appendMoney } from './history';
 import { nameAt } from '../tables';
 import { UPLINK } from '../uplink/feature';
+import type { UplinkState } from '../uplink/service';
 
 /** The uplink's journal record's name: two spaces, which no account's name can be (names have
  *  none; the SMS record is one space). */
@@ -38,6 +39,8 @@ export class UnitStorage {
    *  the one to write with the next commit (a command's number in the batch of what it did). */
   upRec?: Uint8Array;
   upNext?: Uint8Array;
+  /** Commits the uplink's record (below: built only with the uplink). */
+  saveUp?: (s: UplinkState, later?: boolean) => boolean;
 
   constructor(ee: Eeprom) {
     this.store = new Store(ee);
@@ -103,6 +106,29 @@ export class UnitStorage {
     if (!st.readOnly && !(d && st.money !== st.events ? appendMoney(st.money, time, account || 'a' + d.account, d, st.events.seq) : appendEvent(st.events, time, account, kind, text))) this.error = 'event log write failed';
   }
 }
+
+// The uplink's record, committed by its session (message numbers reserved, the rings' numbers the
+// broker has) and by the commands run after it (the last command number taken): resident, one
+// copy for the two modules. With `later` it is only made ready: the next commit takes it (a
+// command's, so that its number goes in the same batch as what it did).
+if (UPLINK)
+  UnitStorage.prototype.saveUp = function (this: UnitStorage, s: UplinkState, later?: boolean): boolean {
+    if (this.store.readOnly) return true;
+    const v = [s.until, s.taken, s.sent[0], s.sent[1], s.sent[2]];
+    const b = new Writer(48);
+    for (let i = 0; i < v.length; i++) b.num(v[i]);
+    const x = (this.upNext = b.out());
+    if (later) return true;
+    this.upNext = undefined;
+    const w = new Writer(64 + 2 * UNIT, HEAD);
+    w.str(UP_RECORD);
+    w.u16(x.length);
+    w.bytes(x);
+    const r = this.store.journal.commit(w, [UP_RECORD]);
+    if (!r.ok) return storageFailed(this, 'saving the uplink state', r);
+    this.error = '';
+    return true;
+  };
 
 /** Notes a failed write in us.error; false. */
 export function storageFailed(us: UnitStorage, what: string, r: { ok: false; error: string; detail?: string }): false {

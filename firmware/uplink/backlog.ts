@@ -38,11 +38,14 @@ export function waiting(u: Unit, s: UplinkState): string {
   return unsentText(u, s) + ' waiting; the EEPROM holds ' + backlogHours(u) + ' h of readings';
 }
 
-/** The console's status line: "up", "down for 12 min" or "connecting", what waits, commands refused. */
+/** The console's status line: "in a session", "last session 3 min ago", "down for 12 min" (the
+ *  sessions since failed), what waits, commands refused. */
 export function uplinkStatus(u: Unit): string {
   const s = u.up;
-  if (!s) return 'UPLINK   not started (no link to a broker on this unit)';
-  const c = s.client.state;
-  const d = c === 2 ? 'up' : s.downAt >= 0 ? 'down for ' + Math.round((u.hal.clock.now() - s.downAt) / 60000) + ' min' : 'connecting';
+  if (!s || !s.sent) return 'UPLINK   no session yet';
+  const m = function (t: number): number {
+    return Math.round((u.hal.clock.now() - t) / 60000);
+  };
+  const d = s.on ? 'in a session' : s.downAt >= 0 ? 'down for ' + m(s.downAt) + ' min' : 'last session ' + m(s.okAt) + ' min ago';
   return 'UPLINK   ' + d + ', ' + waiting(u, s) + (s.refused ? '; ' + s.refused + ' commands refused' : '');
 }

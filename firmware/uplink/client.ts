@@ -1,6 +1,7 @@
 // The unit's MQTT client (issue 13): one connection to the head-end's broker over whatever link
 // the board has (a TCP socket, the modem's TCP), kept up with a keep-alive and brought back with
-// a growing wait when it drops; one message in flight at a time at QoS 1, sent again (marked as
+// a growing wait when it drops (or, for one session, `once`: a persistent MQTT session that ends
+// with the connection); one message in flight at a time at QoS 1, sent again (marked as
 // a copy) until the broker acknowledges it, across reconnections; commands received on the
 // unit's topic at QoS 1 and acknowledged. One in flight is all store-and-forward needs (it sends
 // the next batch when the last is acknowledged) and keeps the heap small. Every step is a timer
@@ -23,8 +24,12 @@ export interface MqttClientOptions {
   commands: string;
   /** A command's payload (a byte string). */
   onCommand: (payload: string) => void;
-  /** 'up' once connected and subscribed, 'down' when the connection is lost. */
+  /** 'up' once connected and subscribed, 'down' when the connection is lost ('end' with `once`:
+   *  the connection failed, was lost or stopped). */
   onState?: (s: string) => void;
+  /** One connection, not brought back: a session of the unit's (the broker keeps its MQTT session,
+   *  and the commands sent to it, while it is away). */
+  once?: boolean;
   /** The longest packet taken (default 1024). */
   maxPacket?: number;
   /** How long the answer to CONNECT may take, ms (default 30 s): over a modem's TCP the link
@@ -101,7 +106,7 @@ export class MqttClient {
     if (this.gen !== gen || this.state !== 1) return;
     this.link = link;
     if (!link) return this.lost();
-    link.write(mqttConnect({ clientId: o.clientId, keepAliveS: o.keepAliveS, will: o.will }));
+    link.write(mqttConnect({ clientId: o.clientId, keepAliveS: o.keepAliveS, will: o.will, clean: !o.once }));
     this.heardAt = o.clock.now();
     this.tick();
   }
@@ -177,7 +182,11 @@ export class MqttClient {
     const was = this.state;
     this.state = 0;
     if (l) l.close();
-    if (was === 2 && this.o.onState) this.o.onState('down');
+    const on = this.o.onState;
+    if (on && this.o.once) {
+      this.stopped = true;
+      if (was) on('end');
+    } else if (was === 2 && on) on('down');
   }
 
   /** The connection is lost: a new one after the wait, which doubles each time. */

@@ -1,91 +1,185 @@
-// The uplink (module `upl`, live while it runs: its client's timers and callbacks hold it):
-// store-and-forward from the EEPROM to the head-end, and the head-end's commands. Nothing goes up
-// from RAM: interval readings (uplink/readings.ts), money entries and events are read from their
-// rings, oldest first, in batches of one message; the ring sequence numbers a batch reached are
-// committed once the broker has acknowledged it. A power cut or a lost acknowledgement sends a
-// batch again, under a new message number: every item carries its ring's number (and time), so
-// the head-end keeps it once. Commands come sealed (uplink/seal.ts) with a number above the last
-// taken; each runs as its console command, and its number is committed in the same journal
-// batch as what it did (a top-up's credit), so a power cut can neither run it twice nor lose it.
+// The uplink's session (module `upl`, loaded by the resident scheduler, uplink/tick.ts, and gone
+// from the heap when the session ends): one MQTT connection to the head-end's broker that sends
+// what waits and takes the commands waiting for the unit, then closes. Its code is about as large
+// as a poll cycle's (some 1,100 variables of the Pico's heap while loaded), so on a board it runs
+// between poll cycles and holds nothing between sessions. The unit's MQTT session is persistent
+// (clean session off): the broker keeps the commands sent while the unit is away and hands them
+// over as the next session connects. Store-and-forward: nothing goes up from RAM: interval
+// readings (uplink/readings.ts), money entries and events are read from their rings, oldest
+// first, in batches of one message; the ring sequence numbers a batch reached are committed once
+// the broker has acknowledged it. A power cut or a lost acknowledgement sends a batch again,
+// under a new message number: every item carries its ring's number (and time), so the head-end
+// keeps it once. Commands come sealed (uplink/seal.ts) with a number above the last taken; each
+// runs as its console command, and its number is committed in the same journal batch as what it
+// did (a top-up's credit), so a power cut can neither run it twice nor lose it.
 // The journal record (two spaces, storage/unit-storage.ts UP_RECORD): the message numbers used up
 // to, the last command number taken, and the three rings' numbers acknowledged.
 import type { Unit } from '../unit';
 import { MqttClient } from './client';
 import { openMessage, sealMessage } from './seal';
-import { Reader, Writer } from '../storage/bytes';
-import { HEAD, UNIT } from '../storage/journal';
-import { UP_RECORD, storageFailed } from '../storage/unit-storage';
+import { Reader } from '../storage/bytes';
 import { slotAt } from '../storage/slot-scan';
 import { SlotRing } from '../storage/slot-ring';
 import { moneyEntry } from '../storage/history';
 import { modeList } from '../config';
-import { runLine } from '../console/run-line';
-import { TECHNICIAN } from '../console/shell';
+import { answer } from './commands';
+import { saveUp } from './record';
 import { backlogHours, unsent, unsentText, upRings } from './backlog';
 
-/** What the uplink keeps while it runs. */
+/** What the uplink keeps: the scheduler's part (uplink/tick.ts) from the first tick, the rest
+ *  from its first session on (RAM; what must outlive a power cut is in the journal record), and
+ *  a session's own while one runs. */
 export interface UplinkState {
-  /** The configuration's `uplink` string it runs with ('' once stopped: uplink/tick.ts starts it
-   *  anew when the section changed). */
-  conf: string;
-  client: MqttClient;
-  /** Ring sequence numbers the broker has: interval readings, money entries, events. */
+  /** The scheduler's: when the last session began (clock ms); whether one runs, is wanted now,
+   *  or a tick waits for one; whether a poll interval came during it (polled as it ends). */
+  at: number;
+  on?: boolean;
+  soon?: boolean;
+  wait?: boolean;
+  owed?: boolean;
+  /** The interval (unit time / interval length) of the last session that ended well; sessions
+   *  that failed in a row, and the clock ms before which the next does not try. */
+  slot: number;
+  fails: number;
+  retryAt: number;
+  /** Clock ms the last session ended well (-1: none yet), and the first of the failures since
+   *  (-1: none). */
+  okAt: number;
+  downAt: number;
+  /** Ring sequence numbers the broker has: interval readings, money entries, events (undefined
+   *  until the first session has read the record). */
   sent: number[];
   /** The last message number used, and the one up to which the record has them used. */
   seq: number;
   until: number;
-  /** The last command number received (RAM: a copy of one waiting to run is a replay), and the
-   *  last one run (kept in the record). */
+  /** The last command number received (a copy of one waiting to run is a replay), and the last
+   *  one run (kept in the record). */
   down: number;
   taken: number;
-  /** A message is in flight; 'online' has gone up on this connection; the configuration
-   *  generation whose meter list has. */
-  fly: boolean;
-  online: boolean;
+  /** The configuration generation whose meter list the head-end has. */
   gen: number;
-  /** Clock ms of the last state message (-1: one is due). */
-  stateAt: number;
   /** Answers to send, and commands waiting to run (their number and line). */
   answers: string[];
   cmds: (number | string)[];
   running: boolean;
   /** Items a ring wrote over before they went up; commands refused (forged, altered, replayed,
-   *  not allowed); when the link went down (clock ms, -1: up or never). */
+   *  not allowed). */
   lost: number;
   refused: number;
-  downAt: number;
-  pump: () => void;
-  stop: () => void;
+  /** While a session runs: the configuration's `uplink` string it runs with, its client,
+   *  a message in flight, whether 'online' and the state have gone up, its end and pump. */
+  conf?: string;
+  client?: MqttClient;
+  fly: boolean;
+  online: boolean;
+  told: boolean;
+  pump?: () => void;
+  stop?: () => void;
 }
 
-/** Characters of items in one message (the board's heap holds it twice while it goes). */
+/** Characters of items in one message: a board's heap holds several copies of it while it goes
+ *  (the payload, sealed, as a packet, in the link's buffer), so there fewer. */
 const BUDGET = 1000;
+const BOARD_BUDGET = 400;
 /** Message numbers the record reserves at a time: a reboot skips what may have been used. */
 const RESERVE = 64;
 /** The console commands the head-end may send. */
 const ALLOWED = ['topup', 'refund', 'correct', 'relay', 'token', 'tariff', 'acct', 'status'];
+/** A session ends this long after it has nothing left to do (commands the head-end sends as it
+ *  sees the unit online come meanwhile), and after this long in any case, ms. */
+const LINGER_MS = 3000;
+const SESSION_MS = 300000;
 
-/** The module's entry: starts unit u's uplink (its configuration has an `uplink` section). */
-export function uplinkStart(u: Unit): void {
-  const w = (u.cfg.uplink as string).split(' ');
+/** The module's entry: one session of unit u's uplink (its configuration has an `uplink`
+ *  section); done(r) once it has ended: 1 when everything waiting went up, 0 when it failed, -1
+ *  when it was stopped (s.stop(): a console command, a changed section) to be taken up again. */
+export function uplinkSession(u: Unit, done: (r: number) => void): void {
+  const s = u.up as UplinkState;
+  const conf = u.cfg.uplink as string;
+  const w = conf.split(' ');
   const id = w[2];
   const key = new Uint8Array(16);
   for (let i = 0; i < 16; i++) key[i] = parseInt(w[3].substr(2 * i, 2), 16);
+  if (!s.sent) begin(u, s);
+  const topic = 'unit/' + id + '/';
+  const clock = u.hal.clock;
+  let ended = false;
+  let linger = -1;
+  s.conf = conf;
+  s.fly = s.online = s.told = false;
+  const end = function (r: number): void {
+    if (ended) return;
+    ended = true;
+    clock.cancel(guard);
+    if (linger >= 0) clock.cancel(linger);
+    const c = s.client;
+    s.client = s.pump = s.stop = s.conf = undefined;
+    // (none when the link failed as the client was made: it has stopped itself)
+    if (c) c.stop();
+    // the log says when sessions start failing (and when one connects again: below)
+    const now = clock.now();
+    if (!r && s.downAt < 0) {
+      u.log(-1, 'uplink', 'down; unsent: ' + unsentText(u, s));
+      s.downAt = now;
+    }
+    if (r > 0) s.okAt = now;
+    done(r);
+  };
+  const guard = clock.after(SESSION_MS, function () {
+    end(0);
+  });
+  s.pump = function () {
+    if (linger >= 0) clock.cancel(linger);
+    linger = -1;
+    if (pump(u, s, key, topic))
+      linger = clock.after(LINGER_MS, function () {
+        linger = -1;
+        // (a replay's answer that came meanwhile goes first)
+        if (!s.fly && !s.answers.length) end(1);
+      });
+  };
+  s.stop = function () {
+    end(-1);
+  };
+  const c = new MqttClient({
+    clock: clock,
+    open: (u.hal.openUplink as NonNullable<typeof u.hal.openUplink>)(w.slice(4).join(' ')),
+    clientId: id,
+    keepAliveS: +w[1],
+    once: true,
+    // (not retained: a head-end subscribing later would take the unit for offline while it is
+    // up; a session's end is the connection's, so the broker says it: `offline`)
+    will: { topic: topic + 'state', payload: 'offline', qos: 1, retain: false },
+    commands: topic + 'cmd',
+    onCommand: function (text: string) {
+      command(u, s, key, id, text);
+    },
+    onState: function (x: string) {
+      if (x !== 'up') return end(0);
+      if (s.downAt >= 0) u.log(-1, 'uplink', 'up after ' + Math.round((clock.now() - s.downAt) / 60000) + ' min; unsent: ' + unsentText(u, s));
+      s.downAt = -1;
+      (s.pump as () => void)();
+    },
+  });
+  if (!ended) s.client = c;
+}
+
+/** The numbers from the journal record boot kept (a unit's first session). Every number up to
+ *  `until` may have gone up before a reboot; without a record (a new unit, a factory reset) the
+ *  time's seconds are above every number used before (one a message). */
+function begin(u: Unit, s: UplinkState): void {
   const st = u.storage;
-  const s = {
-    conf: u.cfg.uplink, sent: [0, 0, 0], seq: 0, until: 0, down: 0, taken: 0, fly: false, online: false, gen: -1, stateAt: -1,
-    answers: [], cmds: [], running: false, lost: 0, refused: 0, downAt: -1,
-  } as unknown as UplinkState;
+  // (without a record, from what the rings hold: what they wrote over before is not the uplink's loss)
+  const rs = upRings(u);
+  s.sent = [];
+  for (let i = 0; i < 3; i++) s.sent.push(Math.max(0, rs[i].seq - rs[i].slots));
+  s.seq = s.until = s.down = s.taken = s.lost = s.refused = 0;
+  s.gen = -1;
+  s.answers = [];
+  s.cmds = [];
+  s.running = false;
   const rec = st && st.upRec;
-  const old = u.up;
-  if (old) {
-    // (the section changed: the numbers go on)
-    s.until = old.until;
-    s.seq = old.seq;
-    s.down = old.down;
-    s.taken = old.taken;
-    s.sent = old.sent;
-  } else if (rec) {
+  if (rec) {
     const r = new Reader(rec, 0, rec.length);
     const v = [r.num(), r.num(), r.num(), r.num(), r.num()];
     if (!r.bad) {
@@ -95,63 +189,27 @@ export function uplinkStart(u: Unit): void {
     }
     st.upRec = undefined;
   }
-  // Every number up to `until` may have gone up before a reboot; without a record (a new unit,
-  // a factory reset) the time's seconds are above every number used before (one a message).
   const now = u.time();
-  if (!old) s.seq = s.until > now || !u.timeValid ? s.until : now;
-  const topic = 'unit/' + id + '/';
-  s.pump = function () {
-    pump(u, s, key, topic);
-  };
-  s.stop = function () {
-    s.conf = '';
-    s.client.stop();
-  };
-  s.client = new MqttClient({
-    clock: u.hal.clock,
-    open: u.hal.openUplink as NonNullable<typeof u.hal.openUplink>,
-    clientId: id,
-    keepAliveS: +w[1],
-    // (not retained: a head-end subscribing later would take the unit for offline while it is up)
-    will: { topic: topic + 'state', payload: 'offline', qos: 1, retain: false },
-    commands: topic + 'cmd',
-    onCommand: function (text: string) {
-      command(u, s, key, id, text);
-    },
-    onState: function (x: string) {
-      const c = u.hal.clock.now();
-      if (x === 'up') {
-        s.online = false;
-        s.gen = -1;
-        s.stateAt = -1;
-        if (s.downAt >= 0) u.log(-1, 'uplink', 'up after ' + Math.round((c - s.downAt) / 60000) + ' min; unsent: ' + unsentText(u, s));
-        s.downAt = -1;
-        s.pump();
-      } else {
-        s.downAt = c;
-        u.log(-1, 'uplink', 'down; unsent: ' + unsentText(u, s));
-      }
-    },
-  });
-  u.up = s;
+  s.seq = s.until > now || !u.timeValid ? s.until : now;
 }
 
-/** Sends what is next, if the link is up and nothing is in flight: 'online', an answer, the
- *  meter list, a batch, the state. */
-function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): void {
-  const c = s.client;
-  if (c.state !== 2 || s.fly || !u.storage) return;
-  if (!s.online) {
+/** Sends what is next, if the link is up and nothing is in flight: the answers to the commands
+ *  run since the last session (before 'online': the head-end sends again, as it sees the unit
+ *  online, what is still unanswered), 'online', the meter list, a batch, the state. True when
+ *  nothing is left to send. */
+function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean {
+  const c = s.client as MqttClient;
+  if (!c || c.state !== 2 || s.fly || !u.storage) return false;
+  let p = s.answers.length ? s.answers[0] : '';
+  if (!p && !s.online) {
     s.fly = c.publish(topic + 'state', 'online', function () {
       s.fly = false;
       s.online = true;
-      s.pump();
+      (s.pump as () => void)();
     });
-    return;
+    return false;
   }
-  const now = u.hal.clock.now();
   const gen = u.storage.store.configGen;
-  let p = s.answers.length ? s.answers[0] : '';
   let to: number[] | null = null;
   if (!p && s.gen !== gen) p = meterList(u, gen);
   if (!p) {
@@ -161,16 +219,17 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): void {
       to = b[1] as number[];
     }
   }
-  const due = !p && (s.stateAt < 0 || now - s.stateAt >= parseInt(s.conf, 10) * 60000);
+  // the state last, once a session (not when commands wait: the session after them sends it)
+  const due = !p && !s.told && !s.cmds.length;
   if (due) p = state(u, s);
-  if (!p) return;
+  if (!p) return true;
   // the record first when the numbers reserved are used up
   if (s.seq + 1 > s.until) {
     const was = s.until;
     s.until = s.seq + RESERVE;
     if (!saveUp(u, s)) {
       s.until = was;
-      return;
+      return false;
     }
   }
   const first = s.answers.length > 0;
@@ -181,10 +240,11 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): void {
     else if (to) {
       s.sent = to;
       if (!saveUp(u, s)) u.problem();
-    } else if (due) s.stateAt = now;
+    } else if (due) s.told = true;
     else s.gen = gen;
-    s.pump();
+    (s.pump as () => void)();
   });
+  return false;
 }
 
 /** The meter list of configuration generation gen: {"k":"c","g":gen,"m":[names],"a":[accounts]}. */
@@ -233,7 +293,7 @@ function batch(u: Unit, s: UplinkState): (string | number[])[] | null {
       u.log(-1, 'uplink', n + ' ' + ['interval readings', 'money entries', 'events'][i] + ' lost: written over unsent');
       to[i] = r.seq - r.slots;
     }
-    while (to[i] < r.seq && len < BUDGET) {
+    while (to[i] < r.seq && len < (u.hal.freeVars ? BOARD_BUDGET : BUDGET)) {
       const q = to[i] + 1;
       to[i] = q;
       const item = encode(r, i, q, names);
@@ -280,28 +340,6 @@ function encode(rg: SlotRing, i: number, q: number, names: string): string {
   return JSON.stringify([q, t, r.str(), r.str(), r.str()]);
 }
 
-/** Commits the record: message numbers reserved, the last command taken, the rings' numbers
- *  acknowledged. With `later`, only made ready: the next commit takes it (a command's). */
-function saveUp(u: Unit, s: UplinkState, later?: boolean): boolean {
-  const st = u.storage;
-  if (!st || st.store.readOnly) return true;
-  const v = [s.until, s.taken, s.sent[0], s.sent[1], s.sent[2]];
-  const b = new Writer(48);
-  for (let i = 0; i < v.length; i++) b.num(v[i]);
-  st.upNext = b.out();
-  if (later) return true;
-  const w = new Writer(64 + 2 * UNIT, HEAD);
-  const x = st.upNext;
-  st.upNext = undefined;
-  w.str(UP_RECORD);
-  w.u16(x.length);
-  w.bytes(x);
-  const r = st.store.journal.commit(w, [UP_RECORD]);
-  if (!r.ok) return storageFailed(st, 'saving the uplink state', r);
-  st.error = '';
-  return true;
-}
-
 /** A command from the head-end: opened with the unit's key above the last number taken; a
  *  replay is answered so (the head-end sends a command again until it has an answer: one that
  *  ran before its answer was lost is then known as taken), a forged or altered one is only
@@ -314,40 +352,8 @@ function command(u: Unit, s: UplinkState, key: Uint8Array, id: string, text: str
     return;
   }
   const verb = r.value.payload.split(' ')[0];
-  // (the number is taken now: a copy arriving while it waits is a replay)
+  // (the number is taken now: a copy arriving while it waits is a replay; it runs once the
+  // session has ended: uplink/commands.ts)
   s.down = r.value.seq;
   s.cmds.push(r.value.seq, ALLOWED.indexOf(verb) < 0 ? '' : r.value.payload);
-  next(u, s);
-}
-
-/** Runs the waiting commands one after the other; each one's number goes into the journal with
- *  what it did, or alone after it when it committed nothing. */
-function next(u: Unit, s: UplinkState): void {
-  if (s.running || !s.cmds.length) return;
-  const q = s.cmds.shift() as number;
-  const line = s.cmds.shift() as string;
-  s.running = true;
-  s.taken = q;
-  saveUp(u, s, true);
-  const end = function (said: string[], bad: boolean): void {
-    const st = u.storage;
-    if (st && st.upNext && !saveUp(u, s)) u.problem();
-    answer(s, q, !bad, said.join('; '));
-    s.stateAt = -1;
-    s.running = false;
-    next(u, s);
-  };
-  if (line) runLine(u, line, TECHNICIAN, 'uplink', end);
-  else {
-    s.refused++;
-    end(['error: not a command the head-end may send'], true);
-  }
-}
-
-/** Queues an answer; at most 8 wait (RAM): an older one dropped is asked for again, since the
- *  head-end sends its command again until answered, and the copy's `replay` settles it. */
-function answer(s: UplinkState, c: number, ok: boolean, m: string): void {
-  if (s.answers.length >= 8) s.answers.shift();
-  s.answers.push(JSON.stringify({ k: 'a', c: c, ok: ok ? 1 : 0, m: m }));
-  s.pump();
 }

@@ -1,13 +1,74 @@
-// The uplink's resident hook: at each tick of the unit it starts the uplink (module `upl`,
-// uplink/service.ts) once the unit has an `uplink` section and a link to a broker, starts it again
-// when the section changed, stops it when it is gone, and otherwise lets it send what waits. A
-// stopped uplink stays on the unit: one started after it takes over its numbers.
+// The uplink's scheduler, resident on a unit with a link to a broker: at each tick of the unit (a
+// minute apart on a board) it opens an uplink session (module `upl`, uplink/service.ts) when one
+// is due: once each interval of the configuration's `uplink.intervalMinutes` (its readings have
+// been taken: uplink/readings.ts), or sooner when asked; after a session that failed, again after
+// 1, 2, 4 ... minutes, at most an interval apart. On a board (its heap measured) a session does
+// not run beside a poll cycle or a console command: a poll interval that comes during one is
+// polled as it ends, and a console command ends it (the next tick takes it up again).
 import type { Unit } from '../unit';
+import type { UplinkState } from './service';
 
-export function uplinkTick(u: Unit): void {
+/** Opens an uplink session on unit u when one is due. With `ms`: the same a while later, unless
+ *  a tick waits already. */
+export function uplinkTick(u: Unit, ms?: number): void {
+  const hal = u.hal;
+  const conf = u.cfg.uplink;
   const s = u.up;
-  if (s && s.conf && s.conf !== u.cfg.uplink) s.stop();
-  if (!u.hal.openUplink || !u.cfg.uplink) return;
-  if (s && s.conf) s.pump();
-  else u.hal.load('upl')(u);
+  if (ms) {
+    if (!s || s.wait) return;
+    s.wait = true;
+    hal.clock.after(ms, function () {
+      s.wait = false;
+      uplinkTick(u);
+    });
+    return;
+  }
+  // (a changed or removed section ends the session; the next runs with the new one)
+  if (s && s.on && s.stop && s.conf !== conf) s.stop();
+  if (!hal.openUplink || !conf) return;
+  const now = hal.clock.now();
+  const x = upState(u);
+  // a session that never ended (it cannot: it is bounded) stops holding the rest
+  if (x.on && now - x.at > 600000) x.on = false;
+  const slot = Math.floor(u.time() / (parseInt(conf, 10) * 60));
+  if (x.on || !(x.soon || (slot !== x.slot && now >= x.retryAt))) return;
+  if (hal.freeVars && ((u.metering && u.metering.busy()) || u.shell.busy)) return uplinkTick(u, 5000);
+  x.at = now;
+  x.on = true;
+  x.soon = false;
+  hal.load('upl')(u, function (r: number) {
+    x.on = false;
+    if (r > 0) {
+      x.slot = slot;
+      x.fails = 0;
+    } else if (!r) x.fails++;
+    // stopped: taken up again at the next tick; failed: 1, 2, 4 ... minutes later (a tick is a
+    // minute apart), at most an interval
+    x.retryAt = r ? 0 : now + Math.min(30000 << Math.min(x.fails, 10), parseInt(conf, 10) * 60000);
+    if (r < 0) x.soon = true;
+    // the commands it took, once its code has left the heap (a moment later), then a session
+    // for their answers; a poll that came meanwhile after them
+    if (x.cmds && x.cmds.length) {
+      x.on = true;
+      hal.clock.after(10, function () {
+        hal.load('upc')(u, function () {
+          x.on = false;
+          x.soon = true;
+          after(u, x);
+        });
+      });
+    } else after(u, x);
+  });
+}
+
+/** The uplink's state, made with the scheduler's part when the unit has none yet. */
+export function upState(u: Unit): UplinkState {
+  return u.up || (u.up = { at: -1e12, slot: -1, fails: 0, retryAt: 0, okAt: -1, downAt: -1 } as UplinkState);
+}
+
+/** After a session (and the commands it took): the poll that came during it, the session asked for. */
+function after(u: Unit, x: UplinkState): void {
+  if (x.owed && u.metering) u.metering.start();
+  x.owed = false;
+  if (x.soon) uplinkTick(u, 2000);
 }

@@ -103,6 +103,9 @@ export interface BoardDescription {
   console: BoardConsole;
   /** A GSM modem, on a board that carries one (its firmware then has the SMS modules). */
   modem?: BoardModem;
+  /** The uplink to a head-end and what carries it (its firmware then has the uplink's modules;
+   *  through the modem, no SMS). */
+  uplink?: { link: 'modem' };
   watchdogSeconds: number;
   /** Free text for the person wiring the board. */
   notes?: string[];

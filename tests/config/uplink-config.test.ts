@@ -1,7 +1,7 @@
 // The configuration's `uplink` section (docs/configuration.md): checked with a message naming
 // what is wrong, kept in the EEPROM's tables (after the SMS section, which a record written
 // without either reads back without), exported as it was given.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../firmware/config';
 import { decodeConfig, encodeConfig } from '../../firmware/config-store';
 import { exportConfig } from '../../firmware/config-export';
@@ -29,12 +29,35 @@ describe('the uplink section', () => {
       [{ id: 'f', key: KEY, intervalMinutes: 7 }, /^uplink\.intervalMinutes: a whole number of intervals in a day/],
       [{ id: 'f', key: KEY, intervalMinutes: 2 }, /^uplink\.intervalMinutes/],
       [{ id: 'f', key: KEY, keepAliveSeconds: 5 }, /^uplink\.keepAliveSeconds/],
-      [{ id: 'f', key: KEY, broker: 'x' }, /^uplink\.broker: unknown key/],
+      [{ id: 'f', key: KEY, brokr: 'x' }, /^uplink\.brokr: unknown key/],
+      [{ id: 'f', key: KEY, broker: 'mqtt.example.net' }, /^uplink\.broker: expected host:port/],
+      [{ id: 'f', key: KEY, broker: ':1883' }, /^uplink\.broker: expected host:port/],
+      [{ id: 'f', key: KEY, broker: 'h:0' }, /^uplink\.broker: expected host:port/],
+      [{ id: 'f', key: KEY, broker: 'h:65536' }, /^uplink\.broker: expected host:port/],
+      [{ id: 'f', key: KEY, broker: 'h:18x3' }, /^uplink\.broker: expected host:port/],
+      [{ id: 'f', key: KEY, broker: 'my host:1883' }, /^uplink\.broker: printable characters only, no space/],
+      [{ id: 'f', key: KEY, broker: 1883 }, /^uplink\.broker: expected a non-empty string/],
+      [{ id: 'f', key: KEY, broker: 'h:1', apn: 'in"ternet' }, /^uplink\.apn: printable characters only, no space or "/],
+      [{ id: 'f', key: KEY, broker: 'h:1', apn: 'x'.repeat(64) }, /^uplink\.apn: at most 63 characters/],
+      [{ id: 'f', key: KEY, apn: 'internet' }, /^uplink\.apn: only with uplink\.broker/],
+      [{ id: 'f', key: KEY, broker: 'h:1', apnUser: 'u' }, /^uplink\.apnUser: only with uplink\.apn/],
+      [{ id: 'f', key: KEY, broker: 'h:1', apn: 'a', apnPassword: 'p' }, /^uplink\.apnPassword: only with uplink\.apnUser/],
+      [{ id: 'f', key: KEY, broker: 'h:1', apn: 'a', apnUser: '' }, /^uplink\.apnUser: expected a non-empty string/],
     ];
     for (const [u, re] of bad) {
       const r = parseConfig({ ...base(), uplink: u });
       expect(r.ok ? 'ok' : r.error).toMatch(re);
     }
+  });
+
+  it('takes the broker and the GPRS bearer a board\'s modem connects with', () => {
+    const r = parseConfig({ ...base(), uplink: { id: 'f', key: KEY, broker: 'mqtt.example.net:1883' } });
+    expect(r.ok && r.value.uplink).toBe('15 120 f ' + KEY.toLowerCase() + ' mqtt.example.net:1883');
+    const s = parseConfig({ ...base(), uplink: { id: 'f', key: KEY, broker: '10.0.0.1:8883', apn: 'cmnet', apnUser: 'card', apnPassword: 'p@ss!' } });
+    expect(s.ok && s.value.uplink).toBe('15 120 f ' + KEY.toLowerCase() + ' 10.0.0.1:8883 cmnet card p@ss!');
+    if (!s.ok) return;
+    const back = decodeConfig(encodeConfig(s.value))!;
+    expect(exportConfig(back).uplink).toEqual({ id: 'f', key: KEY.toLowerCase(), intervalMinutes: 15, keepAliveSeconds: 120, broker: '10.0.0.1:8883', apn: 'cmnet', apnUser: 'card', apnPassword: 'p@ss!' });
   });
 
   it('is kept in the EEPROM\'s tables, with or without an SMS section, and exported as given', () => {
@@ -52,5 +75,22 @@ describe('the uplink section', () => {
     const b = decodeConfig(encodeConfig(p.value))!;
     expect(b.uplink).toBeUndefined();
     expect(exportConfig(b).uplink).toBeUndefined();
+  });
+});
+
+describe('the uplink section on a board whose uplink goes through its modem', () => {
+  it('needs the broker (the build makes UPLINK_BROKER true for it)', async () => {
+    vi.resetModules();
+    vi.doMock('../../firmware/uplink/feature', () => ({ UPLINK: true, UPLINK_BROKER: true }));
+    try {
+      const { parseConfig: parse } = await import('../../firmware/config');
+      const r = parse({ ...base(), uplink: { id: 'f', key: KEY } });
+      expect(r.ok ? 'ok' : r.error).toMatch(/^uplink\.broker: this unit's uplink goes through its modem: expected host:port/);
+      const s = parse({ ...base(), uplink: { id: 'f', key: KEY, broker: 'h:1883' } });
+      expect(s.ok).toBe(true);
+    } finally {
+      vi.doUnmock('../../firmware/uplink/feature');
+      vi.resetModules();
+    }
   });
 });

@@ -47,7 +47,7 @@ afterAll(async () => {
 async function rig(id: string) {
   const clock = new VirtualClock();
   const store = new StorageRig({ now: () => clock.now(), startEpoch: Date.UTC(2026, 2, 1, 8) / 1000 });
-  const headend = await Headend.start({ broker: 'mqtt://127.0.0.1:' + broker.port, units: [{ id, key }], db: null, resendMs: 60000, session: 'he-' + id });
+  const headend = await Headend.start({ broker: 'mqtt://127.0.0.1:' + broker.port, units: [{ id, key }], db: null, resendMs: 60000, session: 'he-' + id, log: (l) => process.env.ZZLOG && console.log(Date.now() % 100000, l) });
   const printed: string[] = [];
   let life = { on: true };
   const lifeClock = (l: { on: boolean }): Clock => lifeOf(clock, l);
@@ -74,7 +74,7 @@ async function rig(id: string) {
       close: () => s.destroy(),
     };
   };
-  const hal = (sr: StorageRig) => ({ load: nodeModules, clock: lifeClock(life), print: (l: string) => printed.push(l), eeprom: sr.eeprom, rtc: sr.rtc, openUplink: open(life) });
+  const hal = (sr: StorageRig) => ({ load: nodeModules, clock: lifeClock(life), print: (l: string) => printed.push(l), eeprom: sr.eeprom, rtc: sr.rtc, openUplink: () => open(life) });
   const u = { unit: startUnit(hal(store), config(id)) as Unit };
   const wh = [1000, 5000];
   const r = {
@@ -93,13 +93,14 @@ async function rig(id: string) {
       // (a turn later: the cut comes in the middle of what the unit was doing)
       setImmediate(() => (u.unit = startUnit(hal(new StorageRig({ now: () => clock.now(), chip: store.chip, clock: store.clock })), config(id))));
     },
-    /** Waits (real time) while the unit awaits an answer or runs a command. */
+    /** Waits (real time) while the unit's session connects, awaits an answer or has its state
+     *  to send, or a command runs. */
     async settle(extra?: () => boolean) {
       const t0 = Date.now();
       for (;;) {
         await new Promise((res) => setTimeout(res, 2));
         const up = u.unit.up;
-        const busy = !!up && (up.client.awaiting() || up.running);
+        const busy = !!up && ((!!up.on && (!up.client || up.client.awaiting() || !up.told)) || up.running);
         if ((!busy && !(extra && extra())) || Date.now() - t0 > 3000) return;
       }
     },
@@ -120,6 +121,10 @@ async function rig(id: string) {
     /** Waits (real time, 3 s at most) until cond holds: what the head-end has. */
     async until(cond: () => boolean) {
       for (let t0 = Date.now(); !cond() && Date.now() - t0 < 3000; ) await new Promise((res) => setTimeout(res, 5));
+    },
+    /** A session at the next tick (as the next interval's end would open one). */
+    session() {
+      u.unit.up!.soon = true;
     },
     /** A console line, typed by a technician signed in. */
     type(line: string) {
@@ -154,6 +159,12 @@ function unstored(r: Awaited<ReturnType<typeof rig>>, id: string): number[] {
   return out;
 }
 
+/** Ends the unit's session, if one runs. */
+function stop(r: Awaited<ReturnType<typeof rig>>): void {
+  const up = r.u.unit.up;
+  if (up && up.stop) up.stop();
+}
+
 /** The unit's rings against the head-end's tables. */
 function complete(r: Awaited<ReturnType<typeof rig>>, id: string) {
   const st = r.u.unit.storage!.store;
@@ -180,9 +191,9 @@ describe('the uplink in a unit', () => {
       const rd = r.headend.store.readings('u1');
       expect(rd.filter((x) => x.meter === 'M1').map((x) => x.wh)).toEqual([1000, 1000 + 7 * 14, 1000 + 7 * 29, 1000 + 7 * 44, 1000 + 7 * 59].map((v, i) => (i ? v : null)));
       expect(r.headend.store.ledger('u1')[0]).toMatchObject({ kind: 'topup', amount: 50000, balance: 50000, account: 'R1' });
-      // (a state goes up each interval: one now, to compare with the balances of this moment)
-      r.u.unit.up!.stateAt = -1;
-      r.u.unit.up!.pump();
+      // (a state goes up each session: one now, to compare with the balances of this moment)
+      r.u.unit.up!.soon = true;
+      r.u.unit.handle({ t: 'tick', time: r.u.unit.time() });
       await r.settle();
       await r.until(() => r.headend.store.balances('u1').some((x) => x.account === 'R1' && x.balance === r.u.unit.core.balance[0]));
       const b = r.headend.store.balances('u1');
@@ -191,25 +202,27 @@ describe('the uplink in a unit', () => {
         ['R2', r.u.unit.core.balance[1]],
       ]);
       const status = r.type('status');
-      expect(status.find((l) => /^UPLINK/.test(l))).toMatch(/^UPLINK   up, readings 0, ledger 0, events 0 waiting; the EEPROM holds 16 h of readings/);
-      // an outage of two hours: the backlog grows, is said, and goes once the link is back
+      expect(status.find((l) => /^UPLINK/.test(l))).toMatch(/^UPLINK   (in a session|last session 0 min ago), readings 0, ledger 0, events 0 waiting; the EEPROM holds 16 h of readings/);
+      // an outage of two hours: the backlog grows, is said, and goes once the link is back (the
+      // sessions fail from the first interval's end in it)
       r.net.down = true;
-      r.net.sock!.destroy();
+      if (r.net.sock) r.net.sock.destroy();
       await r.minutes(120);
       expect(waiting(r.u.unit, r.u.unit.up!)).toMatch(/^readings 8, ledger 0, events [1-9]\d* waiting; the EEPROM holds 16 h of readings$/);
-      expect(r.type('status').find((l) => /^UPLINK/.test(l))).toMatch(/^UPLINK   down for 120 min, readings 8, /);
+      expect(r.type('status').find((l) => /^UPLINK/.test(l))).toMatch(/^UPLINK   down for 1[01]\d min, readings 8, /);
       r.net.down = false;
-      await r.minutes(10);
+      // (tried again an interval at most after the last try)
+      await r.minutes(16);
       await r.until(() => complete(r, 'u1').readings[1] === 28);
       const d = complete(r, 'u1');
       expect(d.readings).toEqual([d.readings[0], d.readings[0]]);
       expect(d.readings[0]).toBe(2 * (5 + 8 + 1));
       expect(d.events).toEqual([d.events[0], d.events[0]]);
       const log = r.type('log kind=uplink');
-      expect(log.some((l) => / down; unsent: readings 0, ledger 0, events \d+$/.test(l)), log.join('\n')).toBe(true);
-      expect(log.some((l) => / up after 12\d min; unsent: readings 8, ledger 0, events \d+$/.test(l)), log.join('\n')).toBe(true);
+      expect(log.some((l) => / down; unsent: readings 1, ledger 0, events \d+$/.test(l)), log.join('\n')).toBe(true);
+      expect(log.some((l) => / up after 1[12]\d min; unsent: readings 9, ledger 0, events \d+$/.test(l)), log.join('\n')).toBe(true);
     } finally {
-      r.u.unit.up!.stop();
+      stop(r);
       await r.headend.stop();
     }
   }, 60000);
@@ -223,8 +236,8 @@ describe('the uplink in a unit', () => {
       // the first batch leaves, the power goes before its acknowledgement
       r.net.cutWhen = (x) => (x.indexOf('"k":"b"') > 0 ? false : null) as boolean;
       r.net.down = false;
-      // (the link is tried again 5 minutes at most after the last try)
-      await r.minutes(6);
+      // (the link is tried again an interval at most after the last try)
+      await r.minutes(16);
       expect(r.cuts).toBe(1);
       await r.minutes(10);
       const c = complete(r, 'u2');
@@ -239,7 +252,7 @@ describe('the uplink in a unit', () => {
       expect(unstored(r, 'u2')).toEqual([]);
       expect(r.u.unit.up!.seq).toBeGreaterThan(before);
     } finally {
-      r.u.unit.up!.stop();
+      stop(r);
       await r.headend.stop();
     }
   }, 60000);
@@ -249,20 +262,24 @@ describe('the uplink in a unit', () => {
     try {
       await r.minutes(2);
       const n0 = r.u.unit.core.topupMilli[1];
-      // the answer never leaves: the power goes as it is written
-      r.net.cutWhen = (x) => (x.indexOf('"k":"a"') > 0 ? true : null) as boolean;
+      // the answer never leaves: the power goes as it is written (in the session after the one
+      // that took the command; a copy the head-end sent as it first saw the unit online may be
+      // answered `replay` before)
+      r.net.cutWhen = (x) => (x.indexOf('"k":"a"') > 0 && x.indexOf('"ok":1') > 0 ? true : null) as boolean;
       const seq = await r.headend.send('u3', 'topup R2 30');
+      r.session();
       await r.minutes(3, () => r.cuts === 0);
       expect(r.cuts).toBe(1);
-      // the head-end sends it again as the unit comes back: the unit took it already
+      // the head-end sends it again as the unit comes back (its first session): the unit took it already
       await r.minutes(3);
       await r.until(() => r.headend.store.commands('u3').some((x) => x.seq === seq && x.status !== 'pending'));
       expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 30000);
       const cmd = r.headend.store.commands('u3').find((x) => x.seq === seq)!;
       expect(cmd.status).toBe('taken (answer lost)');
-      // a second one answers at once
+      // a second one: taken by a session, run after it, answered by the next, a moment later
       const seq2 = await r.headend.send('u3', 'topup R2 5');
-      await r.minutes(1);
+      r.session();
+      await r.minutes(2);
       await r.until(() => r.headend.store.commands('u3').some((x) => x.seq === seq2 && x.status !== 'pending'));
       expect(r.headend.store.commands('u3').find((x) => x.seq === seq2)).toMatchObject({ status: 'ok' });
       expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 35000);
@@ -274,10 +291,12 @@ describe('the uplink in a unit', () => {
       const altered = good.replace('topup R2 1', 'topup R2 9');
       const replayed = sealMessage(key, 'u3', seq, 'topup R2 30');
       for (const m of [forged, altered, replayed]) expect(publish(broker.port, topic, m)).toBe(0);
+      r.session();
       await r.minutes(2);
       expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 35000);
       expect(r.u.unit.up!.refused - refused0).toBe(3);
       const seq3 = await r.headend.send('u3', 'factory-reset yes');
+      r.session();
       await r.minutes(2);
       await r.until(() => r.headend.store.commands('u3').some((x) => x.seq === seq3 && x.status !== 'pending'));
       const c3 = r.headend.store.commands('u3').find((x) => x.seq === seq3)!;
@@ -286,18 +305,19 @@ describe('the uplink in a unit', () => {
       expect(r.u.unit.up!.refused - refused0).toBe(4);
       expect(r.u.unit.core.topupMilli[1]).toBe(n0 + 35000);
     } finally {
-      r.u.unit.up!.stop();
+      stop(r);
       await r.headend.stop();
     }
   }, 60000);
-  it('a changed uplink section starts the uplink again, its numbers going on: no message number used twice, no command taken twice', async () => {
+  it('a changed uplink section: the next session runs with it, its numbers going on: no message number used twice, no command taken twice', async () => {
     const r = await rig('u4');
     try {
       await r.minutes(2);
       const seq = await r.headend.send('u4', 'topup R1 7');
-      await r.minutes(1);
+      r.session();
+      await r.minutes(2);
       await r.until(() => r.headend.store.commands('u4').some((x) => x.seq === seq && x.status === 'ok'));
-      const before = r.u.unit.up!;
+      const before = r.u.unit.up!.seq;
       const topped = r.u.unit.core.topupMilli[0];
       // the keep-alive changed by a configuration imported at the console
       const doc = JSON.stringify({ ...config('u4'), uplink: { id: 'u4', key: KEY, intervalMinutes: 15, keepAliveSeconds: 60 } }, null, 1);
@@ -307,20 +327,28 @@ describe('the uplink in a unit', () => {
       r.u.unit.input('END CONFIG\r');
       r.clock.advance(1000);
       expect(r.printed.slice(from).join('\n')).toMatch(/^configuration imported/m);
+      r.session();
       await r.minutes(3);
       const now = r.u.unit.up!;
-      expect(now).not.toBe(before);
-      expect(now.conf).toBe('15 60 u4 ' + KEY);
-      expect([now.taken, now.seq > before.seq]).toEqual([seq, true]);
-      // the command again: a replay; the head-end took every message of the new start
+      // the last session connected with the new keep-alive (CONNECT: after "MQTT", its level and flags)
+      const connects = r.net.written.filter((x) => x.charCodeAt(0) === 0x10 && x.indexOf('MQTT') > 0);
+      const ka = (x: string) => x.charCodeAt(x.indexOf('MQTT') + 6) * 256 + x.charCodeAt(x.indexOf('MQTT') + 7);
+      expect(connects.map(ka).slice(0, 2)).toEqual([120, 120]);
+      expect(ka(connects[connects.length - 1])).toBe(60);
+      expect([now.taken, now.seq > before]).toEqual([seq, true]);
+      // the command again: a replay (one more refused: the head-end itself sends a pending command
+      // again as it first sees the unit online, which may be a copy); the head-end took every
+      // message of the sessions since
+      const refused = now.refused;
       expect(publish(broker.port, 'unit/u4/cmd', sealMessage(key, 'u4', seq, 'topup R1 7'))).toBe(0);
+      r.session();
       await r.minutes(2);
       expect(r.u.unit.core.topupMilli[0]).toBe(topped);
-      expect(now.refused).toBe(1);
+      expect(now.refused).toBe(refused + 1);
       await r.until(() => unstored(r, 'u4').length === 0);
       expect(unstored(r, 'u4')).toEqual([]);
     } finally {
-      r.u.unit.up!.stop();
+      stop(r);
       await r.headend.stop();
     }
   }, 60000);

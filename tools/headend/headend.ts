@@ -2,9 +2,10 @@
 // one object so that the CLI (`npm run headend -- serve`) and an in-process fleet of simulated
 // units run the same code. It subscribes to every unit's up and state topics at QoS 1, stores
 // what comes, and delivers commands reliably: a command stays pending until the unit answers
-// it, and is published again, the same sealed text under the same number, whenever its unit
-// comes online (the unit's session is clean, so the broker kept nothing for it while it was
-// away) and every resendMs while it stays unanswered. A copy the unit has taken already is
+// it; the broker keeps it for the unit between the unit's sessions (its MQTT session is
+// persistent), and it is published again, the same sealed text under the same number, when its
+// unit comes online after a session that did not answer it, and every resendMs while the unit
+// is online and it stays unanswered. A copy the unit has taken already is
 // refused by its own number check and answered 'replay', which settles the command as taken.
 import mqtt, { MqttClient } from 'mqtt';
 import { CommandRow, HeadendStore, UnitKey } from './store';
@@ -45,6 +46,8 @@ export class Headend {
   private dirty = false;
   private stopped = false;
   private log: (line: string) => void;
+  /** When each unit last came online (ms), as this process saw it. */
+  private onlineAt = new Map<string, number>();
 
   private constructor(readonly store: HeadendStore, o: HeadendOptions) {
     this.log = o.log || (() => undefined);
@@ -137,7 +140,16 @@ export class Headend {
       if (m[2] === 'state') {
         this.store.state(id, text, now);
         this.log('state ' + id + ' ' + text);
-        if (text === 'online') this.resend(this.store.pendingCommands(id), now);
+        // A unit comes online for a session: the broker hands it what was sent since its last
+        // one (its MQTT session is persistent); what was sent before that and is still not
+        // answered went astray (a broker restarted without its persistence, an answer lost in a
+        // power cut) and goes again. The first time this process sees the unit: all of it.
+        if (text === 'online') {
+          const prev = this.onlineAt.get(id);
+          this.onlineAt.set(id, now);
+          // (sent before that session came online: one sent again as it did is not)
+          this.resend(this.store.pendingCommands(id, prev === undefined ? now : prev - 1), now);
+        }
         return;
       }
       const r = this.store.ingest(id, text, now);

@@ -1,0 +1,156 @@
+// The dormitory floor reporting to a head-end, on the 32-bit interpreter: the GPRS Pico's build
+// (boards/pico-gprs.json) with the floor's meters on RS485 (a socat pty pair, sim/pty-meters.ts)
+// and a virtual SIM800 behind its modem UART (a second pair, sim/pty-modem.ts) whose TCP goes to
+// a real mosquitto on this machine, where the head-end (tools/headend) is subscribed. The unit
+// boots shortly before an interval ends; sessions asked for at the console (`uplink now`) and the
+// interval's own send its backlog, the interval's readings and its state; the head-end sends it a
+// top-up, and an intruder a forged and a replayed command. What reached the head-end, what the
+// console said, and the least free at any moment are what the tests gate.
+import { RigResult, runRig } from './espruino-rig';
+import { FLOOR_UPLINK_ID, FLOOR_UPLINK_KEY, floorEeprom, floorRig, floorScenario, FloorShape } from './floor-eeprom';
+import { ptyPair } from './soak';
+import { servePtyMeters } from '../sim/pty-meters';
+import { servePtyModem } from '../sim/pty-modem';
+import { startBroker } from '../sim/mosquitto';
+import { Headend } from './headend/headend';
+import { HeadendStore, UnitState } from './headend/store';
+import { keyFromHex } from './openpaygo-encode';
+import { sealMessage } from '../firmware/uplink/seal';
+import mqtt from 'mqtt';
+
+/** One step: the console line typed, what the head-end does as it is typed, the wait after. */
+export interface FloorUplinkStep {
+  line: string;
+  /** A command the head-end sends (a console line: "topup R301 5"), or a message it publishes
+   *  on the unit's command topic as it is ('forged' and 'replay' make one of the last command). */
+  send?: string;
+  publish?: 'forged' | 'replay';
+  afterMs: number;
+}
+
+/** The script: log in, the uplink before its first session, a top-up sent by the head-end and a
+ *  session asked for at the console (the unit's backlog goes up, the top-up comes down), the
+ *  account after it; the interval's readings (taken about 50 s after boot) and the session at
+ *  the next tick; a forged command (the top-up's seal on another number and amount) and a
+ *  replay of the top-up, a session for them, the account and the uplink's status again. */
+export function floorUplinkScript(): FloorUplinkStep[] {
+  return [
+    { line: 'login 3333', afterMs: 2000 },
+    { line: 'uplink', afterMs: 1000 },
+    { line: 'acct R301', afterMs: 1000, send: 'topup R301 5' },
+    { line: 'uplink now', afterMs: 45000 },
+    { line: 'acct R301', afterMs: 2000, publish: 'forged' },
+    { line: 'uplink now', afterMs: 30000, publish: 'replay' },
+    { line: 'acct R301', afterMs: 1000 },
+    { line: 'uplink', afterMs: 1000 },
+    { line: 'log n=5 kind=uplink', afterMs: 1000 },
+  ];
+}
+
+export interface FloorUplinkOptions {
+  binary: string;
+  /** default 'pico-gprs' */
+  board?: string;
+  shape?: FloorShape;
+  script?: FloorUplinkStep[];
+  /** Poll interval, seconds (default 20: poll cycles run while the uplink sends). */
+  pollS?: number;
+  modemLog?: boolean;
+  onOutput?: (line: string) => void;
+  probe?: string;
+}
+
+/** The run, and the head-end's view at its end: the unit's state, what it stored, the commands. */
+export interface FloorUplinkResult extends RigResult {
+  unit: UnitState;
+  readings: ReturnType<HeadendStore['readings']>;
+  ledger: ReturnType<HeadendStore['ledger']>;
+  events: ReturnType<HeadendStore['events']>;
+  commands: RigResult['commands'];
+  sent: ReturnType<HeadendStore['commands']>;
+  /** Bytes the virtual modem carried each way over TCP. */
+  tcp: { up: number; down: number };
+  modemLog: string[];
+  /** What the head-end did, line by line (as `npm run headend -- serve` prints it). */
+  headendLog: string[];
+  /** UTC second of the first interval end after boot (its readings). */
+  intervalEnd: number;
+}
+
+/** Boots the floor with an uplink to a broker started here and runs the script. */
+export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkResult> {
+  const pollS = o.pollS || 20;
+  const line = { baud: 115200 };
+  const bus = { pollSeconds: pollS, dlt645: line, modbus: line };
+  const broker = await startBroker();
+  const shape: FloorShape = { tokens: true, uplink: '127.0.0.1:' + broker.port, ...o.shape };
+  const script = o.script || floorUplinkScript();
+  const ms = script.reduce((a, s) => a + s.afterMs, 0);
+  const seconds = Math.ceil(ms / 1000) + 60;
+  const log: string[] = [];
+  const key = keyFromHex(FLOOR_UPLINK_KEY) as Uint8Array;
+  const headend = await Headend.start({ broker: 'mqtt://127.0.0.1:' + broker.port, units: [{ id: FLOOR_UPLINK_ID, key }], db: null, resendMs: 20000, log: (l) => log.push(l) });
+  const stops: (() => unknown)[] = [() => broker.stop(), () => headend.stop()];
+  // (an intruder's client: what it publishes on the unit's command topic)
+  const cmds = mqtt.connect('mqtt://127.0.0.1:' + broker.port, { clientId: 'intruder' });
+  stops.push(() => new Promise<void>((r) => cmds.end(true, {}, () => r())));
+  try {
+    const f = floorEeprom(1, bus, shape);
+    // (booted about 50 s before a 5-minute interval ends: the time moved on as over a power cut)
+    const boot = f.rtcStart + ((300 - ((f.rtcStart + 50) % 300)) % 300);
+    const busPty = await ptyPair(seconds + 180);
+    stops.push(busPty.stop);
+    const modemPty = await ptyPair(seconds + 180);
+    stops.push(modemPty.stop);
+    const meters = await servePtyMeters(floorScenario(1, bus, shape), busPty.a, { replyDelayMs: 100 });
+    stops.push(() => meters.close());
+    const modem = await servePtyModem(modemPty.a, { model: 'sim800', log: o.modemLog, startS: boot });
+    stops.push(() => modem.close());
+    let step = -1;
+    // the last command the head-end sent: its number and payload
+    let last = { seq: 0, payload: '' };
+    const act = async (s: FloorUplinkStep): Promise<void> => {
+      if (s.send) last = { seq: await headend.send(FLOOR_UPLINK_ID, s.send), payload: s.send };
+      if (s.publish) {
+        // forged: the next number, the payload altered under the last command's seal; a replay:
+        // the last command as it was sent
+        const text = sealMessage(key, FLOOR_UPLINK_ID, last.seq, last.payload);
+        const p = s.publish === 'forged' ? last.seq + 1 + text.substr(text.indexOf(' '), 18) + last.payload + '0' : text;
+        await new Promise<void>((resolve) => cmds.publish('unit/' + FLOOR_UPLINK_ID + '/cmd', p, { qos: 1 }, () => resolve()));
+      }
+    };
+    const run = await runRig({
+      ...(await floorRig(o.board || 'pico-gprs', o.binary, { eeprom: f.eeprom, rtcStart: boot }, busPty.b, modemPty.b)),
+      commands: script.map((s) => ({ line: s.line, afterMs: s.afterMs })),
+      firstMs: 5000,
+      settleMs: 3000,
+      sampleMs: 250,
+      timeoutMs: seconds * 1000 + 60000,
+      probe: o.probe,
+      onOutput: (l) => {
+        if (l.indexOf('CMD ') === 0) {
+          step++;
+          const s = script[step];
+          if (s) void act(s);
+        }
+        if (o.onOutput) o.onOutput(l);
+      },
+    });
+    headend.save();
+    const st = headend.store;
+    return {
+      ...run,
+      unit: st.unitStates().find((u) => u.id === FLOOR_UPLINK_ID) as UnitState,
+      readings: st.readings(FLOOR_UPLINK_ID),
+      ledger: st.ledger(FLOOR_UPLINK_ID),
+      events: st.events(FLOOR_UPLINK_ID),
+      sent: st.commands(FLOOR_UPLINK_ID),
+      tcp: { up: modem.modem.tcpSent, down: modem.modem.tcpReceived },
+      modemLog: modem.log,
+      headendLog: log,
+      intervalEnd: boot + 50,
+    };
+  } finally {
+    for (const s of stops.reverse()) await s();
+  }
+}
