@@ -321,7 +321,7 @@ function parseUplink(c: Config, v: unknown): void {
   const b = o.broker;
   if (UPLINK_BROKER && b === undefined) bad('uplink.broker', 'this unit\'s uplink goes through its modem: expected host:port');
   if (b !== undefined) {
-    const at = word(b, 'uplink.broker', 70).lastIndexOf(':');
+    const at = word(b, 'uplink.broker', 70).indexOf(':');
     const port = +(b as string).substr(at + 1);
     if (at < 1 || !(port === Math.floor(port) && port > 0 && port < 65536)) bad('uplink.broker', 'expected host:port (a port 1 to 65535)');
     u += ' ' + b;

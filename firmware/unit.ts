@@ -159,8 +159,8 @@ export class Unit {
         if (SMS && hal.freeVars && self.sms && self.sms.on && !sh.from) return sh.say({ ok: false, lines: ['error: an SMS session is running (a few seconds): type it again'] });
         // and ends an uplink session (taken up again after it), or waits for the head-end's
         // commands to have run (a moment)
-        const up = self.up;
-        if (UPLINK && hal.freeVars && up && up.on && sh.from !== 'uplink') {
+        if (UPLINK && hal.freeVars && self.up && self.up.on && sh.from !== 'uplink') {
+          const up = self.up;
           if (!up.stop) return sh.say({ ok: false, lines: ['error: the head-end\'s commands are running: type it again'] });
           up.stop();
         }

@@ -7,7 +7,6 @@ import { Answer, done, fail } from '../console/answer';
 import { formatMoney } from '../console/words';
 import { nameAt, PROTO_DLT645 as P_DLT645, PROTO_MODBUS as P_MODBUS, PROTO_PULSE as P_PULSE } from '../tables';
 import type { Unit } from '../unit';
-import { SMS } from '../sms/feature';
 import { UPLINK } from '../uplink/feature';
 import type { PulseMeters } from './pulse';
 import type { MeterSession } from './session';
@@ -85,12 +84,6 @@ export function busMetering(u: Unit): Metering {
     return session !== null;
   }
 
-  /** On a board (its heap measured), the SMS or uplink session running, if one is. */
-  function modemSession(): { owed?: boolean } | null {
-    const x = hal.freeVars ? (SMS && u.sms && u.sms.on ? u.sms : UPLINK && u.up && u.up.on ? u.up : null) : null;
-    return x || null;
-  }
-
   function pause(): void {
     if (session) session.close();
     session = null;
@@ -105,10 +98,10 @@ export function busMetering(u: Unit): Metering {
     early.push(closed ? a + 1 : -a - 1);
     // On a board (its heap measured) with no bus session open, as after a console command
     // closed it: the session opens a turn later, once the command's module has left the heap,
-    // so that the two are never in it together; during an SMS or uplink session (a command it
-    // ran), once that has ended.
-    const x = modemSession();
-    if (x) x.owed = true;
+    // so that the two are never in it together; during an uplink session (a command it ran), once
+    // that has ended.
+    const up = UPLINK && hal.freeVars ? u.up : undefined;
+    if (up && up.on) up.owed = true;
     else if (started && later < 0)
       later = hal.clock.after(0, function () {
         later = -1;
@@ -174,8 +167,9 @@ export function busMetering(u: Unit): Metering {
     meterTimer = hal.clock.every(pollMs, function () {
       // (on a board, not beside an SMS or uplink session, which would crowd its heap: polled as
       // it ends)
-      const x = modemSession();
-      if (me.state && x) x.owed = true;
+      const sms = u.sms;
+      const x = sms && sms.on ? sms : UPLINK && u.up && u.up.on ? u.up : null;
+      if (me.state && hal.freeVars && x) x.owed = true;
       else if (me.state) open().poll();
       emitPulses();
     });

@@ -169,10 +169,13 @@ export function uplinkSession(u: Unit, done: (r: number) => void): void {
  *  time's seconds are above every number used before (one a message). */
 function begin(u: Unit, s: UplinkState): void {
   const st = u.storage;
-  // (without a record, from what the rings hold: what they wrote over before is not the uplink's loss)
-  const rs = upRings(u);
-  s.sent = [];
-  for (let i = 0; i < 3; i++) s.sent.push(Math.max(0, rs[i].seq - rs[i].slots));
+  // (without a record, from what the rings hold: what they wrote over before is not the uplink's
+  // loss; a unit without an EEPROM has nothing to send)
+  s.sent = [0, 0, 0];
+  if (st) {
+    const rs = upRings(u);
+    for (let i = 0; i < 3; i++) s.sent[i] = Math.max(0, rs[i].seq - rs[i].slots);
+  }
   s.seq = s.until = s.down = s.taken = s.lost = s.refused = 0;
   s.gen = -1;
   s.answers = [];

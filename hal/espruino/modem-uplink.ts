@@ -15,7 +15,7 @@ export function modemUplink(port: Serial, desc: string, clock: Clock): (to: stri
   const open = modemTcp(o);
   return function (to: string) {
     const w = to.split(' ');
-    const at = w[0].lastIndexOf(':');
+    const at = w[0].indexOf(':');
     // (the configuration checked them; an empty host is never tried: modemTcp)
     o.host = at > 0 ? w[0].substr(0, at) : '';
     o.port = +w[0].substr(at + 1);
