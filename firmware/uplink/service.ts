@@ -37,6 +37,8 @@ export interface UplinkState {
   soon?: boolean;
   wait?: boolean;
   owed?: boolean;
+  /** The last session was put off for want of heap (said once in the log). */
+  short?: boolean;
   /** The interval (unit time / interval length) of the last session that ended well; sessions
    *  that failed in a row, and the clock ms before which the next does not try. */
   slot: number;
