@@ -120,6 +120,26 @@ export async function floorRig(board: string, binary: string, f: { eeprom: Buffe
   return { binary, board: b, image: imageOnLinux(r.code, b, r.modules), eeprom: f.eeprom, rtcStart: f.rtcStart, busPath, modemPath };
 }
 
+/** Runs a script of console lines on a floor's rig (floorRig's options): each typed `afterMs`
+ *  after the one before, the first 5 s after boot, the heap sampled every 250 ms; onStep(i) as
+ *  line i is typed (the runner prints "CMD <line>" as it types one). */
+export function runFloorScript(rig: Awaited<ReturnType<typeof floorRig>>, lines: { line: string; afterMs: number }[], o: { timeoutMs: number; probe?: string; onOutput?: (line: string) => void; onStep: (i: number) => void }): Promise<RigResult> {
+  let step = -1;
+  return runRig({
+    ...rig,
+    commands: lines.map((s) => ({ line: s.line, afterMs: s.afterMs })),
+    firstMs: 5000,
+    settleMs: 3000,
+    sampleMs: 250,
+    timeoutMs: o.timeoutMs,
+    probe: o.probe,
+    onOutput: (l) => {
+      if (l.indexOf('CMD ') === 0) o.onStep(++step);
+      if (o.onOutput) o.onOutput(l);
+    },
+  });
+}
+
 /** Free variables at rest at the end of a run (the least of the last samples). */
 export function freeAtRest(run: RigResult): number {
   return Math.min.apply(null, run.samples.slice(-3).map((s) => s[1]));

@@ -6,8 +6,8 @@
 // What the unit texts back and the least free at any moment of it are what the tests gate and
 // bench/memory.ts prints.
 import { generateToken, keyFromHex } from './openpaygo-encode';
-import { RigResult, runRig } from './espruino-rig';
-import { FLOOR_SMS_KEY, FLOOR_SMS_PHONES, FLOOR_TOKEN_START, floorEeprom, floorRig, floorScenario, FloorShape, floorTokenKey } from './floor-eeprom';
+import { RigResult } from './espruino-rig';
+import { FLOOR_SMS_KEY, FLOOR_SMS_PHONES, FLOOR_TOKEN_START, floorEeprom, floorRig, floorScenario, FloorShape, floorTokenKey, runFloorScript } from './floor-eeprom';
 import { ptyPair } from './soak';
 import { smsCommand } from './sms-code';
 import { servePtyMeters } from '../sim/pty-meters';
@@ -190,21 +190,13 @@ export async function floorSms(o: FloorSmsOptions): Promise<FloorSmsResult> {
   };
   const gate = setInterval(deliver, 200);
   try {
-    const run = await runRig({
-      ...(await floorRig(o.board, o.binary, f, busPty.b, modemPty.b)),
-      commands: script.map((s) => ({ line: s.line, afterMs: s.afterMs })),
-      firstMs: 5000,
-      settleMs: 3000,
-      sampleMs: 250,
+    const run = await runFloorScript(await floorRig(o.board, o.binary, f, busPty.b, modemPty.b), script, {
       timeoutMs: seconds * 1000 + 60000,
       probe: o.probe,
-      onOutput: (l) => {
-        // the runner prints "CMD <line>" as it types a line
-        if (l.indexOf('CMD ') === 0) {
-          step++;
-          deliver();
-        }
-        if (o.onOutput) o.onOutput(l);
+      onOutput: o.onOutput,
+      onStep: (i) => {
+        step = i;
+        deliver();
       },
     });
     return { ...run, sent: modem.sent, delivered, modemLog: modem.log, simLeft: modem.modem.stored + modem.modem.waiting };

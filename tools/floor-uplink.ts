@@ -6,8 +6,8 @@
 // interval's own send its backlog, the interval's readings and its state; the head-end sends it a
 // top-up, and an intruder a forged and a replayed command. What reached the head-end, what the
 // console said, and the least free at any moment are what the tests gate.
-import { RigResult, runRig } from './espruino-rig';
-import { FLOOR_UPLINK_ID, FLOOR_UPLINK_KEY, floorEeprom, floorRig, floorScenario, FloorShape } from './floor-eeprom';
+import { RigResult } from './espruino-rig';
+import { FLOOR_UPLINK_ID, FLOOR_UPLINK_KEY, floorEeprom, floorRig, floorScenario, FloorShape, runFloorScript } from './floor-eeprom';
 import { ptyPair } from './soak';
 import { servePtyMeters } from '../sim/pty-meters';
 import { servePtyModem } from '../sim/pty-modem';
@@ -106,7 +106,6 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
     stops.push(() => meters.close());
     const modem = await servePtyModem(modemPty.a, { model: 'sim800', log: o.modemLog, startS: boot });
     stops.push(() => modem.close());
-    let step = -1;
     // the last command the head-end sent: its number and payload
     let last = { seq: 0, payload: '' };
     const act = async (s: FloorUplinkStep): Promise<void> => {
@@ -119,22 +118,11 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
         await new Promise<void>((resolve) => cmds.publish('unit/' + FLOOR_UPLINK_ID + '/cmd', p, { qos: 1 }, () => resolve()));
       }
     };
-    const run = await runRig({
-      ...(await floorRig(o.board || 'pico-gprs', o.binary, { eeprom: f.eeprom, rtcStart: boot }, busPty.b, modemPty.b)),
-      commands: script.map((s) => ({ line: s.line, afterMs: s.afterMs })),
-      firstMs: 5000,
-      settleMs: 3000,
-      sampleMs: 250,
+    const run = await runFloorScript(await floorRig(o.board || 'pico-gprs', o.binary, { eeprom: f.eeprom, rtcStart: boot }, busPty.b, modemPty.b), script, {
       timeoutMs: seconds * 1000 + 60000,
       probe: o.probe,
-      onOutput: (l) => {
-        if (l.indexOf('CMD ') === 0) {
-          step++;
-          const s = script[step];
-          if (s) void act(s);
-        }
-        if (o.onOutput) o.onOutput(l);
-      },
+      onOutput: o.onOutput,
+      onStep: (i) => void act(script[i]),
     });
     headend.save();
     const st = headend.store;
