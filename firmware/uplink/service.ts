@@ -222,6 +222,7 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
     if (b) {
       p = b[0] as string;
       to = b[1] as number[];
+      b[0] = '';
     }
   }
   // the state last, once a session (not when commands wait: the session after them sends it)
@@ -239,7 +240,11 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
   }
   const first = s.answers.length > 0;
   s.seq++;
-  s.fly = c.publish(topic + 'up', sealMessage(key, topic.split('/')[1], s.seq, p), function () {
+  const m = sealMessage(key, topic.split('/')[1], s.seq, p);
+  // (the callback below keeps this scope while the message flies: the payload is in the client's
+  // sealed copy, not kept here too)
+  p = '';
+  s.fly = c.publish(topic + 'up', m, function () {
     s.fly = false;
     if (first) s.answers.shift();
     else if (to) {
