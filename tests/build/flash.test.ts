@@ -259,7 +259,7 @@ describe.skipIf(!socat)('npm run flash on a serial port', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flash-cli-'));
     const tty = path.join(dir, 'tty');
     const img = path.join(dir, 'image');
-    const r = await buildBoard('pico', { write: false, boot: false, espruino: false });
+    const r = await buildBoard('pico', { write: false, espruino: false });
     fs.mkdirSync(img);
     writeImage(img, r.image, loadBoard('pico'));
     // The interpreter's console on a pseudo-terminal, as a board's USB serial port appears.

@@ -67,7 +67,7 @@ describe('reading an image back without Espruino', () => {
 
   it('every top-level piece of both firmware builds reads back as its tokens', async () => {
     for (const name of ['pico', 'wifi']) {
-      const r = await buildBoard(name, { write: false, boot: false, espruino: false });
+      const r = await buildBoard(name, { write: false, espruino: false });
       expect(imageProblems(r.code, r.image), name).toEqual([]);
       expect(r.findings.filter((f) => f.kind === 'image'), name).toEqual([]);
     }
@@ -184,7 +184,7 @@ describe('board image', () => {
 
   it('both boards build an image that fits their flash', async () => {
     for (const name of ['pico', 'wifi']) {
-      const r = await buildBoard(name, { write: false, boot: false, espruino: false });
+      const r = await buildBoard(name, { write: false, espruino: false });
       expect(r.fit.fits, name + ' ' + JSON.stringify(r.fit)).toBe(true);
       expect(r.fit.areaBytes).toBeGreaterThan(0);
     }
