@@ -1126,14 +1126,27 @@ export async function buildBoard(name: string, opts: BuildOptions = {}): Promise
     const tag = name + '-' + crypto.createHash('sha256').update(key).digest('hex').slice(0, 8) + '-';
     const file = path.join(BUILD_CACHE, tag + sourcesHash(key) + '.json');
     if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as BuildResult;
-    const r = await buildUncached(name, opts);
+    const r = await oneAtATime(() => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BuildResult) : buildUncached(name, opts)));
     fs.mkdirSync(BUILD_CACHE, { recursive: true });
     for (const old of fs.readdirSync(BUILD_CACHE)) if (old.indexOf(tag) === 0) fs.unlinkSync(path.join(BUILD_CACHE, old));
     fs.writeFileSync(file + '.tmp', JSON.stringify(r));
     fs.renameSync(file + '.tmp', file);
     return r;
   }
-  return buildUncached(name, opts);
+  return oneAtATime(() => buildUncached(name, opts));
+}
+
+/** Builds in one process, one after another: a build sets the module-level switches it builds
+ *  with (buildModem, buildUplink, buildReserved ...), so two awaited at once (a test running two
+ *  boards side by side) must not interleave. */
+let building: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(f: () => T | Promise<T>): Promise<T> {
+  const p = building.then(f, f);
+  building = p.then(
+    () => undefined,
+    () => undefined,
+  );
+  return p;
 }
 
 /** Where pure builds are kept (node_modules: never committed, gone with a clean install). */

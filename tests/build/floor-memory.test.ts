@@ -72,10 +72,9 @@ describe('the dormitory floor booted from its EEPROM', () => {
   let wifi64: RigResult;
   beforeAll(async () => {
     const f = floorEeprom(1);
-    wifi = await bootFloor('wifi', espruinoWifiBinary()!, f);
-    pico = await bootFloor('pico', espruinoWifiBinary()!, f);
-    picoOwn = await bootFloor('pico', espruinoBinary()!, f);
-    wifi64 = await bootFloor('wifi', espruinoWifiBinary()!, floorEeprom(1, undefined, { accounts: 64, meters: 64 }));
+    // (two at a time: each interpreter mostly waits for the script's pace)
+    [wifi, pico] = await Promise.all([bootFloor('wifi', espruinoWifiBinary()!, f), bootFloor('pico', espruinoWifiBinary()!, f)]);
+    [picoOwn, wifi64] = await Promise.all([bootFloor('pico', espruinoBinary()!, f), bootFloor('wifi', espruinoWifiBinary()!, floorEeprom(1, undefined, { accounts: 64, meters: 64 }))]);
   }, slowIfEmulated(480000));
 
   it('the WiFi boots the floor grown to 64 accounts and 64 meters, lists them and reads the log', () => {

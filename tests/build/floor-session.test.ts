@@ -21,8 +21,11 @@ describe('a technician session on the goal configurations, meters answering', ()
   let wifi: RigResult;
   const runner: { [board: string]: number } = {};
   beforeAll(async () => {
-    pico = await floorSession({ board: 'pico', binary: espruinoBinary()! });
-    wifi = await floorSession({ board: 'wifi', binary: espruinoWifiBinary()!, shape: { accounts: 64, meters: 64 } });
+    // (both at once: each interpreter mostly waits for its meters and the session's pace)
+    [pico, wifi] = await Promise.all([
+      floorSession({ board: 'pico', binary: espruinoBinary()! }),
+      floorSession({ board: 'wifi', binary: espruinoWifiBinary()!, shape: { accounts: 64, meters: 64 } }),
+    ]);
     runner.pico = emptyFree(espruinoBinary()!) - pico.freeBeforeBoot;
     runner.wifi = emptyFree(espruinoWifiBinary()!) - wifi.freeBeforeBoot;
   }, slowIfEmulated(420000));
