@@ -26,7 +26,9 @@ export interface ModemTcpOptions {
 // Steps: 0 AT, 1 ATE0, 2 AT+CIPSHUT, 3 AT+CIPMUX=0, 4 AT+CIPHEAD=1, 5 AT+CSTT, 6 AT+CIICR,
 // 7 AT+CIFSR, 8 AT+CIPSTART (to CONNECT OK); 9 connected, nothing out; 10 AT+CIPSEND=<n> (to the
 // prompt); 11 the n bytes sent (to SEND OK); 12 AT+CIPCLOSE=1, 13 AT+CIPSHUT (closing); -1 idle.
-const STEPS = ['AT', 'ATE0', 'AT+CIPSHUT', 'AT+CIPMUX=0', 'AT+CIPHEAD=1', '', 'AT+CIICR', 'AT+CIFSR', '', '', '', '', 'AT+CIPCLOSE=1', 'AT+CIPSHUT'];
+// The commands and time limits as text, a step's word read at its use: on a board the driver is
+// held while the unit runs, and an array of fourteen costs its heap about thirty variables.
+const STEPS = 'AT ATE0 AT+CIPSHUT AT+CIPMUX=0 AT+CIPHEAD=1 - AT+CIICR AT+CIFSR - - - - AT+CIPCLOSE=1 AT+CIPSHUT';
 const START = 8;
 const UP = 9;
 const SEND = 10;
@@ -38,7 +40,7 @@ const IDLE = -1;
  *  65 s, CIICR 85 s, CIPSTART 75 s from IP STATUS), else 2 s; the prompt comes at once on a live
  *  connection; SEND OK waits for the server's TCP acknowledgement (as long as the MQTT client
  *  waits for an answer); a quick close answers at once. */
-const MS = [2000, 2000, 65000, 2000, 2000, 2000, 85000, 2000, 75000, 0, 5000, 30000, 5000, 65000];
+const MS = '2000 2000 65000 2000 2000 2000 85000 2000 75000 0 5000 30000 5000 65000';
 /** AT tries (a module just switched on answers about 3 s after). */
 const AT_TRIES = 3;
 /** Bytes in one AT+CIPSEND at most (a SIM800 takes up to 1460 on GPRS). */
@@ -115,7 +117,8 @@ class ModemTcp {
     return {
       write: function (s: string) {
         if (self.live !== g) return;
-        self.out += s;
+        // (the string itself while nothing waits: a board's heap holds a message once)
+        self.out = self.out ? self.out + s : s;
         self.kick();
       },
       close: function () {
@@ -154,9 +157,10 @@ class ModemTcp {
 
   /** Sends the next piece written, when connected and nothing is out. */
   private kick(): void {
-    if (this.k !== UP || !this.out) return;
-    this.sending = this.out.substr(0, MAX_SEND);
-    this.out = this.out.substr(this.sending.length);
+    const o = this.out;
+    if (this.k !== UP || !o) return;
+    this.sending = o.length > MAX_SEND ? o.substr(0, MAX_SEND) : o;
+    this.out = o.length > MAX_SEND ? o.substr(MAX_SEND) : '';
     this.cmd(SEND);
   }
 
@@ -167,11 +171,11 @@ class ModemTcp {
     this.k = k;
     this.busy = true;
     // (the state is set before the write: a line may answer within it)
-    this.timer = o.clock.after(MS[k], this.late);
+    this.timer = o.clock.after(+MS.split(' ')[k], this.late);
     // (step 11 writes nothing: the bytes went at the prompt)
     if (k !== SENT)
       o.line.write(
-        (k === 5 ? 'AT+CSTT="' + o.apn + q + (o.user || '') + q + (o.password || '') + '"' : k === START ? 'AT+CIPSTART="TCP","' + o.host + q + o.port + '"' : k === SEND ? 'AT+CIPSEND=' + this.sending.length : STEPS[k]) + '\r',
+        (k === 5 ? 'AT+CSTT="' + o.apn + q + (o.user || '') + q + (o.password || '') + '"' : k === START ? 'AT+CIPSTART="TCP","' + o.host + q + o.port + '"' : k === SEND ? 'AT+CIPSEND=' + this.sending.length : STEPS.split(' ')[k]) + '\r',
       );
   }
 

@@ -126,10 +126,13 @@ export function siphash24(key: Uint8Array, msg: Uint8Array, out: Uint32Array | n
 }
 
 /** SipHash-2-4 of a byte string (a character a byte: an SMS command's words, an uplink message)
- *  under key: [high, low] 32 bits. */
-export function siphashText(key: Uint8Array, s: string): number[] {
-  const m = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) m[i] = s.charCodeAt(i) & 255;
+ *  under key: [high, low] 32 bits. The string is `pre` followed by `s` (hashed without joining
+ *  them: on a board an uplink message is long, and the heap holds it as few times as it can). */
+export function siphashText(key: Uint8Array, s: string, pre = ''): number[] {
+  const a = pre.length;
+  const m = new Uint8Array(a + s.length);
+  for (let i = 0; i < a; i++) m[i] = pre.charCodeAt(i) & 255;
+  for (let i = 0; i < s.length; i++) m[a + i] = s.charCodeAt(i) & 255;
   const h = [0, 0];
   siphash24(key, m, h);
   return h;

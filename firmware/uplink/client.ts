@@ -54,8 +54,10 @@ export class MqttClient {
   private wait = FIRST_WAIT_MS;
   private timer = -1;
   private id = 0;
-  /** The message in flight: its packet id, topic, payload, and what to call when acknowledged. */
-  private fly: { id: number; topic: string; payload: string; done: () => void } | null = null;
+  /** The message in flight: its packet id, its PUBLISH packet, and what to call when
+   *  acknowledged. (Only the packet is kept: on a board the heap holds a message once while it
+   *  flies, the link sending that same string.) */
+  private fly: { id: number; p: string; done: () => void } | null = null;
   private sentAt = 0;
   private heardAt = 0;
   private pinged = false;
@@ -69,7 +71,7 @@ export class MqttClient {
   publish(topic: string, payload: string, done: () => void): boolean {
     if (this.fly) return false;
     this.id = (this.id % 65535) + 1;
-    this.fly = { id: this.id, topic: topic, payload: payload, done: done };
+    this.fly = { id: this.id, p: mqttPublish(topic, payload, 1, this.id), done: done };
     if (this.state === 2) this.sendFly(false);
     return true;
   }
@@ -160,10 +162,12 @@ export class MqttClient {
     });
   }
 
+  /** Sends the message in flight; again, flagged as a copy (DUP, the first byte's bit 3). */
   private sendFly(dup: boolean): void {
-    const f = this.fly as { id: number; topic: string; payload: string };
+    const f = this.fly as { p: string };
     this.sentAt = this.o.clock.now();
-    this.write(mqttPublish(f.topic, f.payload, 1, f.id, false, dup));
+    if (dup && !(f.p.charCodeAt(0) & 8)) f.p = String.fromCharCode(f.p.charCodeAt(0) | 8) + f.p.substr(1);
+    this.write(f.p);
   }
 
   private write(s: string): void {

@@ -17,7 +17,7 @@ export interface Opened {
 
 /** The 16 hex digits of the MAC of payload with sequence number seq from or to unit. */
 export function uplinkMac(key: Uint8Array, unit: string, seq: number, payload: string): string {
-  const h = siphashText(key, unit + ' ' + seq + ' ' + payload);
+  const h = siphashText(key, payload, unit + ' ' + seq + ' ');
   return (h[0] + 0x100000000).toString(16).substr(1) + (h[1] + 0x100000000).toString(16).substr(1);
 }
 

@@ -22,6 +22,7 @@ import { slotAt } from '../storage/slot-scan';
 import { SlotRing } from '../storage/slot-ring';
 import { moneyEntry } from '../storage/history';
 import { modeList } from '../config';
+import { nameAt } from '../tables';
 import { answer } from './commands';
 import { saveUp } from './record';
 import { backlogHours, unsent, unsentText, upRings } from './backlog';
@@ -240,11 +241,8 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
   }
   const first = s.answers.length > 0;
   s.seq++;
-  const m = sealMessage(key, topic.split('/')[1], s.seq, p);
-  // (the callback below keeps this scope while the message flies: the payload is in the client's
-  // sealed copy, not kept here too)
-  p = '';
-  s.fly = c.publish(topic + 'up', m, function () {
+  p = sealMessage(key, topic.split('/')[1], s.seq, p);
+  s.fly = c.publish(topic + 'up', p, function () {
     s.fly = false;
     if (first) s.answers.shift();
     else if (to) {
@@ -254,31 +252,35 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
     else s.gen = gen;
     (s.pump as () => void)();
   });
+  // (the callback above keeps this scope while the message flies: the message is in the client's
+  // packet, not kept here too)
+  p = '';
   return false;
 }
 
 /** The meter list of configuration generation gen: {"k":"c","g":gen,"m":[names],"a":[accounts]}. */
 function meterList(u: Unit, gen: number): string {
   const m = u.cfg.meters;
-  const names: string[] = [];
-  const accts: string[] = [];
-  const an = u.cfg.accounts.names.split(' ');
-  const mn = m.names.split(' ');
+  // (written as text, a name at a time: arrays of every name would cost a board's heap about two
+  // variables a name, beside the text)
+  let names = '';
+  let accts = '';
   for (let i = 0; i < m.n; i++) {
-    names.push(mn[i]);
-    accts.push(an[m.account[i]] || '');
+    names += (i ? ',' : '') + JSON.stringify(nameAt(m.names, i));
+    accts += (i ? ',' : '') + JSON.stringify(nameAt(u.cfg.accounts.names, m.account[i]));
   }
-  return JSON.stringify({ k: 'c', g: gen, m: names, a: accts });
+  return '{"k":"c","g":' + gen + ',"m":[' + names + '],"a":[' + accts + ']}';
 }
 
 /** Each account's balance, relay and mode, what it has been charged and topped up, and what
  *  waits: {"k":"s","t":..,"a":[[name,balance,relay,mode,charged,toppedUp],..],"w":[r,m,e],"h":hours}. */
 function state(u: Unit, s: UplinkState): string {
   const core = u.core;
-  const an = u.cfg.accounts.names.split(' ');
-  const a: (string | number)[][] = [];
-  for (let i = 0; i < u.cfg.accounts.n; i++) a.push([an[i], core.balance[i], core.relay[i] === 1 ? 1 : 0, modeList()[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
-  return JSON.stringify({ k: 's', t: u.time(), a: a, w: unsent(u, s), h: backlogHours(u) });
+  // (as text, an account at a time: an array of every account's would cost a board's heap about
+  // ten variables an account at the session's lowest moment)
+  let a = '';
+  for (let i = 0; i < u.cfg.accounts.n; i++) a += (i ? ',' : '') + JSON.stringify([nameAt(u.cfg.accounts.names, i), core.balance[i], core.relay[i] === 1 ? 1 : 0, modeList()[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
+  return '{"k":"s","t":' + u.time() + ',"a":[' + a + '],"w":' + JSON.stringify(unsent(u, s)) + ',"h":' + JSON.stringify(backlogHours(u)) + '}';
 }
 
 /** The next batch: money entries and events first (few, and what the operator looks for),

@@ -8,19 +8,21 @@
 // Memory: run on the interpreter with the WiFi's heap (8,190 variables, the same 32-bit layout),
 // since on the Pico's own (5,100) this floor's uplink session still runs out: the figure gated is
 // the least free the run would leave a Pico (its free less the 3,090 variables the WiFi's heap
-// has more). Measured 2026-12-05: 376 to 450 (runner added back), in the first session (the
-// floor's backlog going up); the Pico's goal is 900 (issue 10's floor-memory gate). The session's code is most of it: evaluated, `upl` takes 512 variables and
-// the modem's link `mtc` 227, about 1,350 with the session's objects connected, up to about 1,800
-// while a batch goes (docs/memory.md).
+// has more). Issue 10's goals for the Pico's floor are 50% free at rest (2,550) and 15% at any
+// moment (765, as tests/build/floor-sms.test.ts gates the SMS Pico). Measured 2026-12-06 (runner
+// added back): at rest 2,449 before the first session and 2,056 after it (the modem's link, held
+// from then on, and the uplink's state); a session about 1,330 to 1,440 free, 1,140 while a batch
+// goes; the lowest, 388 to 425, in the poll cycle a session leaves owed (about 1,330 variables a
+// cycle, as on the SMS Pico) at a journal commit of its readings. Before 2026-12-06: 374 to 468.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBoard } from '../../tools/build';
 import { WIFI_HEAP, emptyFree, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { FloorUplinkResult, floorUplink, floorUplinkScript } from '../../tools/floor-uplink';
 
 const PICO_HEAP = 5100;
-/** The least free on a Pico this run may come to (today's figure, 376 to 450, less a margin);
- *  the goal 900. */
-const GATE = 340;
+/** The least free on a Pico this run may come to (today's figure, 388 to 425, less a margin);
+ *  the goal 765. */
+const GATE = 370;
 
 describe('the uplink on the dormitory floor (GPRS Pico build), meters, modem and broker answering', () => {
   let r: FloorUplinkResult;
