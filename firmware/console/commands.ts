@@ -5,6 +5,7 @@
 // a module of its own, so that only one of them is in the heap at a time (firmware/unit.ts
 // moduleFor). Money goes through the core like any event.
 import { UPLINK } from '../uplink/feature';
+import { SMS } from '../sms/feature';
 import { uplinkStatus } from '../uplink/backlog';
 import { upState } from '../uplink/tick';
 import { Decision, formatDecision, modeNames } from '../core';
@@ -135,7 +136,7 @@ function money(u: Unit, ctx: CommandContext, kind: 'topup' | 'refund'): Answer {
 
 /** The commands by name, in the order help lists them. */
 export function commandNames(): string[] {
-  return ('help login logout json status time acct meter topup refund correct relay tariff log freeze config token reboot factory-reset' + (UPLINK ? ' uplink' : '')).split(' ');
+  return ('help login logout json status time acct meter topup refund correct relay tariff log freeze config token reboot factory-reset' + (SMS ? ' sms' : '') + (UPLINK ? ' uplink' : '')).split(' ');
 }
 
 /** Usage, help and roles of a command as role r may use it (null: no such command): a command
@@ -171,6 +172,8 @@ export function makeCommands(u: Unit): (name: string) => Run | null {
             const role = +about(all[i])![2];
             if (role <= r) {
               let l = aboutFor(all[i], r)![0];
+              // (a usage longer than the list's line is given by `help <command>`)
+              if (l.length > 64) l = all[i] + ' ...';
               while (l.length < 44) l += ' ';
               lines.push(l + (role > ctx.role ? ' (sign in)' : ''));
               names.push(all[i]);
