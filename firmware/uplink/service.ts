@@ -280,7 +280,7 @@ function state(u: Unit, s: UplinkState): string {
   // ten variables an account at the session's lowest moment)
   let a = '';
   for (let i = 0; i < u.cfg.accounts.n; i++) a += (i ? ',' : '') + JSON.stringify([nameAt(u.cfg.accounts.names, i), core.balance[i], core.relay[i] === 1 ? 1 : 0, modeList()[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
-  return '{"k":"s","t":' + u.time() + ',"a":[' + a + '],"w":' + JSON.stringify(unsent(u, s)) + ',"h":' + JSON.stringify(backlogHours(u)) + '}';
+  return '{"k":"s","t":' + JSON.stringify(u.time()) + ',"a":[' + a + '],"w":' + JSON.stringify(unsent(u, s)) + ',"h":' + JSON.stringify(backlogHours(u)) + '}';
 }
 
 /** The next batch: money entries and events first (few, and what the operator looks for),
