@@ -225,7 +225,7 @@ describe('firmware build for each board', () => {
   }, slowIfEmulated(180000));
 
   it('a development build keeps the REPL on USB', async () => {
-    const r = await buildBoard('pico', { write: false, production: false });
+    const r = await buildBoard('pico', { write: false, production: false, espruino: false });
     const boot = bootInStrippedContext(r.code, { modules: r.modules });
     expect(boot.ok).toBe(true);
     expect(boot.calls).toContain('USB.setConsole true');
