@@ -276,10 +276,11 @@ function meterList(u: Unit, gen: number): string {
  *  waits: {"k":"s","t":..,"a":[[name,balance,relay,mode,charged,toppedUp],..],"w":[r,m,e],"h":hours}. */
 function state(u: Unit, s: UplinkState): string {
   const core = u.core;
+  const modes = modeList();
   // (as text, an account at a time: an array of every account's would cost a board's heap about
   // ten variables an account at the session's lowest moment)
   let a = '';
-  for (let i = 0; i < u.cfg.accounts.n; i++) a += (i ? ',' : '') + JSON.stringify([nameAt(u.cfg.accounts.names, i), core.balance[i], core.relay[i] === 1 ? 1 : 0, modeList()[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
+  for (let i = 0; i < u.cfg.accounts.n; i++) a += (i ? ',' : '') + JSON.stringify([nameAt(u.cfg.accounts.names, i), core.balance[i], core.relay[i] === 1 ? 1 : 0, modes[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
   return '{"k":"s","t":' + JSON.stringify(u.time()) + ',"a":[' + a + '],"w":' + JSON.stringify(unsent(u, s)) + ',"h":' + JSON.stringify(backlogHours(u)) + '}';
 }
 
