@@ -122,7 +122,10 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
       timeoutMs: seconds * 1000 + 60000,
       probe: o.probe,
       onOutput: o.onOutput,
-      onStep: (i) => void act(script[i]),
+      // (a line the runner types beyond the script, none expected, has nothing to do)
+      onStep: (i) => {
+        if (script[i]) void act(script[i]);
+      },
     });
     headend.save();
     const st = headend.store;
