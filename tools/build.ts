@@ -118,8 +118,39 @@ export function loadBoard(name: string): BoardDescription {
   return json as BoardDescription;
 }
 
-/** Compiles an entry (default firmware/main.ts) and what it imports to ES5 in memory: absolute .js path -> code. */
+/** Compiles an entry (default firmware/main.ts) and what it imports to ES5 in memory: absolute .js
+ *  path -> code. Every file of firmware/ and hal/ is compiled (and type-checked) once in a process,
+ *  with the entries from elsewhere (a test's fixture); each call gets its own copy of the map. A
+ *  build asks for one compilation for its resident code and one for each module: a program each
+ *  was two thirds of a build's time. */
 export function compileFirmware(entry: string | string[] = 'firmware/main.ts'): { [file: string]: string } {
+  const extra = ([] as string[])
+    .concat(entry)
+    .map((e) => path.relative(ROOT, path.resolve(ROOT, e)))
+    .filter((e) => !/^(firmware|hal)[\\/]/.test(e))
+    .sort();
+  const key = extra.join('|');
+  if (!compiled[key]) compiled[key] = compileProgram(firmwareSources().concat(extra));
+  return { ...compiled[key] };
+}
+const compiled: { [extra: string]: { [file: string]: string } } = {};
+
+/** Every source file of firmware/ and hal/ (relative paths; declarations left out). */
+function firmwareSources(): string[] {
+  const roots: string[] = [];
+  const walkDir = (dir: string) => {
+    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) walkDir(rel);
+      else if (/\.ts$/.test(e.name) && !/\.d\.ts$/.test(e.name)) roots.push(rel);
+    }
+  };
+  walkDir('firmware');
+  walkDir('hal');
+  return roots;
+}
+
+function compileProgram(entry: string[]): { [file: string]: string } {
   const configPath = path.join(ROOT, 'tsconfig.espruino.json');
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
     ...ts.sys,
@@ -470,17 +501,7 @@ export function reservedProperties(): string[] {
   // (Serial.setup's, I2C.setup's, setWatch's, E.setConsole's): shortened, the interpreter refuses
   // them ("Unknown option").
   for (const k of ESPRUINO_OPTION_KEYS) set[k] = true;
-  const roots: string[] = [];
-  const walkDir = (dir: string) => {
-    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-      const rel = path.join(dir, e.name);
-      if (e.isDirectory()) walkDir(rel);
-      else if (/\.ts$/.test(e.name) && !/\.d\.ts$/.test(e.name)) roots.push(rel);
-    }
-  };
-  walkDir('firmware');
-  walkDir('hal');
-  const files = compileFirmware(roots);
+  const files = compileFirmware(firmwareSources());
   type N = acorn.Node & { [k: string]: any };
   for (const f of Object.keys(files)) {
     const code = files[f];
