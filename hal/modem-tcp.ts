@@ -53,10 +53,18 @@ const MAX_LINE = 80;
  *  one cannot go into the module's quoted parameters (a '"' or a control character, no host, a
  *  port outside 1..65535). */
 export function modemTcp(o: ModemTcpOptions): OpenLink {
-  const m = new ModemTcp(o);
+  // (its two callbacks made next: they hold the record)
+  const m = { o: o, k: IDLE, busy: false, timer: -1, tries: 0, gen: 0, live: 0, serving: 0, data: null, closed: null, out: '', sending: '', buf: '', raw: 0 } as Tcp;
+  m.fn = function (s) {
+    feed(m, s);
+  };
+  m.late = function () {
+    m.timer = -1;
+    end(m, false);
+  };
   return function (data, closed) {
     const ok = quotable(o.apn) && quotable(o.user || '') && quotable(o.password || '') && quotable(o.host) && o.host !== '' && o.port === Math.floor(o.port) && o.port > 0 && o.port < 65536;
-    return ok ? m.open(data, closed) : null;
+    return ok ? open(m, data, closed) : null;
   };
 }
 
@@ -69,211 +77,204 @@ function quotable(s: string): boolean {
   return true;
 }
 
-/** The module's TCP, shared by the connections opened through it (one at a time). */
-class ModemTcp {
+/** The module's TCP, shared by the connections opened through it (one at a time). A record and
+ *  functions, not a class: on Espruino each method frame locks its object twice, a chain of about
+ *  seven methods on one object (the module's answer, its line, the step's end, the next command,
+ *  its timer) locks it fifteen times, the most a variable counts, and a variable so locked is never
+ *  unlocked nor collected. An argument is not locked by the frames it passes through. */
+interface Tcp {
+  o: ModemTcpOptions;
   /** The step whose command is out (see STEPS). */
-  private k = IDLE;
+  k: number;
   /** The module is still working on the command out: what is written meanwhile may be lost. */
-  private busy = false;
-  private timer = -1;
-  private tries = 0;
+  busy: boolean;
+  timer: number;
+  tries: number;
   /** The last connection opened; the one the client holds (0 when it has ended); the one the
    *  module's steps are for. */
-  private gen = 0;
-  private live = 0;
-  private serving = 0;
-  private data: ((s: string) => void) | null = null;
-  private closed: (() => void) | null = null;
+  gen: number;
+  live: number;
+  serving: number;
+  data: ((s: string) => void) | null;
+  closed: (() => void) | null;
   /** Bytes written and not yet sent; the piece of the AT+CIPSEND out, until its prompt. */
-  private out = '';
-  private sending = '';
-  private buf = '';
+  out: string;
+  sending: string;
+  buf: string;
   /** Data bytes of a +IPD still to come. */
-  private raw = 0;
-  private fn: (s: string) => void;
-  private late: () => void;
+  raw: number;
+  fn: (s: string) => void;
+  late: () => void;
+}
 
-  constructor(private o: ModemTcpOptions) {
-    const self = this;
-    this.fn = function (s) {
-      self.feed(s);
-    };
-    this.late = function () {
-      self.timer = -1;
-      self.end(false);
-    };
+function open(m: Tcp, data: (s: string) => void, closed: () => void): Link {
+  const g = ++m.gen;
+  // an older connection still held is dropped without a word
+  if (m.live) shut(m);
+  m.live = g;
+  m.data = data;
+  m.closed = closed;
+  // (while the last connection is being closed, this one starts once it is)
+  if (m.k === IDLE) begin(m);
+  return {
+    write: function (s: string) {
+      if (m.live !== g) return;
+      // (the string itself while nothing waits: a board's heap holds a message once)
+      m.out = m.out ? m.out + s : s;
+      kick(m);
+    },
+    close: function () {
+      if (m.live === g) shut(m);
+    },
+  };
+}
+
+function begin(m: Tcp): void {
+  const l = m.o.line;
+  m.serving = m.live;
+  m.tries = 0;
+  l.listen(m.fn);
+  l.power(true);
+  cmd(m, 0);
+}
+
+/** The connection held ends here: its callbacks are forgotten and the module told to close
+ *  once the command out is done (bytes written while it works would be lost or taken as data). */
+function shut(m: Tcp): void {
+  m.live = 0;
+  m.data = null;
+  m.closed = null;
+  m.out = '';
+  if (!m.busy && m.k > 1 && m.k < CLOSE) cmd(m, CLOSE);
+}
+
+/** The connection failed: the module is told to close (once nothing is out; a module that has
+ *  not answered AT has nothing to close), closed() once. */
+function fail(m: Tcp): void {
+  const cb = m.closed;
+  shut(m);
+  if (m.k <= 1) idle(m);
+  if (cb) cb();
+}
+
+/** Sends the next piece written, when connected and nothing is out. */
+function kick(m: Tcp): void {
+  const o = m.out;
+  if (m.k !== UP || !o) return;
+  m.sending = o.length > MAX_SEND ? o.substr(0, MAX_SEND) : o;
+  m.out = o.length > MAX_SEND ? o.substr(MAX_SEND) : '';
+  cmd(m, SEND);
+}
+
+function cmd(m: Tcp, k: number): void {
+  const o = m.o;
+  const q = '","';
+  stop(m);
+  m.k = k;
+  m.busy = true;
+  // (the state is set before the write: a line may answer within it)
+  m.timer = o.clock.after(+MS.split(' ')[k], m.late);
+  // (step 11 writes nothing: the bytes went at the prompt)
+  if (k !== SENT)
+    o.line.write(
+      (k === 5 ? 'AT+CSTT="' + o.apn + q + (o.user || '') + q + (o.password || '') + '"' : k === START ? 'AT+CIPSTART="TCP","' + o.host + q + o.port + '"' : k === SEND ? 'AT+CIPSEND=' + m.sending.length : STEPS.split(' ')[k]) + '\r',
+    );
+}
+
+function stop(m: Tcp): void {
+  if (m.timer >= 0) m.o.clock.cancel(m.timer);
+  m.timer = -1;
+  m.busy = false;
+}
+
+/** The command out is done (ok) or failed (an error, its time limit, the connection lost). */
+function end(m: Tcp, ok: boolean): void {
+  const k = m.k;
+  stop(m);
+  if (k >= CLOSE) return k === CLOSE ? cmd(m, SHUT) : idle(m);
+  if (m.serving !== m.live) return k > 1 ? cmd(m, CLOSE) : idle(m);
+  if (ok) {
+    if (k < START) return cmd(m, k + 1);
+    m.k = UP;
+    return kick(m);
   }
+  if (k === 0 && ++m.tries < AT_TRIES) return cmd(m, 0);
+  fail(m);
+}
 
-  open(data: (s: string) => void, closed: () => void): Link {
-    const self = this;
-    const g = ++this.gen;
-    // an older connection still held is dropped without a word
-    if (this.live) this.shut();
-    this.live = g;
-    this.data = data;
-    this.closed = closed;
-    // (while the last connection is being closed, this one starts once it is)
-    if (this.k === IDLE) this.begin();
-    return {
-      write: function (s: string) {
-        if (self.live !== g) return;
-        // (the string itself while nothing waits: a board's heap holds a message once)
-        self.out = self.out ? self.out + s : s;
-        self.kick();
-      },
-      close: function () {
-        if (self.live === g) self.shut();
-      },
-    };
-  }
+function idle(m: Tcp): void {
+  m.k = IDLE;
+  m.sending = '';
+  if (m.live) return begin(m);
+  m.buf = '';
+  m.raw = 0;
+  m.o.line.listen(null);
+}
 
-  private begin(): void {
-    const l = this.o.line;
-    this.serving = this.live;
-    this.tries = 0;
-    l.listen(this.fn);
-    l.power(true);
-    this.cmd(0);
-  }
-
-  /** The connection held ends here: its callbacks are forgotten and the module told to close
-   *  once the command out is done (bytes written while it works would be lost or taken as data). */
-  private shut(): void {
-    this.live = 0;
-    this.data = null;
-    this.closed = null;
-    this.out = '';
-    if (!this.busy && this.k > 1 && this.k < CLOSE) this.cmd(CLOSE);
-  }
-
-  /** The connection failed: the module is told to close (once nothing is out; a module that has
-   *  not answered AT has nothing to close), closed() once. */
-  private fail(): void {
-    const cb = this.closed;
-    this.shut();
-    if (this.k <= 1) this.idle();
-    if (cb) cb();
-  }
-
-  /** Sends the next piece written, when connected and nothing is out. */
-  private kick(): void {
-    const o = this.out;
-    if (this.k !== UP || !o) return;
-    this.sending = o.length > MAX_SEND ? o.substr(0, MAX_SEND) : o;
-    this.out = o.length > MAX_SEND ? o.substr(MAX_SEND) : '';
-    this.cmd(SEND);
-  }
-
-  private cmd(k: number): void {
-    const o = this.o;
-    const q = '","';
-    this.stop();
-    this.k = k;
-    this.busy = true;
-    // (the state is set before the write: a line may answer within it)
-    this.timer = o.clock.after(+MS.split(' ')[k], this.late);
-    // (step 11 writes nothing: the bytes went at the prompt)
-    if (k !== SENT)
-      o.line.write(
-        (k === 5 ? 'AT+CSTT="' + o.apn + q + (o.user || '') + q + (o.password || '') + '"' : k === START ? 'AT+CIPSTART="TCP","' + o.host + q + o.port + '"' : k === SEND ? 'AT+CIPSEND=' + this.sending.length : STEPS.split(' ')[k]) + '\r',
-      );
-  }
-
-  private stop(): void {
-    if (this.timer >= 0) this.o.clock.cancel(this.timer);
-    this.timer = -1;
-    this.busy = false;
-  }
-
-  /** The command out is done (ok) or failed (an error, its time limit, the connection lost). */
-  private end(ok: boolean): void {
-    const k = this.k;
-    this.stop();
-    if (k >= CLOSE) return k === CLOSE ? this.cmd(SHUT) : this.idle();
-    if (this.serving !== this.live) return k > 1 ? this.cmd(CLOSE) : this.idle();
-    if (ok) {
-      if (k < START) return this.cmd(k + 1);
-      this.k = UP;
-      return this.kick();
+/** What the module sent, in any slices. */
+function feed(m: Tcp, s: string): void {
+  let i = 0;
+  while (i < s.length) {
+    if (m.raw > 0) {
+      const n = Math.min(m.raw, s.length - i);
+      const d = m.data;
+      const piece = s.substr(i, n);
+      m.raw -= n;
+      i += n;
+      // (a connection being closed gets nothing more)
+      if (d && m.serving === m.live && m.k >= UP && m.k <= SENT) d(piece);
+      continue;
     }
-    if (k === 0 && ++this.tries < AT_TRIES) return this.cmd(0);
-    this.fail();
-  }
-
-  private idle(): void {
-    this.k = IDLE;
-    this.sending = '';
-    if (this.live) return this.begin();
-    this.buf = '';
-    this.raw = 0;
-    this.o.line.listen(null);
-  }
-
-  /** What the module sent, in any slices. */
-  private feed(s: string): void {
-    let i = 0;
-    while (i < s.length) {
-      if (this.raw > 0) {
-        const n = Math.min(this.raw, s.length - i);
-        const d = this.data;
-        const piece = s.substr(i, n);
-        this.raw -= n;
-        i += n;
-        // (a connection being closed gets nothing more)
-        if (d && this.serving === this.live && this.k >= UP && this.k <= SENT) d(piece);
-        continue;
+    const c = s.charAt(i++);
+    const b = m.buf;
+    if (c === '\n') {
+      m.buf = '';
+      line(m, b.charAt(b.length - 1) === '\r' ? b.substr(0, b.length - 1) : b);
+    } else if (c === '>' && (b === '' || b === '\r')) {
+      // the prompt ends with no line end; one that comes after its time limit is still given
+      // its bytes, so the module goes back to taking commands
+      m.buf = '';
+      const out = m.sending;
+      if (out) {
+        m.sending = '';
+        if (m.k === SEND) cmd(m, SENT);
+        m.o.line.write(out);
       }
-      const c = s.charAt(i++);
-      const b = this.buf;
-      if (c === '\n') {
-        this.buf = '';
-        this.line(b.charAt(b.length - 1) === '\r' ? b.substr(0, b.length - 1) : b);
-      } else if (c === '>' && (b === '' || b === '\r')) {
-        // the prompt ends with no line end; one that comes after its time limit is still given
-        // its bytes, so the module goes back to taking commands
-        this.buf = '';
-        const out = this.sending;
-        if (out) {
-          this.sending = '';
-          if (this.k === SEND) this.cmd(SENT);
-          this.o.line.write(out);
-        }
-      } else if (c === ':' && b.substr(0, 5) === '+IPD,') {
-        const n = b.substr(5);
-        this.buf = '';
-        if (n.length > 0 && n.length < 6 && digits(n)) this.raw = +n;
-      } else this.buf = b.length < MAX_LINE ? b + c : ' '; // (the rest of a long line is no line's start)
-    }
+    } else if (c === ':' && b.substr(0, 5) === '+IPD,') {
+      const n = b.substr(5);
+      m.buf = '';
+      if (n.length > 0 && n.length < 6 && digits(n)) m.raw = +n;
+    } else m.buf = b.length < MAX_LINE ? b + c : ' '; // (the rest of a long line is no line's start)
   }
+}
 
-  private line(l: string): void {
-    const k = this.k;
-    if (l === 'CLOSED' || l === '+PDP: DEACT' || l === 'RDY' || l === 'NORMAL POWER DOWN') {
-      // The connection, or the bearer under it, is gone (a module that restarted or switched
-      // off says nothing of it): closed() now; a command out is let finish (its answer comes:
-      // SEND FAIL, ERROR) before the module is told to close.
-      if (k >= 6 && k <= SENT && this.serving === this.live) {
-        if (!this.busy) this.stop();
-        this.fail();
-      }
-      return;
+function line(m: Tcp, l: string): void {
+  const k = m.k;
+  if (l === 'CLOSED' || l === '+PDP: DEACT' || l === 'RDY' || l === 'NORMAL POWER DOWN') {
+    // The connection, or the bearer under it, is gone (a module that restarted or switched
+    // off says nothing of it): closed() now; a command out is let finish (its answer comes:
+    // SEND FAIL, ERROR) before the module is told to close.
+    if (k >= 6 && k <= SENT && m.serving === m.live) {
+      if (!m.busy) stop(m);
+      fail(m);
     }
-    if (k === IDLE || k === UP) return;
-    if (l === 'ERROR' || l.substr(0, 11) === '+CME ERROR:') return this.end(false);
-    if (k === START) {
-      // OK: the module is connecting, free to take a close
-      if (l === 'OK') this.busy = false;
-      else if (l === 'CONNECT OK' || l === 'ALREADY CONNECT') this.end(true);
-      else if (l === 'CONNECT FAIL') this.end(false);
-    } else if (k === SENT) {
-      if (l === 'SEND OK') this.end(true);
-      else if (l === 'SEND FAIL') this.end(false);
-    } else if (k === 2 || k === SHUT) {
-      if (l === 'SHUT OK') this.end(true);
-    } else if (k === 7) {
-      // the bearer's address, alone on its line
-      const c = l.charAt(0);
-      if (c >= '0' && c <= '9') this.end(true);
-    } else if (l === (k === CLOSE ? 'CLOSE OK' : 'OK')) this.end(true);
+    return;
   }
+  if (k === IDLE || k === UP) return;
+  if (l === 'ERROR' || l.substr(0, 11) === '+CME ERROR:') return end(m, false);
+  if (k === START) {
+    // OK: the module is connecting, free to take a close
+    if (l === 'OK') m.busy = false;
+    else if (l === 'CONNECT OK' || l === 'ALREADY CONNECT') end(m, true);
+    else if (l === 'CONNECT FAIL') end(m, false);
+  } else if (k === SENT) {
+    if (l === 'SEND OK') end(m, true);
+    else if (l === 'SEND FAIL') end(m, false);
+  } else if (k === 2 || k === SHUT) {
+    if (l === 'SHUT OK') end(m, true);
+  } else if (k === 7) {
+    // the bearer's address, alone on its line
+    const c = l.charAt(0);
+    if (c >= '0' && c <= '9') end(m, true);
+  } else if (l === (k === CLOSE ? 'CLOSE OK' : 'OK')) end(m, true);
 }

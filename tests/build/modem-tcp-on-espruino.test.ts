@@ -43,10 +43,16 @@ describe('the modem\'s TCP link on espruino-pico', () => {
     expect(get('RUN')).toEqual(run);
     const mem: { [at: string]: number } = {};
     for (const m of get('MEM') as string[]) mem[m.split(' ')[0]] = +m.split(' ')[1];
-    // the link made and idle (about 85 variables measured); one connection up, nothing out (about
-    // 150, the run's own callbacks and hand-made clock among them)
+    // the link made and idle (127 variables measured; the code is in RAM in this run, and the
+    // minifier puts the reader of the module's bytes inside the callback made for each link: 85
+    // while the driver was a class); one connection up, nothing out (about 215, the run's own
+    // callbacks and hand-made clock among them)
     console.log('modem TCP link on espruino-pico, variables: made', mem.made - mem.before, ', a connection up', mem.up - mem.before);
-    expect(mem.made - mem.before).toBeLessThan(100);
-    expect(mem.up - mem.before).toBeLessThan(180);
+    expect(mem.made - mem.before).toBeLessThan(140);
+    expect(mem.up - mem.before).toBeLessThan(240);
+    // a run's link, once let go, is collected: on Espruino a chain of about seven method calls on
+    // one object locked it for good (fifteen locks, the most a variable counts), and the driver
+    // was such a chain until it was made a record and functions (765 variables were left)
+    expect(get('LEFT')).toBeLessThan(10);
   }, 60000);
 });
