@@ -89,6 +89,12 @@ export interface RigResult {
   other: string[];
   /** Interpreter errors (Uncaught, OUT OF MEMORY, ASSERT). */
   errors: string[];
+  /** Variables locked fifteen times when the script had run (E.dumpLockedVars(), from a timer:
+   *  nothing of the unit's is running then): the most locks a variable counts, after which it is
+   *  never unlocked nor collected, nor is anything it holds (a chain of about seven method calls
+   *  on one object does it). Each as the interpreter shows it; null when the run was cut short
+   *  before its end (nothing looked at). */
+  lockedForever: string[] | null;
   eeprom: Buffer;
 }
 
@@ -141,7 +147,7 @@ function __next() {
   if (__ci > 0) print("MEM cmd " + (__ci - 1) + " " + __low + " " + __mem());
   __low = 1e9;
   var c = __cmd();
-  if (!c) return setTimeout(function () { print("MEM end " + __lowAll + " " + __mem()); __ee.close(); __cf.close(); clearInterval(); clearTimeout(); }, @SETTLE@);
+  if (!c) return setTimeout(function () { print("MEM end " + __lowAll + " " + __mem()); __ee.close(); __cf.close(); clearInterval(); clearTimeout(); print("LOCKS"); E.dumpLockedVars(); print("LOCKS END"); }, @SETTLE@);
   __ci++;
   print("CMD " + c[0]);
   if (__con.f) __con.f(c[0] + "\\r");
@@ -244,12 +250,22 @@ export function runRig(o: RigOptions): Promise<RigResult> {
     const lines: string[] = [];
     const other: string[] = [];
     const all: string[] = [];
+    let forever: string[] | null = null;
+    let locks = false;
     const onText = (text: string) => {
       buf += text;
       const parts = buf.split(/\r?\n/);
       buf = parts.pop() as string;
       for (const raw of parts) {
         const l = raw.slice(raw.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^>+/, '');
+        // the dump of the locked variables at the end (the code it shows is no output of the run)
+        if (locks || l === 'LOCKS') {
+          locks = l !== 'LOCKS END';
+          if (!forever) forever = [];
+          // (a variable the dump starts from: its children are indented)
+          if (/^#\d+\[r\d+,l15\]/.test(l)) forever.push(l.slice(0, 160));
+          continue;
+        }
         all.push(l);
         if (o.onOutput) o.onOutput(l);
         if (l.indexOf('C> ') === 0) {
@@ -299,6 +315,7 @@ export function runRig(o: RigOptions): Promise<RigResult> {
         other,
         errors: all.filter((l) => /Uncaught|OUT OF MEMORY|ASSERT|Execution Interrupted|New interpreter error|is not defined|Can't /.test(l) && !/^New interpreter error: FIFO_FULL\s*$/.test(l.trim())),
         eeprom: fs.readFileSync(eeFile),
+        lockedForever: forever,
       };
       fs.rmSync(dir, { recursive: true, force: true });
       resolve(result);

@@ -79,6 +79,7 @@ describe('the dormitory floor booted from its EEPROM', () => {
 
   it('the WiFi boots the floor grown to 64 accounts and 64 meters, lists them and reads the log', () => {
     expect(wifi64.errors).toEqual([]);
+    expect(wifi64.lockedForever).toEqual([]);
     expect(wifi64.lines.filter((l) => /^STORAGE +restored 64 of 64 accounts/.test(l)).length).toBe(1);
     expect(wifi64.lines.filter((l) => /^accounts 64, /.test(l)).length).toBeGreaterThan(0);
     expect(wifi64.lines.filter((l) => /^M[0-9A-Z-]+\s+\S+\s+(dlt645|modbus)\s/.test(l)).length).toBe(64);
@@ -91,6 +92,8 @@ describe('the dormitory floor booted from its EEPROM', () => {
     it(name + ': boots, restores every account, lists every account and meter, reads the event log', () => {
       const run = name === 'wifi' ? wifi : name === 'pico' ? pico : picoOwn;
       expect(run.errors).toEqual([]);
+      // nothing locked for good when the script had run (tools/espruino-rig.ts lockedForever)
+      expect(run.lockedForever).toEqual([]);
       expect(run.other.filter((l) => /Unknown option|Uncaught/.test(l))).toEqual([]);
       expect(run.lines.filter((l) => /^STORAGE +restored 33 of 33 accounts/.test(l)).length).toBe(1);
       expect(run.lines.filter((l) => /^accounts 33, /.test(l)).length).toBeGreaterThan(0);

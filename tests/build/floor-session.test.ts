@@ -39,6 +39,8 @@ describe('a technician session on the goal configurations, meters answering', ()
       expect(runner[name]).toBeGreaterThan(200);
       expect(runner[name]).toBeLessThan(500);
       expect(r.errors).toEqual([]);
+      // nothing locked for good when the script had run (tools/espruino-rig.ts lockedForever)
+      expect(r.lockedForever).toEqual([]);
       expect(r.other.filter((l) => /MEMORY|Uncaught|Interrupted/.test(l))).toEqual([]);
       // every command was typed and answered
       expect(r.commands.length).toBe(floorSessionLines().length);

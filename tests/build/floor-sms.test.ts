@@ -35,6 +35,8 @@ describe('SMS on the dormitory floor on espruino-pico, meters and modem answerin
     expect(runner).toBeGreaterThan(200);
     expect(runner).toBeLessThan(550);
     expect(r.errors).toEqual([]);
+    // nothing locked for good when the script had run (tools/espruino-rig.ts lockedForever)
+    expect(r.lockedForever).toEqual([]);
     expect(r.other.filter((l) => /MEMORY|Uncaught|Interrupted|ERROR/.test(l))).toEqual([]);
     // every line typed and answered
     expect(r.commands.map((c) => c.line)).toEqual(script.map((s) => s.line));

@@ -65,6 +65,8 @@ describe('the dormitory floor on the WiFi image, meters on RS485', () => {
     run = await runRig({ binary: espruinoWifiBinary()!, board, image: imageOnLinux(r.code, board, r.modules), busPath: unitEnd, rtcStart: sc.start, commands: cmds, timeoutMs: 280000, sampleMs: 2000 });
     await meters.close();
     expect(run.errors).toEqual([]);
+    // nothing locked for good when the script had run (tools/espruino-rig.ts lockedForever)
+    expect(run.lockedForever).toEqual([]);
     expect(run.lines).toContain('configuration imported');
     expect(run.lines.filter((l) => /^accounts 33, /.test(l)).length).toBeGreaterThan(0);
     expect(run.lines.filter((l) => /^meters   34, /.test(l)).length).toBeGreaterThan(0);

@@ -3,9 +3,11 @@
 // and the garbage collector never frees it, nor anything it reaches (measured on
 // ../shared/espruino/espruino-pico: `a.f(20)`, nesting f twenty deep, then `a = undefined`
 // frees nothing; docs/memory.md). A meter bus, poller or relay control that is replaced (a
-// configuration change) or loaded for a while must never get there. This runs the bundled RS485
-// scenarios with every method of those classes counting how deep calls nest on one object, and
-// fails when any nests more than MAX_NESTING deep.
+// configuration change) or loaded for a while must never get there, nor an SMS session's modem
+// session and AT channel. This runs the bundled RS485 and SMS scenarios with every method of
+// those classes counting how deep calls nest on one object, and fails when any nests more than
+// MAX_NESTING deep. (The uplink's modem link is a record and functions: hal/modem-tcp.ts; every
+// run on the interpreter looks for a variable locked for good at its end: tools/espruino-rig.ts.)
 import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,6 +15,8 @@ import { MeterBus } from '../../firmware/metering/bus';
 import { Poller } from '../../firmware/metering/poller';
 import { RelayControl } from '../../firmware/metering/relay-control';
 import { Dlt645Framer } from '../../firmware/metering/dlt645';
+import { ModemSession } from '../../hal/modem';
+import { AtChannel } from '../../hal/at';
 import { runScenario } from '../../sim/runner';
 import { parseScenario } from '../../sim/scenario';
 import { slowIfEmulated } from '../../tools/espruino-check';
@@ -62,7 +66,7 @@ function run(file: string, hours: number): void {
   runScenario(p.value);
 }
 
-describe('calls never nest deep enough on one meter-reading object to lock it for good on Espruino', () => {
+describe('calls never nest deep enough on one meter-reading or SMS object to lock it for good on Espruino', () => {
   for (const [file, hours] of [
     ['dormitory-floor-rs485.json', 6],
     ['mixed-bus-week.json', 0],
@@ -83,4 +87,21 @@ describe('calls never nest deep enough on one meter-reading object to lock it fo
       expect(m.deepest.MeterBus).toBeGreaterThan(1);
     }, slowIfEmulated(120000));
   }
+
+  // An SMS session's objects are made for the session and let go after it (hal/modem.ts).
+  it('dormitory-floor-sms.json: the SMS sessions\' modem session and AT channel', () => {
+    const m = instrument([ModemSession, AtChannel] as unknown as Cls[]);
+    try {
+      run('dormitory-floor-sms.json', 0);
+    } finally {
+      m.restore();
+    }
+    for (const c of Object.keys(m.deepest)) {
+      console.log(c + ' nests at most ' + m.deepest[c]);
+      if (m.deepest[c] > MAX_NESTING) console.log(c + ' nests ' + m.deepest[c] + ' deep:\n' + m.where[c]);
+      expect(m.deepest[c], c).toBeLessThanOrEqual(MAX_NESTING);
+    }
+    expect(m.deepest.ModemSession).toBeGreaterThan(1);
+    expect(m.deepest.AtChannel).toBeGreaterThan(1);
+  }, slowIfEmulated(120000));
 });

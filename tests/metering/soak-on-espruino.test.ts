@@ -41,6 +41,8 @@ describe('the dormitory floor soaked on espruino-pico, meters on RS485', () => {
   it('polls every meter in every cycle and bills as the same firmware in Node does', async () => {
     r = await soakFloor({ board: 'pico', binary: espruinoBinary()!, cycles: CYCLES, pollS: POLL_S, replyDelayMs: 30, onCycle: (k, c, runner) => live.push([k, c.rest, runner]) });
     expect(r.run.errors).toEqual([]);
+    // nothing locked for good when the script had run (tools/espruino-rig.ts lockedForever)
+    expect(r.run.lockedForever).toEqual([]);
     expect(r.run.other.filter((l) => /Uncaught|OUT OF MEMORY|ASSERT/.test(l))).toEqual([]);
     expect(r.cyclesDone).toBeGreaterThanOrEqual(CYCLES_DONE);
     expect(r.ignored).toBe(0);
