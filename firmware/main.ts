@@ -68,8 +68,15 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
   // The modem off until the firmware has taken its UART (Espruino's REPL falls back to Serial1
   // at boot when USB is unplugged).
   if ((SMS || UPLINK_BROKER) && md) digitalWrite(pin(md.split(' ')[4]), 0);
-  // The uplink's link through the modem, made when the uplink first starts (hal/espruino/modem-uplink.ts).
+  // The uplink's link through the modem while a session's connection is open or closing
+  // (hal/espruino/modem-uplink.ts), and whether the modem's supply is on, kept between them.
   let up: ((to: string) => OpenLink) | undefined;
+  const upKept = {
+    clock: clock,
+    gone: function () {
+      up = undefined;
+    },
+  };
   const relays: RelayOutput[] = [];
   // (a callback per relay: the loop's locals would stay in the scope the HAL's functions keep)
   b.relays.forEach(function (r) {
@@ -119,7 +126,8 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
       return loadModule('mdl')(uart((md as string).split(' ')[0]), md, kept);
     } : undefined,
     openUplink: UPLINK_BROKER && md ? function (to: string) {
-      if (!up) up = loadModule('mtc')(uart((md as string).split(' ')[0]), md, clock);
+      // (loaded for a session's connection, let go once the modem has closed it: hal/espruino/modem-uplink.ts)
+      if (!up) up = loadModule('mtc')(uart((md as string).split(' ')[0]), md, upKept);
       return (up as (to: string) => OpenLink)(to);
     } : undefined,
     // Token decoding in machine code on the board it was built for (checked once per build of it).

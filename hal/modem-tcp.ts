@@ -21,6 +21,9 @@ export interface ModemTcpOptions {
   password?: string;
   host: string;
   port: number;
+  /** Called when the module has closed the last connection and nothing is out: the driver holds
+   *  nothing then, and a board lets it go (the next opening loads it again). */
+  gone?: () => void;
 }
 
 // Steps: 0 AT, 1 ATE0, 2 AT+CIPSHUT, 3 AT+CIPMUX=0, 4 AT+CIPHEAD=1, 5 AT+CSTT, 6 AT+CIICR,
@@ -209,6 +212,7 @@ function idle(m: Tcp): void {
   m.buf = '';
   m.raw = 0;
   m.o.line.listen(null);
+  if (m.o.gone) m.o.gone();
 }
 
 /** What the module sent, in any slices. */

@@ -9,7 +9,7 @@ import { checkBundle, espruinoBinary, runOnEspruino } from '../../tools/espruino
 import { hex, incoming, modemTcpRun } from './fixtures/modem-tcp-samples';
 
 const OPEN = ['listen', 'power true', 'AT', 'ATE0', 'AT+CIPSHUT', 'AT+CIPMUX=0', 'AT+CIPHEAD=1', 'AT+CSTT="cmnet","u","p"', 'AT+CIICR', 'AT+CIFSR', 'AT+CIPSTART="TCP","example.org","1883"'];
-const CLOSE = ['AT+CIPCLOSE=1', 'AT+CIPSHUT', 'unlisten'];
+const CLOSE = ['AT+CIPCLOSE=1', 'AT+CIPSHUT', 'unlisten', 'gone'];
 
 describe('the modem\'s TCP link on espruino-pico', () => {
   it('speaks the dialogue and passes every byte as Node does', async () => {
@@ -23,17 +23,17 @@ describe('the modem\'s TCP link on espruino-pico', () => {
     };
     next(['open at 0'].concat(OPEN, ['AT+CIPSEND=258', 'data ' + hex(all + 'xy'), 'rx ' + hex(incoming() + '\r\n')]));
     next(['AT+CIPSEND=1', 'data 50', 'AT+CIPSEND=1', 'data 51', 'rx ' + hex('\r\n> \r\n> ')]);
-    next(['AT+CIPCLOSE=1', 'closed at 705', 'AT+CIPSHUT', 'unlisten']);
+    next(['AT+CIPCLOSE=1', 'closed at 705', 'AT+CIPSHUT', 'unlisten', 'gone']);
     // refused: after CONNECT FAIL
-    next(['open at 900'].concat(OPEN, ['AT+CIPCLOSE=1', 'closed at 945', 'AT+CIPSHUT', 'unlisten']));
+    next(['open at 900'].concat(OPEN, ['AT+CIPCLOSE=1', 'closed at 945', 'AT+CIPSHUT', 'unlisten', 'gone']));
     // SEND FAIL
-    next(['open at 1400'].concat(OPEN, ['AT+CIPSEND=1', 'data 73', 'AT+CIPCLOSE=1', 'closed at 1910', 'AT+CIPSHUT', 'unlisten']));
+    next(['open at 1400'].concat(OPEN, ['AT+CIPSEND=1', 'data 73', 'AT+CIPCLOSE=1', 'closed at 1910', 'AT+CIPSHUT', 'unlisten', 'gone']));
     // no prompt: 5 s
-    next(['open at 2000'].concat(OPEN, ['write at 2500', 'AT+CIPSEND=1', 'AT+CIPCLOSE=1', 'closed at 7500', 'AT+CIPSHUT', 'unlisten']));
+    next(['open at 2000'].concat(OPEN, ['write at 2500', 'AT+CIPSEND=1', 'AT+CIPCLOSE=1', 'closed at 7500', 'AT+CIPSHUT', 'unlisten', 'gone']));
     // closed by the unit: no closed()
     next(['open at 8500'].concat(OPEN, CLOSE));
     // silent: three AT 2 s apart, nothing to close
-    next(['open at 9100', 'listen', 'power true', 'AT', 'AT', 'AT', 'unlisten', 'closed at 15100', 'end at 16100, timers 0']);
+    next(['open at 9100', 'listen', 'power true', 'AT', 'AT', 'AT', 'unlisten', 'gone', 'closed at 15100', 'end at 16100, timers 0']);
     expect(at).toBe(run.length);
 
     const code = await bundleEntry('tests/build/fixtures/modem-tcp-main.ts', '');

@@ -91,7 +91,8 @@ async function rig(port: number, o: ModemOptions = {}, sliced = false) {
           }),
       );
   }
-  const open = modemTcp({ line, clock, apn: 'internet', host: '127.0.0.1', port });
+  let gone = 0;
+  const open = modemTcp({ line, clock, apn: 'internet', host: '127.0.0.1', port, gone: () => gone++ });
   const got: string[] = [];
   let closed = 0;
   let link: Link | null = null;
@@ -103,6 +104,8 @@ async function rig(port: number, o: ModemOptions = {}, sliced = false) {
     trace,
     got: () => got.join(''),
     closed: () => closed,
+    /** Times the driver said it holds nothing (the module closed, nothing out). */
+    gone: () => gone,
     link: () => link as Link,
     connect(): void {
       got.length = 0;
@@ -230,6 +233,31 @@ describe('the modem\'s TCP as the uplink\'s link', () => {
     r.link().write(ALL);
     await until(() => r.got() === ALL, ms, () => 'connected again\n' + r.trace.join('\n'));
   }
+
+  it('a connection opened while the last is closing goes on with the same driver, which says it holds nothing once the module has closed the last', async () => {
+    const echo = await server();
+    const r = await rig(echo.port);
+    try {
+      await up(r);
+      r.link().close();
+      // (CIPCLOSE is out: the new one starts once the module has shut)
+      r.connect();
+      r.link().write('again');
+      await until(() => r.got() === 'again', 10000, () => 'connected again\n' + r.trace.join('\n'));
+      expect(r.gone()).toBe(0);
+      expect(r.cmds.filter((c) => c === 'AT+CIPCLOSE=1').length).toBe(1);
+      r.link().close();
+      await until(() => r.gone() === 1);
+      expect(r.vm.tcpState).toBe('IP INITIAL');
+      expect(echo.ended()).toBe(2);
+      await sleep(100);
+      expect(r.gone()).toBe(1);
+      expect(r.closed()).toBe(0);
+    } finally {
+      r.stop();
+      echo.stop();
+    }
+  });
 
   describe.concurrent('faults: closed() once, the module closed, then usable again', () => {
     it('CIPSTART fails (CONNECT FAIL)', async () => {
