@@ -336,6 +336,8 @@ export class Unit {
       ring.push({ time: t, account: account, kind: kind, text: text });
     }
     if (this.hal.onLog) this.hal.onLog(t, account, kind, text);
+    // an alarm or a relay's event goes up soon, not at the interval's end (uplink/tick.ts)
+    if (UPLINK && this.up && (kind === 'alarm' || kind === 'relay')) this.up.alert = true;
   }
 
   /** Carries out decisions: relays switched, everything but charges logged. */

@@ -37,6 +37,8 @@ export interface UplinkState {
   on?: boolean;
   soon?: boolean;
   wait?: boolean;
+  /** An alarm or relay event was logged since the last session began (Unit.log). */
+  alert?: boolean;
   owed?: boolean;
   /** The last session was put off for want of heap (said once in the log). */
   short?: boolean;

@@ -1,8 +1,10 @@
 // The uplink's scheduler, resident on a unit with a link to a broker: at each tick of the unit (a
 // minute apart on a board) it opens an uplink session (module `upl`, uplink/service.ts) when one
 // is due: once each interval of the configuration's `uplink.intervalMinutes` (its readings have
-// been taken: uplink/readings.ts), or sooner when asked; after a session that failed, again after
-// 1, 2, 4 ... minutes, at most an interval apart. On a board (its heap measured) a session does
+// been taken: uplink/readings.ts), or sooner when asked or when the unit has logged an alarm (low
+// credit) or a relay event (a supply cut or restored, a relay that did not do as told): then at
+// the next tick at least ALERT_MS after the last session began; after a session that failed,
+// again after 1, 2, 4 ... minutes, at most an interval apart (an alarm does not hurry a retry). On a board (its heap measured) a session does
 // not run beside a poll cycle or a console command: a poll interval that comes during one is
 // polled as it ends, and a console command ends it (the next tick takes it up again).
 import type { Unit } from '../unit';
@@ -11,6 +13,9 @@ import type { UplinkState } from './service';
 /** Variables free a session needs to start (its code, objects and a batch: about 1,800 measured
  *  on the dormitory floor, tests/build/floor-uplink.test.ts), and some left. */
 const SESSION_VARS = 1900;
+/** Least time from a session's start to one an alarm or relay event asks for, ms: a relay that
+ *  flaps does not keep the modem in sessions. */
+const ALERT_MS = 120000;
 
 /** Opens an uplink session on unit u when one is due. With `ms`: the same a while later, unless
  *  a tick waits already. */
@@ -35,7 +40,7 @@ export function uplinkTick(u: Unit, ms?: number): void {
   // a session that never ended (it cannot: it is bounded) stops holding the rest
   if (x.on && now - x.at > 600000) x.on = false;
   const slot = Math.floor(u.time() / (parseInt(conf, 10) * 60));
-  if (x.on || !(x.soon || (slot !== x.slot && now >= x.retryAt))) return;
+  if (x.on || !(x.soon || ((slot !== x.slot || (x.alert && now - x.at >= ALERT_MS)) && now >= x.retryAt))) return;
   if (hal.freeVars && ((u.metering && u.metering.busy()) || u.shell.busy)) return uplinkTick(u, 5000);
   // A session takes up to about 1,800 variables (docs/memory.md): on a board with less free it
   // is put off as one that failed (said once), rather than run the heap out.
@@ -51,6 +56,8 @@ export function uplinkTick(u: Unit, ms?: number): void {
   x.at = now;
   x.on = true;
   x.soon = false;
+  // (what is logged from here on goes up in this session's batches, or asks for the next)
+  x.alert = false;
   hal.load('upl')(u, function (r: number) {
     x.on = false;
     if (r > 0) {

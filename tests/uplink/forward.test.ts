@@ -352,4 +352,42 @@ describe('the uplink in a unit', () => {
       await r.headend.stop();
     }
   }, 60000);
+
+  it('an alarm or a relay event goes up within minutes, not at the interval\'s end; a flapping relay does not keep the modem in sessions', async () => {
+    const r = await rig('u5');
+    try {
+      expect(r.type('topup R1 50')[0]).toMatch(/RECEIPT/);
+      // the first session (at the first tick) and its answer's; then the interval's, 15 minutes on
+      await r.minutes(4);
+      const starts = () => r.net.written.filter((x) => x.charCodeAt(0) === 0x10).length;
+      const sessions = starts();
+      const relayEvents = () => r.headend.store.events('u5').filter((e) => e.kind === 'relay' && e.account === 'R1').length;
+      const had = relayEvents();
+      // the technician cuts R1: the event reaches the head-end within three minutes
+      expect(r.type('relay R1 off').join('\n')).toMatch(/R1 relay off, mode off/);
+      await r.minutes(3);
+      await r.until(() => relayEvents() > had);
+      expect(relayEvents()).toBeGreaterThan(had);
+      expect(starts()).toBe(sessions + 1);
+      // flapping: on and off every minute for six minutes: a session at most every two minutes
+      const before = starts();
+      for (let i = 0; i < 6; i++) {
+        r.type(i % 2 ? 'relay R1 off' : 'relay R1 auto');
+        await r.minutes(1);
+      }
+      expect(starts() - before).toBeLessThanOrEqual(3);
+      expect(starts() - before).toBeGreaterThanOrEqual(2);
+      // nothing logged since: no session until the interval's end (minute 15 of the unit's life)
+      await r.minutes(2);
+      const quiet = starts();
+      await r.minutes(1);
+      expect(starts()).toBe(quiet);
+      await r.until(() => unstored(r, 'u5').length === 0);
+      expect(unstored(r, 'u5')).toEqual([]);
+      expect(complete(r, 'u5').events).toEqual([r.u.unit.storage!.store.events.seq, r.u.unit.storage!.store.events.seq]);
+    } finally {
+      stop(r);
+      await r.headend.stop();
+    }
+  }, 60000);
 });
