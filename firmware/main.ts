@@ -130,6 +130,9 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
       if (!up) up = loadModule('mtc')(uart((md as string).split(' ')[0]), md, upKept);
       return (up as (to: string) => OpenLink)(to);
     } : undefined,
+    uplinkBusy: UPLINK_BROKER && md ? function () {
+      return !!up;
+    } : undefined,
     // Token decoding in machine code on the board it was built for (checked once per build of it).
     // (its code a module of the board's HAL, loaded at the first token entry: hal/espruino/native-walk.ts)
     nativeWalker:

@@ -69,6 +69,9 @@ export interface UnitHal {
    *  when it has none): the board's modem connects there, the simulator to a broker of its own.
    *  Asked once each time the uplink starts. */
   openUplink?: (to: string) => OpenLink;
+  /** Whether the uplink's link still holds a connection, open or closing (absent: it never
+   *  lingers): what follows a session waits for it. */
+  uplinkBusy?: () => boolean;
 }
 
 /** Optional parts plugged in by the platform. */

@@ -78,6 +78,8 @@ export interface UplinkState {
   fly: boolean;
   online: boolean;
   told: boolean;
+  /** The first account of the state's next part (0: the state starts again). */
+  part?: number;
   pump?: () => void;
   stop?: () => void;
 }
@@ -112,6 +114,7 @@ export function uplinkSession(u: Unit, done: (r: number) => void): void {
   let linger = -1;
   s.conf = conf;
   s.fly = s.online = s.told = false;
+  s.part = 0;
   const end = function (r: number): void {
     if (ended) return;
     ended = true;
@@ -228,9 +231,15 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
       b[0] = '';
     }
   }
-  // the state last, once a session (not when commands wait: the session after them sends it)
+  // the state last, once a session (not when commands wait: the session after them sends it),
+  // in parts of a batch's size
   const due = !p && !s.told && !s.cmds.length;
-  if (due) p = state(u, s);
+  let next = 0;
+  if (due) {
+    const st = state(u, s);
+    p = st[0] as string;
+    next = st[1] as number;
+  }
   if (!p) return true;
   // the record first when the numbers reserved are used up
   if (s.seq + 1 > s.until) {
@@ -250,7 +259,10 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
     else if (to) {
       s.sent = to;
       if (!saveUp(u, s)) u.problem();
-    } else if (due) s.told = true;
+    } else if (due) {
+      s.part = next;
+      s.told = !next;
+    }
     else s.gen = gen;
     (s.pump as () => void)();
   });
@@ -274,16 +286,22 @@ function meterList(u: Unit, gen: number): string {
   return '{"k":"c","g":' + gen + ',"m":[' + names + '],"a":[' + accts + ']}';
 }
 
-/** Each account's balance, relay and mode, what it has been charged and topped up, and what
- *  waits: {"k":"s","t":..,"a":[[name,balance,relay,mode,charged,toppedUp],..],"w":[r,m,e],"h":hours}. */
-function state(u: Unit, s: UplinkState): string {
+/** The state's next part: each account's balance, relay and mode, what it has been charged and
+ *  topped up, from account s.part on, up to a batch's size; and what waits:
+ *  {"k":"s","t":..,"a":[[name,balance,relay,mode,charged,toppedUp],..],"w":[r,m,e],"h":hours};
+ *  [payload, the first account of the part after it (0: this is the last)]. (A floor's state
+ *  whole is about 1.3 KB, which a board's heap would hold three times while it goes: payload,
+ *  sealed, packet.) */
+function state(u: Unit, s: UplinkState): (string | number)[] {
   const core = u.core;
   const modes = modeList();
+  const n = u.cfg.accounts.n;
   // (as text, an account at a time: an array of every account's would cost a board's heap about
   // ten variables an account at the session's lowest moment)
   let a = '';
-  for (let i = 0; i < u.cfg.accounts.n; i++) a += (i ? ',' : '') + JSON.stringify([nameAt(u.cfg.accounts.names, i), core.balance[i], core.relay[i] === 1 ? 1 : 0, modes[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
-  return '{"k":"s","t":' + JSON.stringify(u.time()) + ',"a":[' + a + '],"w":' + JSON.stringify(unsent(u, s)) + ',"h":' + JSON.stringify(backlogHours(u)) + '}';
+  let i = s.part && s.part < n ? s.part : 0;
+  for (; i < n && a.length < (u.hal.freeVars ? BOARD_BUDGET : BUDGET); i++) a += (a ? ',' : '') + JSON.stringify([nameAt(u.cfg.accounts.names, i), core.balance[i], core.relay[i] === 1 ? 1 : 0, modes[core.mode[i]], core.chargedMilli[i], core.topupMilli[i]]);
+  return ['{"k":"s","t":' + JSON.stringify(u.time()) + ',"a":[' + a + '],"w":' + JSON.stringify(unsent(u, s)) + ',"h":' + JSON.stringify(backlogHours(u)) + '}', i < n ? i : 0];
 }
 
 /** The next batch: money entries and events first (few, and what the operator looks for),

@@ -4,9 +4,10 @@
 // been taken: uplink/readings.ts), or sooner when asked or when the unit has logged an alarm (low
 // credit) or a relay event (a supply cut or restored, a relay that did not do as told): then at
 // the next tick at least ALERT_MS after the last session began; after a session that failed,
-// again after 1, 2, 4 ... minutes, at most an interval apart (an alarm does not hurry a retry). On a board (its heap measured) a session does
-// not run beside a poll cycle or a console command: a poll interval that comes during one is
-// polled as it ends, and a console command ends it (the next tick takes it up again).
+// again after 1, 2, 4 ... minutes, at most an interval apart (an alarm does not hurry a retry).
+// On a board (its heap measured) a session does not run beside a poll cycle or a console command:
+// a poll interval that comes during one is polled as it ends, and a console command ends it (the
+// next tick takes it up again).
 import type { Unit } from '../unit';
 import type { UplinkState } from './service';
 
@@ -59,7 +60,6 @@ export function uplinkTick(u: Unit, ms?: number): void {
   // (what is logged from here on goes up in this session's batches, or asks for the next)
   x.alert = false;
   hal.load('upl')(u, function (r: number) {
-    x.on = false;
     if (r > 0) {
       x.slot = slot;
       x.fails = 0;
@@ -68,18 +68,30 @@ export function uplinkTick(u: Unit, ms?: number): void {
     // minute apart), at most an interval
     x.retryAt = r ? 0 : now + Math.min(30000 << Math.min(x.fails, 10), parseInt(conf, 10) * 60000);
     if (r < 0) x.soon = true;
-    // the commands it took, once its code has left the heap (a moment later), then a session
-    // for their answers; a poll that came meanwhile after them
-    if (x.cmds && x.cmds.length) {
-      x.on = true;
-      hal.clock.after(10, function () {
-        hal.load('upc')(u, function () {
-          x.on = false;
-          x.soon = true;
-          after(u, x);
+    // What follows waits until the session's link has closed (on a board the modem's driver is
+    // let go then, and is never in the heap beside the commands' module or a poll cycle), 75 s
+    // at most: the commands it took, once its code has left the heap (a moment later), then a
+    // session for their answers; a poll that came meanwhile after them.
+    let waits = 0;
+    const next = function (): void {
+      if (hal.uplinkBusy && hal.uplinkBusy() && ++waits < 150) {
+        hal.clock.after(500, next);
+        return;
+      }
+      if (x.cmds && x.cmds.length)
+        hal.clock.after(10, function () {
+          hal.load('upc')(u, function () {
+            x.on = false;
+            x.soon = true;
+            after(u, x);
+          });
         });
-      });
-    } else after(u, x);
+      else {
+        x.on = false;
+        after(u, x);
+      }
+    };
+    next();
   });
 }
 

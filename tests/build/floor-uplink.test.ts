@@ -10,20 +10,22 @@
 // the least free the run would leave a Pico (its free less the 3,090 variables the WiFi's heap
 // has more). Issue 10's goals for the Pico's floor are 50% free at rest (2,550) and 15% at any
 // moment (765, as tests/build/floor-sms.test.ts gates the SMS Pico). Measured 2026-12-06 (runner
-// added back), since the modem's link is let go after each session: at rest 2,505 before the
-// first session and 2,393 to 2,427 after (the uplink's state); a session about 1,410 to 1,540
-// free; the lowest, 657 (751 in the second session), at the modem's writes while a batch goes.
-// Before, with the link held from the first session on: at rest 2,056 after it, the lowest 388 to
-// 425 in the poll cycle a session leaves owed (374 to 468 before that).
+// added back), since the modem's link is let go after each session and what follows a session
+// (the commands it took, the poll it left owed) waits until the link has closed: at rest 2,505
+// before the first session and 2,393 to 2,427 after (the uplink's state); a session about 1,300
+// to 1,540 free, about 900 while a batch is made and sealed (at the modem's writes: 858 to 860);
+// the lowest, 716 to 719, at a journal commit of the poll cycle the session left owed. Before,
+// 653 to 657, at the modem's closing while the commands ran; with the link held from the first
+// session on: at rest 2,056 after it, the lowest 388 to 425 (374 to 468 before that).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBoard } from '../../tools/build';
 import { WIFI_HEAP, emptyFree, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { FloorUplinkResult, floorUplink, floorUplinkScript } from '../../tools/floor-uplink';
 
 const PICO_HEAP = 5100;
-/** The least free on a Pico this run may come to (today's figure, 657, less a margin); the goal
- *  765. */
-const GATE = 620;
+/** The least free on a Pico this run may come to (today's figure, 716 to 719, less a margin);
+ *  the goal 765. */
+const GATE = 680;
 
 describe('the uplink on the dormitory floor (GPRS Pico build), meters, modem and broker answering', () => {
   let r: FloorUplinkResult;
