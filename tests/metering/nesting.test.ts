@@ -66,42 +66,35 @@ function run(file: string, hours: number): void {
   runScenario(p.value);
 }
 
+/** Runs a scenario with the classes instrumented; checks that none nests deeper than
+ *  MAX_NESTING, and that each class of `ran` really ran (its methods nested at least twice). */
+function nestsWithin(classes: Cls[], file: string, hours: number, ran: string[]): void {
+  const m = instrument(classes);
+  try {
+    run(file, hours);
+  } finally {
+    m.restore();
+  }
+  for (const c of Object.keys(m.deepest)) {
+    console.log(c + ' nests at most ' + m.deepest[c]);
+    if (m.deepest[c] > MAX_NESTING) console.log(c + ' nests ' + m.deepest[c] + ' deep:\n' + m.where[c]);
+    expect(m.deepest[c], c).toBeLessThanOrEqual(MAX_NESTING);
+  }
+  for (const c of ran) expect(m.deepest[c], c).toBeGreaterThan(1);
+}
+
 describe('calls never nest deep enough on one meter-reading or SMS object to lock it for good on Espruino', () => {
   for (const [file, hours] of [
     ['dormitory-floor-rs485.json', 6],
     ['mixed-bus-week.json', 0],
   ] as [string, number][]) {
     it(file + (hours ? ' (' + hours + ' h)' : '') + ': replies, timeouts, corrupt frames, relays', () => {
-      const m = instrument([MeterBus, Poller, RelayControl, Dlt645Framer] as unknown as Cls[]);
-      try {
-        run(file, hours);
-      } finally {
-        m.restore();
-      }
-      for (const c of Object.keys(m.deepest)) {
-        console.log(c + ' nests at most ' + m.deepest[c]);
-        if (m.deepest[c] > MAX_NESTING) console.log(c + ' nests ' + m.deepest[c] + ' deep:\n' + m.where[c]);
-        expect(m.deepest[c], c).toBeLessThanOrEqual(MAX_NESTING);
-      }
-      // the instrumented classes really ran
-      expect(m.deepest.MeterBus).toBeGreaterThan(1);
+      nestsWithin([MeterBus, Poller, RelayControl, Dlt645Framer] as unknown as Cls[], file, hours, ['MeterBus']);
     }, slowIfEmulated(120000));
   }
 
   // An SMS session's objects are made for the session and let go after it (hal/modem.ts).
   it('dormitory-floor-sms.json: the SMS sessions\' modem session and AT channel', () => {
-    const m = instrument([ModemSession, AtChannel] as unknown as Cls[]);
-    try {
-      run('dormitory-floor-sms.json', 0);
-    } finally {
-      m.restore();
-    }
-    for (const c of Object.keys(m.deepest)) {
-      console.log(c + ' nests at most ' + m.deepest[c]);
-      if (m.deepest[c] > MAX_NESTING) console.log(c + ' nests ' + m.deepest[c] + ' deep:\n' + m.where[c]);
-      expect(m.deepest[c], c).toBeLessThanOrEqual(MAX_NESTING);
-    }
-    expect(m.deepest.ModemSession).toBeGreaterThan(1);
-    expect(m.deepest.AtChannel).toBeGreaterThan(1);
+    nestsWithin([ModemSession, AtChannel] as unknown as Cls[], 'dormitory-floor-sms.json', 0, ['ModemSession', 'AtChannel']);
   }, slowIfEmulated(120000));
 });
