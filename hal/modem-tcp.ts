@@ -84,7 +84,8 @@ function quotable(s: string): boolean {
  *  functions, not a class: on Espruino each method frame locks its object twice, a chain of about
  *  seven methods on one object (the module's answer, its line, the step's end, the next command,
  *  its timer) locks it fifteen times, the most a variable counts, and a variable so locked is never
- *  unlocked nor collected. An argument is not locked by the frames it passes through. */
+ *  unlocked nor collected. An argument is not locked by the frames it passes through. (As a class
+ *  it stayed in the heap when a board let it go: docs/memory.md "Three traps".) */
 interface Tcp {
   o: ModemTcpOptions;
   /** The step whose command is out (see STEPS). */

@@ -262,8 +262,9 @@ export function runRig(o: RigOptions): Promise<RigResult> {
         if (locks || l === 'LOCKS') {
           locks = l !== 'LOCKS END';
           if (!forever) forever = [];
-          // (a variable the dump starts from: its children are indented)
-          if (/^#\d+\[r\d+,l15\]/.test(l)) forever.push(l.slice(0, 160));
+          // (the dump shows what the root does not reach, as trees: one so locked may be deep in
+          // one, its line indented)
+          if (/#\d+\[r\d+,l15\]/.test(l)) forever.push(l.trim().slice(0, 160));
           continue;
         }
         all.push(l);
