@@ -262,8 +262,7 @@ function pump(u: Unit, s: UplinkState, key: Uint8Array, topic: string): boolean 
     } else if (due) {
       s.part = next;
       s.told = !next;
-    }
-    else s.gen = gen;
+    } else s.gen = gen;
     (s.pump as () => void)();
   });
   // (the callback above keeps this scope while the message flies: the message is in the client's
