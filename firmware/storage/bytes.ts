@@ -117,7 +117,9 @@ export class Reader {
     for (let i = 0; i < 8; i++) {
       const c = this.u8();
       z += (c % 128) * mul;
-      if (c < 128) return z % 2 ? -(z + 1) / 2 : z / 2;
+      // (by bits where they hold it: a quotient is a float to Espruino, and a small integer
+      // kept in a property costs the heap a variable less than a float)
+      if (c < 128) return z < 0x80000000 ? (z >> 1) ^ -(z & 1) : z % 2 ? -(z + 1) / 2 : z / 2;
       mul *= 128;
     }
     this.bad = true;

@@ -26,7 +26,8 @@ export function openJournal(j: Journal): JournalScan {
       continue;
     }
     const seq = u32At(b, 2);
-    const n = Math.ceil(b.length / UNIT);
+    // (an integer, not Math.ceil's float: the units kept in j.at, journal.ts put)
+    const n = ((b.length + UNIT - 1) / UNIT) | 0;
     const at = u;
     scan.batches++;
     j.each(b, function (name: string, data: Uint8Array) {

@@ -58,8 +58,10 @@ export class Journal {
   ahead = 0;
 
   constructor(readonly ee: Eeprom, readonly start: number, size: number, public version: number) {
-    this.units = Math.floor(size / UNIT);
-    this.maxUnits = Math.floor(this.units / 6);
+    // (integers: Math.floor gives Espruino a float, and a float here makes the head and every
+    // record's unit in `at` floats, each a variable more than a small integer)
+    this.units = (size / UNIT) | 0;
+    this.maxUnits = (this.units / 6) | 0;
   }
 
   read(unit: number, len: number): Result<Uint8Array> {
@@ -144,7 +146,7 @@ export class Journal {
     w.u32(crc32(b, 0, w.n));
     while (w.n % UNIT) w.u8(0xff);
     b = w.out();
-    const n = b.length / UNIT;
+    const n = (b.length / UNIT) | 0;
     const r = this.write(this.head, b);
     if (!r.ok) return r;
     this.seq++;

@@ -43,8 +43,10 @@ export interface StoreLayout {
   journalSize: number;
 }
 
+// (Integers throughout, `| 0` rather than Math.floor, whose result is a float to Espruino: the
+// counts the rings keep cost the heap a variable each more as floats.)
 function pages(bytes: number, page: number): number {
-  return Math.floor(bytes / page) * page;
+  return ((bytes / page) | 0) * page;
 }
 
 /** The layout for an EEPROM of size bytes with the given page size, in format `format` (the
@@ -72,7 +74,7 @@ export function layoutFor(size: number, page: number, format?: number): StoreLay
   const e = c0 + 2 * cs + ev + x;
   const j = e + fd + fm;
   const c = old ? cs : pages(size / 8, page);
-  const n = old ? ev / EVENT_SLOT : Math.floor(size / 8 / EVENT_SLOT);
+  const n = (old ? ev / EVENT_SLOT : size / 8 / EVENT_SLOT) | 0;
   const m = e - n * EVENT_SLOT;
   // the readings start on a page (a slot is one page on the boards' part), the money log ends there
   const r = rd ? pages(m - rd, page) : m;
@@ -81,13 +83,13 @@ export function layoutFor(size: number, page: number, format?: number): StoreLay
     config: [c0, c0 + c],
     configSize: c,
     money: c0 + 2 * c,
-    moneySlots: Math.floor((r - c0 - 2 * c) / MONEY_SLOT),
+    moneySlots: ((r - c0 - 2 * c) / MONEY_SLOT) | 0,
     events: m,
     eventSlots: n,
     daily: e,
-    dailySlots: fd / FREEZE_SLOT,
+    dailySlots: (fd / FREEZE_SLOT) | 0,
     monthly: e + fd,
-    monthlySlots: fm / FREEZE_SLOT,
+    monthlySlots: (fm / FREEZE_SLOT) | 0,
     readings: r,
     journal: j,
     journalSize: pages(size + x - j, 16),
@@ -96,7 +98,7 @@ export function layoutFor(size: number, page: number, format?: number): StoreLay
 
 /** Slots of interval readings in layout l. */
 export function readingSlots(l: StoreLayout): number {
-  return Math.floor((l.events - l.readings) / READING_SLOT);
+  return ((l.events - l.readings) / READING_SLOT) | 0;
 }
 
 /** What boot found. */
