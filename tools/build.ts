@@ -456,7 +456,8 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  // (what only the build reads stays out: the uplink's section decides which modules it builds)
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn', 'uplink'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   // The modem's fields in one string (read by hal/espruino/modem-line.ts): it stays in the heap.
   const m = b.modem;
   if (m) r.modem = [m.uart, m.tx, m.rx, m.baud, m.supply, m.powerKey || '-', m.keyMs || 1200, m.model].join(' ');

@@ -25,8 +25,7 @@ export function uplinkCommands(u: Unit, done: () => void): void {
     const st = u.storage;
     if (st && st.upNext && !saveUp(u, s)) u.problem();
     answer(s, q, !bad, said.join('; '));
-    s.told = false;
-    s.running = false;
+    delete s.running;
     uplinkCommands(u, done);
   };
   if (line) runLine(u, line, TECHNICIAN, 'uplink', end);

@@ -18,7 +18,15 @@ export interface Opened {
 /** The 16 hex digits of the MAC of payload with sequence number seq from or to unit. */
 export function uplinkMac(key: Uint8Array, unit: string, seq: number, payload: string): string {
   const h = siphashText(key, payload, unit + ' ' + seq + ' ');
-  return (h[0] + 0x100000000).toString(16).substr(1) + (h[1] + 0x100000000).toString(16).substr(1);
+  return hex8(h[0]) + hex8(h[1]);
+}
+
+/** A 32-bit word as 8 hex digits. (Not a number's toString: Espruino makes its Number object
+ *  at the first method called on a number and keeps it, 6 variables of the heap for good.) */
+function hex8(x: number): string {
+  let s = '';
+  for (let i = 28; i >= 0; i -= 4) s += '0123456789abcdef'.charAt((x >>> i) & 15);
+  return s;
 }
 
 /** The message text of payload with sequence number seq. */

@@ -29,7 +29,10 @@ import { backlogHours, unsent, unsentText, upRings } from './backlog';
 
 /** What the uplink keeps: the scheduler's part (uplink/tick.ts) from the first tick, the rest
  *  from its first session on (RAM; what must outlive a power cut is in the journal record), and
- *  a session's own while one runs. */
+ *  a session's own while one runs. A flag that is off, and a session's own when it has ended,
+ *  are deleted, not set false: each property is a variable of the heap between sessions. (But
+ *  `on`, set false: without it every object of Espruino's answers `on` from its prototype, the
+ *  method that adds an event listener.) */
 export interface UplinkState {
   /** The scheduler's: when the last session began (clock ms); whether one runs, is wanted now,
    *  or a tick waits for one; whether a poll interval came during it (polled as it ends). */
@@ -66,7 +69,7 @@ export interface UplinkState {
   /** Answers to send, and commands waiting to run (their number and line). */
   answers: string[];
   cmds: (number | string)[];
-  running: boolean;
+  running?: boolean;
   /** Items a ring wrote over before they went up; commands refused (forged, altered, replayed,
    *  not allowed). */
   lost: number;
@@ -75,9 +78,9 @@ export interface UplinkState {
    *  a message in flight, whether 'online' and the state have gone up, its end and pump. */
   conf?: string;
   client?: MqttClient;
-  fly: boolean;
-  online: boolean;
-  told: boolean;
+  fly?: boolean;
+  online?: boolean;
+  told?: boolean;
   /** The first account of the state's next part (0: the state starts again). */
   part?: number;
   pump?: () => void;
@@ -121,7 +124,14 @@ export function uplinkSession(u: Unit, done: (r: number) => void): void {
     clock.cancel(guard);
     if (linger >= 0) clock.cancel(linger);
     const c = s.client;
-    s.client = s.pump = s.stop = s.conf = undefined;
+    delete s.client;
+    delete s.pump;
+    delete s.stop;
+    delete s.conf;
+    delete s.fly;
+    delete s.online;
+    delete s.told;
+    delete s.part;
     // (none when the link failed as the client was made: it has stopped itself)
     if (c) c.stop();
     // the log says when sessions start failing (and when one connects again: below)
@@ -182,13 +192,17 @@ function begin(u: Unit, s: UplinkState): void {
   s.sent = [0, 0, 0];
   if (st) {
     const rs = upRings(u);
-    for (let i = 0; i < 3; i++) s.sent[i] = Math.max(0, rs[i].seq - rs[i].slots);
+    // (not Math.max: its result is a float to Espruino, a variable more in the heap than these
+    // small integers while they are kept)
+    for (let i = 0; i < 3; i++) {
+      const v = rs[i].seq - rs[i].slots;
+      s.sent[i] = v > 0 ? v : 0;
+    }
   }
   s.seq = s.until = s.down = s.taken = s.lost = s.refused = 0;
   s.gen = -1;
   s.answers = [];
   s.cmds = [];
-  s.running = false;
   const rec = st && st.upRec;
   if (rec) {
     const r = new Reader(rec, 0, rec.length);

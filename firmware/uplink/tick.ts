@@ -28,7 +28,7 @@ export function uplinkTick(u: Unit, ms?: number): void {
     if (!s || s.wait) return;
     s.wait = true;
     hal.clock.after(ms, function () {
-      s.wait = false;
+      delete s.wait;
       uplinkTick(u);
     });
     return;
@@ -53,12 +53,12 @@ export function uplinkTick(u: Unit, ms?: number): void {
     x.retryAt = now + parseInt(conf, 10) * 60000;
     return;
   }
-  x.short = false;
+  delete x.short;
   x.at = now;
   x.on = true;
-  x.soon = false;
+  delete x.soon;
   // (what is logged from here on goes up in this session's batches, or asks for the next)
-  x.alert = false;
+  delete x.alert;
   hal.load('upl')(u, function (r: number) {
     if (r > 0) {
       x.slot = slot;
@@ -103,6 +103,6 @@ export function upState(u: Unit): UplinkState {
 /** After a session (and the commands it took): the poll that came during it, the session asked for. */
 function after(u: Unit, x: UplinkState): void {
   if (x.owed && u.metering) u.metering.start();
-  x.owed = false;
+  delete x.owed;
   if (x.soon) uplinkTick(u, 2000);
 }
