@@ -5,35 +5,40 @@
 // and the state reach the head-end; a top-up sent from the head-end reaches the account once; a
 // forged command and a replay are refused; nothing runs out of memory.
 //
-// Memory: run on the interpreter with the WiFi's heap (8,190 variables, the same 32-bit layout),
-// since on the Pico's own (5,100) this floor's uplink session still runs out: the figure gated is
-// the least free the run would leave a Pico (its free less the 3,090 variables the WiFi's heap
-// has more). Issue 10's goals for the Pico's floor are 50% free at rest (2,550) and 15% at any
-// moment (765, as tests/build/floor-sms.test.ts gates the SMS Pico). Measured 2026-12-06 (runner
-// added back), since the modem's link is let go after each session and what follows a session
-// (the commands it took, the poll it left owed) waits until the link has closed: at rest 2,505
-// before the first session and 2,393 to 2,427 after (the uplink's state); a session about 1,300
-// to 1,540 free, about 900 while a batch is made and sealed (at the modem's writes: 858 to 860);
-// the lowest, 716 to 719, at a journal commit of the poll cycle the session left owed. Before,
-// 653 to 657, at the modem's closing while the commands ran; with the link held from the first
-// session on: at rest 2,056 after it, the lowest 388 to 425 (374 to 468 before that).
+// Memory: run on espruino-pico (the Pico's 5,100 variables), the runner's own variables (the
+// empty interpreter's free less the run's free before boot) added back, as tests/build/floor-
+// sms.test.ts does. Issue 10's goals for the Pico's floor: 15% free at any moment (765) and 50%
+// at rest (2,550). Measured 2026-12-06: the lowest 783 to 799, at a journal commit of the poll
+// cycle the first session leaves owed; at the modem's writes about 910; at rest 2,532 before the
+// first session and 2,504 after the last (the uplink's state and what the modem's UART keeps).
+// What moved them that day: small integers kept as integers (Espruino's quotients and Math.floor,
+// min and max are floats, a variable more each in a property: the journal's units of its 36
+// records, the rings' counts, the configuration's numbers) and the uplink's session leaving no
+// properties behind: lowest 716-719 (as measured then on the WiFi's heap less the 3,090 variables
+// it has more; 739 on the Pico's own) -> 783-799, at rest after a session 2,393-2,427 -> 2,504.
+// Before: the modem's link held from the first session on, at rest 2,056 after it, the lowest
+// 388 to 425.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBoard } from '../../tools/build';
-import { WIFI_HEAP, emptyFree, espruinoWifiBinary, slowIfEmulated } from '../../tools/espruino-check';
+import { emptyFree, espruinoBinary, slowIfEmulated } from '../../tools/espruino-check';
 import { FloorUplinkResult, floorUplink, floorUplinkScript } from '../../tools/floor-uplink';
 
-const PICO_HEAP = 5100;
-/** The least free on a Pico this run may come to (today's figure, 716 to 719, less a margin);
- *  the goal 765. */
-const GATE = 680;
+/** Issue 10's goal: 15% of the Pico's heap free at any moment. */
+const GOAL = Math.ceil(0.15 * 5100);
+/** At rest after a session, the least this run may leave (today's 2,504 less a margin); the goal
+ *  50% (2,550) is not reached yet. */
+const REST_GATE = 2480;
 
-describe('the uplink on the dormitory floor (GPRS Pico build), meters, modem and broker answering', () => {
+describe('the uplink on the dormitory floor (GPRS Pico build) on espruino-pico, meters, modem and broker answering', () => {
   let r: FloorUplinkResult;
   let runner: number;
   const script = floorUplinkScript();
-  const bin = espruinoWifiBinary()!;
+  const bin = espruinoBinary()!;
   const said = (i: number) => r.commands[i].output.join('\n');
   const r301 = (i: number) => +(/^R301 +(-?\d+\.\d{3})/m.exec(said(i)) as RegExpExecArray)[1];
+  // The most free in a span of the run (ms after boot), runner added back: the unit at rest
+  // between its poll cycles (a cycle of this floor takes about 1,300 variables).
+  const restIn = (from: number, to: number) => Math.max.apply(null, r.samples.filter((x) => x[0] >= from && x[0] < to).map((x) => x[1])) + runner;
   beforeAll(async () => {
     r = await floorUplink({ binary: bin, script });
     runner = emptyFree(bin) - r.freeBeforeBoot;
@@ -45,11 +50,15 @@ describe('the uplink on the dormitory floor (GPRS Pico build), meters, modem and
   });
 
   it('runs without an interpreter error, every line answered', () => {
-    const onPico = (free: number) => free + runner - (WIFI_HEAP - PICO_HEAP);
-    console.log('pico-gprs uplink floor (on the 8,190 heap, runner ' + runner + ' added back; as on a Pico): lowest ' + onPico(r.lowest) + ', at the modem\'s writes ' + onPico(r.lowestModem) + ', at boot ' + onPico(r.lowestBoot));
-    console.log('  ' + r.commands.map((c) => c.line + ' ' + onPico(c.lowest)).join(', '));
+    const onBoard = (free: number) => free + runner;
+    const end = r.samples[r.samples.length - 1][0];
+    console.log('pico-gprs uplink floor (runner ' + runner + ' added back): lowest ' + onBoard(r.lowest) + ', at the modem\'s writes ' + onBoard(r.lowestModem) + ', at boot ' + onBoard(r.lowestBoot) + '; at rest before the first session ' + restIn(0, 8000) + ', after the last ' + restIn(end - 25000, end + 1));
+    console.log('  ' + r.commands.map((c) => c.line + ' ' + onBoard(c.lowest)).join(', '));
     console.log('  ' + [1, 2, 4, 6, 7, 8].map((i) => r.commands[i].line + ': ' + said(i).split('\n').slice(0, 6).join(' | ')).join('\n  '));
     console.log('  head-end: ' + r.unit.stored + ' messages, ' + r.readings.length + ' readings, ' + r.ledger.length + ' ledger entries, ' + r.events.length + ' events; TCP up ' + r.tcp.up + ' bytes, down ' + r.tcp.down);
+    // the runner's own variables are what a run holds before boot: about 400
+    expect(runner).toBeGreaterThan(200);
+    expect(runner).toBeLessThan(550);
     expect(r.errors).toEqual([]);
     // nothing locked for good when the script had run (tools/espruino-rig.ts lockedForever)
     expect(r.lockedForever).toEqual([]);
@@ -87,9 +96,15 @@ describe('the uplink on the dormitory floor (GPRS Pico build), meters, modem and
     expect(+(/(\d+) commands refused/.exec(said(7)) || ['', '0'])[1]).toBeGreaterThanOrEqual(2);
   });
 
-  it('keeps today\'s memory figure (as on a Pico) at every moment', () => {
-    const onPico = (free: number) => free + runner - (WIFI_HEAP - PICO_HEAP);
-    for (const c of r.commands) expect(onPico(c.lowest), c.line).toBeGreaterThanOrEqual(GATE);
-    expect(onPico(r.lowest)).toBeGreaterThanOrEqual(GATE);
+  it('keeps 15% of the Pico\'s heap free at every moment', () => {
+    for (const c of r.commands) expect(c.lowest + runner, c.line).toBeGreaterThanOrEqual(GOAL);
+    expect(r.lowest + runner).toBeGreaterThanOrEqual(GOAL);
+  });
+
+  it('keeps today\'s figure free at rest after its sessions (the goal: half the heap)', () => {
+    // the last 25 s of the run: its sessions are over (the script's last lines are the status
+    // and the log), a poll interval (20 s) and more, so a moment between two cycles
+    const end = r.samples[r.samples.length - 1][0];
+    expect(restIn(end - 25000, end + 1)).toBeGreaterThanOrEqual(REST_GATE);
   });
 });
