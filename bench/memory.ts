@@ -22,7 +22,7 @@ import { bootFloor, floorEeprom, freeAtRest } from '../tools/floor-eeprom';
 import { runRig } from '../tools/espruino-rig';
 import { floorSession } from '../tools/floor-session';
 import { floorSms, floorSmsScript, receiptProblems, stepLabels } from '../tools/floor-sms';
-import { floorUplink } from '../tools/floor-uplink';
+import { floorUplink, uplinkRest } from '../tools/floor-uplink';
 
 const SESSION = [
   'status', 'login 1234', 'login 3333', 'help', 'help acct', 'json on', 'status', 'json off', 'time', 'acct', 'tariff', 'tariff flat',
@@ -133,13 +133,12 @@ async function floor(): Promise<void> {
   const bad = receiptProblems(script, m.sent);
   console.log('  pico, floor       lowest ' + pct(m.lowest + mr, 5100) + ', in SMS sessions ' + pct(m.lowestModem + mr, 5100) + ' (at the modem\'s writes); ' + m.delivered.length + ' messages, ' + (bad.length ? 'receipts wrong: ' + bad.join('; ') : 'each answered with its receipt') + (m.errors.length ? '  ERRORS: ' + m.errors.join('; ') : ''));
   console.log('    ' + stepLabels(m).map((l, i) => l + ' ' + (m.commands[i].lowest + mr)).join(', '));
-  // The floor reporting to a head-end (tools/floor-uplink.ts) on the GPRS Pico's build: measured
-  // with the WiFi's heap (on the Pico's own its session runs out), said as it would leave a Pico.
-  console.log('uplink on the floor, GPRS Pico build, the meters, a virtual SIM800 and mosquitto answering (runner added back; on the 8,190 heap, as on a Pico)');
-  const wb = espruinoWifiBinary()!;
-  const up = await floorUplink({ binary: wb });
-  const ur = emptyFree(wb) - up.freeBeforeBoot - (8190 - 5100);
-  console.log('  pico-gprs, floor  lowest ' + pct(up.lowest + ur, 5100) + ', at the modem\'s writes ' + pct(up.lowestModem + ur, 5100) + '; at the head-end ' + up.unit.stored + ' messages, ' + up.readings.length + ' readings, ' + up.ledger.length + ' ledger entries, ' + up.events.length + ' events; commands ' + up.sent.map((c) => c.status).join(', ') + (up.errors.length ? '  ERRORS: ' + up.errors.join('; ') : ''));
+  // The floor reporting to a head-end (tools/floor-uplink.ts) on the GPRS Pico's build.
+  console.log('uplink on the floor, GPRS Pico build, the meters, a virtual SIM800 and mosquitto answering (pico; runner added back)');
+  const up = await floorUplink({ binary: espruinoBinary()! });
+  const ur = emptyFree(espruinoBinary()!) - up.freeBeforeBoot;
+  const rest = uplinkRest(up, ur);
+  console.log('  pico-gprs, floor  free at rest ' + pct(rest.before, 5100) + ' before the first session, ' + pct(rest.after, 5100) + ' after the last; lowest ' + pct(up.lowest + ur, 5100) + ', at the modem\'s writes ' + pct(up.lowestModem + ur, 5100) + '; at the head-end ' + up.unit.stored + ' messages, ' + up.readings.length + ' readings, ' + up.ledger.length + ' ledger entries, ' + up.events.length + ' events; commands ' + up.sent.map((c) => c.status).join(', ') + (up.errors.length ? '  ERRORS: ' + up.errors.join('; ') : ''));
   console.log('    ' + up.commands.map((c) => c.line + ' ' + (c.lowest + ur)).join(', '));
 }
 

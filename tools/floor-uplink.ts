@@ -145,3 +145,12 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
     for (const s of stops.reverse()) await s();
   }
 }
+
+/** Free at rest in a run of the script, the runner's variables added: the most free before the
+ *  first session (the script's first 8 s) and in the run's last 25 s (its sessions over, a poll
+ *  interval and more: a moment between two poll cycles, each of which takes about 1,300). */
+export function uplinkRest(r: RigResult, runner: number): { before: number; after: number } {
+  const end = r.samples[r.samples.length - 1][0];
+  const most = (from: number, to: number) => Math.max.apply(null, r.samples.filter((x) => x[0] >= from && x[0] < to).map((x) => x[1])) + runner;
+  return { before: most(0, 8000), after: most(end - 25000, end + 1) };
+}

@@ -21,7 +21,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBoard } from '../../tools/build';
 import { emptyFree, espruinoBinary, slowIfEmulated } from '../../tools/espruino-check';
-import { FloorUplinkResult, floorUplink, floorUplinkScript } from '../../tools/floor-uplink';
+import { FloorUplinkResult, floorUplink, floorUplinkScript, uplinkRest } from '../../tools/floor-uplink';
 
 /** Issue 10's goal: 15% of the Pico's heap free at any moment. */
 const GOAL = Math.ceil(0.15 * 5100);
@@ -36,9 +36,6 @@ describe('the uplink on the dormitory floor (GPRS Pico build) on espruino-pico, 
   const bin = espruinoBinary()!;
   const said = (i: number) => r.commands[i].output.join('\n');
   const r301 = (i: number) => +(/^R301 +(-?\d+\.\d{3})/m.exec(said(i)) as RegExpExecArray)[1];
-  // The most free in a span of the run (ms after boot), runner added back: the unit at rest
-  // between its poll cycles (a cycle of this floor takes about 1,300 variables).
-  const restIn = (from: number, to: number) => Math.max.apply(null, r.samples.filter((x) => x[0] >= from && x[0] < to).map((x) => x[1])) + runner;
   beforeAll(async () => {
     r = await floorUplink({ binary: bin, script });
     runner = emptyFree(bin) - r.freeBeforeBoot;
@@ -51,8 +48,8 @@ describe('the uplink on the dormitory floor (GPRS Pico build) on espruino-pico, 
 
   it('runs without an interpreter error, every line answered', () => {
     const onBoard = (free: number) => free + runner;
-    const end = r.samples[r.samples.length - 1][0];
-    console.log('pico-gprs uplink floor (runner ' + runner + ' added back): lowest ' + onBoard(r.lowest) + ', at the modem\'s writes ' + onBoard(r.lowestModem) + ', at boot ' + onBoard(r.lowestBoot) + '; at rest before the first session ' + restIn(0, 8000) + ', after the last ' + restIn(end - 25000, end + 1));
+    const rest = uplinkRest(r, runner);
+    console.log('pico-gprs uplink floor (runner ' + runner + ' added back): lowest ' + onBoard(r.lowest) + ', at the modem\'s writes ' + onBoard(r.lowestModem) + ', at boot ' + onBoard(r.lowestBoot) + '; at rest before the first session ' + rest.before + ', after the last ' + rest.after);
     console.log('  ' + r.commands.map((c) => c.line + ' ' + onBoard(c.lowest)).join(', '));
     console.log('  ' + [1, 2, 4, 6, 7, 8].map((i) => r.commands[i].line + ': ' + said(i).split('\n').slice(0, 6).join(' | ')).join('\n  '));
     console.log('  head-end: ' + r.unit.stored + ' messages, ' + r.readings.length + ' readings, ' + r.ledger.length + ' ledger entries, ' + r.events.length + ' events; TCP up ' + r.tcp.up + ' bytes, down ' + r.tcp.down);
@@ -102,9 +99,7 @@ describe('the uplink on the dormitory floor (GPRS Pico build) on espruino-pico, 
   });
 
   it('keeps today\'s figure free at rest after its sessions (the goal: half the heap)', () => {
-    // the last 25 s of the run: its sessions are over (the script's last lines are the status
-    // and the log), a poll interval (20 s) and more, so a moment between two cycles
-    const end = r.samples[r.samples.length - 1][0];
-    expect(restIn(end - 25000, end + 1)).toBeGreaterThanOrEqual(REST_GATE);
+    // (the script's last lines are the status and the log: its sessions are over)
+    expect(uplinkRest(r, runner).after).toBeGreaterThanOrEqual(REST_GATE);
   });
 });
