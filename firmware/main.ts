@@ -111,16 +111,18 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     eeprom: new At24c(i2c, b.eeprom),
     rtc: new Ds3231(i2c, b.rtc.address),
     openMeterBus: function (opts: SerialOptions) {
-      const r = b.rs485;
+      // ("uart tx rx de", one string: tools/build.ts runtimeBoard)
+      const r = (b.rs485 as unknown as string).split(' ');
       // The port's code is a module of the board's HAL (hal/espruino/serial.ts): loaded with the bus.
-      return loadModule('ser')(uart(r.uart), { tx: pin(r.tx), rx: pin(r.rx), de: pin(r.de) }, opts);
+      return loadModule('ser')(uart(r[0]), { tx: pin(r[1]), rx: pin(r[2]), de: pin(r[3]) }, opts);
     },
     openPulse: function (channel: number, opts: PulseInputOptions) {
-      const p = b.pulseInputs[channel];
+      const p = (b.pulseInputs as unknown as string).split(' ')[channel];
       // the board's own debounce: its inputs' filter is what it was built with
       return p ? watchPulses(pin(p), { debounceMs: b.pulseDebounceMs, onPulse: opts.onPulse }, clock) : null;
     },
-    pulseInputs: b.pulseInputs.length,
+    // (the pins, one string: tools/build.ts runtimeBoard)
+    pulseInputs: b.pulseInputs ? (b.pulseInputs as unknown as string).split(' ').length : 0,
     // (the line's code a module of the board's HAL, loaded with each SMS session: hal/espruino/modem-line.ts)
     openModem: SMS && md ? function (kept: { on?: boolean }) {
       return loadModule('mdl')(uart((md as string).split(' ')[0]), md, kept);

@@ -461,6 +461,10 @@ function runtimeBoard(b: BoardDescription): object {
   // The modem's fields in one string (read by hal/espruino/modem-line.ts): it stays in the heap.
   const m = b.modem;
   if (m) r.modem = [m.uart, m.tx, m.rx, m.baud, m.supply, m.powerKey || '-', m.keyMs || 1200, m.model].join(' ');
+  // The meter bus's UART and pins and the pulse inputs' pins, one string each too (read by
+  // firmware/main.ts at each opening): 2 variables where the object and the array held 9 each.
+  r.rs485 = [b.rs485.uart, b.rs485.tx, b.rs485.rx, b.rs485.de].join(' ');
+  r.pulseInputs = b.pulseInputs.join(' ');
   return r;
 }
 
