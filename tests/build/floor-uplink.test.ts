@@ -8,9 +8,10 @@
 // Memory: run on espruino-pico (the Pico's 5,100 variables), the runner's own variables (the
 // empty interpreter's free less the run's free before boot) added back, as tests/build/floor-
 // sms.test.ts does. Issue 10's goals for the Pico's floor: 15% free at any moment (765) and 50%
-// at rest (2,550). Measured 2026-12-06: the lowest 783 to 799, at a journal commit of the poll
-// cycle the first session leaves owed; at the modem's writes about 910; at rest 2,532 before the
-// first session and 2,504 after the last (the uplink's state and what the modem's UART keeps).
+// at rest (2,550). Measured 2026-12-06: the lowest 783 to 814, at a journal commit of the poll
+// cycle the first session leaves owed; at the modem's writes about 910 to 950; at rest 2,554
+// before the first session and 2,525 after the last (the uplink's state and what the modem's
+// UART keeps), since the board's meter bus and pulse inputs are one string each.
 // What moved them that day: small integers kept as integers (Espruino's quotients and Math.floor,
 // min and max are floats, a variable more each in a property: the journal's units of its 36
 // records, the rings' counts, the configuration's numbers) and the uplink's session leaving no
@@ -25,9 +26,9 @@ import { FloorUplinkResult, floorUplink, floorUplinkScript, uplinkRest } from '.
 
 /** Issue 10's goal: 15% of the Pico's heap free at any moment. */
 const GOAL = Math.ceil(0.15 * 5100);
-/** At rest after a session, the least this run may leave (today's 2,504 less a margin); the goal
+/** At rest after a session, the least this run may leave (today's 2,525 less a margin); the goal
  *  50% (2,550) is not reached yet. */
-const REST_GATE = 2480;
+const REST_GATE = 2500;
 
 describe('the uplink on the dormitory floor (GPRS Pico build) on espruino-pico, meters, modem and broker answering', () => {
   let r: FloorUplinkResult;
