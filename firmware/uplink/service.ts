@@ -115,9 +115,9 @@ export function uplinkSession(u: Unit, done: (r: number) => void): void {
   const clock = u.hal.clock;
   let ended = false;
   let linger = -1;
+  // (a message in flight, 'online' and the state sent, the state's next part: none yet, as the
+  // last session's end left them)
   s.conf = conf;
-  s.fly = s.online = s.told = false;
-  s.part = 0;
   const end = function (r: number): void {
     if (ended) return;
     ended = true;
