@@ -39,7 +39,8 @@ export interface ModemReport {
 export interface ModemLine {
   /** Bytes to the module. */
   write: (s: string) => void;
-  /** What the module sends, in any slices, goes to fn (null: to nobody). */
+  /** What the module sends, in any slices, goes to fn (null: to nobody, the line's last use: a
+   *  board lets its UART go). */
   listen: (fn: ((s: string) => void) | null) => void;
   /** Switches the module on or off (supply switch, or power key and reset). */
   power: (on: boolean) => void;

@@ -21,6 +21,8 @@ interface I2C {
 interface Serial {
   /** Removes every listener of one event (EventEmitter-like objects). */
   removeAllListeners(event: string): void;
+  /** Lets the port go: its pins, and the options Espruino kept on it (setup() takes it again). */
+  unsetup(): void;
 }
 
 /** Espruino's process: memory() and the board's name in env.BOARD ('PICO_R1_3', 'LINUX', ...). */
