@@ -10,6 +10,7 @@ import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
 import { EspruinoI2cBus } from '../hal/espruino/i2c';
 import { boardStatus, freeVars } from '../hal/espruino/memory';
+import { TIDIED } from '../hal/espruino/tidied';
 import { loadModule } from '../hal/espruino/load';
 import { TOKEN_WALK_THUMB_ID } from '../hal/espruino/token-walk-code';
 import { watchPulses } from '../hal/espruino/pulse';
@@ -190,6 +191,13 @@ function boot(): void {
   // Kicked from a timer, so a main loop stuck in a handler lets the watchdog reset the board.
   hal.clock.every(dogMs / 4, function () {
     kick();
+    // Espruino keeps a built-in object in the heap's root, for good, once code has named it: a
+    // typed array's constructor costs 8 variables (hal/espruino/tidied.ts). Deleted here; code
+    // that names one again makes it again, the same (instanceof still holds: an object finds its
+    // prototype by its constructor's name; no bundle keeps one in a variable: the build checks).
+    TIDIED.split(' ').forEach(function (n) {
+      delete (global as unknown as { [k: string]: unknown })[n];
+    });
   });
   kick();
 }

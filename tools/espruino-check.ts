@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as vm from 'vm';
 import * as zlib from 'zlib';
 import { modulesText } from './image';
+import { TIDIED } from '../hal/espruino/tidied';
 
 /** One problem found in a bundle. */
 export interface Finding {
@@ -284,6 +285,21 @@ function declaredNames(ast: Node): { [name: string]: true } {
 }
 
 /** Built-ins the board lacks, exponents Math.pow gets wrong, holes the parser chokes on. */
+/** The built-in objects the board deletes from the root between its turns (firmware/main.ts). */
+const TIDY = TIDIED.split(' ');
+
+/** Whether identifier n (a built-in's name) is only named where it is used: made or called
+ *  (`new X()`, `X()`), read from (`X.y`), tested (`instanceof X`, `typeof X`), or is a member's
+ *  or key's name. */
+function namedOnly(n: Node, parent: Node | undefined): boolean {
+  if (!parent) return false;
+  if ((parent.type === 'NewExpression' || parent.type === 'CallExpression') && parent.callee === n) return true;
+  if (parent.type === 'MemberExpression' && (parent.object === n || (parent.property === n && !parent.computed))) return true;
+  if (parent.type === 'BinaryExpression' && parent.operator === 'instanceof' && parent.right === n) return true;
+  if (parent.type === 'UnaryExpression' && parent.operator === 'typeof') return true;
+  return parent.type === 'Property' && parent.key === n && !parent.computed;
+}
+
 export function checkBuiltins(code: string, ast: Node): Finding[] {
   const out: Finding[] = [];
   const own = declaredNames(ast);
@@ -291,8 +307,9 @@ export function checkBuiltins(code: string, ast: Node): Finding[] {
   walk.ancestor(ast, {
     Identifier(node, _state, ancestors) {
       const n = node as Node;
-      if (MISSING_GLOBALS.indexOf(n.name) < 0 || own[n.name]) return;
       const parent = ancestors[ancestors.length - 2] as Node | undefined;
+      if (TIDY.indexOf(n.name) >= 0 && !own[n.name] && !namedOnly(n, parent)) add(n, n.name + ' kept as a value: the board deletes it from the root between its turns (hal/espruino/tidied.ts), and instanceof does not match a copy kept elsewhere');
+      if (MISSING_GLOBALS.indexOf(n.name) < 0 || own[n.name]) return;
       if (parent && parent.type === 'MemberExpression' && parent.property === n && !parent.computed) return;
       if (parent && parent.type === 'Property' && parent.key === n && !parent.computed) return;
       if (parent && parent.type === 'UnaryExpression' && parent.operator === 'typeof') return;

@@ -10,3 +10,4 @@ export function boardStatus(name: string): string[] {
   const m = process.memory();
   return ['BOARD    ' + name + ' vars free=' + m.free + '/' + m.total + ' flags=' + (E.getErrorFlags() || []).join(',')];
 }
+
