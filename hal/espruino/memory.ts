@@ -10,4 +10,3 @@ export function boardStatus(name: string): string[] {
   const m = process.memory();
   return ['BOARD    ' + name + ' vars free=' + m.free + '/' + m.total + ' flags=' + (E.getErrorFlags() || []).join(',')];
 }
-
