@@ -284,7 +284,6 @@ function declaredNames(ast: Node): { [name: string]: true } {
   return names;
 }
 
-/** Built-ins the board lacks, exponents Math.pow gets wrong, holes the parser chokes on. */
 /** The built-in objects the board deletes from the root between its turns (firmware/main.ts). */
 const TIDY = TIDIED.split(' ');
 
@@ -300,6 +299,8 @@ function namedOnly(n: Node, parent: Node | undefined): boolean {
   return parent.type === 'Property' && parent.key === n && !parent.computed;
 }
 
+/** Built-ins the board lacks, exponents Math.pow gets wrong, holes the parser chokes on, and a
+ *  built-in the board deletes between its turns kept as a value. */
 export function checkBuiltins(code: string, ast: Node): Finding[] {
   const out: Finding[] = [];
   const own = declaredNames(ast);

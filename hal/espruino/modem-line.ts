@@ -19,7 +19,7 @@ export function modemLine(port: Serial, desc: string, kept: { on?: boolean }): M
       port.removeAllListeners('data');
       if (fn) port.on('data', fn);
       // (nobody: the line's last use; the UART let go, and with it the options Espruino keeps on
-      // the port once set up, about 5 variables; the next line made sets it up again)
+      // the port once set up, about 7 variables; the next line made sets it up again)
       else port.unsetup();
     },
     power: function (v: boolean) {
