@@ -140,6 +140,15 @@ async function floor(): Promise<void> {
   const rest = uplinkRest(up, ur);
   console.log('  pico-gprs, floor  free at rest ' + pct(rest.before, 5100) + ' before the first session, ' + pct(rest.after, 5100) + ' after the last; lowest ' + pct(up.lowest + ur, 5100) + ', at the modem\'s writes ' + pct(up.lowestModem + ur, 5100) + '; at the head-end ' + up.unit.stored + ' messages, ' + up.readings.length + ' readings, ' + up.ledger.length + ' ledger entries, ' + up.events.length + ' events; commands ' + up.sent.map((c) => c.status).join(', ') + (up.errors.length ? '  ERRORS: ' + up.errors.join('; ') : ''));
   console.log('    ' + up.commands.map((c) => c.line + ' ' + (c.lowest + ur)).join(', '));
+  // The same on the WiFi's build with its uplink over WiFi (boards/wifi-mqtt.json), its rarely
+  // used modules read from its code EEPROM.
+  console.log('uplink on the floor, WiFi build with its uplink over WiFi, the meters and mosquitto answering (wifi; runner added back)');
+  const wb = espruinoWifiBinary()!;
+  const wu = await floorUplink({ binary: wb, board: 'wifi-mqtt' });
+  const wr = emptyFree(wb) - wu.freeBeforeBoot;
+  const wrest = uplinkRest(wu, wr);
+  console.log('  wifi-mqtt, floor  free at rest ' + pct(wrest.before, 8190) + ' before the first session, ' + pct(wrest.after, 8190) + ' after the last; lowest ' + pct(wu.lowest + wr, 8190) + '; at the head-end ' + wu.unit.stored + ' messages, ' + wu.readings.length + ' readings, ' + wu.ledger.length + ' ledger entries, ' + wu.events.length + ' events; commands ' + wu.sent.map((c) => c.status).join(', ') + (wu.errors.length ? '  ERRORS: ' + wu.errors.join('; ') : ''));
+  console.log('    ' + wu.commands.map((c) => c.line + ' ' + (c.lowest + wr)).join(', '));
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@ import type { Config, RawConfig } from './config';
 import { ACCOUNT_DEFAULTS, dayNames, modeList, periodNames, profileNames, protoNames } from './config';
 import { formatAddress } from './metering/address';
 import { SMS } from './sms/feature';
-import { UPLINK } from './uplink/feature';
+import { UPLINK, UPLINK_WIFI } from './uplink/feature';
 import { civilFromSeconds } from '../hal/calendar';
 import { FRIENDLY_REST_DAYS, HAS_TOKEN, IMPORT_ONLY, nameAt, PROTO_DLT645, PROTO_MODBUS, PROTO_PULSE } from './tables';
 
@@ -72,8 +72,9 @@ export function exportTop(c: Config): Obj {
   if (UPLINK && c.uplink) {
     const w = c.uplink.split(' ');
     const up: Obj = (o.uplink = { id: w[2], key: w[3], intervalMinutes: +w[0], keepAliveSeconds: +w[1] });
-    const n = ['broker', 'apn', 'apnUser', 'apnPassword'];
-    for (let k = 4; k < w.length; k++) up[n[k - 4]] = w[k];
+    const n = UPLINK_WIFI ? ['broker', 'ssid', 'wifiPassword'] : ['broker', 'apn', 'apnUser', 'apnPassword'];
+    // (a WiFi's name and password with their spaces back: config.ts word)
+    for (let k = 4; k < w.length; k++) up[n[k - 4]] = w[k].split('\x7f').join(' ');
   }
   return o;
 }

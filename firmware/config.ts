@@ -12,7 +12,7 @@ import { parseProfile } from './metering/profile-parse';
 import { parseAddress } from './metering/address';
 import { phoneNumber, plainNumber } from '../hal/modem';
 import { SMS } from './sms/feature';
-import { UPLINK, UPLINK_BROKER } from './uplink/feature';
+import { UPLINK, UPLINK_BROKER, UPLINK_WIFI } from './uplink/feature';
 import { AccountTable, copyTables, emptyAccounts, emptyMeters, F64, FRIENDLY_REST_DAYS, grown, HAS_TOKEN, I16, I32, I8, IMPORT_ONLY, MeterTable, nameAt, nameIndex, pack, PROTO_DLT645, PROTO_MODBUS, PROTO_NONE, PROTO_PULSE, table, U8 } from './tables';
 
 /** The configuration as JSON-shaped data (see docs/configuration.md). */
@@ -305,7 +305,9 @@ function key16(v: unknown, path: string): number[] {
  *  readings are taken (a whole number of them in a day), the MQTT keep-alive. */
 function parseUplink(c: Config, v: unknown): void {
   const o = obj(v, 'uplink');
-  known(o, 'uplink', 'id key intervalMinutes keepAliveSeconds broker apn apnUser apnPassword');
+  // (the network the link joins: a WiFi's name and password, or a GSM bearer's)
+  const w = UPLINK_WIFI ? ['ssid', 'wifiPassword'] : ['apn', 'apnUser', 'apnPassword'];
+  known(o, 'uplink', 'id key intervalMinutes keepAliveSeconds broker ' + w.join(' '));
   const id = str(o.id, 'uplink.id');
   for (let k = 0; k < id.length; k++) {
     const ch = id.charCodeAt(k) | 32;
@@ -316,32 +318,38 @@ function parseUplink(c: Config, v: unknown): void {
   const iv = int(o.intervalMinutes, 'uplink.intervalMinutes', 5, 1440, 15);
   if (1440 % iv) bad('uplink.intervalMinutes', 'a whole number of intervals in a day (5, 10, 15, 30, 60, ...)');
   let u = iv + ' ' + int(o.keepAliveSeconds, 'uplink.keepAliveSeconds', 10, 3600, 120) + ' ' + id + ' ' + (o.key as string).toLowerCase();
-  // The broker and the GPRS bearer, for a board whose uplink goes through its modem (the
-  // simulator has a link of its own): words after the key, each only with the one before it.
+  // The broker and the network (the GPRS bearer, the WiFi), for a board whose uplink goes
+  // through its modem or its WiFi (the simulator has a link of its own): words after the key,
+  // each only with the one before it.
   const b = o.broker;
-  if (UPLINK_BROKER && b === undefined) bad('uplink.broker', 'this unit\'s uplink goes through its modem: expected host:port');
+  if (UPLINK_BROKER && b === undefined) bad('uplink.broker', 'this unit\'s uplink goes through its ' + (UPLINK_WIFI ? 'WiFi' : 'modem') + ': expected host:port');
+  if (UPLINK_WIFI && o.ssid === undefined) bad('uplink.ssid', 'this unit\'s uplink goes through its WiFi: expected the network\'s name');
   if (b !== undefined) {
     const at = word(b, 'uplink.broker', 70).indexOf(':');
     const port = +(b as string).substr(at + 1);
     if (at < 1 || !(port === Math.floor(port) && port > 0 && port < 65536)) bad('uplink.broker', 'expected host:port (a port 1 to 65535)');
     u += ' ' + b;
   }
-  const w = ['apn', 'apnUser', 'apnPassword'];
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < w.length; k++) {
     const v = o[w[k]];
     if (v === undefined) continue;
     if (o[k ? w[k - 1] : 'broker'] === undefined) bad('uplink.' + w[k], 'only with uplink.' + (k ? w[k - 1] : 'broker'));
-    u += ' ' + word(v, 'uplink.' + w[k], 63);
+    // (a WiFi's name up to 32 characters, its WPA password 8 to 63; both may hold spaces)
+    const s = word(v, 'uplink.' + w[k], UPLINK_WIFI && !k ? 32 : 63, UPLINK_WIFI);
+    if (UPLINK_WIFI && k && s.length < 8) bad('uplink.wifiPassword', '8 to 63 characters');
+    u += ' ' + s;
   }
   c.uplink = u;
 }
 
-/** A word the modem takes between quotes: 1 to max printable ASCII characters, no space or '"'. */
-function word(v: unknown, path: string, max: number): string {
+/** A word the modem or the WiFi module takes between quotes: 1 to max printable ASCII characters,
+ *  no '"', no space unless `spaces` (then each kept as \x7f: the section's words are
+ *  space-separated). */
+function word(v: unknown, path: string, max: number, spaces?: boolean): string {
   const s = str(v, path);
   if (s.length > max) bad(path, 'at most ' + max + ' characters');
-  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) <= 32 || s.charCodeAt(k) > 126 || s[k] === '"') bad(path, 'printable characters only, no space or "');
-  return s;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) < (spaces ? 32 : 33) || s.charCodeAt(k) > 126 || s[k] === '"') bad(path, 'printable characters only, no ' + (spaces ? '' : 'space or ') + '"');
+  return spaces ? s.split(' ').join('\x7f') : s;
 }
 
 /** Phones on the SMS list at most (each costs the heap a line of text). */

@@ -4,7 +4,7 @@ import { At24c } from '../hal/at24c';
 import { Ds3231 } from '../hal/ds3231';
 import { BoardDescription } from '../hal/espruino/board';
 import { SMS } from './sms/feature';
-import { UPLINK_BROKER } from './uplink/feature';
+import { UPLINK_BROKER, UPLINK_WIFI } from './uplink/feature';
 import type { OpenLink } from '../hal/link';
 import { EspruinoClock } from '../hal/espruino/clock';
 import { openConsolePort } from '../hal/espruino/console-port';
@@ -69,8 +69,9 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
   // The modem off until the firmware has taken its UART (Espruino's REPL falls back to Serial1
   // at boot when USB is unplugged).
   if ((SMS || UPLINK_BROKER) && md) digitalWrite(pin(md.split(' ')[4]), 0);
-  // The uplink's link through the modem while a session's connection is open or closing
-  // (hal/espruino/modem-uplink.ts), and whether the modem's supply is on, kept between them.
+  // The uplink's link (through the modem or the WiFi) while a session's connection is open or
+  // closing (hal/espruino/modem-uplink.ts, wifi-uplink.ts), and whether the modem's supply is on,
+  // kept between them.
   let up: ((to: string) => OpenLink) | undefined;
   const upKept = {
     clock: clock,
@@ -128,12 +129,16 @@ function buildHal(b: BoardDescription, onText: (text: string) => void): BoardHal
     openModem: SMS && md ? function (kept: { on?: boolean }) {
       return loadModule('mdl')(uart((md as string).split(' ')[0]), md, kept);
     } : undefined,
-    openUplink: UPLINK_BROKER && md ? function (to: string) {
+    // (loaded for a session's connection, let go once it has ended: hal/espruino/wifi-uplink.ts)
+    openUplink: UPLINK_WIFI ? function (to: string) {
+      if (!up) up = loadModule('wtc')(upKept);
+      return (up as (to: string) => OpenLink)(to);
+    } : UPLINK_BROKER && md ? function (to: string) {
       // (loaded for a session's connection, let go once the modem has closed it: hal/espruino/modem-uplink.ts)
       if (!up) up = loadModule('mtc')(uart((md as string).split(' ')[0]), md, upKept);
       return (up as (to: string) => OpenLink)(to);
     } : undefined,
-    uplinkBusy: UPLINK_BROKER && md ? function () {
+    uplinkBusy: UPLINK_WIFI || (UPLINK_BROKER && md) ? function () {
       return !!up;
     } : undefined,
     // Token decoding in machine code on the board it was built for (checked once per build of it).

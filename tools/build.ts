@@ -22,7 +22,7 @@ import { BoardDescription } from '../hal/espruino/board';
 import { parseConfig } from '../firmware/config';
 import { encodeConfig } from '../firmware/config-store';
 import { FACTORY_CONFIG } from '../firmware/factory-config';
-import { BoardImage, boardImage, CodeArea, detokenise, ImageModule, imageProblems, MIN_ESPRUINO, moduleBytes, STORAGE_CODE_FILE } from './image';
+import { BoardImage, boardImage, CodeArea, CodeEeprom, crc32, detokenise, ImageModule, imageProblems, MIN_ESPRUINO, moduleBytes, STORAGE_CODE_FILE } from './image';
 import { bootInStrippedContext, bootOnEspruino, StorageBoot, checkBundle, espruinoBinary, espruinoWifiBinary, EspruinoRun, WIFI_HEAP, Finding, formatFinding, leadingString } from './espruino-check';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -100,6 +100,13 @@ export function validateBoard(json: unknown): string[] {
   else if (b.eeprom.address % span) errors.push('eeprom.address: 0x' + b.eeprom.address.toString(16) + ' cannot be a ' + b.eeprom.size / 1024 + ' KB part\'s: it answers at ' + span + ' addresses, for address bits 16' + (span > 2 ? ' and 17' : '') + ', from ' + bases.join(', '));
   if (b.rtc.address >= b.eeprom.address && b.rtc.address < b.eeprom.address + span) errors.push('rtc.address: same I2C address as the EEPROM');
   if (b.uplink && b.uplink.link === 'modem' && !b.modem) errors.push('uplink.link: "modem" needs the board\'s modem section');
+  const ce = b.codeEeprom;
+  if (ce) {
+    if (ce.address >= b.eeprom.address && ce.address < b.eeprom.address + span) errors.push('codeEeprom.address: 0x' + ce.address.toString(16) + ' is the data EEPROM\'s');
+    if (ce.address === b.rtc.address) errors.push('codeEeprom.address: same I2C address as the RTC');
+    if (ce.size % ce.pageSize !== 0) errors.push('codeEeprom.pageSize: ' + ce.pageSize + ' does not divide size ' + ce.size);
+    for (const n of ce.modules) if ((b.compressedModules || []).indexOf(n) >= 0) errors.push('codeEeprom.modules: "' + n + '" is in compressedModules too (the code EEPROM keeps its modules compressed)');
+  }
   return errors;
 }
 
@@ -214,10 +221,12 @@ const BOARD_FILES: { [file: string]: string } = { 'hal/crc32.ts': 'hal/espruino/
  *  firmware/sms/feature.ts says so, and the SMS code is left out of its bundles. */
 let buildModem = true;
 const FEATURE_FILE = path.join(ROOT, 'firmware', 'sms', 'feature.js');
-/** The same for the uplink (firmware/uplink/feature.ts): a board's `uplink` section; and whether
- *  it goes through the board's modem to the broker the configuration names. */
+/** The same for the uplink (firmware/uplink/feature.ts): a board's `uplink` section; whether
+ *  it goes through a link of the board's (its modem, its WiFi) to the broker the configuration
+ *  names; and whether that link is WiFi. */
 let buildUplink = true;
-let buildUplinkModem = false;
+let buildUplinkBroker = false;
+let buildUplinkWifi = false;
 const UPLINK_FILE = path.join(ROOT, 'firmware', 'uplink', 'feature.js');
 
 /** Rollup reads the compiled modules from memory. */
@@ -235,7 +244,7 @@ export function memoryModules(files: { [file: string]: string }): Plugin {
     },
     load(id) {
       if (id === FEATURE_FILE && !buildModem) return 'export var SMS = false;\n';
-      return id === UPLINK_FILE ? 'export var UPLINK = ' + buildUplink + ';\nexport var UPLINK_BROKER = ' + buildUplinkModem + ';\n' : files[id];
+      return id === UPLINK_FILE ? 'export var UPLINK = ' + buildUplink + ';\nexport var UPLINK_BROKER = ' + buildUplinkBroker + ';\nexport var UPLINK_WIFI = ' + buildUplinkWifi + ';\n' : files[id];
     },
   };
 }
@@ -427,6 +436,9 @@ export interface ImageFit {
   /** Bytes of code and loader in Storage, and what Storage offers code beside the reserve. */
   storageBytes: number;
   storageCapacity: number;
+  /** Bytes in the code EEPROM, and its size (0 when the board has none). */
+  eepromBytes: number;
+  eepromCapacity: number;
   fits: boolean;
 }
 
@@ -440,24 +452,32 @@ export function imageFit(img: BoardImage, b: BoardDescription): ImageFit {
   const areaCapacity = b.codeArea ? b.codeArea.length : 0;
   const storageBytes = img.storage.length + img.loader.length;
   const storageCapacity = b.storageBytes - STORAGE_RESERVE_BYTES;
-  return { areaBytes: img.area.length, areaCapacity, storageBytes, storageCapacity, fits: img.area.length <= areaCapacity && storageBytes <= storageCapacity };
+  const eepromCapacity = b.codeEeprom ? b.codeEeprom.size : 0;
+  const eepromBytes = img.eeprom.length;
+  return { areaBytes: img.area.length, areaCapacity, storageBytes, storageCapacity, eepromBytes, eepromCapacity, fits: img.area.length <= areaCapacity && storageBytes <= storageCapacity && eepromBytes <= eepromCapacity };
+}
+
+/** How the loader reads a board's code EEPROM (tools/image.ts CodeEeprom), if it has one. */
+export function codeEepromOf(b: BoardDescription): CodeEeprom | undefined {
+  const c = b.codeEeprom;
+  return c ? { bus: b.i2c.bus, scl: b.i2c.scl, sda: b.i2c.sda, bitrate: b.i2c.bitrate, address: c.address, size: c.size } : undefined;
 }
 
 /** The image as Storage files for the Linux interpreter, which has no memory-mapped flash:
  *  the area becomes a Storage file read from flash like the rest. */
 export function imageOnLinux(code: string, b: BoardDescription, modules: ImageModule[] = []): StorageBoot {
-  const img = boardImage(code, codeAreaOf(b), { readArea: (o, l) => 'require("Storage").read("area",' + o + ',' + l + ')', checkStorage: false }, modules);
+  const img = boardImage(code, codeAreaOf(b), { readArea: (o, l) => 'require("Storage").read("area",' + o + ',' + l + ')', checkStorage: false, eeprom: codeEepromOf(b) }, modules);
   const files: { [name: string]: string } = {};
   if (img.area) files.area = img.area;
   if (img.storage) files[STORAGE_CODE_FILE] = img.storage;
-  return { files, boot: img.loader };
+  return img.eeprom ? { files, boot: img.loader, codeEeprom: { address: b.codeEeprom!.address, bytes: img.eeprom } } : { files, boot: img.loader };
 }
 
 /** The board fields the firmware uses at run time (notes and ids stay out of the bundle). */
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
   // (what only the build reads stays out: the uplink's section decides which modules it builds)
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn', 'uplink'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn', 'uplink', 'codeEeprom', 'ownCopies'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   // The modem's fields in one string (read by hal/espruino/modem-line.ts): it stays in the heap.
   const m = b.modem;
   if (m) r.modem = [m.uart, m.tx, m.rx, m.baud, m.supply, m.powerKey || '-', m.keyMs || 1200, m.model].join(' ');
@@ -701,7 +721,7 @@ function declaredTopLevel(code: string): { [name: string]: boolean } {
  *  `sms` module is built only for a board with SMS (a `modem` section, its uplink not through
  *  it), an `uplink` one for a board with an `uplink` section, an `uplinkModem` one for a board
  *  whose uplink goes through its modem. */
-export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; sms?: boolean; uplink?: boolean; uplinkModem?: boolean } } = {
+export const MODULES: { [name: string]: { file: string; entry: string; board?: boolean; live?: boolean; sms?: boolean; uplink?: boolean; uplinkModem?: boolean; uplinkWifi?: boolean } } = {
   boot: { file: 'firmware/boot.ts', entry: 'bootUnit' },
   cmd: { file: 'firmware/console/commands.ts', entry: 'runCommand' },
   cfg: { file: 'firmware/console/config-commands.ts', entry: 'runConfigCommand' },
@@ -721,16 +741,17 @@ export const MODULES: { [name: string]: { file: string; entry: string; board?: b
   twk: { file: 'hal/espruino/native-walk.ts', entry: 'tokenWalker', board: true },
   mdl: { file: 'hal/espruino/modem-line.ts', entry: 'modemLine', board: true, live: true, sms: true },
   mtc: { file: 'hal/espruino/modem-uplink.ts', entry: 'modemUplink', board: true, live: true, uplink: true, uplinkModem: true },
+  wtc: { file: 'hal/espruino/wifi-uplink.ts', entry: 'wifiUplink', board: true, live: true, uplink: true, uplinkWifi: true },
 };
 
 /** The modules of a board's build: SMS's only on a board with SMS (a modem its uplink does not
  *  take), the uplink's only on a board with an `uplink` section (the modem's link only when the
  *  uplink goes through it). */
 export function moduleNames(board?: { modem?: unknown; uplink?: { link: string } }): string[] {
-  const up = !!board && !!board.uplink && board.uplink.link === 'modem';
+  const link = board && board.uplink ? board.uplink.link : '';
   return Object.keys(MODULES).filter((n) => {
     const m = MODULES[n];
-    return !board || ((!m.sms || (board.modem !== undefined && !up)) && (!m.uplink || board.uplink !== undefined) && (!m.uplinkModem || up));
+    return !board || ((!m.sms || (board.modem !== undefined && link !== 'modem')) && (!m.uplink || board.uplink !== undefined) && (!m.uplinkModem || link === 'modem') && (!m.uplinkWifi || link === 'wifi'));
   });
 }
 
@@ -1199,13 +1220,14 @@ function sourcesHash(extra: string): string {
 async function buildUncached(name: string, opts: BuildOptions): Promise<BuildResult> {
   try {
     const b = loadBoard(name);
-    buildUplinkModem = !!b.uplink && b.uplink.link === 'modem';
-    buildModem = b.modem !== undefined && !buildUplinkModem;
+    buildUplinkBroker = !!b.uplink;
+    buildUplinkWifi = !!b.uplink && b.uplink.link === 'wifi';
+    buildModem = b.modem !== undefined && !(b.uplink && b.uplink.link === 'modem');
     buildUplink = b.uplink !== undefined;
     return await buildFor(name, opts);
   } finally {
     buildModem = buildUplink = true;
-    buildUplinkModem = false;
+    buildUplinkBroker = buildUplinkWifi = false;
   }
 }
 
@@ -1219,7 +1241,8 @@ async function buildFor(name: string, opts: BuildOptions): Promise<BuildResult> 
   // texts (about.js, about 2.2 KB) would be stored four times, so it stays resident, in flash,
   // and the modules read it there (its literals are built into lists only when it is called).
   const names = moduleNames(board);
-  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude, names) : await ownResident(prelude, names, board.libraryPieces);
+  for (const n of board.ownCopies || []) if (names.indexOf(n) < 0) throw new BuildError('boards/' + name + '.json: ownCopies names "' + n + '", which is not a module of this build (' + names.join(', ') + ')');
+  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude, names.filter((n) => (board.ownCopies || []).indexOf(n) < 0)) : await ownResident(prelude, names, board.libraryPieces);
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
   let modules = await bundleModules(resident, lib, names);
@@ -1243,10 +1266,14 @@ async function buildFor(name: string, opts: BuildOptions): Promise<BuildResult> 
   const squeeze = board.compressedModules || [];
   for (const n of squeeze) if (!modules.some((m) => m.name === n)) throw new BuildError('boards/' + name + '.json: compressedModules names "' + n + '", which is not a module of this build (' + modules.map((m) => m.name).join(', ') + ')');
   modules = modules.map((m) => (squeeze.indexOf(m.name) >= 0 ? { ...m, compressed: true } : m));
+  // A board with a code EEPROM keeps the modules it lists there (compressed).
+  const inEeprom = board.codeEeprom ? board.codeEeprom.modules : [];
+  for (const n of inEeprom) if (!modules.some((m) => m.name === n)) throw new BuildError('boards/' + name + '.json: codeEeprom.modules names "' + n + '", which is not a module of this build (' + modules.map((m) => m.name).join(', ') + ')');
+  modules = modules.map((m) => (inEeprom.indexOf(m.name) >= 0 ? { ...m, eeprom: true } : m));
 
   const findings = checkBundle(code, { boot: opts.boot, modules });
   for (const m of modules) for (const f of checkBundle(m.code, { boot: false })) findings.push({ ...f, message: 'module ' + m.name + ': ' + f.message });
-  const image = boardImage(code, codeAreaOf(board), {}, modules);
+  const image = boardImage(code, codeAreaOf(board), { eeprom: codeEepromOf(board) }, modules);
   const fit = imageFit(image, board);
   // The image checked where no Espruino runs: its bytes read back as the bundle's tokens, and
   // read back as text it boots in the stripped context like the bundle.
@@ -1293,6 +1320,8 @@ export interface ImageManifest {
   minEspruino: string;
   area: { file: string; address: string; bytes: number; crc32: number; pageBytes: number } | null;
   storage: { file: string; name: string; bytes: number; crc32: number } | null;
+  /** The code EEPROM's contents (boards/*.json codeEeprom), written over the board's I2C bus. */
+  eeprom?: { file: string; bytes: number; crc32: number; part: string; bus: string; scl: string; sda: string; address: number; pageSize: number; writeMs: number } | null;
   bootcde: { file: string; bytes: number };
 }
 
@@ -1304,9 +1333,11 @@ export function writeImage(dir: string, img: BoardImage, b: BoardDescription): v
     minEspruino: MIN_ESPRUINO,
     area: b.codeArea && img.area ? { file: 'area.bin', address: b.codeArea.address, bytes: img.area.length, crc32: img.areaCrc, pageBytes: b.codeArea.pageBytes } : null,
     storage: img.storage ? { file: 'storage.bin', name: STORAGE_CODE_FILE, bytes: img.storage.length, crc32: img.storageCrc } : null,
+    eeprom: b.codeEeprom && img.eeprom ? { file: 'eeprom.bin', bytes: img.eeprom.length, crc32: crc32(img.eeprom), part: b.codeEeprom.part, bus: b.i2c.bus, scl: b.i2c.scl, sda: b.i2c.sda, address: b.codeEeprom.address, pageSize: b.codeEeprom.pageSize, writeMs: b.codeEeprom.writeMs } : null,
     bootcde: { file: 'bootcde.js', bytes: img.loader.length },
   };
-  for (const f of ['area.bin', 'storage.bin']) if (fs.existsSync(path.join(dir, f))) fs.unlinkSync(path.join(dir, f));
+  for (const f of ['area.bin', 'storage.bin', 'eeprom.bin']) if (fs.existsSync(path.join(dir, f))) fs.unlinkSync(path.join(dir, f));
+  if (m.eeprom) fs.writeFileSync(path.join(dir, 'eeprom.bin'), Buffer.from(img.eeprom, 'latin1'));
   if (m.area) fs.writeFileSync(path.join(dir, 'area.bin'), Buffer.from(img.area, 'latin1'));
   if (m.storage) fs.writeFileSync(path.join(dir, 'storage.bin'), Buffer.from(img.storage, 'latin1'));
   fs.writeFileSync(path.join(dir, 'bootcde.js'), img.loader);
@@ -1324,7 +1355,7 @@ export function sizeReport(r: BuildResult): string[] {
   return [
     path.relative(ROOT, r.file) + ': ' + r.bytes + ' bytes (' + (r.bytes / 1024).toFixed(1) + ' KB of the ' + BUDGET_BYTES / 1024 + ' KB budget)',
     '  on the board, pretokenised: ' + (f.areaCapacity ? f.areaBytes + ' bytes in the code area (' + kb(f.areaBytes) + ' of ' + kb(f.areaCapacity) + ') + ' : '') +
-      f.storageBytes + ' in Storage (' + kb(f.storageBytes) + ' of ' + kb(f.storageCapacity) + ' beside ' + STORAGE_RESERVE_BYTES + ' bytes kept for files): ' + (f.fits ? 'fits' : 'DOES NOT FIT'),
+      f.storageBytes + ' in Storage (' + kb(f.storageBytes) + ' of ' + kb(f.storageCapacity) + ' beside ' + STORAGE_RESERVE_BYTES + ' bytes kept for files)' + (f.eepromCapacity ? ' + ' + f.eepromBytes + ' in the code EEPROM (' + kb(f.eepromBytes) + ' of ' + kb(f.eepromCapacity) + ')' : '') + ': ' + (f.fits ? 'fits' : 'DOES NOT FIT'),
     '  from flash: ~' + r.varsFlash + ' variables (' + pct(r.varsFlash) + ' of ' + r.variables + ');  uploaded to RAM: ~' + r.varsRam + ' (' + pct(r.varsRam) + ')',
   ].concat(real);
 }

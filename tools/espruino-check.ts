@@ -997,16 +997,19 @@ const ESPRUINO_PRELUDE = [
   // from flash, so the chip's contents take no variables, as on the board; page writes wrap in
   // their page as on an AT24CM01: the smaller parts' drivers never cross their smaller pages) and
   // a DS3231 at 0x68 showing 2026-01-01 00:00:00, valid.
-  'var __ptr = 0, __St = require("Storage");',
+  // A code EEPROM (tools/image.ts CodeEeprom) at __cea, its contents the Storage file "cee" (read
+  // only: the flasher writes it).
+  'var __ptr = 0, __cptr = 0, __St = require("Storage");',
   'var I2C1 = { setup: function () {},',
   // (the address bytes, then the data in the same argument or the next: writeTo sends them all)
-  '  writeTo: function (a, d, e) { if ((a & 0x7c) !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = (a & 3) << 16 | d[0] << 8 | d[1];',
+  '  writeTo: function (a, d, e) { if (a === __cea) { __cptr = d[0] << 8 | d[1]; return; } if ((a & 0x7c) !== 0x50 || d.length < 2) return; var m = process.memory().free; if (m < __low) __low = m; __ptr = (a & 3) << 16 | d[0] << 8 | d[1];',
   '    var pg = -1, b, x = e || d, o = e ? 0 : 2;',
   '    for (var i = o; i < x.length; i++) { var ad = (__ptr & 0x3ff00) | ((__ptr + i - o) & 255);',
   '      if (ad >> 8 !== pg) { pg = ad >> 8; var old = __St.read("ee" + pg); b = new Uint8Array(256); if (old) b.set(E.toUint8Array(old)); else b.fill(255); }',
   '      b[ad & 255] = x[i]; }',
   '    if (pg >= 0) __St.write("ee" + pg, E.toString(b)); },',
-  '  readFrom: function (a, n) { var r = new Uint8Array(n); if (a === 0x68) { r.set([0, 0, 0, 5, 1, 1, 0x26].slice(0, n)); return r; }',
+  '  readFrom: function (a, n) { if (a === __cea) { var c = E.toUint8Array(__St.read("cee", __cptr, n)); __cptr += n; return c; }',
+  '    var r = new Uint8Array(n); if (a === 0x68) { r.set([0, 0, 0, 5, 1, 1, 0x26].slice(0, n)); return r; }',
   // (page by page, not byte by byte: a blank 128 KB part is read whole when it is formatted)
   '    r.fill(255);',
   '    for (var i = 0; i < n; ) { var ad = (__ptr + i) & 0x3ffff, k = Math.min(n - i, 256 - (ad & 255)), s = __St.read("ee" + (ad >> 8), ad & 255, k); if (s) r.set(E.toUint8Array(s), i); i += k; }',
@@ -1021,6 +1024,8 @@ const ESPRUINO_PRELUDE = [
 export interface StorageBoot {
   files: { [name: string]: string };
   boot: string;
+  /** What the board's code EEPROM holds (tools/image.ts CodeEeprom), at its I2C address. */
+  codeEeprom?: { address: number; bytes: string };
 }
 
 /** A plain bundle as one Storage file evaluated from flash. */
@@ -1035,9 +1040,10 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
   const load = typeof code === 'string' ? plainBoot(code) : code;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-check-'));
   let write = '';
-  for (const name of Object.keys(load.files)) {
+  const files = load.codeEeprom ? { ...load.files, cee: load.codeEeprom.bytes } : load.files;
+  for (const name of Object.keys(files)) {
     const file = path.join(dir, name + '.bin');
-    const bytes = Buffer.from(load.files[name], 'latin1');
+    const bytes = Buffer.from(files[name], 'latin1');
     fs.writeFileSync(file, bytes);
     write += '\n' + copyToStorage(file, name, bytes.length);
   }
@@ -1051,6 +1057,7 @@ export function bootOnEspruino(code: string | StorageBoot, binary: string, typed
     ' if (__i >= __cmds.length) return setTimeout(function () { clearInterval(); }, ' + settleMs + ');' +
     ' var t = __cmds[__i++]; if (Serial1.f) Serial1.f(t); if (USB.f) USB.f(t); setTimeout(__next, 300); }';
   const runner =
+    'var __cea = ' + (load.codeEeprom ? load.codeEeprom.address : -1) + ';\n' +
     ESPRUINO_PRELUDE +
     '\nvar __S = require("Storage");' +
     write +

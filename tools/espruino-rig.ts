@@ -98,22 +98,25 @@ export interface RigResult {
   eeprom: Buffer;
 }
 
-// The harness, evaluated from Storage. Placeholders: @EE@ EEPROM path, @EESIZE@, @RTC@,
+// The harness, evaluated from Storage. Placeholders: @EE@ EEPROM path, @EESIZE@, @CEA@ the code
+// EEPROM's address (tools/image.ts CodeEeprom; its contents the Storage file "cee"), @RTC@,
 // @CONSOLE@ console port, @PATHS@ the UARTs opened on devices of the host (devicePaths), @CMDS@
 // commands, @FIRST@, @SETTLE@, @SAMPLE@.
 const HARNESS = `
-var __ee = E.openFile(@EE@, "r+"), __ptr = 0, __rreg = 0, __t0 = getTime(), __rtc = @RTC@, __low = 1e9, __lowAll = 1e9;
+var __ee = E.openFile(@EE@, "r+"), __ptr = 0, __cptr = 0, __cea = @CEA@, __rreg = 0, __t0 = getTime(), __rtc = @RTC@, __low = 1e9, __lowAll = 1e9;
 function __mem() { var f = process.memory().free; if (f < __low) __low = f; if (f < __lowAll) __lowAll = f; return f; }
 function __bcd(v) { return ((v / 10) | 0) * 16 + v % 10; }
 function __unbcd(v) { return (v >> 4) * 10 + (v & 15); }
 var __i2c = { setup: function () {},
   writeTo: function (a, d, e) {
     if (typeof d === "number") d = [d];
+    if (a === __cea) { __cptr = d[0] << 8 | d[1]; return; }
     if ((a & 0x7c) === 0x50) { __mem(); __ptr = (a & 3) << 16 | d[0] << 8 | d[1]; if (e) { __ee.seek(__ptr); __ee.write(E.toString(e)); } else if (d.length > 2) { __ee.seek(__ptr); __ee.write(E.toString(new Uint8Array(d).subarray(2))); } return; }
     if (a === 0x68) { __rreg = d[0];
       if (d[0] === 0 && d.length >= 8) { var y = 2000 + __unbcd(d[7]), mo = __unbcd(d[6] & 31), da = __unbcd(d[5]), yy = mo <= 2 ? y - 1 : y, era = Math.floor(yy / 400), yoe = yy - era * 400, mp = mo > 2 ? mo - 3 : mo + 9, doy = Math.floor((153 * mp + 2) / 5) + da - 1, doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
         __rtc = (era * 146097 + doe - 719468) * 86400 + __unbcd(d[3] & 63) * 3600 + __unbcd(d[2]) * 60 + __unbcd(d[1]) - Math.floor(getTime() - __t0); } } },
   readFrom: function (a, n) {
+    if (a === __cea) { var c = E.toUint8Array(require("Storage").read("cee", __cptr, n)); __cptr += n; return c; }
     if ((a & 0x7c) === 0x50) { __ee.seek(__ptr); var s = __ee.read(n); __ptr += n; return E.toUint8Array(s); }
     var r = new Uint8Array(n);
     if (a === 0x68) { var t = __rtc + Math.floor(getTime() - __t0), days = Math.floor(t / 86400), sod = t - days * 86400, z = days + 719468, era = Math.floor(z / 146097), doe = z - era * 146097,
@@ -133,6 +136,7 @@ var @CONSOLE@ = __con;
 // The REPL stays where it is (stdout): the firmware moving it to LoopbackA would hide the output.
 var LoopbackA = { setConsole: function () {} };
 @PATHS@
+@WIFI@
 // Commands come from a file of the host, one "<ms> <line>" a line, read as they are typed: a
 // pasted configuration is not held in the heap, as it is not on a board.
 var __cf = E.openFile(@CMDS@, "r"), __cb = "", __ci = 0, __tb = 0;
@@ -197,6 +201,10 @@ function copyToStorage(file: string, name: string, bytes: number): string {
 const DEVICE = `function __dev(u, d, m) { var s = u.setup, w = u.write; u.setup = function (b, o) { var k, p = { path: d }; for (k in o) if (k !== "tx" && k !== "rx") p[k] = o[k]; s.call(u, b, p); };
   if (m) u.write = function (x) { var f = __mem(); if (f < __lowM) print("MEM modem " + (__lowM = f)); w.call(u, x); }; }`;
 
+// The firmware's Wifi module of an Espruino WiFi, which the Linux build lacks: it joins at once
+// (after half a second) and says so; Espruino's own `net` sockets then reach the host's network.
+const WIFI = `Modules.addCached("Wifi", 'exports.connect = function (s, o, cb) { print("WIFI join " + JSON.stringify(s) + (o.password ? " with a password" : "")); setTimeout(function () { cb(null); }, 500); }; exports.disconnect = function () { print("WIFI off"); };');`;
+
 /** The harness's lines that open the RS485 and the modem UART on devices of the host (none for
  *  a UART without one). The console is the harness's own stub: no UART of the board may be it. */
 function devicePaths(o: RigOptions): string {
@@ -227,12 +235,14 @@ export function runRig(o: RigOptions): Promise<RigResult> {
   const cmdFile = path.join(dir, 'commands.txt');
   fs.writeFileSync(cmdFile, (o.commands || []).map((c) => (c.afterMs === undefined ? 300 : c.afterMs) + ' ' + c.line.replace(/[\r\n]/g, ' ') + '\n').join(''), 'latin1');
   const harness = HARNESS.replace(/@EE@/g, JSON.stringify(eeFile))
+    .replace(/@CEA@/g, String(o.image.codeEeprom ? o.image.codeEeprom.address : -1))
     .replace(/@RTC@/g, String(o.rtcStart === undefined ? 1772460000 : o.rtcStart))
     .replace(/@CONSOLE@/g, o.board.console.uart)
     .replace(/@PATHS@/g, () => devicePaths(o))
+    .replace(/@WIFI@/g, o.board.uplink && o.board.uplink.link === 'wifi' ? WIFI : '')
     .replace(/@CMDS@/g, JSON.stringify(cmdFile))
     .replace(/@SETTLE@/g, String(o.settleMs === undefined ? 1000 : o.settleMs));
-  const files: { [name: string]: string } = { ...o.image.files, '.h': harness + (o.probe ? 'function __probe() {\n' + o.probe + '\n}\n' : ''), '.boot0': o.image.boot, '.run': BOOT_RUNNER(o.sampleMs === undefined ? 1000 : o.sampleMs).replace(/@FIRST@/g, String(o.firstMs === undefined ? 1000 : o.firstMs)) };
+  const files: { [name: string]: string } = { ...o.image.files, ...(o.image.codeEeprom ? { cee: o.image.codeEeprom.bytes } : {}), '.h': harness + (o.probe ? 'function __probe() {\n' + o.probe + '\n}\n' : ''), '.boot0': o.image.boot, '.run': BOOT_RUNNER(o.sampleMs === undefined ? 1000 : o.sampleMs).replace(/@FIRST@/g, String(o.firstMs === undefined ? 1000 : o.firstMs)) };
   let copy = '';
   for (const name of Object.keys(files)) {
     const file = path.join(dir, name.replace(/^\./, '_') + '.bin');

@@ -1,6 +1,7 @@
 // Writes a board image (tools/build.ts: dist/<board>/image.json and its files) to a board over
-// its JavaScript REPL: the code area with Espruino's Flash module, the rest of the code and the
-// `.bootcde` loader to Storage; every part is read back and compared by CRC-32 before the next.
+// its JavaScript REPL: the code area with Espruino's Flash module, the code EEPROM (a board's
+// `codeEeprom`) over its I2C bus, the rest of the code and the `.bootcde` loader to Storage;
+// every part is read back and compared by CRC-32 before the next.
 //   npm run flash -- --board pico [--port /dev/ttyACM0] [--dry-run | --verify]
 // Settings (port, baud, chunk size, timeouts) come from flash.config.json; options override them.
 // A unit running a production build has no REPL on its ports: restart it with its button
@@ -67,6 +68,8 @@ export interface LoadedImage {
   manifest: ImageManifest;
   area: string;
   storage: string;
+  /** The code EEPROM's bytes ('' without one). */
+  eeprom?: string;
   bootcde: string;
 }
 
@@ -84,7 +87,9 @@ export function loadImage(dir: string): LoadedImage {
   if (manifest.area && crc32(area) !== manifest.area.crc32) throw new FlashError(manifest.area.file + ' does not match its CRC-32 in image.json: build again');
   const storage = manifest.storage ? read(manifest.storage.file, manifest.storage.bytes) : '';
   if (manifest.storage && crc32(storage) !== manifest.storage.crc32) throw new FlashError(manifest.storage.file + ' does not match its CRC-32 in image.json: build again');
-  return { manifest, area, storage, bootcde: read(manifest.bootcde.file, manifest.bootcde.bytes) };
+  const eeprom = manifest.eeprom ? read(manifest.eeprom.file, manifest.eeprom.bytes) : '';
+  if (manifest.eeprom && crc32(eeprom) !== manifest.eeprom.crc32) throw new FlashError(manifest.eeprom.file + ' does not match its CRC-32 in image.json: build again');
+  return { manifest, area, storage, eeprom, bootcde: read(manifest.bootcde.file, manifest.bootcde.bytes) };
 }
 
 /** A byte link to the board's REPL: a serial port, or a test's interpreter. */
@@ -205,6 +210,19 @@ async function areaMismatch(repl: Repl, img: LoadedImage, timeoutMs: number): Pr
   return blockCrcs(img.area, VERIFY_BLOCK).findIndex((w, i) => got[i] !== w);
 }
 
+/** The code EEPROM's bus set up on the board (its pins by name), as an expression. */
+function eepromBus(m: NonNullable<ImageManifest['eeprom']>): string {
+  return '(' + m.bus + '.setup({scl:new Pin(' + JSON.stringify(m.scl) + '),sda:new Pin(' + JSON.stringify(m.sda) + ')}),' + m.bus + ')';
+}
+
+/** The first KB-block of the code EEPROM that differs from the image, or -1. */
+async function eepromMismatch(repl: Repl, img: LoadedImage, timeoutMs: number): Promise<number> {
+  const m = img.manifest.eeprom!;
+  const bytes = img.eeprom || '';
+  const got = (await repl.eval('(function(){var I=' + eepromBus(m) + ',r=[];for(var o=0;o<' + bytes.length + ';o+=' + VERIFY_BLOCK + '){I.writeTo(' + m.address + ',[o>>8,o&255]);r.push(E.CRC32(I.readFrom(' + m.address + ',Math.min(' + VERIFY_BLOCK + ',' + bytes.length + '-o)))>>>0);}return r;})()', timeoutMs)) as number[];
+  return blockCrcs(bytes, VERIFY_BLOCK).findIndex((w, i) => got[i] !== w);
+}
+
 /** Whether the Storage file on the board holds the image's second part, byte for byte. */
 async function storageMatches(repl: Repl, img: LoadedImage, timeoutMs: number): Promise<boolean> {
   const name = JSON.stringify(img.manifest.storage!.name);
@@ -236,6 +254,10 @@ export async function verifyImage(repl: Repl, img: LoadedImage, o: FlashOptions)
   if (m.area) {
     const bad = await areaMismatch(repl, img, c.eraseTimeoutMs);
     if (bad >= 0) differs.push('the code area at ' + m.area.address + ' (first difference in the KB at 0x' + (parseInt(m.area.address, 16) + bad * VERIFY_BLOCK).toString(16) + ')');
+  }
+  if (m.eeprom) {
+    const bad = await eepromMismatch(repl, img, c.eraseTimeoutMs);
+    if (bad >= 0) differs.push('the code EEPROM at 0x' + m.eeprom.address.toString(16) + ' (first difference in the KB at ' + bad * VERIFY_BLOCK + ')');
   }
   if (m.storage && !(await storageMatches(repl, img, c.eraseTimeoutMs))) differs.push('the Storage file ' + m.storage.name);
   if ((await repl.eval('require("Storage").read(".bootcde")', c.replyTimeoutMs)) !== img.bootcde) differs.push('the .bootcde loader');
@@ -273,6 +295,21 @@ export async function flashImage(repl: Repl, img: LoadedImage, o: FlashOptions):
     const bad = await areaMismatch(repl, img, c.eraseTimeoutMs);
     if (bad >= 0) throw new FlashError('the code area reads back wrong at 0x' + (addr + bad * VERIFY_BLOCK).toString(16) + ': this chip may not have that flash');
     o.log('code area written and read back: ' + img.area.length + ' bytes, CRC-32 ' + m.area.crc32);
+  }
+
+  if (m.eeprom) {
+    const e = m.eeprom;
+    const bytes = img.eeprom || '';
+    // whole pages per line (a page write wraps within its page), each page given its write time
+    const per = Math.max(e.pageSize, Math.floor(c.chunkBytes / e.pageSize) * e.pageSize);
+    o.log('writing the code EEPROM (' + e.part + ' at 0x' + e.address.toString(16) + ', ' + bytes.length + ' bytes)');
+    for (let off = 0; off < bytes.length; off += per) {
+      const piece = bytes.slice(off, off + per);
+      await repl.run('var I=' + eepromBus(e) + ',d=atob("' + Buffer.from(piece, 'latin1').toString('base64') + '"),a=' + off + ',k,t;for(k=0;k<d.length;k+=' + e.pageSize + '){I.writeTo(' + e.address + ',[(a+k)>>8,(a+k)&255],d.substr(k,' + e.pageSize + '));t=getTime()+' + (e.writeMs + 1) / 1000 + ';while(getTime()<t);}', c.replyTimeoutMs);
+    }
+    const bad = await eepromMismatch(repl, img, c.eraseTimeoutMs);
+    if (bad >= 0) throw new FlashError('the code EEPROM reads back wrong in the KB at ' + bad * VERIFY_BLOCK + ': is an ' + e.part + ' at 0x' + e.address.toString(16) + ' on ' + e.bus + ' (' + e.scl + ', ' + e.sda + ')?');
+    o.log('code EEPROM written and read back: ' + bytes.length + ' bytes, CRC-32 ' + e.crc32);
   }
 
   if (m.storage) {
@@ -313,7 +350,7 @@ async function main(): Promise<void> {
   const cmd = new Command()
     .name('flash')
     .description('Write dist/<board>/ (npm run build) to a board over its JavaScript REPL')
-    .requiredOption('--board <name>', 'board in boards/ (pico, wifi)')
+    .requiredOption('--board <name>', 'board in boards/ (pico, pico-gprs, wifi, wifi-mqtt)')
     .option('--port <path>', 'serial port (default: flash.config.json)')
     .option('--baud <n>', 'baud rate (default: flash.config.json)', (v) => parseInt(v, 10))
     .option('--image <dir>', 'image folder (default: dist/<board>)')
@@ -328,6 +365,7 @@ async function main(): Promise<void> {
   console.log(m.board + ' image, Espruino ' + m.minEspruino + ' or later:');
   if (m.area) console.log('  code area ' + m.area.address + ': ' + m.area.bytes + ' bytes (CRC-32 ' + m.area.crc32 + ')');
   if (m.storage) console.log('  Storage file ' + m.storage.name + ': ' + m.storage.bytes + ' bytes');
+  if (m.eeprom) console.log('  code EEPROM (' + m.eeprom.part + ' at 0x' + m.eeprom.address.toString(16) + '): ' + m.eeprom.bytes + ' bytes (CRC-32 ' + m.eeprom.crc32 + ')');
   console.log('  Storage .bootcde: ' + m.bootcde.bytes + ' bytes');
   if (o.dryRun) return;
   const { SerialPort } = await import('serialport');

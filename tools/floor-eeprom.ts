@@ -27,7 +27,12 @@ export interface FloorShape {
   tokens?: boolean;
   sms?: boolean;
   uplink?: string;
+  /** With uplink: the network of a board whose uplink goes over WiFi (FLOOR_WIFI). */
+  wifi?: boolean;
 }
+
+/** The WiFi network the floor's uplink joins on a WiFi board. */
+export const FLOOR_WIFI = { ssid: 'dorm-b-3', password: 'open-sesame-42' };
 
 /** The floor's name at the head-end and its uplink key (32 hex digits). */
 export const FLOOR_UPLINK_ID = 'floor3';
@@ -68,7 +73,9 @@ export function floorScenario(hours = 1, bus?: { [k: string]: unknown }, shape: 
   if (shape.accounts || shape.meters) growFloor(raw, shape.accounts || raw.config.accounts.length, shape.meters || raw.config.meters.length);
   if (shape.tokens) raw.config.accounts.forEach((a: { token?: object }, i: number) => (a.token = { key: floorTokenKey(i), start: FLOOR_TOKEN_START }));
   // (the shortest interval the configuration takes: `sms now` at the console opens one sooner)
-  if (shape.uplink) raw.config.uplink = { id: FLOOR_UPLINK_ID, key: FLOOR_UPLINK_KEY, intervalMinutes: 5, keepAliveSeconds: 60, broker: shape.uplink, apn: 'internet' };
+  // (the simulator's parser knows the GSM bearer's words; a WiFi board reads the same words after
+  // the broker as its network's name and password: FLOOR_WIFI)
+  if (shape.uplink) raw.config.uplink = { id: FLOOR_UPLINK_ID, key: FLOOR_UPLINK_KEY, intervalMinutes: 5, keepAliveSeconds: 60, broker: shape.uplink, ...(shape.wifi ? { apn: FLOOR_WIFI.ssid, apnUser: FLOOR_WIFI.password } : { apn: 'internet' }) };
   if (shape.sms) raw.config.sms = { key: FLOOR_SMS_KEY, everySeconds: 60, phones: [{ number: FLOOR_SMS_PHONES.admin, admin: true }, { number: FLOOR_SMS_PHONES.user, accounts: [FLOOR_SMS_PHONES.userOf] }] };
   // The boards' part: the rig copies the image into an EEPROM of the board's size, so one image
   // serves both boards only while they carry the same part.

@@ -1,12 +1,15 @@
 // The dormitory floor reporting to a head-end, on the 32-bit interpreter: the GPRS Pico's build
 // (boards/pico-gprs.json) with the floor's meters on RS485 (a socat pty pair, sim/pty-meters.ts)
 // and a virtual SIM800 behind its modem UART (a second pair, sim/pty-modem.ts) whose TCP goes to
-// a real mosquitto on this machine, where the head-end (tools/headend) is subscribed. The unit
+// a real mosquitto on this machine, where the head-end (tools/headend) is subscribed; or the
+// WiFi's (boards/wifi-mqtt.json), whose Espruino `net` sockets reach that mosquitto themselves
+// once the rig's stand-in for the firmware's Wifi module has joined (tools/espruino-rig.ts). The unit
 // boots shortly before an interval ends; sessions asked for at the console (`uplink now`) and the
 // interval's own send its backlog, the interval's readings and its state; the head-end sends it a
 // top-up, and an intruder a forged and a replayed command. What reached the head-end, what the
 // console said, and the least free at any moment are what the tests gate.
 import { RigResult } from './espruino-rig';
+import { loadBoard } from './build';
 import { FLOOR_UPLINK_ID, FLOOR_UPLINK_KEY, floorEeprom, floorRig, floorScenario, FloorShape, runFloorScript } from './floor-eeprom';
 import { ptyPair } from './soak';
 import { servePtyMeters } from '../sim/pty-meters';
@@ -49,7 +52,7 @@ export function floorUplinkScript(): FloorUplinkStep[] {
 
 export interface FloorUplinkOptions {
   binary: string;
-  /** default 'pico-gprs' */
+  /** default 'pico-gprs'; a board whose uplink goes over WiFi has no modem in the run */
   board?: string;
   shape?: FloorShape;
   script?: FloorUplinkStep[];
@@ -68,7 +71,7 @@ export interface FloorUplinkResult extends RigResult {
   events: ReturnType<HeadendStore['events']>;
   commands: RigResult['commands'];
   sent: ReturnType<HeadendStore['commands']>;
-  /** Bytes the virtual modem carried each way over TCP. */
+  /** Bytes the virtual modem carried each way over TCP (none over WiFi). */
   tcp: { up: number; down: number };
   modemLog: string[];
   /** What the head-end did, line by line (as `npm run headend -- serve` prints it). */
@@ -82,8 +85,10 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
   const pollS = o.pollS || 20;
   const line = { baud: 115200 };
   const bus = { pollSeconds: pollS, dlt645: line, modbus: line };
+  const board = o.board || 'pico-gprs';
+  const wifi = (loadBoard(board).uplink || { link: '' }).link === 'wifi';
   const broker = await startBroker();
-  const shape: FloorShape = { tokens: true, uplink: '127.0.0.1:' + broker.port, ...o.shape };
+  const shape: FloorShape = { tokens: true, uplink: '127.0.0.1:' + broker.port, wifi, ...o.shape };
   const script = o.script || floorUplinkScript();
   const ms = script.reduce((a, s) => a + s.afterMs, 0);
   const seconds = Math.ceil(ms / 1000) + 60;
@@ -100,12 +105,17 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
     const boot = f.rtcStart + ((300 - ((f.rtcStart + 50) % 300)) % 300);
     const busPty = await ptyPair(seconds + 180);
     stops.push(busPty.stop);
-    const modemPty = await ptyPair(seconds + 180);
-    stops.push(modemPty.stop);
     const meters = await servePtyMeters(floorScenario(1, bus, shape), busPty.a, { replyDelayMs: 100 });
     stops.push(() => meters.close());
-    const modem = await servePtyModem(modemPty.a, { model: 'sim800', log: o.modemLog, startS: boot });
-    stops.push(() => modem.close());
+    let modemPath: string | undefined;
+    let modem: Awaited<ReturnType<typeof servePtyModem>> | undefined;
+    if (!wifi) {
+      const modemPty = await ptyPair(seconds + 180);
+      stops.push(modemPty.stop);
+      modemPath = modemPty.b;
+      const m = (modem = await servePtyModem(modemPty.a, { model: 'sim800', log: o.modemLog, startS: boot }));
+      stops.push(() => m.close());
+    }
     // the last command the head-end sent: its number and payload
     let last = { seq: 0, payload: '' };
     const act = async (s: FloorUplinkStep): Promise<void> => {
@@ -118,7 +128,7 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
         await new Promise<void>((resolve) => cmds.publish('unit/' + FLOOR_UPLINK_ID + '/cmd', p, { qos: 1 }, () => resolve()));
       }
     };
-    const run = await runFloorScript(await floorRig(o.board || 'pico-gprs', o.binary, { eeprom: f.eeprom, rtcStart: boot }, busPty.b, modemPty.b), script, {
+    const run = await runFloorScript(await floorRig(board, o.binary, { eeprom: f.eeprom, rtcStart: boot }, busPty.b, modemPath), script, {
       timeoutMs: seconds * 1000 + 60000,
       probe: o.probe,
       onOutput: o.onOutput,
@@ -136,8 +146,8 @@ export async function floorUplink(o: FloorUplinkOptions): Promise<FloorUplinkRes
       ledger: st.ledger(FLOOR_UPLINK_ID),
       events: st.events(FLOOR_UPLINK_ID),
       sent: st.commands(FLOOR_UPLINK_ID),
-      tcp: { up: modem.modem.tcpSent, down: modem.modem.tcpReceived },
-      modemLog: modem.log,
+      tcp: modem ? { up: modem.modem.tcpSent, down: modem.modem.tcpReceived } : { up: 0, down: 0 },
+      modemLog: modem ? modem.log : [],
       headendLog: log,
       intervalEnd: boot + 50,
     };

@@ -2,9 +2,10 @@
 // operators, strings and small integers become Espruino's one-byte tokens, as the Espruino
 // Web IDE does when it saves to flash) and split in two: a first part written to a free flash
 // area outside Storage (boards/*.json `codeArea`, one of the areas the official firmware lists
-// in `require("Flash").getFree()`), the rest in a Storage file. A small `.bootcde` loader
-// checks both parts' CRC-32 and evaluates them from flash, so function bodies stay in flash
-// as they do for code saved in Storage.
+// in `require("Flash").getFree()`), the rest in a Storage file; on a board with a code EEPROM
+// (`codeEeprom`) the modules it lists go there instead, compressed. A small `.bootcde` loader
+// checks every part's CRC-32 and evaluates the resident code from flash, so function bodies stay
+// in flash as they do for code saved in Storage.
 import * as acorn from 'acorn';
 import { HeatshrinkDecoder } from 'heatshrink-ts';
 import { heatshrink } from './heatshrink';
@@ -101,9 +102,37 @@ export interface ImageModule {
   deps?: string[];
   /** Kept compressed in flash (tools/heatshrink.ts): the loader decompresses it into the heap. */
   compressed?: boolean;
+  /** Kept in the board's code EEPROM (CodeEeprom), compressed, rather than in flash. */
+  eeprom?: boolean;
 }
 
-/** Where a piece lies: 0 the code area, 1 the Storage file; offset and length in bytes. */
+/** A serial EEPROM of the board's that holds modules rather than data (boards/*.json
+ *  `codeEeprom`): on the board's I2C bus, two address bytes (up to 64 KB). Each module lies
+ *  there compressed and followed by its CRC-32 (little-endian), so that the CRC-32 of the two
+ *  together is the fixed residue CRC_RESIDUE: the loader checks a module as it reads it, with
+ *  no copy of its bytes. */
+export interface CodeEeprom {
+  /** The I2C bus ("I2C1") and its pins and bit rate, as the firmware sets it up. */
+  bus: string;
+  scl: string;
+  sda: string;
+  bitrate: number;
+  /** The part's I2C address and size in bytes. */
+  address: number;
+  size: number;
+}
+
+/** CRC-32 of bytes followed by their own CRC-32, little-endian: the same for any bytes. */
+export const CRC_RESIDUE = 0x2144df1c;
+
+/** Bytes followed by their CRC-32, little-endian (CodeEeprom). */
+export function withCrc(bytes: string): string {
+  const c = crc32(bytes);
+  return bytes + String.fromCharCode(c & 255, (c >>> 8) & 255, (c >>> 16) & 255, c >>> 24);
+}
+
+/** Where a piece lies: 0 the code area, 1 the Storage file, 8 the code EEPROM (its CRC-32
+ *  follows); offset and length in bytes. */
 export type PiecePlace = number[];
 
 /** What goes to the board: a byte string for the area (may be empty), one for the Storage
@@ -115,6 +144,9 @@ export interface BoardImage {
   areaCrc: number;
   storage: string;
   storageCrc: number;
+  /** What goes to the code EEPROM (CodeEeprom; empty without one): its modules, each followed by
+   *  its CRC-32. */
+  eeprom: string;
   loader: string;
   /** Each module's place. */
   modules: { [name: string]: PiecePlace };
@@ -149,10 +181,12 @@ export interface LoaderAccess {
   /** Check the Storage file's CRC-32 too (default true). On a board `Storage.read` maps the
    *  file, so this costs no heap; the Linux interpreter would copy it into RAM. */
   checkStorage?: boolean;
+  /** The board's code EEPROM, for the modules kept there. */
+  eeprom?: CodeEeprom;
 }
 
 /** Where the modules lie, as the loader gives it to the firmware (hal/espruino/load.ts): one
- *  string, " name:where,offset,length" each (where: 0 code area, 1 Storage file; plus 2 for a
+ *  string, " name:where,offset,length" each (where: 0 code area, 1 Storage file, 8 code EEPROM; plus 2 for a
  *  module that reads library pieces, whose names follow: ",3.0"; plus 4 for one kept
  *  compressed), and a space at the end. An object of arrays would hold about 7 variables a
  *  module for as long as the unit runs; a string of this length, a few (and none when it is
@@ -176,12 +210,12 @@ export function unheatshrink(bytes: string): string {
 /** A module's pretokenised code as it lies in an image, decompressed if it is kept compressed. */
 export function moduleBytes(img: BoardImage, name: string): string {
   const p = img.modules[name];
-  const bytes = (p[0] ? img.storage : img.area).slice(p[1], p[1] + p[2]);
+  const bytes = (p[0] === 8 ? img.eeprom : p[0] ? img.storage : img.area).slice(p[1], p[1] + p[2]);
   return img.compressed && img.compressed.indexOf(name) >= 0 ? unheatshrink(bytes) : bytes;
 }
 
 /** The parts of an image the loader needs. */
-export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps' | 'compressed'>;
+export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps' | 'compressed'> & { eeprom?: string };
 
 /** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
  *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
@@ -200,10 +234,22 @@ export function loaderFor(img: LoaderParts, area: CodeArea | undefined, access: 
   if (img.storage && access.checkStorage !== false) checks.push('(E.CRC32(' + file + '))>>>0)!==' + img.storageCrc + '?"the Storage file ' + STORAGE_CODE_FILE + '"');
   const names = Object.keys(img.modules);
   let define = '';
-  // __piece(where, offset, length): where 0 the area, 1 the Storage file, plus 4 to decompress.
+  // The code EEPROM's modules: __ce(offset, length) reads one with its CRC-32 and gives it if
+  // the CRC-32 holds (CRC_RESIDUE), 0 if not; every one is checked before anything runs.
+  const ee = access.eeprom;
+  const inEeprom = names.filter((n) => img.modules[n][0] === 8);
+  if (inEeprom.length && !ee) throw new Error('modules in the code EEPROM (' + inEeprom.join(', ') + ') and no code EEPROM to read them from');
+  if (ee && inEeprom.length) {
+    out += 'var __ce=function(o,l){' + ee.bus + '.writeTo(' + ee.address + ',[o>>8,o&255]);var b=' + ee.bus + '.readFrom(' + ee.address + ',l+4);return (E.CRC32(b)>>>0)===' + CRC_RESIDUE + '&&b;};\n';
+    const at = inEeprom.map((n) => img.modules[n][1] + ',' + img.modules[n][2]).join(',');
+    checks.unshift('(' + ee.bus + '.setup({scl:new Pin(' + JSON.stringify(ee.scl) + '),sda:new Pin(' + JSON.stringify(ee.sda) + '),bitrate:' + ee.bitrate + '}),[' + at + '].some(function(v,i,a){return !(i&1)&&!__ce(v,a[i+1]);}))?"the code EEPROM at 0x' + ee.address.toString(16) + '"');
+  }
+  // __piece(where, offset, length): where 0 the area, 1 the Storage file, 8 the code EEPROM,
+  // plus 4 to decompress (the code EEPROM's always are: from a view that leaves out the CRC-32).
   const read = 'w&1?' + file + ',o,l):' + readArea('o', 'l');
   const squeezed = img.compressed && img.compressed.length;
-  if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){' + (squeezed ? 'var s=' + read + ';return w&4?E.toString(require("heatshrink").decompress(s)):s' : 'return ' + read) + ';};\n';
+  const fromEe = inEeprom.length ? 'if(w&8){var b=__ce(o,l);if(!b)throw new Error("the code EEPROM does not hold this build: flash it again");return E.toString(require("heatshrink").decompress(new Uint8Array(b.buffer,0,l)));}' : '';
+  if (names.length || img.resident.length > 1) define += 'var __piece=function(w,o,l){' + fromEe + (squeezed ? 'var s=' + read + ';return w&4?E.toString(require("heatshrink").decompress(s)):s' : 'return ' + read) + ';};\n';
   if (names.length) define += 'var MODULES=' + (img.table ? '__piece(' + img.table.join(',') + ')' : JSON.stringify(modulesText(img.modules, img.deps, img.compressed))) + ';\n';
   let runs = '';
   for (const r of img.resident) {
@@ -263,10 +309,17 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
   const places: { [name: string]: PiecePlace } = {};
   const later: { name: string; bytes: string }[] = [];
   const pieces = topLevelPieces(code).map(pretokenise);
-  const mods = modules.map((m) => ({ name: m.name, bytes: m.compressed ? heatshrink(pretokenise(m.code)) : pretokenise(m.code) }));
+  const mods = modules.filter((m) => !m.eeprom).map((m) => ({ name: m.name, bytes: m.compressed ? heatshrink(pretokenise(m.code)) : pretokenise(m.code) }));
   const deps: { [name: string]: string[] } = {};
   for (const m of modules) if (m.deps) deps[m.name] = m.deps;
-  const compressed = modules.filter((m) => m.compressed).map((m) => m.name);
+  const compressed = modules.filter((m) => m.compressed || m.eeprom).map((m) => m.name);
+  // The code EEPROM's modules, compressed, each followed by its CRC-32.
+  let eeprom = '';
+  for (const m of modules.filter((x) => x.eeprom)) {
+    const bytes = heatshrink(pretokenise(m.code));
+    places[m.name] = [8, eeprom.length, bytes.length];
+    eeprom += withCrc(bytes);
+  }
   const inArea = areaModules(
     mods.map((m) => m.bytes.length),
     pieces.map((p) => p.length + 1),
@@ -298,7 +351,7 @@ export function boardImage(code: string, area?: CodeArea, access: LoaderAccess =
     table = [1, rest.length, text.length];
     rest += text;
   }
-  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), modules: places, deps, compressed, resident, table };
+  const img = { area: first, areaCrc: crc32(first), storage: rest, storageCrc: crc32(rest), eeprom, modules: places, deps, compressed, resident, table };
   return { ...img, loader: loaderFor(img, area, access) };
 }
 

@@ -78,6 +78,10 @@ export interface BoardDescription {
   storageBytes: number;
   /** Modules share one copy of code with the resident bundle (tools/build.ts modulesShare). */
   shareModuleCode?: boolean;
+  /** With shareModuleCode: modules that keep their own copy of what they share with other
+   *  modules, rather than the resident bundle keeping it for good (live modules' shared code
+   *  would otherwise stay in the heap between their loads). */
+  ownCopies?: string[];
   /** Class methods assigned in fewer bytes of flash (tools/method-helper.ts). */
   methodHelper?: boolean;
   /** Functions declare no parameters and read `arguments` instead (tools/params-as-locals.ts). */
@@ -92,6 +96,9 @@ export interface BoardDescription {
   compressedModules?: string[];
   /** A free flash area outside Storage for the first part of the code (tools/image.ts). */
   codeArea?: { address: string; length: number; pageBytes: number; source: string };
+  /** A serial EEPROM on the I2C bus that holds the modules listed, compressed, rather than
+   *  flash (tools/image.ts CodeEeprom): two address bytes, so up to 64 KB. */
+  codeEeprom?: { part: string; address: number; size: number; pageSize: number; writeMs: number; modules: string[] };
   rs485: BoardRs485;
   /** Pulse (S0) input pins; STM32 cannot watch two pins with the same number. */
   pulseInputs: string[];
@@ -105,7 +112,7 @@ export interface BoardDescription {
   modem?: BoardModem;
   /** The uplink to a head-end and what carries it (its firmware then has the uplink's modules;
    *  through the modem, no SMS). */
-  uplink?: { link: 'modem' };
+  uplink?: { link: 'modem' | 'wifi' };
   watchdogSeconds: number;
   /** Free text for the person wiring the board. */
   notes?: string[];

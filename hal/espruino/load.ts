@@ -13,13 +13,15 @@
 
 // A module kept compressed in flash (a board's `compressedModules`, tools/heatshrink.ts) is
 // decompressed by __piece (Espruino's built-in heatshrink) and evaluated from the heap: its
-// functions' code is then in the heap too, for as long as the module is held.
+// functions' code is then in the heap too, for as long as the module is held. So is one kept in
+// the board's code EEPROM (`codeEeprom`, tools/image.ts), read over I2C and checked by its CRC-32
+// first.
 
 // Defined by the loader (.bootcde, tools/image.ts modulesText): where each module lies, as
-// " name:where,offset,length" each (where: 0 area, 1 Storage file; plus 2 for a module that
+// " name:where,offset,length" each (where: 0 area, 1 Storage file, 8 code EEPROM; plus 2 for a module that
 // reads library pieces, named after it: ",3.0"; plus 4 for one kept compressed), a space at
-// the end; and how to read a piece of flash as a string (where: 0 area, 1 Storage file, plus 4
-// to decompress it).
+// the end; and how to read a piece of code as a string (where: 0 area, 1 Storage file, 8 code
+// EEPROM, plus 4 to decompress it).
 declare const MODULES: string;
 declare function __piece(where: number, offset: number, length: number): string;
 
@@ -33,7 +35,7 @@ let pieces: any;
 export function loadModule(name: string): any {
   const k = MODULES.indexOf(' ' + name + ':') + name.length + 2;
   const at = MODULES.substring(k, MODULES.indexOf(' ', k)).split(',');
-  const m = (0, eval)(__piece(+at[0] & 5, +at[1], +at[2]));
+  const m = (0, eval)(__piece(+at[0] & 13, +at[1], +at[2]));
   if (!(+at[0] & 2)) return m;
   const given = function () {
     return m(

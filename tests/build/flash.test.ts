@@ -10,7 +10,7 @@ import * as path from 'path';
 import { buildBoard, loadBoard, writeImage } from '../../tools/build';
 import { espruinoBinary, interpreterCommand, slowIfEmulated } from '../../tools/espruino-check';
 import { FlashConfig, FlashError, flashImage, LoadedImage, Link, loadImage, parseFlashConfig, Repl, verifyImage, versionNumber } from '../../tools/flash';
-import { boardImage, CodeArea } from '../../tools/image';
+import { boardImage, CodeArea, crc32 } from '../../tools/image';
 
 const config: FlashConfig = { port: '-', baud: 115200, chunkBytes: 256, replyTimeoutMs: 5000, eraseTimeoutMs: 10000 };
 
@@ -240,6 +240,96 @@ describe('flashing the Espruino interpreter through its REPL', () => {
       const wrongBoard = { ...img2, manifest: { ...img2.manifest, espruinoBoard: 'PICO_R1_3' } };
       await expect(session(wrongBoard, {})).rejects.toThrow(/this image is for PICO_R1_3, the board is LINUX/);
       await expect(session({ ...img2, manifest: { ...img2.manifest, minEspruino: '9v99' } })).rejects.toThrow(/needs Espruino 9v99 or later/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, slowIfEmulated(90000));
+
+  it('writes a code EEPROM over the board\'s I2C, reads it back; the loader checks it at every power-up', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flash-ee-'));
+    // The interpreter's I2C reaches no chip: a code EEPROM at 0x54 as a file of the scratch folder,
+    // set up from .boot0 (which Espruino runs at each power-up before .bootcde) and, since reset()
+    // forgets it, again before the flasher's first command after its reset().
+    const chip = path.join(dir, 'cee.bin');
+    fs.writeFileSync(chip, Buffer.alloc(8192, 0xff));
+    const stub = 'var __f=E.openFile(' + JSON.stringify(chip) + ',"r+"),__p=0;I2C1={setup:function(){},writeTo:function(a,d,e){if(a!=84)return;__p=d[0]<<8|d[1];if(e){__f.seek(__p);__f.write(E.toString(e));}},readFrom:function(a,n){__f.seek(__p);var s=__f.read(n);__p+=n;return E.toUint8Array(s);}};';
+    const ee = { bus: 'I2C1', scl: 'B8', sda: 'B9', bitrate: 100000, address: 84, size: 8192 };
+    const mods = [
+      { name: 'hi', code: '(function(){return "FROM-THE-CODE-EEPROM "+"' + 'xyz'.repeat(300) + '".length})', eeprom: true },
+      { name: 'lo', code: '(function(){return 7})', eeprom: true },
+    ];
+    const code = 'var at=MODULES.split(" hi:")[1].split(" ")[0].split(",");print((0,eval)(__piece(+at[0]&13,+at[1],+at[2]))());';
+    const made = boardImage(code, LINUX_AREA, { readArea: (o, l) => 'E.toString(require("Flash").read(' + l + ',' + LINUX_AREA.address + '+' + o + '))', eeprom: ee }, mods);
+    const base = testImage(code);
+    const img: LoadedImage = {
+      manifest: {
+        ...base.manifest,
+        area: { ...base.manifest.area!, bytes: made.area.length, crc32: made.areaCrc },
+        storage: made.storage ? { file: 'storage.bin', name: 'firmware', bytes: made.storage.length, crc32: made.storageCrc } : null,
+        eeprom: { file: 'eeprom.bin', bytes: made.eeprom.length, crc32: crc32(made.eeprom), part: 'AT24C64', bus: 'I2C1', scl: 'B8', sda: 'B9', address: 84, pageSize: 32, writeMs: 5 },
+        bootcde: { file: 'bootcde.js', bytes: made.loader.length },
+      },
+      area: made.area,
+      storage: made.storage,
+      eeprom: made.eeprom,
+      bootcde: made.loader,
+    };
+    expect(made.eeprom.length).toBeGreaterThan(40);
+    const start = async () => {
+      const e = await interpreter(dir);
+      await new Promise((r) => setTimeout(r, 500));
+      return e;
+    };
+    try {
+      const e = await start();
+      const log: string[] = [];
+      try {
+        let reset = false;
+        const link: Link = {
+          write: (t) => {
+            if (reset) e.link.write('\x10eval(require("Storage").read(".boot0"))\n');
+            reset = t.indexOf('reset()') >= 0;
+            e.link.write(t);
+          },
+          onData: e.link.onData,
+          close: e.link.close,
+        };
+        const repl = new Repl(link);
+        await repl.wake(config.replyTimeoutMs);
+        await repl.run('require("Storage").write(".boot0",' + JSON.stringify(stub) + ')', config.replyTimeoutMs);
+        await flashImage(repl, img, { config, log: (l) => log.push(l), anyBoard: true });
+        await waitFor(() => e.output().indexOf('FROM-THE-CODE-EEPROM') >= 0, 3000);
+      } finally {
+        e.stop();
+      }
+      expect(log.join('\n')).toMatch(/writing the code EEPROM \(AT24C64 at 0x54, \d+ bytes\)\ncode EEPROM written and read back/);
+      expect(e.output()).toContain('FROM-THE-CODE-EEPROM 900');
+      expect(fs.readFileSync(chip).subarray(0, made.eeprom.length).toString('latin1')).toBe(made.eeprom);
+
+      // Power-up: checked, loaded; --verify finds it as written, then a byte gone bad.
+      const e2 = await start();
+      try {
+        await waitFor(() => e2.output().indexOf('FROM-THE-CODE-EEPROM') >= 0, 3000);
+        expect(e2.output()).toContain('FROM-THE-CODE-EEPROM 900');
+        const repl = new Repl(e2.link);
+        const quiet = { config, log: () => undefined, anyBoard: true };
+        expect(await verifyImage(repl, img, quiet)).toEqual([]);
+        // (written through the stand-in's bus: the interpreter holds the file open)
+        const at = made.modules.lo[1];
+        await repl.run('I2C1.writeTo(84,[0,' + at + '],String.fromCharCode(' + (made.eeprom.charCodeAt(at) ^ 1) + '))', config.replyTimeoutMs);
+        expect(await verifyImage(repl, img, quiet)).toEqual(['the code EEPROM at 0x54 (first difference in the KB at 0)']);
+      } finally {
+        e2.stop();
+      }
+      // The next power-up refuses to run anything.
+      const e3 = await start();
+      try {
+        await waitFor(() => e3.output().indexOf('FIRMWARE') >= 0, 3000);
+        expect(e3.output()).toContain('FIRMWARE the code EEPROM at 0x54 does not hold this build');
+        expect(e3.output()).not.toContain('FROM-THE-CODE-EEPROM');
+      } finally {
+        e3.stop();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@ describe('on-demand modules', () => {
   it('the build and the simulator know the same modules and entries (but the board HAL\'s own)', () => {
     const firmware = Object.keys(MODULES).filter((n) => !MODULES[n].board);
     expect(firmware.sort()).toEqual(Object.keys(MODULE_ENTRIES).sort());
-    expect(Object.keys(MODULES).filter((n) => MODULES[n].board)).toEqual(['ser', 'twk', 'mdl', 'mtc']);
+    expect(Object.keys(MODULES).filter((n) => MODULES[n].board)).toEqual(['ser', 'twk', 'mdl', 'mtc', 'wtc']);
     for (const name of firmware) expect((MODULE_ENTRIES as unknown as { [k: string]: { name: string } })[name].name, name).toBe(MODULES[name].entry);
   });
 

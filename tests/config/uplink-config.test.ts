@@ -81,13 +81,46 @@ describe('the uplink section', () => {
 describe('the uplink section on a board whose uplink goes through its modem', () => {
   it('needs the broker (the build makes UPLINK_BROKER true for it)', async () => {
     vi.resetModules();
-    vi.doMock('../../firmware/uplink/feature', () => ({ UPLINK: true, UPLINK_BROKER: true }));
+    vi.doMock('../../firmware/uplink/feature', () => ({ UPLINK: true, UPLINK_BROKER: true, UPLINK_WIFI: false }));
     try {
       const { parseConfig: parse } = await import('../../firmware/config');
       const r = parse({ ...base(), uplink: { id: 'f', key: KEY } });
       expect(r.ok ? 'ok' : r.error).toMatch(/^uplink\.broker: this unit's uplink goes through its modem: expected host:port/);
       const s = parse({ ...base(), uplink: { id: 'f', key: KEY, broker: 'h:1883' } });
       expect(s.ok).toBe(true);
+    } finally {
+      vi.doUnmock('../../firmware/uplink/feature');
+      vi.resetModules();
+    }
+  });
+});
+
+describe('the uplink section on a board whose uplink goes through its WiFi', () => {
+  it('needs the broker and the network\'s name, takes a password of 8 to 63 characters, keeps spaces, refuses a GSM bearer', async () => {
+    vi.resetModules();
+    vi.doMock('../../firmware/uplink/feature', () => ({ UPLINK: true, UPLINK_BROKER: true, UPLINK_WIFI: true }));
+    try {
+      const { parseConfig: parse } = await import('../../firmware/config');
+      const { encodeConfig: enc, decodeConfig: dec } = await import('../../firmware/config-store');
+      const { exportConfig: exp } = await import('../../firmware/config-export');
+      const err = (u: object) => {
+        const r = parse({ ...base(), uplink: { id: 'f', key: KEY, ...u } });
+        return r.ok ? 'ok' : r.error;
+      };
+      expect(err({})).toMatch(/^uplink\.broker: this unit's uplink goes through its WiFi: expected host:port/);
+      expect(err({ broker: 'h:1883' })).toMatch(/^uplink\.ssid: this unit's uplink goes through its WiFi: expected the network's name/);
+      expect(err({ broker: 'h:1883', ssid: '' })).toMatch(/^uplink\.ssid: expected a non-empty string/);
+      expect(err({ broker: 'h:1883', ssid: 'x'.repeat(33) })).toMatch(/^uplink\.ssid: at most 32 characters/);
+      expect(err({ broker: 'h:1883', ssid: 'a"b' })).toMatch(/^uplink\.ssid: printable characters only, no "/);
+      expect(err({ broker: 'h:1883', ssid: 'Dorm', wifiPassword: 'short' })).toMatch(/^uplink\.wifiPassword: 8 to 63 characters/);
+      expect(err({ broker: 'h:1883', ssid: 'Dorm', apn: 'internet' })).toMatch(/^uplink\.apn: unknown key/);
+      expect(err({ broker: 'h:1883', wifiPassword: 'long enough' })).toMatch(/^uplink\.(ssid|wifiPassword)/);
+      const p = parse({ ...base(), uplink: { id: 'f', key: KEY, broker: 'h:1883', ssid: 'Dorm B floor 2', wifiPassword: 'open sesame 42' } });
+      expect(p.ok).toBe(true);
+      if (!p.ok) return;
+      const back = exp(dec(enc(p.value))!).uplink as { [k: string]: unknown };
+      expect(back).toMatchObject({ broker: 'h:1883', ssid: 'Dorm B floor 2', wifiPassword: 'open sesame 42' });
+      expect(p.value.uplink!.split(' ').slice(4)).toEqual(['h:1883', 'Dorm\x7fB\x7ffloor\x7f2', 'open\x7fsesame\x7f42']);
     } finally {
       vi.doUnmock('../../firmware/uplink/feature');
       vi.resetModules();
