@@ -55,6 +55,17 @@ describe('board files', () => {
     ]);
   });
 
+  it('a code EEPROM: not at the data EEPROM\'s or the RTC\'s address, its modules not also compressed in flash', () => {
+    const w = JSON.parse(fs.readFileSync(path.join(ROOT, 'boards/wifi-mqtt.json'), 'utf8'));
+    expect(validateBoard(w)).toEqual([]);
+    expect(w.codeEeprom).toMatchObject({ part: 'AT24C512', address: 0x54, size: 65536 });
+    const with_ = (ce: object, extra: object = {}) => validateBoard({ ...w, ...extra, codeEeprom: { ...w.codeEeprom, ...ce } });
+    expect(with_({ address: 0x51 })).toEqual(["codeEeprom.address: 0x51 is the data EEPROM's"]);
+    expect(with_({ address: 0x68 })).toEqual(['codeEeprom.address: same I2C address as the RTC']);
+    expect(with_({ size: 131072 })).toEqual([expect.stringMatching(/^codeEeprom\.size: must be <= 65536/)]);
+    expect(with_({}, { compressedModules: ['tok'] })).toEqual(['codeEeprom.modules: "tok" is in compressedModules too (the code EEPROM keeps its modules compressed)']);
+  });
+
   it('the boards carry an AT24CM01; a part above 64 KB needs a base address its address bits leave free', () => {
     for (const name of ['pico', 'wifi']) expect(loadBoard(name).eeprom).toEqual({ part: 'AT24CM01', address: 0x50, size: 131072, pageSize: 256, writeMs: 5 });
     const errorsWith = (eeprom: object, rtc = 0x68) => {

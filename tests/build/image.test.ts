@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import { buildBoard, codeAreaOf, imageFit, loadBoard } from '../../tools/build';
 import { espruinoBinary, runOnEspruino, slowIfEmulated } from '../../tools/espruino-check';
-import { areaModules, boardImage, crc32, detokenise, imageProblems, loaderFor, moduleBytes, modulesText, pretokenise, topLevelPieces } from '../../tools/image';
+import { areaModules, boardImage, crc32, CRC_RESIDUE, detokenise, imageProblems, loaderFor, moduleBytes, modulesText, pretokenise, topLevelPieces, withCrc } from '../../tools/image';
 
 const bytes = (s: string) => Array.from(s).map((c) => c.charCodeAt(0));
 const ch = (s: string) => bytes(s);
@@ -192,6 +192,41 @@ describe('board image', () => {
 });
 
 const binary = espruinoBinary();
+
+describe('a code EEPROM', () => {
+  const ee = { bus: 'I2C1', scl: 'B8', sda: 'B9', bitrate: 400000, address: 84, size: 4096 };
+  const mods = [
+    { name: 'aa', code: '(function(){return "' + 'a'.repeat(500) + '"})', eeprom: true },
+    { name: 'bb', code: '(function(){return 2})' },
+    { name: 'cc', code: '(function(){return "' + 'c'.repeat(300) + '"})', eeprom: true },
+  ];
+
+  it('holds its modules compressed, each followed by its CRC-32, and the loader checks each before anything runs', () => {
+    const img = boardImage('var x=1;', { address: 0x08004000, length: 2048, pageBytes: 2048 }, { eeprom: ee }, mods);
+    expect(img.modules.aa[0]).toBe(8);
+    expect(img.modules.cc[0]).toBe(8);
+    expect(img.modules.bb[0]).not.toBe(8);
+    // (the heatshrunk bytes, much smaller than the code; then the next module after 4 bytes of CRC)
+    expect(img.modules.aa[2]).toBeLessThan(100);
+    expect(img.modules.cc[1]).toBe(img.modules.aa[2] + 4);
+    expect(img.eeprom.length).toBe(img.modules.aa[2] + img.modules.cc[2] + 8);
+    for (const n of ['aa', 'cc']) {
+      const [, o, l] = img.modules[n];
+      expect(crc32(img.eeprom.slice(o, o + l + 4))).toBe(CRC_RESIDUE);
+      expect(detokenise(moduleBytes(img, n))).toContain(n === 'aa' ? 'a'.repeat(500) : 'c'.repeat(300));
+    }
+    expect(img.storage).not.toContain('a'.repeat(50));
+    expect(img.compressed).toEqual(expect.arrayContaining(['aa', 'cc']));
+    expect(modulesText(img.modules, {}, img.compressed)).toContain(' aa:12,0,');
+    expect(img.loader).toContain('"the code EEPROM at 0x54"');
+    expect(img.loader).toContain('I2C1.setup({scl:new Pin("B8"),sda:new Pin("B9"),bitrate:400000})');
+    expect(() => boardImage('var x=1;', undefined, {}, mods)).toThrow(/modules in the code EEPROM \(aa, cc\) and no code EEPROM/);
+  });
+
+  it('a CRC-32 appended makes the residue whatever the bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => crc32(withCrc(Buffer.from(b).toString('latin1'))) === CRC_RESIDUE));
+  });
+});
 
 describe('pretokenised code on the Espruino interpreter', () => {
   it('every token runs as the text it stands for', () => {
