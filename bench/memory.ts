@@ -64,7 +64,7 @@ async function board(name: string): Promise<void> {
   const tokenLow = tok.freePerCommand[4];
   console.log('  token entry       ' + (tok.lines.some((l) => /token identity|RECEIPT|token/.test(l)) && tokenLow !== undefined ? 'lowest free ' + pct(onBoard(tokenLow), total) + (imported ? '' : ' (the identity could not be configured: ' + (tok.lines.find((l) => l.indexOf('error') === 0) || '?') + ')') : 'not measured'));
   // One account and one meter more: free after each change, from `status`.
-  const k = name === 'wifi' ? 8 : 2;
+  const k = b.variables === 8190 ? 8 : 2;
   const grow = ['login 3333', 'status'];
   for (let i = 0; i < k; i++) grow.push('acct open R' + (10 + i) + ' plan=flat', 'status');
   // RS485 meters (Modbus ids 20, 21, ...): a board has only a few pulse inputs
@@ -116,8 +116,8 @@ async function floor(): Promise<void> {
   // A technician's session on each goal configuration with the meters answering while the unit
   // polls them (tools/floor-session.ts): the least free while each command runs.
   console.log('technician session with the meters answering (every command, a token, a configuration change; runner added back)');
-  for (const [name, bin, shape, total] of [['pico, floor', espruinoBinary()!, {}, 5100], ['wifi, 64 and 64', big, { accounts: 64, meters: 64 }, 8190]] as [string, string, object, number][]) {
-    const r = await floorSession({ board: name.slice(0, 4), binary: bin, shape });
+  for (const [name, bin, shape, total] of [['pico, floor', espruinoBinary()!, {}, 5100], ['wifi, 64 and 64', big, { accounts: 64, meters: 64 }, 8190], ['wifi-mqtt, 64 and 64', big, { accounts: 64, meters: 64 }, 8190]] as [string, string, object, number][]) {
+    const r = await floorSession({ board: name.split(',')[0], binary: bin, shape });
     const change = r.lines.find((l) => l === 'account R301 changed' || /^error: not applied/.test(l)) || 'no answer';
     const token = r.lines.some((l) => /^TOKEN R301 add/.test(l)) ? 'token taken' : 'token NOT taken';
     console.log('  ' + (name + '         ').slice(0, 18) + 'lowest ' + pct(on(r.lowest), total) + '; ' + token + '; acct set: ' + change.replace(/^error: /, '') + (r.errors.length ? '  ERRORS: ' + r.errors.join('; ') : ''));
@@ -144,15 +144,17 @@ async function floor(): Promise<void> {
   // used modules read from its code EEPROM.
   console.log('uplink on the floor, WiFi build with its uplink over WiFi, the meters and mosquitto answering (wifi; runner added back)');
   const wb = espruinoWifiBinary()!;
-  const wu = await floorUplink({ binary: wb, board: 'wifi-mqtt' });
-  const wr = emptyFree(wb) - wu.freeBeforeBoot;
-  const wrest = uplinkRest(wu, wr);
-  console.log('  wifi-mqtt, floor  free at rest ' + pct(wrest.before, 8190) + ' before the first session, ' + pct(wrest.after, 8190) + ' after the last; lowest ' + pct(wu.lowest + wr, 8190) + '; at the head-end ' + wu.unit.stored + ' messages, ' + wu.readings.length + ' readings, ' + wu.ledger.length + ' ledger entries, ' + wu.events.length + ' events; commands ' + wu.sent.map((c) => c.status).join(', ') + (wu.errors.length ? '  ERRORS: ' + wu.errors.join('; ') : ''));
-  console.log('    ' + wu.commands.map((c) => c.line + ' ' + (c.lowest + wr)).join(', '));
+  for (const [label, shape] of [['floor', {}], ['64 and 64', { accounts: 64, meters: 64 }]] as [string, object][]) {
+    const wu = await floorUplink({ binary: wb, board: 'wifi-mqtt', shape });
+    const wr = emptyFree(wb) - wu.freeBeforeBoot;
+    const wrest = uplinkRest(wu, wr);
+    console.log('  ' + ('wifi-mqtt, ' + label + '         ').slice(0, 18) + 'free at rest ' + pct(wrest.before, 8190) + ' before the first session, ' + pct(wrest.after, 8190) + ' after the last; lowest ' + pct(wu.lowest + wr, 8190) + '; at the head-end ' + wu.unit.stored + ' messages, ' + wu.readings.length + ' readings, ' + wu.ledger.length + ' ledger entries, ' + wu.events.length + ' events; commands ' + wu.sent.map((c) => c.status).join(', ') + (wu.errors.length ? '  ERRORS: ' + wu.errors.join('; ') : ''));
+    console.log('    ' + wu.commands.map((c) => c.line + ' ' + (c.lowest + wr)).join(', '));
+  }
 }
 
 async function main(): Promise<void> {
-  for (const name of ['pico', 'wifi']) await board(name);
+  for (const name of ['pico', 'wifi', 'wifi-mqtt']) await board(name);
   await floor();
   console.log('goals (issue "The whole unit on a Pico"): at least 50% free at steady state and 15% at the lowest, with 33 accounts and 34 RS485 meters on the Pico, 64 and 64 on the WiFi');
 }

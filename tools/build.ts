@@ -477,7 +477,7 @@ export function imageOnLinux(code: string, b: BoardDescription, modules: ImageMo
 function runtimeBoard(b: BoardDescription): object {
   const r: { [k: string]: unknown } = {};
   // (what only the build reads stays out: the uplink's section decides which modules it builds)
-  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn', 'uplink', 'codeEeprom', 'ownCopies'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
+  for (const k of Object.keys(b)) if (['notes', 'chip', 'storageBytes', 'variables', 'codeArea', 'shareModuleCode', 'methodHelper', 'paramsAsLocals', 'compressedModules', 'libraryPieces', 'paramsKeptIn', 'uplink', 'codeEeprom'].indexOf(k) < 0) r[k] = (b as unknown as { [k: string]: unknown })[k];
   // The modem's fields in one string (read by hal/espruino/modem-line.ts): it stays in the heap.
   const m = b.modem;
   if (m) r.modem = [m.uart, m.tx, m.rx, m.baud, m.supply, m.powerKey || '-', m.keyMs || 1200, m.model].join(' ');
@@ -1241,8 +1241,7 @@ async function buildFor(name: string, opts: BuildOptions): Promise<BuildResult> 
   // texts (about.js, about 2.2 KB) would be stored four times, so it stays resident, in flash,
   // and the modules read it there (its literals are built into lists only when it is called).
   const names = moduleNames(board);
-  for (const n of board.ownCopies || []) if (names.indexOf(n) < 0) throw new BuildError('boards/' + name + '.json: ownCopies names "' + n + '", which is not a module of this build (' + names.join(', ') + ')');
-  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude, names.filter((n) => (board.ownCopies || []).indexOf(n) < 0)) : await ownResident(prelude, names, board.libraryPieces);
+  const { resident, lib } = board.shareModuleCode ? await sharedResident(prelude, names) : await ownResident(prelude, names, board.libraryPieces);
   // A board short of flash assigns class methods in fewer bytes (tools/method-helper.ts).
   let code = board.methodHelper ? methodsThroughHelper(resident.code) : resident.code;
   let modules = await bundleModules(resident, lib, names);

@@ -78,10 +78,6 @@ export interface BoardDescription {
   storageBytes: number;
   /** Modules share one copy of code with the resident bundle (tools/build.ts modulesShare). */
   shareModuleCode?: boolean;
-  /** With shareModuleCode: modules that keep their own copy of what they share with other
-   *  modules, rather than the resident bundle keeping it for good (live modules' shared code
-   *  would otherwise stay in the heap between their loads). */
-  ownCopies?: string[];
   /** Class methods assigned in fewer bytes of flash (tools/method-helper.ts). */
   methodHelper?: boolean;
   /** Functions declare no parameters and read `arguments` instead (tools/params-as-locals.ts). */
