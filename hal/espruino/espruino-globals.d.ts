@@ -53,16 +53,8 @@ declare namespace E {
   function CRC32(data: any): number;
 }
 
-/** A TCP socket of Espruino's network (require("net").connect). */
-interface NetSocket {
-  write(data: string): void;
-  end(): void;
-  on(event: 'data', fn: (data: string) => void): void;
-  on(event: 'close' | 'error', fn: () => void): void;
-}
-
 /** The firmware's WiFi (the Espruino WiFi's ESP8266): joins a network; the callback's err is
  *  null once joined (an address taken), a message otherwise. */
 declare function require(module: 'Wifi'): { connect(ssid: string, options: { password: string }, cb: (err: string | null) => void): void; disconnect(): void };
 /** Espruino's TCP sockets, over the network the board has (its WiFi). */
-declare function require(module: 'net'): { connect(options: { host: string; port: number }, cb: () => void): NetSocket };
+declare function require(module: 'net'): { connect(options: { host: string; port: number }, cb: () => void): { write(data: string): void; end(): void; on(event: string, fn: (data: string) => void): void } };

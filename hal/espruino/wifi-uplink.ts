@@ -11,6 +11,14 @@ import type { OpenLink } from '../link';
  *  any failure but a wrong password without end. */
 const REACH_MS = 60000;
 
+/** A TCP socket of Espruino's network (require("net").connect). */
+interface NetSocket {
+  write(data: string): void;
+  end(): void;
+  on(event: 'data', fn: (data: string) => void): void;
+  on(event: 'close' | 'error', fn: () => void): void;
+}
+
 /** What the board keeps of the link between its loads: the clock, and what to call when the
  *  module can go. */
 export interface WifiKept {
@@ -46,9 +54,11 @@ export function wifiUplink(kept: WifiKept): (to: string) => OpenLink {
         closed();
       };
       const limit = kept.clock.after(REACH_MS, end);
-      wifi.connect(spaced(w[1]), { password: spaced(w[2]) }, function (err) {
-        if (err || done) return end();
-        const s = (sock = require('net').connect({ host: w[0].substr(0, at), port: +w[0].substr(at + 1) }, function () {
+      wifi.connect(spaced(w[1]), { password: spaced(w[2]) }, function (err: string | null) {
+        // (joined after the time was up: left at once)
+        if (done) return wifi.disconnect();
+        if (err) return end();
+        const s: NetSocket = (sock = require('net').connect({ host: w[0].substr(0, at), port: +w[0].substr(at + 1) }, function () {
           kept.clock.cancel(limit);
           if (out) s.write(out);
           out = undefined;
