@@ -120,7 +120,7 @@ async function floor(): Promise<void> {
     const r = await floorSession({ board: name.split(',')[0], binary: bin, shape });
     const change = r.lines.find((l) => l === 'account R301 changed' || /^error: not applied/.test(l)) || 'no answer';
     const token = r.lines.some((l) => /^TOKEN R301 add/.test(l)) ? 'token taken' : 'token NOT taken';
-    console.log('  ' + (name + '         ').slice(0, 18) + 'lowest ' + pct(on(r.lowest), total) + '; ' + token + '; acct set: ' + change.replace(/^error: /, '') + (r.errors.length ? '  ERRORS: ' + r.errors.join('; ') : ''));
+    console.log('  ' + (name + ' ').padEnd(18) + 'lowest ' + pct(on(r.lowest), total) + '; ' + token + '; acct set: ' + change.replace(/^error: /, '') + (r.errors.length ? '  ERRORS: ' + r.errors.join('; ') : ''));
     console.log('    ' + r.commands.map((c) => c.line.split(' ').slice(0, 2).join(' ') + ' ' + on(c.lowest)).join(', '));
   }
   // The floor answering text messages on the Pico (tools/floor-sms.ts): inquiries, a token, a relay
@@ -148,7 +148,7 @@ async function floor(): Promise<void> {
     const wu = await floorUplink({ binary: wb, board: 'wifi-mqtt', shape });
     const wr = emptyFree(wb) - wu.freeBeforeBoot;
     const wrest = uplinkRest(wu, wr);
-    console.log('  ' + ('wifi-mqtt, ' + label + '         ').slice(0, 18) + 'free at rest ' + pct(wrest.before, 8190) + ' before the first session, ' + pct(wrest.after, 8190) + ' after the last; lowest ' + pct(wu.lowest + wr, 8190) + '; at the head-end ' + wu.unit.stored + ' messages, ' + wu.readings.length + ' readings, ' + wu.ledger.length + ' ledger entries, ' + wu.events.length + ' events; commands ' + wu.sent.map((c) => c.status).join(', ') + (wu.errors.length ? '  ERRORS: ' + wu.errors.join('; ') : ''));
+    console.log('  ' + ('wifi-mqtt, ' + label + ' ').padEnd(18) + 'free at rest ' + pct(wrest.before, 8190) + ' before the first session, ' + pct(wrest.after, 8190) + ' after the last; lowest ' + pct(wu.lowest + wr, 8190) + '; at the head-end ' + wu.unit.stored + ' messages, ' + wu.readings.length + ' readings, ' + wu.ledger.length + ' ledger entries, ' + wu.events.length + ' events; commands ' + wu.sent.map((c) => c.status).join(', ') + (wu.errors.length ? '  ERRORS: ' + wu.errors.join('; ') : ''));
     console.log('    ' + wu.commands.map((c) => c.line + ' ' + (c.lowest + wr)).join(', '));
   }
 }
