@@ -215,7 +215,7 @@ export function moduleBytes(img: BoardImage, name: string): string {
 }
 
 /** The parts of an image the loader needs. */
-export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps' | 'compressed'> & { eeprom?: string };
+export type LoaderParts = Pick<BoardImage, 'area' | 'areaCrc' | 'storage' | 'storageCrc' | 'modules' | 'resident' | 'table' | 'deps' | 'compressed'>;
 
 /** The loader run from `.bootcde`: it checks every part's CRC-32 before running any, refuses a
  *  damaged, missing or foreign part with a message (nothing runs: relays stay released), and
